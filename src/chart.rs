@@ -1,0 +1,142 @@
+//! What we know about the chart being checked: its name, the Gloo version and where Gloo's
+//! values live (top level, or under `gloo.` in an umbrella or Enterprise chart; HARDENING.md 1.4).
+
+use crate::model::{image_name, image_tag};
+use crate::parse::Doc;
+use crate::yaml::Node;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl Version {
+    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
+        Version { major, minor, patch }
+    }
+
+    /// Parses `1.17.38`, `v1.17.38`, `1.17.38-beta1`, `1.17`.
+    pub fn parse(text: &str) -> Option<Version> {
+        let core = text.trim().trim_start_matches('v');
+        let core = core.split(['-', '+']).next()?;
+        let mut parts = core.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        let patch = parts.next().map(|p| p.parse().ok()).unwrap_or(Some(0))?;
+        Some(Version { major, minor, patch })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// Facts about the checked chart, from Chart.yaml and the render.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChartInfo {
+    /// Chart name (Chart.yaml `name`), or `gloo` for a bare render.
+    pub name: Option<String>,
+    /// The chart's own version (Chart.yaml `version`).
+    pub chart_version: Option<String>,
+    pub path: Option<PathBuf>,
+    /// Version of the Gloo chart that produced the render: the chart itself, its gloo
+    /// dependency, or the `gloo` image tag.
+    pub gloo_version: Option<Version>,
+    /// Prefix of every Gloo values key: `""` for the gloo chart, `"gloo."` when gloo is a
+    /// dependency (`global.*` keys never take it).
+    pub values_prefix: String,
+}
+
+/// Reads `Chart.yaml` of a chart directory: (name, version).
+pub fn read_chart_yaml(dir: &Path) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(dir.join("Chart.yaml")).ok()?;
+    let parsed = crate::yaml::parse_one(&text, 1).ok()?;
+    let name = parsed.root.get("name")?.scalar_text()?;
+    let version = parsed.root.get("version").and_then(Node::scalar_text).unwrap_or_default();
+    Some((name, version))
+}
+
+impl ChartInfo {
+    /// Completes what Chart.yaml said with what the render shows.
+    pub fn from_render(chart_dir: Option<&Path>, docs: &[Doc]) -> ChartInfo {
+        let mut info = ChartInfo { path: chart_dir.map(Path::to_path_buf), ..Default::default() };
+        if let Some((name, version)) = chart_dir.and_then(read_chart_yaml) {
+            info.name = Some(name);
+            info.chart_version = Some(version);
+        }
+        // `# Source: <parent>/charts/gloo/templates/...` means gloo is a dependency.
+        let nested = docs.iter().filter_map(|d| d.template.as_deref()).find_map(|t| {
+            let idx = t.find("/charts/gloo/")?;
+            Some(t[..idx].to_string())
+        });
+        if nested.is_some() {
+            info.values_prefix = "gloo.".to_string();
+        }
+        info.gloo_version = match (&info.name, &info.chart_version, nested.is_some()) {
+            (Some(name), Some(v), false) if name == "gloo" => Version::parse(v),
+            _ => None,
+        }
+        .or_else(|| {
+            let dir = chart_dir?;
+            let (_, v) = read_chart_yaml(&dir.join("charts").join("gloo"))?;
+            Version::parse(&v)
+        })
+        .or_else(|| gloo_image_version(docs));
+        if info.name.is_none() {
+            info.name = Some(if nested.is_some() { "umbrella".into() } else { "gloo".into() });
+        }
+        info
+    }
+}
+
+/// The tag of the `gloo` (or `gloo-ee`) control-plane image.
+pub fn gloo_image_version(docs: &[Doc]) -> Option<Version> {
+    docs.iter().filter(|d| crate::model::is_workload(d)).find_map(|d| {
+        crate::model::containers(d).find_map(|c| {
+            let image = c.get("image")?.as_str()?;
+            let name = image_name(image);
+            if matches!(name, "gloo" | "gloo-ee" | "gloo-ee-fips") {
+                image_tag(image).and_then(Version::parse)
+            } else {
+                None
+            }
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versions() {
+        assert_eq!(Version::parse("1.17.38"), Some(Version::new(1, 17, 38)));
+        assert_eq!(Version::parse("v1.22.1-beta3"), Some(Version::new(1, 22, 1)));
+        assert_eq!(Version::parse("1.13"), Some(Version::new(1, 13, 0)));
+        assert_eq!(Version::parse("latest"), None);
+        assert!(Version::new(1, 13, 39) < Version::new(1, 15, 0));
+    }
+
+    #[test]
+    fn version_from_image_tag_for_bare_renders() {
+        let docs = crate::parse::parse_stream(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: gloo}\nspec:\n  template:\n    spec:\n      containers:\n      - name: gloo\n        image: quay.io/solo-io/gloo:1.17.38\n",
+        )
+        .unwrap();
+        let info = ChartInfo::from_render(None, &docs);
+        assert_eq!(info.gloo_version, Some(Version::new(1, 17, 38)));
+        assert_eq!(info.values_prefix, "");
+    }
+
+    #[test]
+    fn umbrella_renders_get_the_gloo_prefix() {
+        let docs = crate::parse::parse_stream("---\n# Source: platform/charts/gloo/templates/18-settings.yaml\napiVersion: gloo.solo.io/v1\nkind: Settings\nmetadata: {name: default}\n").unwrap();
+        assert_eq!(ChartInfo::from_render(None, &docs).values_prefix, "gloo.");
+    }
+}

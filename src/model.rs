@@ -1,0 +1,245 @@
+//! What the rules read: the Gloo objects of a render, found once (HARDENING.md 1.2).
+
+use crate::chart::Version;
+use crate::parse::{Doc, ENVOY_BOOTSTRAP};
+use crate::yaml::Node;
+
+/// One gateway proxy: its workload and what belongs to it.
+#[derive(Debug)]
+pub struct Proxy<'a> {
+    /// Rendered name, e.g. `gateway-proxy` (kebab case of the `gatewayProxies` key).
+    pub name: &'a str,
+    pub namespace: Option<&'a str>,
+    /// The Deployment or DaemonSet.
+    pub workload: &'a Doc,
+    /// `spec.template.spec` of the workload.
+    pub pod_spec: &'a Node,
+    /// The Envoy container (named like the workload, or running the envoy-wrapper image).
+    pub envoy: Option<&'a Node>,
+    /// The Envoy bootstrap from the ConfigMap mounted as volume `envoy-config`.
+    pub bootstrap: Option<&'a Doc>,
+}
+
+impl Proxy<'_> {
+    pub fn is_daemonset(&self) -> bool {
+        self.workload.kind == "DaemonSet"
+    }
+
+    /// Pod template labels (`spec.template.metadata.labels`).
+    pub fn pod_labels(&self) -> &Node {
+        self.workload.root.path("spec.template.metadata.labels").unwrap_or(Node::null())
+    }
+}
+
+#[derive(Debug)]
+pub struct Model<'a> {
+    pub docs: &'a [Doc],
+    /// Gloo chart version, when known.
+    pub version: Option<Version>,
+    pub proxies: Vec<Proxy<'a>>,
+    /// `gloo.solo.io` Settings (normally one, `default`).
+    pub settings: Vec<&'a Doc>,
+    /// `gateway.solo.io` Gateways, embedded in ConfigMaps or top-level.
+    pub gateways: Vec<&'a Doc>,
+    /// The control-plane Deployment (`gloo: gloo`).
+    pub gloo: Option<&'a Doc>,
+    /// True when the render comes from Gloo Enterprise (`gloo-ee` images).
+    pub enterprise: bool,
+}
+
+impl<'a> Model<'a> {
+    pub fn new(docs: &'a [Doc], version: Option<Version>) -> Self {
+        let proxies = docs
+            .iter()
+            .filter(|d| is_workload(d) && d.embedded_in.is_none() && is_proxy_workload(d))
+            .map(|workload| proxy_of(docs, workload))
+            .collect();
+        let settings =
+            docs.iter().filter(|d| d.kind == "Settings" && d.group() == "gloo.solo.io").collect();
+        let gateways =
+            docs.iter().filter(|d| d.kind == "Gateway" && d.group() == "gateway.solo.io").collect();
+        let gloo = docs.iter().find(|d| {
+            d.kind == "Deployment" && d.embedded_in.is_none() && (d.label("gloo") == Some("gloo") || (d.name == "gloo" && d.label("gloo").is_none()))
+        });
+        let enterprise = docs.iter().filter(|d| is_workload(d)).any(|d| {
+            containers(d).any(|c| {
+                c.get("image").and_then(Node::as_str).is_some_and(|i| image_name(i).starts_with("gloo-ee"))
+            })
+        });
+        Model { docs, version, proxies, settings, gateways, gloo, enterprise }
+    }
+
+    /// Documents of a kind (top-level and embedded).
+    pub fn of_kind(&self, kind: &'a str) -> impl Iterator<Item = &'a Doc> + 'a {
+        self.docs.iter().filter(move |d| d.kind == kind)
+    }
+
+    pub fn find(&self, kind: &str, name: &str, namespace: Option<&str>) -> Option<&'a Doc> {
+        self.docs.iter().find(|d| {
+            d.kind == kind && d.name == name && (namespace.is_none() || d.namespace.as_deref() == namespace || d.namespace.is_none())
+        })
+    }
+
+    /// The `gloo` container of the control plane.
+    pub fn gloo_container(&self) -> Option<&'a Node> {
+        let gloo = self.gloo?;
+        containers(gloo).find(|c| c.get("name").and_then(Node::as_str) == Some("gloo")).or_else(|| containers(gloo).next())
+    }
+
+    /// Gateways that serve `proxy` (`spec.proxyNames`, default `[gateway-proxy]`).
+    pub fn gateways_of(&self, proxy: &str) -> Vec<&'a Doc> {
+        self.gateways.iter().copied().filter(|g| gateway_proxy_names(g).iter().any(|n| n == proxy)).collect()
+    }
+
+    /// HPA targeting a Deployment (same namespace, `scaleTargetRef` kind and name).
+    pub fn hpa_for(&self, workload: &Doc) -> Option<&'a Doc> {
+        self.of_kind("HorizontalPodAutoscaler").find(|h| {
+            h.namespace == workload.namespace
+                && h.root.path("spec.scaleTargetRef.kind").and_then(Node::as_str) == Some(workload.kind.as_str())
+                && h.root.path("spec.scaleTargetRef.name").and_then(Node::as_str) == Some(workload.name.as_str())
+        })
+    }
+}
+
+pub fn is_workload(d: &Doc) -> bool {
+    matches!(d.kind.as_str(), "Deployment" | "DaemonSet" | "StatefulSet")
+}
+
+fn is_proxy_workload(d: &Doc) -> bool {
+    if !matches!(d.kind.as_str(), "Deployment" | "DaemonSet") {
+        return false;
+    }
+    d.label("gloo") == Some("gateway-proxy")
+        || containers(d).any(|c| {
+            c.get("image").and_then(Node::as_str).is_some_and(|i| image_name(i).contains("envoy-wrapper"))
+        })
+}
+
+fn proxy_of<'a>(docs: &'a [Doc], workload: &'a Doc) -> Proxy<'a> {
+    let pod_spec = workload.root.path("spec.template.spec").unwrap_or(Node::null());
+    let envoy = containers(workload)
+        .find(|c| c.get("name").and_then(Node::as_str) == Some(workload.name.as_str()))
+        .or_else(|| {
+            containers(workload).find(|c| {
+                c.get("image").and_then(Node::as_str).is_some_and(|i| image_name(i).contains("envoy-wrapper"))
+            })
+        });
+    // The bootstrap comes from the ConfigMap behind volume `envoy-config`; fall back to the
+    // chart's naming convention when the volume is missing.
+    let config_map = pod_spec
+        .get("volumes")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .find(|v| v.get("name").and_then(Node::as_str) == Some("envoy-config"))
+        .and_then(|v| v.path("configMap.name"))
+        .and_then(Node::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}-envoy-config", workload.name));
+    let bootstrap = docs.iter().find(|d| {
+        d.kind == ENVOY_BOOTSTRAP && d.name == config_map && d.namespace == workload.namespace
+    });
+    Proxy {
+        name: &workload.name,
+        namespace: workload.namespace.as_deref(),
+        workload,
+        pod_spec,
+        envoy,
+        bootstrap,
+    }
+}
+
+/// Containers of a workload's pod template.
+pub fn containers(workload: &Doc) -> impl Iterator<Item = &Node> {
+    workload.root.path("spec.template.spec.containers").map(Node::items).unwrap_or_default().iter()
+}
+
+/// `quay.io/solo-io/gloo:1.17.38` -> `gloo`.
+pub fn image_name(image: &str) -> &str {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    last.split(':').next().unwrap_or(last)
+}
+
+/// `quay.io/solo-io/gloo:1.17.38` -> `1.17.38`.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    last.split_once(':').map(|(_, t)| t)
+}
+
+pub fn gateway_proxy_names(gateway: &Doc) -> Vec<String> {
+    match gateway.root.path("spec.proxyNames") {
+        Some(n) if !n.items().is_empty() => n.items().iter().filter_map(Node::scalar_text).collect(),
+        _ => vec!["gateway-proxy".to_string()],
+    }
+}
+
+/// Go's `strconv.ParseBool` truth, for env var values (HARDENING.md GLOO-009, GLOO-024).
+pub fn go_truthy(value: &str) -> bool {
+    matches!(value, "1" | "t" | "T" | "true" | "TRUE" | "True")
+}
+
+/// The value of env var `name` on a container, as text.
+pub fn env_value<'n>(container: &'n Node, name: &str) -> Option<String> {
+    container
+        .get("env")?
+        .items()
+        .iter()
+        .rev()
+        .find(|e| e.get("name").and_then(Node::as_str) == Some(name))
+        .and_then(|e| e.get("value"))
+        .and_then(Node::scalar_text)
+}
+
+/// Parses a protobuf-style duration (`10s`, `0.5s`, `5m`, `1h`, `300ms`) into seconds.
+/// A bare number counts as seconds.
+pub fn duration_seconds(node: &Node) -> Option<f64> {
+    if let Some(i) = node.as_i64() {
+        return Some(i as f64);
+    }
+    if let crate::yaml::Value::Float(f) = node.value {
+        return Some(f);
+    }
+    let s = node.as_str()?.trim();
+    let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix("us") {
+        (n, 0.000_001)
+    } else if let Some(n) = s.strip_suffix("ns") {
+        (n, 0.000_000_001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = s.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (s, 1.0)
+    };
+    number.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).map(|v| v * scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_one;
+
+    #[test]
+    fn durations() {
+        let d = |s: &str| duration_seconds(&parse_one(s, 1).unwrap().root);
+        assert_eq!(d("10s"), Some(10.0));
+        assert_eq!(d("0.5s"), Some(0.5));
+        assert_eq!(d("5m"), Some(300.0));
+        assert_eq!(d("0s"), Some(0.0));
+        assert_eq!(d("300"), Some(300.0));
+        assert_eq!(d("abc"), None);
+    }
+
+    #[test]
+    fn image_parts() {
+        assert_eq!(image_name("quay.io/solo-io/gloo-ee:1.17.0"), "gloo-ee");
+        assert_eq!(image_tag("quay.io/solo-io/gloo:1.17.38"), Some("1.17.38"));
+        assert_eq!(image_tag("localhost:5000/gloo"), None);
+    }
+}

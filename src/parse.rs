@@ -1,0 +1,302 @@
+//! Parse step: a rendered manifest stream into documents.
+//!
+//! The stream is split on `---` lines at column 0 (YAML embedded in ConfigMaps is indented, so it
+//! never splits the stream), each document keeps the `# Source:` template it came from (helm
+//! prints the comment only before the first document of a template, so later ones inherit it),
+//! and the YAML that Gloo embeds as text in ConfigMaps (Gateways in
+//! `gloo-custom-resource-config`, the Envoy bootstrap in `<proxy>-envoy-config`) becomes documents
+//! of their own that know their parent ConfigMap and key. Each document is parsed once.
+
+use crate::yaml::{self, DuplicateKey, Node, Style};
+use std::fmt;
+
+/// Synthetic kind for an Envoy bootstrap found in a ConfigMap (it has no apiVersion/kind).
+pub const ENVOY_BOOTSTRAP: &str = "EnvoyBootstrap";
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EmbeddedIn {
+    /// Name of the parent ConfigMap.
+    pub config_map: String,
+    /// Data key holding the YAML text.
+    pub key: String,
+}
+
+impl fmt::Display for EmbeddedIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ConfigMap/{}[{}]", self.config_map, self.key)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// Template path from the last `# Source:` comment, e.g. `gloo/templates/18-settings.yaml`.
+    pub template: Option<String>,
+    pub embedded_in: Option<EmbeddedIn>,
+    /// 1-based line of the document's first line in the render.
+    pub line: usize,
+    pub root: Node,
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+impl Doc {
+    /// API group: the part of apiVersion before `/` (empty for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+    }
+
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind == kind
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.root.path("metadata.labels")?.get(key)?.as_str()
+    }
+
+    /// `Kind/name` (suppressions match against this).
+    pub fn kind_name(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+impl From<yaml::YamlError> for ParseError {
+    fn from(e: yaml::YamlError) -> Self {
+        ParseError { line: e.line, col: e.col, message: e.message }
+    }
+}
+
+/// A piece of the stream between two `---` lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawDoc<'a> {
+    pub text: &'a str,
+    /// 1-based line of `text`'s first line.
+    pub line: usize,
+    pub template: Option<&'a str>,
+}
+
+/// Splits a rendered stream into documents, attributing each to its `# Source:` template.
+pub fn split_stream(stream: &str) -> Vec<RawDoc<'_>> {
+    let mut docs = Vec::new();
+    let mut template: Option<&str> = None;
+    let mut start = 0usize;
+    let mut start_line = 1usize;
+    let mut line_no = 1usize;
+    let mut pos = 0usize;
+    let bytes = stream.as_bytes();
+    while pos < bytes.len() {
+        let end = memchr_newline(bytes, pos);
+        let line = &stream[pos..end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if is_separator(line) {
+            push_raw(&mut docs, &stream[start..pos], start_line, &mut template);
+            start = (end + 1).min(stream.len());
+            start_line = line_no + 1;
+        }
+        pos = end + 1;
+        line_no += 1;
+    }
+    if start < stream.len() {
+        push_raw(&mut docs, &stream[start..], start_line, &mut template);
+    }
+    docs
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i).unwrap_or(bytes.len())
+}
+
+fn is_separator(line: &str) -> bool {
+    match line.strip_prefix("---") {
+        Some(rest) => rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t'),
+        None => false,
+    }
+}
+
+fn push_raw<'a>(docs: &mut Vec<RawDoc<'a>>, text: &'a str, line: usize, template: &mut Option<&'a str>) {
+    for l in text.lines() {
+        let l = l.trim_end_matches('\r');
+        if let Some(src) = l.strip_prefix("# Source: ") {
+            *template = Some(src.trim());
+            break;
+        }
+        if !l.trim().is_empty() && !l.starts_with('#') {
+            break;
+        }
+    }
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return;
+    }
+    docs.push(RawDoc { text, line, template: *template });
+}
+
+/// Parses a whole rendered stream: top-level documents, then the objects embedded in them.
+pub fn parse_stream(stream: &str) -> Result<Vec<Doc>, ParseError> {
+    let mut docs = Vec::new();
+    for raw in split_stream(stream) {
+        let parsed = yaml::parse_one(raw.text, raw.line)?;
+        if parsed.root.is_null() {
+            continue;
+        }
+        if !parsed.root.is_map() {
+            return Err(ParseError {
+                line: parsed.root.line.max(raw.line),
+                col: 1,
+                message: "document is not a mapping (not a Kubernetes object)".into(),
+            });
+        }
+        let doc = make_doc(parsed.root, parsed.duplicates, raw.line, raw.template.map(str::to_string), None);
+        let embedded = if doc.kind == "ConfigMap" { embedded_docs(&doc)? } else { Vec::new() };
+        docs.push(doc);
+        docs.extend(embedded);
+    }
+    Ok(docs)
+}
+
+fn make_doc(
+    root: Node,
+    duplicates: Vec<DuplicateKey>,
+    line: usize,
+    template: Option<String>,
+    embedded_in: Option<EmbeddedIn>,
+) -> Doc {
+    let text = |path: &str| root.path(path).and_then(Node::scalar_text);
+    Doc {
+        api_version: text("apiVersion").unwrap_or_default(),
+        kind: text("kind").unwrap_or_default(),
+        name: text("metadata.name").unwrap_or_default(),
+        namespace: text("metadata.namespace"),
+        template,
+        embedded_in,
+        line,
+        duplicates,
+        root,
+    }
+}
+
+/// Objects embedded as YAML text in a ConfigMap's `data`.
+fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
+    let mut out = Vec::new();
+    let Some(data) = config_map.root.get("data") else { return Ok(out) };
+    let gloo_resources = config_map.label("gloo") == Some("custom-resources");
+    for entry in data.entries() {
+        let Some(text) = entry.value.as_str() else { continue };
+        // A literal block's content starts on the line after `|` and keeps its line breaks, so
+        // its lines map 1:1 to the render; other styles only have the value's own line.
+        let first_line = match entry.value.style {
+            Style::Block => entry.value.line + 1,
+            _ => entry.value.line,
+        };
+        let embedded_in = || Some(EmbeddedIn { config_map: config_map.name.clone(), key: entry.key.clone() });
+        if entry.key == "envoy.yaml" {
+            let parsed = yaml::parse_one(text, first_line).map_err(|e| embedded_error(config_map, &entry.key, e))?;
+            if !parsed.root.is_map() {
+                continue;
+            }
+            let mut doc = make_doc(parsed.root, parsed.duplicates, first_line, config_map.template.clone(), embedded_in());
+            doc.kind = ENVOY_BOOTSTRAP.to_string();
+            doc.api_version = String::new();
+            doc.name = config_map.name.clone();
+            doc.namespace = config_map.namespace.clone();
+            out.push(doc);
+        } else if text.contains("kind:") && text.contains("apiVersion:") {
+            let parsed = match yaml::parse_all(text, first_line) {
+                Ok(p) => p,
+                Err(e) if gloo_resources => return Err(embedded_error(config_map, &entry.key, e)),
+                // Someone else's ConfigMap that merely mentions `kind:`: not ours to judge.
+                Err(_) => continue,
+            };
+            for p in parsed {
+                if !p.root.is_map() || p.root.get("kind").is_none() {
+                    continue;
+                }
+                let line = p.root.line;
+                let mut doc = make_doc(p.root, p.duplicates, line, config_map.template.clone(), embedded_in());
+                if doc.namespace.is_none() {
+                    doc.namespace = config_map.namespace.clone();
+                }
+                out.push(doc);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn embedded_error(config_map: &Doc, key: &str, e: yaml::YamlError) -> ParseError {
+    ParseError {
+        line: e.line,
+        col: e.col,
+        message: format!("in ConfigMap/{} key {key}: {}", config_map.name, e.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STREAM: &str = "---\n# Source: gloo/templates/a.yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: one\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: two\n---\n# Source: gloo/templates/5-resource-configmap.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  namespace: gloo-system\n  labels:\n    gloo: custom-resources\ndata:\n  custom-resources: |\n    \n    ---\n    \n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata:\n      name: gateway-proxy\n    spec:\n      bindPort: 8080\n";
+
+    #[test]
+    fn later_documents_inherit_the_source_template() {
+        let docs = parse_stream(STREAM).unwrap();
+        assert_eq!(docs[0].template.as_deref(), Some("gloo/templates/a.yaml"));
+        assert_eq!(docs[1].name, "two");
+        assert_eq!(docs[1].template.as_deref(), Some("gloo/templates/a.yaml"));
+        assert_eq!(docs[1].line, 8);
+    }
+
+    #[test]
+    fn embedded_gateways_know_their_parent_and_real_line() {
+        let docs = parse_stream(STREAM).unwrap();
+        let gw = docs.iter().find(|d| d.kind == "Gateway").unwrap();
+        assert_eq!(gw.embedded_in, Some(EmbeddedIn { config_map: "gloo-custom-resource-config".into(), key: "custom-resources".into() }));
+        assert_eq!(gw.namespace.as_deref(), Some("gloo-system"));
+        assert_eq!(gw.template.as_deref(), Some("gloo/templates/5-resource-configmap.yaml"));
+        // `kind: Gateway` is on line 27 of the stream.
+        assert_eq!(gw.root.entry("kind").unwrap().line, 27);
+        assert_eq!(gw.line, 26);
+    }
+
+    #[test]
+    fn envoy_bootstrap_is_its_own_object() {
+        let s = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gateway-proxy-envoy-config\ndata:\n  envoy.yaml: |\n    admin:\n      address: {socket_address: {address: 127.0.0.1, port_value: 19000}}\n";
+        let docs = parse_stream(s).unwrap();
+        assert_eq!(docs[1].kind, ENVOY_BOOTSTRAP);
+        assert_eq!(docs[1].root.entry("admin").unwrap().line, 7);
+    }
+
+    #[test]
+    fn separator_needs_column_zero() {
+        let raws = split_stream("a: 1\n  ---\nb: 2\n---\nc: 3\n");
+        assert_eq!(raws.len(), 2);
+        assert_eq!(raws[1].line, 5);
+    }
+
+    #[test]
+    fn non_mapping_document_is_an_error_with_its_line() {
+        let err = parse_stream("---\na: 1\n---\n- x\n- y\n").unwrap_err();
+        assert_eq!(err.line, 4);
+    }
+
+    #[test]
+    fn broken_gloo_embedded_yaml_is_an_error() {
+        let s = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  labels: {gloo: custom-resources}\ndata:\n  custom-resources: |\n    apiVersion: v1\n    kind: [oops\n";
+        let err = parse_stream(s).unwrap_err();
+        assert!(err.message.contains("gloo-custom-resource-config"), "{err}");
+    }
+}

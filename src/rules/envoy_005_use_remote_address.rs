@@ -1,0 +1,46 @@
+//! ENVOY-005: trust the TCP peer, not client-supplied X-Forwarded-For.
+
+use super::helpers::{each_hcm_setting, fail, pass};
+use super::{Fix, Rule, Severity};
+use crate::model::Model;
+use crate::yaml::Node;
+
+pub static RULE: Rule = Rule {
+    id: "ENVOY-005",
+    title: "use_remote_address",
+    severity: Severity::High,
+    source: "Gloo production guide (Seed-000, Latest): \"you may especially want to set use_remote_address to true\"; Envoy edge best practices",
+    why: "Otherwise client-supplied X-Forwarded-For decides the client address and whether a request counts as internal (trusted x-envoy-* headers, rate limits, logs, RBAC).",
+    predicate: "Every HTTP Gateway: `httpConnectionManagerSettings.useRemoteAddress == true`. Absent = false = FAIL. TCP-only Gateways are NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress: true` and the same under `customHttpsGateway` (each replaces the whole httpGateway: keep all options in one block). Behind an L7 load balancer also set `xffNumTrustedHops` (ENVOY-019).",
+    fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true")],
+    check,
+};
+
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_hcm_setting(m, "useRemoteAddress", |v| match v.and_then(Node::as_bool) {
+        Some(true) => pass("useRemoteAddress is true"),
+        Some(false) => fail("useRemoteAddress is false"),
+        None => fail("useRemoteAddress is absent (false): X-Forwarded-For from clients is trusted"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn judges_every_http_gateway() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
+        let on = "options:\n  httpConnectionManagerSettings:\n    useRemoteAddress: true";
+        assert_eq!(statuses(&RULE, &gateways(on, ""), "1.17.38"), [Pass, Pass]);
+    }
+
+    #[test]
+    fn tcp_gateways_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+    }
+}

@@ -1,0 +1,20 @@
+//! ENVOY-010: TODO(helper) one-line summary.
+
+use super::{Rule, Severity};
+use crate::model::Model;
+
+pub static RULE: Rule = Rule {
+    id: "ENVOY-010",
+    title: "HTTP/2 max concurrent streams <= 100",
+    severity: Severity::Medium,
+    source: "TODO",
+    why: "TODO",
+    predicate: "TODO",
+    fix_doc: "TODO",
+    fixes: &[],
+    check,
+};
+
+fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    Vec::new() // TODO(helper): implement
+}

@@ -1,0 +1,174 @@
+//! Building blocks shared by rules: walking proxies, Settings, Gateways and their HTTP options,
+//! so that each rule file holds only its own predicate.
+
+use super::{Outcome, Status, Target};
+use crate::model::{gateway_proxy_names, Model, Proxy};
+use crate::parse::Doc;
+use crate::yaml::Node;
+
+/// A verdict before it is attached to an object.
+pub type Verdict = (Status, String);
+
+pub fn pass(msg: impl Into<String>) -> Verdict {
+    (Status::Pass, msg.into())
+}
+pub fn fail(msg: impl Into<String>) -> Verdict {
+    (Status::Fail, msg.into())
+}
+pub fn na(msg: impl Into<String>) -> Verdict {
+    (Status::Na, msg.into())
+}
+
+/// Applies `judge` to every gateway proxy, one outcome each. No proxy rendered: nothing.
+pub fn each_proxy<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>) -> Verdict) -> Vec<Outcome<'a>> {
+    m.proxies
+        .iter()
+        .map(|p| {
+            let (status, message) = judge(p);
+            Outcome::new(status, p.workload, Target::Proxy(p.name.to_string()), message)
+        })
+        .collect()
+}
+
+/// Applies `judge` to the Envoy container of every proxy (NA when it cannot be identified).
+pub fn each_envoy_container<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+    each_proxy(m, |p| match p.envoy {
+        Some(c) => judge(p, c),
+        None => na("no Envoy container found in the proxy workload"),
+    })
+}
+
+/// Applies `judge` to the Envoy bootstrap of every proxy (NA when the ConfigMap is missing).
+pub fn each_bootstrap<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a Doc) -> Verdict) -> Vec<Outcome<'a>> {
+    m.proxies
+        .iter()
+        .map(|p| match p.bootstrap {
+            Some(b) => {
+                let (status, message) = judge(p, b);
+                Outcome::new(status, b, Target::Proxy(p.name.to_string()), message)
+            }
+            None => Outcome::new(
+                Status::Na,
+                p.workload,
+                Target::Proxy(p.name.to_string()),
+                "the Envoy bootstrap ConfigMap is not in the render",
+            ),
+        })
+        .collect()
+}
+
+/// Applies `judge` to the Settings `spec` (NA when Settings is not rendered: `settings.create: false`).
+pub fn each_settings<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+    if m.settings.is_empty() {
+        return Vec::new();
+    }
+    m.settings
+        .iter()
+        .map(|s| {
+            let spec = s.root.get("spec").unwrap_or(Node::null());
+            let (status, message) = judge(spec);
+            Outcome::new(status, s, Target::Chart, message)
+        })
+        .collect()
+}
+
+/// Outcome when a rule finds nothing to inspect, so the report still says why.
+pub fn na_without<'a>(m: &Model<'a>, outcomes: Vec<Outcome<'a>>, what: &str) -> Vec<Outcome<'a>> {
+    if outcomes.is_empty() {
+        if let Some(doc) = m.docs.first() {
+            return vec![Outcome::new(Status::Na, doc, Target::Chart, format!("no {what} in the render"))];
+        }
+    }
+    outcomes
+}
+
+/// The values target of a Gateway: its first proxy, and whether it is the `-ssl` one.
+pub fn gateway_target(gateway: &Doc) -> Target {
+    let proxy = gateway_proxy_names(gateway).into_iter().next().unwrap_or_else(|| "gateway-proxy".into());
+    let ssl = gateway.root.path("spec.ssl").and_then(Node::as_bool).unwrap_or(false)
+        || gateway.name.ends_with("-ssl");
+    Target::Gateway { proxy, ssl }
+}
+
+/// The HTTP option sets of a Gateway (`spec.httpGateway.options`, and each matched gateway of
+/// a hybrid gateway). Empty for TCP-only Gateways. A missing `options` gives a null node.
+pub fn http_option_sets(gateway: &Doc) -> Vec<&Node> {
+    let spec = gateway.root.get("spec").unwrap_or(Node::null());
+    let mut sets = Vec::new();
+    if let Some(http) = spec.get("httpGateway") {
+        sets.push(http.get("options").unwrap_or(Node::null()));
+    }
+    if let Some(matched) = spec.path("hybridGateway.matchedGateways") {
+        for m in matched.items() {
+            if let Some(http) = m.get("httpGateway") {
+                sets.push(http.get("options").unwrap_or(Node::null()));
+            }
+        }
+    }
+    sets
+}
+
+/// Applies `judge` to every HTTP option set of every Gateway; a Gateway fails when any of its
+/// sets fails. TCP-only Gateways are NA. No Gateway rendered: one NA saying so.
+pub fn each_http_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+    let outcomes = m
+        .gateways
+        .iter()
+        .map(|gw| {
+            let sets = http_option_sets(gw);
+            let (status, message) = if sets.is_empty() {
+                na("TCP-only Gateway: no HTTP options")
+            } else {
+                let verdicts: Vec<Verdict> = sets.into_iter().map(&mut judge).collect();
+                verdicts
+                    .iter()
+                    .find(|v| v.0 == Status::Fail)
+                    .or_else(|| verdicts.iter().find(|v| v.0 == Status::Pass))
+                    .cloned()
+                    .unwrap_or_else(|| verdicts[0].clone())
+            };
+            Outcome::new(status, gw, gateway_target(gw), message)
+        })
+        .collect();
+    na_without(m, outcomes, "Gateway")
+}
+
+/// Like [`each_http_gateway`] for one `httpConnectionManagerSettings` field: `judge` gets the
+/// field (None when absent).
+pub fn each_hcm_setting<'a>(m: &Model<'a>, field: &str, mut judge: impl FnMut(Option<&'a Node>) -> Verdict) -> Vec<Outcome<'a>> {
+    each_http_gateway(m, |options| judge(options.path("httpConnectionManagerSettings").and_then(|h| h.get(field)).filter(|n| !n.is_null())))
+}
+
+/// Applies `judge` to the `spec` of every Gateway (HTTP and TCP).
+pub fn each_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Doc, &'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+    let outcomes = m
+        .gateways
+        .iter()
+        .map(|gw| {
+            let (status, message) = judge(gw, gw.root.get("spec").unwrap_or(Node::null()));
+            Outcome::new(status, gw, gateway_target(gw), message)
+        })
+        .collect();
+    na_without(m, outcomes, "Gateway")
+}
+
+/// Short text of a node for messages: scalars as they are, collections as compact JSON.
+pub fn show(node: Option<&Node>) -> String {
+    match node {
+        None => "absent".to_string(),
+        Some(n) => n.scalar_text().unwrap_or_else(|| {
+            let json = n.to_json().to_string();
+            if json.len() > 80 {
+                format!("{}…", &json[..json.char_indices().take_while(|(i, _)| *i < 77).last().map(|(i, c)| i + c.len_utf8()).unwrap_or(0)])
+            } else {
+                json
+            }
+        }),
+    }
+}
+
+/// Enum fields may be written by name or by number (HARDENING.md 1.5).
+pub fn enum_is(node: Option<&Node>, accepted: &[(&str, i64)]) -> bool {
+    let Some(node) = node else { return false };
+    accepted.iter().any(|(name, number)| node.as_str() == Some(name) || node.as_i64() == Some(*number))
+}

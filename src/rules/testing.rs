@@ -1,0 +1,114 @@
+//! Test harness for rule files: run one rule on a small hand-written render.
+
+use super::{Rule, Status};
+use crate::chart::Version;
+use crate::model::Model;
+use crate::parse::parse_stream;
+
+/// Runs `rule` on `render` (a YAML stream) as chart `version`, returning `(status, "Kind/name")`
+/// per outcome.
+pub fn outcomes(rule: &Rule, render: &str, version: &str) -> Vec<(Status, String)> {
+    outcomes_with_messages(rule, render, version).into_iter().map(|(s, o, _)| (s, o)).collect()
+}
+
+/// As [`outcomes`], with each outcome's message.
+pub fn outcomes_with_messages(rule: &Rule, render: &str, version: &str) -> Vec<(Status, String, String)> {
+    let docs = parse_stream(render).unwrap_or_else(|e| panic!("test render does not parse: {e}"));
+    let model = Model::new(&docs, Version::parse(version));
+    (rule.check)(&model).into_iter().map(|o| (o.status, o.doc.kind_name(), o.message)).collect()
+}
+
+/// The statuses only.
+pub fn statuses(rule: &Rule, render: &str, version: &str) -> Vec<Status> {
+    outcomes(rule, render, version).into_iter().map(|(s, _)| s).collect()
+}
+
+/// A gateway proxy Deployment as the chart renders it, with `{CONTAINER}` extra container
+/// fields and `{POD}` extra pod-spec fields left for the test to fill (indent 8 and 6).
+pub const PROXY: &str = r#"---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  labels:
+    app: gloo
+    gloo: gateway-proxy
+    gateway-proxy-id: gateway-proxy
+  name: gateway-proxy
+  namespace: gloo-system
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      gateway-proxy-id: gateway-proxy
+      gateway-proxy: live
+  template:
+    metadata:
+      labels:
+        gloo: gateway-proxy
+        gateway-proxy-id: gateway-proxy
+        gateway-proxy: live
+    spec:
+      serviceAccountName: gateway-proxy
+{POD}
+      containers:
+      - name: gateway-proxy
+        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38
+{CONTAINER}
+      volumes:
+      - configMap:
+          name: gateway-proxy-envoy-config
+        name: envoy-config
+"#;
+
+/// Fills [`PROXY`]'s placeholders.
+pub fn proxy(pod: &str, container: &str) -> String {
+    PROXY.replace("{POD}\n", &indent(pod, 6)).replace("{CONTAINER}\n", &indent(container, 8))
+}
+
+/// Indents every line of `text` by `n` spaces (empty text stays empty).
+pub fn indent(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+/// The Gateway ConfigMap as the chart renders it, with `{HTTP}` for the `httpGateway` block's
+/// content and `{OPTIONS}` for listener `spec.options` (both indent 6 inside the embedded text).
+pub fn gateways(http: &str, options: &str) -> String {
+    let http_block = if http.trim().is_empty() { "httpGateway: {}\n".to_string() } else { format!("httpGateway:\n{}", indent(http, 2)) };
+    let options_block = if options.trim().is_empty() { String::new() } else { format!("options:\n{}", indent(options, 2)) };
+    let gw = |name: &str, port: u32, ssl: bool| {
+        format!(
+            "    ---\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata:\n      name: {name}\n      namespace: gloo-system\n    spec:\n      bindAddress: \"::\"\n      bindPort: {port}\n{http}{options}      ssl: {ssl}\n      proxyNames:\n      - gateway-proxy\n",
+            http = indent(&http_block, 6),
+            options = indent(&options_block, 6),
+        )
+    };
+    format!(
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  namespace: gloo-system\n  labels:\n    gloo: custom-resources\ndata:\n  custom-resources: |\n{}{}",
+        gw("gateway-proxy", 8080, false),
+        gw("gateway-proxy-ssl", 8443, true)
+    )
+}
+
+/// Settings with `spec` content `spec` (indent 2 under `spec:`).
+pub fn settings(spec: &str) -> String {
+    format!("---\napiVersion: gloo.solo.io/v1\nkind: Settings\nmetadata:\n  name: default\n  namespace: gloo-system\nspec:\n{}", indent(spec, 2))
+}
+
+/// The Envoy bootstrap ConfigMap of `gateway-proxy` with `bootstrap` as `envoy.yaml`.
+pub fn bootstrap(bootstrap: &str) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gateway-proxy-envoy-config\n  namespace: gloo-system\ndata:\n  envoy.yaml: |\n{}",
+        indent(bootstrap, 4)
+    )
+}
+
+/// The control-plane Deployment with `{CONTAINER}` extra fields of the `gloo` container and
+/// `{SPEC}` extra Deployment spec fields (indent 2).
+pub fn gloo(spec: &str, container: &str) -> String {
+    format!(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    app: gloo\n    gloo: gloo\n  name: gloo\n  namespace: gloo-system\nspec:\n{}  template:\n    spec:\n      containers:\n      - name: gloo\n        image: quay.io/solo-io/gloo:1.17.38\n{}",
+        indent(spec, 2),
+        indent(container, 8)
+    )
+}

@@ -1,0 +1,550 @@
+//! A span-aware YAML tree.
+//!
+//! Every node knows the line it starts on, so findings can point into the render and into the
+//! user's values files. Built from `saphyr-parser` events rather than a serde model because we
+//! need three things serde hides: line numbers, duplicate keys (reported, never silently resolved;
+//! HARDENING.md 1.1) and the scalar style (a literal block's content lines map 1:1 to file lines,
+//! which is how objects embedded in ConfigMaps get real line numbers).
+//!
+//! Scalars resolve as Kubernetes' YAML reader (sigs.k8s.io/yaml, YAML 1.1 rules) does, so a
+//! predicate sees what the API server would: `"true"` quoted is a string, plain `yes` is a bool.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::HashMap;
+
+/// Nesting deeper than this is refused: nothing real comes close, and it bounds recursion.
+pub const MAX_DEPTH: usize = 200;
+/// Alias expansion budget, in nodes per parsed text, so an alias bomb fails fast instead of
+/// exhausting memory.
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    /// `|` or `>`: content starts on the line after the indicator.
+    Block,
+    /// Flow or block collection.
+    Collection,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    /// 1-based line where the node starts (for a block scalar: the line of `|`).
+    pub line: usize,
+    pub style: Style,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    /// 1-based line of the key.
+    pub line: usize,
+    pub value: Node,
+}
+
+/// A key that appears twice in one mapping. The later value is kept, as Kubernetes' reader does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// Dotted path of the mapping holding the key, plus the key.
+    pub path: String,
+    pub first_line: usize,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// 1-based line (already offset by the caller's `first_line`).
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+/// One parsed YAML document.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub root: Node,
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+static NULL: Node = Node { value: Value::Null, line: 0, style: Style::Plain };
+
+impl Node {
+    pub fn null() -> &'static Node {
+        &NULL
+    }
+
+    /// Child by key (mappings) or index (sequences, when the key is a number).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().rev().find(|e| e.key == key).map(|e| &e.value),
+            Value::Seq(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        }
+    }
+
+    /// Follows a dotted path (`spec.template.spec`); numeric segments index sequences.
+    pub fn path(&self, dotted: &str) -> Option<&Node> {
+        dotted.split('.').try_fold(self, |node, key| node.get(key))
+    }
+
+    /// The map entry for `key`, with its line.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().rev().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.value {
+            Value::Int(i) => Some(i),
+            Value::Float(f) if f.fract() == 0.0 => Some(f as i64),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map(_))
+    }
+
+    /// The scalar as text, whatever its type (numbers and bools as YAML prints them).
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Null => None,
+            _ => None,
+        }
+    }
+
+    /// Non-empty map or sequence, or any non-null scalar.
+    pub fn is_present(&self) -> bool {
+        match &self.value {
+            Value::Null => false,
+            Value::Map(e) => !e.is_empty(),
+            Value::Seq(i) => !i.is_empty(),
+            _ => true,
+        }
+    }
+
+    /// Depth-first walk over every node, including `self`.
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Node)) {
+        visit(self);
+        match &self.value {
+            Value::Map(entries) => entries.iter().for_each(|e| e.value.walk(visit)),
+            Value::Seq(items) => items.iter().for_each(|n| n.walk(visit)),
+            _ => {}
+        }
+    }
+
+    fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Map(entries) => entries.iter().map(|e| e.value.size()).sum(),
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            _ => 0,
+        }
+    }
+
+    /// Converts to JSON (for output and for deep comparisons). Keys keep their order.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                J::Object(entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect())
+            }
+        }
+    }
+}
+
+/// Parses every document of `text`. `first_line` is the file line of the text's first line, so
+/// that documents cut out of a larger file keep their real line numbers. Empty documents are
+/// returned as null roots.
+pub fn parse_all(text: &str, first_line: usize) -> Result<Vec<Parsed>, YamlError> {
+    Builder::new(first_line).run(text)
+}
+
+/// Parses text holding at most one document (an empty text gives a null root).
+pub fn parse_one(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
+    let mut docs = parse_all(text, first_line)?;
+    match docs.len() {
+        0 => Ok(Parsed { root: Node { value: Value::Null, line: first_line, style: Style::Plain }, duplicates: vec![] }),
+        1 => Ok(docs.pop().expect("one document")),
+        _ => Err(YamlError { line: first_line, col: 1, message: "expected one YAML document, found several".into() }),
+    }
+}
+
+enum Frame {
+    Seq { node_line: usize, anchor: usize, items: Vec<Node> },
+    Map { node_line: usize, anchor: usize, entries: Vec<Entry>, pending_key: Option<(String, usize)>, seen: HashMap<String, usize> },
+}
+
+struct Builder {
+    offset: usize,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    docs: Vec<Parsed>,
+    root: Option<Node>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+impl Builder {
+    fn new(first_line: usize) -> Self {
+        Builder {
+            offset: first_line.saturating_sub(1),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            docs: Vec::new(),
+            root: None,
+            duplicates: Vec::new(),
+        }
+    }
+
+    fn err(&self, span: &Span, message: impl Into<String>) -> YamlError {
+        YamlError { line: span.start.line() + self.offset, col: span.start.col() + 1, message: message.into() }
+    }
+
+    fn run(mut self, text: &str) -> Result<Vec<Parsed>, YamlError> {
+        let mut parser = Parser::new_from_str(text);
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|e| YamlError {
+                line: e.marker().line() + self.offset,
+                col: e.marker().col() + 1,
+                message: e.info().to_string(),
+            })?;
+            let line = span.start.line() + self.offset;
+            match event {
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+                Event::DocumentStart(_) => {
+                    self.anchors.clear();
+                    self.root = None;
+                }
+                Event::DocumentEnd => {
+                    let root = self.root.take().unwrap_or(Node { value: Value::Null, line, style: Style::Plain });
+                    let duplicates = std::mem::take(&mut self.duplicates);
+                    self.docs.push(Parsed { root, duplicates });
+                }
+                Event::Alias(id) => {
+                    let (node, size) = self
+                        .anchors
+                        .get(&id)
+                        .cloned()
+                        .ok_or_else(|| self.err(&span, "alias to an unknown anchor"))?;
+                    self.alias_nodes += size;
+                    if self.alias_nodes > MAX_ALIAS_NODES {
+                        return Err(self.err(&span, format!("alias expansion exceeds {MAX_ALIAS_NODES} nodes (alias bomb?)")));
+                    }
+                    self.push_node(node, &span)?;
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let is_key = matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }));
+                    let node = if is_key {
+                        // Keys stay text: `y:` or `on:` is a key named so, not a boolean.
+                        Node { value: Value::Str(text.to_string()), line, style: Style::Plain }
+                    } else {
+                        let mut node = resolve_scalar(&text, style, tag.as_deref().map(|t| t.suffix.as_str()), line);
+                        if node.style == Style::Block {
+                            // The span starts at the first non-blank content line; leading blank
+                            // lines are kept in the text. Point at the indicator line before them.
+                            let leading = text.bytes().take_while(|&b| b == b'\n').count();
+                            node.line = line.saturating_sub(leading + 1);
+                        }
+                        node
+                    };
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, (node.clone(), 1));
+                    }
+                    self.push_node(node, &span)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.check_depth(&span)?;
+                    self.stack.push(Frame::Seq { node_line: line, anchor, items: Vec::new() });
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.check_depth(&span)?;
+                    self.stack.push(Frame::Map {
+                        node_line: line,
+                        anchor,
+                        entries: Vec::new(),
+                        pending_key: None,
+                        seen: HashMap::new(),
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let frame = self.stack.pop().ok_or_else(|| self.err(&span, "unbalanced collection end"))?;
+                    let (node, anchor) = match frame {
+                        Frame::Seq { node_line, anchor, items } => {
+                            (Node { value: Value::Seq(items), line: node_line, style: Style::Collection }, anchor)
+                        }
+                        Frame::Map { node_line, anchor, entries, .. } => {
+                            (Node { value: Value::Map(entries), line: node_line, style: Style::Collection }, anchor)
+                        }
+                    };
+                    if anchor > 0 {
+                        let size = node.size();
+                        self.anchors.insert(anchor, (node.clone(), size));
+                    }
+                    self.push_node(node, &span)?;
+                }
+            }
+        }
+        Ok(self.docs)
+    }
+
+    fn check_depth(&self, span: &Span) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.err(span, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
+    fn path_of_stack(&self) -> String {
+        let mut parts = Vec::new();
+        for frame in &self.stack {
+            match frame {
+                Frame::Map { pending_key: Some((k, _)), .. } => parts.push(k.clone()),
+                Frame::Seq { items, .. } => parts.push(items.len().to_string()),
+                _ => {}
+            }
+        }
+        parts.join(".")
+    }
+
+    fn push_node(&mut self, node: Node, _span: &Span) -> Result<(), YamlError> {
+        // When this node is a mapping value, the stack path ends with its own key: that is the
+        // path a duplicate is reported under.
+        let value_path = match self.stack.last() {
+            Some(Frame::Map { pending_key: Some(_), .. }) => Some(self.path_of_stack()),
+            _ => None,
+        };
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, seen, .. }) => match pending_key.take() {
+                None => {
+                    // Complex keys (maps, sequences) do not occur in Kubernetes objects; they are
+                    // kept under their JSON text so nothing is lost.
+                    let key = node.scalar_text().unwrap_or_else(|| match node.value {
+                        Value::Null => String::new(),
+                        _ => node.to_json().to_string(),
+                    });
+                    *pending_key = Some((key, node.line));
+                }
+                Some((key, key_line)) => {
+                    if let Some(first_line) = seen.insert(key.clone(), key_line) {
+                        self.duplicates.push(DuplicateKey {
+                            path: value_path.unwrap_or_else(|| key.clone()),
+                            first_line,
+                            line: key_line,
+                        });
+                        // Keep the later value, as Kubernetes' reader does.
+                        entries.retain(|e| e.key != key);
+                    }
+                    entries.push(Entry { key, line: key_line, value: node });
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>, line: usize) -> Node {
+    let value = match (style, tag) {
+        (_, Some("str")) => Value::Str(text.to_string()),
+        (ScalarStyle::Plain, Some("int")) => text.parse().map(Value::Int).unwrap_or_else(|_| Value::Str(text.into())),
+        (ScalarStyle::Plain, _) => resolve_plain(text),
+        _ => Value::Str(text.to_string()),
+    };
+    let style = match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+        _ => Style::Quoted,
+    };
+    Node { value, line, style }
+}
+
+/// YAML 1.1 resolution as in go-yaml v2 (what Kubernetes and helm read YAML with).
+pub fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Value::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false)
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return Value::Str(text.to_string());
+    }
+    let cleaned: String = text.chars().filter(|&c| c != '_').collect();
+    let (sign, digits) = match cleaned.as_bytes()[0] {
+        b'-' => (-1i64, &cleaned[1..]),
+        b'+' => (1, &cleaned[1..]),
+        _ => (1, &cleaned[..]),
+    };
+    let int = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()
+    } else if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
+        i64::from_str_radix(&digits[1..], 8).ok()
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()
+    } else {
+        None
+    };
+    if let Some(i) = int {
+        return Value::Int(sign * i);
+    }
+    let looks_float = cleaned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && cleaned.bytes().any(|b| b.is_ascii_digit());
+    if looks_float {
+        if let Ok(f) = cleaned.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Parsed {
+        parse_one(text, 1).unwrap()
+    }
+
+    #[test]
+    fn resolves_scalars_like_kubernetes() {
+        let p = one("a: true\nb: \"true\"\nc: yes\nd: 10\ne: 0x10\nf: 1.5\ng: ~\nh: 10s\ni: 010\n");
+        assert_eq!(p.root.get("a").unwrap().as_bool(), Some(true));
+        assert_eq!(p.root.get("b").unwrap().as_str(), Some("true"));
+        assert_eq!(p.root.get("c").unwrap().as_bool(), Some(true));
+        assert_eq!(p.root.get("d").unwrap().as_i64(), Some(10));
+        assert_eq!(p.root.get("e").unwrap().as_i64(), Some(16));
+        assert_eq!(p.root.get("f").unwrap().value, Value::Float(1.5));
+        assert!(p.root.get("g").unwrap().is_null());
+        assert_eq!(p.root.get("h").unwrap().as_str(), Some("10s"));
+        assert_eq!(p.root.get("i").unwrap().as_i64(), Some(8));
+    }
+
+    #[test]
+    fn records_lines_with_offset() {
+        let p = parse_one("a:\n  b:\n    c: 1\n", 10).unwrap();
+        assert_eq!(p.root.entry("a").unwrap().line, 10);
+        assert_eq!(p.root.path("a.b").unwrap().entry("c").unwrap().line, 12);
+    }
+
+    #[test]
+    fn literal_block_starts_on_indicator_line() {
+        let p = one("data:\n  k: |\n    x: 1\n    y: 2\n");
+        let k = p.root.path("data.k").unwrap();
+        assert_eq!(k.style, Style::Block);
+        assert_eq!(k.line, 2);
+        assert_eq!(k.as_str(), Some("x: 1\ny: 2\n"));
+    }
+
+    #[test]
+    fn reports_duplicate_keys_and_keeps_the_last() {
+        let p = one("spec:\n  gloo:\n    a: true\n    a: false\n");
+        assert_eq!(p.root.path("spec.gloo.a").unwrap().as_bool(), Some(false));
+        assert_eq!(p.duplicates, vec![DuplicateKey { path: "spec.gloo.a".into(), first_line: 3, line: 4 }]);
+    }
+
+    #[test]
+    fn flow_mappings_anchors_and_aliases() {
+        let p = one("base: &b {x: 1, y: [a, b]}\ncopy: *b\n");
+        assert_eq!(p.root.path("copy.y.1").unwrap().as_str(), Some("b"));
+        assert_eq!(p.root.path("copy.x").unwrap().as_i64(), Some(1));
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        }
+        let err = parse_one(&text, 1).unwrap_err();
+        assert!(err.message.contains("alias expansion"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(MAX_DEPTH + 5) + &"]".repeat(MAX_DEPTH + 5);
+        let err = parse_one(&text, 1).unwrap_err();
+        assert!(err.message.contains("nesting"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let err = parse_one("a: 1\nb: [1, 2\nc: 3\n", 5).unwrap_err();
+        assert!(err.line >= 6, "{err}");
+    }
+}

@@ -1,0 +1,61 @@
+//! The first acceptance test: on each real chart with default values, every rule's status is
+//! exactly the one HARDENING.md's rule index gives. The index is read from the spec itself.
+
+mod common;
+
+use helm_harden::chart::ChartInfo;
+use helm_harden::check::evaluate;
+use helm_harden::parse::parse_stream;
+use std::collections::BTreeMap;
+
+const VERSIONS: [&str; 3] = ["1.13.39", "1.17.38", "1.22.1"];
+
+/// `ID -> [status per version]` from the rule index table of HARDENING.md.
+fn rule_index() -> Option<BTreeMap<String, [String; 3]>> {
+    let spec = common::shared_charts()?.join("../HARDENING.md");
+    let text = std::fs::read_to_string(spec).ok()?;
+    let mut index = BTreeMap::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 6 || !(cells[1].starts_with("GLOO-") || cells[1].starts_with("K8S-") || cells[1].starts_with("ENVOY-")) {
+            continue;
+        }
+        let defaults: Vec<String> = cells[4].split('/').map(|s| s.trim().to_string()).collect();
+        let per_version = match defaults.as_slice() {
+            [one] => [one.clone(), one.clone(), one.clone()],
+            [a, b, c] => [a.clone(), b.clone(), c.clone()],
+            _ => panic!("unreadable defaults in {line}"),
+        };
+        index.insert(cells[1].to_string(), per_version);
+    }
+    Some(index)
+}
+
+#[test]
+fn default_values_give_the_rule_index_statuses() {
+    let Some(index) = rule_index() else {
+        eprintln!("SKIP: ../shared/HARDENING.md is absent");
+        return;
+    };
+    assert_eq!(index.len(), 59, "the rule index lists 59 IDs");
+    let mut mismatches = Vec::new();
+    for (i, version) in VERSIONS.iter().enumerate() {
+        let Some(chart) = common::real_chart(version) else { return };
+        let render = common::helm_template(&chart, &[]);
+        let docs = parse_stream(&render).expect("real render parses");
+        let info = ChartInfo::from_render(Some(&chart), &docs);
+        assert_eq!(info.gloo_version.map(|v| v.to_string()).as_deref(), Some(*version));
+        let results = evaluate(&docs, &info);
+        for (id, expected) in &index {
+            let got = results
+                .iter()
+                .find(|r| r.rule.id == id)
+                .unwrap_or_else(|| panic!("rule {id} is not implemented"))
+                .status();
+            if got.as_str() != expected[i] {
+                mismatches.push(format!("{id} on {version}: expected {}, got {}", expected[i], got.as_str()));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+}

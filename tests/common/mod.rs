@@ -1,0 +1,53 @@
+//! Shared helpers for integration tests: finding helm and the real charts.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `../shared/charts` beside the repository, when present.
+pub fn shared_charts() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/charts");
+    dir.is_dir().then_some(dir)
+}
+
+/// The real charts, or None after printing why the caller skips.
+pub fn real_chart(version: &str) -> Option<PathBuf> {
+    match shared_charts() {
+        Some(dir) if dir.join(format!("gloo-{version}")).is_dir() => Some(dir.join(format!("gloo-{version}"))),
+        _ => {
+            eprintln!("SKIP: ../shared/charts/gloo-{version} is absent; real-chart test not run");
+            None
+        }
+    }
+}
+
+/// The helm binary: `$HELM_BIN`, else `helm` on PATH, else the one `scripts/setup` installs.
+pub fn helm() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("HELM_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    if let Ok(p) = which_helm() {
+        return Some(p);
+    }
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/helm");
+    local.is_file().then_some(local)
+}
+
+fn which_helm() -> Result<PathBuf, ()> {
+    let path = std::env::var_os("PATH").ok_or(())?;
+    std::env::split_paths(&path).map(|d| d.join("helm")).find(|p| p.is_file()).ok_or(())
+}
+
+/// `helm template gloo <chart> --namespace gloo-system [args]`, stdout as text.
+pub fn helm_template(chart: &Path, args: &[&str]) -> String {
+    let helm = helm().expect("helm is required for this test: run scripts/setup or set HELM_BIN");
+    let out = Command::new(helm)
+        .args(["template", "gloo"])
+        .arg(chart)
+        .args(["--namespace", "gloo-system"])
+        .args(args)
+        .output()
+        .expect("run helm");
+    assert!(out.status.success(), "helm template failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 render")
+}
