@@ -89,7 +89,11 @@ impl ChartInfo {
         })
         .or_else(|| gloo_image_version(docs));
         if info.name.is_none() {
-            info.name = Some(if nested.is_some() { "umbrella".into() } else { "gloo".into() });
+            // A packaged chart or a bare render: helm names the chart in `# Source: <chart>/...`.
+            info.name = docs
+                .iter()
+                .find_map(|d| d.template.as_deref()?.split('/').next().map(str::to_string))
+                .or_else(|| Some("gloo".into()));
         }
         info
     }

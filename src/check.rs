@@ -1,9 +1,14 @@
-//! Check step: runs every rule over the model of a render.
+//! Check step: runs every rule over the model of a render, then turns outcomes into findings
+//! with the values fix resolved for this chart (version, `gloo.` prefix, proxy key) and located
+//! in the user's values files.
 
 use crate::chart::ChartInfo;
+use crate::config::Config;
 use crate::model::Model;
 use crate::parse::Doc;
-use crate::rules::{Outcome, Rule, Status, RULES};
+use crate::rules::{Fix, Outcome, Rule, Severity, Status, Target, RULES};
+use crate::values::{locate, Location, SetKey, ValuesFile};
+use serde::Serialize;
 
 /// All outcomes of one rule.
 #[derive(Debug)]
@@ -31,4 +36,301 @@ pub fn aggregate(statuses: impl Iterator<Item = Status> + Clone) -> Status {
 pub fn evaluate<'a>(docs: &'a [Doc], chart: &ChartInfo) -> Vec<RuleResult<'a>> {
     let model = Model::new(docs, chart.gloo_version);
     RULES.iter().map(|rule| RuleResult { rule, outcomes: (rule.check)(&model) }).collect()
+}
+
+/// The object a finding is about.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub template: Option<String>,
+    /// `ConfigMap/<name>[<key>]` for objects embedded as YAML text.
+    pub embedded_in: Option<String>,
+    /// Line in the render.
+    pub line: usize,
+}
+
+impl ObjectRef {
+    fn of(doc: &Doc, line: Option<usize>) -> Self {
+        ObjectRef {
+            api_version: doc.api_version.clone(),
+            kind: doc.kind.clone(),
+            name: doc.name.clone(),
+            namespace: doc.namespace.clone(),
+            template: doc.template.clone(),
+            embedded_in: doc.embedded_in.as_ref().map(ToString::to_string),
+            line: line.unwrap_or(doc.line),
+        }
+    }
+
+    /// `Kind/name`, what suppressions match.
+    pub fn kind_name(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+}
+
+/// The Helm value that fixes a finding, and where it goes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FixSuggestion {
+    /// Full dotted values path, prefix included (`gloo.gatewayProxies.gatewayProxy.podTemplate.probes`).
+    pub values_path: String,
+    pub value: serde_json::Value,
+    /// The values file to change; `--set` when a `--set` argument decides the key.
+    pub file: Option<String>,
+    /// Line of the key (or of its deepest existing parent) in `file`.
+    pub line: Option<usize>,
+    /// True when `line` holds the key itself, false when it is the parent the key goes under.
+    pub exact: bool,
+    /// The `--set` argument that sets the key, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub status: Status,
+    pub title: &'static str,
+    pub message: String,
+    pub object: ObjectRef,
+    pub fix: Option<FixSuggestion>,
+    /// Why the finding is suppressed (config), when it is: suppressed failures do not count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+/// What fix resolution needs to know about the user's values.
+#[derive(Debug, Clone, Default)]
+pub struct ValuesContext {
+    /// `""` or `"gloo."`.
+    pub prefix: String,
+    /// `gatewayProxies` keys known from the chart's and the user's values.
+    pub proxy_keys: Vec<String>,
+    pub files: Vec<ValuesFile>,
+    pub sets: Vec<SetKey>,
+}
+
+impl ValuesContext {
+    /// The `gatewayProxies` key of a rendered proxy name (`gateway-proxy` -> `gatewayProxy`).
+    pub fn proxy_key(&self, rendered: &str) -> String {
+        self.proxy_keys
+            .iter()
+            .find(|k| kebab_case(k) == rendered)
+            .cloned()
+            .unwrap_or_else(|| camel_case(rendered))
+    }
+
+    /// The full values path and value of `fix` for `target`.
+    pub fn resolve(&self, fix: &Fix, target: &Target) -> (String, serde_json::Value) {
+        let proxy = match target {
+            Target::Proxy(p) | Target::Gateway { proxy: p, .. } => Some(p.as_str()),
+            Target::Chart => None,
+        };
+        let gp = format!("gatewayProxies.{}", self.proxy_key(proxy.unwrap_or("gateway-proxy")));
+        let gw = match target {
+            Target::Gateway { ssl: true, .. } => format!("{gp}.gatewaySettings.customHttpsGateway"),
+            _ => format!("{gp}.gatewaySettings.customHttpGateway"),
+        };
+        let path = fix.path.replace("{GW}", &gw).replace("{GP}", &gp);
+        let path = if path.starts_with("global.") { path } else { format!("{}{path}", self.prefix) };
+        let value = crate::yaml::parse_one(fix.value, 1).map(|p| p.root.to_json()).unwrap_or(serde_json::Value::Null);
+        (path, value)
+    }
+
+    pub fn suggestion(&self, fix: &Fix, target: &Target) -> FixSuggestion {
+        let (values_path, value) = self.resolve(fix, target);
+        let segments: Vec<&str> = values_path.split('.').collect();
+        let (file, line, exact, set) = match locate(&segments, &self.files, &self.sets) {
+            Location::File { path, line, exact } => (Some(path.display().to_string()), line, exact, None),
+            Location::Set { flag } => (Some("--set".to_string()), None, true, Some(flag)),
+            Location::Nowhere => (None, None, false, None),
+        };
+        FixSuggestion { values_path, value, file, line, exact, set }
+    }
+}
+
+/// Sprig's `kebabcase` as the chart applies it to `gatewayProxies` keys.
+pub fn kebab_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower_or_digit = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower_or_digit {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower_or_digit = false;
+        } else if c == '_' || c == ' ' {
+            out.push('-');
+            prev_lower_or_digit = false;
+        } else {
+            out.push(c);
+            prev_lower_or_digit = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+fn camel_case(kebab: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in kebab.chars() {
+        if c == '-' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Summary counts over unsuppressed outcomes.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub fail: usize,
+    pub pass: usize,
+    pub na: usize,
+    pub advisory: usize,
+    /// Failures hidden by a suppression (not in `fail`).
+    pub suppressed: usize,
+}
+
+/// The result of checking one render.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub chart: ChartInfo,
+    /// Every outcome as a finding, failures first (most severe first), then the rest.
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Non-fatal notes for the user (a suppression that matched nothing, ...).
+    pub warnings: Vec<String>,
+    /// Label of the checked target (config target and value set), when there is one.
+    pub target: Option<String>,
+}
+
+impl CheckReport {
+    /// Failures that count (not suppressed) at or above `threshold`.
+    pub fn failing_at(&self, threshold: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.status == Status::Fail && f.suppressed.is_none() && f.severity >= threshold)
+            .count()
+    }
+}
+
+/// Checks a parsed render: evaluate rules, apply the config, resolve and locate fixes.
+pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Config, today: &str) -> CheckReport {
+    let results = evaluate(docs, &chart);
+    let mut findings = Vec::new();
+    let mut warnings = Vec::new();
+    let mut used_suppressions = vec![false; config.suppressions.len()];
+    for result in &results {
+        let rule = result.rule;
+        let Some(severity) = config.severity_of(rule) else { continue };
+        let fix = rule.fix_for(chart.gloo_version);
+        for outcome in &result.outcomes {
+            let object = ObjectRef::of(outcome.doc, outcome.line);
+            let mut suppressed = None;
+            if outcome.status == Status::Fail {
+                if let Some((i, s)) = config.suppression_for(rule.id, &object.kind_name()) {
+                    used_suppressions[i] = true;
+                    if !s.expired(today) {
+                        suppressed = Some(s.reason.clone());
+                    }
+                }
+            }
+            findings.push(Finding {
+                rule: rule.id,
+                severity,
+                status: outcome.status,
+                title: rule.title,
+                message: outcome.message.clone(),
+                object,
+                fix: match (outcome.status, fix) {
+                    (Status::Fail, Some(fix)) => Some(values.suggestion(fix, &outcome.target)),
+                    _ => None,
+                },
+                suppressed,
+            });
+        }
+    }
+    // Suppressions are part of the gate: an expired one fails on its own, an unused one warns.
+    for (i, s) in config.suppressions.iter().enumerate() {
+        if s.expired(today) {
+            findings.push(Finding {
+                rule: "HH-CONFIG",
+                severity: Severity::High,
+                status: Status::Fail,
+                title: "Suppression expired",
+                message: format!("suppression of {} for {} expired on {} (reason was: {})", s.rule, s.object, s.expires.as_deref().unwrap_or("?"), s.reason),
+                object: ObjectRef {
+                    api_version: String::new(),
+                    kind: "Config".into(),
+                    name: config.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    namespace: None,
+                    template: None,
+                    embedded_in: None,
+                    line: s.line,
+                },
+                fix: None,
+                suppressed: None,
+            });
+        } else if !used_suppressions[i] {
+            warnings.push(format!(
+                "{}:{}: suppression of {} for {} matched nothing",
+                config.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "config".into()),
+                s.line,
+                s.rule,
+                s.object
+            ));
+        }
+    }
+    findings.sort_by(|a, b| {
+        let rank = |f: &Finding| (f.status != Status::Fail || f.suppressed.is_some(), f.status);
+        rank(a).cmp(&rank(b)).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(b.rule))
+    });
+    let mut summary = Summary::default();
+    for f in &findings {
+        match (f.status, f.suppressed.is_some()) {
+            (Status::Fail, true) => summary.suppressed += 1,
+            (Status::Fail, false) => summary.fail += 1,
+            (Status::Pass, _) => summary.pass += 1,
+            (Status::Na, _) => summary.na += 1,
+            (Status::Advisory, _) => summary.advisory += 1,
+        }
+    }
+    CheckReport { chart, findings, summary, warnings, target: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_keys_map_to_rendered_names() {
+        assert_eq!(kebab_case("gatewayProxy"), "gateway-proxy");
+        assert_eq!(kebab_case("publicGw"), "public-gw");
+        assert_eq!(kebab_case("gw2Internal"), "gw2-internal");
+        let ctx = ValuesContext { proxy_keys: vec!["gatewayProxy".into(), "internalGw".into()], ..Default::default() };
+        assert_eq!(ctx.proxy_key("internal-gw"), "internalGw");
+        assert_eq!(ctx.proxy_key("other-proxy"), "otherProxy");
+    }
+
+    #[test]
+    fn fix_paths_take_prefix_and_placeholders() {
+        let ctx = ValuesContext { prefix: "gloo.".into(), proxy_keys: vec!["gatewayProxy".into()], ..Default::default() };
+        let fix = Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true");
+        let (path, value) = ctx.resolve(&fix, &Target::Gateway { proxy: "gateway-proxy".into(), ssl: true });
+        assert_eq!(path, "gloo.gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.httpConnectionManagerSettings.useRemoteAddress");
+        assert_eq!(value, serde_json::json!(true));
+        let global = Fix::all("global.glooStats.routePrefixRewrite", "/stats/prometheus?usedonly");
+        assert_eq!(ctx.resolve(&global, &Target::Chart).0, "global.glooStats.routePrefixRewrite");
+    }
 }

@@ -1,12 +1,20 @@
 //! helm-harden: gate Helm changes to the Gloo Edge gateway.
 //!
 //! The pipeline is the layout: [`render`] (helm template) → [`parse`] (documents, embedded
-//! objects) → [`check`] (the [`rules`] over the [`model`], values-line location) → [`report`].
-//! [`cli`] is a thin layer on top.
+//! objects, on the span-aware [`yaml`] tree) → [`check`] (the [`rules`] over the [`model`],
+//! fixes located in the user's [`values`]) → [`report`]. [`cli`] is a thin layer on top;
+//! [`config`] is `.helm-harden.yaml`; [`docs`] generates rule documentation.
 
 pub mod chart;
 pub mod check;
+pub mod cli;
+pub mod config;
+pub mod docs;
+pub mod error;
 pub mod model;
 pub mod parse;
+pub mod render;
+pub mod report;
 pub mod rules;
+pub mod values;
 pub mod yaml;

@@ -1,0 +1,381 @@
+//! `.helm-harden.yaml`: targets (a chart with named value sets), rules switched off or
+//! re-graded, and suppressions with a reason and an expiry date.
+//!
+//! ```yaml
+//! fail-on: medium
+//! targets:
+//!   - chart: charts/gloo            # relative to this file
+//!     release: gloo
+//!     namespace: gloo-system
+//!     values:                       # value sets, one per environment
+//!       staging: [values/common.yaml, values/staging.yaml]
+//!       prod: values/prod.yaml
+//! rules:
+//!   GLOO-015: off                   # or a severity: info | low | medium | high
+//! suppressions:
+//!   - rule: ENVOY-009
+//!     object: "Gateway/gateway-proxy*"
+//!     reason: the listener carries websockets
+//!     expires: 2027-03-31
+//! ```
+//!
+//! Parsed with line numbers so that every mistake (unknown key, unknown rule ID, bad date) is
+//! reported at its line.
+
+use crate::error::{Error, Result};
+use crate::rules::{self, Rule, Severity};
+use crate::yaml::{self, Node, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".helm-harden.yaml";
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file this came from (None: no config).
+    pub path: Option<PathBuf>,
+    pub fail_on: Option<Severity>,
+    pub targets: Vec<TargetConfig>,
+    /// Rule ID -> None (off) or a new severity.
+    pub rules: BTreeMap<String, Option<Severity>>,
+    pub suppressions: Vec<Suppression>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetConfig {
+    pub name: String,
+    pub chart: PathBuf,
+    pub release: Option<String>,
+    pub namespace: Option<String>,
+    pub kube_version: Option<String>,
+    /// Value set name -> files (resolved against the config's directory).
+    pub value_sets: Vec<(String, Vec<PathBuf>)>,
+    pub set: Vec<String>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub rule: String,
+    /// `Kind/name` glob (`*` and `?`).
+    pub object: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`, last day the suppression holds.
+    pub expires: Option<String>,
+    pub line: usize,
+}
+
+impl Suppression {
+    pub fn expired(&self, today: &str) -> bool {
+        self.expires.as_deref().is_some_and(|e| e < today)
+    }
+
+    pub fn matches(&self, rule: &str, kind_name: &str) -> bool {
+        self.rule.eq_ignore_ascii_case(rule) && glob_match(&self.object, kind_name)
+    }
+}
+
+impl Config {
+    /// The severity a rule reports with, or None when switched off.
+    pub fn severity_of(&self, rule: &Rule) -> Option<Severity> {
+        match self.rules.get(rule.id) {
+            Some(None) => None,
+            Some(Some(s)) => Some(*s),
+            None => Some(rule.severity),
+        }
+    }
+
+    pub fn suppression_for(&self, rule: &str, kind_name: &str) -> Option<(usize, &Suppression)> {
+        self.suppressions.iter().enumerate().find(|(_, s)| s.matches(rule, kind_name))
+    }
+
+    /// `--config FILE`, else `.helm-harden.yaml` found upward from `start`, else the default.
+    pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<Config> {
+        if let Some(path) = explicit {
+            return Config::load(path);
+        }
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Config::load(&candidate);
+            }
+            dir = d.parent();
+        }
+        Ok(Config::default())
+    }
+
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::in_file(path, format!("cannot read config: {}", crate::values::io_reason(&e))))?;
+        Config::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config> {
+        let parsed = yaml::parse_one(text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut config = Config { path: Some(path.to_path_buf()), ..Default::default() };
+        let err = |line: usize, msg: String| Error::at(path, line, 1, msg);
+        let root = &parsed.root;
+        if root.is_null() {
+            return Ok(config);
+        }
+        if !root.is_map() {
+            return Err(err(root.line, "the config must be a mapping".into()));
+        }
+        for entry in root.entries() {
+            match entry.key.as_str() {
+                "fail-on" => config.fail_on = Some(severity(&entry.value).ok_or_else(|| err(entry.line, "fail-on must be one of info, low, medium, high".into()))?),
+                "targets" => {
+                    for t in seq(&entry.value, "targets", &err)? {
+                        config.targets.push(target(t, &base, &err)?);
+                    }
+                }
+                "rules" => {
+                    for r in map(&entry.value, "rules", &err)? {
+                        let rule = known_rule(&r.key).ok_or_else(|| err(r.line, format!("unknown rule ID {}", r.key)))?;
+                        let setting = match &r.value.value {
+                            Value::Bool(false) => None,
+                            Value::Str(s) if s == "off" => None,
+                            _ => match severity(&r.value) {
+                                Some(s) => Some(s),
+                                None => match r.value.get("severity").and_then(severity) {
+                                    Some(s) if r.value.entries().len() == 1 => Some(s),
+                                    _ => return Err(err(r.line, format!("rules.{}: expected off or a severity (info, low, medium, high)", r.key))),
+                                },
+                            },
+                        };
+                        config.rules.insert(rule.id.to_string(), setting);
+                    }
+                }
+                "suppressions" => {
+                    for s in seq(&entry.value, "suppressions", &err)? {
+                        config.suppressions.push(suppression(s, &err)?);
+                    }
+                }
+                other => return Err(err(entry.line, format!("unknown key `{other}` (expected fail-on, targets, rules, suppressions)"))),
+            }
+        }
+        Ok(config)
+    }
+}
+
+type ErrFn<'a> = dyn Fn(usize, String) -> Error + 'a;
+
+fn known_rule(id: &str) -> Option<&'static Rule> {
+    rules::find(id)
+}
+
+fn severity(node: &Node) -> Option<Severity> {
+    node.as_str().and_then(Severity::parse)
+}
+
+fn seq<'n>(node: &'n Node, what: &str, err: &ErrFn) -> Result<&'n [Node]> {
+    match &node.value {
+        Value::Seq(items) => Ok(items),
+        Value::Null => Ok(&[]),
+        _ => Err(err(node.line, format!("{what} must be a list"))),
+    }
+}
+
+fn map<'n>(node: &'n Node, what: &str, err: &ErrFn) -> Result<&'n [yaml::Entry]> {
+    match &node.value {
+        Value::Map(entries) => Ok(entries),
+        Value::Null => Ok(&[]),
+        _ => Err(err(node.line, format!("{what} must be a mapping"))),
+    }
+}
+
+fn text(entry: &yaml::Entry, err: &ErrFn) -> Result<String> {
+    entry.value.scalar_text().ok_or_else(|| err(entry.line, format!("{} must be a string", entry.key)))
+}
+
+fn files(node: &Node, base: &Path, err: &ErrFn) -> Result<Vec<PathBuf>> {
+    match &node.value {
+        Value::Str(s) => Ok(vec![base.join(s)]),
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| i.as_str().map(|s| base.join(s)).ok_or_else(|| err(i.line, "values files must be strings".into())))
+            .collect(),
+        _ => Err(err(node.line, "a value set is a file or a list of files".into())),
+    }
+}
+
+fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
+    let mut t = TargetConfig {
+        name: String::new(),
+        chart: PathBuf::new(),
+        release: None,
+        namespace: None,
+        kube_version: None,
+        value_sets: Vec::new(),
+        set: Vec::new(),
+        line: node.line,
+    };
+    for e in map(node, "a target", err)? {
+        match e.key.as_str() {
+            "name" => t.name = text(e, err)?,
+            "chart" => t.chart = base.join(text(e, err)?),
+            "release" => t.release = Some(text(e, err)?),
+            "namespace" => t.namespace = Some(text(e, err)?),
+            "kube-version" => t.kube_version = Some(text(e, err)?),
+            "values" => match &e.value.value {
+                Value::Map(sets) => {
+                    for s in sets {
+                        t.value_sets.push((s.key.clone(), files(&s.value, base, err)?));
+                    }
+                }
+                _ => t.value_sets.push(("default".into(), files(&e.value, base, err)?)),
+            },
+            "set" => {
+                for s in seq(&e.value, "set", err)? {
+                    t.set.push(s.scalar_text().ok_or_else(|| err(s.line, "set entries are key=value strings".into()))?);
+                }
+            }
+            other => return Err(err(e.line, format!("unknown target key `{other}` (expected name, chart, release, namespace, kube-version, values, set)"))),
+        }
+    }
+    if t.chart.as_os_str().is_empty() {
+        return Err(err(node.line, "a target needs `chart`".into()));
+    }
+    if t.name.is_empty() {
+        t.name = t.chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
+    }
+    Ok(t)
+}
+
+fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
+    let mut s = Suppression { rule: String::new(), object: "*".into(), reason: String::new(), expires: None, line: node.line };
+    for e in map(node, "a suppression", err)? {
+        match e.key.as_str() {
+            "rule" => {
+                let id = text(e, err)?;
+                let rule = known_rule(&id).ok_or_else(|| err(e.line, format!("unknown rule ID {id}")))?;
+                s.rule = rule.id.to_string();
+            }
+            "object" => s.object = text(e, err)?,
+            "reason" => s.reason = text(e, err)?,
+            "expires" => {
+                let date = text(e, err)?;
+                if !valid_date(&date) {
+                    return Err(err(e.line, format!("expires: `{date}` is not a date (YYYY-MM-DD)")));
+                }
+                s.expires = Some(date);
+            }
+            other => return Err(err(e.line, format!("unknown suppression key `{other}` (expected rule, object, reason, expires)"))),
+        }
+    }
+    if s.rule.is_empty() {
+        return Err(err(node.line, "a suppression needs `rule`".into()));
+    }
+    if s.reason.trim().is_empty() {
+        return Err(err(node.line, "a suppression needs a `reason`".into()));
+    }
+    Ok(s)
+}
+
+fn valid_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<u32>()) else { return false };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    (1..=12).contains(&m) && d >= 1 && d <= days[(m - 1) as usize]
+}
+
+/// Today as `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    civil_date((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `*` matches any run of characters, `?` one character.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::parse(Path::new("/repo/.helm-harden.yaml"), text)
+    }
+
+    #[test]
+    fn full_config() {
+        let c = parse("fail-on: medium\ntargets:\n  - chart: charts/gloo\n    namespace: gloo-system\n    values:\n      staging: [v/common.yaml, v/staging.yaml]\n      prod: v/prod.yaml\nrules:\n  GLOO-015: off\n  envoy-009: low\nsuppressions:\n  - rule: ENVOY-013\n    object: Gateway/gateway-proxy*\n    reason: legacy clients\n    expires: 2030-01-31\n").unwrap();
+        assert_eq!(c.fail_on, Some(Severity::Medium));
+        let t = &c.targets[0];
+        assert_eq!(t.chart, PathBuf::from("/repo/charts/gloo"));
+        assert_eq!(t.name, "gloo");
+        assert_eq!(t.value_sets[0], ("staging".to_string(), vec![PathBuf::from("/repo/v/common.yaml"), PathBuf::from("/repo/v/staging.yaml")]));
+        assert_eq!(t.value_sets[1].0, "prod");
+        assert_eq!(c.rules.get("GLOO-015"), Some(&None));
+        assert_eq!(c.rules.get("ENVOY-009"), Some(&Some(Severity::Low)));
+        assert!(c.suppressions[0].matches("ENVOY-013", "Gateway/gateway-proxy-ssl"));
+        assert!(!c.suppressions[0].matches("ENVOY-013", "Gateway/other"));
+        assert!(!c.suppressions[0].expired("2026-11-25"));
+        assert!(c.suppressions[0].expired("2030-02-01"));
+    }
+
+    #[test]
+    fn mistakes_are_reported_at_their_line() {
+        let e = parse("targets: []\nrulez: {}\n").unwrap_err();
+        assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:1: unknown key `rulez` (expected fail-on, targets, rules, suppressions)");
+        let e = parse("rules:\n  GLOO-999: off\n").unwrap_err();
+        assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:1: unknown rule ID GLOO-999");
+        let e = parse("suppressions:\n  - rule: GLOO-001\n    reason: x\n    expires: 2026-02-30\n").unwrap_err();
+        assert!(e.message().contains(":4:1: expires: `2026-02-30` is not a date"), "{e}");
+        let e = parse("suppressions:\n  - rule: GLOO-001\n").unwrap_err();
+        assert!(e.message().contains("needs a `reason`"), "{e}");
+        let e = parse("targets:\n  - values: x.yaml\n").unwrap_err();
+        assert!(e.message().contains(":2:1: a target needs `chart`"), "{e}");
+    }
+
+    #[test]
+    fn dates_and_globs() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_782), "2026-11-25");
+        assert!(valid_date("2024-02-29") && !valid_date("2023-02-29") && !valid_date("2024-13-01"));
+        assert!(glob_match("Deployment/*", "Deployment/gateway-proxy"));
+        assert!(glob_match("*/gateway-proxy?ssl", "Gateway/gateway-proxy-ssl"));
+        assert!(!glob_match("Gateway/x", "Gateway/xy"));
+    }
+}

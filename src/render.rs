@@ -1,0 +1,192 @@
+//! Render step: `helm template` through the real helm binary.
+//!
+//! helm is found via `--helm`, then `$HELM_BIN` (set by helm when we run as a plugin), then
+//! PATH. It runs in its own process group so that a timeout kills it and anything it started.
+//! Only `helm template` runs: no post-renderer, no dependency update, no plugin command.
+
+use crate::error::{Error, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Everything `helm template` needs, in helm's own terms.
+#[derive(Debug, Clone, Default)]
+pub struct RenderRequest {
+    pub chart: PathBuf,
+    pub release: Option<String>,
+    pub namespace: Option<String>,
+    /// `-f` files, in order (later files win, as in helm).
+    pub values: Vec<PathBuf>,
+    pub set: Vec<String>,
+    pub set_string: Vec<String>,
+    pub kube_version: Option<String>,
+    pub timeout: Option<Duration>,
+    /// Largest render accepted, in bytes.
+    pub max_bytes: usize,
+}
+
+/// Default cap on the size of a render (helm's own output), in bytes.
+pub const DEFAULT_MAX_RENDER_BYTES: usize = 512 * 1024 * 1024;
+
+/// Finds the helm binary: `--helm`, then `$HELM_BIN`, then PATH.
+pub fn find_helm(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = explicit {
+        return usable(path, "--helm");
+    }
+    if let Some(path) = std::env::var_os("HELM_BIN").filter(|p| !p.is_empty()) {
+        return usable(Path::new(&path), "$HELM_BIN");
+    }
+    which::which("helm").map_err(|_| {
+        Error::new("helm not found: install helm (scripts/setup does), put it on PATH, or pass --helm PATH; --manifests FILE checks a pre-rendered stream without helm")
+    })
+}
+
+fn usable(path: &Path, origin: &str) -> Result<PathBuf> {
+    // A bare name ("helm") is looked up on PATH, as a shell would.
+    let resolved = if path.components().count() == 1 { which::which(path).ok() } else { Some(path.to_path_buf()) };
+    match resolved {
+        Some(p) if p.is_file() => Ok(p),
+        _ => Err(Error::new(format!("helm not found at {} (from {origin})", path.display()))),
+    }
+}
+
+impl RenderRequest {
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["template".to_string()];
+        if let Some(release) = &self.release {
+            args.push(release.clone());
+        }
+        args.push(self.chart.display().to_string());
+        if let Some(ns) = &self.namespace {
+            args.extend(["--namespace".into(), ns.clone()]);
+        }
+        for v in &self.values {
+            args.extend(["--values".into(), v.display().to_string()]);
+        }
+        for s in &self.set {
+            args.extend(["--set".into(), s.clone()]);
+        }
+        for s in &self.set_string {
+            args.extend(["--set-string".into(), s.clone()]);
+        }
+        if let Some(kv) = &self.kube_version {
+            args.extend(["--kube-version".into(), kv.clone()]);
+        }
+        args
+    }
+}
+
+/// Runs `helm template` and returns the rendered stream.
+pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
+    let max = if request.max_bytes == 0 { DEFAULT_MAX_RENDER_BYTES } else { request.max_bytes };
+    let output = run_bounded(helm, &request.args(), request.timeout, max)?;
+    if output.truncated {
+        return Err(Error::new(format!(
+            "{}: the render exceeds the {} MiB limit (raise it with --max-render-mb)",
+            request.chart.display(),
+            max / (1024 * 1024)
+        )));
+    }
+    if !output.success {
+        let stderr = trim_stderr(&output.stderr);
+        return Err(Error::new(format!("{}: helm template failed: {stderr}", request.chart.display())));
+    }
+    String::from_utf8(output.stdout)
+        .map_err(|e| Error::new(format!("{}: helm printed bytes that are not UTF-8 (at byte {})", request.chart.display(), e.utf8_error().valid_up_to())))
+}
+
+/// `helm version --short`, e.g. `v3.17.3+ge4da497`.
+pub fn helm_version(helm: &Path) -> Result<String> {
+    let out = run_bounded(helm, &["version".into(), "--short".into()], Some(Duration::from_secs(30)), 1 << 20)?;
+    if !out.success {
+        return Err(Error::new(format!("{}: `helm version` failed: {}", helm.display(), trim_stderr(&out.stderr))));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// helm's stderr, trimmed to its meaningful last lines.
+fn trim_stderr(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let tail = &lines[lines.len().saturating_sub(3)..];
+    let joined = tail.join(" | ");
+    if joined.len() > 600 {
+        format!("{}…", &joined[..joined.char_indices().nth(600).map(|(i, _)| i).unwrap_or(joined.len())])
+    } else if joined.is_empty() {
+        "no error message".into()
+    } else {
+        joined
+    }
+}
+
+struct Output {
+    success: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    truncated: bool,
+}
+
+/// Runs a command in its own process group with a deadline; stdout is capped at `max` bytes.
+fn run_bounded(program: &Path, args: &[String], timeout: Option<Duration>, max: usize) -> Result<Output> {
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Error::new(format!("{}: cannot run helm: {e}", program.display())))?;
+    let pid = child.id() as i32;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut truncated = false;
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            match stdout.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) if buf.len() + n > max => {
+                    truncated = true;
+                    // Stop helm rather than buffer what we will refuse anyway.
+                    // SAFETY: kill(2) on our own, still unreaped child's process group.
+                    unsafe { libc::kill(-pid, libc::SIGKILL) };
+                    break;
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        (buf, truncated)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.by_ref().take(1 << 20).read_to_end(&mut buf);
+        buf
+    });
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = match timeout {
+        Some(t) => match rx.recv_timeout(t) {
+            Ok(status) => status,
+            Err(_) => {
+                // SAFETY: kill(2) on our own child's process group.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+                let _ = rx.recv();
+                return Err(Error::new(format!(
+                    "helm did not finish within {}s and was killed (raise --timeout)",
+                    t.as_secs_f64()
+                )));
+            }
+        },
+        None => rx.recv().map_err(|_| Error::new("helm: lost track of the process"))?,
+    }
+    .map_err(|e| Error::new(format!("helm: {e}")))?;
+    let (stdout, truncated) = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    Ok(Output { success: status.success() && !truncated, stdout, stderr, truncated })
+}

@@ -1,0 +1,65 @@
+//! Report step: one module per output format.
+
+pub mod json;
+pub mod text;
+
+use crate::check::FixSuggestion;
+
+/// The fix value as flow YAML, the way a user would type it into a values file.
+pub fn yaml_flow(value: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match value {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => yaml_scalar(s),
+        J::Array(items) => format!("[{}]", items.iter().map(yaml_flow).collect::<Vec<_>>().join(", ")),
+        J::Object(map) => format!(
+            "{{{}}}",
+            map.iter().map(|(k, v)| format!("{}: {}", yaml_scalar(k), yaml_flow(v))).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// A string as a YAML scalar, quoted when plain style would change its meaning.
+pub fn yaml_scalar(s: &str) -> String {
+    let plain_ok = !s.is_empty()
+        && !s.starts_with([' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`'])
+        && !s.ends_with(' ')
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.contains([',', '[', ']', '{', '}', '\n', '\t'])
+        && matches!(crate::yaml::resolve_plain(s), crate::yaml::Value::Str(_));
+    if plain_ok {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_default()
+    }
+}
+
+/// `file:line` (or `file`, or the `--set` flag) where a fix goes.
+pub fn fix_location(fix: &FixSuggestion) -> Option<String> {
+    if let Some(set) = &fix.set {
+        return Some(set.clone());
+    }
+    let file = fix.file.as_ref()?;
+    Some(match fix.line {
+        Some(line) => format!("{file}:{line}"),
+        None => file.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flow_yaml() {
+        assert_eq!(yaml_flow(&json!({"probes": true, "livenessProbeEnabled": true})), "{probes: true, livenessProbeEnabled: true}");
+        assert_eq!(yaml_flow(&json!("/stats/prometheus?usedonly")), "/stats/prometheus?usedonly");
+        assert_eq!(yaml_flow(&json!("true")), "\"true\"");
+        assert_eq!(yaml_flow(&json!({"listener-::-8080": {"connection_limit": 10}})), "{\"listener-::-8080\": {connection_limit: 10}}");
+        assert_eq!(yaml_flow(&json!("10s")), "10s");
+    }
+}

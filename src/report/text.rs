@@ -1,0 +1,108 @@
+//! `--format text`: findings grouped by object, for a terminal or a CI log.
+//! Colour only on a terminal, and never when `NO_COLOR` is set.
+
+use super::{fix_location, yaml_flow};
+use crate::check::{CheckReport, Finding, ObjectRef};
+use crate::rules::Status;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Strips control characters (terminal escape sequences) from text that comes from the chart.
+pub fn clean(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && c != '\n' { '�' } else { c }).collect()
+}
+
+fn object_header(o: &ObjectRef) -> String {
+    let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
+    let mut s = format!("{ns}{}/{}", o.kind, o.name);
+    match (&o.embedded_in, &o.template) {
+        (Some(e), Some(t)) => write!(s, "  (in {e}, {t})").ok(),
+        (Some(e), None) => write!(s, "  (in {e})").ok(),
+        (None, Some(t)) => write!(s, "  ({t})").ok(),
+        (None, None) => None,
+    };
+    clean(&s)
+}
+
+pub fn render(reports: &[CheckReport], all: bool, style: Style) -> String {
+    let mut out = String::new();
+    for report in reports {
+        render_one(&mut out, report, all, style);
+    }
+    out
+}
+
+fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
+    let chart = &report.chart;
+    let name = chart.name.clone().unwrap_or_else(|| "render".into());
+    let version = chart.gloo_version.map(|v| format!(" (gloo {v})")).unwrap_or_default();
+    let target = report.target.as_ref().map(|t| format!(" [{t}]")).unwrap_or_default();
+    writeln!(out, "{}", style.paint("1", &clean(&format!("{name}{version}{target}")))).ok();
+    let shown: Vec<&Finding> = report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
+    // Group by object, in order of first appearance (failures come first).
+    let mut groups: Vec<(&ObjectRef, Vec<&Finding>)> = Vec::new();
+    for f in shown {
+        match groups.iter_mut().find(|(o, _)| *o == &f.object) {
+            Some((_, list)) => list.push(f),
+            None => groups.push((&f.object, vec![f])),
+        }
+    }
+    for (object, findings) in groups {
+        writeln!(out, "\n  {}", style.paint("4", &object_header(object))).ok();
+        for f in findings {
+            let (label, code) = match (f.status, f.suppressed.is_some()) {
+                (Status::Fail, true) => ("SUPPRESSED", "2"),
+                (Status::Fail, false) => ("FAIL", "31;1"),
+                (Status::Pass, _) => ("PASS", "32"),
+                (Status::Na, _) => ("NA", "2"),
+                (Status::Advisory, _) => ("ADVISORY", "36"),
+            };
+            writeln!(
+                out,
+                "    {} {:<9} {:<6} {}: {}",
+                style.paint(code, &format!("{label:<4}")),
+                f.rule,
+                f.severity.as_str(),
+                f.title,
+                clean(&f.message)
+            )
+            .ok();
+            if let Some(reason) = &f.suppressed {
+                writeln!(out, "         suppressed: {}", clean(reason)).ok();
+            }
+            if let Some(fix) = &f.fix {
+                let at = fix_location(fix).map(|l| {
+                    let verb = if fix.exact { "change at" } else { "add under" };
+                    format!("  ({verb} {l})")
+                });
+                writeln!(out, "         fix: {}: {}{}", clean(&fix.values_path), clean(&yaml_flow(&fix.value)), clean(&at.unwrap_or_default())).ok();
+            } else if f.status == Status::Fail {
+                writeln!(out, "         fix: not possible through values; see `helm-harden rules {}`", f.rule).ok();
+            }
+        }
+    }
+    let s = report.summary;
+    let mut line = format!("\n{} failing, {} passed, {} not applicable, {} advisory", s.fail, s.pass, s.na, s.advisory);
+    if s.suppressed > 0 {
+        write!(line, ", {} suppressed", s.suppressed).ok();
+    }
+    writeln!(out, "{}", style.paint(if s.fail > 0 { "31" } else { "32" }, &line)).ok();
+    for w in &report.warnings {
+        writeln!(out, "warning: {}", clean(w)).ok();
+    }
+    out.push('\n');
+}

@@ -1,0 +1,264 @@
+//! The user's values: files given with `-f` (parsed with spans) and `--set` arguments, and
+//! where in them a fix goes (the values line to change).
+
+use crate::error::{Error, Result};
+use crate::yaml::{self, Node};
+use std::path::{Path, PathBuf};
+
+/// A values file, parsed with line numbers.
+#[derive(Debug, Clone)]
+pub struct ValuesFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub root: Node,
+}
+
+impl ValuesFile {
+    /// Reads and parses a values file. A file that does not parse, or whose top level is a list
+    /// or a scalar, is an error naming the file and line (helm would refuse it too).
+    pub fn load(path: &Path) -> Result<ValuesFile> {
+        let bytes = std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read values file: {}", io_reason(&e))))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+            Error::at(path, line, 1, "values file is not UTF-8")
+        })?;
+        Self::parse(path, text)
+    }
+
+    pub fn parse(path: &Path, text: String) -> Result<ValuesFile> {
+        let parsed = yaml::parse_one(&text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
+        match parsed.root.value {
+            yaml::Value::Map(_) | yaml::Value::Null => {}
+            _ => {
+                return Err(Error::at(path, parsed.root.line.max(1), 1, "values must be a mapping of keys, not a list or a scalar"))
+            }
+        }
+        Ok(ValuesFile { path: path.to_path_buf(), text, root: parsed.root })
+    }
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// One `--set`/`--set-string` key, split into path segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetKey {
+    pub segments: Vec<String>,
+    /// The flag as the user wrote it, e.g. `--set gloo.deployment.replicas=1`.
+    pub flag: String,
+}
+
+/// Splits helm `--set` arguments (`a.b=1,c.d[0].e=x`, `\,` and `\.` escape) into keys.
+pub fn parse_set(flag: &str, arg: &str) -> Result<Vec<SetKey>> {
+    let mut keys = Vec::new();
+    for pair in split_unescaped(arg, ',') {
+        if pair.is_empty() {
+            continue;
+        }
+        let Some(eq) = find_unescaped(&pair, '=') else {
+            return Err(Error::new(format!("{flag} {arg}: expected key=value (missing '=' in \"{pair}\")")));
+        };
+        let key = &pair[..eq];
+        if key.is_empty() {
+            return Err(Error::new(format!("{flag} {arg}: empty key before '='")));
+        }
+        let mut segments = Vec::new();
+        for seg in split_unescaped(key, '.') {
+            // `list[0]` addresses an element: keep the list name and the index as segments.
+            let mut rest = seg.as_str();
+            if let Some(open) = rest.find('[') {
+                segments.push(unescape(&rest[..open]));
+                rest = &rest[open..];
+                while let Some(stripped) = rest.strip_prefix('[') {
+                    let Some(close) = stripped.find(']') else {
+                        return Err(Error::new(format!("{flag} {arg}: unclosed '[' in \"{key}\"")));
+                    };
+                    segments.push(stripped[..close].to_string());
+                    rest = &stripped[close + 1..];
+                }
+            } else {
+                segments.push(unescape(rest));
+            }
+        }
+        keys.push(SetKey { segments, flag: format!("{flag} {pair}") });
+    }
+    Ok(keys)
+}
+
+fn split_unescaped(s: &str, sep: char) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut escaped = false;
+    for c in s.chars() {
+        if escaped {
+            parts.last_mut().expect("non-empty").push('\\');
+            parts.last_mut().expect("non-empty").push(c);
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == sep {
+            parts.push(String::new());
+        } else {
+            parts.last_mut().expect("non-empty").push(c);
+        }
+    }
+    parts
+}
+
+fn find_unescaped(s: &str, target: char) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == target {
+            return Some(i);
+        }
+    }
+    None
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\.", ".").replace("\\,", ",").replace("\\=", "=")
+}
+
+/// Where a change to a values path goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A values file sets the key here (`exact`), or this is the line of the deepest parent
+    /// key present, under which the new key belongs.
+    File { path: PathBuf, line: Option<usize>, exact: bool },
+    /// A `--set` argument sets it (it overrides every file).
+    Set { flag: String },
+    /// No values file was given.
+    Nowhere,
+}
+
+/// Finds where `path` (values key segments) is set or belongs, as helm merges: `--set` beats
+/// every file, and among files the last that sets the key wins. A key not set anywhere belongs
+/// under its deepest parent present in the last file.
+pub fn locate(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> Location {
+    if let Some(set) = sets.iter().rev().find(|s| overlaps(&s.segments, path)) {
+        return Location::Set { flag: set.flag.clone() };
+    }
+    for file in files.iter().rev() {
+        if let Some(line) = exact_line(&file.root, path) {
+            return Location::File { path: file.path.clone(), line: Some(line), exact: true };
+        }
+    }
+    match files.last() {
+        Some(last) => Location::File { path: last.path.clone(), line: deepest_parent_line(&last.root, path), exact: false },
+        None => Location::Nowhere,
+    }
+}
+
+/// One path is a prefix of the other: setting either touches the other.
+fn overlaps(set: &[String], path: &[&str]) -> bool {
+    set.iter().zip(path).all(|(a, b)| a == b)
+}
+
+/// Line of the key at `path`, when the file sets it.
+pub fn exact_line(root: &Node, path: &[&str]) -> Option<usize> {
+    let (last, parents) = path.split_last()?;
+    let mut node = root;
+    for seg in parents {
+        node = node.get(seg)?;
+    }
+    node.entry(last).map(|e| e.line)
+}
+
+/// Line of the deepest key along `path` that the file has (None: not even the first).
+pub fn deepest_parent_line(root: &Node, path: &[&str]) -> Option<usize> {
+    let mut node = root;
+    let mut line = None;
+    for seg in path {
+        match node.entry(seg) {
+            Some(entry) => {
+                line = Some(entry.line);
+                node = &entry.value;
+            }
+            None => break,
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, text: &str) -> ValuesFile {
+        ValuesFile::parse(Path::new(name), text.to_string()).unwrap()
+    }
+
+    fn loc(path: &str, files: &[ValuesFile], sets: &[SetKey]) -> Location {
+        locate(&path.split('.').collect::<Vec<_>>(), files, sets)
+    }
+
+    fn at(name: &str, line: usize, exact: bool) -> Location {
+        Location::File { path: name.into(), line: Some(line), exact }
+    }
+
+    #[test]
+    fn the_last_file_that_sets_a_key_wins() {
+        let a = file("a.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
+        let b = file("b.yaml", "# comment\ngateway:\n  validation:\n    # why\n    allowWarnings: true\n");
+        let c = file("c.yaml", "settings: {}\n");
+        assert_eq!(loc("gateway.validation.allowWarnings", &[a.clone(), b.clone()], &[]), at("b.yaml", 5, true));
+        assert_eq!(loc("gateway.validation.allowWarnings", &[b, a.clone()], &[]), at("a.yaml", 3, true));
+        assert_eq!(loc("gateway.validation.allowWarnings", &[a, c], &[]), at("a.yaml", 3, true), "c does not set it");
+    }
+
+    #[test]
+    fn a_missing_key_belongs_under_its_deepest_parent_in_the_last_file() {
+        let a = file("a.yaml", "gateway:\n  validation:\n    enabled: true\n");
+        assert_eq!(loc("gateway.validation.allowWarnings", &[a.clone()], &[]), at("a.yaml", 2, false));
+        assert_eq!(loc("settings.x", &[a], &[]), Location::File { path: "a.yaml".into(), line: None, exact: false });
+        assert_eq!(loc("settings.x", &[], &[]), Location::Nowhere);
+    }
+
+    #[test]
+    fn flow_mappings_anchors_and_aliases() {
+        let a = file("a.yaml", "base: &b {probes: false}\ngatewayProxies:\n  gatewayProxy: {podTemplate: *b}\n");
+        assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate", &[a.clone()], &[]), at("a.yaml", 3, true));
+        // The aliased key lives where the anchor was defined.
+        assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate.probes", &[a], &[]), at("a.yaml", 1, true));
+    }
+
+    #[test]
+    fn set_beats_files() {
+        let a = file("a.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
+        let sets = parse_set("--set", "gateway.validation.allowWarnings=true,x=1").unwrap();
+        assert_eq!(
+            loc("gateway.validation.allowWarnings", &[a.clone()], &sets),
+            Location::Set { flag: "--set gateway.validation.allowWarnings=true".into() }
+        );
+        // A --set below the fixed key also decides it.
+        let sets = parse_set("--set", "gatewayProxies.gatewayProxy.podTemplate.probes=false").unwrap();
+        assert!(matches!(loc("gatewayProxies.gatewayProxy.podTemplate", &[a], &sets), Location::Set { .. }));
+    }
+
+    #[test]
+    fn set_syntax() {
+        let keys = parse_set("--set", r"a\.b.c=1,list[0].name=x,d=e\,f").unwrap();
+        assert_eq!(keys[0].segments, ["a.b", "c"]);
+        assert_eq!(keys[1].segments, ["list", "0", "name"]);
+        assert_eq!(keys.len(), 3);
+        assert!(parse_set("--set", "novalue").unwrap_err().message().contains("missing '='"));
+        assert!(parse_set("--set", "=1").is_err());
+    }
+
+    #[test]
+    fn bad_values_files_name_file_and_line() {
+        let err = ValuesFile::parse(Path::new("v.yaml"), "a: 1\nb: [1,\n".into()).unwrap_err();
+        assert!(err.message().starts_with("v.yaml:"), "{err}");
+        let err = ValuesFile::parse(Path::new("v.yaml"), "- a\n- b\n".into()).unwrap_err();
+        assert_eq!(err.message(), "v.yaml:1:1: values must be a mapping of keys, not a list or a scalar");
+        assert!(ValuesFile::parse(Path::new("v.yaml"), "# only a comment\n".into()).is_ok());
+    }
+}
