@@ -137,7 +137,8 @@ impl ValuesContext {
         };
         let path = fix.path.replace("{GW}", &gw).replace("{GP}", &gp);
         let path = if path.starts_with("global.") { path } else { format!("{}{path}", self.prefix) };
-        let value = crate::yaml::parse_one(fix.value, 1).map(|p| p.root.to_json()).unwrap_or(serde_json::Value::Null);
+        // Fix values are YAML text in the rule declarations (checked by a registry test).
+        let value = yaml_serde::from_str::<serde_json::Value>(fix.value).unwrap_or(serde_json::Value::Null);
         (path, value)
     }
 

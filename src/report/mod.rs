@@ -26,7 +26,7 @@ pub fn yaml_scalar(s: &str) -> String {
     let plain_ok = !s.is_empty()
         && !s.starts_with([' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`'])
         && !s.ends_with(' ')
-        && !s.contains(": ")
+        && !s.contains(':')
         && !s.contains(" #")
         && !s.contains([',', '[', ']', '{', '}', '\n', '\t'])
         && matches!(crate::yaml::resolve_plain(s), crate::yaml::Value::Str(_));
