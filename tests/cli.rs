@@ -1,0 +1,329 @@
+//! The CLI driven as a user drives it: arguments, files, exit codes, stdout and stderr.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+const MINI_RENDER: &str = "fixtures/manifests/gloo-mini-default.yaml";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// helm-harden run from the repository root, with no config discovered from above and no
+/// helm from the environment unless a test adds one.
+fn cmd() -> Command {
+    let mut c = Command::cargo_bin("helm-harden").expect("binary");
+    c.current_dir(root()).env_remove("HELM_BIN").env_remove("NO_COLOR");
+    c
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn stdout_of(c: &mut Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn json_of(c: &mut Command) -> (i32, serde_json::Value) {
+    let (code, stdout, stderr) = stdout_of(c);
+    (code, serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}")))
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+#[test]
+fn rules_lists_every_rule() {
+    let (code, out, _) = stdout_of(cmd().arg("rules"));
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 60, "59 catalog rules and HH-001");
+    assert!(out.lines().any(|l| l.starts_with("GLOO-001") && l.contains("medium")));
+    assert!(out.lines().any(|l| l.starts_with("ENVOY-019")));
+}
+
+#[test]
+fn rules_explains_one_rule_from_its_declaration() {
+    cmd()
+        .args(["rules", "gloo-005"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("GLOO-005 — Validation rejects warnings"))
+        .stdout(predicate::str::contains("Why:"))
+        .stdout(predicate::str::contains("Checks:"))
+        .stdout(predicate::str::contains("gateway.validation.allowWarnings"));
+}
+
+#[test]
+fn unknown_rule_is_an_error() {
+    cmd().args(["rules", "GLOO-999"]).assert().code(2).stderr("error: unknown rule ID GLOO-999 (see `helm-harden rules`)\n");
+}
+
+// ---- check on pre-rendered manifests (no helm) ------------------------------------------------
+
+#[test]
+fn text_report_of_the_example_render() {
+    let (code, out, err) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml"]));
+    assert_eq!(code, 1, "the example fails the gate; stderr: {err}");
+    assert!(!out.contains('\x1b'), "no colour when not on a terminal");
+    insta::assert_snapshot!("check_text", out);
+}
+
+#[test]
+fn json_report_of_the_example_render() {
+    let (code, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f", "fixtures/values/weak.yaml"]));
+    assert_eq!(code, 1);
+    assert_eq!(json["version"], 1);
+    insta::assert_json_snapshot!("check_json", json);
+}
+
+#[test]
+fn all_adds_passes_na_and_advisories() {
+    let (_, failures) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
+    let (_, all) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--all"]));
+    let count = |j: &serde_json::Value, s: &str| j["findings"].as_array().unwrap().iter().filter(|f| f["status"] == s).count();
+    assert_eq!(count(&failures, "PASS"), 0);
+    assert!(count(&all, "PASS") > 0 && count(&all, "NA") > 0 && count(&all, "ADVISORY") > 0);
+    assert_eq!(count(&all, "FAIL"), count(&failures, "FAIL"));
+    let summary = &all["summary"];
+    assert_eq!(summary["pass"].as_u64().unwrap() as usize, count(&all, "PASS"));
+    // NA results say why.
+    assert!(all["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "NA").all(|f| !f["message"].as_str().unwrap().is_empty()));
+}
+
+#[test]
+fn manifests_from_stdin_match_the_file() {
+    let text = std::fs::read_to_string(root().join(MINI_RENDER)).unwrap();
+    let (_, from_file) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
+    let (code, from_stdin) = json_of(cmd().args(["check", "--manifests", "-", "--format", "json"]).write_stdin(text));
+    assert_eq!(code, 1);
+    assert_eq!(from_file, from_stdin);
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Switch off every rule that fails at high severity: --fail-on high then passes.
+    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
+    let high: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "high")
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!high.is_empty(), "the example has high-severity failures");
+    let rules: String = high.iter().map(|r| format!("  {r}: off\n")).collect();
+    let config = write(tmp.path(), ".helm-harden.yaml", &format!("rules:\n{rules}"));
+    cmd().args(["check", "--manifests", MINI_RENDER, "--fail-on", "high"]).assert().code(1);
+    cmd().args(["check", "--manifests", MINI_RENDER, "--fail-on", "high", "--config"]).arg(&config).assert().code(0);
+    cmd().args(["check", "--manifests", MINI_RENDER, "--fail-on", "low", "--config"]).arg(&config).assert().code(1);
+}
+
+#[test]
+fn fixes_point_at_the_values_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = write(tmp.path(), "base.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
+    let env = write(tmp.path(), "prod.yaml", "# prod\ngateway:\n  validation:\n    allowWarnings: true\n    alwaysAcceptResources: true\nsettings:\n  create: true\n");
+    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f"]).arg(&base).arg("-f").arg(&env));
+    let fix = |rule: &str| json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("{rule} fails"))["fix"].clone();
+    // Set in both files: the last one wins.
+    assert_eq!(fix("GLOO-005")["file"], env.display().to_string());
+    assert_eq!(fix("GLOO-005")["line"], 4);
+    assert_eq!(fix("GLOO-005")["exact"], true);
+    // Not set anywhere: under its deepest parent in the last file.
+    assert_eq!(fix("GLOO-003")["values_path"], "settings.invalidConfigPolicy.replaceInvalidRoutes");
+    assert_eq!(fix("GLOO-003")["line"], 6);
+    assert_eq!(fix("GLOO-003")["exact"], false);
+    // --set beats every file.
+    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--set", "gateway.validation.allowWarnings=true", "-f"]).arg(&env));
+    let f = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-005").unwrap()["fix"].clone();
+    assert_eq!(f["file"], "--set");
+    assert_eq!(f["set"], "--set gateway.validation.allowWarnings=true");
+}
+
+#[test]
+fn color_only_when_asked_or_on_a_terminal() {
+    let (_, out, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--color", "always"]));
+    assert!(out.contains("\x1b["));
+    let (_, out, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--color", "never"]));
+    assert!(!out.contains('\x1b'));
+}
+
+// ---- errors: one line, exit 2 ---------------------------------------------------------------
+
+fn fails_with(c: &mut Command, expected: &str) {
+    let (code, out, err) = stdout_of(c);
+    assert_eq!(code, 2, "stdout: {out}\nstderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: ") && err.contains(expected), "expected `{expected}` in: {err}");
+    assert!(out.is_empty(), "nothing on stdout: {out}");
+}
+
+#[test]
+fn values_that_do_not_parse_name_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = write(tmp.path(), "bad.yaml", "gateway:\n  validation: [true,\n");
+    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&bad), &format!("{}:3:", bad.display()));
+    let list = write(tmp.path(), "list.yaml", "- a\n- b\n");
+    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&list), "values must be a mapping");
+    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f", "/nonexistent/v.yaml"]), "/nonexistent/v.yaml: cannot read values file: no such file");
+}
+
+#[test]
+fn bad_set_is_an_error() {
+    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "--set", "gateway.validation"]), "--set gateway.validation: expected key=value");
+}
+
+#[test]
+fn render_errors_name_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = write(tmp.path(), "render.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [a,\n");
+    fails_with(cmd().args(["check", "--manifests"]).arg(&broken), &format!("{}:", broken.display()));
+    let empty = write(tmp.path(), "empty.yaml", "---\n# nothing\n");
+    fails_with(cmd().args(["check", "--manifests"]).arg(&empty), "the render is empty");
+    let list = write(tmp.path(), "list.yaml", "- just\n- a list\n");
+    fails_with(cmd().args(["check", "--manifests"]).arg(&list), ":1:1: document is not a mapping");
+    std::fs::write(tmp.path().join("latin1.yaml"), b"kind: ConfigMap\nmetadata:\n  name: caf\xe9\n").unwrap();
+    fails_with(cmd().args(["check", "--manifests"]).arg(tmp.path().join("latin1.yaml")), ":3:1: manifests are not UTF-8");
+    fails_with(cmd().args(["check", "--manifests", "/nonexistent/render.yaml"]), "no such file");
+}
+
+#[test]
+fn missing_chart_and_missing_helm() {
+    fails_with(cmd().args(["check", "/nonexistent/chart"]), "/nonexistent/chart: chart not found");
+    let tmp = tempfile::tempdir().unwrap();
+    fails_with(cmd().arg("check").arg(tmp.path()), "not a chart: no Chart.yaml");
+    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini", "--helm", "/nonexistent/helm"]), "helm not found at /nonexistent/helm");
+    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini"]).env("HELM_BIN", "/nonexistent/helm"), "helm not found at /nonexistent/helm (from $HELM_BIN)");
+    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini"]).env("PATH", tmp.path()), "helm not found");
+}
+
+#[test]
+fn no_chart_outside_a_chart_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    fails_with(cmd().arg("check").current_dir(tmp.path()), "no chart to check");
+}
+
+/// A stand-in helm for failure modes only real helm cannot be made to show on demand.
+fn fake_helm(dir: &Path, body: &str) -> PathBuf {
+    let path = write(dir, "helm", &format!("#!/bin/sh\n{body}\n"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn helm_failure_shows_its_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let helm = fake_helm(tmp.path(), "echo 'walk.go:74: found symbolic link' >&2\necho 'Error: template: gloo/templates/x.yaml:3: unexpected EOF' >&2\nexit 1");
+    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini", "--helm"]).arg(&helm), "helm template failed: walk.go:74: found symbolic link | Error: template: gloo/templates/x.yaml:3: unexpected EOF");
+}
+
+#[test]
+fn a_hanging_helm_is_killed_with_its_children() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pidfile = tmp.path().join("child.pid");
+    let helm = fake_helm(tmp.path(), &format!("sleep 300 &\necho $! > {}\nwait", pidfile.display()));
+    let started = std::time::Instant::now();
+    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini", "--timeout", "1", "--helm"]).arg(&helm), "helm did not finish within 1s and was killed");
+    assert!(started.elapsed().as_secs() < 60);
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    // The grandchild (sleep) went with the process group.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let alive = std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ");
+    assert!(!alive, "child {pid} of helm survived the timeout");
+}
+
+// ---- the real helm on the bundled example chart ---------------------------------------------
+
+#[test]
+fn checks_the_bundled_chart_with_real_helm() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let (code, from_helm) = json_of(cmd().args(["check", "fixtures/charts/gloo-mini", "-n", "gloo-system", "--release", "gloo", "--format", "json", "--helm"]).arg(&helm));
+    assert_eq!(code, 1);
+    let (_, from_file) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
+    let rules = |j: &serde_json::Value| {
+        let mut v: Vec<String> = j["findings"].as_array().unwrap().iter().map(|f| format!("{} {}", f["rule"], f["object"]["name"])).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(rules(&from_helm), rules(&from_file), "the committed render is current (regenerate fixtures/manifests)");
+    assert_eq!(from_helm["chart"]["name"], "gloo");
+    assert_eq!(from_helm["chart"]["version"], "1.17.0");
+    // Run inside the chart directory with no CHART: the chart and its own values.
+    let (code, here) = json_of(cmd().args(["check", "-n", "gloo-system", "--release", "gloo", "--format", "json", "--helm"]).arg(&helm).current_dir(root().join("fixtures/charts/gloo-mini")));
+    assert_eq!(code, 1);
+    assert_eq!(rules(&here), rules(&from_helm));
+}
+
+// ---- config -----------------------------------------------------------------------------------
+
+#[test]
+fn config_targets_are_all_checked() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = root().join("fixtures/charts/gloo-mini");
+    write(tmp.path(), "values/staging.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
+    write(tmp.path(), "values/prod.yaml", "gateway:\n  validation:\n    allowWarnings: false\n");
+    write(
+        tmp.path(),
+        ".helm-harden.yaml",
+        &format!("targets:\n  - name: edge\n    chart: {}\n    namespace: gloo-system\n    values:\n      staging: values/staging.yaml\n      prod: [values/prod.yaml]\n", chart.display()),
+    );
+    let sub = tmp.path().join("deep/down");
+    std::fs::create_dir_all(&sub).unwrap();
+    let (code, json) = json_of(cmd().args(["check", "--format", "json", "--helm"]).arg(&helm).current_dir(&sub));
+    assert_eq!(code, 1);
+    let reports = json["reports"].as_array().expect("one report per target and value set");
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0]["target"], "edge/staging");
+    assert_eq!(reports[1]["target"], "edge/prod");
+    let fails = |r: &serde_json::Value, rule: &str| r["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule);
+    assert!(fails(&reports[0], "GLOO-005"));
+    assert!(!fails(&reports[1], "GLOO-005"));
+}
+
+#[test]
+fn suppressions_hide_warn_and_expire() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write(
+        tmp.path(),
+        "hh.yaml",
+        "suppressions:\n  - rule: GLOO-005\n    object: Settings/*\n    reason: rollout in progress\n    expires: 2999-01-01\n  - rule: GLOO-006\n    object: Deployment/nothing-like-this\n    reason: stale\n",
+    );
+    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--config"]).arg(&config));
+    let g5 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-005").unwrap();
+    assert_eq!(g5["suppressed"], "rollout in progress");
+    assert_eq!(json["summary"]["suppressed"], 1);
+    assert!(json["warnings"][0].as_str().unwrap().ends_with(":6: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing"), "{}", json["warnings"]);
+
+    let expired = write(tmp.path(), "expired.yaml", "suppressions:\n  - rule: GLOO-005\n    object: Settings/default\n    reason: old\n    expires: 2001-01-01\n");
+    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--config"]).arg(&expired));
+    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"HH-CONFIG") && rules.contains(&"GLOO-005"), "{rules:?}");
+}
+
+#[test]
+fn config_mistakes_name_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write(tmp.path(), ".helm-harden.yaml", "rules:\n  GLOO-001: off\n  GLOO-404: low\n");
+    // Discovered from the working directory.
+    fails_with(cmd().args(["check", "--manifests"]).arg(root().join(MINI_RENDER)).current_dir(tmp.path()), ".helm-harden.yaml:3:1: unknown rule ID GLOO-404");
+    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "--config"]).arg(&config), &format!("{}:3:1: unknown rule ID GLOO-404", config.display()));
+}
