@@ -1,20 +1,97 @@
-//! GLOO-002: TODO(helper) one-line summary.
+//! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
-use super::{Rule, Severity};
-use crate::model::Model;
+use super::helpers::{each_envoy_container, fail, na, na_without, pass};
+use super::{Fix, Rule, Severity};
+use crate::model::{Model, Proxy};
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-002",
     title: "Proxy does not add NET_BIND_SERVICE",
     severity: Severity::Low,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Seed-001) \"Dropping NET_BIND\": \"you can drop the NET_BIND privileges in the gateway-proxy pod\" unless running on HostNetwork",
+    why: "NET_BIND_SERVICE only allows binding ports below 1024, but on an internet-facing container it is privilege nothing needs.",
+    predicate: "Per proxy, the Envoy container's `securityContext.capabilities.add` contains neither `NET_BIND_SERVICE` nor `CAP_NET_BIND_SERVICE` (compared case-insensitively, as container runtimes do). Absent `add` = PASS. NA when the proxy binds a port below 1024 (an Envoy `containerPort`, or the `bindPort` of a Gateway whose `proxyNames` include the proxy): the capability is then required.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.disableNetBind: true` (the chart default). 1.17+: a custom `podTemplate.glooContainerSecurityContext` replaces the chart's context and must not add the capability itself. `hostNetwork` alone does not need it; only ports < 1024 do (e.g. a DaemonSet with `kind.daemonSet.hostPort: true` and `httpPort: 80`).",
+    fixes: &[Fix::all("{GP}.podTemplate.disableNetBind", "true")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_envoy_container(m, |p, c| {
+        if let Some(why) = low_port(m, p, c) {
+            return na(format!("{why} (< 1024): NET_BIND_SERVICE is required"));
+        }
+        let added = c.path("securityContext.capabilities.add").map(Node::items).unwrap_or_default();
+        match added.iter().filter_map(Node::as_str).find(|cap| is_net_bind(cap)) {
+            Some(cap) => fail(format!("securityContext.capabilities.add contains {cap}")),
+            None => pass("NET_BIND_SERVICE is not added"),
+        }
+    });
+    na_without(m, outcomes, "gateway proxy")
+}
+
+fn is_net_bind(cap: &str) -> bool {
+    let cap = cap.trim().to_ascii_uppercase();
+    cap == "NET_BIND_SERVICE" || cap == "CAP_NET_BIND_SERVICE"
+}
+
+fn is_low(port: Option<i64>) -> Option<i64> {
+    port.filter(|p| (1..1024).contains(p))
+}
+
+/// Why the proxy needs to bind a privileged port, if it does.
+fn low_port(m: &Model<'_>, p: &Proxy<'_>, envoy: &Node) -> Option<String> {
+    let ports = envoy.get("ports").map(Node::items).unwrap_or_default();
+    if let Some(port) = ports.iter().find_map(|port| is_low(port.get("containerPort").and_then(Node::as_i64))) {
+        return Some(format!("the Envoy container declares containerPort {port}"));
+    }
+    m.gateways_of(p.name).into_iter().find_map(|gw| {
+        is_low(gw.root.path("spec.bindPort").and_then(Node::as_i64)).map(|port| format!("Gateway {} binds port {port}", gw.name))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, outcomes_with_messages, proxy, statuses};
+    use crate::rules::Status::*;
+
+    const PORTS: &str = "ports:\n- containerPort: 8080\n- containerPort: 8443\n";
+
+    #[test]
+    fn passes_without_the_capability() {
+        assert_eq!(statuses(&RULE, &proxy("", PORTS), "1.17.38"), [Pass]);
+        let dropped = format!("{PORTS}securityContext:\n  capabilities:\n    drop: [ALL]\n");
+        assert_eq!(statuses(&RULE, &(proxy("", &dropped) + &gateways("", "")), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn fails_when_added_under_any_spelling() {
+        for cap in ["NET_BIND_SERVICE", "CAP_NET_BIND_SERVICE", "net_bind_service"] {
+            let c = format!("{PORTS}securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [{cap}]\n");
+            assert_eq!(statuses(&RULE, &proxy("", &c), "1.13.39"), [Fail], "{cap}");
+        }
+        let other = format!("{PORTS}securityContext:\n  capabilities:\n    add: [NET_ADMIN]\n");
+        assert_eq!(statuses(&RULE, &proxy("", &other), "1.13.39"), [Pass], "other capabilities are K8S-004's business");
+    }
+
+    #[test]
+    fn not_applicable_when_a_low_port_is_bound() {
+        let add = "securityContext:\n  capabilities:\n    add: [NET_BIND_SERVICE]\n";
+        let low_container = format!("ports:\n- containerPort: 80\n  hostPort: 80\n{add}");
+        assert_eq!(statuses(&RULE, &proxy("", &low_container), "1.17.38"), [Na]);
+        let low_gateway = gateways("", "").replace("bindPort: 8443", "bindPort: 443");
+        let out = outcomes_with_messages(&RULE, &(proxy("", &format!("{PORTS}{add}")) + &low_gateway), "1.17.38");
+        assert_eq!(out[0].0, Na);
+        assert!(out[0].2.contains("gateway-proxy-ssl binds port 443"), "{}", out[0].2);
+        // A low port on a Gateway of another proxy does not count.
+        let other = low_gateway.replace("      - gateway-proxy\n", "      - other-proxy\n");
+        assert_eq!(statuses(&RULE, &(proxy("", &format!("{PORTS}{add}")) + &other), "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn not_applicable_without_proxies() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,49 @@
-//! GLOO-006: TODO(helper) one-line summary.
+//! GLOO-006: validation reports routes shadowed by earlier routes.
 
-use super::{Rule, Severity};
+use super::helpers::{each_settings, fail, na_without, pass};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-006",
     title: "Route short-circuit warnings on",
     severity: Severity::Low,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Latest) \"More validation hooks\": `warnRouteShortCircuiting: true`",
+    why: "Routes that can never match (shadowed by an earlier prefix or regex) otherwise go unnoticed.",
+    predicate: "Settings `spec.gateway.validation.warnRouteShortCircuiting == true`. Absent = false = FAIL (so does a missing validation block). NA when no Settings is rendered (`settings.create: false`).",
+    fix_doc: "All versions: `gateway.validation.warnRouteShortCircuiting: true`. Combined with `allowWarnings: false` (GLOO-005) shadowed routes are rejected. The Settings proto marks the field deprecated in all three versions, but the controllers still read it. Enterprise/umbrella: `gloo.gateway.validation.warnRouteShortCircuiting`.",
+    fixes: &[Fix::all("gateway.validation.warnRouteShortCircuiting", "true")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_settings(m, |spec| match spec.path("gateway.validation.warnRouteShortCircuiting").and_then(Node::as_bool) {
+        Some(true) => pass("warnRouteShortCircuiting is true"),
+        Some(false) => fail("spec.gateway.validation.warnRouteShortCircuiting is false"),
+        None => fail("spec.gateway.validation.warnRouteShortCircuiting is absent (false)"),
+    });
+    na_without(m, outcomes, "Settings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{settings, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn judges_the_flag() {
+        let v = |f: &str| settings(&format!("gateway:\n  validation:\n    serverEnabled: true\n    {f}"));
+        assert_eq!(statuses(&RULE, &v("warnRouteShortCircuiting: false"), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &v("alwaysAccept: true"), "1.17.38"), [Fail], "absent = false");
+        assert_eq!(statuses(&RULE, &v("warnRouteShortCircuiting: true"), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &v("warnRouteShortCircuiting: \"true\""), "1.17.38"), [Fail], "a string is not a bool");
+        assert_eq!(statuses(&RULE, &settings("gateway: {}"), "1.17.38"), [Fail], "no validation block");
+    }
+
+    #[test]
+    fn not_applicable_without_settings() {
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,48 @@
-//! GLOO-010: TODO(helper) one-line summary.
+//! GLOO-010: no in-memory Upstreams for every Kubernetes Service.
 
-use super::{Rule, Severity};
+use super::helpers::{each_settings, fail, na_without, pass};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-010",
     title: "Kubernetes destinations disabled",
     severity: Severity::Low,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Seed-000, Seed-001, Latest): \"it is therefore recommended to remove in-memory Upstream resources by setting disableKubernetesDestinations: true\"",
+    why: "Gloo otherwise keeps an in-memory Upstream per Kubernetes Service, costing memory and translation time on large clusters.",
+    predicate: "Settings `spec.gloo.disableKubernetesDestinations == true`. Absent = false = FAIL. NA when no Settings is rendered (`settings.create: false`).",
+    fix_doc: "All versions: `settings.disableKubernetesDestinations: true`. The seeds' `settings.gloo.disableKubernetesDestinations` does not exist and is silently ignored. Routes using `routeAction.single.kube` destinations stop working: use Upstreams, or suppress this rule if the team relies on kube destinations.",
+    fixes: &[Fix::all("settings.disableKubernetesDestinations", "true")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_settings(m, |spec| match spec.path("gloo.disableKubernetesDestinations").and_then(Node::as_bool) {
+        Some(true) => pass("disableKubernetesDestinations is true"),
+        Some(false) => fail("spec.gloo.disableKubernetesDestinations is false"),
+        None => fail("spec.gloo.disableKubernetesDestinations is absent (false)"),
+    });
+    na_without(m, outcomes, "Settings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{settings, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn judges_settings() {
+        assert_eq!(statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: false"), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &settings("gloo: {}"), "1.17.38"), [Fail], "absent = false");
+        assert_eq!(statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: true"), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: \"true\""), "1.17.38"), [Fail], "a string is not a bool");
+        assert_eq!(statuses(&RULE, &settings("disableKubernetesDestinations: true"), "1.17.38"), [Fail], "wrong level");
+    }
+
+    #[test]
+    fn not_applicable_without_settings() {
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+    }
 }

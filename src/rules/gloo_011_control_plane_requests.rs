@@ -1,20 +1,87 @@
-//! GLOO-011: TODO(helper) one-line summary.
+//! GLOO-011: the gloo control-plane container requests CPU and memory.
 
-use super::{Rule, Severity};
+use super::helpers::{fail, pass, Verdict};
+use super::{Fix, Outcome, Rule, Severity, Target};
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-011",
     title: "Control-plane resource requests",
     severity: Severity::Low,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Latest) \"Configure appropriate resource usage\": `gloo.deployment.resources.requests.*`",
+    why: "Without requests the control plane is scheduled without reserved capacity and is among the first pods evicted under node pressure.",
+    predicate: "The `gloo` container has a CPU and a memory request: `resources.requests.<r>`, or when that key is absent `resources.limits.<r>` (Kubernetes copies a limit into a missing request). A zero quantity counts as no request. NA when the gloo Deployment is not rendered.",
+    fix_doc: "All versions: `gloo.deployment.resources.requests.cpu` and `.memory` (the chart defaults to `500m` / `256Mi` while `gloo.deployment.resources` is unset). Setting `gloo.deployment.resources` at all replaces the default block, so `resources: {limits: {memory: 1Gi}}` alone leaves no CPU request. Size with load tests; CPU throttling is the signal to watch.",
+    fixes: &[Fix::all("gloo.deployment.resources.requests", "{cpu: 500m, memory: 256Mi}")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+/// Whether a quantity is zero (`0`, `0m`, `0Mi`, `0.0`).
+fn is_zero(q: &Node) -> bool {
+    q.scalar_text().is_some_and(|t| {
+        let number = t.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        number.parse::<f64>().is_ok_and(|n| n == 0.0)
+    })
+}
+
+/// CPU and memory requests of a container, as GLOO-011 and GLOO-012 count them.
+pub(crate) fn requests_verdict(container: &Node) -> Verdict {
+    let resources = container.get("resources").unwrap_or(Node::null());
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for r in ["cpu", "memory"] {
+        let request = resources.path("requests").and_then(|q| q.get(r)).filter(|q| !q.is_null());
+        let (quantity, from) = match request {
+            Some(q) => (Some(q), "request"),
+            None => (resources.path("limits").and_then(|q| q.get(r)).filter(|q| !q.is_null()), "limit"),
+        };
+        match quantity {
+            Some(q) if !is_zero(q) => {
+                let text = super::helpers::show(Some(q));
+                found.push(if from == "request" { format!("{r} {text}") } else { format!("{r} {text} (from the limit)") });
+            }
+            Some(_) => missing.push(format!("{r} (zero)")),
+            None => missing.push(r.to_string()),
+        }
+    }
+    if missing.is_empty() {
+        pass(format!("requests {}", found.join(", ")))
+    } else {
+        fail(format!("no {} request (resources.requests and resources.limits)", missing.join(" or ")))
+    }
+}
+
+fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
+    let (Some(gloo), Some(container)) = (m.gloo, m.gloo_container()) else {
+        return super::helpers::na_without(m, Vec::new(), "gloo control-plane Deployment");
+    };
+    let (status, message) = requests_verdict(container);
+    vec![Outcome::new(status, gloo, Target::Chart, message)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gloo, outcomes_with_messages, settings, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn judges_requests_and_limits() {
+        let res = |r: &str| gloo("", &format!("resources:\n{}", crate::rules::testing::indent(r, 2)));
+        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 500m\n  memory: 256Mi"), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &gloo("", ""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &res("limits:\n  memory: 1Gi"), "1.17.38"), [Fail], "no CPU request");
+        assert_eq!(statuses(&RULE, &res("limits:\n  cpu: 1\n  memory: 1Gi"), "1.17.38"), [Pass], "limits are copied into requests");
+        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 100m\nlimits:\n  memory: 1Gi"), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 0\n  memory: 256Mi\nlimits:\n  cpu: 1"), "1.17.38"), [Fail], "an explicit zero request is not replaced by the limit");
+        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 0m\n  memory: 256Mi"), "1.17.38"), [Fail]);
+        let out = outcomes_with_messages(&RULE, &res("requests:\n  cpu: 500m"), "1.17.38");
+        assert_eq!(out[0].2, "no memory request (resources.requests and resources.limits)");
+    }
+
+    #[test]
+    fn not_applicable_without_gloo() {
+        assert_eq!(statuses(&RULE, &settings("gloo: {}"), "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,57 @@
-//! GLOO-012: TODO(helper) one-line summary.
+//! GLOO-012: the Envoy container requests CPU and memory.
 
-use super::{Rule, Severity};
+use super::gloo_011_control_plane_requests::requests_verdict;
+use super::helpers::{each_envoy_container, na_without};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-012",
     title: "Proxy resource requests",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Latest) \"Configure appropriate resource usage\": `gatewayProxies.gatewayProxy.podTemplate.resources.requests.*`",
+    why: "Without requests Envoy runs BestEffort (first evicted under node pressure) and an HPA on CPU cannot work.",
+    predicate: "Per proxy, the Envoy container has a CPU and a memory request: `resources.requests.<r>`, or when that key is absent `resources.limits.<r>` (Kubernetes copies a limit into a missing request). A zero quantity counts as no request. Sidecars are not judged.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.resources.requests.cpu` and `.memory` (size them with load tests). A memory limit should sit above the overload-manager heap cap (ENVOY-002).",
+    fixes: &[Fix::all("{GP}.podTemplate.resources.requests", "{cpu: 500m, memory: 256Mi}")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    na_without(m, each_envoy_container(m, |_, c| requests_verdict(c)), "gateway proxy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{proxy, settings, statuses, PROXY};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn judges_the_envoy_container() {
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "resources:\n  requests:\n    cpu: 500m\n    memory: 256Mi"), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &proxy("", "resources:\n  requests:\n    memory: 256Mi"), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "resources:\n  limits:\n    cpu: 1\n    memory: 1Gi"), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn several_proxies_are_judged_separately() {
+        let second = proxy("", "").replace("gateway-proxy", "internal-proxy");
+        let first = proxy("", "resources:\n  requests:\n    cpu: 1\n    memory: 1Gi");
+        assert_eq!(statuses(&RULE, &(first + &second), "1.17.38"), [Pass, Fail]);
+    }
+
+    #[test]
+    fn sidecar_requests_do_not_count() {
+        let sidecar = PROXY
+            .replace("{POD}\n", "")
+            .replace("{CONTAINER}\n", "      - name: sds\n        image: quay.io/solo-io/sds:1.17.38\n        resources:\n          requests: {cpu: 1, memory: 1Gi}\n");
+        assert_eq!(statuses(&RULE, &sidecar, "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn not_applicable_without_proxies() {
+        assert_eq!(statuses(&RULE, &settings("gloo: {}"), "1.17.38"), [Na]);
+    }
 }
