@@ -181,7 +181,7 @@ pub fn go_truthy(value: &str) -> bool {
 }
 
 /// The value of env var `name` on a container, as text.
-pub fn env_value<'n>(container: &'n Node, name: &str) -> Option<String> {
+pub fn env_value(container: &Node, name: &str) -> Option<String> {
     container
         .get("env")?
         .items()

@@ -40,7 +40,7 @@ mod tests {
     }
 
     #[test]
-    fn nothing_without_settings() {
-        assert!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38").is_empty());
+    fn not_applicable_without_settings() {
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
     }
 }

@@ -59,17 +59,16 @@ pub fn each_bootstrap<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a D
 
 /// Applies `judge` to the Settings `spec` (NA when Settings is not rendered: `settings.create: false`).
 pub fn each_settings<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> Verdict) -> Vec<Outcome<'a>> {
-    if m.settings.is_empty() {
-        return Vec::new();
-    }
-    m.settings
+    let outcomes = m
+        .settings
         .iter()
         .map(|s| {
             let spec = s.root.get("spec").unwrap_or(Node::null());
             let (status, message) = judge(spec);
             Outcome::new(status, s, Target::Chart, message)
         })
-        .collect()
+        .collect();
+    na_without(m, outcomes, "Settings (settings.create: false)")
 }
 
 /// Outcome when a rule finds nothing to inspect, so the report still says why.
