@@ -12,6 +12,7 @@ pub mod config;
 pub mod docs;
 pub mod error;
 pub mod model;
+pub mod overlay;
 pub mod parse;
 pub mod render;
 pub mod report;

@@ -1,0 +1,395 @@
+//! Diff step: the render with the user's values next to the render with the hardened overlay,
+//! compared resource by resource (helm-diff's conventions: headers, redacted Secrets).
+//!
+//! Documents pair by API group, kind, namespace and name. Objects embedded as YAML text in
+//! ConfigMaps (Gateways, Envoy bootstraps) are compared as objects of their own, and the
+//! ConfigMap keys holding them are left out of the ConfigMap's own comparison. Each side is
+//! printed canonically (keys sorted), so mapping key order alone is never a change.
+
+use crate::parse::Doc;
+use crate::yaml::{Node, Value};
+use regex::Regex;
+use serde::Serialize;
+use similar::TextDiff;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One resource that differs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceDiff {
+    pub change: Change,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub embedded_in: Option<String>,
+    /// The unified diff (`---`/`+++` header, hunks).
+    pub diff: String,
+}
+
+impl ResourceDiff {
+    /// helm-diff's header: `gloo-system, gateway-proxy, Deployment (apps) has changed:`.
+    pub fn header(&self) -> String {
+        let group = self.api_version.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_else(|| {
+            if self.api_version.is_empty() { "embedded".to_string() } else { self.api_version.clone() }
+        });
+        let ns = self.namespace.as_deref().unwrap_or("");
+        let inside = self.embedded_in.as_ref().map(|e| format!(" in {e}")).unwrap_or_default();
+        let verb = match self.change {
+            Change::Added => "has been added",
+            Change::Removed => "has been removed",
+            Change::Changed => "has changed",
+        };
+        format!("{ns}, {}, {} ({group}){inside} {verb}:", self.name, self.kind)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    pub context: usize,
+    pub show_secrets: bool,
+    pub suppress_annotations: Vec<Regex>,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions { context: 3, show_secrets: false, suppress_annotations: Vec::new() }
+    }
+}
+
+type Key = (String, String, String, String, bool);
+
+fn key_of(d: &Doc) -> Key {
+    (d.group().to_string(), d.kind.clone(), d.namespace.clone().unwrap_or_default(), d.name.clone(), d.embedded_in.is_some())
+}
+
+/// Compares two renders; differences in render order of the pairs.
+pub fn diff_renders(base: &[Doc], hardened: &[Doc], opts: &DiffOptions) -> Vec<ResourceDiff> {
+    let index = |docs: &[Doc]| -> BTreeMap<Key, usize> { docs.iter().enumerate().map(|(i, d)| (key_of(d), i)).collect() };
+    let (left, right) = (index(base), index(hardened));
+    let mut order: Vec<(Key, Option<&Doc>, Option<&Doc>)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for d in base.iter().chain(hardened) {
+        let k = key_of(d);
+        if seen.insert(k.clone()) {
+            let l = left.get(&k).map(|&i| &base[i]);
+            let r = right.get(&k).map(|&i| &hardened[i]);
+            order.push((k, l, r));
+        }
+    }
+    let mut out = Vec::new();
+    for (_, l, r) in order {
+        let text = |d: Option<&Doc>| d.map(|d| canonical(d, opts)).unwrap_or_default();
+        let (a, b) = (text(l), text(r));
+        let change = match (l, r) {
+            (Some(_), None) => Change::Removed,
+            (None, Some(_)) => Change::Added,
+            _ if a == b => continue,
+            _ => Change::Changed,
+        };
+        let doc = r.or(l).expect("one side");
+        let (a, b) = if !opts.show_secrets && doc.kind == "Secret" && doc.group().is_empty() { redact_pair(l, r, &a, &b) } else { (a, b) };
+        let name = format!("{}/{}", doc.kind, doc.name);
+        let diff = TextDiff::from_lines(&a, &b)
+            .unified_diff()
+            .context_radius(opts.context)
+            .header(&format!("base/{name}"), &format!("hardened/{name}"))
+            .to_string();
+        out.push(ResourceDiff {
+            change,
+            api_version: doc.api_version.clone(),
+            kind: doc.kind.clone(),
+            namespace: doc.namespace.clone(),
+            name: doc.name.clone(),
+            embedded_in: doc.embedded_in.as_ref().map(ToString::to_string),
+            diff,
+        });
+    }
+    out
+}
+
+/// A document as canonical YAML: keys sorted, embedded data keys and suppressed annotations
+/// left out.
+fn canonical(doc: &Doc, opts: &DiffOptions) -> String {
+    let mut root = doc.root.clone();
+    if doc.kind == "ConfigMap" {
+        // Keys whose text was parsed into objects of their own are compared as those objects.
+        if let Value::Map(entries) = &mut root.value {
+            for e in entries.iter_mut().filter(|e| e.key == "data") {
+                if let Value::Map(data) = &mut e.value.value {
+                    for item in data.iter_mut() {
+                        if is_embedding_key(doc, &item.key, &item.value) {
+                            item.value.value = Value::Str("(objects in this key are compared one by one)".into());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !opts.suppress_annotations.is_empty() {
+        strip_annotations(&mut root, &opts.suppress_annotations);
+    }
+    let mut out = String::new();
+    emit(&mut out, &root, 0);
+    out
+}
+
+fn is_embedding_key(doc: &Doc, key: &str, value: &Node) -> bool {
+    let Some(text) = value.as_str() else { return false };
+    key == "envoy.yaml"
+        || ((doc.label("gloo") == Some("custom-resources")) && text.contains("kind:"))
+        || (text.contains("kind:") && text.contains("apiVersion:") && crate::yaml::parse_all(text, 1).is_ok())
+}
+
+fn strip_annotations(node: &mut Node, patterns: &[Regex]) {
+    // metadata.annotations and spec.template.metadata.annotations (pod templates).
+    fn strip_at(node: &mut Node, patterns: &[Regex]) {
+        if let Value::Map(entries) = &mut node.value {
+            for e in entries.iter_mut().filter(|e| e.key == "annotations") {
+                if let Value::Map(ann) = &mut e.value.value {
+                    ann.retain(|a| !patterns.iter().any(|p| p.is_match(&a.key)));
+                }
+            }
+        }
+    }
+    if let Value::Map(entries) = &mut node.value {
+        for e in entries.iter_mut() {
+            match e.key.as_str() {
+                "metadata" => strip_at(&mut e.value, patterns),
+                "spec" => {
+                    if let Value::Map(spec) = &mut e.value.value {
+                        for s in spec.iter_mut().filter(|s| s.key == "template") {
+                            if let Value::Map(t) = &mut s.value.value {
+                                for m in t.iter_mut().filter(|m| m.key == "metadata") {
+                                    strip_at(&mut m.value, patterns);
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Secret values replaced as helm-diff does: `REDACTED # (N bytes)` when unchanged,
+/// `-------- # (N bytes)` / `++++++++ # (N bytes)` when changed.
+fn redact_pair(l: Option<&Doc>, r: Option<&Doc>, _a: &str, _b: &str) -> (String, String) {
+    let values = |d: Option<&Doc>| -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        if let Some(d) = d {
+            for field in ["data", "stringData"] {
+                for e in d.root.get(field).map(Node::entries).unwrap_or_default() {
+                    m.insert(format!("{field}.{}", e.key), e.value.scalar_text().unwrap_or_default());
+                }
+            }
+        }
+        m
+    };
+    let (lv, rv) = (values(l), values(r));
+    let redact = |d: Option<&Doc>, mine: &BTreeMap<String, String>, other: &BTreeMap<String, String>, sign: &str| -> String {
+        let Some(d) = d else { return String::new() };
+        let mut root = d.root.clone();
+        if let Value::Map(entries) = &mut root.value {
+            for e in entries.iter_mut().filter(|e| e.key == "data" || e.key == "stringData") {
+                let field = e.key.clone();
+                if let Value::Map(items) = &mut e.value.value {
+                    for item in items.iter_mut() {
+                        let k = format!("{field}.{}", item.key);
+                        let v = mine.get(&k).cloned().unwrap_or_default();
+                        let bytes = if field == "data" { base64_len(&v) } else { v.len() };
+                        let same = other.get(&k) == Some(&v);
+                        let mask = if same { "REDACTED".to_string() } else { sign.repeat(8) };
+                        item.value.value = Value::Str(format!("{mask} # ({bytes} bytes)"));
+                    }
+                }
+            }
+        }
+        let mut out = String::new();
+        emit(&mut out, &root, 0);
+        out
+    };
+    (redact(l, &lv, &rv, "-"), redact(r, &rv, &lv, "+"))
+}
+
+fn base64_len(s: &str) -> usize {
+    let clean = s.trim().trim_end_matches('=');
+    clean.len() * 3 / 4
+}
+
+/// Block YAML with sorted keys; multi-line strings as literal blocks.
+pub fn emit(out: &mut String, node: &Node, indent: usize) {
+    let pad = " ".repeat(indent);
+    match &node.value {
+        Value::Map(entries) if !entries.is_empty() => {
+            let mut sorted: Vec<_> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.key.cmp(&b.key));
+            for e in sorted {
+                let key = crate::report::yaml_scalar(&e.key);
+                write_value(out, &format!("{pad}{key}:"), &e.value, indent);
+            }
+        }
+        Value::Seq(items) if !items.is_empty() => {
+            for item in items {
+                write_value(out, &format!("{pad}-"), item, indent);
+            }
+        }
+        _ => {
+            writeln!(out, "{pad}{}", scalar(node)).ok();
+        }
+    }
+}
+
+fn write_value(out: &mut String, lead: &str, value: &Node, indent: usize) {
+    match &value.value {
+        Value::Map(e) if !e.is_empty() => {
+            writeln!(out, "{lead}").ok();
+            emit(out, value, indent + 2);
+        }
+        Value::Seq(i) if !i.is_empty() => {
+            writeln!(out, "{lead}").ok();
+            emit(out, value, indent + 2);
+        }
+        Value::Str(s) if s.contains('\n') => {
+            let chomp = if s.ends_with('\n') { "" } else { "-" };
+            writeln!(out, "{lead} |{chomp}").ok();
+            let pad = " ".repeat(indent + 2);
+            for line in s.trim_end_matches('\n').split('\n') {
+                if line.is_empty() {
+                    out.push('\n');
+                } else {
+                    writeln!(out, "{pad}{line}").ok();
+                }
+            }
+        }
+        _ => {
+            writeln!(out, "{lead} {}", scalar(value)).ok();
+        }
+    }
+}
+
+fn scalar(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Str(s) => crate::report::yaml_scalar(s),
+        Value::Map(_) => "{}".into(),
+        Value::Seq(_) => "[]".into(),
+    }
+}
+
+/// Text output: helm-diff style headers and unified diffs.
+pub fn render_text(diffs: &[ResourceDiff], color: bool) -> String {
+    let mut out = String::new();
+    for d in diffs {
+        let header = crate::report::text::clean(&d.header());
+        if color {
+            writeln!(out, "\x1b[33m{header}\x1b[0m").ok();
+        } else {
+            writeln!(out, "{header}").ok();
+        }
+        for line in d.diff.lines() {
+            let line = crate::report::text::clean(line);
+            let painted = match (color, line.chars().next()) {
+                (true, Some('+')) if !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
+                (true, Some('-')) if !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
+                _ => line,
+            };
+            writeln!(out, "{painted}").ok();
+        }
+        out.push('\n');
+    }
+    if diffs.is_empty() {
+        out.push_str("no differences: the hardened overlay changes nothing\n");
+    }
+    out
+}
+
+/// Markdown: one collapsible block per resource (PR comments, job summaries).
+pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
+    let mut out = String::new();
+    for d in diffs {
+        writeln!(out, "<details><summary>{}</summary>\n\n```diff\n{}```\n\n</details>\n", crate::report::markdown_escape(&d.header()), d.diff.replace("```", "`\u{200b}``")).ok();
+    }
+    if diffs.is_empty() {
+        out.push_str("No differences: the hardened overlay changes nothing.\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_stream;
+
+    fn diff(a: &str, b: &str) -> Vec<ResourceDiff> {
+        diff_renders(&parse_stream(a).unwrap(), &parse_stream(b).unwrap(), &DiffOptions::default())
+    }
+
+    const DEP: &str = "---\n# Source: c/templates/d.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gw\n  namespace: ns\nspec:\n  replicas: 1\n  template:\n    metadata:\n      annotations:\n        checksum/config: abc\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\n  namespace: ns\nspec:\n  replicas: 1\n";
+
+    #[test]
+    fn pairs_documents_of_one_template_and_reports_only_changes() {
+        let b = DEP.replacen("replicas: 1", "replicas: 2", 1);
+        let d = diff(DEP, &b);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].header(), "ns, gw, Deployment (apps) has changed:");
+        assert!(d[0].diff.contains("-  replicas: 1\n+  replicas: 2\n"), "{}", d[0].diff);
+    }
+
+    #[test]
+    fn key_order_alone_is_not_a_change() {
+        let reordered = "---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n  template:\n    metadata:\n      annotations:\n        checksum/config: abc\nmetadata:\n  namespace: ns\n  name: gw\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other, namespace: ns}\nspec: {replicas: 1}\n";
+        assert!(diff(DEP, reordered).is_empty());
+    }
+
+    #[test]
+    fn renamed_resource_is_removed_plus_added() {
+        let b = DEP.replace("name: other", "name: renamed");
+        let d = diff(DEP, &b);
+        let headers: Vec<String> = d.iter().map(ResourceDiff::header).collect();
+        assert_eq!(headers, ["ns, other, Deployment (apps) has been removed:", "ns, renamed, Deployment (apps) has been added:"]);
+    }
+
+    #[test]
+    fn suppressed_annotations_and_context() {
+        let b = DEP.replace("checksum/config: abc", "checksum/config: def");
+        assert_eq!(diff(DEP, &b).len(), 1);
+        let opts = DiffOptions { suppress_annotations: vec![Regex::new("^checksum/").unwrap()], ..Default::default() };
+        assert!(diff_renders(&parse_stream(DEP).unwrap(), &parse_stream(&b).unwrap(), &opts).is_empty());
+        let b = DEP.replacen("replicas: 1", "replicas: 2", 1);
+        let zero = DiffOptions { context: 0, ..Default::default() };
+        let d = diff_renders(&parse_stream(DEP).unwrap(), &parse_stream(&b).unwrap(), &zero);
+        assert!(!d[0].diff.contains("kind: Deployment"), "no context lines: {}", d[0].diff);
+        assert!(diff(DEP, &b)[0].diff.contains("kind: Deployment"), "3 lines of context by default");
+    }
+
+    #[test]
+    fn embedded_objects_are_compared_on_their_own() {
+        let cm = |port: u32| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  namespace: ns\n  labels: {{gloo: custom-resources}}\ndata:\n  custom-resources: |\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata:\n      name: gw\n      namespace: ns\n    spec:\n      bindPort: {port}\n");
+        let d = diff(&cm(8080), &cm(8081));
+        assert_eq!(d.len(), 1, "only the Gateway, not its ConfigMap: {d:?}");
+        assert_eq!(d[0].header(), "ns, gw, Gateway (gateway.solo.io) in ConfigMap/gloo-custom-resource-config[custom-resources] has changed:");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let s = |v: &str| format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: ns\n  labels: {{x: {v}}}\ndata:\n  key: c3VwZXJzZWNyZXQ=\n  other: {v}\nstringData:\n  token: plain-{v}\n");
+        let d = diff(&s("aGVsbG8="), &s("d29ybGQ="));
+        let text = &d[0].diff;
+        assert!(!text.contains("c3VwZXJzZWNyZXQ") && !text.contains("plain-"), "{text}");
+        assert!(text.contains("REDACTED # (11 bytes)"), "{text}");
+        assert!(text.contains("-    other: -------- # (5 bytes)") && text.contains("+    other: ++++++++ # (5 bytes)"), "{text}");
+    }
+}

@@ -1,0 +1,231 @@
+//! Overlay step: the values overlay that fixes what values can fix, built from the rules' own
+//! fixes (one source of truth), printed as YAML with each key commented with the rules it fixes.
+
+use crate::check::{CheckReport, ValuesContext};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::report::yaml_scalar;
+use crate::rules::{Status, Target, RULES};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    /// The values tree (insertion order kept).
+    pub tree: Map<String, Value>,
+    /// Dotted path of a leaf (or of a list) -> rule IDs it fixes.
+    pub notes: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Overlay {
+    pub fn is_empty(&self) -> bool {
+        self.tree.is_empty()
+    }
+
+    /// Merges `value` at dotted `path`, noting `rule` on every leaf it sets.
+    pub fn add(&mut self, path: &str, value: &Value, rule: &str) {
+        let segments: Vec<&str> = path.split('.').collect();
+        let (last, parents) = segments.split_last().expect("non-empty path");
+        let mut node = &mut self.tree;
+        for seg in parents {
+            let entry = node.entry(seg.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            node = entry.as_object_mut().expect("object");
+        }
+        merge_into(node, last, value);
+        for leaf in leaves(path, value) {
+            self.notes.entry(leaf).or_default().insert(rule.to_string());
+        }
+    }
+
+    /// The overlay as YAML. `header` lines are written as comments first.
+    pub fn to_yaml(&self, header: &[String]) -> String {
+        let mut out = String::new();
+        for line in header {
+            writeln!(out, "# {line}").ok();
+        }
+        if self.tree.is_empty() {
+            out.push_str("{}\n");
+            return out;
+        }
+        emit_map(&mut out, &self.tree, 0, "", &self.notes);
+        out
+    }
+
+    /// Merges a user's overlay file on top (its values win).
+    pub fn merge_file(&mut self, path: &Path) -> Result<()> {
+        let file = crate::values::ValuesFile::load(path)?;
+        if let Value::Object(map) = file.root.to_json() {
+            for (k, v) in map {
+                merge_into(&mut self.tree, &k, &v);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn merge_into(map: &mut Map<String, Value>, key: &str, value: &Value) {
+    match (map.get_mut(key), value) {
+        (Some(Value::Object(existing)), Value::Object(incoming)) => {
+            for (k, v) in incoming {
+                merge_into(existing, k, v);
+            }
+        }
+        _ => {
+            map.insert(key.to_string(), value.clone());
+        }
+    }
+}
+
+/// Dotted paths of the leaves `value` sets below `path` (lists count as leaves).
+fn leaves(path: &str, value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(map) if !map.is_empty() => map.iter().flat_map(|(k, v)| leaves(&format!("{path}.{k}"), v)).collect(),
+        _ => vec![path.to_string()],
+    }
+}
+
+fn note(notes: &BTreeMap<String, BTreeSet<String>>, path: &str) -> String {
+    notes.get(path).map(|ids| format!("  # {}", ids.iter().cloned().collect::<Vec<_>>().join(", "))).unwrap_or_default()
+}
+
+fn emit_map(out: &mut String, map: &Map<String, Value>, indent: usize, path: &str, notes: &BTreeMap<String, BTreeSet<String>>) {
+    let pad = " ".repeat(indent);
+    for (k, v) in map {
+        let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+        let key = yaml_scalar(k);
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                writeln!(out, "{pad}{key}:").ok();
+                emit_map(out, m, indent + 2, &here, notes);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                writeln!(out, "{pad}{key}:{}", note(notes, &here)).ok();
+                for item in items {
+                    emit_item(out, item, indent + 2);
+                }
+            }
+            other => {
+                writeln!(out, "{pad}{key}: {}{}", crate::report::yaml_flow(other), note(notes, &here)).ok();
+            }
+        }
+    }
+}
+
+fn emit_item(out: &mut String, item: &Value, indent: usize) {
+    let pad = " ".repeat(indent);
+    match item {
+        Value::Object(m) if !m.is_empty() => {
+            let mut first = true;
+            for (k, v) in m {
+                let lead = if first { format!("{pad}- ") } else { format!("{pad}  ") };
+                first = false;
+                match v {
+                    Value::Object(inner) if !inner.is_empty() => {
+                        writeln!(out, "{lead}{}:", yaml_scalar(k)).ok();
+                        emit_map(out, inner, indent + 4, "", &BTreeMap::new());
+                    }
+                    Value::Array(list) if !list.is_empty() => {
+                        writeln!(out, "{lead}{}:", yaml_scalar(k)).ok();
+                        for i in list {
+                            emit_item(out, i, indent + 4);
+                        }
+                    }
+                    other => {
+                        writeln!(out, "{lead}{}: {}", yaml_scalar(k), crate::report::yaml_flow(other)).ok();
+                    }
+                }
+            }
+        }
+        other => {
+            writeln!(out, "{pad}- {}", crate::report::yaml_flow(other)).ok();
+        }
+    }
+}
+
+/// The overlay that fixes the report's failures (not the suppressed ones): only the keys needed.
+pub fn for_failures(report: &CheckReport) -> Overlay {
+    let mut overlay = Overlay::default();
+    for f in &report.findings {
+        if f.status == Status::Fail && f.suppressed.is_none() {
+            if let Some(fix) = &f.fix {
+                overlay.add(&fix.values_path, &fix.value, f.rule);
+            }
+        }
+    }
+    overlay
+}
+
+/// The full hardened overlay: every fix of every rule for this chart version, for every proxy
+/// and generated Gateway in the render, whatever their status now.
+pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], config: &Config) -> Overlay {
+    let mut overlay = Overlay::default();
+    for rule in RULES.iter().filter(|r| config.severity_of(r).is_some()) {
+        let Some(fix) = rule.fix_for(report.chart.gloo_version) else { continue };
+        let targets: Vec<Target> = if fix.path.contains("{GW}") {
+            proxies.iter().flat_map(|p| [false, true].map(|ssl| Target::Gateway { proxy: p.clone(), ssl })).collect()
+        } else if fix.path.contains("{GP}") {
+            proxies.iter().map(|p| Target::Proxy(p.clone())).collect()
+        } else {
+            vec![Target::Chart]
+        };
+        for target in targets {
+            let (path, value) = values.resolve(fix, &target);
+            overlay.add(&path, &value, rule.id);
+        }
+    }
+    overlay
+}
+
+/// Writes `text` to `path`, refusing to replace an existing file unless `force`.
+pub fn write_new(path: &Path, text: &str, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(Error::in_file(path, "exists; refusing to replace it (use --force)"));
+    }
+    // Written beside the target and renamed, so a failure never leaves half a file.
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::in_file(path, format!("cannot write: {e}")))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::in_file(path, format!("cannot write: {e}")))?;
+    tmp.persist(path).map_err(|e| Error::in_file(path, format!("cannot write: {}", e.error)))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merges_fixes_and_comments_each_leaf_with_its_rules() {
+        let mut o = Overlay::default();
+        o.add("gatewayProxies.gatewayProxy.podTemplate.probes", &json!(true), "GLOO-025");
+        o.add("gatewayProxies.gatewayProxy.podTemplate", &json!({"probes": true, "livenessProbeEnabled": true}), "GLOO-026");
+        o.add("gateway.validation.allowWarnings", &json!(false), "GLOO-005");
+        o.add("gatewayProxies.gatewayProxy.stats", &json!({"enabled": true, "routePrefixRewrite": "/stats/prometheus?usedonly"}), "GLOO-033");
+        o.add("gatewayProxies.gatewayProxy.gatewaySettings.options.socketOptions", &json!([{"level": 1, "name": 9, "intValue": 1, "state": "STATE_PREBIND"}]), "GLOO-034");
+        let yaml = o.to_yaml(&["overlay".to_string()]);
+        assert_eq!(
+            yaml,
+            "# overlay\ngatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      probes: true  # GLOO-025, GLOO-026\n      livenessProbeEnabled: true  # GLOO-026\n    stats:\n      enabled: true  # GLOO-033\n      routePrefixRewrite: /stats/prometheus?usedonly  # GLOO-033\n    gatewaySettings:\n      options:\n        socketOptions:  # GLOO-034\n          - level: 1\n            name: 9\n            intValue: 1\n            state: STATE_PREBIND\ngateway:\n  validation:\n    allowWarnings: false  # GLOO-005\n"
+        );
+        // It parses back to the same tree.
+        let back: Value = yaml_serde::from_str(&yaml).unwrap();
+        assert_eq!(back, Value::Object(o.tree.clone()));
+    }
+
+    #[test]
+    fn refuses_to_replace_a_file_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("overlay.yaml");
+        write_new(&path, "a: 1\n", false).unwrap();
+        let err = write_new(&path, "b: 2\n", false).unwrap_err();
+        assert!(err.message().ends_with("exists; refusing to replace it (use --force)"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 1\n");
+        write_new(&path, "b: 2\n", true).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "b: 2\n");
+    }
+}
