@@ -1,20 +1,115 @@
-//! GLOO-019: TODO(helper) one-line summary.
+//! GLOO-019: the gateway proxy runs at least two replicas.
 
-use super::{Rule, Severity};
+use super::helpers::{each_proxy, fail, na_without, pass, show};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
+use crate::parse::Doc;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-019",
     title: "Proxy has >= 2 replicas",
     severity: Severity::High,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Latest) \"Horizontally scaling the data plane\": scale `gateway-proxies` \"by using a Deployment or a DaemonSet\"",
+    why: "A single Envoy pod is a single point of failure for all ingress traffic: every restart, eviction or node failure is an outage.",
+    predicate: "Per proxy workload. Deployment: when a HorizontalPodAutoscaler in the same namespace targets it (`scaleTargetRef` kind and name), the HPA's `spec.minReplicas` (absent = 1), else `spec.replicas` (absent = 1), must be >= 2; a non-integer count FAILs. DaemonSet: PASS (one pod per eligible node). NA when no gateway proxy is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.kind.deployment.replicas: 2`; or an HPA with `gatewayProxies.<name>.horizontalPodAutoscaler` (`apiVersion`, `minReplicas` >= 2, `maxReplicas`, `metrics`; give the proxy resource requests, GLOO-012), whose `minReplicas` then decides; or a DaemonSet (`kind: {deployment: null, daemonSet: {}}`, 1.22 also `kind.workloadType: DaemonSet`). Caveat: in 1.13 and 1.17 a `kind.deployment` that ends up empty (e.g. `replicas: null`, the usual \"let the HPA decide\" idiom) silently renders a DaemonSet and drops the HPA and PDB; 1.22 fixed this.",
+    fixes: &[Fix::all("{GP}.kind.deployment.replicas", "2")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+/// The replica count a workload runs with at least, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Replicas {
+    pub count: i64,
+    /// `spec.replicas is 1`, `HorizontalPodAutoscaler/x minReplicas is 2`, ...
+    pub source: String,
+}
+
+/// Effective replicas of a Deployment (GLOO-019): the `minReplicas` of an HPA targeting it
+/// (absent = 1), else `spec.replicas` (absent = 1). Err: the count is not an integer.
+pub(crate) fn effective_replicas(m: &Model<'_>, workload: &Doc) -> Result<Replicas, String> {
+    let (field, node) = match m.hpa_for(workload) {
+        Some(hpa) => (format!("{} minReplicas", hpa.kind_name()), hpa.root.path("spec.minReplicas")),
+        None => ("spec.replicas".to_string(), workload.root.path("spec.replicas")),
+    };
+    match node.filter(|n| !n.is_null()) {
+        None => Ok(Replicas { count: 1, source: format!("{field} is absent (1)") }),
+        Some(n) => match n.as_i64() {
+            Some(count) => Ok(Replicas { count, source: format!("{field} is {count}") }),
+            None => Err(format!("{field} is not an integer ({})", show(Some(n)))),
+        },
+    }
+}
+
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_proxy(m, |p| {
+        if p.is_daemonset() {
+            return pass("DaemonSet: one proxy pod per eligible node");
+        }
+        match effective_replicas(m, p.workload) {
+            Ok(r) if r.count >= 2 => pass(r.source),
+            Ok(r) => fail(format!("{}: a single proxy pod serves all traffic", r.source)),
+            Err(e) => fail(e),
+        }
+    });
+    na_without(m, outcomes, "gateway proxy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::Status::*;
+
+    fn hpa(min: &str) -> String {
+        format!("---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: gateway-proxy-hpa\n  namespace: gloo-system\nspec:\n{min}  maxReplicas: 5\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: gateway-proxy\n")
+    }
+
+    #[test]
+    fn one_replica_fails_two_pass() {
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+        let two = proxy("", "").replace("  replicas: 1\n", "  replicas: 2\n");
+        assert_eq!(statuses(&RULE, &two, "1.17.38"), [Pass]);
+        let zero = proxy("", "").replace("  replicas: 1\n", "  replicas: 0\n");
+        assert_eq!(statuses(&RULE, &zero, "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn absent_replicas_count_as_one() {
+        let absent = proxy("", "").replace("  replicas: 1\n", "");
+        assert_eq!(statuses(&RULE, &absent, "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn a_string_count_fails() {
+        let quoted = proxy("", "").replace("  replicas: 1\n", "  replicas: \"3\"\n");
+        assert_eq!(statuses(&RULE, &quoted, "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn the_hpa_decides_when_it_targets_the_deployment() {
+        let two = proxy("", "").replace("  replicas: 1\n", "  replicas: 2\n");
+        assert_eq!(statuses(&RULE, &(two.clone() + &hpa("  minReplicas: 1\n")), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &(two + &hpa("")), "1.17.38"), [Fail], "absent minReplicas = 1");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &hpa("  minReplicas: 3\n")), "1.17.38"), [Pass]);
+        let other = hpa("  minReplicas: 3\n").replace("    name: gateway-proxy\n", "    name: other\n");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &other), "1.17.38"), [Fail], "HPA of another Deployment");
+    }
+
+    #[test]
+    fn daemonsets_pass() {
+        let ds = proxy("", "").replace("kind: Deployment", "kind: DaemonSet").replace("  replicas: 1\n", "");
+        assert_eq!(statuses(&RULE, &ds, "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn several_proxies_are_judged_separately() {
+        let second = proxy("", "").replace("gateway-proxy", "internal-proxy").replace("  replicas: 1\n", "  replicas: 2\n");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &second), "1.17.38"), [Fail, Pass]);
+    }
+
+    #[test]
+    fn not_applicable_without_proxies() {
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+    }
 }

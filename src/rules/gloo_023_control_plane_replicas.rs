@@ -1,20 +1,61 @@
-//! GLOO-023: TODO(helper) one-line summary.
+//! GLOO-023: the gloo control plane runs at least two replicas.
 
-use super::{Rule, Severity};
+use super::gloo_019_proxy_replicas::effective_replicas;
+use super::helpers::{fail, na_without, pass};
+use super::{Fix, Outcome, Rule, Severity, Target};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-023",
     title: "Control plane has >= 2 replicas",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Latest) \"Horizontally scaling the control plane\": \"increase the number of pods ... in the `gloo.deployment.replicas` Helm setting\"",
+    why: "With one gloo pod, configuration updates and webhook validation stop whenever it restarts (Envoy keeps serving its last configuration).",
+    predicate: "The `gloo` control-plane Deployment: `spec.replicas >= 2` (absent = 1; when a HorizontalPodAutoscaler targets it, its `minReplicas` instead). A non-integer count FAILs. NA when the gloo Deployment is not in the render.",
+    fix_doc: "All versions: `gloo.deployment.replicas: 2` (Enterprise and umbrella charts: `gloo.gloo.deployment.replicas`). Keep leader election on (GLOO-024); 1.17+ also offers `gloo.podDisruptionBudget` for the control plane.",
+    fixes: &[Fix::all("gloo.deployment.replicas", "2")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
+    let outcomes = m
+        .gloo
+        .map(|gloo| {
+            let (status, message) = match effective_replicas(m, gloo) {
+                Ok(r) if r.count >= 2 => pass(r.source),
+                Ok(r) => fail(format!("{}: one control-plane pod", r.source)),
+                Err(e) => fail(e),
+            };
+            Outcome::new(status, gloo, Target::Chart, message)
+        })
+        .into_iter()
+        .collect();
+    na_without(m, outcomes, "gloo control-plane Deployment")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gloo, proxy, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn judges_the_replica_count() {
+        assert_eq!(statuses(&RULE, &gloo("replicas: 1", ""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &gloo("", ""), "1.17.38"), [Fail], "absent = 1");
+        assert_eq!(statuses(&RULE, &gloo("replicas: 2", ""), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &gloo("replicas: 3", ""), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &gloo("replicas: \"2\"", ""), "1.17.38"), [Fail], "a string is not a count");
+    }
+
+    #[test]
+    fn an_hpa_minimum_counts() {
+        let hpa = "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: gloo\n  namespace: gloo-system\nspec:\n  minReplicas: 2\n  maxReplicas: 4\n  scaleTargetRef:\n    kind: Deployment\n    name: gloo\n";
+        assert_eq!(statuses(&RULE, &(gloo("replicas: 1", "") + hpa), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn not_applicable_without_the_gloo_deployment() {
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,55 @@
-//! GLOO-026: TODO(helper) one-line summary.
+//! GLOO-026: the Envoy container has a liveness probe.
 
-use super::{Rule, Severity};
+use super::helpers::{each_envoy_container, fail, na_without, pass};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-026",
     title: "Envoy liveness probe",
     severity: Severity::Low,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Seed-000, Latest): \"To enable liveness and readiness probes, specify `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
+    why: "Without a liveness probe a wedged Envoy is never restarted.",
+    predicate: "Per proxy, the Envoy container has a non-null `livenessProbe`. Absent = FAIL. NA when the Envoy container cannot be identified or no proxy is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` **and** `gatewayProxies.<name>.podTemplate.livenessProbeEnabled: true`. Contrary to the guide, `probes: true` alone adds only the readiness probe, and `livenessProbeEnabled` without `probes` adds nothing. The default liveness probe hits `/server_info`, which answers without routes; `customLivenessProbe` replaces it.",
+    fixes: &[Fix::all("{GP}.podTemplate", "{probes: true, livenessProbeEnabled: true}")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_envoy_container(m, |_, c| match c.get("livenessProbe").filter(|n| !n.is_null()) {
+        Some(_) => pass("the Envoy container has a livenessProbe"),
+        None => fail("the Envoy container has no livenessProbe"),
+    });
+    na_without(m, outcomes, "gateway proxy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn judges_the_envoy_container() {
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "livenessProbe: null"), "1.17.38"), [Fail], "null probe");
+        let readiness_only = "readinessProbe:\n  exec:\n    command: [wget, -O, /dev/null, 127.0.0.1:19000/ready]";
+        assert_eq!(statuses(&RULE, &proxy("", readiness_only), "1.17.38"), [Fail], "probes: true alone");
+        let probe = "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}";
+        assert_eq!(statuses(&RULE, &proxy("", probe), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn several_proxies_are_judged_separately() {
+        let second = proxy("", "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}").replace("gateway-proxy", "internal-proxy");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &second), "1.17.38"), [Fail, Pass]);
+    }
+
+    #[test]
+    fn not_applicable_without_an_envoy_container() {
+        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: example/other:1");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+    }
 }
