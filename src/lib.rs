@@ -9,6 +9,7 @@ pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod docs;
 pub mod error;
 pub mod model;

@@ -103,10 +103,17 @@ pub fn split_stream(stream: &str) -> Vec<RawDoc<'_>> {
         let end = memchr_newline(bytes, pos);
         let line = &stream[pos..end];
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if is_separator(line) {
+        if let Some(rest) = separator_rest(line) {
             push_raw(&mut docs, &stream[start..pos], start_line, &mut template);
-            start = (end + 1).min(stream.len());
-            start_line = line_no + 1;
+            if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
+                start = (end + 1).min(stream.len());
+                start_line = line_no + 1;
+            } else {
+                // `---apiVersion: v1`: helm splits on `---` anywhere at a line start, so the
+                // document begins right after the dashes, on this line.
+                start = pos + 3;
+                start_line = line_no;
+            }
         }
         pos = end + 1;
         line_no += 1;
@@ -121,11 +128,14 @@ fn memchr_newline(bytes: &[u8], from: usize) -> usize {
     bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i).unwrap_or(bytes.len())
 }
 
-fn is_separator(line: &str) -> bool {
-    match line.strip_prefix("---") {
-        Some(rest) => rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t'),
-        None => false,
+/// The text after a column-0 `---`, for a line that starts a new document. `---` followed by
+/// text (`---apiVersion: v1`) counts too, as in helm's own splitting; `----` does not.
+fn separator_rest(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("---")?;
+    if rest.starts_with('-') {
+        return None;
     }
+    Some(rest)
 }
 
 fn push_raw<'a>(docs: &mut Vec<RawDoc<'a>>, text: &'a str, line: usize, template: &mut Option<&'a str>) {
@@ -278,6 +288,15 @@ mod tests {
         let docs = parse_stream(s).unwrap();
         assert_eq!(docs[1].kind, ENVOY_BOOTSTRAP);
         assert_eq!(docs[1].root.entry("admin").unwrap().line, 7);
+    }
+
+    #[test]
+    fn text_right_after_the_dashes_starts_a_document() {
+        let docs = parse_stream("---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: b\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].api_version, "policy/v1");
+        assert_eq!(docs[1].line, 5);
+        assert_eq!(docs[1].root.entry("kind").unwrap().line, 6);
     }
 
     #[test]

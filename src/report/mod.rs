@@ -37,6 +37,27 @@ pub fn yaml_scalar(s: &str) -> String {
     }
 }
 
+/// Escapes text from the chart for markdown and HTML (PR comments, job summaries): no tag,
+/// no `@mention`, no link or emphasis can be smuggled in through a resource name.
+pub fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '@' => out.push_str("@\u{200b}"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `file:line` (or `file`, or the `--set` flag) where a fix goes.
 pub fn fix_location(fix: &FixSuggestion) -> Option<String> {
     if let Some(set) = &fix.set {
