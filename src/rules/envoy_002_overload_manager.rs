@@ -1,20 +1,74 @@
-//! ENVOY-002: TODO(helper) one-line summary.
+//! ENVOY-002: Envoy sheds load under memory pressure instead of being OOM-killed.
 
-use super::{Rule, Severity};
+use super::helpers::{each_bootstrap, fail, na_without, pass};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-002",
     title: "Overload manager",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Envoy edge best practices: \"overload_manager\" (example: `fixed_heap` monitor, `shrink_heap` at 0.95, `stop_accepting_requests` at 0.98)",
+    why: "Without an overload manager Envoy keeps accepting work until it is OOM-killed, dropping every connection at once instead of shedding load.",
+    predicate: "Per proxy Envoy bootstrap (`<proxy>-envoy-config`, key `envoy.yaml`): `overload_manager.resource_monitors` has at least one entry and `overload_manager.actions` has at least one entry. Absent = FAIL. NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.envoyOverloadManager: {enabled: true, refreshInterval: 0.25s, resourceMonitors: [{name: envoy.resource_monitors.fixed_heap, typed_config: {\"@type\": type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig, max_heap_size_bytes: N}}], actions: [{name: envoy.overload_actions.shrink_heap, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.95}}]}, {name: envoy.overload_actions.stop_accepting_requests, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.98}}]}]}`. The lists are copied verbatim into the bootstrap (Envoy's snake_case). Enabling it without monitors renders an invalid bootstrap. Keep `max_heap_size_bytes` below the container memory limit (the suggested fix uses 1 GiB: adjust it).",
+    fixes: &[Fix::all(
+        "{GP}.envoyOverloadManager",
+        "{enabled: true, refreshInterval: 0.25s, resourceMonitors: [{name: envoy.resource_monitors.fixed_heap, typed_config: {\"@type\": type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig, max_heap_size_bytes: 1073741824}}], actions: [{name: envoy.overload_actions.shrink_heap, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.95}}]}, {name: envoy.overload_actions.stop_accepting_requests, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.98}}]}]}",
+    )],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_bootstrap(m, |_, b| {
+        let Some(om) = b.root.get("overload_manager").filter(|n| !n.is_null()) else {
+            return fail("overload_manager is absent");
+        };
+        let monitors = om.get("resource_monitors").map(Node::items).unwrap_or_default().len();
+        let actions = om.get("actions").map(Node::items).unwrap_or_default().len();
+        match (monitors, actions) {
+            (0, _) => fail("overload_manager has no resource_monitors"),
+            (_, 0) => fail("overload_manager has no actions"),
+            (m, a) => pass(format!("overload_manager has {m} resource monitor(s) and {a} action(s)")),
+        }
+    });
+    na_without(m, outcomes, "gateway proxy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{bootstrap, proxy, statuses};
+    use crate::rules::Status::*;
+
+    const ADMIN: &str = "admin:\n  address:\n    socket_address: {address: 127.0.0.1, port_value: 19000}\n";
+
+    #[test]
+    fn fails_without_monitors_or_actions() {
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(ADMIN)), "1.17.38"), [Fail]);
+        let empty = format!("{ADMIN}overload_manager:\n  actions: []\n  refresh_interval: 0.25s\n  resource_monitors: null\n");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(&empty)), "1.17.38"), [Fail]);
+        let no_actions = format!("{ADMIN}overload_manager:\n  actions: []\n  resource_monitors:\n  - name: envoy.resource_monitors.fixed_heap\n");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(&no_actions)), "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn passes_with_monitors_and_actions() {
+        let om = format!("{ADMIN}overload_manager:\n  actions:\n  - name: envoy.overload_actions.shrink_heap\n  resource_monitors:\n  - name: envoy.resource_monitors.fixed_heap\n");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(&om)), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn one_outcome_per_proxy() {
+        let om = format!("{ADMIN}overload_manager:\n  actions:\n  - name: a\n  resource_monitors:\n  - name: m\n");
+        let second = (proxy("", "") + &bootstrap(ADMIN)).replace("gateway-proxy", "second-proxy");
+        assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(&om) + &second), "1.17.38"), [Pass, Fail]);
+    }
+
+    #[test]
+    fn not_applicable_without_bootstrap_or_proxy() {
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,84 @@
-//! ENVOY-006: TODO(helper) one-line summary.
+//! ENVOY-006: bound how long a client may take to send request headers (slowloris).
 
-use super::{Rule, Severity};
-use crate::model::Model;
+use super::helpers::{each_hcm_setting, fail, pass, show, Verdict};
+use super::{Fix, Rule, Severity};
+use crate::model::{duration_seconds, Model};
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-006",
     title: "request_headers_timeout set",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Envoy edge best practices (\"connection and stream timeouts\") and its timeouts FAQ: the header timeout keeps clients from \"consuming too much memory by creating large numbers of mostly-idle streams\"; \"disabled by default\"",
+    why: "Without it a client can hold connections and streams open by sending headers slowly (slowloris), pinning memory and connection slots.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.requestHeadersTimeout` is a duration > 0. Absent = Envoy default (disabled) = FAIL; `0s` = disabled = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestHeadersTimeout: 10s` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.requestHeadersTimeout", "10s")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+/// Verdict for a timeout that must be set and non-zero (absent = disabled).
+pub(crate) fn timeout_set(field: &str, value: Option<&Node>) -> Verdict {
+    let Some(v) = value else { return fail(format!("{field} is absent (disabled)")) };
+    match duration_seconds(v) {
+        Some(s) if s > 0.0 => pass(format!("{field} is {}", show(Some(v)))),
+        Some(_) => fail(format!("{field} is {} (disabled)", show(Some(v)))),
+        None => fail(format!("{field} is not a duration: {}", show(Some(v)))),
+    }
+}
+
+/// Verdict for a timeout that has a non-zero Envoy default: only an explicit zero disables it.
+pub(crate) fn timeout_not_disabled(field: &str, value: Option<&Node>, default: &str) -> Verdict {
+    let Some(v) = value else { return pass(format!("{field} is absent (Envoy default {default})")) };
+    match duration_seconds(v) {
+        Some(s) if s > 0.0 => pass(format!("{field} is {}", show(Some(v)))),
+        Some(_) => fail(format!("{field} is {} (disabled)", show(Some(v)))),
+        None => fail(format!("{field} is not a duration: {}", show(Some(v)))),
+    }
+}
+
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_hcm_setting(m, "requestHeadersTimeout", |v| timeout_set("requestHeadersTimeout", v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, outcomes_with_messages, statuses};
+    use crate::rules::Status::*;
+
+    fn hcm(field: &str) -> String {
+        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
+    }
+
+    #[test]
+    fn absent_or_zero_fails() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0s"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: soon"), ""), "1.17.38"), [Fail, Fail]);
+        let msgs = outcomes_with_messages(&RULE, &gateways("", ""), "1.17.38");
+        assert_eq!(msgs[0].2, "requestHeadersTimeout is absent (disabled)");
+    }
+
+    #[test]
+    fn positive_duration_passes() {
+        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 10s"), ""), "1.13.39"), [Pass, Pass]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0.5s"), ""), "1.22.1"), [Pass, Pass]);
+    }
+
+    #[test]
+    fn tcp_gateways_and_empty_renders_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+        let sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n";
+        assert_eq!(statuses(&RULE, sa, "1.17.38"), [Na]);
+    }
+
+    #[test]
+    fn hybrid_gateway_fails_when_any_matched_gateway_fails() {
+        let hybrid = "---\napiVersion: gateway.solo.io/v1\nkind: Gateway\nmetadata:\n  name: hybrid\n  namespace: gloo-system\nspec:\n  bindPort: 8080\n  hybridGateway:\n    matchedGateways:\n    - httpGateway:\n        options:\n          httpConnectionManagerSettings:\n            requestHeadersTimeout: 10s\n    - httpGateway: {}\n";
+        assert_eq!(statuses(&RULE, hybrid, "1.17.38"), [Fail]);
+        let ok = hybrid.replace("    - httpGateway: {}\n", "");
+        assert_eq!(statuses(&RULE, &ok, "1.17.38"), [Pass]);
+    }
 }

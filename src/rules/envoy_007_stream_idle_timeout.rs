@@ -1,20 +1,52 @@
-//! ENVOY-007: TODO(helper) one-line summary.
+//! ENVOY-007: the per-stream idle timeout must not be switched off.
 
-use super::{Rule, Severity};
+use super::envoy_006_request_headers_timeout::timeout_not_disabled;
+use super::helpers::each_hcm_setting;
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-007",
     title: "stream_idle_timeout not disabled",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Envoy edge best practices, example `stream_idle_timeout: 300s`; timeouts FAQ: the stream idle timeout is \"strongly recommended for all requests\"",
+    why: "With the stream idle timeout disabled, idle or stalled streams are never reaped and a client can pin proxy memory indefinitely.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.streamIdleTimeout` absent (Envoy default 5 min) or a duration > 0 = PASS. `0s` (disabled) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.streamIdleTimeout: 300s` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.streamIdleTimeout", "300s")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_hcm_setting(m, "streamIdleTimeout", |v| timeout_not_disabled("streamIdleTimeout", v, "5m"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::Status::*;
+
+    fn hcm(field: &str) -> String {
+        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
+    }
+
+    #[test]
+    fn absent_or_positive_passes() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Pass, Pass]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 300s"), ""), "1.17.38"), [Pass, Pass]);
+    }
+
+    #[test]
+    fn zero_fails() {
+        assert_eq!(statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 0s"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 0ms"), ""), "1.13.39"), [Fail, Fail]);
+    }
+
+    #[test]
+    fn tcp_gateways_and_empty_renders_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

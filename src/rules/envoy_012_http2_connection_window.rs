@@ -1,20 +1,53 @@
-//! ENVOY-012: TODO(helper) one-line summary.
+//! ENVOY-012: cap the HTTP/2 initial connection window (per-connection buffering).
 
-use super::{Rule, Severity};
+use super::envoy_010_http2_max_concurrent_streams::h2_limit;
+use super::helpers::each_http_gateway;
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-012",
     title: "HTTP/2 connection window <= 1 MiB",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Envoy edge best practices: \"HTTP/2 initial connection window size limit to 1 MiB\"",
+    why: "A large connection window lets each client connection make Envoy buffer that much data across its streams.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize` is an integer <= 1048576 (values below Envoy's minimum 65535 are rejected: FAIL). Absent = Envoy default (256 MiB before Envoy 1.36, 24 MiB from 1.36, i.e. chart 1.22) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize: 1048576` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize", "1048576")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_http_gateway(m, |o| h2_limit(o, "initialConnectionWindowSize", 65535, 1_048_576, "256 MiB, 24 MiB from Envoy 1.36"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::Status::*;
+
+    fn h2(field: &str) -> String {
+        format!("options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}")
+    }
+
+    #[test]
+    fn absent_or_too_high_fails() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 1048577"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 100"), ""), "1.17.38"), [Fail, Fail]);
+    }
+
+    #[test]
+    fn at_most_1m_passes() {
+        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 1048576"), ""), "1.17.38"), [Pass, Pass]);
+        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 65536"), ""), "1.22.1"), [Pass, Pass]);
+    }
+
+    #[test]
+    fn tcp_gateways_and_empty_renders_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,57 @@
-//! ENVOY-016: TODO(helper) one-line summary.
+//! ENVOY-016: path normalisation must not be switched off.
 
-use super::{Rule, Severity};
+use super::helpers::{each_hcm_setting, fail, pass, show};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-016",
     title: "Path normalisation not disabled",
     severity: Severity::High,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Envoy edge best practices: \"Enable normalize_path setting\" when routing on paths (Gloo always does)",
+    why: "Without RFC 3986 normalisation, `/admin/../public` or `/./admin` can reach routes and bypass path-based routing and authorization.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.normalizePath` absent (Gloo then sets Envoy's `normalize_path: true`, all three versions) or `true` = PASS. `false` = FAIL; any non-boolean (e.g. the string `\"false\"`) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.normalizePath: true` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.normalizePath", "true")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_hcm_setting(m, "normalizePath", |v| match v.map(Node::as_bool) {
+        None => pass("normalizePath is absent (Gloo default true)"),
+        Some(Some(true)) => pass("normalizePath is true"),
+        Some(Some(false)) => fail("normalizePath is false"),
+        Some(None) => fail(format!("normalizePath is not a boolean: {}", show(v))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::Status::*;
+
+    fn hcm(field: &str) -> String {
+        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
+    }
+
+    #[test]
+    fn absent_or_true_passes() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Pass, Pass]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("normalizePath: true"), ""), "1.17.38"), [Pass, Pass]);
+    }
+
+    #[test]
+    fn false_fails() {
+        assert_eq!(statuses(&RULE, &gateways(&hcm("normalizePath: false"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("normalizePath: \"true\""), ""), "1.17.38"), [Fail, Fail], "a string is not a bool");
+    }
+
+    #[test]
+    fn tcp_gateways_and_empty_renders_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,57 @@
-//! ENVOY-017: TODO(helper) one-line summary.
+//! ENVOY-017: merge adjacent slashes in request paths.
 
-use super::{Rule, Severity};
+use super::helpers::{each_hcm_setting, fail, pass, show};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-017",
     title: "Merge slashes",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Envoy edge best practices: \"Enable merge_slashes setting\" (when routing on paths)",
+    why: "Without it `//admin` does not match a `/admin` route or policy, so path-based routing and authorization can be bypassed.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.mergeSlashes == true` (a YAML boolean). Absent = false = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.mergeSlashes: true` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Upstreams that give `//` a meaning see a changed path.",
+    fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.mergeSlashes", "true")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_hcm_setting(m, "mergeSlashes", |v| match v.map(Node::as_bool) {
+        None => fail("mergeSlashes is absent (false)"),
+        Some(Some(true)) => pass("mergeSlashes is true"),
+        Some(Some(false)) => fail("mergeSlashes is false"),
+        Some(None) => fail(format!("mergeSlashes is not a boolean: {}", show(v))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::Status::*;
+
+    fn hcm(field: &str) -> String {
+        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
+    }
+
+    #[test]
+    fn absent_false_or_string_fails() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("mergeSlashes: false"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(statuses(&RULE, &gateways(&hcm("mergeSlashes: \"true\""), ""), "1.17.38"), [Fail, Fail]);
+    }
+
+    #[test]
+    fn true_passes() {
+        assert_eq!(statuses(&RULE, &gateways(&hcm("mergeSlashes: true"), ""), "1.17.38"), [Pass, Pass]);
+    }
+
+    #[test]
+    fn tcp_gateways_and_empty_renders_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

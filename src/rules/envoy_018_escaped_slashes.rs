@@ -1,20 +1,62 @@
-//! ENVOY-018: TODO(helper) one-line summary.
+//! ENVOY-018: reject or redirect paths with escaped slashes (`%2F`, `%5C`).
 
-use super::{Rule, Severity};
+use super::helpers::{each_hcm_setting, enum_is, fail, pass, show};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-018",
     title: "Escaped slashes rejected/redirected",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Envoy edge best practices: set `path_with_escaped_slashes_action` to REJECT_REQUEST for RFC 3986 clients (gRPC) or UNESCAPE_AND_REDIRECT for clients that follow redirects; UNESCAPE_AND_FORWARD risks path confusion",
+    why: "Kept as-is, `/admin%2Fsecret` matches routes and policies differently from how many upstreams decode it (path confusion, authorization bypass).",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.pathWithEscapedSlashesAction` is `REJECT_REQUEST` (2) or `UNESCAPE_AND_REDIRECT` (3), by name or number. Absent / `IMPLEMENTATION_SPECIFIC_DEFAULT` (0, Envoy keeps the path unchanged) / `KEEP_UNCHANGED` (1) / `UNESCAPE_AND_FORWARD` (4) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.pathWithEscapedSlashesAction: UNESCAPE_AND_REDIRECT` (browsers) or `REJECT_REQUEST` (gRPC/API clients; gRPC requests with escaped slashes are rejected under both), and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Suppress for backends that require `%2F` in paths.",
+    fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.pathWithEscapedSlashesAction", "UNESCAPE_AND_REDIRECT")],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_hcm_setting(m, "pathWithEscapedSlashesAction", |v| {
+        if enum_is(v, &[("REJECT_REQUEST", 2), ("UNESCAPE_AND_REDIRECT", 3)]) {
+            pass(format!("pathWithEscapedSlashesAction is {}", show(v)))
+        } else if v.is_none() {
+            fail("pathWithEscapedSlashesAction is absent (escaped slashes kept unchanged)")
+        } else {
+            fail(format!("pathWithEscapedSlashesAction is {}", show(v)))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::Status::*;
+
+    fn hcm(field: &str) -> String {
+        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
+    }
+
+    #[test]
+    fn absent_keep_or_forward_fails() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
+        for v in ["IMPLEMENTATION_SPECIFIC_DEFAULT", "KEEP_UNCHANGED", "UNESCAPE_AND_FORWARD", "0", "1", "4"] {
+            assert_eq!(statuses(&RULE, &gateways(&hcm(&format!("pathWithEscapedSlashesAction: {v}")), ""), "1.17.38"), [Fail, Fail], "{v}");
+        }
+    }
+
+    #[test]
+    fn reject_or_redirect_passes_by_name_or_number() {
+        for v in ["REJECT_REQUEST", "UNESCAPE_AND_REDIRECT", "2", "3"] {
+            assert_eq!(statuses(&RULE, &gateways(&hcm(&format!("pathWithEscapedSlashesAction: {v}")), ""), "1.17.38"), [Pass, Pass], "{v}");
+        }
+    }
+
+    #[test]
+    fn tcp_gateways_and_empty_renders_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

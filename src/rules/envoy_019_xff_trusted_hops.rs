@@ -1,20 +1,63 @@
-//! ENVOY-019: TODO(helper) one-line summary.
+//! ENVOY-019: advice on how many X-Forwarded-For hops to trust.
 
-use super::{Rule, Severity};
+use super::helpers::{each_http_gateway, show};
+use super::{Rule, Severity, Status};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-019",
     title: "xff_num_trusted_hops (advice)",
     severity: Severity::Info,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
+    source: "Envoy `use_remote_address` / X-Forwarded-For documentation, linked from Gloo's production guide (Seed-000, Latest)",
+    why: "The client address Envoy uses for logs, rate limits and RBAC is only right when the number of trusted XFF hops matches the proxies really in front of Envoy; a larger value lets clients spoof their address.",
+    predicate: "Advisory only, never a failure: per HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway) report `httpConnectionManagerSettings.useRemoteAddress`, `xffNumTrustedHops` and `skipXffAppend` as rendered. `xffNumTrustedHops` should equal the number of trusted L7 proxies in front of Envoy (0 when clients connect directly or through an L4 load balancer). TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.xffNumTrustedHops: <number of trusted L7 proxies>` and the same under `customHttpsGateway`, together with `useRemoteAddress: true` (ENVOY-005). Not fixed automatically: the right number depends on your topology.",
     fixes: &[],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    each_http_gateway(m, |options| {
+        let hcm = options.get("httpConnectionManagerSettings");
+        let field = |name: &str| hcm.and_then(|h| h.get(name)).filter(|n| !n.is_null());
+        let hops = match field("xffNumTrustedHops") {
+            None => "absent (0)".to_string(),
+            v => show(v),
+        };
+        let remote = match field("useRemoteAddress") {
+            None => "absent (false)".to_string(),
+            v => show(v),
+        };
+        let skip = match field("skipXffAppend") {
+            None => "absent (false)".to_string(),
+            v => show(v),
+        };
+        (
+            Status::Advisory,
+            format!("useRemoteAddress {remote}, xffNumTrustedHops {hops}, skipXffAppend {skip}: set xffNumTrustedHops to the number of trusted L7 proxies in front of Envoy"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{gateways, outcomes_with_messages, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn reports_the_xff_settings_as_advice() {
+        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Advisory, Advisory]);
+        let set = "options:\n  httpConnectionManagerSettings:\n    useRemoteAddress: true\n    xffNumTrustedHops: 1";
+        let out = outcomes_with_messages(&RULE, &gateways(set, ""), "1.17.38");
+        assert_eq!(out[0].0, Advisory);
+        assert!(out[0].2.starts_with("useRemoteAddress true, xffNumTrustedHops 1, skipXffAppend absent (false)"), "{}", out[0].2);
+    }
+
+    #[test]
+    fn tcp_gateways_and_empty_renders_are_not_applicable() {
+        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,91 @@
-//! K8S-002: TODO(helper) one-line summary.
+//! K8S-002: the Envoy container runs as a non-root user.
 
-use super::{Rule, Severity};
+use super::helpers::{each_envoy_container, fail, na_without, pass, show};
+use super::{Fix, Rule, Severity, Versions};
+use crate::chart::Version;
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "K8S-002",
     title: "Runs as non-root",
     severity: Severity::High,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
+    why: "An Envoy compromised as root owns the container and has a much shorter path to the node (kernel bugs, writable host mounts).",
+    predicate: "Envoy container of every proxy. Effective `runAsNonRoot` (container `securityContext`, else pod `securityContext`) must be `true`, and effective `runAsUser` (container, else pod), when set, must not be `0`. Absent `runAsNonRoot` = FAIL; `runAsUser` absent is fine (`floatingUserId: true` on OpenShift omits it and keeps `runAsNonRoot`: PASS). NA when no Envoy container can be identified; no proxy rendered = NA.",
+    fix_doc: "Keep the chart defaults (`gatewayProxies.<name>.podTemplate.runUnprivileged: true`, `runAsUser: 10101`). 1.13 (context hard-coded from these values): `gatewayProxies.<name>.podTemplate: {runUnprivileged: true, runAsUser: 10101}` (`runUnprivileged: false` drops `runAsNonRoot`). 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}` there (drop `runAsUser` on OpenShift, where `floatingUserId` lets the platform pick the user).",
+    fixes: &[
+        Fix {
+            versions: Versions::from(Version::new(1, 17, 0)),
+            path: "{GP}.podTemplate.glooContainerSecurityContext",
+            value: "{mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}",
+        },
+        Fix { versions: Versions::until(Version::new(1, 17, 0)), path: "{GP}.podTemplate", value: "{runUnprivileged: true, runAsUser: 10101}" },
+    ],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_envoy_container(m, |p, c| {
+        let pod = p.pod_spec.get("securityContext");
+        let effective = |field: &str| {
+            let own = c.path("securityContext").and_then(|s| s.get(field)).filter(|n| !n.is_null());
+            own.or_else(|| pod.and_then(|s| s.get(field)).filter(|n| !n.is_null()))
+        };
+        let user = effective("runAsUser");
+        if user.and_then(Node::as_i64) == Some(0) {
+            return fail("runAsUser is 0 (root)");
+        }
+        let non_root = effective("runAsNonRoot");
+        match non_root.and_then(Node::as_bool) {
+            Some(true) => match user {
+                Some(u) => pass(format!("runAsNonRoot is true, runAsUser {}", show(Some(u)))),
+                None => pass("runAsNonRoot is true"),
+            },
+            Some(false) => fail("runAsNonRoot is false"),
+            None if non_root.is_some() => fail(format!("runAsNonRoot is not a boolean: {}", show(non_root))),
+            None => fail("runAsNonRoot is absent (root allowed)"),
+        }
+    });
+    na_without(m, outcomes, "gateway proxy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn chart_defaults_pass() {
+        let render = proxy("securityContext:\n  fsGroup: 10101\n  runAsUser: 10101", "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn floating_user_id_passes() {
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: true"), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn pod_level_settings_count_when_the_container_is_silent() {
+        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101", ""), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  runAsNonRoot: true", "securityContext:\n  runAsNonRoot: false"), "1.17.38"), [Fail], "container wins");
+        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  runAsUser: 0", "securityContext:\n  runAsNonRoot: true"), "1.17.38"), [Fail], "pod runs as root");
+    }
+
+    #[test]
+    fn root_or_unset_fails() {
+        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  fsGroup: 10101\n  runAsUser: 10101", "securityContext:\n  readOnlyRootFilesystem: true"), "1.13.39"), [Fail], "runUnprivileged: false");
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: true\n  runAsUser: 0"), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: \"true\""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn not_applicable_without_an_envoy_container() {
+        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: busybox");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

@@ -1,20 +1,69 @@
-//! K8S-003: TODO(helper) one-line summary.
+//! K8S-003: the Envoy container cannot gain privileges (no setuid escalation, not privileged).
 
-use super::{Rule, Severity};
+use super::helpers::{each_envoy_container, fail, na_without, pass, show};
+use super::{Fix, Rule, Severity, Versions};
+use crate::chart::Version;
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "K8S-003",
     title: "No privilege escalation",
     severity: Severity::High,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
+    why: "With privilege escalation allowed (or a privileged container) a compromised Envoy can gain root through setuid binaries or reach the host's devices and kernel interfaces.",
+    predicate: "Envoy container of every proxy: `securityContext.allowPrivilegeEscalation == false` (a YAML boolean; absent = Kubernetes default true = FAIL) and `securityContext.privileged` not `true`. NA when no Envoy container can be identified; no proxy rendered = NA.",
+    fix_doc: "Keep the chart defaults (the proxy template renders `allowPrivilegeEscalation: false`). 1.13: hard-coded in the template; only a `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: remove that override. 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, allowPrivilegeEscalation: false, privileged: false}` there.",
+    fixes: &[Fix {
+        versions: Versions::from(Version::new(1, 17, 0)),
+        path: "{GP}.podTemplate.glooContainerSecurityContext",
+        value: "{mergePolicy: helm-merge, allowPrivilegeEscalation: false, privileged: false}",
+    }],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_envoy_container(m, |_, c| {
+        let sc = c.get("securityContext");
+        if sc.and_then(|s| s.get("privileged")).and_then(Node::as_bool) == Some(true) {
+            return fail("securityContext.privileged is true");
+        }
+        let escalation = sc.and_then(|s| s.get("allowPrivilegeEscalation")).filter(|n| !n.is_null());
+        match escalation.and_then(Node::as_bool) {
+            Some(false) => pass("allowPrivilegeEscalation is false"),
+            Some(true) => fail("securityContext.allowPrivilegeEscalation is true"),
+            None if escalation.is_some() => fail(format!("securityContext.allowPrivilegeEscalation is not a boolean: {}", show(escalation))),
+            None => fail("securityContext.allowPrivilegeEscalation is absent (true)"),
+        }
+    });
+    na_without(m, outcomes, "gateway proxy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn passes_when_escalation_is_off() {
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: false"), "1.17.38"), [Pass]);
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: false"), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn fails_when_absent_true_or_privileged() {
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsUser: 10101"), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: true"), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: \"false\""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: true"), "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn not_applicable_without_an_envoy_container_or_proxy() {
+        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: busybox");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }

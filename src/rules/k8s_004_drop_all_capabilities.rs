@@ -1,20 +1,76 @@
-//! K8S-004: TODO(helper) one-line summary.
+//! K8S-004: the Envoy container drops every Linux capability.
 
-use super::{Rule, Severity};
+use super::helpers::{each_envoy_container, fail, na_without, pass};
+use super::{Fix, Rule, Severity, Versions};
+use crate::chart::Version;
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "K8S-004",
     title: "Drops all capabilities",
     severity: Severity::Medium,
-    source: "TODO",
-    why: "TODO",
-    predicate: "TODO",
-    fix_doc: "TODO",
-    fixes: &[],
+    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
+    why: "Capabilities left to the container (NET_RAW, SYS_ADMIN, ...) give a compromised Envoy kernel-level powers it never needs.",
+    predicate: "Envoy container of every proxy: `securityContext.capabilities.drop` contains `ALL`, and `securityContext.capabilities.add` contains nothing other than `NET_BIND_SERVICE` (which GLOO-002 judges). Absent `drop` = FAIL. NA when no Envoy container can be identified; no proxy rendered = NA.",
+    fix_doc: "Keep the chart defaults (the proxy template renders `capabilities: {drop: [ALL]}`; `disableNetBind: false` only adds NET_BIND_SERVICE). 1.13: hard-coded in the template; only a `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: remove that override. 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, capabilities: {drop: [ALL], add: []}}` there (lists are replaced, not merged).",
+    fixes: &[Fix {
+        versions: Versions::from(Version::new(1, 17, 0)),
+        path: "{GP}.podTemplate.glooContainerSecurityContext",
+        value: "{mergePolicy: helm-merge, capabilities: {drop: [ALL], add: []}}",
+    }],
     check,
 };
 
-fn check<'a>(_m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    Vec::new() // TODO(helper): implement
+fn names(node: Option<&Node>) -> Vec<String> {
+    node.map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar_text).collect()
+}
+
+fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
+    let outcomes = each_envoy_container(m, |_, c| {
+        let caps = c.path("securityContext.capabilities");
+        let drop = names(caps.and_then(|n| n.get("drop")));
+        let extra: Vec<String> = names(caps.and_then(|n| n.get("add"))).into_iter().filter(|a| a != "NET_BIND_SERVICE").collect();
+        if !drop.iter().any(|d| d == "ALL") {
+            return if drop.is_empty() {
+                fail("capabilities.drop is absent (no capability dropped)")
+            } else {
+                fail(format!("capabilities.drop is [{}], not ALL", drop.join(", ")))
+            };
+        }
+        if !extra.is_empty() {
+            return fail(format!("capabilities.add adds {}", extra.join(", ")));
+        }
+        pass("capabilities.drop contains ALL")
+    });
+    na_without(m, outcomes, "gateway proxy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::Status::*;
+
+    #[test]
+    fn passes_when_all_are_dropped() {
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - ALL"), "1.17.38"), [Pass]);
+        let net_bind = "securityContext:\n  capabilities:\n    drop:\n    - ALL\n    add:\n    - NET_BIND_SERVICE";
+        assert_eq!(statuses(&RULE, &proxy("", net_bind), "1.13.39"), [Pass], "NET_BIND_SERVICE is GLOO-002's business");
+    }
+
+    #[test]
+    fn fails_when_not_all_dropped_or_others_added() {
+        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - NET_RAW"), "1.17.38"), [Fail]);
+        let added = "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE, SYS_ADMIN]";
+        assert_eq!(statuses(&RULE, &proxy("", added), "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn not_applicable_without_an_envoy_container_or_proxy() {
+        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: busybox");
+        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
+        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+    }
 }
