@@ -46,11 +46,34 @@ pub fn markdown_table() -> String {
     writeln!(out, "| ID | Severity | Title | Fixable through values |").ok();
     writeln!(out, "|---|---|---|---|").ok();
     for r in RULES {
-        let fixable = if r.fixes.is_empty() { "no" } else { "yes" };
-        writeln!(out, "| {} | {} | {} | {} |", r.id, r.severity.as_str(), r.title.replace('|', "\\|"), fixable).ok();
+        writeln!(out, "| {} | {} | {} | {} |", r.id, r.severity.as_str(), r.title.replace('|', "\\|"), fixable_versions(r)).ok();
     }
     writeln!(out, "{README_END}").ok();
     out
+}
+
+/// Which chart versions values can fix a rule on: `no`, `all`, `all (differs by version)`, or
+/// the ranges covered.
+pub fn fixable_versions(rule: &Rule) -> String {
+    let ranges: Vec<String> = rule
+        .fixes
+        .iter()
+        .map(|f| match (f.versions.from, f.versions.until) {
+            (None, None) => "all".to_string(),
+            (Some(a), None) => format!(">= {}.{}", a.major, a.minor),
+            (None, Some(b)) => format!("< {}.{}", b.major, b.minor),
+            (Some(a), Some(b)) => format!("{}.{} to < {}.{}", a.major, a.minor, b.major, b.minor),
+        })
+        .collect();
+    let covers_all = rule.fixes.iter().any(|f| f.versions.from.is_none())
+        && rule.fixes.iter().any(|f| f.versions.until.is_none())
+        && rule.fixes.windows(2).all(|w| w[0].versions.until.is_none() || w[0].versions.until == w[1].versions.from || w[1].versions.until == w[0].versions.from);
+    match ranges.as_slice() {
+        [] => "no".into(),
+        [one] if one == "all" => "all".into(),
+        _ if covers_all => "all (differs by version)".into(),
+        _ => ranges.join(", "),
+    }
 }
 
 fn wrap(text: &str, width: usize, indent: &str) -> String {

@@ -21,13 +21,15 @@ pub fn na(msg: impl Into<String>) -> Verdict {
 
 /// Applies `judge` to every gateway proxy, one outcome each. No proxy rendered: nothing.
 pub fn each_proxy<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>) -> Verdict) -> Vec<Outcome<'a>> {
-    m.proxies
+    let outcomes = m
+        .proxies
         .iter()
         .map(|p| {
             let (status, message) = judge(p);
             Outcome::new(status, p.workload, Target::Proxy(p.name.to_string()), message)
         })
-        .collect()
+        .collect();
+    na_without(m, outcomes, "gateway proxy")
 }
 
 /// Applies `judge` to the Envoy container of every proxy (NA when it cannot be identified).
@@ -40,7 +42,8 @@ pub fn each_envoy_container<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>,
 
 /// Applies `judge` to the Envoy bootstrap of every proxy (NA when the ConfigMap is missing).
 pub fn each_bootstrap<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a Doc) -> Verdict) -> Vec<Outcome<'a>> {
-    m.proxies
+    let outcomes = m
+        .proxies
         .iter()
         .map(|p| match p.bootstrap {
             Some(b) => {
@@ -54,7 +57,8 @@ pub fn each_bootstrap<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a D
                 "the Envoy bootstrap ConfigMap is not in the render",
             ),
         })
-        .collect()
+        .collect();
+    na_without(m, outcomes, "gateway proxy")
 }
 
 /// Applies `judge` to the Settings `spec` (NA when Settings is not rendered: `settings.create: false`).
