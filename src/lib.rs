@@ -15,6 +15,7 @@ pub mod error;
 pub mod model;
 pub mod overlay;
 pub mod parse;
+pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod rules;

@@ -1,0 +1,224 @@
+//! The pipeline for one target: plan what to check, then render (or read) → parse → check.
+//! The CLI's commands are built on this.
+
+use crate::chart::{read_chart_yaml, ChartInfo};
+use crate::check::{check, CheckReport, ValuesContext};
+use crate::config::{self, Config, TargetConfig};
+use crate::error::{Error, Result};
+use crate::parse::Doc;
+use crate::render::{self, RenderRequest};
+use crate::values::{self, parse_set, ValuesFile};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Chart, values and helm arguments, as the user gave them (helm's own terms).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub chart: Option<PathBuf>,
+    pub values: Vec<PathBuf>,
+    pub set: Vec<String>,
+    pub set_string: Vec<String>,
+    pub namespace: Option<String>,
+    pub release: Option<String>,
+    pub kube_version: Option<String>,
+    pub helm: Option<PathBuf>,
+    pub timeout_secs: u64,
+    pub manifests: Option<PathBuf>,
+    pub max_render_mb: usize,
+}
+
+/// One render to check.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub label: Option<String>,
+    pub chart: Option<PathBuf>,
+    pub manifests: Option<PathBuf>,
+    pub request: RenderRequest,
+    pub helm: Option<PathBuf>,
+}
+
+/// What to check: the chart given, else the config's targets (each value set), else the chart
+/// in the current directory with its own values.
+pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
+    let request = |chart: PathBuf, values: Vec<PathBuf>, t: Option<&TargetConfig>| RenderRequest {
+        chart,
+        release: args.release.clone().or_else(|| t.and_then(|t| t.release.clone())),
+        namespace: args.namespace.clone().or_else(|| t.and_then(|t| t.namespace.clone())),
+        values,
+        set: t.map(|t| t.set.clone()).unwrap_or_default().into_iter().chain(args.set.iter().cloned()).collect(),
+        set_string: args.set_string.clone(),
+        kube_version: args.kube_version.clone().or_else(|| t.and_then(|t| t.kube_version.clone())),
+        timeout: Some(Duration::from_secs(args.timeout_secs.max(1))),
+        max_bytes: args.max_render_mb.saturating_mul(1024 * 1024),
+    };
+    if args.chart.is_some() || args.manifests.is_some() {
+        let chart = args.chart.clone();
+        return Ok(vec![Job {
+            label: None,
+            chart: chart.clone(),
+            manifests: args.manifests.clone(),
+            request: request(chart.unwrap_or_default(), args.values.clone(), None),
+            helm: args.helm.clone(),
+        }]);
+    }
+    if !config.targets.is_empty() {
+        let mut jobs = Vec::new();
+        for t in &config.targets {
+            let sets = if t.value_sets.is_empty() { vec![("default".to_string(), Vec::new())] } else { t.value_sets.clone() };
+            for (set_name, files) in sets {
+                let files: Vec<PathBuf> = files.into_iter().chain(args.values.iter().cloned()).collect();
+                jobs.push(Job {
+                    label: Some(format!("{}/{set_name}", t.name)),
+                    chart: Some(t.chart.clone()),
+                    manifests: None,
+                    request: request(t.chart.clone(), files, Some(t)),
+                    helm: args.helm.clone(),
+                });
+            }
+        }
+        return Ok(jobs);
+    }
+    if cwd.join("Chart.yaml").is_file() {
+        return Ok(vec![Job {
+            label: None,
+            chart: Some(cwd.to_path_buf()),
+            manifests: None,
+            request: request(cwd.to_path_buf(), args.values.clone(), None),
+            helm: args.helm.clone(),
+        }]);
+    }
+    Err(Error::new(format!(
+        "no chart to check: give a CHART, --manifests FILE, or run in a chart directory or under a {} with targets",
+        config::FILE_NAME
+    )))
+}
+
+/// A checked render, with what later steps (overlay, diff) need.
+#[derive(Debug)]
+pub struct Checked {
+    pub report: CheckReport,
+    pub values: ValuesContext,
+    pub docs: Vec<Doc>,
+    /// Rendered names of the gateway proxies.
+    pub proxies: Vec<String>,
+}
+
+/// The user's values files and `--set` keys of a job, read and validated before anything runs.
+pub fn load_values(job: &Job) -> Result<(Vec<ValuesFile>, Vec<values::SetKey>)> {
+    let files: Vec<ValuesFile> = job.request.values.iter().map(|p| ValuesFile::load(p)).collect::<Result<_>>()?;
+    let mut sets = Vec::new();
+    for s in &job.request.set {
+        sets.extend(parse_set("--set", s)?);
+    }
+    for s in &job.request.set_string {
+        sets.extend(parse_set("--set-string", s)?);
+    }
+    if let Some(chart) = &job.chart {
+        check_chart_path(chart)?;
+    }
+    Ok((files, sets))
+}
+
+/// The manifest stream of a job: helm's render, or the `--manifests` file. `extra_values` are
+/// added after the user's files (overlays apply last, as helm's later `-f` files do).
+pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, String)> {
+    match &job.manifests {
+        Some(path) => Ok((read_manifests(path, job.request.max_bytes)?, path.display().to_string())),
+        None => {
+            let helm = render::find_helm(job.helm.as_deref())?;
+            let mut request = job.request.clone();
+            request.values.extend(extra_values.iter().cloned());
+            Ok((render::render(&helm, &request)?, format!("render of {}", job.request.chart.display())))
+        }
+    }
+}
+
+/// Parses a stream; an empty render is an error.
+pub fn parse(stream: &str, source: &str) -> Result<Vec<Doc>> {
+    let docs = crate::parse::parse_stream(stream).map_err(|e| Error::new(format!("{source}:{}:{}: {}", e.line, e.col, e.message)))?;
+    if docs.is_empty() {
+        return Err(Error::new(format!("{source}: the render is empty: no Kubernetes object to check")));
+    }
+    Ok(docs)
+}
+
+/// Checks parsed documents against the job's values.
+pub fn check_docs(job: &Job, docs: Vec<Doc>, files: Vec<ValuesFile>, sets: Vec<values::SetKey>, config: &Config, today: &str) -> Checked {
+    let chart_dir = job.chart.as_deref().filter(|c| c.is_dir());
+    let chart = ChartInfo::from_render(chart_dir, &docs);
+    let values = ValuesContext { prefix: chart.values_prefix.clone(), proxy_keys: proxy_keys(chart_dir, &chart.values_prefix, &files), files, sets };
+    let mut report = check(&docs, chart, &values, config, today);
+    report.target = job.label.clone();
+    let proxies = crate::model::Model::new(&docs, None).proxies.iter().map(|p| p.name.to_string()).collect();
+    Checked { report, values, docs, proxies }
+}
+
+/// Renders (or reads) one job's manifests and checks them.
+pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
+    let (files, sets) = load_values(job)?;
+    let (stream, source) = render_stream(job, &[])?;
+    let docs = parse(&stream, &source)?;
+    Ok(check_docs(job, docs, files, sets, config, today))
+}
+
+fn check_chart_path(chart: &Path) -> Result<()> {
+    if chart.is_dir() {
+        if !chart.join("Chart.yaml").is_file() {
+            return Err(Error::in_file(chart, "not a chart: no Chart.yaml in this directory"));
+        }
+        read_chart_yaml(chart).ok_or_else(|| Error::in_file(&chart.join("Chart.yaml"), "Chart.yaml does not parse or has no name"))?;
+        return Ok(());
+    }
+    if chart.is_file() {
+        return Ok(()); // a packaged chart: helm reads it
+    }
+    Err(Error::in_file(chart, "chart not found"))
+}
+
+fn read_manifests(path: &Path, max: usize) -> Result<String> {
+    let mut bytes = Vec::new();
+    let limit = max as u64 + 1;
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
+    };
+    let name = if path == Path::new("-") { Path::new("<stdin>") } else { path };
+    read.map_err(|e| Error::in_file(name, format!("cannot read manifests: {}", values::io_reason(&e))))?;
+    if bytes.len() > max {
+        return Err(Error::in_file(name, format!("manifests exceed the {} MiB limit (raise it with --max-render-mb)", max / (1024 * 1024))));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        Error::at(name, line, 1, "manifests are not UTF-8")
+    })
+}
+
+/// `gatewayProxies` keys from the chart's values and the user's files, to name proxies the way
+/// the values do.
+fn proxy_keys(chart_dir: Option<&Path>, prefix: &str, files: &[ValuesFile]) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut add = |root: &crate::yaml::Node, path: &str| {
+        if let Some(node) = root.path(path) {
+            keys.extend(node.entries().iter().map(|e| e.key.clone()));
+        }
+    };
+    let path = format!("{prefix}gatewayProxies");
+    let path = path.trim_start_matches('.');
+    if let Some(dir) = chart_dir {
+        for (file, p) in [(dir.join("values.yaml"), path.to_string()), (dir.join("charts/gloo/values.yaml"), "gatewayProxies".to_string())] {
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                if let Ok(parsed) = crate::yaml::parse_one(&text, 1) {
+                    add(&parsed.root, &p);
+                }
+            }
+        }
+    }
+    for f in files {
+        add(&f.root, path);
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
