@@ -157,7 +157,7 @@ fn every_proxy_is_checked_on_its_own() {
 fn a_disabled_proxy_yields_nothing() {
     let Some(chart) = ready("1.17.38") else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let values = write(tmp.path(), "disabled.yaml", "gatewayProxies:\n  gatewayProxy:\n    disabled: true\n  edgeGw: {}\n");
+    let values = write(tmp.path(), "disabled.yaml", "gatewayProxies:\n  gatewayProxy:\n    disabled: true\n  edgeGw:\n    disabled: false  # proxies inherit gatewayProxy's values\n");
     let (_, report) = check_json(&chart, &["-f", values.to_str().unwrap()]);
     let objects: Vec<&str> = findings(&report).iter().map(|f| f["object"]["name"].as_str().unwrap()).collect();
     assert!(objects.iter().all(|o| !o.starts_with("gateway-proxy")), "nothing of the disabled proxy: {objects:?}");
