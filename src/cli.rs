@@ -2,6 +2,7 @@
 
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
+use crate::harden;
 use crate::pipeline::{self, Inputs};
 use crate::report;
 use crate::rules::{self, Severity};
@@ -20,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Render a chart with your values and check every hardening point.
     Check(CheckArgs),
+    /// Print the values overlay that fixes what values can fix.
+    Overlay(OverlayArgs),
+    /// Render with and without the hardened overlay and compare, resource by resource.
+    Diff(DiffArgs),
     /// List the rules, or explain one (`helm-harden rules GLOO-001`).
     Rules(RulesArgs),
 }
@@ -131,6 +136,91 @@ pub struct CheckArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Add the diff of the render with the hardened overlay to the report.
+    #[arg(long)]
+    pub diff: bool,
+    #[command(flatten)]
+    pub diff_flags: DiffFlags,
+}
+
+/// Which overlay `overlay` and `diff` apply.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OverlayFlags {
+    /// Use this overlay (repeatable) instead of the generated one.
+    #[arg(long = "overlay", value_name = "FILE")]
+    pub overlay: Vec<PathBuf>,
+    /// Apply the --overlay files on top of the generated overlay instead of replacing it.
+    #[arg(long = "overlay-add", requires = "overlay")]
+    pub overlay_add: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OverlayArgs {
+    #[command(flatten)]
+    pub chart: ChartArgs,
+    #[command(flatten)]
+    pub overlay: OverlayFlags,
+    /// The full hardened overlay (every fix for every proxy), not only what failures need.
+    #[arg(long)]
+    pub all: bool,
+    /// Write the overlay to FILE instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Let --write replace an existing file.
+    #[arg(long, requires = "write")]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// How `diff` (and `check --diff`) compares.
+#[derive(Debug, Args, Clone)]
+pub struct DiffFlags {
+    /// Lines of context around each change.
+    #[arg(short = 'C', long, value_name = "N", default_value_t = 3)]
+    pub context: usize,
+    /// Print Secret values (redacted by default).
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+    /// Leave out annotations whose key matches REGEX (repeatable), e.g. `checksum/.*`.
+    #[arg(long = "suppress-annotation", value_name = "REGEX")]
+    pub suppress_annotation: Vec<String>,
+}
+
+impl DiffFlags {
+    fn options(&self) -> Result<crate::diff::DiffOptions> {
+        let suppress_annotations = self
+            .suppress_annotation
+            .iter()
+            .map(|r| regex::Regex::new(r).map_err(|e| Error::new(format!("--suppress-annotation {r}: {}", e.to_string().lines().last().unwrap_or("invalid regex")))))
+            .collect::<Result<_>>()?;
+        Ok(crate::diff::DiffOptions { context: self.context, show_secrets: self.show_secrets, suppress_annotations })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub chart: ChartArgs,
+    #[command(flatten)]
+    pub overlay: OverlayFlags,
+    #[command(flatten)]
+    pub diff: DiffFlags,
+    /// Diff against the full hardened overlay, not only what failures need.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit 1 when there are differences, 0 when there are none (2 on error).
+    #[arg(long = "exit-code")]
+    pub exit_code: bool,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +260,8 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Rules(args) => rules_command(args),
         Command::Check(args) => check_command(args),
+        Command::Overlay(args) => overlay_command(args),
+        Command::Diff(args) => diff_command(args),
     }
 }
 
@@ -196,25 +288,118 @@ fn print_out(text: &str) -> Result<()> {
     }
 }
 
-fn check_command(args: CheckArgs) -> Result<i32> {
+fn use_color(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+    }
+}
+
+/// Config, today's date and the jobs for a command.
+fn setup(chart: &ChartArgs) -> Result<(Config, String, Vec<pipeline::Job>)> {
     let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-    let config = Config::discover(args.chart.config.as_deref(), &cwd)?;
-    let today = config::today();
-    let jobs = pipeline::plan(&args.chart.inputs(), &config, &cwd)?;
-    let mut reports = Vec::new();
+    let config = Config::discover(chart.config.as_deref(), &cwd)?;
+    let jobs = pipeline::plan(&chart.inputs(), &config, &cwd)?;
+    Ok((config, config::today(), jobs))
+}
+
+fn overlay_choice(flags: &OverlayFlags, all: bool) -> harden::OverlayChoice {
+    harden::OverlayChoice { user: flags.overlay.clone(), add_to_generated: flags.overlay_add, full: all }
+}
+
+fn overlay_command(args: OverlayArgs) -> Result<i32> {
+    let (config, today, jobs) = setup(&args.chart)?;
+    if args.write.is_some() && jobs.len() > 1 {
+        return Err(Error::new("--write takes one target; give a CHART"));
+    }
+    let choice = overlay_choice(&args.overlay, args.all);
+    let mut text = String::new();
     for job in &jobs {
-        reports.push(pipeline::run_job(job, &config, &today)?.report);
+        let base = pipeline::run_job(job, &config, &today)?;
+        let overlay = harden::build_overlay(&base, &choice, &config)?;
+        let mut header = harden::overlay_header(&base, &overlay);
+        if let Some(label) = &job.label {
+            header.insert(0, format!("target {label}"));
+        }
+        text.push_str(&overlay.to_yaml(&header));
+    }
+    match &args.write {
+        Some(path) => crate::overlay::write_new(path, &text, args.force)?,
+        None => print_out(&text)?,
+    }
+    Ok(0)
+}
+
+fn diff_command(args: DiffArgs) -> Result<i32> {
+    let (config, today, jobs) = setup(&args.chart)?;
+    let choice = overlay_choice(&args.overlay, args.all);
+    let opts = args.diff.options()?;
+    let mut results = Vec::new();
+    for job in &jobs {
+        results.push((job.label.clone(), harden::harden(job, &choice, &config, &today, &opts)?));
+    }
+    let output = match args.format {
+        DiffFormat::Text => results
+            .iter()
+            .map(|(label, h)| {
+                let head = label.as_ref().map(|l| format!("== {l} ==\n")).unwrap_or_default();
+                format!("{head}{}\n{}", crate::diff::render_text(&h.diffs, use_color(args.color)), harden::proof_text(h))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        DiffFormat::Markdown => results.iter().map(|(_, h)| format!("{}\n{}", crate::diff::render_markdown(&h.diffs), harden::proof_markdown(h))).collect(),
+        DiffFormat::Json => {
+            let docs: Vec<serde_json::Value> = results.iter().map(|(label, h)| harden::to_json(label.as_deref(), h)).collect();
+            let value = match docs.as_slice() {
+                [one] => one.clone(),
+                _ => serde_json::json!({"version": 1, "reports": docs}),
+            };
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
+    };
+    print_out(&output)?;
+    let changed = results.iter().any(|(_, h)| !h.diffs.is_empty());
+    Ok(if args.exit_code && changed { 1 } else { 0 })
+}
+
+fn check_command(args: CheckArgs) -> Result<i32> {
+    let (config, today, jobs) = setup(&args.chart)?;
+    let mut reports = Vec::new();
+    let mut hardenings = Vec::new();
+    for job in &jobs {
+        if args.diff {
+            // One pass: the base check comes from the same render the diff starts from.
+            let h = harden::harden(job, &overlay_choice(&OverlayFlags::default(), false), &config, &today, &args.diff_flags.options()?)?;
+            reports.push(h.base.report.clone());
+            hardenings.push(h);
+        } else {
+            reports.push(pipeline::run_job(job, &config, &today)?.report);
+        }
     }
     let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let output = match args.format {
-        Format::Json => report::json::render(&reports, args.all),
-        Format::Text => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        Format::Json if hardenings.is_empty() => report::json::render(&reports, args.all),
+        Format::Json => {
+            let mut docs: Vec<serde_json::Value> = reports.iter().map(|r| report::json::report_value(r, args.all)).collect();
+            for (doc, h) in docs.iter_mut().zip(&hardenings) {
+                doc["diff"] = harden::to_json(None, h);
+            }
+            let value = match docs.as_slice() {
+                [one] => one.clone(),
+                _ => serde_json::json!({"version": 1, "reports": docs}),
             };
-            report::text::render(&reports, args.all, report::text::Style { color })
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let mut text = report::text::render(&reports, args.all, report::text::Style { color: use_color(args.color) });
+            for h in &hardenings {
+                text.push_str("Diff with the hardened overlay:\n\n");
+                text.push_str(&crate::diff::render_text(&h.diffs, use_color(args.color)));
+                text.push('\n');
+                text.push_str(&harden::proof_text(h));
+            }
+            text
         }
     };
     print_out(&output)?;

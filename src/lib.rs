@@ -12,6 +12,7 @@ pub mod config;
 pub mod diff;
 pub mod docs;
 pub mod error;
+pub mod harden;
 pub mod model;
 pub mod overlay;
 pub mod parse;

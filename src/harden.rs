@@ -1,0 +1,235 @@
+//! Overlay/diff step for one target: render with the hardened overlay added, compare with the
+//! base render resource by resource, and re-check to prove what the overlay fixes.
+
+use crate::check::Finding;
+use crate::config::Config;
+use crate::diff::{diff_renders, DiffOptions, ResourceDiff};
+use crate::error::{Error, Result};
+use crate::overlay::{self, Overlay};
+use crate::pipeline::{self, Checked, Job};
+use crate::rules::Status;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// Which overlay to apply.
+#[derive(Debug, Clone, Default)]
+pub struct OverlayChoice {
+    /// `--overlay FILE`s of the user, in order.
+    pub user: Vec<PathBuf>,
+    /// `--overlay-add`: the user's files go on top of the generated overlay instead of replacing it.
+    pub add_to_generated: bool,
+    /// `--all`: the full hardened overlay rather than only the keys failures need.
+    pub full: bool,
+}
+
+impl OverlayChoice {
+    fn uses_generated(&self) -> bool {
+        self.user.is_empty() || self.add_to_generated
+    }
+}
+
+/// The overlay for a checked base render.
+pub fn build_overlay(base: &Checked, choice: &OverlayChoice, config: &Config) -> Result<Overlay> {
+    let mut overlay = if !choice.uses_generated() {
+        Overlay::default()
+    } else if choice.full {
+        overlay::full(&base.report, &base.values, &base.proxies, config)
+    } else {
+        overlay::for_failures(&base.report)
+    };
+    for file in &choice.user {
+        overlay.merge_file(file)?;
+    }
+    Ok(overlay)
+}
+
+/// Header comment lines of a generated overlay.
+pub fn overlay_header(base: &Checked, overlay: &Overlay) -> Vec<String> {
+    let version = base.report.chart.gloo_version.map(|v| format!(" {v}")).unwrap_or_default();
+    let rules: BTreeSet<&String> = overlay.notes.values().flatten().collect();
+    vec![
+        format!("helm-harden overlay for gloo{version}: fixes {} rule(s) through values.", rules.len()),
+        "Apply it after your own values: helm ... -f <your values> -f <this file>".to_string(),
+    ]
+}
+
+/// A failure of the base render and what became of it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Verdict {
+    pub rule: String,
+    pub object: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Proof {
+    /// Base failures the overlay fixes.
+    pub fixed: Vec<Verdict>,
+    /// Base failures still failing, with the reason.
+    pub remaining: Vec<Verdict>,
+    /// Failures the overlay introduced (should never happen with the generated overlay).
+    pub introduced: Vec<Verdict>,
+    /// Results that need no change: not applicable or advisory.
+    pub not_applicable: usize,
+    pub advisory: usize,
+}
+
+fn key(f: &Finding) -> (String, String) {
+    (f.rule.to_string(), format!("{}/{}", f.object.kind, f.object.name))
+}
+
+fn failing(c: &Checked) -> Vec<&Finding> {
+    c.report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()).collect()
+}
+
+/// Compares the failures of the base and hardened checks.
+pub fn prove(base: &Checked, hardened: &Checked, choice: &OverlayChoice) -> Proof {
+    let after: BTreeSet<(String, String)> = failing(hardened).into_iter().map(key).collect();
+    let before: BTreeSet<(String, String)> = failing(base).into_iter().map(key).collect();
+    let mut proof = Proof::default();
+    for f in failing(base) {
+        let (rule, object) = key(f);
+        if !after.contains(&(rule.clone(), object.clone())) {
+            proof.fixed.push(Verdict { rule, object, reason: None });
+            continue;
+        }
+        let reason = match (&f.fix, choice.uses_generated()) {
+            (None, _) => match base.report.chart.gloo_version {
+                Some(v) => format!("not fixable through values on gloo {v}"),
+                None => "not fixable through values".to_string(),
+            },
+            (Some(_), true) => "still failing with the overlay applied".to_string(),
+            (Some(_), false) => "your overlay does not fix it".to_string(),
+        };
+        proof.remaining.push(Verdict { rule, object, reason: Some(reason) });
+    }
+    for f in failing(hardened) {
+        let (rule, object) = key(f);
+        if !before.contains(&(rule.clone(), object.clone())) {
+            proof.introduced.push(Verdict { rule, object, reason: Some(f.message.clone()) });
+        }
+    }
+    proof.not_applicable = hardened.report.summary.na;
+    proof.advisory = hardened.report.summary.advisory;
+    proof
+}
+
+/// Everything `diff` shows for one target.
+#[derive(Debug)]
+pub struct Hardening {
+    pub base: Checked,
+    pub hardened: Checked,
+    pub overlay: Overlay,
+    pub diffs: Vec<ResourceDiff>,
+    pub proof: Proof,
+}
+
+/// Renders the base and the hardened variant, diffs and re-checks.
+pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, diff_opts: &DiffOptions) -> Result<Hardening> {
+    if job.manifests.is_some() {
+        return Err(Error::new("diff needs a chart to render twice; --manifests gives only one render"));
+    }
+    let (files, sets) = pipeline::load_values(job)?;
+    let overlay_file = |overlay: &Overlay| -> Result<tempfile::NamedTempFile> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix("helm-harden-overlay-")
+            .suffix(".yaml")
+            .tempfile()
+            .map_err(|e| Error::new(format!("cannot create a temporary overlay file: {e}")))?;
+        std::io::Write::write_all(&mut tmp, overlay.to_yaml(&[]).as_bytes()).map_err(|e| Error::new(format!("cannot write the temporary overlay: {e}")))?;
+        Ok(tmp)
+    };
+    let (base, overlay, hardened_stream) = if choice.uses_generated() {
+        // The generated overlay depends on the base's failures: render, check, then render again.
+        let (stream, source) = pipeline::render_stream(job, &[])?;
+        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source)?, files.clone(), sets.clone(), config, today);
+        let overlay = build_overlay(&base, choice, config)?;
+        let tmp = overlay_file(&overlay)?;
+        let hardened = pipeline::render_stream(job, &[tmp.path().to_path_buf()])?;
+        (base, overlay, hardened)
+    } else {
+        // The user's own overlay is known up front: both renders run at once.
+        let overlay = {
+            let mut o = Overlay::default();
+            for file in &choice.user {
+                o.merge_file(file)?;
+            }
+            o
+        };
+        let tmp = overlay_file(&overlay)?;
+        let extra = [tmp.path().to_path_buf()];
+        let (base_stream, hardened) = std::thread::scope(|s| {
+            let hardened = s.spawn(|| pipeline::render_stream(job, &extra));
+            let base = pipeline::render_stream(job, &[]);
+            (base, hardened.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed"))))
+        });
+        let (stream, source) = base_stream?;
+        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source)?, files.clone(), sets.clone(), config, today);
+        (base, overlay, hardened?)
+    };
+    let (stream, source) = hardened_stream;
+    let hardened_docs = pipeline::parse(&stream, &format!("{source} (hardened)"))?;
+    let hardened = pipeline::check_docs(job, hardened_docs, files, sets, config, today);
+    let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
+    let proof = prove(&base, &hardened, choice);
+    Ok(Hardening { base, hardened, overlay, diffs, proof })
+}
+
+/// The proof as text lines.
+pub fn proof_text(h: &Hardening) -> String {
+    use std::fmt::Write;
+    let p = &h.proof;
+    let total = p.fixed.len() + p.remaining.len();
+    let mut out = format!("The overlay fixes {} of {} failures", p.fixed.len(), total);
+    if let Some(v) = h.base.report.chart.gloo_version {
+        write!(out, " (gloo {v})").ok();
+    }
+    out.push_str(":\n");
+    let clean = crate::report::text::clean;
+    for v in &p.fixed {
+        writeln!(out, "  fixed     {:<9} {}", v.rule, clean(&v.object)).ok();
+    }
+    for v in &p.remaining {
+        writeln!(out, "  remains   {:<9} {}: {}", v.rule, clean(&v.object), v.reason.as_deref().unwrap_or("")).ok();
+    }
+    for v in &p.introduced {
+        writeln!(out, "  NEW       {:<9} {}: {}", v.rule, clean(&v.object), clean(v.reason.as_deref().unwrap_or(""))).ok();
+    }
+    writeln!(out, "  ({} not applicable and {} advisory results need no change)", p.not_applicable, p.advisory).ok();
+    out
+}
+
+/// The proof as a markdown table.
+pub fn proof_markdown(h: &Hardening) -> String {
+    use crate::report::markdown_escape as esc;
+    use std::fmt::Write;
+    let p = &h.proof;
+    let mut out = format!("**The overlay fixes {} of {} failures.**\n\n| | rule | object | note |\n|---|---|---|---|\n", p.fixed.len(), p.fixed.len() + p.remaining.len());
+    for v in &p.fixed {
+        writeln!(out, "| fixed | {} | {} | |", v.rule, esc(&v.object)).ok();
+    }
+    for v in p.remaining.iter().chain(&p.introduced) {
+        writeln!(out, "| remains | {} | {} | {} |", v.rule, esc(&v.object), esc(v.reason.as_deref().unwrap_or(""))).ok();
+    }
+    out
+}
+
+/// The diff and proof as JSON (`version` 1).
+pub fn to_json(target: Option<&str>, h: &Hardening) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "version": 1,
+        "chart": {
+            "name": h.base.report.chart.name,
+            "version": h.base.report.chart.gloo_version.map(|v| v.to_string()),
+        },
+        "resources": h.diffs,
+        "fixed": h.proof.fixed,
+        "remaining": h.proof.remaining,
+        "introduced": h.proof.introduced,
+    });
+    if let Some(t) = target {
+        v["target"] = serde_json::json!(t);
+    }
+    v
+}
