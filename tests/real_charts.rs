@@ -125,7 +125,7 @@ fn umbrella_chart_gives_the_same_verdicts_with_gloo_prefixed_fixes() {
     assert_eq!(f["exact"], true);
     let f = fix(&nested, "GLOO-026");
     assert!(f["values_path"].as_str().unwrap().starts_with("gloo.gatewayProxies.gatewayProxy.podTemplate"), "{f}");
-    assert_eq!(f["line"], 8, "the podTemplate line: the fix goes there or under it");
+    assert_eq!(f["line"], 9, "the user sets podTemplate.probes: that is the line to change");
     let f = fix(&nested, "GLOO-033");
     assert!(f["values_path"].as_str().unwrap().starts_with("gloo.") || f["values_path"].as_str().unwrap().starts_with("global."), "{f}");
     assert_eq!(nested["chart"]["name"], "platform");

@@ -17,8 +17,10 @@ pub static RULE: Rule = Rule {
     fixes: &[
         Fix {
             versions: Versions::from(Version::new(1, 17, 0)),
-            path: "{GP}.podTemplate.glooContainerSecurityContext",
-            value: "{mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}",
+            // `runUnprivileged: false` and a custom context without `mergePolicy` both drop
+            // runAsNonRoot: restore the switch and make any custom context merge.
+            path: "{GP}.podTemplate",
+            value: "{runUnprivileged: true, glooContainerSecurityContext: {mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}}",
         },
         Fix { versions: Versions::until(Version::new(1, 17, 0)), path: "{GP}.podTemplate", value: "{runUnprivileged: true, runAsUser: 10101}" },
     ],
