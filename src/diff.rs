@@ -240,7 +240,16 @@ pub fn emit(out: &mut String, node: &Node, indent: usize) {
         }
         Value::Seq(items) if !items.is_empty() => {
             for item in items {
-                write_value(out, &format!("{pad}-"), item, indent);
+                if matches!(&item.value, Value::Map(e) if !e.is_empty()) {
+                    // `- key: value` with the rest of the mapping aligned under `key`.
+                    let mut block = String::new();
+                    emit(&mut block, item, indent + 2);
+                    out.push_str(&pad);
+                    out.push_str("- ");
+                    out.push_str(&block[indent + 2..]);
+                } else {
+                    write_value(out, &format!("{pad}-"), item, indent);
+                }
             }
         }
         _ => {
@@ -381,6 +390,13 @@ mod tests {
         let d = diff(&cm(8080), &cm(8081));
         assert_eq!(d.len(), 1, "only the Gateway, not its ConfigMap: {d:?}");
         assert_eq!(d[0].header(), "ns, gw, Gateway (gateway.solo.io) in ConfigMap/gloo-custom-resource-config[custom-resources] has changed:");
+    }
+
+    #[test]
+    fn canonical_yaml_is_sorted_block_style() {
+        let doc = parse_stream("kind: X\napiVersion: v1\nmetadata: {name: a}\nspec:\n  list:\n  - {b: 1, a: [x, z]}\n  - plain\n  text: \"line1\\nline2\\n\"\n").unwrap();
+        let text = canonical(&doc[0], &DiffOptions::default());
+        assert_eq!(text, "apiVersion: v1\nkind: X\nmetadata:\n  name: a\nspec:\n  list:\n    - a:\n        - x\n        - z\n      b: 1\n    - plain\n  text: |\n    line1\n    line2\n");
     }
 
     #[test]

@@ -1,0 +1,245 @@
+//! `overlay` and `diff` (and `check --diff`) as a user runs them.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cmd(helm: &Path) -> Command {
+    let mut c = Command::cargo_bin("helm-harden").expect("binary");
+    c.current_dir(root()).env_remove("NO_COLOR").env("HELM_BIN", helm);
+    c
+}
+
+fn run(c: &mut Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn helm_or_skip() -> Option<PathBuf> {
+    let helm = common::helm();
+    if helm.is_none() {
+        eprintln!("SKIP: no helm (scripts/setup, $HELM_BIN or PATH)");
+    }
+    helm
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+const CHART_ARGS: [&str; 4] = ["-n", "gloo-system", "--release", "gloo"];
+
+/// JSON of `check --all` on a chart with extra args.
+fn check(helm: &Path, chart: &Path, extra: &[&str]) -> Value {
+    let (code, out, err) = run(cmd(helm).arg("check").arg(chart).args(CHART_ARGS).args(["--format", "json"]).args(extra));
+    assert!(code == 0 || code == 1, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn overlay_of_each_real_chart_fixes_every_fixable_failure() {
+    let Some(helm) = helm_or_skip() else { return };
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS));
+        assert_eq!(code, 0, "{err}");
+        insta::assert_snapshot!(format!("overlay_default_{}", version.replace('.', "_")), overlay);
+        let tmp = tempfile::tempdir().unwrap();
+        let file = write(tmp.path(), "overlay.yaml", &overlay);
+        let report = check(&helm, &chart, &["-f", file.to_str().unwrap()]);
+        let fixable: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "FAIL" && !f["fix"].is_null())
+            .map(|f| format!("{} {}: {}", f["rule"], f["object"]["name"], f["message"]))
+            .collect();
+        assert!(fixable.is_empty(), "{version}: fixable failures left after the overlay:\n{}", fixable.join("\n"));
+        // Only the keys needed: nothing for a rule that passes by default.
+        assert!(!overlay.contains("GLOO-002") && !overlay.contains("ENVOY-016"), "{overlay}");
+    }
+}
+
+#[test]
+fn diff_of_the_real_chart() {
+    let Some(helm) = helm_or_skip() else { return };
+    let Some(chart) = common::real_chart("1.17.38") else { return };
+    let (code, text, err) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--color", "never"]));
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("diff_1_17_38", text);
+    assert!(text.contains("gloo-system, gateway-proxy, Deployment (apps) has changed:"));
+    assert!(text.contains("gloo-system, gateway-proxy-pdb, PodDisruptionBudget (policy) has been added:"));
+    assert!(text.contains("in ConfigMap/gloo-custom-resource-config[custom-resources] has changed:"), "Gateways compared on their own");
+    assert!(!text.contains("ConfigMap (v1) has changed:\n--- base/ConfigMap/gloo-custom-resource-config"), "the Gateways' ConfigMap is not diffed as text");
+    assert!(text.contains("fixed     GLOO-025  Deployment/gateway-proxy"));
+    // --exit-code: 1 when something differs.
+    let (code, _, _) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).arg("--exit-code"));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn no_difference_exits_zero_with_exit_code() {
+    let Some(helm) = helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = write(tmp.path(), "noop.yaml", "{}\n");
+    let (code, text, err) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini"]).args(CHART_ARGS).arg("--overlay").arg(&empty).arg("--exit-code"));
+    assert_eq!(code, 0, "{err}");
+    assert!(text.starts_with("no differences"), "{text}");
+    assert!(text.contains("remains   GLOO-025"), "{text}");
+    assert!(text.contains("your overlay does not fix it"), "{text}");
+}
+
+#[test]
+fn user_overlays_replace_or_add_to_the_generated_one() {
+    let Some(helm) = helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mine = write(tmp.path(), "mine.yaml", "gatewayProxies:\n  gatewayProxy:\n    kind:\n      deployment:\n        replicas: 3\n");
+    let (_, only_mine, _) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--format", "json"]).args(CHART_ARGS).arg("--overlay").arg(&mine));
+    let only_mine: Value = serde_json::from_str(&only_mine).unwrap();
+    let fixed: Vec<&str> = only_mine["fixed"].as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap()).collect();
+    assert_eq!(fixed, ["GLOO-019"], "only my overlay applied");
+    let (_, added, _) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini", "--overlay-add"]).args(CHART_ARGS).arg("--overlay").arg(&mine));
+    assert!(added.contains("replicas: 3"), "mine wins on top of the generated one: {added}");
+    assert!(added.contains("probes: true"), "and the generated keys stay: {added}");
+}
+
+#[test]
+fn overlay_write_refuses_to_replace() {
+    let Some(helm) = helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let target = write(tmp.path(), "hardened.yaml", "# mine\n");
+    let (code, out, err) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini"]).args(CHART_ARGS).arg("--write").arg(&target));
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err, format!("error: {}: exists; refusing to replace it (use --force)\n", target.display()));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "# mine\n", "untouched");
+    let (code, _, _) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini", "--force"]).args(CHART_ARGS).arg("--write").arg(&target));
+    assert_eq!(code, 0);
+    assert!(std::fs::read_to_string(&target).unwrap().contains("# GLOO-025"));
+}
+
+#[test]
+fn full_overlay_covers_every_proxy() {
+    let Some(helm) = helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let values = write(tmp.path(), "two.yaml", "gatewayProxies:\n  gatewayProxy: {}\n  internalGw: {}\n");
+    let (code, overlay, err) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini", "--all", "-f"]).arg(&values).args(CHART_ARGS));
+    assert_eq!(code, 0, "{err}");
+    assert!(overlay.contains("  internalGw:\n") && overlay.contains("  gatewayProxy:\n"), "{overlay}");
+    assert!(overlay.contains("disableNetBind: true  # GLOO-002"), "passing rules too: {overlay}");
+}
+
+#[test]
+fn umbrella_chart_gets_a_gloo_nested_overlay_that_works() {
+    let Some(helm) = helm_or_skip() else { return };
+    let Some(chart) = common::real_chart("1.17.38") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let umbrella = tmp.path().join("platform");
+    copy_dir(&chart, &umbrella.join("charts/gloo"));
+    write(&umbrella, "Chart.yaml", "apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n  - name: gloo\n    version: 1.17.38\n    repository: file://charts/gloo\n");
+    let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&umbrella).args(CHART_ARGS));
+    assert_eq!(code, 0, "{err}");
+    let top: Vec<&str> = overlay.lines().filter(|l| !l.starts_with('#') && !l.starts_with(' ')).collect();
+    assert!(top.iter().all(|l| *l == "gloo:" || *l == "global:"), "everything nested under gloo: (or global:): {top:?}");
+    let file = write(tmp.path(), "overlay.yaml", &overlay);
+    let report = check(&helm, &umbrella, &["-f", file.to_str().unwrap()]);
+    let fixable: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "FAIL" && !f["fix"].is_null()).collect();
+    assert!(fixable.is_empty(), "{fixable:?}");
+}
+
+/// gloo-mini plus a Secret whose values must never be printed.
+fn chart_with_secret(dir: &Path) -> PathBuf {
+    let chart = dir.join("gloo");
+    copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
+    write(
+        &chart,
+        "templates/secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: upstream-credentials\n  namespace: {{ .Release.Namespace }}\ntype: Opaque\ndata:\n  password: {{ printf \"planted-password-%v\" .Values.gateway.validation.alwaysAcceptResources | b64enc }}\n  static: {{ \"planted-static-secret\" | b64enc }}\nstringData:\n  token: planted-token-{{ .Values.gateway.validation.alwaysAcceptResources }}\n",
+    );
+    chart
+}
+
+#[test]
+fn secret_values_appear_in_no_output() {
+    let Some(helm) = helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = chart_with_secret(tmp.path());
+    let planted = ["planted-password", "planted-static-secret", "planted-token", "cGxhbnRlZC", "bGFudGVk"];
+    for format in ["text", "json", "markdown"] {
+        let (code, out, err) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--format", format]));
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("upstream-credentials"), "the Secret changed and is shown ({format}): {out}");
+        for p in planted {
+            assert!(!out.contains(p) && !err.contains(p), "{p} leaked in {format} diff output");
+        }
+    }
+    for format in ["text", "json"] {
+        let (_, out, err) = run(cmd(&helm).arg("check").arg(&chart).args(CHART_ARGS).args(["--diff", "--all", "--format", format]));
+        for p in planted {
+            assert!(!out.contains(p) && !err.contains(p), "{p} leaked in check --diff {format}");
+        }
+    }
+    // Shown only when asked.
+    let (_, out, _) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).arg("--show-secrets"));
+    assert!(out.contains("planted-token"), "--show-secrets prints them");
+}
+
+#[test]
+fn check_with_diff_in_one_command() {
+    let Some(helm) = helm_or_skip() else { return };
+    let (code, out, err) = run(cmd(&helm).args(["check", "fixtures/charts/gloo-mini", "--diff", "--color", "never"]).args(CHART_ARGS));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("FAIL GLOO-025"));
+    assert!(out.contains("Diff with the hardened overlay:"));
+    assert!(out.contains("gloo-system, gateway-proxy, Deployment (apps) has changed:"));
+    let (code, out, _) = run(cmd(&helm).args(["check", "fixtures/charts/gloo-mini", "--diff", "--format", "json"]).args(CHART_ARGS));
+    assert_eq!(code, 1);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert!(!json["diff"]["resources"].as_array().unwrap().is_empty());
+    assert!(!json["diff"]["fixed"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn markdown_diff_is_one_block_per_resource() {
+    let Some(helm) = helm_or_skip() else { return };
+    let (code, out, _) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--format", "markdown"]).args(CHART_ARGS));
+    assert_eq!(code, 0);
+    let blocks = out.matches("<details><summary>").count();
+    assert_eq!(blocks, out.matches("</details>").count());
+    assert!(blocks >= 3, "{out}");
+    assert!(out.contains("```diff\n"));
+    assert!(out.contains("| fixed | GLOO-025 |"));
+}
+
+#[test]
+fn diff_needs_a_chart_not_manifests() {
+    let Some(helm) = helm_or_skip() else { return };
+    let (code, _, err) = run(cmd(&helm).args(["diff", "--manifests", "fixtures/manifests/gloo-mini-default.yaml"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("diff needs a chart"), "{err}");
+    let (code, _, err) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--suppress-annotation", "("]));
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: --suppress-annotation ("), "{err}");
+}
