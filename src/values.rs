@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn a_missing_key_belongs_under_its_deepest_parent_in_the_last_file() {
         let a = file("a.yaml", "gateway:\n  validation:\n    enabled: true\n");
-        assert_eq!(loc("gateway.validation.allowWarnings", &[a.clone()], &[]), at("a.yaml", 2, false));
+        assert_eq!(loc("gateway.validation.allowWarnings", std::slice::from_ref(&a), &[]), at("a.yaml", 2, false));
         assert_eq!(loc("settings.x", &[a], &[]), Location::File { path: "a.yaml".into(), line: None, exact: false });
         assert_eq!(loc("settings.x", &[], &[]), Location::Nowhere);
     }
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn flow_mappings_anchors_and_aliases() {
         let a = file("a.yaml", "base: &b {probes: false}\ngatewayProxies:\n  gatewayProxy: {podTemplate: *b}\n");
-        assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate", &[a.clone()], &[]), at("a.yaml", 3, true));
+        assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate", std::slice::from_ref(&a), &[]), at("a.yaml", 3, true));
         // The aliased key lives where the anchor was defined.
         assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate.probes", &[a], &[]), at("a.yaml", 1, true));
     }
@@ -235,7 +235,7 @@ mod tests {
         let a = file("a.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
         let sets = parse_set("--set", "gateway.validation.allowWarnings=true,x=1").unwrap();
         assert_eq!(
-            loc("gateway.validation.allowWarnings", &[a.clone()], &sets),
+            loc("gateway.validation.allowWarnings", std::slice::from_ref(&a), &sets),
             Location::Set { flag: "--set gateway.validation.allowWarnings=true".into() }
         );
         // A --set below the fixed key also decides it.

@@ -327,3 +327,49 @@ fn config_mistakes_name_file_and_line() {
     fails_with(cmd().args(["check", "--manifests"]).arg(root().join(MINI_RENDER)).current_dir(tmp.path()), ".helm-harden.yaml:3:1: unknown rule ID GLOO-404");
     fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "--config"]).arg(&config), &format!("{}:3:1: unknown rule ID GLOO-404", config.display()));
 }
+
+// ---- umbrella and packaged charts -----------------------------------------------------------
+
+#[test]
+fn umbrella_fixture_gets_the_same_verdicts_with_gloo_prefixed_fixes() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // The umbrella's own values.yaml, as the gloo chart itself would take them.
+    let flat_defaults = write(tmp.path(), "flat-defaults.yaml", "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      probes: true\ngateway:\n  validation:\n    alwaysAcceptResources: false\nsettings:\n  disableKubernetesDestinations: true\nglobal:\n  glooStats:\n    routePrefixRewrite: /stats/prometheus?usedonly\n");
+    let nested = write(tmp.path(), "platform.yaml", "gloo:\n  gateway:\n    validation:\n      allowWarnings: true\n      failurePolicy: Ignore\n  gatewayProxies:\n    gatewayProxy:\n      kind:\n        deployment:\n          replicas: 1\n");
+    let flat = write(tmp.path(), "flat.yaml", "gateway:\n  validation:\n    allowWarnings: true\n    failurePolicy: Ignore\ngatewayProxies:\n  gatewayProxy:\n    kind:\n      deployment:\n        replicas: 1\n");
+    let args = ["-n", "gloo-system", "--release", "gloo", "--format", "json", "--all", "--helm"];
+    let (_, umbrella) = json_of(cmd().args(["check", "fixtures/charts/umbrella"]).args(args).arg(&helm).arg("-f").arg(&nested));
+    let (_, direct) = json_of(cmd().args(["check", "fixtures/charts/gloo-mini"]).args(args).arg(&helm).arg("-f").arg(&flat_defaults).arg("-f").arg(&flat));
+    let verdicts = |j: &serde_json::Value| {
+        let mut v: Vec<String> = j["findings"].as_array().unwrap().iter().map(|f| format!("{} {} {}", f["rule"], f["status"], f["object"]["name"])).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(verdicts(&umbrella), verdicts(&direct), "the packaged gloo-mini in the umbrella is current and judged the same");
+    assert_eq!(umbrella["chart"]["name"], "platform");
+    let fix = |rule: &str| umbrella["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule && f["status"] == "FAIL").unwrap()["fix"].clone();
+    assert_eq!(fix("GLOO-005")["values_path"], "gloo.gateway.validation.allowWarnings");
+    assert_eq!((fix("GLOO-005")["line"].clone(), fix("GLOO-005")["exact"].clone()), (serde_json::json!(4), serde_json::json!(true)));
+    assert_eq!(fix("GLOO-007")["line"], 5);
+    assert_eq!(fix("GLOO-019")["values_path"], "gloo.gatewayProxies.gatewayProxy.kind.deployment.replicas");
+    assert_eq!(fix("GLOO-019")["line"], 10);
+    // A key the user's file does not have goes under its deepest parent there.
+    assert_eq!(fix("GLOO-003")["values_path"], "gloo.settings.invalidConfigPolicy.replaceInvalidRoutes");
+    assert_eq!((fix("GLOO-003")["line"].clone(), fix("GLOO-003")["exact"].clone()), (serde_json::json!(1), serde_json::json!(false)));
+}
+
+#[test]
+fn packaged_chart_is_checked_too() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let (code, json) = json_of(cmd().args(["check", "fixtures/charts/umbrella/charts/gloo-1.17.0-mini.tgz", "-n", "gloo-system", "--release", "gloo", "--format", "json", "--helm"]).arg(&helm));
+    assert_eq!(code, 1);
+    assert_eq!(json["chart"]["name"], "gloo", "named from the render's # Source: lines");
+    assert_eq!(json["chart"]["version"], "1.17.0", "from the gloo image tag");
+}

@@ -1,6 +1,6 @@
 //! ENVOY-002: Envoy sheds load under memory pressure instead of being OOM-killed.
 
-use super::helpers::{each_bootstrap, fail, na_without, pass};
+use super::helpers::{each_bootstrap, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_bootstrap(m, |_, b| {
+    each_bootstrap(m, |_, b| {
         let Some(om) = b.root.get("overload_manager").filter(|n| !n.is_null()) else {
             return fail("overload_manager is absent");
         };
@@ -32,8 +32,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             (_, 0) => fail("overload_manager has no actions"),
             (m, a) => pass(format!("overload_manager has {m} resource monitor(s) and {a} action(s)")),
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! ENVOY-015: a global cap on downstream connections protects the host's file descriptors.
 
-use super::helpers::{each_bootstrap, fail, na_without, pass, show};
+use super::helpers::{each_bootstrap, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::{Node, Value};
@@ -56,7 +56,7 @@ pub(crate) fn runtime_int(node: &Node) -> Option<i64> {
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_bootstrap(m, |_, b| {
+    each_bootstrap(m, |_, b| {
         let monitor = b
             .root
             .path("overload_manager.resource_monitors")
@@ -75,8 +75,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             },
             None => fail("no global downstream connection limit (runtime overload.global_downstream_max_connections or resource monitor)"),
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

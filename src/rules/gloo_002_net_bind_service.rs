@@ -1,6 +1,6 @@
 //! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
-use super::helpers::{each_envoy_container, fail, na, na_without, pass};
+use super::helpers::{each_envoy_container, fail, na, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::{Model, Proxy};
 use crate::yaml::Node;
@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_envoy_container(m, |p, c| {
+    each_envoy_container(m, |p, c| {
         if let Some(why) = low_port(m, p, c) {
             return na(format!("{why} (< 1024): NET_BIND_SERVICE is required"));
         }
@@ -27,8 +27,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Some(cap) => fail(format!("securityContext.capabilities.add contains {cap}")),
             None => pass("NET_BIND_SERVICE is not added"),
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 fn is_net_bind(cap: &str) -> bool {

@@ -1,6 +1,6 @@
 //! GLOO-004: the validation webhook rejects invalid Gloo resources instead of admitting them.
 
-use super::helpers::{each_settings, fail, na_without, pass, Verdict};
+use super::helpers::{each_settings, fail, pass, Verdict};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -30,7 +30,7 @@ pub(crate) fn validation_block(spec: &Node) -> Result<&Node, Verdict> {
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_settings(m, |spec| {
+    each_settings(m, |spec| {
         let validation = match validation_block(spec) {
             Ok(v) => v,
             Err(verdict) => return verdict,
@@ -40,8 +40,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Some(true) => fail("spec.gateway.validation.alwaysAccept is true: invalid resources are admitted"),
             None => fail("spec.gateway.validation.alwaysAccept is absent (true): invalid resources are admitted"),
         }
-    });
-    na_without(m, outcomes, "Settings")
+    })
 }
 
 #[cfg(test)]

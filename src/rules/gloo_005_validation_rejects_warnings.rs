@@ -1,7 +1,7 @@
 //! GLOO-005: the validation webhook also rejects resources that only produce warnings.
 
 use super::gloo_004_validation_rejects_invalid::validation_block;
-use super::helpers::{each_settings, fail, na_without, pass};
+use super::helpers::{each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_settings(m, |spec| {
+    each_settings(m, |spec| {
         let validation = match validation_block(spec) {
             Ok(v) => v,
             Err(verdict) => return verdict,
@@ -29,8 +29,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Some(true) => fail("spec.gateway.validation.allowWarnings is true: resources with warnings are admitted"),
             None => fail("spec.gateway.validation.allowWarnings is absent (true): resources with warnings are admitted"),
         }
-    });
-    na_without(m, outcomes, "Settings")
+    })
 }
 
 #[cfg(test)]

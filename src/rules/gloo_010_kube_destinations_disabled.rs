@@ -1,6 +1,6 @@
 //! GLOO-010: no in-memory Upstreams for every Kubernetes Service.
 
-use super::helpers::{each_settings, fail, na_without, pass};
+use super::helpers::{each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -18,12 +18,11 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_settings(m, |spec| match spec.path("gloo.disableKubernetesDestinations").and_then(Node::as_bool) {
+    each_settings(m, |spec| match spec.path("gloo.disableKubernetesDestinations").and_then(Node::as_bool) {
         Some(true) => pass("disableKubernetesDestinations is true"),
         Some(false) => fail("spec.gloo.disableKubernetesDestinations is false"),
         None => fail("spec.gloo.disableKubernetesDestinations is absent (false)"),
-    });
-    na_without(m, outcomes, "Settings")
+    })
 }
 
 #[cfg(test)]

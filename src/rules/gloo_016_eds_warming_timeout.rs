@@ -1,6 +1,6 @@
 //! GLOO-016: the EDS warming timeout is not disabled.
 
-use super::helpers::{each_settings, fail, na_without, pass, show};
+use super::helpers::{each_settings, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::model::{duration_seconds, Model};
 
@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_settings(m, |spec| {
+    each_settings(m, |spec| {
         let Some(timeout) = spec.path("gloo.endpointsWarmingTimeout").filter(|n| !n.is_null()) else {
             return pass("endpointsWarmingTimeout is absent (Gloo default 5m)");
         };
@@ -26,8 +26,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Some(_) => fail(format!("spec.gloo.endpointsWarmingTimeout is {}: warming is disabled", show(Some(timeout)))),
             None => fail(format!("spec.gloo.endpointsWarmingTimeout is {}: not a duration", show(Some(timeout)))),
         }
-    });
-    na_without(m, outcomes, "Settings")
+    })
 }
 
 #[cfg(test)]

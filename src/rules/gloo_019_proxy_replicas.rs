@@ -1,6 +1,6 @@
 //! GLOO-019: the gateway proxy runs at least two replicas.
 
-use super::helpers::{each_proxy, fail, na_without, pass, show};
+use super::helpers::{each_proxy, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::parse::Doc;
@@ -42,7 +42,7 @@ pub(crate) fn effective_replicas(m: &Model<'_>, workload: &Doc) -> Result<Replic
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_proxy(m, |p| {
+    each_proxy(m, |p| {
         if p.is_daemonset() {
             return pass("DaemonSet: one proxy pod per eligible node");
         }
@@ -51,8 +51,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Ok(r) => fail(format!("{}: a single proxy pod serves all traffic", r.source)),
             Err(e) => fail(e),
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

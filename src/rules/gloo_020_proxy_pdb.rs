@@ -1,7 +1,7 @@
 //! GLOO-020: a PodDisruptionBudget keeps node drains from evicting every proxy at once.
 
 use super::gloo_019_proxy_replicas::effective_replicas;
-use super::helpers::{each_proxy, fail, na, na_without, pass, show, Verdict};
+use super::helpers::{each_proxy, fail, na, pass, show, Verdict};
 use super::{Fix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -28,14 +28,13 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_proxy(m, |p| {
+    each_proxy(m, |p| {
         if p.is_daemonset() {
             return na("DaemonSet proxy: the chart renders no PodDisruptionBudget for it");
         }
         let replicas = effective_replicas(m, p.workload).map(|r| r.count).unwrap_or(1);
         pdb_verdict(m, p.workload, replicas)
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 /// The PDB test shared by GLOO-020 and GLOO-022: exactly one PodDisruptionBudget of the

@@ -1,6 +1,6 @@
 //! GLOO-021: proxy pods are spread across nodes.
 
-use super::helpers::{each_proxy, fail, na, na_without, pass};
+use super::helpers::{each_proxy, fail, na, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_proxy(m, |p| {
+    each_proxy(m, |p| {
         if p.is_daemonset() {
             return na("DaemonSet proxy: one pod per node");
         }
@@ -33,8 +33,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         } else {
             fail("no podAntiAffinity term and no topologySpreadConstraints: replicas may share a node")
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! GLOO-026: the Envoy container has a liveness probe.
 
-use super::helpers::{each_envoy_container, fail, na_without, pass};
+use super::helpers::{each_envoy_container, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -17,11 +17,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_envoy_container(m, |_, c| match c.get("livenessProbe").filter(|n| !n.is_null()) {
+    each_envoy_container(m, |_, c| match c.get("livenessProbe").filter(|n| !n.is_null()) {
         Some(_) => pass("the Envoy container has a livenessProbe"),
         None => fail("the Envoy container has no livenessProbe"),
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

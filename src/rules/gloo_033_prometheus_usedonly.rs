@@ -1,6 +1,6 @@
 //! GLOO-033: the proxy's Prometheus scrape path emits only the metrics in use.
 
-use super::helpers::{each_bootstrap, fail, na, na_without, pass};
+use super::helpers::{each_bootstrap, fail, na, pass};
 use super::{Fix, Outcome, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
-    let outcomes = each_bootstrap(m, |_, bootstrap| {
+    each_bootstrap(m, |_, bootstrap| {
         let mut routes = Vec::new();
         if let Some(listeners) = bootstrap.root.path("static_resources.listeners") {
             listeners.walk(&mut |n: &Node| {
@@ -36,8 +36,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             Some(Some(p)) => fail(format!("/metrics rewrites to {p} (no usedonly): every Envoy stat is scraped")),
             Some(None) => fail("the /metrics route has no prefix_rewrite containing usedonly"),
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! K8S-002: the Envoy container runs as a non-root user.
 
-use super::helpers::{each_envoy_container, fail, na_without, pass, show};
+use super::helpers::{each_envoy_container, fail, pass, show};
 use super::{Fix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -28,7 +28,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_envoy_container(m, |p, c| {
+    each_envoy_container(m, |p, c| {
         let pod = p.pod_spec.get("securityContext");
         let effective = |field: &str| {
             let own = c.path("securityContext").and_then(|s| s.get(field)).filter(|n| !n.is_null());
@@ -48,8 +48,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             None if non_root.is_some() => fail(format!("runAsNonRoot is not a boolean: {}", show(non_root))),
             None => fail("runAsNonRoot is absent (root allowed)"),
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

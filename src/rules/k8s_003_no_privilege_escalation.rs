@@ -1,6 +1,6 @@
 //! K8S-003: the Envoy container cannot gain privileges (no setuid escalation, not privileged).
 
-use super::helpers::{each_envoy_container, fail, na_without, pass, show};
+use super::helpers::{each_envoy_container, fail, pass, show};
 use super::{Fix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_envoy_container(m, |_, c| {
+    each_envoy_container(m, |_, c| {
         let sc = c.get("securityContext");
         if sc.and_then(|s| s.get("privileged")).and_then(Node::as_bool) == Some(true) {
             return fail("securityContext.privileged is true");
@@ -35,8 +35,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             None if escalation.is_some() => fail(format!("securityContext.allowPrivilegeEscalation is not a boolean: {}", show(escalation))),
             None => fail("securityContext.allowPrivilegeEscalation is absent (true)"),
         }
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! K8S-004: the Envoy container drops every Linux capability.
 
-use super::helpers::{each_envoy_container, fail, na_without, pass};
+use super::helpers::{each_envoy_container, fail, pass};
 use super::{Fix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -27,7 +27,7 @@ fn names(node: Option<&Node>) -> Vec<String> {
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_envoy_container(m, |_, c| {
+    each_envoy_container(m, |_, c| {
         let caps = c.path("securityContext.capabilities");
         let drop = names(caps.and_then(|n| n.get("drop")));
         let extra: Vec<String> = names(caps.and_then(|n| n.get("add"))).into_iter().filter(|a| a != "NET_BIND_SERVICE").collect();
@@ -42,8 +42,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             return fail(format!("capabilities.add adds {}", extra.join(", ")));
         }
         pass("capabilities.drop contains ALL")
-    });
-    na_without(m, outcomes, "gateway proxy")
+    })
 }
 
 #[cfg(test)]
