@@ -3,6 +3,7 @@
 use crate::chart::Version;
 use crate::parse::{Doc, ENVOY_BOOTSTRAP};
 use crate::yaml::Node;
+use std::collections::HashMap;
 
 /// One gateway proxy: its workload and what belongs to it.
 #[derive(Debug)]
@@ -45,39 +46,73 @@ pub struct Model<'a> {
     pub gloo: Option<&'a Doc>,
     /// True when the render comes from Gloo Enterprise (`gloo-ee` images).
     pub enterprise: bool,
+    /// Indexes built once, so that rules looking things up per proxy stay linear in the render
+    /// (renders with hundreds of proxies exist).
+    by_kind: HashMap<&'a str, Vec<&'a Doc>>,
+    by_kind_name: HashMap<(&'a str, &'a str), Vec<&'a Doc>>,
+    gateways_by_proxy: HashMap<String, Vec<&'a Doc>>,
+    /// PDBs by namespace and one `matchLabels` pair (their first); those without matchLabels
+    /// under `None`.
+    pdbs_by_label: HashMap<(Option<&'a str>, Option<(&'a str, &'a str)>), Vec<&'a Doc>>,
 }
 
 impl<'a> Model<'a> {
     pub fn new(docs: &'a [Doc], version: Option<Version>) -> Self {
+        let mut by_kind: HashMap<&'a str, Vec<&'a Doc>> = HashMap::new();
+        let mut by_kind_name: HashMap<(&'a str, &'a str), Vec<&'a Doc>> = HashMap::new();
+        for d in docs {
+            by_kind.entry(d.kind.as_str()).or_default().push(d);
+            by_kind_name.entry((d.kind.as_str(), d.name.as_str())).or_default().push(d);
+        }
+        let bootstraps: HashMap<(Option<&str>, &str), &'a Doc> = by_kind
+            .get(ENVOY_BOOTSTRAP)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|d| ((d.namespace.as_deref(), d.name.as_str()), *d))
+            .collect();
         let proxies = docs
             .iter()
             .filter(|d| is_workload(d) && d.embedded_in.is_none() && is_proxy_workload(d))
-            .map(|workload| proxy_of(docs, workload))
+            .map(|workload| proxy_of(&bootstraps, workload))
             .collect();
-        let settings =
-            docs.iter().filter(|d| d.kind == "Settings" && d.group() == "gloo.solo.io").collect();
-        let gateways =
-            docs.iter().filter(|d| d.kind == "Gateway" && d.group() == "gateway.solo.io").collect();
-        let gloo = docs.iter().find(|d| {
-            d.kind == "Deployment" && d.embedded_in.is_none() && (d.label("gloo") == Some("gloo") || (d.name == "gloo" && d.label("gloo").is_none()))
+        let settings: Vec<&Doc> = by_kind.get("Settings").map(Vec::as_slice).unwrap_or_default().iter().copied().filter(|d| d.group() == "gloo.solo.io").collect();
+        let gateways: Vec<&Doc> = by_kind.get("Gateway").map(Vec::as_slice).unwrap_or_default().iter().copied().filter(|d| d.group() == "gateway.solo.io").collect();
+        let mut gateways_by_proxy: HashMap<String, Vec<&Doc>> = HashMap::new();
+        for g in &gateways {
+            for name in gateway_proxy_names(g) {
+                gateways_by_proxy.entry(name).or_default().push(g);
+            }
+        }
+        let mut pdbs_by_label: HashMap<_, Vec<&Doc>> = HashMap::new();
+        for pdb in by_kind.get("PodDisruptionBudget").map(Vec::as_slice).unwrap_or_default() {
+            let first = pdb.root.path("spec.selector.matchLabels").and_then(|l| l.entries().first()).and_then(|e| Some((e.key.as_str(), e.value.as_str()?)));
+            pdbs_by_label.entry((pdb.namespace.as_deref(), first)).or_default().push(*pdb);
+        }
+        let gloo = by_kind.get("Deployment").map(Vec::as_slice).unwrap_or_default().iter().copied().find(|d| {
+            d.embedded_in.is_none() && (d.label("gloo") == Some("gloo") || (d.name == "gloo" && d.label("gloo").is_none()))
         });
         let enterprise = docs.iter().filter(|d| is_workload(d)).any(|d| {
             containers(d).any(|c| {
                 c.get("image").and_then(Node::as_str).is_some_and(|i| image_name(i).starts_with("gloo-ee"))
             })
         });
-        Model { docs, version, proxies, settings, gateways, gloo, enterprise }
+        Model { docs, version, proxies, settings, gateways, gloo, enterprise, by_kind, by_kind_name, gateways_by_proxy, pdbs_by_label }
     }
 
-    /// Documents of a kind (top-level and embedded).
-    pub fn of_kind(&self, kind: &'a str) -> impl Iterator<Item = &'a Doc> + 'a {
-        self.docs.iter().filter(move |d| d.kind == kind)
+    /// Documents of a kind (top-level and embedded), in render order.
+    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = &'a Doc> + '_ {
+        self.by_kind.get(kind).map(Vec::as_slice).unwrap_or_default().iter().copied()
     }
 
+    /// A document by kind and name; a namespace given must match (documents without one match
+    /// any namespace).
     pub fn find(&self, kind: &str, name: &str, namespace: Option<&str>) -> Option<&'a Doc> {
-        self.docs.iter().find(|d| {
-            d.kind == kind && d.name == name && (namespace.is_none() || d.namespace.as_deref() == namespace || d.namespace.is_none())
-        })
+        self.by_kind_name
+            .get(&(kind, name))?
+            .iter()
+            .copied()
+            .find(|d| namespace.is_none() || d.namespace.as_deref() == namespace || d.namespace.is_none())
     }
 
     /// The `gloo` container of the control plane.
@@ -88,7 +123,7 @@ impl<'a> Model<'a> {
 
     /// Gateways that serve `proxy` (`spec.proxyNames`, default `[gateway-proxy]`).
     pub fn gateways_of(&self, proxy: &str) -> Vec<&'a Doc> {
-        self.gateways.iter().copied().filter(|g| gateway_proxy_names(g).iter().any(|n| n == proxy)).collect()
+        self.gateways_by_proxy.get(proxy).cloned().unwrap_or_default()
     }
 
     /// HPA targeting a Deployment (same namespace, `scaleTargetRef` kind and name).
@@ -98,6 +133,30 @@ impl<'a> Model<'a> {
                 && h.root.path("spec.scaleTargetRef.kind").and_then(Node::as_str) == Some(workload.kind.as_str())
                 && h.root.path("spec.scaleTargetRef.name").and_then(Node::as_str) == Some(workload.name.as_str())
         })
+    }
+
+    /// PodDisruptionBudgets that may select a workload's pods: those of its namespace (or
+    /// without one) whose first `matchLabels` pair is among the pod labels, and those without
+    /// `matchLabels`. The caller applies the full selector.
+    pub fn pdb_candidates(&self, workload: &Doc) -> Vec<&'a Doc> {
+        let labels = workload.root.path("spec.template.metadata.labels").map(Node::entries).unwrap_or_default();
+        let mut out = Vec::new();
+        let namespaces = match workload.namespace.as_deref() {
+            Some(ns) => vec![Some(ns), None],
+            None => vec![None],
+        };
+        for ns in namespaces {
+            out.extend(self.pdbs_by_label.get(&(ns, None)).into_iter().flatten().copied());
+            for l in labels {
+                if let Some(v) = l.value.as_str() {
+                    out.extend(self.pdbs_by_label.get(&(ns, Some((l.key.as_str(), v)))).into_iter().flatten().copied());
+                }
+            }
+        }
+        // Render order, once each.
+        out.sort_by_key(|d| *d as *const Doc as usize);
+        out.dedup_by_key(|d| *d as *const Doc as usize);
+        out
     }
 }
 
@@ -115,7 +174,7 @@ fn is_proxy_workload(d: &Doc) -> bool {
         })
 }
 
-fn proxy_of<'a>(docs: &'a [Doc], workload: &'a Doc) -> Proxy<'a> {
+fn proxy_of<'a>(bootstraps: &HashMap<(Option<&str>, &str), &'a Doc>, workload: &'a Doc) -> Proxy<'a> {
     let pod_spec = workload.root.path("spec.template.spec").unwrap_or(Node::null());
     let envoy = containers(workload)
         .find(|c| c.get("name").and_then(Node::as_str) == Some(workload.name.as_str()))
@@ -136,9 +195,7 @@ fn proxy_of<'a>(docs: &'a [Doc], workload: &'a Doc) -> Proxy<'a> {
         .and_then(Node::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| format!("{}-envoy-config", workload.name));
-    let bootstrap = docs.iter().find(|d| {
-        d.kind == ENVOY_BOOTSTRAP && d.name == config_map && d.namespace == workload.namespace
-    });
+    let bootstrap = bootstraps.get(&(workload.namespace.as_deref(), config_map.as_str())).copied();
     Proxy {
         name: &workload.name,
         namespace: workload.namespace.as_deref(),

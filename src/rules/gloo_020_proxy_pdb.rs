@@ -43,7 +43,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 pub(crate) fn pdb_verdict(m: &Model<'_>, workload: &Doc, replicas: i64) -> Verdict {
     let labels = workload.root.path("spec.template.metadata.labels").unwrap_or(Node::null());
     let pdbs: Vec<&Doc> = m
-        .of_kind("PodDisruptionBudget")
+        .pdb_candidates(workload)
+        .into_iter()
         .filter(|d| d.embedded_in.is_none())
         .filter(|d| d.namespace.is_none() || d.namespace == workload.namespace)
         .filter(|d| selects(d, labels))
