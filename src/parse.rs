@@ -157,8 +157,41 @@ fn push_raw<'a>(docs: &mut Vec<RawDoc<'a>>, text: &'a str, line: usize, template
 
 /// Parses a whole rendered stream: top-level documents, then the objects embedded in them.
 pub fn parse_stream(stream: &str) -> Result<Vec<Doc>, ParseError> {
+    let raws = split_stream(stream);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    // Documents are independent once split: large renders are parsed on every core, in
+    // contiguous runs of similar size so the result keeps render order.
+    if threads < 2 || stream.len() < PARALLEL_THRESHOLD {
+        return parse_raws(&raws);
+    }
+    let per_thread = stream.len() / threads + 1;
+    let mut chunks: Vec<&[RawDoc<'_>]> = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, raw) in raws.iter().enumerate() {
+        size += raw.text.len();
+        if size >= per_thread {
+            chunks.push(&raws[start..=i]);
+            (start, size) = (i + 1, 0);
+        }
+    }
+    chunks.push(&raws[start..]);
+    let results: Vec<Result<Vec<Doc>, ParseError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks.iter().map(|chunk| scope.spawn(move || parse_raws(chunk))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
     let mut docs = Vec::new();
-    for raw in split_stream(stream) {
+    for r in results {
+        docs.extend(r?);
+    }
+    Ok(docs)
+}
+
+/// Below this size a render is parsed on one thread (spawning costs more than it saves).
+const PARALLEL_THRESHOLD: usize = 4 * 1024 * 1024;
+
+fn parse_raws(raws: &[RawDoc<'_>]) -> Result<Vec<Doc>, ParseError> {
+    let mut docs = Vec::new();
+    for raw in raws {
         let parsed = yaml::parse_one(raw.text, raw.line)?;
         if parsed.root.is_null() {
             continue;
@@ -297,6 +330,22 @@ mod tests {
         assert_eq!(docs[1].api_version, "policy/v1");
         assert_eq!(docs[1].line, 5);
         assert_eq!(docs[1].root.entry("kind").unwrap().line, 6);
+    }
+
+    #[test]
+    fn large_renders_parse_in_parallel_in_render_order() {
+        let mut stream = String::new();
+        let mut n = 0;
+        while stream.len() < PARALLEL_THRESHOLD * 3 {
+            stream.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{n}\ndata:\n  k: \"{}\"\n", "x".repeat(200)));
+            n += 1;
+        }
+        let docs = parse_stream(&stream).unwrap();
+        assert_eq!(docs.len(), n);
+        assert!(docs.iter().enumerate().all(|(i, d)| d.name == format!("cm{i}") && d.line == 2 + 7 * i));
+        // The first error in stream order is the one reported, whichever thread found it.
+        let broken = stream.replacen("name: cm5\n", "name: [cm5\n", 1).replacen(&format!("name: cm{}\n", n - 5), "name: {oops\n", 1);
+        assert_eq!(parse_stream(&broken).unwrap_err().line, 2 + 7 * 5 + 4);
     }
 
     #[test]

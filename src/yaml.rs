@@ -235,7 +235,14 @@ pub fn parse_one(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
 
 enum Frame {
     Seq { node_line: usize, anchor: usize, items: Vec<Node> },
-    Map { node_line: usize, anchor: usize, entries: Vec<Entry>, pending_key: Option<(String, usize)>, seen: HashMap<String, usize> },
+    Map {
+        node_line: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<(String, usize)>,
+        /// Key -> line, built only once a mapping grows large; small ones are scanned.
+        index: Option<HashMap<String, usize>>,
+    },
 }
 
 struct Builder {
@@ -328,16 +335,20 @@ impl Builder {
                         anchor,
                         entries: Vec::new(),
                         pending_key: None,
-                        seen: HashMap::new(),
+                        index: None,
                     });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let frame = self.stack.pop().ok_or_else(|| self.err(&span, "unbalanced collection end"))?;
                     let (node, anchor) = match frame {
-                        Frame::Seq { node_line, anchor, items } => {
+                        // Exact-size collections: growth slack would otherwise be a large part
+                        // of a big render's memory.
+                        Frame::Seq { node_line, anchor, mut items } => {
+                            items.shrink_to_fit();
                             (Node { value: Value::Seq(items), line: node_line, style: Style::Collection }, anchor)
                         }
-                        Frame::Map { node_line, anchor, entries, .. } => {
+                        Frame::Map { node_line, anchor, mut entries, .. } => {
+                            entries.shrink_to_fit();
                             (Node { value: Value::Map(entries), line: node_line, style: Style::Collection }, anchor)
                         }
                     };
@@ -372,16 +383,25 @@ impl Builder {
     }
 
     fn push_node(&mut self, node: Node, _span: &Span) -> Result<(), YamlError> {
-        // When this node is a mapping value, the stack path ends with its own key: that is the
-        // path a duplicate is reported under.
-        let value_path = match self.stack.last() {
-            Some(Frame::Map { pending_key: Some(_), .. }) => Some(self.path_of_stack()),
+        // A mapping value whose key the mapping already has: a duplicate, reported under the
+        // full path (computed only then: building it for every value would dominate parsing).
+        let first_line = match self.stack.last() {
+            Some(Frame::Map { entries, pending_key: Some((key, _)), index, .. }) => match index {
+                Some(index) => index.get(key).copied(),
+                None => entries.iter().find(|e| &e.key == key).map(|e| e.line),
+            },
             _ => None,
         };
+        if let Some(first_line) = first_line {
+            let path = self.path_of_stack();
+            if let Some(Frame::Map { pending_key: Some((_, line)), .. }) = self.stack.last() {
+                self.duplicates.push(DuplicateKey { path, first_line, line: *line });
+            }
+        }
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, seen, .. }) => match pending_key.take() {
+            Some(Frame::Map { entries, pending_key, index, .. }) => match pending_key.take() {
                 None => {
                     // Complex keys (maps, sequences) do not occur in Kubernetes objects; they are
                     // kept under their JSON text so nothing is lost.
@@ -392,14 +412,20 @@ impl Builder {
                     *pending_key = Some((key, node.line));
                 }
                 Some((key, key_line)) => {
-                    if let Some(first_line) = seen.insert(key.clone(), key_line) {
-                        self.duplicates.push(DuplicateKey {
-                            path: value_path.unwrap_or_else(|| key.clone()),
-                            first_line,
-                            line: key_line,
-                        });
+                    if first_line.is_some() {
                         // Keep the later value, as Kubernetes' reader does.
                         entries.retain(|e| e.key != key);
+                    }
+                    match index {
+                        Some(index) => {
+                            index.insert(key.clone(), key_line);
+                        }
+                        None if entries.len() >= 32 => {
+                            let mut built: HashMap<String, usize> = entries.iter().map(|e| (e.key.clone(), e.line)).collect();
+                            built.insert(key.clone(), key_line);
+                            *index = Some(built);
+                        }
+                        None => {}
                     }
                     entries.push(Entry { key, line: key_line, value: node });
                 }
@@ -516,6 +542,22 @@ mod tests {
         let p = one("spec:\n  gloo:\n    a: true\n    a: false\n");
         assert_eq!(p.root.path("spec.gloo.a").unwrap().as_bool(), Some(false));
         assert_eq!(p.duplicates, vec![DuplicateKey { path: "spec.gloo.a".into(), first_line: 3, line: 4 }]);
+    }
+
+    #[test]
+    fn duplicates_in_large_and_nested_mappings() {
+        let mut text = String::from("top:\n  list:\n  - big:\n");
+        for i in 0..40 {
+            text.push_str(&format!("      k{i}: {i}\n"));
+        }
+        text.push_str("      k3: again\n      k3: thrice\n");
+        let p = one(&text);
+        let big = p.root.path("top.list.0.big").unwrap();
+        assert_eq!(big.entries().len(), 40);
+        assert_eq!(big.get("k3").unwrap().as_str(), Some("thrice"));
+        assert_eq!(p.duplicates.len(), 2);
+        assert_eq!(p.duplicates[0], DuplicateKey { path: "top.list.0.big.k3".into(), first_line: 7, line: 44 });
+        assert_eq!(p.duplicates[1].first_line, 44);
     }
 
     #[test]
