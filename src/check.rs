@@ -39,7 +39,7 @@ pub fn evaluate<'a>(docs: &'a [Doc], chart: &ChartInfo) -> Vec<RuleResult<'a>> {
 }
 
 /// The object a finding is about.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 pub struct ObjectRef {
     #[serde(rename = "apiVersion")]
     pub api_version: String,

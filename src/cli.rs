@@ -68,9 +68,17 @@ pub struct ChartArgs {
     /// Config file (default: `.helm-harden.yaml` found upward from the current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Targets rendered at once (default: the number of cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 impl ChartArgs {
+    /// `-j`, else the number of cores.
+    pub fn jobs_at_once(&self) -> usize {
+        self.jobs.unwrap_or_else(pipeline::default_jobs).max(1)
+    }
+
     pub fn inputs(&self) -> Inputs {
         Inputs {
             chart: self.chart.clone(),
@@ -314,16 +322,16 @@ fn overlay_command(args: OverlayArgs) -> Result<i32> {
         return Err(Error::new("--write takes one target; give a CHART"));
     }
     let choice = overlay_choice(&args.overlay, args.all);
-    let mut text = String::new();
-    for job in &jobs {
+    let overlays = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
         let base = pipeline::run_job(job, &config, &today)?;
         let overlay = harden::build_overlay(&base, &choice, &config)?;
         let mut header = harden::overlay_header(&base, &overlay);
         if let Some(label) = &job.label {
             header.insert(0, format!("target {label}"));
         }
-        text.push_str(&overlay.to_yaml(&header));
-    }
+        Ok(overlay.to_yaml(&header))
+    })?;
+    let text = overlays.concat();
     match &args.write {
         Some(path) => crate::overlay::write_new(path, &text, args.force)?,
         None => print_out(&text)?,
@@ -335,10 +343,7 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
     let (config, today, jobs) = setup(&args.chart)?;
     let choice = overlay_choice(&args.overlay, args.all);
     let opts = args.diff.options()?;
-    let mut results = Vec::new();
-    for job in &jobs {
-        results.push((job.label.clone(), harden::harden(job, &choice, &config, &today, &opts)?));
-    }
+    let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| Ok((job.label.clone(), harden::harden(job, &choice, &config, &today, &opts)?)))?;
     let output = match args.format {
         DiffFormat::Text => results
             .iter()
@@ -365,18 +370,16 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
 
 fn check_command(args: CheckArgs) -> Result<i32> {
     let (config, today, jobs) = setup(&args.chart)?;
-    let mut reports = Vec::new();
-    let mut hardenings = Vec::new();
-    for job in &jobs {
-        if args.diff {
-            // One pass: the base check comes from the same render the diff starts from.
-            let h = harden::harden(job, &overlay_choice(&OverlayFlags::default(), false), &config, &today, &args.diff_flags.options()?)?;
-            reports.push(h.base.report.clone());
-            hardenings.push(h);
-        } else {
-            reports.push(pipeline::run_job(job, &config, &today)?.report);
-        }
-    }
+    let at_once = args.chart.jobs_at_once();
+    let (reports, hardenings) = if args.diff {
+        // One pass: the base check comes from the same render the diff starts from.
+        let options = args.diff_flags.options()?;
+        let choice = overlay_choice(&OverlayFlags::default(), false);
+        let hardenings = pipeline::map_jobs(&jobs, at_once, |job| harden::harden(job, &choice, &config, &today, &options))?;
+        (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings)
+    } else {
+        (pipeline::map_jobs(&jobs, at_once, |job| Ok(pipeline::run_job(job, &config, &today)?.report))?, Vec::new())
+    };
     let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let output = match args.format {
         Format::Json if hardenings.is_empty() => report::json::render(&reports, args.all),

@@ -94,6 +94,37 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
     )))
 }
 
+/// Runs `work` on every job, at most `max` at a time (each job runs helm: renders of several
+/// targets overlap). Results come back in job order; the first error in job order wins.
+pub fn map_jobs<T: Send>(jobs: &[Job], max: usize, work: impl Fn(&Job) -> Result<T> + Sync) -> Result<Vec<T>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    if max <= 1 || jobs.len() <= 1 {
+        return jobs.iter().map(&work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<T>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..max.min(jobs.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let result = work(job);
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()).unwrap_or_else(|| Err(Error::new("a check did not run"))))
+        .collect()
+}
+
+/// The number of cores, the default for `-j`.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
 /// A checked render, with what later steps (overlay, diff) need.
 #[derive(Debug)]
 pub struct Checked {

@@ -297,6 +297,11 @@ fn config_targets_are_all_checked() {
     let fails = |r: &serde_json::Value, rule: &str| r["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule);
     assert!(fails(&reports[0], "GLOO-005"));
     assert!(!fails(&reports[1], "GLOO-005"));
+    // Rendered one at a time or all at once, the report is the same, in target order.
+    let (_, serial) = json_of(cmd().args(["check", "--format", "json", "-j", "1", "--helm"]).arg(&helm).current_dir(&sub));
+    let (_, parallel) = json_of(cmd().args(["check", "--format", "json", "-j", "4", "--helm"]).arg(&helm).current_dir(&sub));
+    assert_eq!(serial, json);
+    assert_eq!(parallel, json);
 }
 
 #[test]

@@ -55,10 +55,14 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     let shown: Vec<&Finding> = report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
     // Group by object, in order of first appearance (failures come first).
     let mut groups: Vec<(&ObjectRef, Vec<&Finding>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<&ObjectRef, usize> = std::collections::HashMap::new();
     for f in shown {
-        match groups.iter_mut().find(|(o, _)| *o == &f.object) {
-            Some((_, list)) => list.push(f),
-            None => groups.push((&f.object, vec![f])),
+        match group_of.get(&f.object) {
+            Some(&i) => groups[i].1.push(f),
+            None => {
+                group_of.insert(&f.object, groups.len());
+                groups.push((&f.object, vec![f]));
+            }
         }
     }
     for (object, findings) in groups {
