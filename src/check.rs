@@ -137,8 +137,7 @@ impl ValuesContext {
         };
         let path = fix.path.replace("{GW}", &gw).replace("{GP}", &gp);
         let path = if path.starts_with("global.") { path } else { format!("{}{path}", self.prefix) };
-        // Fix values are YAML text in the rule declarations (checked by a registry test).
-        let value = yaml_serde::from_str::<serde_json::Value>(fix.value).unwrap_or(serde_json::Value::Null);
+        let value = fix_value(fix.value);
         (path, value)
     }
 
@@ -163,6 +162,20 @@ impl ValuesContext {
         };
         FixSuggestion { values_path, value, file, line, exact, set }
     }
+}
+
+/// A fix value (YAML text in a rule declaration, checked by a registry test) as JSON, parsed
+/// once per distinct text: a large render repeats the same fix thousands of times.
+fn fix_value(text: &'static str) -> serde_json::Value {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static PARSED: OnceLock<Mutex<HashMap<&'static str, serde_json::Value>>> = OnceLock::new();
+    let cache = PARSED.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(text)
+        .or_insert_with(|| yaml_serde::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null))
+        .clone()
 }
 
 /// Key paths of the leaves below a mapping value (none for a scalar or a list).

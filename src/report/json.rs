@@ -12,35 +12,61 @@
 
 use crate::check::{CheckReport, Finding};
 use crate::rules::Status;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-pub fn report_value(report: &CheckReport, all: bool) -> Value {
-    let findings: Vec<&Finding> = report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
-    let mut doc = json!({
-        "version": 1,
-        "chart": {
-            "name": report.chart.name,
-            "version": report.chart.gloo_version.map(|v| v.to_string()),
-            "path": report.chart.path.as_ref().map(|p| p.display().to_string()),
+/// The report document; field order is the documented order.
+#[derive(Serialize)]
+pub struct ReportJson<'a> {
+    version: u32,
+    chart: ChartJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
+    findings: Vec<&'a Finding>,
+    summary: crate::check::Summary,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ChartJson {
+    name: Option<String>,
+    version: Option<String>,
+    path: Option<String>,
+}
+
+/// Typed, so large reports serialise straight to text without an intermediate JSON tree.
+pub fn report_json(report: &CheckReport, all: bool) -> ReportJson<'_> {
+    ReportJson {
+        version: 1,
+        chart: ChartJson {
+            name: report.chart.name.clone(),
+            version: report.chart.gloo_version.map(|v| v.to_string()),
+            path: report.chart.path.as_ref().map(|p| p.display().to_string()),
         },
-        "findings": findings,
-        "summary": report.summary,
-    });
-    if let Some(target) = &report.target {
-        doc["target"] = json!(target);
+        target: report.target.as_deref(),
+        findings: report.findings.iter().filter(|f| all || f.status == Status::Fail).collect(),
+        summary: report.summary,
+        warnings: &report.warnings,
     }
-    if !report.warnings.is_empty() {
-        doc["warnings"] = json!(report.warnings);
-    }
-    doc
+}
+
+/// The report as a JSON value (for callers that add fields, e.g. `check --diff`).
+pub fn report_value(report: &CheckReport, all: bool) -> Value {
+    serde_json::to_value(report_json(report, all)).unwrap_or(Value::Null)
 }
 
 pub fn render(reports: &[CheckReport], all: bool) -> String {
-    let value = match reports {
-        [one] => report_value(one, all),
-        many => json!({"version": 1, "reports": many.iter().map(|r| report_value(r, all)).collect::<Vec<_>>()}),
-    };
-    let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
+    #[derive(Serialize)]
+    struct Many<'a> {
+        version: u32,
+        reports: Vec<ReportJson<'a>>,
+    }
+    let mut out = match reports {
+        [one] => serde_json::to_string_pretty(&report_json(one, all)),
+        many => serde_json::to_string_pretty(&Many { version: 1, reports: many.iter().map(|r| report_json(r, all)).collect() }),
+    }
+    .unwrap_or_default();
     out.push('\n');
     out
 }
