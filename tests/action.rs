@@ -312,7 +312,7 @@ fn the_action_annotates_summarises_writes_sarif_and_exits_by_the_findings() {
     // The extra file's finding sits on its line in the SARIF (its path percent-encoded).
     let g5 = results.iter().find(|r| r["ruleId"] == "GLOO-005").expect("GLOO-005 from the extra values file");
     let physical = &g5["locations"][0]["physicalLocation"];
-    assert_eq!(physical["artifactLocation"]["uri"], extra.display().to_string().replace(' ', "%20"));
+    assert_eq!(physical["artifactLocation"]["uri"], format!("file://{}", extra.display().to_string().replace(' ', "%20")));
     assert_eq!(physical["region"]["startLine"], 3);
 
     // The job summary: counts, the table, the diff (overlay defaults to true).

@@ -38,10 +38,24 @@ pub fn template_path(report: &CheckReport, object: &ObjectRef) -> Option<String>
     Some(strip_dot_slash(&in_chart_dir.unwrap_or_else(|| template.to_string())))
 }
 
-/// Where a finding is shown: the values line, else the template (no line: `object.line` is a
-/// line of the render, not of the template source), else nowhere.
+/// Where a finding is shown, the first that applies: the values line its fix goes on; the
+/// template that renders the object; the values file the fix goes into (no line found); the
+/// chart (`Chart.yaml` of a chart directory, else the path given). Only values lines have a
+/// line: `object.line` is a line of the render, not of the template source. None for a bare
+/// render without `# Source:` comments and no values file.
 pub fn place(report: &CheckReport, f: &Finding) -> Option<Place> {
-    values_place(f).or_else(|| template_path(report, &f.object).map(|file| Place { file, line: None }))
+    let file_only = |file: String| Place { file: strip_dot_slash(&file), line: None };
+    values_place(f)
+        .or_else(|| template_path(report, &f.object).map(file_only))
+        .or_else(|| {
+            let fix = f.fix.as_ref().filter(|fix| fix.set.is_none())?;
+            fix.file.clone().filter(|file| file != "--set").map(file_only)
+        })
+        .or_else(|| {
+            let chart = report.chart.path.as_deref()?;
+            let file = if chart.is_dir() { chart.join("Chart.yaml") } else { chart.to_path_buf() };
+            Some(file_only(file.display().to_string()))
+        })
 }
 
 /// `Kind/namespace/name` (`Kind/name` for a cluster-scoped object).

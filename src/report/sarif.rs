@@ -8,9 +8,12 @@
 //! * One result per failure (passes, NA and advisories are not results). Level from severity:
 //!   high → `error`, medium and low → `warning` (low failures fail the default `--fail-on low`
 //!   gate, so they are not mere notes), info → `note`. The same mapping drives `--format github`.
-//! * Location: the values-file line the fix goes on; else the chart template that renders the
-//!   object (no region: the object's line is a line of the render, not of the template). Every
-//!   result also has a logical location `Kind/namespace/name` naming the object.
+//! * Location (`report::location::place`): the values-file line the fix goes on; else the chart
+//!   template that renders the object, at line 1 (the object's line is a line of the render, not
+//!   of the template, and GitHub code scanning needs a `region.startLine`); else the values file
+//!   or the chart, at line 1. Relative paths stay relative (to the working directory, which in
+//!   a workflow is the checkout); absolute ones become `file://` URIs, as code scanning wants.
+//!   Every result also has a logical location `Kind/namespace/name` naming the object.
 //! * `partialFingerprints["helmHarden/v1"]`: FNV-1a 64 (hex) of `rule`, target label, object
 //!   `apiVersion`, `kind`, `namespace`, `name`, `embedded_in` and the fix's values path, joined
 //!   with NUL. No line numbers and no message text, so an alert keeps its identity when lines
@@ -75,7 +78,7 @@ pub fn document(reports: &[CheckReport]) -> Value {
 fn rule_descriptor(rule: &Rule) -> Value {
     let mut d = json!({
         "id": rule.id,
-        "name": rule.id.replace('-', ""),
+        "name": pascal_case(rule.title),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.why},
         "help": {"text": help_text(rule), "markdown": help_markdown(rule)},
@@ -91,6 +94,19 @@ fn rule_descriptor(rule: &Rule) -> Value {
         d["helpUri"] = json!(format!("{repo}#rules"));
     }
     d
+}
+
+/// `Listener buffer limit <= 32 KiB` → `ListenerBufferLimit32KiB`: SARIF's `name` is an
+/// identifier-like name for the rule.
+fn pascal_case(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
 }
 
 fn security_severity(severity: Severity) -> &'static str {
@@ -128,11 +144,10 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
     }
     let mut loc = json!({"logicalLocations": [logical]});
     if let Some(Place { file, line }) = location::place(report, f) {
-        let mut physical = json!({"artifactLocation": {"uri": uri_reference(&file)}});
-        if let Some(line) = line {
-            physical["region"] = json!({"startLine": line.max(1)});
-        }
-        loc["physicalLocation"] = physical;
+        loc["physicalLocation"] = json!({
+            "artifactLocation": {"uri": uri_reference(&file)},
+            "region": {"startLine": line.unwrap_or(1).max(1)},
+        });
     }
     let mut r = json!({
         "ruleId": f.rule,
@@ -193,9 +208,13 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// A path as a URI reference: everything but unreserved characters and `/` percent-encoded
-/// (a space in a values file name must not make the SARIF invalid).
+/// (a space in a values file name must not make the SARIF invalid); an absolute path as a
+/// `file://` URI.
 fn uri_reference(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
+    let mut out = String::with_capacity(path.len() + 7);
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
@@ -223,6 +242,17 @@ mod tests {
         assert_eq!(uri_reference("values/prod values.yaml"), "values/prod%20values.yaml");
         assert_eq!(uri_reference("charts/gloo/templates/x.yaml"), "charts/gloo/templates/x.yaml");
         assert_eq!(uri_reference("a#b%c"), "a%23b%25c");
+        assert_eq!(uri_reference("/ci/work/values prod.yaml"), "file:///ci/work/values%20prod.yaml");
+    }
+
+    #[test]
+    fn rule_names_are_identifiers() {
+        assert_eq!(pascal_case("Listener buffer limit <= 32 KiB"), "ListenerBufferLimit32KiB");
+        assert_eq!(pascal_case("use_remote_address"), "UseRemoteAddress");
+        for rule in RULES {
+            let name = pascal_case(rule.title);
+            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()), "{}: {name}", rule.id);
+        }
     }
 
     #[test]
