@@ -270,8 +270,8 @@ fn the_action_annotates_summarises_writes_sarif_and_exits_by_the_findings() {
     let extra = dir.path().join("env values/extra values.yaml");
     std::fs::create_dir_all(extra.parent().unwrap()).unwrap();
     std::fs::write(&extra, "gateway:\n  validation:\n    allowWarnings: true\n").unwrap();
+    // In a directory that does not exist yet: the action creates it.
     let sarif = dir.path().join("out dir/helm-harden.sarif");
-    std::fs::create_dir_all(sarif.parent().unwrap()).unwrap();
     let pwned = dir.path().join("PWNED");
     let values = format!("  fixtures/values/weak.yaml\n\n{}  \n", extra.display());
     // Replicas set to 3 (GLOO-019 passes); the second line would run a command if any step
