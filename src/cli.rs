@@ -100,6 +100,10 @@ impl ChartArgs {
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions annotations (workflow commands); also writes the job summary.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -149,6 +153,20 @@ pub struct CheckArgs {
     pub diff: bool,
     #[command(flatten)]
     pub diff_flags: DiffFlags,
+    #[command(flatten)]
+    pub github: GithubFlags,
+}
+
+/// Outputs for GitHub, besides `--format sarif|github`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GithubFlags {
+    /// Also write the report as SARIF 2.1.0 to FILE (replaced atomically).
+    #[arg(long = "sarif-file", value_name = "FILE")]
+    pub sarif_file: Option<PathBuf>,
+    /// Append the job summary to $GITHUB_STEP_SUMMARY whatever the format (`--format github`
+    /// always does when it is set).
+    #[arg(long = "step-summary")]
+    pub step_summary: bool,
 }
 
 /// Which overlay `overlay` and `diff` apply.
@@ -404,9 +422,28 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             }
             text
         }
+        Format::Sarif => report::sarif::render(&reports),
+        Format::Github => report::github::render(&reports),
     };
+    write_github_outputs(&args, &reports, &hardenings)?;
     print_out(&output)?;
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
     Ok(if failing > 0 { 1 } else { 0 })
 }
 
+
+/// `--sarif-file` and the job summary, written before anything is printed so that a failure
+/// to write them exits 2 with nothing on stdout.
+fn write_github_outputs(args: &CheckArgs, reports: &[crate::check::CheckReport], hardenings: &[harden::Hardening]) -> Result<()> {
+    if let Some(path) = &args.github.sarif_file {
+        report::sarif::write_file(path, &report::sarif::render(reports))?;
+    }
+    if args.format == Format::Github || args.github.step_summary {
+        match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+            Some(path) => report::summary::append(std::path::Path::new(&path), reports, hardenings)?,
+            None if args.github.step_summary => eprintln!("warning: --step-summary: $GITHUB_STEP_SUMMARY is not set; no job summary written"),
+            None => {}
+        }
+    }
+    Ok(())
+}

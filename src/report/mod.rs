@@ -1,6 +1,10 @@
 //! Report step: one module per output format.
 
+pub mod github;
 pub mod json;
+pub mod location;
+pub mod sarif;
+pub mod summary;
 pub mod text;
 
 use crate::check::FixSuggestion;

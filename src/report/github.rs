@@ -1,0 +1,226 @@
+//! `--format github`: GitHub Actions workflow commands, one annotation per failure
+//! (`::error file=F,line=L,title=T::message`).
+//!
+//! * Level from severity as in SARIF: high → `error`, medium and low → `warning`, info →
+//!   `notice`. Suppressed failures are not annotated (they are accepted).
+//! * File and line: the values-file line the fix goes on; else the chart template (no line);
+//!   else no file (the annotation still shows on the run).
+//! * GitHub shows at most 10 annotations of each level per step: at most 10 of each are
+//!   emitted, most severe first, and one final `::notice::` counts the rest. When that notice
+//!   is needed, notices are capped at 9 so that it is not the one GitHub drops.
+//! * Escaping as the runner unescapes: in the message `%` → `%25`, CR → `%0D`, LF → `%0A`;
+//!   in properties also `:` → `%3A` and `,` → `%2C`. Nothing from the chart can end the command
+//!   line or start another command.
+
+use super::location::{self, object_name};
+use crate::check::{CheckReport, Finding};
+use crate::rules::Severity;
+
+/// What GitHub displays per level and step.
+pub const PER_LEVEL_LIMIT: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Notice,
+}
+
+impl Level {
+    pub fn of(severity: Severity) -> Level {
+        match severity {
+            Severity::High => Level::Error,
+            Severity::Medium | Severity::Low => Level::Warning,
+            Severity::Info => Level::Notice,
+        }
+    }
+
+    fn command(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+        }
+    }
+}
+
+/// Escapes the message of a workflow command.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property value (`file`, `title`) of a workflow command.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn annotation(report: &CheckReport, f: &Finding) -> String {
+    let mut props = Vec::new();
+    if let Some(place) = location::place(report, f) {
+        props.push(format!("file={}", escape_property(&place.file)));
+        if let Some(line) = place.line {
+            props.push(format!("line={line}"));
+        }
+    }
+    props.push(format!("title={}", escape_property(&format!("{} {}", f.rule, f.title))));
+    let mut message = format!("{}: {}\n{}", object_name(&f.object), f.message, location::fix_sentence(f));
+    if let Some(target) = &report.target {
+        message.push_str(&format!("\nTarget: {target}"));
+    }
+    format!("::{} {}::{}\n", Level::of(f.severity).command(), props.join(","), escape_data(&message))
+}
+
+pub fn render(reports: &[CheckReport]) -> String {
+    let mut failures: Vec<(&CheckReport, &Finding)> =
+        reports.iter().flat_map(|r| location::failures(r).filter(|f| f.suppressed.is_none()).map(move |f| (r, f))).collect();
+    // Most severe first; stable, so report order (already by severity) is kept within a level.
+    failures.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    let shown = |notice_cap: usize| {
+        let mut counts = [0usize; 3];
+        failures
+            .iter()
+            .filter(|(_, f)| {
+                let level = Level::of(f.severity);
+                let cap = if level == Level::Notice { notice_cap } else { PER_LEVEL_LIMIT };
+                let count = &mut counts[level as usize];
+                *count += 1;
+                *count <= cap
+            })
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    let mut emitted = shown(PER_LEVEL_LIMIT);
+    if emitted.len() < failures.len() {
+        emitted = shown(PER_LEVEL_LIMIT - 1);
+    }
+    let mut out: String = emitted.iter().map(|(r, f)| annotation(r, f)).collect();
+    let rest = failures.len() - emitted.len();
+    if rest > 0 {
+        let noun = if rest == 1 { "failure" } else { "failures" };
+        out.push_str(&format!(
+            "::notice title=helm-harden::{}\n",
+            escape_data(&format!("{rest} more {noun} not annotated (GitHub shows 10 annotations of each level per step); all {} are in the job summary and the SARIF report.", failures.len()))
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::ChartInfo;
+    use crate::check::{FixSuggestion, ObjectRef, Summary};
+    use crate::rules::Status;
+
+    fn finding(rule: &'static str, severity: Severity, name: &str) -> Finding {
+        Finding {
+            rule,
+            severity,
+            status: Status::Fail,
+            title: "A title, with: punctuation",
+            message: "something is off".into(),
+            object: ObjectRef {
+                api_version: "v1".into(),
+                kind: "Deployment".into(),
+                name: name.into(),
+                namespace: Some("gloo-system".into()),
+                template: Some("gloo/templates/x.yaml".into()),
+                embedded_in: None,
+                line: 3,
+            },
+            fix: None,
+            suppressed: None,
+        }
+    }
+
+    fn report(findings: Vec<Finding>) -> CheckReport {
+        CheckReport { chart: ChartInfo::default(), findings, summary: Summary::default(), warnings: vec![], target: None }
+    }
+
+    #[test]
+    fn escapes_data_and_properties_as_the_runner_unescapes() {
+        assert_eq!(escape_data("100% a\r\nb::c,d"), "100%25 a%0D%0Ab::c,d");
+        assert_eq!(escape_property("100% a\r\nb::c,d"), "100%25 a%0D%0Ab%3A%3Ac%2Cd");
+        // `%` first: an already-escaped-looking sequence stays literal.
+        assert_eq!(escape_data("%0A"), "%250A");
+    }
+
+    #[test]
+    fn a_hostile_resource_name_stays_inside_one_command() {
+        let name = "evil::error file=x,line=1::pwned%0A\n::warning::injected,";
+        let mut f = finding("GLOO-001", Severity::High, name);
+        f.fix = Some(FixSuggestion {
+            values_path: "gatewayProxies.gatewayProxy.x".into(),
+            value: serde_json::json!(true),
+            file: Some("values/prod, eu:1.yaml".into()),
+            line: Some(7),
+            exact: true,
+            set: None,
+        });
+        let out = render(&[report(vec![f])]);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert_eq!(
+            out,
+            "::error file=values/prod%2C eu%3A1.yaml,line=7,title=GLOO-001 A title%2C with%3A punctuation::\
+             Deployment/gloo-system/evil::error file=x,line=1::pwned%250A%0A::warning::injected,: something is off%0A\
+             Fix: set gatewayProxies.gatewayProxy.x: true (change at values/prod, eu:1.yaml:7).\n"
+        );
+    }
+
+    #[test]
+    fn findings_without_a_values_line_point_at_the_template_or_nowhere() {
+        let mut no_template = finding("K8S-001", Severity::Medium, "b");
+        no_template.object.template = None;
+        let out = render(&[report(vec![finding("K8S-001", Severity::Medium, "a"), no_template])]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("::warning file=gloo/templates/x.yaml,title=K8S-001 "), "{out}");
+        assert!(lines[1].starts_with("::warning title=K8S-001 "), "{out}");
+    }
+
+    #[test]
+    fn caps_each_level_at_ten_most_severe_first_and_counts_the_rest() {
+        let mut findings = Vec::new();
+        for i in 0..4 {
+            findings.push(finding("INFO-1", Severity::Info, &format!("i{i}")));
+        }
+        for i in 0..12 {
+            findings.push(finding("LOW-1", Severity::Low, &format!("l{i}")));
+        }
+        for i in 0..3 {
+            findings.push(finding("MED-1", Severity::Medium, &format!("m{i}")));
+        }
+        for i in 0..11 {
+            findings.push(finding("HIGH-1", Severity::High, &format!("h{i}")));
+        }
+        let mut suppressed = finding("HIGH-1", Severity::High, "accepted");
+        suppressed.suppressed = Some("accepted risk".into());
+        findings.push(suppressed);
+        let out = render(&[report(findings)]);
+        let lines: Vec<&str> = out.lines().collect();
+        let count = |prefix: &str| lines.iter().filter(|l| l.starts_with(prefix)).count();
+        assert_eq!(count("::error "), 10);
+        assert_eq!(count("::warning "), 10);
+        // Medium before low: all 3 mediums are shown, 7 of the 12 lows.
+        assert_eq!(lines.iter().filter(|l| l.contains("title=MED-1")).count(), 3);
+        assert_eq!(lines.iter().filter(|l| l.contains("title=LOW-1")).count(), 7);
+        assert!(lines[..10].iter().all(|l| l.starts_with("::error ")), "errors come first");
+        assert!(!out.contains("accepted"), "suppressed failures are not annotated");
+        // 4 notices fit; 1 high + 5 low are left over, counted in the last line.
+        assert_eq!(count("::notice file="), 4);
+        assert_eq!(lines.last().unwrap(), &"::notice title=helm-harden::6 more failures not annotated (GitHub shows 10 annotations of each level per step); all 30 are in the job summary and the SARIF report.");
+        assert_eq!(lines.len(), 10 + 10 + 4 + 1);
+    }
+
+    #[test]
+    fn the_overflow_notice_is_never_the_eleventh_notice() {
+        let findings: Vec<Finding> = (0..12).map(|i| finding("INFO-1", Severity::Info, &format!("i{i}"))).collect();
+        let out = render(&[report(findings)]);
+        assert_eq!(out.lines().filter(|l| l.starts_with("::notice")).count(), 10, "{out}");
+        assert!(out.lines().last().unwrap().starts_with("::notice title=helm-harden::3 more failures"));
+    }
+
+    #[test]
+    fn nothing_failing_prints_nothing() {
+        assert_eq!(render(&[report(vec![])]), "");
+    }
+}

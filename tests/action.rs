@@ -1,0 +1,370 @@
+//! action.yml run the way the GitHub runner runs a composite action: inputs (with their
+//! defaults) reach the steps only through `${{ }}` in `env:` and `if:`, each `run:` goes to
+//! `bash --noprofile --norc -eo pipefail`, and `GITHUB_OUTPUT`, `GITHUB_PATH`, `GITHUB_ENV` and
+//! `GITHUB_STEP_SUMMARY` are files the runner reads after each step.
+//!
+//! helm and helm-harden are put on PATH first, so the install steps must find them and do
+//! nothing (a `uses:` step that would run is a test failure: it would need the network). The
+//! review is `comment: off` here; `helm-harden review` is tested against a mock GitHub API.
+
+mod common;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn action() -> Value {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    yaml_serde::from_str(&text).expect("action.yml parses")
+}
+
+const FAKE_TOKEN: &str = "ghs_fakeTokenForTheActionTest0123456789";
+
+/// What one run of the action produced.
+#[derive(Debug, Default)]
+struct Run {
+    exit_code: i32,
+    outputs: BTreeMap<String, String>,
+    step_outputs: BTreeMap<String, BTreeMap<String, String>>,
+    ran: Vec<String>,
+    skipped: Vec<String>,
+    stdout: String,
+    stderr: String,
+    summary: String,
+}
+
+struct Runner {
+    action: Value,
+    inputs: BTreeMap<String, String>,
+    temp: tempfile::TempDir,
+    path: Vec<PathBuf>,
+    env: BTreeMap<String, String>,
+    run: Run,
+}
+
+impl Runner {
+    fn new(given: &[(&str, &str)]) -> Runner {
+        let action = action();
+        let temp = tempfile::tempdir().unwrap();
+        let mut runner = Runner { action: action.clone(), inputs: BTreeMap::new(), temp, path: vec![], env: BTreeMap::new(), run: Run::default() };
+        // The runner fills every declared input: given, else its default (an expression).
+        for (name, spec) in action["inputs"].as_object().unwrap() {
+            let value = match given.iter().find(|(n, _)| n == name) {
+                Some((_, v)) => v.to_string(),
+                None => runner.substitute(spec["default"].as_str().unwrap_or("")),
+            };
+            runner.inputs.insert(name.clone(), value);
+        }
+        for (name, _) in given {
+            assert!(runner.inputs.contains_key(*name), "action.yml has no input {name}");
+        }
+        runner
+    }
+
+    /// The value of a context path or a literal, as the runner evaluates it.
+    fn value(&self, expr: &str) -> String {
+        let expr = expr.trim();
+        if let Some(lit) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
+            return lit.replace("''", "'");
+        }
+        let parts: Vec<&str> = expr.split('.').collect();
+        match parts.as_slice() {
+            ["inputs", name] => self.inputs.get(*name).unwrap_or_else(|| panic!("undeclared input {name}")).clone(),
+            ["steps", id, "outputs", name] => self.run.step_outputs.get(*id).and_then(|o| o.get(*name)).cloned().unwrap_or_default(),
+            ["github", "action_path"] => root().display().to_string(),
+            ["github", "token"] => FAKE_TOKEN.to_string(),
+            // A local action (`uses: ./`) has no ref or repository.
+            ["github", "action_ref" | "action_repository"] => String::new(),
+            ["github", "server_url"] => "https://github.com".into(),
+            ["runner", "temp"] => self.runner_temp().display().to_string(),
+            ["runner", "os"] => "Linux".into(),
+            ["runner", "arch"] => "X64".into(),
+            _ => panic!("expression the test runner does not model: {expr}"),
+        }
+    }
+
+    /// `a`, `a == b`, `a != b` (what action.yml uses).
+    fn evaluate(&self, expr: &str) -> String {
+        if let Some((a, b)) = expr.split_once("!=") {
+            return (self.value(a) != self.value(b)).to_string();
+        }
+        if let Some((a, b)) = expr.split_once("==") {
+            return (self.value(a) == self.value(b)).to_string();
+        }
+        self.value(expr)
+    }
+
+    /// Replaces every `${{ expr }}` in `text`.
+    fn substitute(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${{") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find("}}").expect("unclosed ${{") + start;
+            out.push_str(&self.evaluate(&rest[start + 3..end]));
+            rest = &rest[end + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn condition(&self, step: &Value) -> bool {
+        match step.get("if").and_then(Value::as_str) {
+            None => true,
+            Some(cond) => {
+                let cond = cond.trim();
+                let cond = cond.strip_prefix("${{").and_then(|c| c.strip_suffix("}}")).unwrap_or(cond);
+                self.evaluate(cond) == "true"
+            }
+        }
+    }
+
+    fn runner_temp(&self) -> PathBuf {
+        self.temp.path().join("runner-temp")
+    }
+
+    fn execute(mut self, workspace: &Path, base_path: &[PathBuf], extra_env: &[(&str, &str)]) -> Run {
+        std::fs::create_dir_all(self.runner_temp()).unwrap();
+        self.path = base_path.to_vec();
+        for (k, v) in extra_env {
+            self.env.insert(k.to_string(), v.to_string());
+        }
+        let steps = self.action["runs"]["steps"].as_array().unwrap().clone();
+        for (i, step) in steps.iter().enumerate() {
+            let name = step["name"].as_str().unwrap_or("").to_string();
+            if !self.condition(step) {
+                self.run.skipped.push(name);
+                continue;
+            }
+            if let Some(uses) = step.get("uses") {
+                panic!("step `{name}` would run {uses}, which needs the network: the install steps must be no-ops when helm-harden is on PATH");
+            }
+            self.run.ran.push(name.clone());
+            let dir = self.temp.path().join(format!("step-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let files = ["GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"].map(|f| {
+                let p = dir.join(f);
+                std::fs::write(&p, "").unwrap();
+                (f, p)
+            });
+            assert_eq!(step["shell"], "bash", "composite run steps need shell: bash");
+            let script = dir.join("script.sh");
+            std::fs::write(&script, step["run"].as_str().unwrap()).unwrap();
+            let mut cmd = Command::new("bash");
+            cmd.args(["--noprofile", "--norc", "-eo", "pipefail"]).arg(&script).current_dir(workspace).env_clear();
+            let mut dirs = self.path.clone();
+            dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+            let path = std::env::join_paths(dirs).unwrap();
+            cmd.env("PATH", path).env("HOME", std::env::var_os("HOME").unwrap_or_default());
+            cmd.env("GITHUB_ACTIONS", "true").env("RUNNER_TEMP", self.runner_temp()).env("GITHUB_EVENT_NAME", "pull_request");
+            if let Some(helm) = std::env::var_os("HELM_BIN") {
+                cmd.env("HELM_BIN", helm);
+            }
+            for (k, v) in &self.env {
+                cmd.env(k, v);
+            }
+            for (f, p) in &files {
+                cmd.env(f, p);
+            }
+            if let Some(env) = step.get("env").and_then(Value::as_object) {
+                for (k, v) in env {
+                    cmd.env(k, self.substitute(v.as_str().unwrap()));
+                }
+            }
+            let out = cmd.output().unwrap();
+            self.run.stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+            self.run.stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+            let read = |f: &str| std::fs::read_to_string(&files.iter().find(|(n, _)| *n == f).unwrap().1).unwrap();
+            if let Some(id) = step.get("id").and_then(Value::as_str) {
+                self.run.step_outputs.insert(id.to_string(), parse_key_values(&read("GITHUB_OUTPUT")));
+            }
+            for line in read("GITHUB_PATH").lines().filter(|l| !l.is_empty()) {
+                // Later additions come first on PATH.
+                self.path.insert(0, PathBuf::from(line));
+            }
+            self.env.extend(parse_key_values(&read("GITHUB_ENV")));
+            self.run.summary.push_str(&read("GITHUB_STEP_SUMMARY"));
+            let code = out.status.code().unwrap_or(-1);
+            if code != 0 {
+                // The job stops at the first failing step (every step here runs on success()).
+                self.run.exit_code = code;
+                break;
+            }
+        }
+        let outputs = self.action["outputs"].as_object().unwrap().clone();
+        for (name, spec) in outputs {
+            let value = self.substitute(spec["value"].as_str().unwrap());
+            self.run.outputs.insert(name, value);
+        }
+        self.run
+    }
+}
+
+/// `name=value` lines and `name<<DELIM ... DELIM` blocks, as in `GITHUB_OUTPUT` / `GITHUB_ENV`.
+fn parse_key_values(text: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delim)) = line.split_once("<<") {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delim).collect();
+            map.insert(name.to_string(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            map.insert(name.to_string(), value.to_string());
+        }
+    }
+    map
+}
+
+/// helm-harden (the test build) and helm, on PATH as a runner with both installed has them.
+/// None (after printing why the test skips) without helm, as the other helm tests do.
+fn tools_path() -> Option<Vec<PathBuf>> {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN); the action test needs it");
+        return None;
+    };
+    let helm_dir = std::fs::canonicalize(&helm).unwrap().parent().unwrap().to_path_buf();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_helm-harden")).parent().unwrap().to_path_buf();
+    Some(vec![helm_dir, bin_dir])
+}
+
+#[test]
+fn run_scripts_take_inputs_only_through_env() {
+    let action = action();
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let mut referenced = std::collections::BTreeSet::new();
+    for step in steps {
+        if let Some(run) = step.get("run").and_then(Value::as_str) {
+            assert!(!run.contains("${{ inputs."), "script injection: {run}");
+            assert!(!run.contains("${{"), "expressions belong in env:, not in run: {run}");
+        }
+        let text = serde_json::to_string(&[step.get("env"), step.get("if"), step.get("with")]).unwrap();
+        for name in action["inputs"].as_object().unwrap().keys() {
+            if text.contains(&format!("inputs.{name} ")) || text.contains(&format!("inputs.{name}}}")) || text.contains(&format!("inputs.{name}\"")) {
+                referenced.insert(name.clone());
+            }
+        }
+    }
+    let declared: std::collections::BTreeSet<String> = action["inputs"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(referenced, declared, "every input is used, and only through env: / if:");
+    for name in ["chart", "values", "set", "namespace", "release", "config", "overlay", "fail-on", "comment", "sarif-file", "github-token", "version"] {
+        assert!(declared.contains(name), "input {name}");
+    }
+    assert_eq!(action["inputs"]["github-token"]["default"], "${{ github.token }}");
+    assert_eq!(action["inputs"]["comment"]["default"], "review");
+    let outputs: Vec<&String> = action["outputs"].as_object().unwrap().keys().collect();
+    assert_eq!(outputs, ["failures", "sarif-file"]);
+    assert_eq!(action["runs"]["using"], "composite");
+}
+
+#[test]
+fn the_action_annotates_summarises_writes_sarif_and_exits_by_the_findings() {
+    let Some(tools) = tools_path() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // A second values file, with a space in its path, that weakens one more point: its finding
+    // must point at it.
+    let extra = dir.path().join("env values/extra values.yaml");
+    std::fs::create_dir_all(extra.parent().unwrap()).unwrap();
+    std::fs::write(&extra, "gateway:\n  validation:\n    allowWarnings: true\n").unwrap();
+    // In a directory that does not exist yet: the action creates it.
+    let sarif = dir.path().join("out dir/helm-harden.sarif");
+    let pwned = dir.path().join("PWNED");
+    let values = format!("  fixtures/values/weak.yaml\n\n{}  \n", extra.display());
+    // Replicas set to 3 (GLOO-019 passes); the second line would run a command if any step
+    // handed input text to the shell as code.
+    let set = format!("gatewayProxies.gatewayProxy.kind.deployment.replicas=3\nhhProbe=$(touch {})`touch {}`\n", pwned.display(), pwned.display());
+    let sarif_input = sarif.display().to_string();
+    let run = Runner::new(&[
+        ("chart", "fixtures/charts/gloo-mini"),
+        ("values", &values),
+        ("set", &set),
+        ("namespace", "gloo-system"),
+        ("release", "gloo"),
+        ("fail-on", "high"),
+        ("comment", "off"),
+        ("sarif-file", &sarif_input),
+    ])
+    .execute(root(), &tools, &[]);
+
+    assert_eq!(run.exit_code, 1, "high failures remain: the action fails\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(!pwned.exists(), "an input was run as shell code");
+    assert_eq!(run.skipped, ["Restore the helm-harden build", "Build helm-harden", "Review the pull request"], "ran: {:?}", run.ran);
+    assert_eq!(run.step_outputs["find"]["found"], "true");
+    assert!(!run.stderr.contains(FAKE_TOKEN) && !run.stdout.contains(FAKE_TOKEN) && !run.summary.contains(FAKE_TOKEN));
+
+    // SARIF written where asked, and the outputs.
+    assert_eq!(run.outputs["sarif-file"], sarif_input);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert_eq!(run.outputs["failures"], results.len().to_string());
+    assert!(results.iter().all(|r| r["ruleId"] != "GLOO-019"), "--set reached helm");
+
+    // Annotations: the weak file's lines and the extra file (path with spaces) both appear.
+    let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(annotations.iter().any(|l| l.starts_with("::error file=fixtures/values/weak.yaml,line=5,title=GLOO-004 ")), "{}", run.stdout);
+    assert!(annotations.iter().any(|l| l.contains(&format!("(add under {})", extra.display()))), "{}", run.stdout);
+    assert!(annotations.len() <= 31, "at most 10 per level and the overflow notice");
+    // The extra file's finding sits on its line in the SARIF (its path percent-encoded).
+    let g5 = results.iter().find(|r| r["ruleId"] == "GLOO-005").expect("GLOO-005 from the extra values file");
+    let physical = &g5["locations"][0]["physicalLocation"];
+    assert_eq!(physical["artifactLocation"]["uri"], format!("file://{}", extra.display().to_string().replace(' ', "%20")));
+    assert_eq!(physical["region"]["startLine"], 3);
+
+    // The job summary: counts, the table, the diff (overlay defaults to true).
+    assert!(run.summary.starts_with("### helm-harden: gloo (gloo 1.17.0)\n\n**"), "{}", run.summary);
+    assert!(run.summary.contains("| GLOO-004 | high | Settings/gloo-system/default | "), "{}", run.summary);
+    assert!(run.summary.contains("<details><summary>Diff with the hardened overlay"), "{}", run.summary);
+}
+
+#[test]
+fn a_clean_chart_passes_and_an_error_stops_the_action() {
+    let Some(tools) = tools_path() else { return };
+    // Nothing at or above `high` once the high failures are fixed through --set and values.
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("x.sarif").display().to_string();
+    let run = Runner::new(&[
+        ("chart", "fixtures/charts/gloo-mini"),
+        ("values", "fixtures/values/hardened.yaml"),
+        ("fail-on", "high"),
+        ("overlay", "false"),
+        ("comment", "off"),
+        ("sarif-file", &sarif),
+    ])
+    .execute(root(), &tools, &[]);
+    assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(!run.summary.contains("<details>"), "overlay: false skips the diff");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let unsuppressed = doc["runs"][0]["results"].as_array().unwrap().iter().filter(|r| r.get("suppressions").is_none()).count();
+    assert_eq!(run.outputs["failures"], unsuppressed.to_string());
+
+    let run = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("values", "no/such values.yaml"), ("comment", "off"), ("sarif-file", &sarif)])
+        .execute(root(), &tools, &[]);
+    assert_eq!(run.exit_code, 2);
+    assert!(run.stderr.contains("no/such values.yaml"), "{}", run.stderr);
+    assert!(run.stdout.contains("::error title=helm-harden::helm-harden check failed (exit 2)"), "{}", run.stdout);
+    assert_eq!(run.outputs["failures"], "", "no count after an error");
+    assert!(!run.ran.contains(&"Exit by the findings".to_string()));
+}
+
+#[test]
+fn the_readme_workflow_uses_the_action_as_declared() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## GitHub Action").expect("README has a GitHub Action section")..];
+    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let workflow: Value = yaml_serde::from_str(&section[start..start + section[start..].find("```").unwrap()]).expect("the workflow parses");
+    assert!(workflow["on"].get("pull_request").is_some());
+    assert_eq!(workflow["permissions"], serde_json::json!({"contents": "read", "pull-requests": "write", "security-events": "write"}));
+    let steps = workflow["jobs"]["harden"]["steps"].as_array().unwrap();
+    let ours = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/helm-harden@"))).unwrap();
+    let inputs = action()["inputs"].as_object().unwrap().clone();
+    for key in ours["with"].as_object().unwrap().keys() {
+        assert!(inputs.contains_key(key), "README passes an input action.yml lacks: {key}");
+    }
+    let upload = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))).unwrap();
+    assert_eq!(upload["with"]["sarif_file"], ours["with"]["sarif-file"]);
+}
