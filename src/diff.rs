@@ -354,7 +354,8 @@ pub fn render_text(diffs: &[ResourceDiff], color: bool) -> String {
     out
 }
 
-/// Markdown: one collapsible block per resource (PR comments, job summaries).
+/// Markdown: one collapsible block per resource (PR comments, job summaries). The `<summary>`
+/// line is raw HTML (markdown is not processed there), so its text is escaped as HTML.
 pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
     let mut out = String::new();
     for d in diffs {
@@ -362,7 +363,7 @@ pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
         // Control and bidi characters from the chart are shown as `�`, as in text output.
         let body: String = d.diff.lines().map(|l| crate::report::escape::terminal(l) + "\n").collect();
         let fence = crate::report::escape::code_fence(&body);
-        writeln!(out, "<details><summary>{}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n", crate::report::markdown_escape(&d.header())).ok();
+        writeln!(out, "<details><summary>{}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n", crate::report::escape::html(&d.header())).ok();
     }
     if diffs.is_empty() {
         out.push_str("No differences: the hardened overlay changes nothing.\n");

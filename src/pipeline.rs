@@ -200,7 +200,8 @@ fn check_chart_path(chart: &Path) -> Result<()> {
 
 fn read_manifests(path: &Path, max: usize) -> Result<String> {
     let mut bytes = Vec::new();
-    let limit = max as u64 + 1;
+    // Saturating: `--max-render-mb` near usize::MAX must mean "no practical limit", not wrap to 0.
+    let limit = (max as u64).saturating_add(1);
     let read = if path == Path::new("-") {
         std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
     } else {

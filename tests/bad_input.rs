@@ -463,6 +463,22 @@ fn config_with_a_bad_severity() {
 }
 
 #[test]
+fn config_with_an_unknown_suppression_key() {
+    config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    until: 2027-01-01\n").fails("config_with_an_unknown_suppression_key", &["error: hh.yaml:4:1: unknown suppression key `until`"]);
+}
+
+#[test]
+fn config_with_an_unknown_target_key() {
+    config_case("targets:\n  - chart: chart\n    valuez: [a.yaml]\n").fails("config_with_an_unknown_target_key", &["error: hh.yaml:3:1: unknown target key `valuez`"]);
+}
+
+#[test]
+fn config_is_a_directory() {
+    let mut c = manifests_case(RENDER);
+    c.args(["--config", "chart"]).fails("config_is_a_directory", &["error: chart: cannot read config: it is a directory"]);
+}
+
+#[test]
 fn config_missing() {
     let mut c = manifests_case(RENDER);
     c.args(["--config", "missing.yaml"]).fails("config_missing", &["error: missing.yaml: cannot read config: no such file"]);
@@ -548,6 +564,13 @@ fn crlf_line_endings_and_a_byte_order_mark_work() {
     c.file("values.yaml", "\u{feff}gateway:\r\n  validation:\r\n    allowWarnings: false\r\n");
     let (_, out) = c.args(["--format", "json", "-f", "values.yaml"]).works("crlf_and_bom");
     assert_eq!(failing_rules(&out), plain, "same verdicts with CRLF and a BOM");
+}
+
+#[test]
+fn the_largest_render_limit_works() {
+    // 2^64-1 MiB saturates instead of overflowing into a limit of 0.
+    manifests_case(RENDER).args(["--max-render-mb", "18446744073709551615"]).works("largest_render_limit");
+    stdin_case(RENDER).args(["--max-render-mb", "18446744073709551615"]).works("largest_render_limit_stdin");
 }
 
 #[test]

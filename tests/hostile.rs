@@ -126,7 +126,8 @@ fn hostile_names_through_diff_text_json_and_markdown() {
 
     let markdown = diff("markdown");
     assert_markdown_safe(&markdown);
-    assert!(markdown.contains("red-&lt;script&gt;alert(1)&lt;/script&gt;-@\u{200b}org/team-\\`x\\`-\\|y"), "{markdown}");
+    // The summary line is raw HTML: entities, no backslash escapes (they would show).
+    assert!(markdown.contains("<summary>gloo-system, \u{fffd}[31mred-&lt;script&gt;alert(1)&lt;/script&gt;-@\u{200b}org/team-`x`-|y\u{fffd}, ConfigMap (v1) has changed:</summary>"), "{markdown}");
 }
 
 /// The example render with the Settings object renamed to the hostile name.

@@ -283,3 +283,39 @@ proptest! {
         }
     }
 }
+
+// ---- the rules, on renders whose values have the wrong shape ----------------------------------
+
+const RENDER: &str = include_str!("../fixtures/manifests/gloo-mini-default.yaml");
+
+/// Values of every YAML type, to put where the rules expect another.
+const ODD_VALUES: [&str; 12] = ["[]", "{}", "null", "\"text\"", "-1", "1e400", "true", "[1, {a: b}]", "{a: [1, 2]}", "0x7fffffffffffffff", "\"\"", "|\n      block"];
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn the_rules_never_panic_on_values_of_the_wrong_type(edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(ODD_VALUES.to_vec())), 1..12)) {
+        // Replace the values of random `key: value` lines of the example render.
+        let mut lines: Vec<String> = RENDER.lines().map(str::to_string).collect();
+        let candidates: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim_start().split_once(": ").is_some_and(|(k, _)| !k.starts_with('#') && !k.starts_with('-'))).map(|(i, _)| i).collect();
+        for (at, odd) in edits {
+            let i = candidates[at.index(candidates.len())];
+            let (key, _) = lines[i].split_once(": ").expect("a key: value line");
+            lines[i] = format!("{key}: {odd}");
+        }
+        let stream = lines.join("\n") + "\n";
+        let Ok(docs) = parse_stream(&stream) else { return Ok(()) };
+        let chart = helm_harden::chart::ChartInfo::from_render(None, &docs);
+        let values = helm_harden::check::ValuesContext { prefix: String::new(), proxy_keys: vec!["gatewayProxy".into()], files: vec![], sets: vec![] };
+        let report = helm_harden::check::check(&docs, chart, &values, &helm_harden::config::Config::default(), "2026-01-01");
+        // And every output format renders it.
+        let _ = helm_harden::report::text::render(std::slice::from_ref(&report), true, helm_harden::report::text::Style { color: false });
+        let _ = helm_harden::report::json::render(std::slice::from_ref(&report), true);
+        // And the diff against the intact render.
+        let intact = parse_stream(RENDER).expect("the example render parses");
+        let diffs = helm_harden::diff::diff_renders(&intact, &docs, &helm_harden::diff::DiffOptions::default());
+        let _ = helm_harden::diff::render_text(&diffs, true);
+        let _ = helm_harden::diff::render_markdown(&diffs);
+    }
+}

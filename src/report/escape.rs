@@ -42,6 +42,25 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// Text inside raw HTML (a `<summary>` line, where markdown is not processed, so backslash
+/// escapes would show): entities for `& < > "`, a broken `@mention`, and control and bidi
+/// characters shown as `�`, as in text output.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '@' => out.push_str("@\u{200b}"),
+            c if is_bidi_control(c) || c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A backtick fence for `body`: longer than any run of backticks inside it, so no line of the body
 /// can close the block early (CommonMark: a closing fence is at least as long as the opening).
 pub fn code_fence(body: &str) -> String {
@@ -110,6 +129,11 @@ mod tests {
         assert_eq!(markdown("&lt;"), "&amp;lt;");
         assert_eq!(markdown("x=\"y\""), "x=&quot;y&quot;");
         assert_eq!(markdown("line\nbreak\u{202e}"), "line break");
+    }
+
+    #[test]
+    fn html_text_cannot_open_tags_or_mentions() {
+        assert_eq!(html("<b>x</b> & \"@team\" `y`_z\n\u{202e}"), "&lt;b&gt;x&lt;/b&gt; &amp; &quot;@\u{200b}team&quot; `y`_z\u{fffd}\u{fffd}");
     }
 
     #[test]
