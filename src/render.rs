@@ -113,8 +113,10 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         let stderr = trim_stderr(&output.stderr);
         return Err(Error::new(format!("{}: helm template failed: {stderr}", request.chart.display())));
     }
-    String::from_utf8(output.stdout)
-        .map_err(|e| Error::new(format!("{}: helm printed bytes that are not UTF-8 (at byte {})", request.chart.display(), e.utf8_error().valid_up_to())))
+    String::from_utf8(output.stdout).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        Error::new(format!("{}: helm printed bytes that are not UTF-8 (line {line} of the render)", request.chart.display()))
+    })
 }
 
 /// `helm version --short`, e.g. `v3.17.3+ge4da497`.

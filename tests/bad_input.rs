@@ -177,7 +177,9 @@ fn chart_directory_unreadable() {
     std::fs::set_permissions(c.path().join("chart"), std::fs::Permissions::from_mode(0o000)).unwrap();
     c.args(["check", "chart"]);
     let before = Instant::now();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.fails("chart_directory_unreadable", &["error: chart: cannot read chart directory: permission denied"])));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        c.fails("chart_directory_unreadable", &["error: chart: cannot read chart directory: permission denied"])
+    }));
     std::fs::set_permissions(c.path().join("chart"), std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(before.elapsed() < Duration::from_secs(30));
     result.unwrap();
@@ -259,7 +261,8 @@ fn values_file_is_a_fifo_and_nothing_blocks() {
         eprintln!("SKIP values_file_is_a_fifo: mkfifo unavailable");
         return;
     }
-    c.args(["-f", "values.fifo"]).fails("values_file_is_a_fifo", &["error: values.fifo: cannot read values file: not a regular file (a FIFO, socket or device)"]);
+    c.args(["-f", "values.fifo"])
+        .fails("values_file_is_a_fifo", &["error: values.fifo: cannot read values file: not a regular file (a FIFO, socket or device)"]);
 }
 
 #[test]
@@ -321,7 +324,9 @@ fn set_with_empty_key() {
 #[test]
 fn set_error_does_not_echo_the_other_values() {
     let mut c = manifests_case(RENDER);
-    let err = c.args(["--set", "db.password=hunter2-planted,broken"]).fails("set_error_does_not_echo_the_other_values", &["error: --set broken: expected key=value (missing '=')"]);
+    let err = c
+        .args(["--set", "db.password=hunter2-planted,broken"])
+        .fails("set_error_does_not_echo_the_other_values", &["error: --set broken: expected key=value (missing '=')"]);
     assert!(!err.contains("hunter2"), "{err}");
 }
 
@@ -362,35 +367,41 @@ fn helm_renders_something_that_is_not_yaml() {
 
 #[test]
 fn helm_renders_nothing() {
-    helm_case("printf '\\n---\\n# Source: gloo/templates/empty.yaml\\n'").fails("helm_renders_nothing", &["error: render of chart: the render is empty: no Kubernetes object to check"]);
+    helm_case("printf '\\n---\\n# Source: gloo/templates/empty.yaml\\n'")
+        .fails("helm_renders_nothing", &["error: render of chart: the render is empty: no Kubernetes object to check"]);
 }
 
 #[test]
 fn helm_renders_non_utf8_bytes() {
-    helm_case("printf 'kind: ConfigMap\\nmetadata: {name: caf\\351}\\n'").fails("helm_renders_non_utf8_bytes", &["error: chart: helm printed bytes that are not UTF-8"]);
+    helm_case("printf 'kind: ConfigMap\\nmetadata: {name: caf\\351}\\n'")
+        .fails("helm_renders_non_utf8_bytes", &["error: chart: helm printed bytes that are not UTF-8 (line 2 of the render)"]);
 }
 
 #[test]
 fn helm_render_over_the_size_limit() {
     let mut c = helm_case("head -c 3000000 /dev/zero | tr '\\0' '#'\nsleep 300");
-    c.args(["--max-render-mb", "1"]).fails("helm_render_over_the_size_limit", &["error: chart: the render exceeds the 1 MiB limit (raise it with --max-render-mb)"]);
+    c.args(["--max-render-mb", "1"])
+        .fails("helm_render_over_the_size_limit", &["error: chart: the render exceeds the 1 MiB limit (raise it with --max-render-mb)"]);
 }
 
 // ---- pre-rendered manifests -----------------------------------------------------------------
 
 #[test]
 fn manifests_stdin_ending_in_an_unterminated_flow_mapping() {
-    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y\n").fails("manifests_stdin_unterminated_flow_mapping", &["error: <stdin>:4:1: while parsing a flow mapping, did not find expected ',' or '}'"]);
+    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y\n")
+        .fails("manifests_stdin_unterminated_flow_mapping", &["error: <stdin>:4:1: while parsing a flow mapping, did not find expected ',' or '}'"]);
 }
 
 #[test]
 fn manifests_stdin_ending_in_an_unterminated_quoted_string() {
-    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"gateway-proxy\n").fails("manifests_stdin_unterminated_quoted_string", &["error: <stdin>:4:9: while scanning a quoted scalar, found unexpected end of stream"]);
+    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"gateway-proxy\n")
+        .fails("manifests_stdin_unterminated_quoted_string", &["error: <stdin>:4:9: while scanning a quoted scalar, found unexpected end of stream"]);
 }
 
 #[test]
 fn manifests_document_that_is_a_scalar() {
-    manifests_case(format!("{RENDER}---\njust some text\n")).fails("manifests_document_that_is_a_scalar", &["error: render.yaml:13:1: document is not a mapping (not a Kubernetes object)"]);
+    manifests_case(format!("{RENDER}---\njust some text\n"))
+        .fails("manifests_document_that_is_a_scalar", &["error: render.yaml:13:1: document is not a mapping (not a Kubernetes object)"]);
 }
 
 #[test]
@@ -413,7 +424,8 @@ fn manifests_nested_too_deep() {
 fn manifests_over_the_size_limit() {
     let big = format!("{RENDER}# {}\n", "x".repeat(1_200_000));
     let mut c = manifests_case(big);
-    c.args(["--max-render-mb", "1"]).fails("manifests_over_the_size_limit", &["error: render.yaml: manifests exceed the 1 MiB limit (raise it with --max-render-mb)"]);
+    c.args(["--max-render-mb", "1"])
+        .fails("manifests_over_the_size_limit", &["error: render.yaml: manifests exceed the 1 MiB limit (raise it with --max-render-mb)"]);
 }
 
 #[test]
@@ -425,7 +437,10 @@ fn manifests_path_is_a_directory() {
 #[test]
 fn manifests_embedded_gateway_yaml_that_does_not_parse() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  labels: {gloo: custom-resources}\ndata:\n  custom-resources: |\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata: {name: [gw\n";
-    manifests_case(text).fails("manifests_embedded_gateway_yaml_that_does_not_parse", &["error: render.yaml:11:", "in ConfigMap/gloo-custom-resource-config key custom-resources"]);
+    manifests_case(text).fails(
+        "manifests_embedded_gateway_yaml_that_does_not_parse",
+        &["error: render.yaml:11:", "in ConfigMap/gloo-custom-resource-config key custom-resources"],
+    );
 }
 
 // ---- the config -----------------------------------------------------------------------------
@@ -444,12 +459,14 @@ fn config_with_an_unknown_key() {
 
 #[test]
 fn config_with_an_unknown_rule_id_in_a_suppression() {
-    config_case("suppressions:\n  - rule: GLOO-999\n    reason: x\n").fails("config_with_an_unknown_rule_id", &["error: hh.yaml:2:1: unknown rule ID GLOO-999"]);
+    config_case("suppressions:\n  - rule: GLOO-999\n    reason: x\n")
+        .fails("config_with_an_unknown_rule_id", &["error: hh.yaml:2:1: unknown rule ID GLOO-999"]);
 }
 
 #[test]
 fn config_with_a_bad_date() {
-    config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    expires: 2027-02-30\n").fails("config_with_a_bad_date", &["error: hh.yaml:4:1: expires: `2027-02-30` is not a date (YYYY-MM-DD)"]);
+    config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    expires: 2027-02-30\n")
+        .fails("config_with_a_bad_date", &["error: hh.yaml:4:1: expires: `2027-02-30` is not a date (YYYY-MM-DD)"]);
 }
 
 #[test]
@@ -464,12 +481,14 @@ fn config_with_a_bad_severity() {
 
 #[test]
 fn config_with_an_unknown_suppression_key() {
-    config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    until: 2027-01-01\n").fails("config_with_an_unknown_suppression_key", &["error: hh.yaml:4:1: unknown suppression key `until`"]);
+    config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    until: 2027-01-01\n")
+        .fails("config_with_an_unknown_suppression_key", &["error: hh.yaml:4:1: unknown suppression key `until`"]);
 }
 
 #[test]
 fn config_with_an_unknown_target_key() {
-    config_case("targets:\n  - chart: chart\n    valuez: [a.yaml]\n").fails("config_with_an_unknown_target_key", &["error: hh.yaml:3:1: unknown target key `valuez`"]);
+    config_case("targets:\n  - chart: chart\n    valuez: [a.yaml]\n")
+        .fails("config_with_an_unknown_target_key", &["error: hh.yaml:3:1: unknown target key `valuez`"]);
 }
 
 #[test]

@@ -87,7 +87,12 @@ const KEYS: [&str; 6] = ["gloo", "gateway", "a", "b", "probes", "x-y"];
 enum V {
     Scalar(&'static str),
     /// Entries; written in flow style (`{k: v}`) when `flow`; anchored (`&aN`) when `anchor`.
-    Map { entries: Vec<(&'static str, V)>, flow: bool, anchor: bool, comment: bool },
+    Map {
+        entries: Vec<(&'static str, V)>,
+        flow: bool,
+        anchor: bool,
+        comment: bool,
+    },
     Seq(Vec<V>),
     /// An alias to the n-th anchor defined so far (a scalar when there is none).
     Alias(usize),
@@ -123,7 +128,13 @@ struct Writer {
 impl Writer {
     fn flow(&mut self, v: &V) -> String {
         match v {
-            V::Scalar(s) => if s.is_empty() { "null".into() } else { s.to_string() },
+            V::Scalar(s) => {
+                if s.is_empty() {
+                    "null".into()
+                } else {
+                    s.to_string()
+                }
+            }
             V::Alias(n) => self.alias(*n),
             V::Seq(items) => format!("[{}]", items.iter().map(|i| self.flow(i)).collect::<Vec<_>>().join(", ")),
             V::Map { entries, anchor, .. } => {
@@ -141,7 +152,11 @@ impl Writer {
     }
 
     fn alias(&self, n: usize) -> String {
-        if self.complete.is_empty() { "aliased".into() } else { format!("*a{}", self.complete[n % self.complete.len()]) }
+        if self.complete.is_empty() {
+            "aliased".into()
+        } else {
+            format!("*a{}", self.complete[n % self.complete.len()])
+        }
     }
 
     fn new_anchor(&mut self) -> usize {
@@ -289,7 +304,8 @@ proptest! {
 const RENDER: &str = include_str!("../fixtures/manifests/gloo-mini-default.yaml");
 
 /// Values of every YAML type, to put where the rules expect another.
-const ODD_VALUES: [&str; 12] = ["[]", "{}", "null", "\"text\"", "-1", "1e400", "true", "[1, {a: b}]", "{a: [1, 2]}", "0x7fffffffffffffff", "\"\"", "|\n      block"];
+const ODD_VALUES: [&str; 12] =
+    ["[]", "{}", "null", "\"text\"", "-1", "1e400", "true", "[1, {a: b}]", "{a: [1, 2]}", "0x7fffffffffffffff", "\"\"", "|\n      block"];
 
 proptest! {
     #![proptest_config(config())]
