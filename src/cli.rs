@@ -57,13 +57,13 @@ pub struct ChartArgs {
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
     /// Kill helm (and its children) after this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
     /// Check a pre-rendered manifest stream instead of running helm (`-` for stdin).
     #[arg(long, value_name = "FILE")]
     pub manifests: Option<PathBuf>,
     /// Largest render accepted, in MiB.
-    #[arg(long = "max-render-mb", value_name = "MIB", default_value_t = 512)]
+    #[arg(long = "max-render-mb", value_name = "MIB", default_value_t = 512, value_parser = parse_mib)]
     pub max_render_mb: usize,
     /// Config file (default: `.helm-harden.yaml` found upward from the current directory).
     #[arg(long, value_name = "FILE")]
@@ -71,6 +71,18 @@ pub struct ChartArgs {
     /// Targets rendered at once (default: the number of cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
+    /// Let helm fetch the chart's dependencies before rendering (off: nothing is downloaded).
+    #[arg(long = "dependency-update")]
+    pub dependency_update: bool,
+}
+
+/// `--max-render-mb`: at least 1 (0 would refuse every render).
+fn parse_mib(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl ChartArgs {
@@ -92,6 +104,7 @@ impl ChartArgs {
             timeout_secs: self.timeout,
             manifests: self.manifests.clone(),
             max_render_mb: self.max_render_mb,
+            dependency_update: self.dependency_update,
         }
     }
 }
@@ -267,6 +280,20 @@ pub struct RulesArgs {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() && e.kind() != clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // A usage mistake is an error like any other: one line, exit 2.
+            let rendered = e.render().to_string();
+            let lines: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .filter(|l| !l.is_empty())
+                .collect();
+            let text = lines.join(" ");
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            eprintln!("error: {} (see --help)", crate::report::escape::terminal(text));
+            return 2;
+        }
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
@@ -381,6 +408,7 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
     };
+    let output = if args.format == DiffFormat::Json { report::escape::json_text(&output) } else { output };
     print_out(&output)?;
     let changed = results.iter().any(|(_, h)| !h.diffs.is_empty());
     Ok(if args.exit_code && changed { 1 } else { 0 })
@@ -425,6 +453,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&reports),
         Format::Github => report::github::render(&reports),
     };
+    let output = if args.format == Format::Json { report::escape::json_text(&output) } else { output };
     write_github_outputs(&args, &reports, &hardenings)?;
     print_out(&output)?;
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();

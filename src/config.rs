@@ -106,9 +106,8 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::in_file(path, format!("cannot read config: {}", crate::values::io_reason(&e))))?;
-        Config::parse(path, &text)
+        let bytes = crate::input::read_regular(path, crate::input::MAX_CONFIG_BYTES, "config")?;
+        Config::parse(path, &crate::input::utf8_text(path, bytes, "config is not UTF-8")?)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config> {

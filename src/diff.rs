@@ -137,9 +137,38 @@ fn canonical(doc: &Doc, opts: &DiffOptions) -> String {
     if !opts.suppress_annotations.is_empty() {
         strip_annotations(&mut root, &opts.suppress_annotations);
     }
+    if !opts.show_secrets && doc.kind != "Secret" {
+        // A Secret inside another object (`kind: List` items) is as secret as a top-level one,
+        // which `redact_pair` handles.
+        mask_nested_secrets(&mut root);
+    }
     let mut out = String::new();
     emit(&mut out, &root, 0);
     out
+}
+
+/// Replaces the `data`/`stringData` values of every Secret nested in `node` with their size.
+fn mask_nested_secrets(node: &mut Node) {
+    let is_secret = node.get("kind").and_then(Node::as_str) == Some("Secret");
+    match &mut node.value {
+        Value::Map(entries) => {
+            for e in entries.iter_mut() {
+                let field = e.key.clone();
+                match &mut e.value.value {
+                    Value::Map(items) if is_secret && (field == "data" || field == "stringData") => {
+                        for item in items.iter_mut() {
+                            let text = item.value.scalar_text().unwrap_or_default();
+                            let bytes = if field == "data" { base64_len(&text) } else { text.len() };
+                            item.value.value = Value::Str(format!("REDACTED # ({bytes} bytes)"));
+                        }
+                    }
+                    _ => mask_nested_secrets(&mut e.value),
+                }
+            }
+        }
+        Value::Seq(items) => items.iter_mut().for_each(mask_nested_secrets),
+        _ => {}
+    }
 }
 
 fn is_embedding_key(doc: &Doc, key: &str, value: &Node) -> bool {
@@ -325,11 +354,16 @@ pub fn render_text(diffs: &[ResourceDiff], color: bool) -> String {
     out
 }
 
-/// Markdown: one collapsible block per resource (PR comments, job summaries).
+/// Markdown: one collapsible block per resource (PR comments, job summaries). The `<summary>`
+/// line is raw HTML (markdown is not processed there), so its text is escaped as HTML.
 pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
     let mut out = String::new();
     for d in diffs {
-        writeln!(out, "<details><summary>{}</summary>\n\n```diff\n{}```\n\n</details>\n", crate::report::markdown_escape(&d.header()), d.diff.replace("```", "`\u{200b}``")).ok();
+        // The fence outgrows any backtick run in the diff, so the body cannot close it early.
+        // Control and bidi characters from the chart are shown as `�`, as in text output.
+        let body: String = d.diff.lines().map(|l| crate::report::escape::terminal(l) + "\n").collect();
+        let fence = crate::report::escape::code_fence(&body);
+        writeln!(out, "<details><summary>{}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n", crate::report::escape::html(&d.header())).ok();
     }
     if diffs.is_empty() {
         out.push_str("No differences: the hardened overlay changes nothing.\n");
@@ -397,6 +431,16 @@ mod tests {
         let doc = parse_stream("kind: X\napiVersion: v1\nmetadata: {name: a}\nspec:\n  list:\n  - {b: 1, a: [x, z]}\n  - plain\n  text: \"line1\\nline2\\n\"\n").unwrap();
         let text = canonical(&doc[0], &DiffOptions::default());
         assert_eq!(text, "apiVersion: v1\nkind: X\nmetadata:\n  name: a\nspec:\n  list:\n    - a:\n        - x\n        - z\n      b: 1\n    - plain\n  text: |\n    line1\n    line2\n");
+    }
+
+    #[test]
+    fn secrets_inside_a_list_are_redacted_too() {
+        let list = |v: &str| format!("---\napiVersion: v1\nkind: List\nmetadata: {{name: l}}\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: s, labels: {{x: {v}}}}}\n  data: {{key: c3VwZXJzZWNyZXQ=}}\n  stringData: {{token: plain-token}}\n");
+        let wide = DiffOptions { context: 50, ..Default::default() };
+        let d = diff_renders(&parse_stream(&list("a")).unwrap(), &parse_stream(&list("b")).unwrap(), &wide);
+        let text = &d[0].diff;
+        assert!(!text.contains("c3VwZXJzZWNyZXQ") && !text.contains("plain-token"), "{text}");
+        assert!(text.contains("key: \"REDACTED # (11 bytes)\"") && text.contains("token: \"REDACTED # (11 bytes)\""), "{text}");
     }
 
     #[test]

@@ -11,7 +11,9 @@ impl Error {
     pub fn new(message: impl Into<String>) -> Self {
         // One line, always: multi-line causes (helm's stderr) are folded.
         let text: String = message.into();
-        let folded: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        // Causes may quote the chart (helm's stderr carries a template's `fail` message): no
+        // escape sequence or bidi control reaches the terminal.
+        let folded: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(crate::report::escape::terminal).collect();
         Error(folded.join(" | "))
     }
 

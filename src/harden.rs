@@ -191,7 +191,7 @@ pub fn proof_text(h: &Hardening) -> String {
         writeln!(out, "  fixed     {:<9} {}", v.rule, clean(&v.object)).ok();
     }
     for v in &p.remaining {
-        writeln!(out, "  remains   {:<9} {}: {}", v.rule, clean(&v.object), v.reason.as_deref().unwrap_or("")).ok();
+        writeln!(out, "  remains   {:<9} {}: {}", v.rule, clean(&v.object), clean(v.reason.as_deref().unwrap_or(""))).ok();
     }
     for v in &p.introduced {
         writeln!(out, "  NEW       {:<9} {}: {}", v.rule, clean(&v.object), clean(v.reason.as_deref().unwrap_or(""))).ok();

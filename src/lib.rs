@@ -13,6 +13,7 @@ pub mod diff;
 pub mod docs;
 pub mod error;
 pub mod harden;
+pub mod input;
 pub mod model;
 pub mod overlay;
 pub mod parse;

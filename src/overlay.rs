@@ -46,7 +46,8 @@ impl Overlay {
     pub fn to_yaml(&self, header: &[String]) -> String {
         let mut out = String::new();
         for line in header {
-            writeln!(out, "# {line}").ok();
+            // One comment line each, whatever a target label holds.
+            writeln!(out, "# {}", crate::report::escape::terminal(line)).ok();
         }
         if self.tree.is_empty() {
             out.push_str("{}\n");

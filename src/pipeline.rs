@@ -26,6 +26,8 @@ pub struct Inputs {
     pub timeout_secs: u64,
     pub manifests: Option<PathBuf>,
     pub max_render_mb: usize,
+    /// Let helm fetch the chart's dependencies (`helm template --dependency-update`).
+    pub dependency_update: bool,
 }
 
 /// One render to check.
@@ -51,6 +53,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
         kube_version: args.kube_version.clone().or_else(|| t.and_then(|t| t.kube_version.clone())),
         timeout: Some(Duration::from_secs(args.timeout_secs.max(1))),
         max_bytes: args.max_render_mb.saturating_mul(1024 * 1024),
+        dependency_update: args.dependency_update,
     };
     if args.chart.is_some() || args.manifests.is_some() {
         let chart = args.chart.clone();
@@ -155,7 +158,10 @@ pub fn load_values(job: &Job) -> Result<(Vec<ValuesFile>, Vec<values::SetKey>)> 
 /// added after the user's files (overlays apply last, as helm's later `-f` files do).
 pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, String)> {
     match &job.manifests {
-        Some(path) => Ok((read_manifests(path, job.request.max_bytes)?, path.display().to_string())),
+        Some(path) => {
+            let name = if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
+            Ok((read_manifests(path, job.request.max_bytes)?, name))
+        }
         None => {
             let helm = render::find_helm(job.helm.as_deref())?;
             let mut request = job.request.clone();
@@ -194,36 +200,53 @@ pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
 }
 
 fn check_chart_path(chart: &Path) -> Result<()> {
-    if chart.is_dir() {
-        if !chart.join("Chart.yaml").is_file() {
+    let meta = match std::fs::metadata(chart) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::in_file(chart, "chart not found")),
+        Err(e) => return Err(Error::in_file(chart, format!("cannot read chart: {}", values::io_reason(&e)))),
+    };
+    if meta.is_dir() {
+        let chart_yaml = chart.join("Chart.yaml");
+        // An unreadable directory is not "a directory without Chart.yaml": say which it is.
+        if let Err(e) = std::fs::read_dir(chart) {
+            return Err(Error::in_file(chart, format!("cannot read chart directory: {}", values::io_reason(&e))));
+        }
+        if !chart_yaml.exists() {
             return Err(Error::in_file(chart, "not a chart: no Chart.yaml in this directory"));
         }
-        read_chart_yaml(chart).ok_or_else(|| Error::in_file(&chart.join("Chart.yaml"), "Chart.yaml does not parse or has no name"))?;
+        let bytes = crate::input::read_regular(&chart_yaml, crate::input::MAX_CHART_FILE_BYTES, "Chart.yaml")?;
+        let text = crate::input::utf8_text(&chart_yaml, bytes, "Chart.yaml is not UTF-8")?;
+        let parsed = crate::yaml::parse_one(&text, 1).map_err(|e| Error::at(&chart_yaml, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
+        if parsed.root.get("name").and_then(crate::yaml::Node::scalar_text).is_none_or(|n| n.is_empty()) {
+            return Err(Error::at(&chart_yaml, parsed.root.line.max(1), 1, "Chart.yaml has no name"));
+        }
+        debug_assert!(read_chart_yaml(chart).is_some());
         return Ok(());
     }
-    if chart.is_file() {
+    if meta.is_file() {
         return Ok(()); // a packaged chart: helm reads it
     }
-    Err(Error::in_file(chart, "chart not found"))
+    Err(Error::in_file(chart, "not a chart: neither a directory nor a packaged .tgz"))
 }
 
 fn read_manifests(path: &Path, max: usize) -> Result<String> {
     let mut bytes = Vec::new();
-    let limit = max as u64 + 1;
+    // Saturating: `--max-render-mb` near usize::MAX must mean "no practical limit", not wrap to 0.
+    let limit = (max as u64).saturating_add(1);
     let read = if path == Path::new("-") {
         std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
     } else {
         std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
     };
     let name = if path == Path::new("-") { Path::new("<stdin>") } else { path };
+    if path.is_dir() {
+        return Err(Error::in_file(path, "cannot read manifests: it is a directory"));
+    }
     read.map_err(|e| Error::in_file(name, format!("cannot read manifests: {}", values::io_reason(&e))))?;
     if bytes.len() > max {
         return Err(Error::in_file(name, format!("manifests exceed the {} MiB limit (raise it with --max-render-mb)", max / (1024 * 1024))));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-        Error::at(name, line, 1, "manifests are not UTF-8")
-    })
+    crate::input::utf8_text(name, bytes, "manifests are not UTF-8")
 }
 
 /// `gatewayProxies` keys from the chart's values and the user's files, to name proxies the way
@@ -239,7 +262,7 @@ fn proxy_keys(chart_dir: Option<&Path>, prefix: &str, files: &[ValuesFile]) -> V
     let path = path.trim_start_matches('.');
     if let Some(dir) = chart_dir {
         for (file, p) in [(dir.join("values.yaml"), path.to_string()), (dir.join("charts/gloo/values.yaml"), "gatewayProxies".to_string())] {
-            if let Ok(text) = std::fs::read_to_string(&file) {
+            if let Some(text) = crate::input::read_text_lenient(&file, crate::input::MAX_CHART_FILE_BYTES) {
                 if let Ok(parsed) = crate::yaml::parse_one(&text, 1) {
                     add(&parsed.root, &p);
                 }

@@ -2,7 +2,8 @@
 //!
 //! helm is found via `--helm`, then `$HELM_BIN` (set by helm when we run as a plugin), then
 //! PATH. It runs in its own process group so that a timeout kills it and anything it started.
-//! Only `helm template` runs: no post-renderer, no dependency update, no plugin command.
+//! Only `helm template` runs: no post-renderer, no plugin (helm sees an empty `$HELM_PLUGINS`),
+//! and no dependency update unless `--dependency-update` asks for one.
 
 use crate::error::{Error, Result};
 use std::io::Read;
@@ -25,6 +26,8 @@ pub struct RenderRequest {
     pub timeout: Option<Duration>,
     /// Largest render accepted, in bytes.
     pub max_bytes: usize,
+    /// `--dependency-update`: `helm dependency update` before the render (off unless asked).
+    pub dependency_update: bool,
 }
 
 /// Default cap on the size of a render (helm's own output), in bytes.
@@ -81,7 +84,24 @@ impl RenderRequest {
 /// Runs `helm template` and returns the rendered stream.
 pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
     let max = if request.max_bytes == 0 { DEFAULT_MAX_RENDER_BYTES } else { request.max_bytes };
-    let output = run_bounded(helm, &request.args(), request.timeout, max)?;
+    // helm finds plugins (downloaders, post-renderers, getters) in $HELM_PLUGINS: an empty
+    // directory means none can run, whatever is installed. `helm template` of a local chart
+    // needs none.
+    let no_plugins = tempfile::Builder::new()
+        .prefix("helm-harden-no-plugins-")
+        .tempdir()
+        .map_err(|e| Error::new(format!("cannot create a temporary directory: {e}")))?;
+    let env = [("HELM_PLUGINS", no_plugins.path().as_os_str())];
+    if request.dependency_update {
+        // A step of its own: `helm template --dependency-update` prints its progress ("Saving 1
+        // charts") on stdout, in front of the render.
+        let args = ["dependency".to_string(), "update".to_string(), request.chart.display().to_string()];
+        let output = run_bounded(helm, &args, &env, request.timeout, 1 << 20)?;
+        if !output.success {
+            return Err(Error::new(format!("{}: helm dependency update failed: {}", request.chart.display(), trim_stderr(&output.stderr))));
+        }
+    }
+    let output = run_bounded(helm, &request.args(), &env, request.timeout, max)?;
     if output.truncated {
         return Err(Error::new(format!(
             "{}: the render exceeds the {} MiB limit (raise it with --max-render-mb)",
@@ -93,13 +113,15 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         let stderr = trim_stderr(&output.stderr);
         return Err(Error::new(format!("{}: helm template failed: {stderr}", request.chart.display())));
     }
-    String::from_utf8(output.stdout)
-        .map_err(|e| Error::new(format!("{}: helm printed bytes that are not UTF-8 (at byte {})", request.chart.display(), e.utf8_error().valid_up_to())))
+    String::from_utf8(output.stdout).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        Error::new(format!("{}: helm printed bytes that are not UTF-8 (line {line} of the render)", request.chart.display()))
+    })
 }
 
 /// `helm version --short`, e.g. `v3.17.3+ge4da497`.
 pub fn helm_version(helm: &Path) -> Result<String> {
-    let out = run_bounded(helm, &["version".into(), "--short".into()], Some(Duration::from_secs(30)), 1 << 20)?;
+    let out = run_bounded(helm, &["version".into(), "--short".into()], &[], Some(Duration::from_secs(30)), 1 << 20)?;
     if !out.success {
         return Err(Error::new(format!("{}: `helm version` failed: {}", helm.display(), trim_stderr(&out.stderr))));
     }
@@ -129,10 +151,11 @@ struct Output {
 }
 
 /// Runs a command in its own process group with a deadline; stdout is capped at `max` bytes.
-fn run_bounded(program: &Path, args: &[String], timeout: Option<Duration>, max: usize) -> Result<Output> {
+fn run_bounded(program: &Path, args: &[String], env: &[(&str, &std::ffi::OsStr)], timeout: Option<Duration>, max: usize) -> Result<Output> {
     use std::os::unix::process::CommandExt;
     let mut child = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -162,12 +185,37 @@ fn run_bounded(program: &Path, args: &[String], timeout: Option<Duration>, max: 
         (buf, truncated)
     });
     let err_reader = std::thread::spawn(move || {
+        // Read to the end (a full pipe would block helm) but keep only the tail: the error
+        // helm prints last is the one that matters.
+        const KEEP: usize = 64 * 1024;
         let mut buf = Vec::new();
-        let _ = stderr.by_ref().take(1 << 20).read_to_end(&mut buf);
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match stderr.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.len() > 2 * KEEP {
+                        buf.drain(..buf.len() - KEEP);
+                    }
+                }
+            }
+        }
         buf
     });
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        // When helm exits, anything it left behind in its process group goes too: a leftover
+        // holding helm's stdout open would otherwise keep the readers waiting forever. WNOWAIT
+        // leaves helm a zombie until the kill, so its group ID cannot be reused in between.
+        // SAFETY: waitid(2) on our own child with a zeroed out-parameter, then kill(2) on its
+        // process group.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) == 0 {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
         let _ = tx.send(child.wait());
     });
     let status = match timeout {

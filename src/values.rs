@@ -17,12 +17,8 @@ impl ValuesFile {
     /// Reads and parses a values file. A file that does not parse, or whose top level is a list
     /// or a scalar, is an error naming the file and line (helm would refuse it too).
     pub fn load(path: &Path) -> Result<ValuesFile> {
-        let bytes = std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read values file: {}", io_reason(&e))))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-            Error::at(path, line, 1, "values file is not UTF-8")
-        })?;
-        Self::parse(path, text)
+        let bytes = crate::input::read_regular(path, crate::input::MAX_VALUES_BYTES, "values file")?;
+        Self::parse(path, crate::input::utf8_text(path, bytes, "values file is not UTF-8")?)
     }
 
     pub fn parse(path: &Path, text: String) -> Result<ValuesFile> {
@@ -60,12 +56,14 @@ pub fn parse_set(flag: &str, arg: &str) -> Result<Vec<SetKey>> {
         if pair.is_empty() {
             continue;
         }
+        // Errors name the key only, never the whole argument: its other values may be secrets
+        // (`--set password=...,broken`), and errors end up in CI logs.
         let Some(eq) = find_unescaped(&pair, '=') else {
-            return Err(Error::new(format!("{flag} {arg}: expected key=value (missing '=' in \"{pair}\")")));
+            return Err(Error::new(format!("{flag} {pair}: expected key=value (missing '=')")));
         };
         let key = &pair[..eq];
         if key.is_empty() {
-            return Err(Error::new(format!("{flag} {arg}: empty key before '='")));
+            return Err(Error::new(format!("{flag}: empty key before '=' in one of its key=value pairs")));
         }
         let mut segments = Vec::new();
         for seg in split_unescaped(key, '.') {
@@ -76,7 +74,7 @@ pub fn parse_set(flag: &str, arg: &str) -> Result<Vec<SetKey>> {
                 rest = &rest[open..];
                 while let Some(stripped) = rest.strip_prefix('[') {
                     let Some(close) = stripped.find(']') else {
-                        return Err(Error::new(format!("{flag} {arg}: unclosed '[' in \"{key}\"")));
+                        return Err(Error::new(format!("{flag} {key}: unclosed '[' in the key")));
                     };
                     segments.push(stripped[..close].to_string());
                     rest = &stripped[close + 1..];

@@ -1,5 +1,6 @@
 //! Report step: one module per output format.
 
+pub mod escape;
 pub mod github;
 pub mod json;
 pub mod location;
@@ -33,33 +34,21 @@ pub fn yaml_scalar(s: &str) -> String {
         && !s.contains(':')
         && !s.contains(" #")
         && !s.contains([',', '[', ']', '{', '}', '\n', '\t'])
+        // Control and bidi characters (a proxy name from the chart) only ever appear escaped.
+        && escape::terminal(s) == s
         && matches!(crate::yaml::resolve_plain(s), crate::yaml::Value::Str(_));
     if plain_ok {
         s.to_string()
     } else {
-        serde_json::to_string(s).unwrap_or_default()
+        // A JSON string is a YAML double-quoted scalar; bidi controls escaped as well.
+        escape::json_text(&serde_json::to_string(s).unwrap_or_default())
     }
 }
 
 /// Escapes text from the chart for markdown and HTML (PR comments, job summaries): no tag,
 /// no `@mention`, no link or emphasis can be smuggled in through a resource name.
 pub fn markdown_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '@' => out.push_str("@\u{200b}"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    escape::markdown(text)
 }
 
 /// `file:line` (or `file`, or the `--set` flag) where a fix goes.
@@ -86,5 +75,13 @@ mod tests {
         assert_eq!(yaml_flow(&json!("true")), "\"true\"");
         assert_eq!(yaml_flow(&json!({"listener-::-8080": {"connection_limit": 10}})), "{\"listener-::-8080\": {connection_limit: 10}}");
         assert_eq!(yaml_flow(&json!("10s")), "10s");
+    }
+
+    #[test]
+    fn scalars_from_the_chart_never_carry_raw_control_characters() {
+        assert_eq!(yaml_scalar("gw\u{1b}[31m"), "\"gw\\u001b[31m\"");
+        assert_eq!(yaml_scalar("gw\u{202e}x"), "\"gw\\u202ex\"");
+        let back: String = yaml_serde::from_str(&yaml_scalar("gw\u{202e}\u{1b}x")).unwrap();
+        assert_eq!(back, "gw\u{202e}\u{1b}x", "and the YAML reads back the same string");
     }
 }

@@ -21,9 +21,10 @@ impl Style {
     }
 }
 
-/// Strips control characters (terminal escape sequences) from text that comes from the chart.
+/// Text from the chart made safe for one line of a terminal: control characters (escape
+/// sequences, newlines) and bidi controls become `�` ([`super::escape::terminal`]).
 pub fn clean(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && c != '\n' { '�' } else { c }).collect()
+    super::escape::terminal(text)
 }
 
 fn object_header(o: &ObjectRef) -> String {
