@@ -32,6 +32,9 @@ impl Proxy<'_> {
     }
 }
 
+/// Namespace and first `matchLabels` pair of a PodDisruptionBudget.
+type PdbKey<'a> = (Option<&'a str>, Option<(&'a str, &'a str)>);
+
 #[derive(Debug)]
 pub struct Model<'a> {
     pub docs: &'a [Doc],
@@ -53,7 +56,7 @@ pub struct Model<'a> {
     gateways_by_proxy: HashMap<String, Vec<&'a Doc>>,
     /// PDBs by namespace and one `matchLabels` pair (their first); those without matchLabels
     /// under `None`.
-    pdbs_by_label: HashMap<(Option<&'a str>, Option<(&'a str, &'a str)>), Vec<&'a Doc>>,
+    pdbs_by_label: HashMap<PdbKey<'a>, Vec<&'a Doc>>,
 }
 
 impl<'a> Model<'a> {

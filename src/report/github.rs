@@ -44,15 +44,10 @@ impl Level {
     }
 }
 
-/// Escapes the message of a workflow command.
-pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-/// Escapes a property value (`file`, `title`) of a workflow command.
-pub fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
+/// Message text of a workflow command, escaped as the runner unescapes it.
+pub use super::escape::workflow_data as escape_data;
+/// A property value (`file=`, `title=`): also `:` and `,`.
+pub use super::escape::workflow_property as escape_property;
 
 fn annotation(report: &CheckReport, f: &Finding) -> String {
     let mut props = Vec::new();
