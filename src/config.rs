@@ -221,7 +221,7 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
             "values" => match &e.value.value {
                 Value::Map(sets) => {
                     for s in sets {
-                        t.value_sets.push((s.key.clone(), files(&s.value, base, err)?));
+                        t.value_sets.push((s.key.to_string(), files(&s.value, base, err)?));
                     }
                 }
                 _ => t.value_sets.push(("default".into(), files(&e.value, base, err)?)),

@@ -159,7 +159,7 @@ fn mask_nested_secrets(node: &mut Node) {
                         for item in items.iter_mut() {
                             let text = item.value.scalar_text().unwrap_or_default();
                             let bytes = if field == "data" { base64_len(&text) } else { text.len() };
-                            item.value.value = Value::Str(format!("REDACTED # ({bytes} bytes)"));
+                            item.value.value = Value::Str(format!("REDACTED # ({bytes} bytes)").into());
                         }
                     }
                     _ => mask_nested_secrets(&mut e.value),
@@ -238,7 +238,7 @@ fn redact_pair(l: Option<&Doc>, r: Option<&Doc>, _a: &str, _b: &str) -> (String,
                         let bytes = if field == "data" { base64_len(&v) } else { v.len() };
                         let same = other.get(&k) == Some(&v);
                         let mask = if same { "REDACTED".to_string() } else { sign.repeat(8) };
-                        item.value.value = Value::Str(format!("{mask} # ({bytes} bytes)"));
+                        item.value.value = Value::Str(format!("{mask} # ({bytes} bytes)").into());
                     }
                 }
             }

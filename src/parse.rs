@@ -245,7 +245,7 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
             Style::Block => entry.value.line + 1,
             _ => entry.value.line,
         };
-        let embedded_in = || Some(EmbeddedIn { config_map: config_map.name.clone(), key: entry.key.clone() });
+        let embedded_in = || Some(EmbeddedIn { config_map: config_map.name.clone(), key: entry.key.to_string() });
         if entry.key == "envoy.yaml" {
             let parsed = yaml::parse_one(text, first_line).map_err(|e| embedded_error(config_map, &entry.key, e))?;
             if !parsed.root.is_map() {

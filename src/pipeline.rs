@@ -255,7 +255,7 @@ fn proxy_keys(chart_dir: Option<&Path>, prefix: &str, files: &[ValuesFile]) -> V
     let mut keys = Vec::new();
     let mut add = |root: &crate::yaml::Node, path: &str| {
         if let Some(node) = root.path(path) {
-            keys.extend(node.entries().iter().map(|e| e.key.clone()));
+            keys.extend(node.entries().iter().map(|e| e.key.to_string()));
         }
     };
     let path = format!("{prefix}gatewayProxies");

@@ -9,6 +9,7 @@
 //! Scalars resolve as Kubernetes' YAML reader (sigs.k8s.io/yaml, YAML 1.1 rules) does, so a
 //! predicate sees what the API server would: `"true"` quoted is a string, plain `yes` is a bool.
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(CompactString),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -49,7 +50,7 @@ pub struct Node {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: CompactString,
     /// 1-based line of the key.
     pub line: usize,
     pub value: Node,
@@ -162,7 +163,7 @@ impl Node {
     /// The scalar as text, whatever its type (numbers and bools as YAML prints them).
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
@@ -207,10 +208,10 @@ impl Node {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
-            Value::Str(s) => J::String(s.clone()),
+            Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => {
-                J::Object(entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect())
+                J::Object(entries.iter().map(|e| (e.key.to_string(), e.value.to_json())).collect())
             }
         }
     }
@@ -308,7 +309,7 @@ impl Builder {
                     let is_key = matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }));
                     let node = if is_key {
                         // Keys stay text: `y:` or `on:` is a key named so, not a boolean.
-                        Node { value: Value::Str(text.to_string()), line, style: Style::Plain }
+                        Node { value: Value::Str(CompactString::from(text.as_ref())), line, style: Style::Plain }
                     } else {
                         let mut node = resolve_scalar(&text, style, tag.as_deref().map(|t| t.suffix.as_str()), line);
                         if node.style == Style::Block {
@@ -421,13 +422,13 @@ impl Builder {
                             index.insert(key.clone(), key_line);
                         }
                         None if entries.len() >= 32 => {
-                            let mut built: HashMap<String, usize> = entries.iter().map(|e| (e.key.clone(), e.line)).collect();
+                            let mut built: HashMap<String, usize> = entries.iter().map(|e| (e.key.to_string(), e.line)).collect();
                             built.insert(key.clone(), key_line);
                             *index = Some(built);
                         }
                         None => {}
                     }
-                    entries.push(Entry { key, line: key_line, value: node });
+                    entries.push(Entry { key: CompactString::from(key), line: key_line, value: node });
                 }
             },
         }
@@ -437,10 +438,10 @@ impl Builder {
 
 fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>, line: usize) -> Node {
     let value = match (style, tag) {
-        (_, Some("str")) => Value::Str(text.to_string()),
+        (_, Some("str")) => Value::Str(text.into()),
         (ScalarStyle::Plain, Some("int")) => text.parse().map(Value::Int).unwrap_or_else(|_| Value::Str(text.into())),
         (ScalarStyle::Plain, _) => resolve_plain(text),
-        _ => Value::Str(text.to_string()),
+        _ => Value::Str(text.into()),
     };
     let style = match style {
         ScalarStyle::Plain => Style::Plain,
@@ -467,7 +468,7 @@ pub fn resolve_plain(text: &str) -> Value {
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Value::Str(text.to_string());
+        return Value::Str(text.into());
     }
     let cleaned: String = text.chars().filter(|&c| c != '_').collect();
     let (sign, digits) = match cleaned.as_bytes()[0] {
@@ -496,7 +497,7 @@ pub fn resolve_plain(text: &str) -> Value {
             return Value::Float(f);
         }
     }
-    Value::Str(text.to_string())
+    Value::Str(text.into())
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub(crate) fn static_runtime(bootstrap: &Node) -> BTreeMap<String, &Node> {
                     if entries[i + 1..].iter().any(|e| e.key == entry.key) {
                         continue;
                     }
-                    let key = if prefix.is_empty() { entry.key.clone() } else { format!("{prefix}.{}", entry.key) };
+                    let key = if prefix.is_empty() { entry.key.to_string() } else { format!("{prefix}.{}", entry.key) };
                     flatten(&key, &entry.value, out);
                 }
             }
