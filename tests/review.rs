@@ -60,6 +60,9 @@ struct State {
     next_id: u64,
     faults: Vec<Fault>,
     read_only: bool,
+    /// Leave the values file's patch out of pages of more than one file, as GitHub does for
+    /// files past a page's diff size limit.
+    patch_limit: bool,
     requests: Vec<Request>,
 }
 
@@ -177,7 +180,14 @@ fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
             let per_page: usize = q("per_page").map(|v| v.parse().unwrap()).unwrap_or(30).min(100);
             let page: usize = q("page").map(|v| v.parse().unwrap()).unwrap_or(1);
             let pages = s.files.len().div_ceil(per_page).max(1);
-            let items: Vec<Value> = s.files.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+            let mut items: Vec<Value> = s.files.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+            if s.patch_limit && per_page > 1 {
+                for f in items.iter_mut().filter(|f| f["filename"] == VALUES_PATH) {
+                    f.as_object_mut().unwrap().remove("patch");
+                    f["additions"] = json!(0);
+                    f["changes"] = json!(0);
+                }
+            }
             let link = |p: usize| format!("http://127.0.0.1:{}{}/repos/octo/gw/pulls/7/files?per_page={per_page}&page={p}", s.port, s.prefix);
             let mut rels = Vec::new();
             if page < pages {
@@ -462,6 +472,7 @@ fn fixed_findings_are_struck_through_and_their_comments_deleted_unless_answered(
     let struck: Vec<&str> = summary.lines().filter(|l| l.starts_with("- ~~")).collect();
     assert_eq!(struck.len(), 2, "{summary}");
     assert!(struck.iter().any(|l| l.contains("GLOO-004")) && struck.iter().any(|l| l.contains("GLOO-007")));
+    assert!(summary.contains("<details><summary>Diff with the hardened overlay</summary>") && summary.contains("```diff"), "a chart target's summary carries the diff, collapsed: {summary}");
 }
 
 #[test]
@@ -641,4 +652,15 @@ fn every_suggestion_applied_alone_sets_the_fix_value_and_keeps_the_file_valid() 
         checked += 1;
     }
     assert!(checked >= 20, "most comments carry a suggestion: {checked} of {}", comments.len());
+}
+
+#[test]
+fn a_values_patch_left_out_of_a_big_page_is_fetched_alone() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    gh.state.lock().unwrap().patch_limit = true;
+    run(&mut review_cmd(&repo, &gh));
+    let routes = methods_and_routes(&gh.requests());
+    assert_eq!(&routes[..3], ["GET /repos/octo/gw/pulls/7/files?per_page=100", "GET /repos/octo/gw/pulls/7/files?per_page=100&page=2", "GET /repos/octo/gw/pulls/7/files?per_page=1&page=150"]);
+    assert_eq!(gh.review_comments().len(), 30, "commented inline with the patch of the single-file page");
 }

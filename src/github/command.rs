@@ -102,8 +102,20 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
     let today = config::today();
     let mut reports = Vec::new();
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    let mut diffs = String::new();
     for job in &jobs {
-        let checked = pipeline::run_job(job, &config, &today)?;
+        let checked = match job.manifests {
+            // As `check --diff`: one pass gives the findings and the diff with the hardened overlay.
+            None if github.is_some() => {
+                let h = crate::harden::harden(job, &crate::harden::OverlayChoice::default(), &config, &today, &crate::diff::DiffOptions::default())?;
+                if let Some(label) = &job.label {
+                    diffs.push_str(&format!("**{}**\n\n", crate::report::markdown_escape(label)));
+                }
+                diffs.push_str(&crate::diff::render_markdown(&h.diffs));
+                h.base
+            }
+            _ => pipeline::run_job(job, &config, &today)?,
+        };
         for f in &checked.values.files {
             texts.insert(f.path.display().to_string(), f.text.clone());
         }
@@ -139,7 +151,8 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
         (Some(s), Some(r), Some(id)) => Some(format!("{}/{r}/actions/runs/{id}", s.trim_end_matches('/'))),
         _ => None,
     };
-    let ctx = Ctx { client: &client, pr: &github.pr, entries: &entries, checks, threshold, run_url };
+    let diff = (!diffs.is_empty()).then_some(diffs);
+    let ctx = Ctx { client: &client, pr: &github.pr, entries: &entries, checks, threshold, run_url, diff };
     match post(&ctx, args.comment) {
         Ok(done) => {
             eprintln!("{done}");
@@ -160,6 +173,8 @@ struct Ctx<'a> {
     checks: Summary,
     threshold: Severity,
     run_url: Option<String>,
+    /// The diff with the hardened overlay, as markdown (chart targets only).
+    diff: Option<String>,
 }
 
 // GitHub's REST shapes (docs: "Pull request review comments", "Reviews", "Issue comments").
@@ -167,6 +182,10 @@ struct Ctx<'a> {
 #[derive(Debug, Deserialize)]
 struct PrFile {
     filename: String,
+    #[serde(default)]
+    status: Option<String>,
+    /// Left out for binary files, for very large diffs, and for files past the diff size limit
+    /// of one response page.
     #[serde(default)]
     patch: Option<String>,
 }
@@ -219,7 +238,17 @@ fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<String> {
     let mut inline_fps: BTreeSet<String> = BTreeSet::new();
     let mut report = Vec::new();
     if mode == CommentMode::Review {
-        let files: Vec<PrFile> = ctx.client.get_all(&format!("{base}/pulls/{}/files", pr.number), client::MAX_PAGES)?;
+        let files_route = format!("{base}/pulls/{}/files", pr.number);
+        let mut files: Vec<PrFile> = ctx.client.get_all(&files_route, client::MAX_PAGES)?;
+        let wanted: BTreeSet<&str> = ctx.entries.iter().filter_map(|e| e.repo_path.as_deref()).collect();
+        for (i, file) in files.iter_mut().enumerate() {
+            if file.patch.is_none() && file.status.as_deref() != Some("removed") && wanted.contains(file.filename.as_str()) {
+                // GitHub drops `patch` from the files of a page once the page's patches add up
+                // to its diff limit; a page of this one file carries it.
+                let alone: Vec<PrFile> = ctx.client.get_json(&format!("{files_route}?per_page=1&page={}", i + 1))?;
+                file.patch = alone.into_iter().find(|f| f.filename == file.filename).and_then(|f| f.patch);
+            }
+        }
         let commentable: BTreeMap<String, Commentable> = files.into_iter().filter_map(|f| Some((f.filename, Commentable::from_patch(&f.patch?)))).collect();
         let existing: Vec<ReviewComment> = list_review_comments(ctx)?;
         let existing_fps: BTreeSet<String> = existing.iter().filter_map(|c| review::fingerprint_in(&c.body)).map(str::to_string).collect();
@@ -330,6 +359,7 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
         head_sha: &ctx.pr.head_sha,
         previous: previous.as_ref().and_then(|c| c.body.as_deref()),
         run_url: ctx.run_url.clone(),
+        diff: ctx.diff.as_deref(),
     });
     let request = CommentBody { body: &body };
     match previous {

@@ -364,6 +364,8 @@ pub struct SummaryInput<'a> {
     pub previous: Option<&'a str>,
     /// Where the full list lives when the comment is truncated (the run's job summary).
     pub run_url: Option<String>,
+    /// The diff with the hardened overlay (markdown), shown collapsed when it fits whole.
+    pub diff: Option<&'a str>,
 }
 
 /// Builds the one summary comment: every finding (inline or not), those fixed since the last
@@ -417,7 +419,8 @@ pub fn summary_body(input: &SummaryInput) -> String {
         lines.push(format!("\n### Fixed since the last run ({})\n", fixed.len()));
         lines.extend(fixed);
     }
-    fit(head, lines, input.run_url.as_deref())
+    let diff = input.diff.map(|d| format!("\n<details><summary>Diff with the hardened overlay</summary>\n\n{d}\n</details>"));
+    fit(head, lines, diff, input.run_url.as_deref())
 }
 
 fn item_line(item: &SummaryItem) -> String {
@@ -432,20 +435,22 @@ fn item_line(item: &SummaryItem) -> String {
     format!("{line} {FP_PREFIX}{} -->", item.fingerprint)
 }
 
-/// Joins `head` and as many whole `lines` as fit, with a pointer to the job summary when some
-/// are left out.
-fn fit(head: String, lines: Vec<String>, run_url: Option<&str>) -> String {
+/// Joins `head`, as many whole `lines` as fit and then `tail` if it fits whole (a diff cut in
+/// the middle of a code fence would garble the rest), pointing at the job summary for what is
+/// left out.
+fn fit(head: String, lines: Vec<String>, tail: Option<String>, run_url: Option<&str>) -> String {
+    const RESERVE: usize = 600; // room for the truncation note
+    let budget = MAX_COMMENT_CHARS - RESERVE;
+    let where_ = match run_url {
+        Some(url) => format!("the [job summary of this run]({url})"),
+        None => "the job summary of this run".into(),
+    };
     let mut body = head;
     let mut used = body.chars().count();
-    const RESERVE: usize = 600; // room for the truncation note
     for (i, line) in lines.iter().enumerate() {
         let n = line.chars().count() + 1;
-        if used + n > MAX_COMMENT_CHARS - RESERVE {
+        if used + n > budget {
             let left = lines.len() - i;
-            let where_ = match run_url {
-                Some(url) => format!("the [job summary of this run]({url})"),
-                None => "the job summary of this run".into(),
-            };
             body.push_str(&format!("\n\n… truncated: {left} more line{} (GitHub caps a comment at 65,536 characters); see {where_} for the full list.\n", if left == 1 { "" } else { "s" }));
             return body;
         }
@@ -454,6 +459,14 @@ fn fit(head: String, lines: Vec<String>, run_url: Option<&str>) -> String {
         used += n;
     }
     body.push('\n');
+    if let Some(tail) = tail {
+        if used + tail.chars().count() < budget {
+            body.push_str(&tail);
+            body.push('\n');
+        } else {
+            body.push_str(&format!("\nThe diff with the hardened overlay is too long for a comment: see {where_}.\n"));
+        }
+    }
     body
 }
 
@@ -554,22 +567,30 @@ mod tests {
         let checks = crate::check::Summary { fail: 2, pass: 5, na: 1, advisory: 0, suppressed: 0 };
         let item = |f: &'static Finding| SummaryItem { finding: f, fingerprint: fingerprint(f), location: Some("v.yaml:3".into()), inline: false };
         let (a, b): (&'static Finding, &'static Finding) = (Box::leak(Box::new(a)), Box::leak(Box::new(b)));
-        let first = summary_body(&SummaryInput { items: vec![item(a), item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "abc", previous: None, run_url: None });
+        let first = summary_body(&SummaryInput { items: vec![item(a), item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "abc", previous: None, run_url: None, diff: None });
         assert!(first.starts_with(SUMMARY_MARKER));
         assert!(first.contains("**2 failures**"), "{first}");
-        let second = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&first), run_url: None });
+        let second = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&first), run_url: None, diff: None });
         let struck: Vec<&str> = second.lines().filter(|l| l.contains("~~")).collect();
         assert_eq!(struck.len(), 1, "{second}");
         assert!(struck[0].starts_with("- ~~**GLOO-001**"), "{}", struck[0]);
-        let third = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&second), run_url: None });
+        let third = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&second), run_url: None, diff: None });
         assert!(!third.contains("~~"), "struck once, then gone: {third}");
+    }
+
+    #[test]
+    fn the_diff_goes_in_whole_or_not_at_all() {
+        let small = fit("h".into(), vec!["- a".into()], Some("<details>d</details>".into()), None);
+        assert!(small.contains("- a\n<details>d</details>"), "{small}");
+        let big = fit("h".into(), vec!["- a".into()], Some("d".repeat(70_000)), None);
+        assert!(!big.contains("ddd") && big.contains("too long for a comment"), "{big}");
     }
 
     #[test]
     fn summary_is_cut_below_the_comment_limit_with_a_pointer() {
         let head = "h".to_string();
         let lines: Vec<String> = (0..2000).map(|i| format!("- line {i} {}", "x".repeat(80))).collect();
-        let body = fit(head, lines, Some("https://example.test/run/1"));
+        let body = fit(head, lines, Some("x".repeat(10)), Some("https://example.test/run/1"));
         assert!(body.chars().count() <= MAX_COMMENT_CHARS);
         assert!(body.contains("more lines") && body.contains("https://example.test/run/1"), "{}", &body[body.len() - 300..]);
     }
