@@ -276,6 +276,19 @@ impl Repo {
         Repo { dir, values }
     }
 
+    /// The repository with `values` instead of the weak fixture.
+    fn with_values(values: &str) -> Repo {
+        let repo = Repo::new();
+        std::fs::write(repo.path().join(VALUES_PATH), values).unwrap();
+        Repo { values: values.to_string(), ..repo }
+    }
+
+    /// A hunk of context lines `first..=last`.
+    fn hunk_patch(&self, first: usize, last: usize) -> String {
+        let lines: Vec<String> = self.values.lines().skip(first - 1).take(last + 1 - first).map(|l| format!(" {l}")).collect();
+        format!("@@ -{first},{n} +{first},{n} @@\n{}", lines.join("\n"), n = last + 1 - first)
+    }
+
     fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -620,6 +633,15 @@ fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(doc, |v, k| v.get(k))
 }
 
+/// Whether `actual` carries every key of `fix` with its value (helm merges mappings, so keys
+/// the user set besides the fix's stay).
+fn sets(actual: &Value, fix: &Value) -> bool {
+    match (actual, fix) {
+        (Value::Object(a), Value::Object(f)) => f.iter().all(|(k, v)| a.get(k).is_some_and(|x| sets(x, v))),
+        _ => actual == fix,
+    }
+}
+
 #[test]
 fn every_suggestion_applied_alone_sets_the_fix_value_and_keeps_the_file_valid() {
     let repo = Repo::new();
@@ -642,7 +664,8 @@ fn every_suggestion_applied_alone_sets_the_fix_value_and_keeps_the_file_valid() 
         lines.splice(first - 1..last, text.lines());
         let changed = lines.join("\n");
         let doc: Value = yaml_serde::from_str(&changed).unwrap_or_else(|e| panic!("{path}: the suggestion breaks the file ({e}):\n{changed}"));
-        assert_eq!(at_path(&doc, path), Some(&value), "{path} after the suggestion:\n{changed}");
+        let actual = at_path(&doc, path).unwrap_or_else(|| panic!("{path} unset after the suggestion:\n{changed}"));
+        assert!(sets(actual, &value), "{path} after the suggestion is {actual}, not {value}:\n{changed}");
         let before: Value = yaml_serde::from_str(&repo.values).unwrap();
         for key in ["gateway.validation.failurePolicy", "gatewayProxies.gatewayProxy.kind.deployment.replicas", "gatewayProxies.gatewayProxy.podTemplate.runUnprivileged"] {
             if key != path {
@@ -663,4 +686,18 @@ fn a_values_patch_left_out_of_a_big_page_is_fetched_alone() {
     let routes = methods_and_routes(&gh.requests());
     assert_eq!(&routes[..3], ["GET /repos/octo/gw/pulls/7/files?per_page=100", "GET /repos/octo/gw/pulls/7/files?per_page=100&page=2", "GET /repos/octo/gw/pulls/7/files?per_page=1&page=150"]);
     assert_eq!(gh.review_comments().len(), 30, "commented inline with the patch of the single-file page");
+}
+
+#[test]
+fn a_fix_merged_into_an_existing_block_is_a_multi_line_comment() {
+    let weak = std::fs::read_to_string(root().join("fixtures/values/weak.yaml")).unwrap();
+    let values = weak.replace("      probes: false\n", "      probes: false\n      resources:\n        requests:\n          cpu: 10m\n");
+    let repo = Repo::with_values(&values);
+    let (first, last) = (repo.line_of("requests:"), repo.line_of("cpu: 10m"));
+    let gh = FakeGitHub::start("", pr_files(&repo.hunk_patch(first - 2, last)));
+    run(&mut review_cmd(&repo, &gh));
+    let review = gh.requests().into_iter().find(|r| r.method == "POST" && r.route().ends_with("/reviews")).expect("a review").json();
+    let c = review["comments"].as_array().unwrap().iter().find(|c| c["body"].as_str().unwrap().contains("**GLOO-012**")).expect("GLOO-012 inline").clone();
+    assert_eq!((c["start_line"].as_u64(), c["start_side"].as_str(), c["line"].as_u64(), c["side"].as_str()), (Some(first as u64), Some("RIGHT"), Some(last as u64), Some("RIGHT")));
+    assert!(c["body"].as_str().unwrap().contains("```suggestion\n        requests:\n          cpu: 500m\n          memory: 256Mi\n```"), "{}", c["body"]);
 }

@@ -109,10 +109,24 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
     let lines: Vec<&str> = file.lines().collect();
     let text = *lines.get(line_no.checked_sub(1)?)?;
     let segments: Vec<&str> = fix.values_path.split('.').collect();
-    let parsed = KeyLine::parse(text)?;
+    let mut parsed = KeyLine::parse(text)?;
+    let mut line_no = line_no;
     if fix.exact {
-        if parsed.key != *segments.last()? {
-            return None;
+        let last = *segments.last()?;
+        if parsed.key != last {
+            // A fix that sets several keys points at the one the user already sets: anchor the
+            // suggestion on the mapping that holds it.
+            if is_scalar(&fix.value) {
+                return None;
+            }
+            let (owner, key) = (1..line_no).rev().find_map(|n| {
+                let k = KeyLine::parse(lines[n - 1])?;
+                (k.indent_width() < parsed.indent_width()).then_some((n, k))
+            })?;
+            if key.key != last {
+                return None;
+            }
+            (line_no, parsed) = (owner, key);
         }
         let block_end = block_end(&lines, line_no, parsed.indent_width());
         if is_scalar(&fix.value) {
@@ -126,6 +140,9 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
             let mut out = format!("{}{}:{}", parsed.lead, parsed.key_text, parsed.comment);
             push_block(&mut out, &fix.value, parsed.indent_width() + 2);
             return Some(Suggestion { start_line: None, line: line_no, text: out });
+        }
+        if block_end > line_no && parsed.value.is_empty() && !parsed.lead.contains('-') {
+            return merge_block(&lines, line_no, block_end, &parsed, &fix.value);
         }
         return None;
     }
@@ -166,12 +183,53 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
     Some(Suggestion { start_line: None, line: line_no, text: out })
 }
 
+/// The key's nested block (`line_no..=end`) rewritten with `value` merged over it, as helm
+/// merges values: keys the user set that the fix does not name are kept. A multi-line
+/// suggestion (`start_line`..`line`); comments inside the block are not kept.
+fn merge_block(lines: &[&str], line_no: usize, end: usize, key: &KeyLine, value: &serde_json::Value) -> Option<Suggestion> {
+    let indent = key.indent_width();
+    let block: Vec<&str> = lines[line_no - 1..end].iter().map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start())).collect();
+    let parsed: serde_json::Value = yaml_serde::from_str(&block.join("\n")).ok()?;
+    let existing = parsed.get(&key.key)?.clone();
+    if !existing.is_object() {
+        return None;
+    }
+    let child_indent = lines[line_no..end].iter().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).map(|l| l.len() - l.trim_start().len())?;
+    let mut out = format!("{}{}:{}", key.lead, key.key_text, key.comment);
+    push_block_step(&mut out, &deep_merge(existing, value), child_indent, (child_indent - indent).max(2));
+    Some(Suggestion { start_line: Some(line_no), line: end, text: out })
+}
+
+/// `over` merged onto `base`: mappings key by key, anything else replaced.
+fn deep_merge(base: serde_json::Value, over: &serde_json::Value) -> serde_json::Value {
+    match (base, over) {
+        (serde_json::Value::Object(mut b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                // In place: the user's key order stays.
+                match b.get_mut(k) {
+                    Some(old) => *old = deep_merge(old.take(), v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            serde_json::Value::Object(b)
+        }
+        (_, o) => o.clone(),
+    }
+}
+
 fn is_scalar(v: &serde_json::Value) -> bool {
     !matches!(v, serde_json::Value::Object(_) | serde_json::Value::Array(_))
 }
 
-/// Appends `value` as block YAML at `indent` (each entry on its own line).
+/// Appends `value` as block YAML at `indent` (each entry on its own line), nesting by 2.
 fn push_block(out: &mut String, value: &serde_json::Value, indent: usize) {
+    push_block_step(out, value, indent, 2)
+}
+
+/// [`push_block`] nesting by `step` spaces, to match a file's own indentation.
+fn push_block_step(out: &mut String, value: &serde_json::Value, indent: usize, step: usize) {
     use serde_json::Value as J;
     let pad = " ".repeat(indent);
     match value {
@@ -182,7 +240,7 @@ fn push_block(out: &mut String, value: &serde_json::Value, indent: usize) {
                     out.push(' ');
                     out.push_str(&yaml_flow(v));
                 } else {
-                    push_block(out, v, indent + 2);
+                    push_block_step(out, v, indent + step, step);
                 }
             }
         }
@@ -194,7 +252,7 @@ fn push_block(out: &mut String, value: &serde_json::Value, indent: usize) {
                     out.push_str(&format!("\n{pad}- {}", yaml_flow(item)));
                     continue;
                 }
-                push_block(&mut nested, item, indent + 2);
+                push_block_step(&mut nested, item, indent + 2, step);
                 let body = nested.trim_start_matches('\n');
                 let body = body.strip_prefix(&" ".repeat(indent + 2)).unwrap_or(body);
                 out.push_str(&format!("\n{pad}- {body}"));
@@ -523,6 +581,18 @@ mod tests {
         assert!(suggestion(file, &fix("a.d.y", json!(1), 4, false)).is_none(), "a flow mapping parent");
         assert!(suggestion(file, &fix("a.zz", json!(1), 2, true)).is_none(), "the line holds another key");
         assert!(suggestion(file, &fix("a.b", json!(1), 9, true)).is_none(), "past the end");
+    }
+
+    #[test]
+    fn a_mapping_fix_on_an_existing_block_is_a_range_merged_as_helm_merges() {
+        let file = "proxy:\n    resources:\n        requests:\n            cpu: 10m\n            ephemeral: 1Gi\n    other: 1\n";
+        let s = suggestion(file, &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 3, true)).unwrap();
+        assert_eq!(s.start_line, Some(3));
+        assert_eq!(s.line, 5);
+        assert_eq!(s.text, "        requests:\n            cpu: 500m\n            ephemeral: 1Gi\n            memory: 256Mi");
+        let anchored = suggestion(file, &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 4, true)).unwrap();
+        assert_eq!(anchored, s, "pointed at a key inside the mapping, the suggestion covers the mapping");
+        assert!(suggestion(file, &fix("proxy.resources.limits", json!({"cpu": "1"}), 4, true)).is_none(), "the parent is another key");
     }
 
     #[test]
