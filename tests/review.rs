@@ -622,6 +622,9 @@ fn missing_or_malformed_environment_is_a_one_line_error() {
     let r = run(review_cmd(&repo, &gh).env_remove("GITHUB_TOKEN"));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("GITHUB_TOKEN is not set"), "{}", r.stderr);
+    let r = run(review_cmd(&repo, &gh).env("GITHUB_TOKEN", format!("{TOKEN}\nX-Injected: 1")));
+    assert_eq!((r.code, r.stderr.lines().count()), (2, 1), "a token that would break the header is refused: {}", r.stderr);
+    assert!(r.stderr.contains("GITHUB_TOKEN holds characters"), "{}", r.stderr);
     let r = run(review_cmd(&repo, &gh).env_remove("GITHUB_TOKEN").env("MY_TOKEN", TOKEN).args(["--token-env", "MY_TOKEN"]));
     assert_eq!(r.code, 1, "the token from --token-env: {}", r.stderr);
     assert!(gh.requests().iter().all(|r| !r.body.contains(TOKEN)), "the token only in the Authorization header");
@@ -700,4 +703,23 @@ fn a_fix_merged_into_an_existing_block_is_a_multi_line_comment() {
     let c = review["comments"].as_array().unwrap().iter().find(|c| c["body"].as_str().unwrap().contains("**GLOO-012**")).expect("GLOO-012 inline").clone();
     assert_eq!((c["start_line"].as_u64(), c["start_side"].as_str(), c["line"].as_u64(), c["side"].as_str()), (Some(first as u64), Some("RIGHT"), Some(last as u64), Some("RIGHT")));
     assert!(c["body"].as_str().unwrap().contains("```suggestion\n        requests:\n          cpu: 500m\n          memory: 256Mi\n```"), "{}", c["body"]);
+}
+
+#[test]
+fn a_clean_pr_gets_no_comment_and_a_fixed_one_gets_its_summary_updated() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
+        return;
+    };
+    let hardened = std::fs::read_to_string(root().join("fixtures/values/hardened.yaml")).unwrap();
+    let repo = Repo::with_values(&hardened);
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    let r = run(&mut review_chart_cmd(&repo, &gh, &helm));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(gh.requests().iter().all(|r| r.method == "GET"), "{:?}", methods_and_routes(&gh.requests()));
+    // A PR whose earlier push failed: the summary is updated to say it is clean now.
+    gh.state.lock().unwrap().issue_comments.push(json!({"id": 9, "body": "<!-- helm-harden:summary -->\n- **GLOO-004** (high) x on `Settings/default` <!-- helm-harden:fp=0123456789abcdef -->\n"}));
+    assert_eq!(run(&mut review_chart_cmd(&repo, &gh, &helm)).code, 0);
+    let body = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
+    assert!(body.contains("No hardening failure") && body.contains("- ~~**GLOO-004**"), "{body}");
 }

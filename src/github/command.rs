@@ -88,11 +88,16 @@ struct GithubEnv {
 fn github_env(args: &ReviewArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<GithubEnv> {
     let pr = PullRequest::from_env(env)?;
     let token = env(&args.token_env).filter(|t| !t.trim().is_empty()).ok_or_else(|| Error::new(format!("{} is not set: give the job a token (`github-token`, or --token-env NAME)", args.token_env)))?;
+    let token = token.trim().to_string();
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        // Never echo it: say only what is wrong.
+        return Err(Error::new(format!("{} holds characters a token cannot have (spaces or control characters)", args.token_env)));
+    }
     let api_url = env("GITHUB_API_URL").filter(|u| !u.is_empty()).unwrap_or_else(|| "https://api.github.com".into());
     if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
         return Err(Error::new(format!("GITHUB_API_URL must be an http(s) URL, got {api_url:?}")));
     }
-    Ok(GithubEnv { pr, token: token.trim().to_string(), api_url })
+    Ok(GithubEnv { pr, token, api_url })
 }
 
 fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Option<String>) -> Result<i32> {
@@ -347,6 +352,10 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
         Ok(comments.into_iter().find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(SUMMARY_MARKER))))
     };
     let previous = find(ctx.client)?;
+    if previous.is_none() && ctx.entries.is_empty() {
+        // A clean PR gets no comment; one that had failures gets its summary updated to clean.
+        return Ok("nothing to report, no summary comment".into());
+    }
     let items = ctx
         .entries
         .iter()
