@@ -27,6 +27,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the rules, or explain one (`helm-harden rules GLOO-001`).
     Rules(RulesArgs),
+    /// Check, then review the pull request (GitHub Actions): inline comments with one-click
+    /// fixes and one summary comment kept up to date.
+    Review(crate::github::command::ReviewArgs),
 }
 
 /// Chart, values and helm arguments, in helm's own terms.
@@ -315,6 +318,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Check(args) => check_command(args),
         Command::Overlay(args) => overlay_command(args),
         Command::Diff(args) => diff_command(args),
+        Command::Review(args) => crate::github::command::run(args),
     }
 }
 

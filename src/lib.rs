@@ -12,6 +12,7 @@ pub mod config;
 pub mod diff;
 pub mod docs;
 pub mod error;
+pub mod github;
 pub mod harden;
 pub mod input;
 pub mod model;

@@ -1,0 +1,453 @@
+//! `helm-harden review`: check like `check`, then review the pull request: one review with
+//! an inline comment (and one-click suggestion) per finding on a changed values line, one
+//! summary comment kept up to date, and a clean fallback when the token cannot write.
+
+use super::client::{self, ApiError, ApiResult, Client, Reply};
+use super::review::{self, Commentable, InlineComment, SummaryInput, SummaryItem, MAX_INLINE_COMMENTS, SUMMARY_MARKER};
+use super::{annotations, PullRequest};
+use crate::check::{Finding, Summary};
+use crate::cli::{ChartArgs, FailOn};
+use crate::config::{self, Config};
+use crate::error::{Error, Result};
+use crate::pipeline;
+use crate::rules::{self, Severity, Status};
+use clap::{Args, ValueEnum};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommentMode {
+    /// A review with inline comments, and the summary comment.
+    Review,
+    /// Only the summary comment.
+    Summary,
+    /// Post nothing; exit by the findings.
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    pub chart: ChartArgs,
+    /// Exit 1 when a failure of this severity or higher remains (default: the config's, else low).
+    #[arg(long = "fail-on", value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// What to post on the pull request.
+    #[arg(long, value_enum, default_value_t = CommentMode::Review)]
+    pub comment: CommentMode,
+    /// Environment variable that holds the token.
+    #[arg(long = "token-env", value_name = "NAME", default_value = "GITHUB_TOKEN")]
+    pub token_env: String,
+    /// Log every GitHub request (method, route, status) on stderr. Never the token.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// A failure to report, with where its fix goes in the repository.
+struct Entry {
+    finding: Finding,
+    fingerprint: String,
+    /// Repository-relative path of the values file the fix goes in.
+    repo_path: Option<String>,
+    /// The values file's text, for the suggestion.
+    file_text: Option<String>,
+}
+
+impl Entry {
+    fn line(&self) -> Option<usize> {
+        self.finding.fix.as_ref().and_then(|f| f.line)
+    }
+
+    fn location(&self) -> Option<String> {
+        let path = self.repo_path.as_ref()?;
+        Some(match self.line() {
+            Some(l) => format!("{path}:{l}"),
+            None => path.clone(),
+        })
+    }
+}
+
+pub fn run(args: ReviewArgs) -> Result<i32> {
+    let env = |k: &str| std::env::var(k).ok();
+    // The PR and token first: a misconfigured workflow fails before a long render.
+    let github = if args.comment == CommentMode::Off { None } else { Some(github_env(&args, &env)?) };
+    let token = github.as_ref().map(|g| g.token.clone()).unwrap_or_default();
+    let scrub = |e: Error| Error::new(client::sanitise(e.message(), &token));
+    review(args, github, &env).map_err(scrub)
+}
+
+struct GithubEnv {
+    pr: PullRequest,
+    token: String,
+    api_url: String,
+}
+
+fn github_env(args: &ReviewArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<GithubEnv> {
+    let pr = PullRequest::from_env(env)?;
+    let token = env(&args.token_env).filter(|t| !t.trim().is_empty()).ok_or_else(|| Error::new(format!("{} is not set: give the job a token (`github-token`, or --token-env NAME)", args.token_env)))?;
+    let token = token.trim().to_string();
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        // Never echo it: say only what is wrong.
+        return Err(Error::new(format!("{} holds characters a token cannot have (spaces or control characters)", args.token_env)));
+    }
+    let api_url = env("GITHUB_API_URL").filter(|u| !u.is_empty()).unwrap_or_else(|| "https://api.github.com".into());
+    if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+        return Err(Error::new(format!("GITHUB_API_URL must be an http(s) URL, got {api_url:?}")));
+    }
+    Ok(GithubEnv { pr, token, api_url })
+}
+
+fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Option<String>) -> Result<i32> {
+    let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+    let config = Config::discover(args.chart.config.as_deref(), &cwd)?;
+    let jobs = pipeline::plan(&args.chart.inputs(), &config, &cwd)?;
+    let today = config::today();
+    let mut reports = Vec::new();
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    let mut diffs = String::new();
+    for job in &jobs {
+        let checked = match job.manifests {
+            // As `check --diff`: one pass gives the findings and the diff with the hardened overlay.
+            None if github.is_some() => {
+                let h = crate::harden::harden(job, &crate::harden::OverlayChoice::default(), &config, &today, &crate::diff::DiffOptions::default())?;
+                if let Some(label) = &job.label {
+                    diffs.push_str(&format!("**{}**\n\n", crate::report::markdown_escape(label)));
+                }
+                diffs.push_str(&crate::diff::render_markdown(&h.diffs));
+                h.base
+            }
+            _ => pipeline::run_job(job, &config, &today)?,
+        };
+        for f in &checked.values.files {
+            texts.insert(f.path.display().to_string(), f.text.clone());
+        }
+        reports.push(checked.report);
+    }
+    let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
+    let exit = if failing > 0 { 1 } else { 0 };
+    print_out(&crate::report::text::render(&reports, false, crate::report::text::Style { color: false }))?;
+    let Some(github) = github else { return Ok(exit) };
+
+    let top = git_top_level(&cwd);
+    if top.is_none() {
+        eprintln!("warning: not in a git work tree: findings cannot be placed on the pull request's lines and go to the summary comment");
+    }
+    let mut seen = HashSet::new();
+    let mut entries = Vec::new();
+    for report in &reports {
+        for f in report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()) {
+            let fingerprint = review::fingerprint(f);
+            if !seen.insert(fingerprint.clone()) {
+                continue; // the same finding from another target or value set
+            }
+            let file = f.fix.as_ref().filter(|x| x.set.is_none()).and_then(|x| x.file.clone());
+            let repo_path = file.as_deref().zip(top.as_deref()).and_then(|(file, top)| repo_relative(&cwd, top, file));
+            entries.push(Entry { finding: f.clone(), fingerprint, repo_path, file_text: file.and_then(|p| texts.get(&p).cloned()) });
+        }
+    }
+    let checks = total(&reports);
+    let retry_base = Duration::from_millis(env("HELM_HARDEN_RETRY_BASE_MS").and_then(|v| v.parse().ok()).unwrap_or(1000));
+    let client = Client::new(&github.api_url, github.token.clone(), retry_base, args.verbose)?;
+    let run_url = match (env("GITHUB_SERVER_URL"), env("GITHUB_REPOSITORY"), env("GITHUB_RUN_ID")) {
+        (Some(s), Some(r), Some(id)) => Some(format!("{}/{r}/actions/runs/{id}", s.trim_end_matches('/'))),
+        _ => None,
+    };
+    let diff = (!diffs.is_empty()).then_some(diffs);
+    let ctx = Ctx { client: &client, pr: &github.pr, entries: &entries, checks, threshold, run_url, diff };
+    match post(&ctx, args.comment) {
+        Ok(done) => {
+            eprintln!("{done}");
+            Ok(exit)
+        }
+        Err(ApiError::ReadOnly) => {
+            fallback(&entries, env)?;
+            Ok(exit)
+        }
+        Err(ApiError::Other(e)) => Err(e),
+    }
+}
+
+struct Ctx<'a> {
+    client: &'a Client,
+    pr: &'a PullRequest,
+    entries: &'a [Entry],
+    checks: Summary,
+    threshold: Severity,
+    run_url: Option<String>,
+    /// The diff with the hardened overlay, as markdown (chart targets only).
+    diff: Option<String>,
+}
+
+// GitHub's REST shapes (docs: "Pull request review comments", "Reviews", "Issue comments").
+
+#[derive(Debug, Deserialize)]
+struct PrFile {
+    filename: String,
+    #[serde(default)]
+    status: Option<String>,
+    /// Left out for binary files, for very large diffs, and for files past the diff size limit
+    /// of one response page.
+    #[serde(default)]
+    patch: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewComment {
+    id: u64,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    in_reply_to_id: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IssueComment {
+    id: u64,
+    #[serde(default)]
+    body: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CreateReview<'a> {
+    commit_id: &'a str,
+    body: String,
+    event: &'static str,
+    comments: Vec<DraftComment<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct DraftComment<'a> {
+    path: &'a str,
+    line: usize,
+    side: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_side: Option<&'static str>,
+    body: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct CommentBody<'a> {
+    body: &'a str,
+}
+
+/// Talks to GitHub; returns the line to print when done.
+fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<String> {
+    let pr = ctx.pr;
+    let base = pr.repo_route();
+    let mut inline_fps: BTreeSet<String> = BTreeSet::new();
+    let mut report = Vec::new();
+    if mode == CommentMode::Review {
+        let files_route = format!("{base}/pulls/{}/files", pr.number);
+        let mut files: Vec<PrFile> = ctx.client.get_all(&files_route, client::MAX_PAGES)?;
+        let wanted: BTreeSet<&str> = ctx.entries.iter().filter_map(|e| e.repo_path.as_deref()).collect();
+        for (i, file) in files.iter_mut().enumerate() {
+            if file.patch.is_none() && file.status.as_deref() != Some("removed") && wanted.contains(file.filename.as_str()) {
+                // GitHub drops `patch` from the files of a page once the page's patches add up
+                // to its diff limit; a page of this one file carries it.
+                let alone: Vec<PrFile> = ctx.client.get_json(&format!("{files_route}?per_page=1&page={}", i + 1))?;
+                file.patch = alone.into_iter().find(|f| f.filename == file.filename).and_then(|f| f.patch);
+            }
+        }
+        let commentable: BTreeMap<String, Commentable> = files.into_iter().filter_map(|f| Some((f.filename, Commentable::from_patch(&f.patch?)))).collect();
+        let existing: Vec<ReviewComment> = list_review_comments(ctx)?;
+        let existing_fps: BTreeSet<String> = existing.iter().filter_map(|c| review::fingerprint_in(&c.body)).map(str::to_string).collect();
+        let candidates = inline_candidates(ctx.entries, &commentable);
+        let (already, new): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|c| existing_fps.contains(&c.fingerprint));
+        inline_fps.extend(already.iter().map(|c| c.fingerprint.clone()));
+        let posting: Vec<InlineComment> = new.into_iter().take(MAX_INLINE_COMMENTS).collect();
+        if !posting.is_empty() {
+            post_review(ctx, &posting)?;
+            inline_fps.extend(posting.iter().map(|c| c.fingerprint.clone()));
+        }
+        report.push(format!("{} inline comment{} posted, {} already there", posting.len(), if posting.len() == 1 { "" } else { "s" }, already.len()));
+        let current: BTreeSet<&str> = ctx.entries.iter().map(|e| e.fingerprint.as_str()).collect();
+        let replied: BTreeSet<u64> = existing.iter().filter_map(|c| c.in_reply_to_id).collect();
+        let mut deleted = 0;
+        for c in &existing {
+            let Some(fp) = review::fingerprint_in(&c.body) else { continue };
+            // A comment someone answered stays: deleting it would orphan the conversation.
+            if !current.contains(fp) && !replied.contains(&c.id) {
+                ctx.client.delete(&format!("{base}/pulls/comments/{}", c.id))?;
+                deleted += 1;
+            }
+        }
+        report.push(format!("{deleted} outdated deleted"));
+    }
+    report.push(update_summary(ctx, &inline_fps)?);
+    Ok(format!("review: {}", report.join("; ")))
+}
+
+fn list_review_comments(ctx: &Ctx) -> ApiResult<Vec<ReviewComment>> {
+    ctx.client.get_all(&format!("{}/pulls/{}/comments", ctx.pr.repo_route(), ctx.pr.number), usize::MAX)
+}
+
+/// Findings that can be commented on a line of the diff, most severe first.
+fn inline_candidates(entries: &[Entry], commentable: &BTreeMap<String, Commentable>) -> Vec<InlineComment> {
+    let mut out: Vec<(Severity, InlineComment)> = Vec::new();
+    for e in entries {
+        let (Some(path), Some(line)) = (e.repo_path.as_ref(), e.line()) else { continue };
+        let Some(lines) = commentable.get(path) else { continue };
+        if !lines.contains(line) {
+            continue;
+        }
+        let suggestion = e
+            .finding
+            .fix
+            .as_ref()
+            .zip(e.file_text.as_deref())
+            .and_then(|(fix, text)| review::suggestion(text, fix))
+            .filter(|s| s.start_line.is_none_or(|start| lines.contains_range(start, s.line)));
+        let why = rules::find(e.finding.rule).map(|r| r.why).unwrap_or("");
+        out.push((
+            e.finding.severity,
+            InlineComment {
+                path: path.clone(),
+                line: suggestion.as_ref().map_or(line, |s| s.line),
+                start_line: suggestion.as_ref().and_then(|s| s.start_line),
+                body: review::comment_body(&e.finding, why, suggestion.as_ref(), &e.fingerprint),
+                fingerprint: e.fingerprint.clone(),
+            },
+        ));
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.path.cmp(&b.1.path)).then_with(|| a.1.line.cmp(&b.1.line)));
+    out.into_iter().map(|(_, c)| c).collect()
+}
+
+fn post_review(ctx: &Ctx, comments: &[InlineComment]) -> ApiResult<()> {
+    let request = CreateReview {
+        commit_id: &ctx.pr.head_sha,
+        body: format!(
+            "helm-harden: {} finding{} on changed values lines; the summary comment lists every finding.",
+            comments.len(),
+            if comments.len() == 1 { "" } else { "s" }
+        ),
+        event: "COMMENT",
+        comments: comments
+            .iter()
+            .map(|c| DraftComment { path: &c.path, line: c.line, side: "RIGHT", start_line: c.start_line, start_side: c.start_line.map(|_| "RIGHT"), body: &c.body })
+            .collect(),
+    };
+    let route = format!("{}/pulls/{}/reviews", ctx.pr.repo_route(), ctx.pr.number);
+    let ours: BTreeSet<&str> = comments.iter().map(|c| c.fingerprint.as_str()).collect();
+    // Did a failed attempt create the review after all? Its comments would be listed now.
+    let mut look = |_: &Client| -> ApiResult<Option<Reply>> {
+        let now = list_review_comments(ctx)?;
+        Ok(now.iter().any(|c| review::fingerprint_in(&c.body).is_some_and(|fp| ours.contains(fp))).then(|| client::found("{}".into())))
+    };
+    ctx.client.write("POST", &route, &request, &mut look)?;
+    Ok(())
+}
+
+fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String> {
+    let base = ctx.pr.repo_route();
+    let list_route = format!("{base}/issues/{}/comments", ctx.pr.number);
+    let find = |client: &Client| -> ApiResult<Option<IssueComment>> {
+        let comments: Vec<IssueComment> = client.get_all(&list_route, usize::MAX)?;
+        Ok(comments.into_iter().find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(SUMMARY_MARKER))))
+    };
+    let previous = find(ctx.client)?;
+    if previous.is_none() && ctx.entries.is_empty() {
+        // A clean PR gets no comment; one that had failures gets its summary updated to clean.
+        return Ok("nothing to report, no summary comment".into());
+    }
+    let items = ctx
+        .entries
+        .iter()
+        .map(|e| SummaryItem { finding: &e.finding, fingerprint: e.fingerprint.clone(), location: e.location(), inline: inline_fps.contains(&e.fingerprint) })
+        .collect();
+    let body = review::summary_body(&SummaryInput {
+        items,
+        checks: ctx.checks,
+        threshold: ctx.threshold,
+        head_sha: &ctx.pr.head_sha,
+        previous: previous.as_ref().and_then(|c| c.body.as_deref()),
+        run_url: ctx.run_url.clone(),
+        diff: ctx.diff.as_deref(),
+    });
+    let request = CommentBody { body: &body };
+    match previous {
+        Some(c) => {
+            ctx.client.write("PATCH", &format!("{base}/issues/comments/{}", c.id), &request, &mut |_| Ok(None))?;
+            Ok(format!("summary comment {} updated", c.id))
+        }
+        None => {
+            let mut look = |client: &Client| -> ApiResult<Option<Reply>> { Ok(find(client)?.map(|c| client::found(format!("{{\"id\":{}}}", c.id)))) };
+            let reply = ctx.client.write("POST", &list_route, &request, &mut look)?;
+            let id = serde_json::from_str::<serde_json::Value>(&reply.body).ok().and_then(|v| v["id"].as_u64()).map(|id| format!(" {id}")).unwrap_or_default();
+            Ok(format!("summary comment{id} created"))
+        }
+    }
+}
+
+/// The token cannot write (a fork's pull request): say so once, report through annotations
+/// and the job summary, and let the findings decide the exit code.
+fn fallback(entries: &[Entry], env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+    eprintln!("warning: the GitHub token cannot comment on this pull request (read-only, as on a fork's pull request): reporting through annotations and the job summary instead");
+    let mut out = String::new();
+    for e in entries {
+        let f = &e.finding;
+        let mut message = f.message.clone();
+        if let Some(fix) = &f.fix {
+            message.push_str(&format!("\nFix: set {} to {}", fix.values_path, crate::report::yaml_flow(&fix.value)));
+        }
+        let line = e.repo_path.as_ref().and(e.line());
+        out.push_str(&annotations::annotation(f.severity, e.repo_path.as_deref(), line, &format!("{}: {}", f.rule, f.title), &message));
+        out.push('\n');
+    }
+    print_out(&out)?;
+    if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let note = format!(
+            "\n### helm-harden review\n\nThe token could not comment on this pull request (read-only, as on a fork's pull request). The {} finding{} are in this run's annotations.\n",
+            entries.len(),
+            if entries.len() == 1 { "" } else { "s" }
+        );
+        let write = std::fs::OpenOptions::new().append(true).create(true).open(&path).and_then(|mut f| f.write_all(note.as_bytes()));
+        if let Err(e) = write {
+            eprintln!("warning: GITHUB_STEP_SUMMARY {path}: cannot append: {e}");
+        }
+    }
+    Ok(())
+}
+
+fn total(reports: &[crate::check::CheckReport]) -> Summary {
+    let mut s = Summary { fail: 0, pass: 0, na: 0, advisory: 0, suppressed: 0 };
+    for r in reports {
+        s.fail += r.summary.fail;
+        s.pass += r.summary.pass;
+        s.na += r.summary.na;
+        s.advisory += r.summary.advisory;
+        s.suppressed += r.summary.suppressed;
+    }
+    s
+}
+
+fn git_top_level(cwd: &Path) -> Option<PathBuf> {
+    let out = std::process::Command::new("git").arg("-C").arg(cwd).args(["rev-parse", "--show-toplevel"]).stderr(std::process::Stdio::null()).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let top = String::from_utf8(out.stdout).ok()?;
+    std::fs::canonicalize(top.trim()).ok()
+}
+
+/// `file` (as the user named it, relative to `cwd`) as a path in the repository, `/`-separated.
+fn repo_relative(cwd: &Path, top: &Path, file: &str) -> Option<String> {
+    let path = std::fs::canonicalize(cwd.join(file)).ok()?;
+    let rel = path.strip_prefix(top).ok()?;
+    Some(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+}
+
+fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::new(format!("cannot write output: {e}"))),
+    }
+}

@@ -1,0 +1,667 @@
+//! Planning a pull-request review: which lines a diff lets us comment on, what each comment
+//! says (with a one-click ```suggestion), the hidden fingerprints that make re-runs idempotent,
+//! and the summary comment. Pure functions: no I/O, so every decision is unit-tested.
+
+use crate::check::{FixSuggestion, Finding};
+use crate::report::{markdown_escape, yaml_flow, yaml_scalar};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// GitHub rejects a review request with more inline comments than reviewdog's etiquette allows
+/// (our STYLE.md): at most this many per request. The rest wait for the next run and are
+/// listed in the summary meanwhile.
+pub const MAX_INLINE_COMMENTS: usize = 30;
+/// GitHub's limit on a comment body, in characters.
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+/// Marks our one summary comment on the PR.
+pub const SUMMARY_MARKER: &str = "<!-- helm-harden:summary -->";
+const FP_PREFIX: &str = "<!-- helm-harden:fp=";
+const FIXED_PREFIX: &str = "<!-- helm-harden:fixed=";
+
+/// The lines of one file's patch that a review comment may target on the RIGHT side
+/// (added and context lines), grouped by hunk: a multi-line comment must stay in one hunk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Commentable {
+    hunks: Vec<BTreeSet<usize>>,
+}
+
+impl Commentable {
+    /// Reads a unified-diff `patch` as GitHub returns it in the PR files list.
+    pub fn from_patch(patch: &str) -> Self {
+        let mut hunks = Vec::new();
+        let mut current: Option<(BTreeSet<usize>, usize)> = None;
+        for line in patch.lines() {
+            if let Some(start) = hunk_new_start(line) {
+                if let Some((set, _)) = current.take() {
+                    hunks.push(set);
+                }
+                current = Some((BTreeSet::new(), start));
+                continue;
+            }
+            let Some((set, next)) = current.as_mut() else { continue };
+            match line.chars().next() {
+                Some('+') | Some(' ') | None => {
+                    set.insert(*next);
+                    *next += 1;
+                }
+                // Removed lines exist only on the LEFT side; `\ No newline at end of file` on neither.
+                _ => {}
+            }
+        }
+        if let Some((set, _)) = current {
+            hunks.push(set);
+        }
+        Commentable { hunks }
+    }
+
+    pub fn contains(&self, line: usize) -> bool {
+        self.hunks.iter().any(|h| h.contains(&line))
+    }
+
+    /// Whether `start..=end` lies in one hunk, every line commentable.
+    pub fn contains_range(&self, start: usize, end: usize) -> bool {
+        self.hunks.iter().any(|h| (start..=end).all(|l| h.contains(&l)))
+    }
+}
+
+/// `@@ -a,b +c,d @@` → `c`.
+fn hunk_new_start(line: &str) -> Option<usize> {
+    let rest = line.strip_prefix("@@ ")?;
+    let plus = rest.split_whitespace().find(|p| p.starts_with('+'))?;
+    plus[1..].split(',').next()?.parse().ok()
+}
+
+/// A stable identity for a finding across runs and pushes: rule, object and values path,
+/// never the line (lines move as the file is edited).
+pub fn fingerprint(finding: &Finding) -> String {
+    let o = &finding.object;
+    let path = finding.fix.as_ref().map(|f| f.values_path.as_str()).unwrap_or("");
+    let key = format!("{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", finding.rule, o.kind, o.namespace.as_deref().unwrap_or(""), o.name, path);
+    // FNV-1a, 64 bit: stable across Rust versions and platforms, unlike `DefaultHasher`.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:016x}", hash)
+}
+
+/// The fingerprint hidden in a comment body, if it is one of ours.
+pub fn fingerprint_in(body: &str) -> Option<&str> {
+    let start = body.find(FP_PREFIX)? + FP_PREFIX.len();
+    let rest = &body[start..];
+    let end = rest.find(" -->")?;
+    Some(&rest[..end])
+}
+
+/// A ```suggestion: the lines `start_line..=line` of the file are replaced by `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub start_line: Option<usize>,
+    pub line: usize,
+    pub text: String,
+}
+
+/// The change that applies `fix` to `file` (its text), as a suggestion, when we can write it
+/// safely: the key's own line rewritten (`key: old` → `key: new`, indentation and trailing
+/// comment kept), or the parent's line followed by the missing nested keys.
+pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
+    let line_no = fix.line?;
+    let lines: Vec<&str> = file.lines().collect();
+    let text = *lines.get(line_no.checked_sub(1)?)?;
+    let segments: Vec<&str> = fix.values_path.split('.').collect();
+    let mut parsed = KeyLine::parse(text)?;
+    let mut line_no = line_no;
+    if fix.exact {
+        let last = *segments.last()?;
+        if parsed.key != last {
+            // A fix that sets several keys points at the one the user already sets: anchor the
+            // suggestion on the mapping that holds it.
+            if is_scalar(&fix.value) {
+                return None;
+            }
+            let (owner, key) = (1..line_no).rev().find_map(|n| {
+                let k = KeyLine::parse(lines[n - 1])?;
+                (k.indent_width() < parsed.indent_width()).then_some((n, k))
+            })?;
+            if key.key != last {
+                return None;
+            }
+            (line_no, parsed) = (owner, key);
+        }
+        let block_end = block_end(&lines, line_no, parsed.indent_width());
+        if is_scalar(&fix.value) {
+            if block_end != line_no {
+                return None; // a nested block today: replacing it with a scalar needs a human
+            }
+            let value = yaml_flow(&fix.value);
+            return Some(Suggestion { start_line: None, line: line_no, text: format!("{}{}{}{}", parsed.lead, parsed.key_text, parsed.sep_or_default(), value) + &parsed.comment });
+        }
+        if block_end == line_no && (parsed.value.is_empty() || parsed.value == "{}" || parsed.value == "null" || parsed.value == "~") {
+            let mut out = format!("{}{}:{}", parsed.lead, parsed.key_text, parsed.comment);
+            push_block(&mut out, &fix.value, parsed.indent_width() + 2);
+            return Some(Suggestion { start_line: None, line: line_no, text: out });
+        }
+        if block_end > line_no && parsed.value.is_empty() && !parsed.lead.contains('-') {
+            return merge_block(&lines, line_no, block_end, &parsed, &fix.value);
+        }
+        return None;
+    }
+    // The line is the deepest existing parent: insert the missing keys under it.
+    if !parsed.value.is_empty() {
+        return None; // `parent: {..}` or a scalar: not a block we can extend line-wise
+    }
+    let at = segments.iter().rposition(|s| *s == parsed.key)?;
+    let missing = &segments[at + 1..];
+    if missing.is_empty() {
+        return None;
+    }
+    let child_indent = lines
+        .get(line_no..)
+        .and_then(|rest| rest.iter().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')))
+        .map(|l| l.len() - l.trim_start().len())
+        .filter(|&w| w > parsed.indent_width())
+        .unwrap_or(parsed.indent_width() + 2);
+    let step = (child_indent - parsed.indent_width()).max(2);
+    let mut out = text.to_string();
+    let mut indent = child_indent;
+    for (i, key) in missing.iter().enumerate() {
+        let last = i + 1 == missing.len();
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&yaml_scalar(key));
+        out.push(':');
+        if last {
+            if is_scalar(&fix.value) {
+                out.push(' ');
+                out.push_str(&yaml_flow(&fix.value));
+            } else {
+                push_block(&mut out, &fix.value, indent + step);
+            }
+        }
+        indent += step;
+    }
+    Some(Suggestion { start_line: None, line: line_no, text: out })
+}
+
+/// The key's nested block (`line_no..=end`) rewritten with `value` merged over it, as helm
+/// merges values: keys the user set that the fix does not name are kept. A multi-line
+/// suggestion (`start_line`..`line`); comments inside the block are not kept.
+fn merge_block(lines: &[&str], line_no: usize, end: usize, key: &KeyLine, value: &serde_json::Value) -> Option<Suggestion> {
+    let indent = key.indent_width();
+    let block: Vec<&str> = lines[line_no - 1..end].iter().map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start())).collect();
+    let parsed: serde_json::Value = yaml_serde::from_str(&block.join("\n")).ok()?;
+    let existing = parsed.get(&key.key)?.clone();
+    if !existing.is_object() {
+        return None;
+    }
+    let child_indent = lines[line_no..end].iter().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).map(|l| l.len() - l.trim_start().len())?;
+    let mut out = format!("{}{}:{}", key.lead, key.key_text, key.comment);
+    push_block_step(&mut out, &deep_merge(existing, value), child_indent, (child_indent - indent).max(2));
+    Some(Suggestion { start_line: Some(line_no), line: end, text: out })
+}
+
+/// `over` merged onto `base`: mappings key by key, anything else replaced.
+fn deep_merge(base: serde_json::Value, over: &serde_json::Value) -> serde_json::Value {
+    match (base, over) {
+        (serde_json::Value::Object(mut b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                // In place: the user's key order stays.
+                match b.get_mut(k) {
+                    Some(old) => *old = deep_merge(old.take(), v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            serde_json::Value::Object(b)
+        }
+        (_, o) => o.clone(),
+    }
+}
+
+fn is_scalar(v: &serde_json::Value) -> bool {
+    !matches!(v, serde_json::Value::Object(_) | serde_json::Value::Array(_))
+}
+
+/// Appends `value` as block YAML at `indent` (each entry on its own line), nesting by 2.
+fn push_block(out: &mut String, value: &serde_json::Value, indent: usize) {
+    push_block_step(out, value, indent, 2)
+}
+
+/// [`push_block`] nesting by `step` spaces, to match a file's own indentation.
+fn push_block_step(out: &mut String, value: &serde_json::Value, indent: usize, step: usize) {
+    use serde_json::Value as J;
+    let pad = " ".repeat(indent);
+    match value {
+        J::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                out.push_str(&format!("\n{pad}{}:", yaml_scalar(k)));
+                if is_scalar(v) || v.as_object().is_some_and(|m| m.is_empty()) || v.as_array().is_some_and(|a| a.is_empty()) {
+                    out.push(' ');
+                    out.push_str(&yaml_flow(v));
+                } else {
+                    push_block_step(out, v, indent + step, step);
+                }
+            }
+        }
+        J::Array(items) if !items.is_empty() => {
+            for item in items {
+                // `- ` then the item: mappings continue at the dash's indent + 2.
+                let mut nested = String::new();
+                if is_scalar(item) {
+                    out.push_str(&format!("\n{pad}- {}", yaml_flow(item)));
+                    continue;
+                }
+                push_block_step(&mut nested, item, indent + 2, step);
+                let body = nested.trim_start_matches('\n');
+                let body = body.strip_prefix(&" ".repeat(indent + 2)).unwrap_or(body);
+                out.push_str(&format!("\n{pad}- {body}"));
+            }
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&yaml_flow(other));
+        }
+    }
+}
+
+/// The last line of the block that starts at `line_no` (1-based): following lines indented
+/// deeper than the key (blank lines and comments inside count).
+fn block_end(lines: &[&str], line_no: usize, indent: usize) -> usize {
+    let mut end = line_no;
+    for (i, l) in lines.iter().enumerate().skip(line_no) {
+        if l.trim().is_empty() {
+            continue;
+        }
+        if l.len() - l.trim_start().len() > indent {
+            end = i + 1;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// `␣␣key: value  # comment`, split so it can be rewritten piece by piece.
+#[derive(Debug)]
+struct KeyLine<'a> {
+    /// Indentation, and `- ` when the key opens a sequence item.
+    lead: &'a str,
+    key_text: &'a str,
+    key: String,
+    sep: &'a str,
+    value: &'a str,
+    /// Whitespace and `# ...`, or empty.
+    comment: String,
+}
+
+impl<'a> KeyLine<'a> {
+    fn parse(line: &'a str) -> Option<Self> {
+        let body_start = line.len() - line.trim_start().len();
+        let mut lead_end = body_start;
+        if line[body_start..].starts_with("- ") {
+            lead_end = body_start + 2 + (line[body_start + 2..].len() - line[body_start + 2..].trim_start().len());
+        }
+        let rest = &line[lead_end..];
+        let (key, key_len) = match rest.chars().next()? {
+            q @ ('"' | '\'') => {
+                let close = rest[1..].find(q)? + 1;
+                (rest[1..close].to_string(), close + 1)
+            }
+            _ => {
+                let colon = rest.find(": ").or_else(|| rest.strip_suffix(':').map(|r| r.len())).or_else(|| rest.find(":\t")).or_else(|| {
+                    let hash = rest.find(" #")?;
+                    rest[..hash].trim_end().strip_suffix(':').map(|k| k.len())
+                })?;
+                (rest[..colon].to_string(), colon)
+            }
+        };
+        let after = &rest[key_len..];
+        let after_colon = after.strip_prefix(':')?;
+        let value_start = after_colon.len() - after_colon.trim_start().len();
+        let value_and_comment = &after_colon[value_start..];
+        let (value, comment) = split_comment(value_and_comment);
+        let comment_ws = &value_and_comment[value.len()..];
+        let comment = if comment.is_empty() { String::new() } else { comment_ws.to_string() };
+        Some(KeyLine {
+            lead: &line[..lead_end],
+            key_text: &rest[..key_len],
+            key,
+            sep: &after[..1 + value_start],
+            value: value.trim_end(),
+            comment,
+        })
+    }
+
+    fn indent_width(&self) -> usize {
+        self.lead.len()
+    }
+
+    fn sep_or_default(&self) -> &str {
+        if self.sep.len() > 1 {
+            self.sep
+        } else {
+            ": "
+        }
+    }
+}
+
+/// Splits `value  # comment` outside quotes; returns (value, comment-with-hash).
+fn split_comment(s: &str) -> (&str, &str) {
+    let mut quote: Option<char> = None;
+    let mut prev_space = true;
+    for (i, c) in s.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if (c == '"' || c == '\'') && i == 0 => quote = Some(c),
+            None if c == '#' && prev_space => return (s[..i].trim_end(), &s[i..]),
+            None => {}
+        }
+        prev_space = c == ' ' || c == '\t';
+    }
+    (s.trim_end(), "")
+}
+
+/// One inline comment to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineComment {
+    pub path: String,
+    pub line: usize,
+    pub start_line: Option<usize>,
+    pub body: String,
+    pub fingerprint: String,
+}
+
+/// The body of an inline comment: rule and title, why it matters, the fix, the suggestion and
+/// the hidden fingerprint.
+pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion>, fingerprint: &str) -> String {
+    let mut body = format!(
+        "**{}** ({}): {}\n\n{}\n\n{}",
+        finding.rule,
+        finding.severity.as_str(),
+        markdown_escape(finding.title),
+        markdown_escape(&finding.message),
+        markdown_escape(why)
+    );
+    body.push_str(&format!("\n\nObject: `{}`", inline_code(&finding.object.kind_name())));
+    if let Some(fix) = &finding.fix {
+        body.push_str(&format!("\n\nFix: set `{}` to `{}`.", inline_code(&fix.values_path), inline_code(&yaml_flow(&fix.value))));
+    }
+    if let Some(s) = suggestion {
+        body.push_str("\n\n```suggestion\n");
+        body.push_str(&s.text);
+        body.push_str("\n```");
+    }
+    body.push_str(&format!("\n\n{FP_PREFIX}{fingerprint} -->"));
+    body
+}
+
+/// Text inside single backticks: a backtick would end the span early.
+fn inline_code(s: &str) -> String {
+    s.replace('`', "'").replace(['\n', '\r'], " ")
+}
+
+/// One finding's line in the summary comment.
+pub struct SummaryItem<'a> {
+    pub finding: &'a Finding,
+    pub fingerprint: String,
+    /// `path:line` in the repository where the fix goes, when known.
+    pub location: Option<String>,
+    /// Posted (now or earlier) as an inline comment.
+    pub inline: bool,
+}
+
+/// What the summary needs besides the findings.
+pub struct SummaryInput<'a> {
+    pub items: Vec<SummaryItem<'a>>,
+    pub checks: crate::check::Summary,
+    pub threshold: crate::rules::Severity,
+    pub head_sha: &'a str,
+    /// The previous summary's body, to strike through what got fixed.
+    pub previous: Option<&'a str>,
+    /// Where the full list lives when the comment is truncated (the run's job summary).
+    pub run_url: Option<String>,
+    /// The diff with the hardened overlay (markdown), shown collapsed when it fits whole.
+    pub diff: Option<&'a str>,
+}
+
+/// Builds the one summary comment: every finding (inline or not), those fixed since the last
+/// run struck through, the counts. Never longer than [`MAX_COMMENT_CHARS`].
+pub fn summary_body(input: &SummaryInput) -> String {
+    let current: BTreeSet<&str> = input.items.iter().map(|i| i.fingerprint.as_str()).collect();
+    let fixed: Vec<String> = input
+        .previous
+        .map(|prev| {
+            prev.lines()
+                .filter_map(|l| {
+                    let at = l.find(FP_PREFIX)?;
+                    let fp = fingerprint_in(l)?;
+                    (!current.contains(fp)).then(|| format!("- ~~{}~~ fixed {FIXED_PREFIX}{fp} -->", l[..at].trim_start_matches("- ").trim_end()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let failing = input.items.iter().filter(|i| i.finding.severity >= input.threshold).count();
+    let mut by_severity: BTreeMap<std::cmp::Reverse<crate::rules::Severity>, usize> = BTreeMap::new();
+    for i in &input.items {
+        *by_severity.entry(std::cmp::Reverse(i.finding.severity)).or_default() += 1;
+    }
+    let counts = by_severity.iter().map(|(s, n)| format!("{n} {}", s.0.as_str())).collect::<Vec<_>>().join(", ");
+    let sha = input.head_sha.get(..12).unwrap_or(input.head_sha);
+    let mut head = format!("{SUMMARY_MARKER}\n## helm-harden\n\n");
+    if input.items.is_empty() {
+        head.push_str(&format!("No hardening failure at `{sha}`."));
+    } else {
+        head.push_str(&format!(
+            "**{} failure{}** at `{sha}` ({counts}); {failing} at or above `{}`.",
+            input.items.len(),
+            if input.items.len() == 1 { "" } else { "s" },
+            input.threshold.as_str()
+        ));
+    }
+    let c = &input.checks;
+    head.push_str(&format!("\n\nChecks: {} pass, {} fail, {} not applicable, {} advisory, {} suppressed.\n", c.pass, c.fail, c.na, c.advisory, c.suppressed));
+    let mut lines: Vec<String> = Vec::new();
+    let (inline, elsewhere): (Vec<_>, Vec<_>) = input.items.iter().partition(|i| i.inline);
+    if !elsewhere.is_empty() {
+        lines.push(format!("\n### Not commented inline ({})\n", elsewhere.len()));
+        lines.push("Outside the diff, not in a values file, or past the 30 comments one review may carry.\n".into());
+        lines.extend(elsewhere.iter().map(|i| item_line(i)));
+    }
+    if !inline.is_empty() {
+        lines.push(format!("\n### Commented inline ({})\n", inline.len()));
+        lines.extend(inline.iter().map(|i| item_line(i)));
+    }
+    if !fixed.is_empty() {
+        lines.push(format!("\n### Fixed since the last run ({})\n", fixed.len()));
+        lines.extend(fixed);
+    }
+    let diff = input.diff.map(|d| format!("\n<details><summary>Diff with the hardened overlay</summary>\n\n{d}\n</details>"));
+    fit(head, lines, diff, input.run_url.as_deref())
+}
+
+fn item_line(item: &SummaryItem) -> String {
+    let f = item.finding;
+    let mut line = format!("- **{}** ({}) {} on `{}`", f.rule, f.severity.as_str(), markdown_escape(f.title), inline_code(&f.object.kind_name()));
+    if let Some(fix) = &f.fix {
+        line.push_str(&format!(": set `{}` to `{}`", inline_code(&fix.values_path), inline_code(&yaml_flow(&fix.value))));
+    }
+    if let Some(loc) = &item.location {
+        line.push_str(&format!(" at `{}`", inline_code(loc)));
+    }
+    format!("{line} {FP_PREFIX}{} -->", item.fingerprint)
+}
+
+/// Joins `head`, as many whole `lines` as fit and then `tail` if it fits whole (a diff cut in
+/// the middle of a code fence would garble the rest), pointing at the job summary for what is
+/// left out.
+fn fit(head: String, lines: Vec<String>, tail: Option<String>, run_url: Option<&str>) -> String {
+    const RESERVE: usize = 600; // room for the truncation note
+    let budget = MAX_COMMENT_CHARS - RESERVE;
+    let where_ = match run_url {
+        Some(url) => format!("the [job summary of this run]({url})"),
+        None => "the job summary of this run".into(),
+    };
+    let mut body = head;
+    let mut used = body.chars().count();
+    for (i, line) in lines.iter().enumerate() {
+        let n = line.chars().count() + 1;
+        if used + n > budget {
+            let left = lines.len() - i;
+            body.push_str(&format!("\n\n… truncated: {left} more line{} (GitHub caps a comment at 65,536 characters); see {where_} for the full list.\n", if left == 1 { "" } else { "s" }));
+            return body;
+        }
+        body.push('\n');
+        body.push_str(line);
+        used += n;
+    }
+    body.push('\n');
+    if let Some(tail) = tail {
+        if used + tail.chars().count() < budget {
+            body.push_str(&tail);
+            body.push('\n');
+        } else {
+            body.push_str(&format!("\nThe diff with the hardened overlay is too long for a comment: see {where_}.\n"));
+        }
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fix(path: &str, value: serde_json::Value, line: usize, exact: bool) -> FixSuggestion {
+        FixSuggestion { values_path: path.into(), value, file: Some("values.yaml".into()), line: Some(line), exact, set: None }
+    }
+
+    #[test]
+    fn commentable_lines_are_added_and_context_lines_of_the_right_side() {
+        let patch = "@@ -1,4 +1,5 @@\n a:\n-  b: 1\n+  b: 2\n+  c: 3\n   d: 4\n@@ -20,2 +21,3 @@ ctx\n x:\n+  y: 1\n\\ No newline at end of file";
+        let c = Commentable::from_patch(patch);
+        for l in [1, 2, 3, 4, 21, 22] {
+            assert!(c.contains(l), "line {l}");
+        }
+        for l in [5, 20, 23] {
+            assert!(!c.contains(l), "line {l}");
+        }
+        assert!(c.contains_range(1, 4));
+        assert!(!c.contains_range(4, 21), "a range cannot span two hunks");
+    }
+
+    #[test]
+    fn scalar_fix_rewrites_the_key_line_keeping_indent_and_comment() {
+        let file = "gateway:\n  validation:\n    alwaysAcceptResources: true   # why not\n    failurePolicy: 'Ignore'\n";
+        let s = suggestion(file, &fix("gateway.validation.alwaysAcceptResources", json!(false), 3, true)).unwrap();
+        assert_eq!(s, Suggestion { start_line: None, line: 3, text: "    alwaysAcceptResources: false   # why not".into() });
+        let s = suggestion(file, &fix("gateway.validation.failurePolicy", json!("Fail"), 4, true)).unwrap();
+        assert_eq!(s.text, "    failurePolicy: Fail");
+        let s = suggestion(file, &fix("gateway.validation.failurePolicy", json!("true"), 4, true)).unwrap();
+        assert_eq!(s.text, "    failurePolicy: \"true\"", "a string that reads as a bool stays a string");
+    }
+
+    #[test]
+    fn missing_key_goes_under_its_parent_at_the_childrens_indent() {
+        let file = "gateway:\n    validation:\n        failurePolicy: Ignore\n";
+        let s = suggestion(file, &fix("gateway.proxyServiceAccount.disableAutomount", json!(true), 1, false)).unwrap();
+        assert_eq!(s.text, "gateway:\n    proxyServiceAccount:\n        disableAutomount: true");
+        let s = suggestion(file, &fix("gloo.gatewayProxies.gatewayProxy.podTemplate.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 1, false));
+        assert!(s.is_none(), "the parent line's key must be on the values path");
+        let file = "pod:\n  podTemplate:\n    probes: false\n";
+        let s = suggestion(file, &fix("pod.podTemplate.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 2, false)).unwrap();
+        assert_eq!(s.text, "  podTemplate:\n    resources:\n      requests:\n        cpu: 500m\n        memory: 256Mi");
+    }
+
+    #[test]
+    fn no_suggestion_where_a_line_rewrite_would_lose_something() {
+        let file = "a:\n  b:\n    c: 1\n  d: {x: 1}\n";
+        assert!(suggestion(file, &fix("a.b", json!(true), 2, true)).is_none(), "a block replaced by a scalar");
+        assert!(suggestion(file, &fix("a.d.y", json!(1), 4, false)).is_none(), "a flow mapping parent");
+        assert!(suggestion(file, &fix("a.zz", json!(1), 2, true)).is_none(), "the line holds another key");
+        assert!(suggestion(file, &fix("a.b", json!(1), 9, true)).is_none(), "past the end");
+    }
+
+    #[test]
+    fn a_mapping_fix_on_an_existing_block_is_a_range_merged_as_helm_merges() {
+        let file = "proxy:\n    resources:\n        requests:\n            cpu: 10m\n            ephemeral: 1Gi\n    other: 1\n";
+        let s = suggestion(file, &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 3, true)).unwrap();
+        assert_eq!(s.start_line, Some(3));
+        assert_eq!(s.line, 5);
+        assert_eq!(s.text, "        requests:\n            cpu: 500m\n            ephemeral: 1Gi\n            memory: 256Mi");
+        let anchored = suggestion(file, &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 4, true)).unwrap();
+        assert_eq!(anchored, s, "pointed at a key inside the mapping, the suggestion covers the mapping");
+        assert!(suggestion(file, &fix("proxy.resources.limits", json!({"cpu": "1"}), 4, true)).is_none(), "the parent is another key");
+    }
+
+    #[test]
+    fn list_values_become_block_sequences() {
+        let file = "root:\n";
+        let s = suggestion(file, &fix("root.log", json!([{"name": "a", "v": 1}, "b"]), 1, false)).unwrap();
+        assert_eq!(s.text, "root:\n  log:\n    - name: a\n      v: 1\n    - b");
+    }
+
+    fn finding(rule: &'static str, name: &str, path: &str) -> Finding {
+        Finding {
+            rule,
+            severity: crate::rules::Severity::High,
+            status: crate::rules::Status::Fail,
+            title: "Title <b>",
+            message: "message".into(),
+            object: crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: name.into(), namespace: Some("ns".into()), template: None, embedded_in: None, line: 3 },
+            fix: Some(fix(path, json!(true), 3, true)),
+            suppressed: None,
+        }
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_and_tell_objects_apart() {
+        let a = finding("GLOO-001", "gw", "a.b");
+        let mut moved = a.clone();
+        moved.fix.as_mut().unwrap().line = Some(40);
+        moved.object.line = 99;
+        assert_eq!(fingerprint(&a), fingerprint(&moved));
+        assert_ne!(fingerprint(&a), fingerprint(&finding("GLOO-001", "gw2", "a.b")));
+        assert_ne!(fingerprint(&a), fingerprint(&finding("GLOO-002", "gw", "a.b")));
+        assert_eq!(fingerprint(&a).len(), 16);
+        let body = comment_body(&a, "why", None, &fingerprint(&a));
+        assert_eq!(fingerprint_in(&body), Some(fingerprint(&a).as_str()));
+        assert!(body.contains("Title &lt;b&gt;"), "{body}");
+    }
+
+    #[test]
+    fn summary_strikes_through_what_was_fixed_since_the_last_run() {
+        let a = finding("GLOO-001", "gw", "a.b");
+        let b = finding("GLOO-002", "gw", "a.c");
+        let checks = crate::check::Summary { fail: 2, pass: 5, na: 1, advisory: 0, suppressed: 0 };
+        let item = |f: &'static Finding| SummaryItem { finding: f, fingerprint: fingerprint(f), location: Some("v.yaml:3".into()), inline: false };
+        let (a, b): (&'static Finding, &'static Finding) = (Box::leak(Box::new(a)), Box::leak(Box::new(b)));
+        let first = summary_body(&SummaryInput { items: vec![item(a), item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "abc", previous: None, run_url: None, diff: None });
+        assert!(first.starts_with(SUMMARY_MARKER));
+        assert!(first.contains("**2 failures**"), "{first}");
+        let second = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&first), run_url: None, diff: None });
+        let struck: Vec<&str> = second.lines().filter(|l| l.contains("~~")).collect();
+        assert_eq!(struck.len(), 1, "{second}");
+        assert!(struck[0].starts_with("- ~~**GLOO-001**"), "{}", struck[0]);
+        let third = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&second), run_url: None, diff: None });
+        assert!(!third.contains("~~"), "struck once, then gone: {third}");
+    }
+
+    #[test]
+    fn the_diff_goes_in_whole_or_not_at_all() {
+        let small = fit("h".into(), vec!["- a".into()], Some("<details>d</details>".into()), None);
+        assert!(small.contains("- a\n<details>d</details>"), "{small}");
+        let big = fit("h".into(), vec!["- a".into()], Some("d".repeat(70_000)), None);
+        assert!(!big.contains("ddd") && big.contains("too long for a comment"), "{big}");
+    }
+
+    #[test]
+    fn summary_is_cut_below_the_comment_limit_with_a_pointer() {
+        let head = "h".to_string();
+        let lines: Vec<String> = (0..2000).map(|i| format!("- line {i} {}", "x".repeat(80))).collect();
+        let body = fit(head, lines, Some("x".repeat(10)), Some("https://example.test/run/1"));
+        assert!(body.chars().count() <= MAX_COMMENT_CHARS);
+        assert!(body.contains("more lines") && body.contains("https://example.test/run/1"), "{}", &body[body.len() - 300..]);
+    }
+}

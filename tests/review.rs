@@ -1,0 +1,725 @@
+//! `helm-harden review` against a local server on 127.0.0.1 that answers as GitHub's REST API
+//! does (routes, statuses, `Link` pagination, error bodies) and records every request, so the
+//! tests assert the exact requests a pull request would receive.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const TOKEN: &str = "ghs_PLANTEDt0kenNeverPrinted42";
+const HEAD_SHA: &str = "5f1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+const MERGE_SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const VALUES_PATH: &str = "deploy/values.yaml";
+
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    /// Path and query, as received.
+    target: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{} {}: body is not JSON ({e}): {}", self.method, self.target, self.body))
+    }
+    fn route(&self) -> &str {
+        self.target.split('?').next().unwrap()
+    }
+}
+
+/// A fault to inject into the next matching request.
+#[derive(Clone)]
+struct Fault {
+    method: &'static str,
+    route_ends: &'static str,
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: &'static str,
+    /// The write happens anyway before the error is returned (a 502 from a proxy after the
+    /// backend did the work).
+    applied: bool,
+}
+
+#[derive(Default)]
+struct State {
+    prefix: String,
+    port: u16,
+    files: Vec<Value>,
+    review_comments: Vec<Value>,
+    issue_comments: Vec<Value>,
+    next_id: u64,
+    faults: Vec<Fault>,
+    read_only: bool,
+    /// Leave the values file's patch out of pages of more than one file, as GitHub does for
+    /// files past a page's diff size limit.
+    patch_limit: bool,
+    requests: Vec<Request>,
+}
+
+struct FakeGitHub {
+    state: Arc<Mutex<State>>,
+    url: String,
+}
+
+impl FakeGitHub {
+    /// Serves under `prefix` (`""` for api.github.com, `/api/v3` for GitHub Enterprise).
+    fn start(prefix: &str, files: Vec<Value>) -> FakeGitHub {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State { prefix: prefix.into(), port, files, next_id: 1000, ..Default::default() }));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = shared.clone();
+                std::thread::spawn(move || serve(stream, &shared));
+            }
+        });
+        FakeGitHub { state, url: format!("http://127.0.0.1:{port}{prefix}") }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+    fn clear_requests(&self) {
+        self.state.lock().unwrap().requests.clear();
+    }
+    fn fault(&self, f: Fault) {
+        self.state.lock().unwrap().faults.push(f);
+    }
+    fn review_comments(&self) -> Vec<Value> {
+        self.state.lock().unwrap().review_comments.clone()
+    }
+    fn issue_comments(&self) -> Vec<Value> {
+        self.state.lock().unwrap().issue_comments.clone()
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).unwrap();
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap();
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).map(|(_, v)| v.parse().unwrap()).unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).unwrap();
+    let request = Request { method, target, headers, body: String::from_utf8(body).unwrap() };
+    let (status, extra, body) = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(request.clone());
+        respond(&mut s, &request)
+    };
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        502 => "Bad Gateway",
+        _ => "Status",
+    };
+    let mut out = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    for (k, v) in extra {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&body);
+    let mut stream = stream;
+    let _ = stream.write_all(out.as_bytes());
+}
+
+fn error_body(message: &str) -> String {
+    json!({"message": message, "documentation_url": "https://docs.github.com/rest"}).to_string()
+}
+
+/// GitHub's behaviour for the routes `review` uses.
+fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
+    if r.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+        return (401, vec![], error_body("Bad credentials"));
+    }
+    let Some(route) = r.route().strip_prefix(s.prefix.as_str()).map(str::to_string) else { return (404, vec![], error_body("Not Found")) };
+    let fault = s.faults.iter().position(|f| f.method == r.method && route.ends_with(f.route_ends)).map(|i| s.faults.remove(i));
+    if let Some(f) = &fault {
+        if !f.applied {
+            return (f.status, f.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), f.body.to_string());
+        }
+    }
+    if s.read_only && r.method != "GET" {
+        return (403, vec![], error_body("Resource not accessible by integration"));
+    }
+    let query: Vec<(String, String)> = r.target.split_once('?').map(|(_, q)| q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect()).unwrap_or_default();
+    let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let (status, headers, body) = match (r.method.as_str(), route.as_str()) {
+        ("GET", "/repos/octo/gw/pulls/7/files") => {
+            let per_page: usize = q("per_page").map(|v| v.parse().unwrap()).unwrap_or(30).min(100);
+            let page: usize = q("page").map(|v| v.parse().unwrap()).unwrap_or(1);
+            let pages = s.files.len().div_ceil(per_page).max(1);
+            let mut items: Vec<Value> = s.files.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+            if s.patch_limit && per_page > 1 {
+                for f in items.iter_mut().filter(|f| f["filename"] == VALUES_PATH) {
+                    f.as_object_mut().unwrap().remove("patch");
+                    f["additions"] = json!(0);
+                    f["changes"] = json!(0);
+                }
+            }
+            let link = |p: usize| format!("http://127.0.0.1:{}{}/repos/octo/gw/pulls/7/files?per_page={per_page}&page={p}", s.port, s.prefix);
+            let mut rels = Vec::new();
+            if page < pages {
+                rels.push(format!("<{}>; rel=\"next\"", link(page + 1)));
+                rels.push(format!("<{}>; rel=\"last\"", link(pages)));
+            }
+            if page > 1 {
+                rels.push(format!("<{}>; rel=\"prev\"", link(page - 1)));
+                rels.push(format!("<{}>; rel=\"first\"", link(1)));
+            }
+            let headers = if rels.is_empty() { vec![] } else { vec![("Link".to_string(), rels.join(", "))] };
+            (200, headers, Value::Array(items).to_string())
+        }
+        ("GET", "/repos/octo/gw/pulls/7/comments") => (200, vec![], Value::Array(s.review_comments.clone()).to_string()),
+        ("POST", "/repos/octo/gw/pulls/7/reviews") => {
+            let body = r.json();
+            s.next_id += 1;
+            let review_id = s.next_id;
+            for c in body["comments"].as_array().cloned().unwrap_or_default() {
+                s.next_id += 1;
+                let mut c = c.clone();
+                c["id"] = json!(s.next_id);
+                c["pull_request_review_id"] = json!(review_id);
+                c["commit_id"] = body["commit_id"].clone();
+                c["in_reply_to_id"] = Value::Null;
+                s.review_comments.push(c);
+            }
+            (200, vec![], json!({"id": review_id, "state": "COMMENTED", "body": body["body"], "commit_id": body["commit_id"]}).to_string())
+        }
+        ("DELETE", route) if route.starts_with("/repos/octo/gw/pulls/comments/") => {
+            let id: u64 = route.rsplit('/').next().unwrap().parse().unwrap();
+            let before = s.review_comments.len();
+            s.review_comments.retain(|c| c["id"] != json!(id));
+            if s.review_comments.len() == before {
+                (404, vec![], error_body("Not Found"))
+            } else {
+                (204, vec![], String::new())
+            }
+        }
+        ("GET", "/repos/octo/gw/issues/7/comments") => (200, vec![], Value::Array(s.issue_comments.clone()).to_string()),
+        ("POST", "/repos/octo/gw/issues/7/comments") => {
+            s.next_id += 1;
+            let c = json!({"id": s.next_id, "body": r.json()["body"]});
+            s.issue_comments.push(c.clone());
+            (201, vec![], c.to_string())
+        }
+        ("PATCH", route) if route.starts_with("/repos/octo/gw/issues/comments/") => {
+            let id: u64 = route.rsplit('/').next().unwrap().parse().unwrap();
+            let body = r.json()["body"].clone();
+            match s.issue_comments.iter_mut().find(|c| c["id"] == json!(id)) {
+                Some(c) => {
+                    c["body"] = body;
+                    (200, vec![], c.to_string())
+                }
+                None => (404, vec![], error_body("Not Found")),
+            }
+        }
+        _ => (404, vec![], error_body("Not Found")),
+    };
+    match fault {
+        Some(f) => (f.status, f.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), f.body.to_string()),
+        None => (status, headers, body),
+    }
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A throwaway repository with the weak values file at `deploy/values.yaml`.
+struct Repo {
+    dir: tempfile::TempDir,
+    values: String,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let values = std::fs::read_to_string(root().join("fixtures/values/weak.yaml")).unwrap();
+        std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
+        std::fs::write(dir.path().join(VALUES_PATH), &values).unwrap();
+        let git = std::process::Command::new("git").arg("init").arg("-q").current_dir(dir.path()).status().expect("git");
+        assert!(git.success());
+        let event = json!({"action": "synchronize", "number": 7, "pull_request": {"number": 7, "head": {"sha": HEAD_SHA, "ref": "weaken"}, "base": {"sha": MERGE_SHA}}});
+        std::fs::write(dir.path().join("event.json"), event.to_string()).unwrap();
+        Repo { dir, values }
+    }
+
+    /// The repository with `values` instead of the weak fixture.
+    fn with_values(values: &str) -> Repo {
+        let repo = Repo::new();
+        std::fs::write(repo.path().join(VALUES_PATH), values).unwrap();
+        Repo { values: values.to_string(), ..repo }
+    }
+
+    /// A hunk of context lines `first..=last`.
+    fn hunk_patch(&self, first: usize, last: usize) -> String {
+        let lines: Vec<String> = self.values.lines().skip(first - 1).take(last + 1 - first).map(|l| format!(" {l}")).collect();
+        format!("@@ -{first},{n} +{first},{n} @@\n{}", lines.join("\n"), n = last + 1 - first)
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The values file as a new file in the PR: every line added, so every line commentable.
+    fn added_patch(&self) -> String {
+        let lines: Vec<&str> = self.values.lines().collect();
+        format!("@@ -0,0 +1,{} @@\n{}", lines.len(), lines.iter().map(|l| format!("+{l}")).collect::<Vec<_>>().join("\n"))
+    }
+
+    /// The values file changed in lines 1..=n only.
+    fn partial_patch(&self, n: usize) -> String {
+        let lines: Vec<&str> = self.values.lines().take(n).collect();
+        format!("@@ -1,{n} +1,{n} @@\n{}", lines.iter().map(|l| format!(" {l}")).collect::<Vec<_>>().join("\n"))
+    }
+
+    fn line_of(&self, text: &str) -> usize {
+        1 + self.values.lines().position(|l| l.contains(text)).unwrap_or_else(|| panic!("{text} not in values"))
+    }
+}
+
+/// 150 files: the values file lands on the second page of 100.
+fn pr_files(values_patch: &str) -> Vec<Value> {
+    let mut files: Vec<Value> = (0..149).map(|i| json!({"sha": "0", "filename": format!("docs/page-{i:03}.md"), "status": "added", "additions": 1, "deletions": 0, "changes": 1, "patch": "@@ -0,0 +1 @@\n+hello"})).collect();
+    files.push(json!({"sha": "1", "filename": VALUES_PATH, "status": "added", "additions": 20, "deletions": 0, "changes": 20, "patch": values_patch}));
+    files
+}
+
+/// `review` of the pre-rendered gloo-mini manifests, with the repo's values file for the fix
+/// locations: no helm needed.
+fn review_cmd(repo: &Repo, gh: &FakeGitHub) -> Command {
+    let mut c = base_cmd(repo, gh);
+    c.args(["review", "--manifests"]).arg(root().join("fixtures/manifests/gloo-mini-default.yaml")).args(["-f", VALUES_PATH, "--verbose"]);
+    c
+}
+
+/// `review` of the gloo-mini chart rendered by helm with the repo's values file, so changing
+/// the values changes the findings.
+fn review_chart_cmd(repo: &Repo, gh: &FakeGitHub, helm: &Path) -> Command {
+    let mut c = base_cmd(repo, gh);
+    c.env("HELM_BIN", helm).arg("review").arg(root().join("fixtures/charts/gloo-mini")).args(["-f", VALUES_PATH, "--verbose"]);
+    c
+}
+
+fn base_cmd(repo: &Repo, gh: &FakeGitHub) -> Command {
+    let mut c = Command::cargo_bin("helm-harden").unwrap();
+    c.current_dir(repo.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_EVENT_PATH", repo.path().join("event.json"))
+        .env("GITHUB_REPOSITORY", "octo/gw")
+        .env("GITHUB_SHA", MERGE_SHA)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", &gh.url)
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("GITHUB_RUN_ID", "99")
+        .env("HELM_HARDEN_RETRY_BASE_MS", "1");
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(c: &mut Command) -> Run {
+    let out = c.output().unwrap();
+    let run = Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8(out.stdout).unwrap(), stderr: String::from_utf8(out.stderr).unwrap() };
+    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN), "the token leaked:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+fn methods_and_routes(reqs: &[Request]) -> Vec<String> {
+    reqs.iter().map(|r| format!("{} {}", r.method, r.target)).collect()
+}
+
+fn fingerprint(body: &str) -> String {
+    let start = body.find("<!-- helm-harden:fp=").expect("fingerprint marker") + "<!-- helm-harden:fp=".len();
+    body[start..start + 16].to_string()
+}
+
+#[test]
+fn first_run_posts_one_review_and_a_summary_with_exact_requests() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    let r = run(&mut review_cmd(&repo, &gh));
+    assert_eq!(r.code, 1, "weak values fail at the default threshold: {}", r.stderr);
+    let reqs = gh.requests();
+    assert_eq!(
+        methods_and_routes(&reqs),
+        [
+            "GET /repos/octo/gw/pulls/7/files?per_page=100",
+            "GET /repos/octo/gw/pulls/7/files?per_page=100&page=2",
+            "GET /repos/octo/gw/pulls/7/comments?per_page=100",
+            "POST /repos/octo/gw/pulls/7/reviews",
+            "GET /repos/octo/gw/issues/7/comments?per_page=100",
+            "POST /repos/octo/gw/issues/7/comments",
+        ]
+    );
+    for req in &reqs {
+        assert_eq!(req.header("accept"), Some("application/vnd.github+json"), "{}", req.target);
+        assert_eq!(req.header("x-github-api-version"), Some("2022-11-28"));
+        assert_eq!(req.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+        assert!(req.header("user-agent").is_some_and(|ua| !ua.is_empty()));
+    }
+    let review = reqs[3].json();
+    assert_eq!(review["commit_id"], HEAD_SHA, "the PR head, not GITHUB_SHA (the merge commit)");
+    assert_eq!(review["event"], "COMMENT");
+    let comments = review["comments"].as_array().unwrap();
+    assert_eq!(comments.len(), 30, "at most 30 inline comments in one review request");
+    for c in comments {
+        assert_eq!(c["path"], VALUES_PATH);
+        assert_eq!(c["side"], "RIGHT");
+        assert!(c["line"].as_u64().unwrap() >= 1);
+        assert!(c.get("position").is_none(), "line/side, not the deprecated position");
+    }
+    // The high-severity scalar fix: a one-click suggestion rewriting the key's own line.
+    let line = repo.line_of("alwaysAcceptResources");
+    let c = comments.iter().find(|c| c["body"].as_str().unwrap().contains("**GLOO-004**")).expect("GLOO-004 commented");
+    assert_eq!(c["line"], line);
+    assert!(c.get("start_line").is_none(), "a single line");
+    let body = c["body"].as_str().unwrap();
+    assert!(body.contains("```suggestion\n    alwaysAcceptResources: false\n```"), "{body}");
+    assert!(body.contains("Fix: set `gateway.validation.alwaysAcceptResources` to `false`"), "{body}");
+    assert!(body.contains("<!-- helm-harden:fp="), "{body}");
+    // A missing key: the suggestion replaces the parent line with itself plus the new lines.
+    let c = comments.iter().find(|c| c["body"].as_str().unwrap().contains("**GLOO-001**")).expect("GLOO-001 commented");
+    assert_eq!(c["line"], repo.line_of("gateway:"));
+    assert!(c["body"].as_str().unwrap().contains("```suggestion\ngateway:\n  proxyServiceAccount:\n    disableAutomount: true\n```"), "{}", c["body"]);
+    // The summary lists every finding, those not commented inline first.
+    let summary = reqs[5].json()["body"].as_str().unwrap().to_string();
+    assert!(summary.starts_with("<!-- helm-harden:summary -->"));
+    let listed = summary.lines().filter(|l| l.contains("<!-- helm-harden:fp=")).count();
+    assert!(listed > 30, "all findings listed, not only the 30 inline: {listed}");
+    assert!(summary.contains("### Not commented inline"), "{summary}");
+    assert!(r.stdout.contains("GLOO-004"), "the text report on stdout");
+    assert!(r.stderr.contains("github: POST /repos/octo/gw/pulls/7/reviews -> 200"), "--verbose logs requests: {}", r.stderr);
+    assert!(r.stderr.lines().last().unwrap().starts_with("review: 30 inline comments posted, 0 already there; 0 outdated deleted; summary comment "), "{}", r.stderr);
+}
+
+#[test]
+fn rerun_posts_no_duplicate_and_updates_the_summary_in_place() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    assert_eq!(run(&mut review_cmd(&repo, &gh)).code, 1);
+    let first: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    gh.clear_requests();
+    // Second run: the findings past the first 30 get their comments; nothing posted twice.
+    assert_eq!(run(&mut review_cmd(&repo, &gh)).code, 1);
+    let reqs = gh.requests();
+    let posts: Vec<&Request> = reqs.iter().filter(|r| r.method == "POST").collect();
+    assert_eq!(posts.len(), 1, "one review, no new summary: {:?}", methods_and_routes(&reqs));
+    assert_eq!(posts[0].route(), "/repos/octo/gw/pulls/7/reviews");
+    for c in posts[0].json()["comments"].as_array().unwrap() {
+        assert!(!first.contains(&fingerprint(c["body"].as_str().unwrap())), "duplicate inline comment");
+    }
+    let patch: Vec<&Request> = reqs.iter().filter(|r| r.method == "PATCH").collect();
+    assert_eq!(patch.len(), 1);
+    assert_eq!(patch[0].route(), format!("/repos/octo/gw/issues/comments/{}", gh.issue_comments()[0]["id"]));
+    // Third run: everything is there; only reads and the summary update.
+    gh.clear_requests();
+    assert_eq!(run(&mut review_cmd(&repo, &gh)).code, 1);
+    let writes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET")).collect();
+    assert_eq!(writes, [format!("PATCH /repos/octo/gw/issues/comments/{}", gh.issue_comments()[0]["id"])]);
+    assert_eq!(gh.issue_comments().len(), 1, "one summary comment per PR");
+    let fps: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    let unique: std::collections::BTreeSet<&String> = fps.iter().collect();
+    assert_eq!(unique.len(), fps.len(), "no fingerprint twice");
+}
+
+#[test]
+fn fixed_findings_are_struck_through_and_their_comments_deleted_unless_answered() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
+        return;
+    };
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    run(&mut review_chart_cmd(&repo, &gh, &helm));
+    let comments = gh.review_comments();
+    let body_of = |rule: &str| comments.iter().find(|c| c["body"].as_str().unwrap().contains(&format!("**{rule}**"))).unwrap_or_else(|| panic!("{rule}")).clone();
+    let (gloo004, gloo007) = (body_of("GLOO-004"), body_of("GLOO-007"));
+    // Someone answers the GLOO-007 comment.
+    gh.state.lock().unwrap().review_comments.push(json!({"id": 1, "body": "we know", "in_reply_to_id": gloo007["id"], "path": VALUES_PATH, "line": gloo007["line"]}));
+    // The author fixes both.
+    let fixed = repo.values.replace("alwaysAcceptResources: true", "alwaysAcceptResources: false").replace("failurePolicy: Ignore", "failurePolicy: Fail");
+    std::fs::write(repo.path().join(VALUES_PATH), fixed).unwrap();
+    gh.clear_requests();
+    run(&mut review_chart_cmd(&repo, &gh, &helm));
+    let deletes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| r.starts_with("DELETE")).collect();
+    assert_eq!(deletes, [format!("DELETE /repos/octo/gw/pulls/comments/{}", gloo004["id"])], "the answered comment stays");
+    let summary = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
+    let struck: Vec<&str> = summary.lines().filter(|l| l.starts_with("- ~~")).collect();
+    assert_eq!(struck.len(), 2, "{summary}");
+    assert!(struck.iter().any(|l| l.contains("GLOO-004")) && struck.iter().any(|l| l.contains("GLOO-007")));
+    assert!(summary.contains("<details><summary>Diff with the hardened overlay</summary>") && summary.contains("```diff"), "a chart target's summary carries the diff, collapsed: {summary}");
+}
+
+#[test]
+fn retries_502_and_secondary_rate_limits_without_duplicating_a_write() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    // A read fails once with a 502: read again.
+    gh.fault(Fault { method: "GET", route_ends: "/pulls/7/files", status: 502, headers: vec![], body: "", applied: false });
+    // The review is created but the proxy answers 502: look, find it, do not post again.
+    gh.fault(Fault { method: "POST", route_ends: "/pulls/7/reviews", status: 502, headers: vec![], body: "", applied: true });
+    // The summary hits a secondary rate limit (refused): wait Retry-After, then post.
+    gh.fault(Fault {
+        method: "POST",
+        route_ends: "/issues/7/comments",
+        status: 429,
+        headers: vec![("Retry-After", "1")],
+        body: r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}"#,
+        applied: false,
+    });
+    let r = run(&mut review_cmd(&repo, &gh));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let routes = methods_and_routes(&gh.requests());
+    assert_eq!(routes.iter().filter(|r| r.starts_with("GET /repos/octo/gw/pulls/7/files?per_page=100")).count(), 3, "page 1 twice, page 2 once: {routes:?}");
+    assert_eq!(routes.iter().filter(|r| *r == "POST /repos/octo/gw/pulls/7/reviews").count(), 1, "no second review: {routes:?}");
+    assert_eq!(routes.iter().filter(|r| *r == "POST /repos/octo/gw/issues/7/comments").count(), 2, "{routes:?}");
+    assert_eq!(gh.review_comments().len(), 30);
+    assert_eq!(gh.issue_comments().len(), 1);
+    // After the 502 the client looked (listed the review comments) before deciding.
+    let post = routes.iter().position(|r| r == "POST /repos/octo/gw/pulls/7/reviews").unwrap();
+    assert_eq!(routes[post + 1], "GET /repos/octo/gw/pulls/7/comments?per_page=100");
+}
+
+#[test]
+fn persistent_server_errors_give_up_with_exit_2_and_no_token() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    for _ in 0..5 {
+        gh.fault(Fault { method: "GET", route_ends: "/pulls/7/files", status: 502, headers: vec![], body: r#"{"message":"Server Error"}"#, applied: false });
+    }
+    let r = run(&mut review_cmd(&repo, &gh));
+    assert_eq!(r.code, 2);
+    let last = r.stderr.lines().last().unwrap();
+    assert!(last.starts_with("error: GitHub: GET /repos/octo/gw/pulls/7/files") && last.contains("502") && last.contains("5 attempts"), "{last}");
+    // Nobody listening: the transport error is one line, token-free, exit 2.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let r = run(review_cmd(&repo, &gh).env("GITHUB_API_URL", format!("http://127.0.0.1:{closed}")));
+    assert_eq!((r.code, r.stderr.lines().filter(|l| l.starts_with("error:")).count()), (2, 1), "{}", r.stderr);
+}
+
+#[test]
+fn fork_token_falls_back_to_annotations_and_exits_by_findings() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    gh.state.lock().unwrap().read_only = true;
+    let summary = repo.path().join("step-summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let r = run(review_cmd(&repo, &gh).env("GITHUB_STEP_SUMMARY", &summary).args(["--fail-on", "high"]));
+    assert_eq!(r.code, 1, "high findings remain; the 403 decides nothing: {}", r.stderr);
+    assert_eq!(r.stderr.matches("warning:").count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot comment on this pull request"), "{}", r.stderr);
+    let line = repo.line_of("alwaysAcceptResources");
+    assert!(r.stdout.contains(&format!("::error file={VALUES_PATH},line={line},title=GLOO-004%3A ")), "{}", r.stdout);
+    assert!(r.stdout.lines().any(|l| l.starts_with("::warning file=")), "medium findings as warnings");
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(written.starts_with("# earlier step\n") && written.contains("helm-harden review"), "appended: {written}");
+    assert_eq!(gh.review_comments().len(), 0);
+    assert!(gh.requests().iter().all(|r| r.method == "GET" || r.route() == "/repos/octo/gw/pulls/7/reviews"), "no write after the first 403");
+}
+
+#[test]
+fn findings_outside_the_diff_land_in_the_summary() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.partial_patch(6)));
+    run(&mut review_cmd(&repo, &gh));
+    let comments = gh.review_comments();
+    assert!(!comments.is_empty());
+    assert!(comments.iter().all(|c| c["line"].as_u64().unwrap() <= 6), "only lines in the hunk");
+    let summary = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
+    let replicas = repo.line_of("replicas: 1");
+    let not_inline = summary.split("### Commented inline").next().unwrap();
+    assert!(not_inline.contains("**GLOO-019**") && not_inline.contains(&format!("`{VALUES_PATH}:{replicas}`")), "{summary}");
+}
+
+#[test]
+fn github_enterprise_api_prefix_is_kept_on_every_request() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("/api/v3", pr_files(&repo.added_patch()));
+    let r = run(&mut review_cmd(&repo, &gh));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let routes = methods_and_routes(&gh.requests());
+    assert!(routes.iter().all(|r| r.split(' ').nth(1).unwrap().starts_with("/api/v3/repos/octo/gw/")), "{routes:?}");
+    assert!(routes.contains(&"GET /api/v3/repos/octo/gw/pulls/7/files?per_page=100&page=2".to_string()), "Link pagination under the prefix");
+    assert_eq!(gh.review_comments().len(), 30);
+    assert_eq!(gh.issue_comments().len(), 1);
+}
+
+#[test]
+fn summary_stays_under_githubs_comment_limit() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    // A previous summary listing 3000 findings that are now all gone: far too many to strike through in 65,536 characters.
+    let lines: String = (0..3000).map(|i| format!("- **GLOO-0{:02}** (medium) some long title of a finding number {i} on `Deployment/gateway-proxy-{i}` <!-- helm-harden:fp={i:016x} -->\n", i % 40)).collect();
+    gh.state.lock().unwrap().issue_comments.push(json!({"id": 5, "body": format!("<!-- helm-harden:summary -->\n{lines}")}));
+    run(&mut review_cmd(&repo, &gh));
+    let body = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
+    assert!(body.chars().count() <= 65_536, "{}", body.chars().count());
+    assert!(body.contains("truncated") && body.contains("https://github.example/octo/gw/actions/runs/99"), "{}", &body[body.len() - 400..]);
+    assert!(body.contains("**GLOO-004**"), "current findings come before the struck-through ones");
+}
+
+#[test]
+fn summary_mode_posts_only_the_summary_and_off_posts_nothing() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    assert_eq!(run(review_cmd(&repo, &gh).args(["--comment", "summary"])).code, 1);
+    assert_eq!(methods_and_routes(&gh.requests()), ["GET /repos/octo/gw/issues/7/comments?per_page=100", "POST /repos/octo/gw/issues/7/comments"]);
+    gh.clear_requests();
+    let r = run(review_cmd(&repo, &gh).args(["--comment", "off"]).env_remove("GITHUB_EVENT_PATH"));
+    assert_eq!(r.code, 1);
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn missing_or_malformed_environment_is_a_one_line_error() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", vec![]);
+    let r = run(review_cmd(&repo, &gh).env_remove("GITHUB_EVENT_PATH"));
+    assert_eq!((r.code, r.stderr.lines().count()), (2, 1), "{}", r.stderr);
+    assert!(r.stderr.contains("GITHUB_EVENT_PATH"));
+    std::fs::write(repo.path().join("push.json"), r#"{"ref":"refs/heads/main"}"#).unwrap();
+    let r = run(review_cmd(&repo, &gh).env("GITHUB_EVENT_PATH", repo.path().join("push.json")));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("push.json") && r.stderr.contains("not a pull_request"), "{}", r.stderr);
+    let r = run(review_cmd(&repo, &gh).env_remove("GITHUB_TOKEN"));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("GITHUB_TOKEN is not set"), "{}", r.stderr);
+    let r = run(review_cmd(&repo, &gh).env("GITHUB_TOKEN", format!("{TOKEN}\nX-Injected: 1")));
+    assert_eq!((r.code, r.stderr.lines().count()), (2, 1), "a token that would break the header is refused: {}", r.stderr);
+    assert!(r.stderr.contains("GITHUB_TOKEN holds characters"), "{}", r.stderr);
+    let r = run(review_cmd(&repo, &gh).env_remove("GITHUB_TOKEN").env("MY_TOKEN", TOKEN).args(["--token-env", "MY_TOKEN"]));
+    assert_eq!(r.code, 1, "the token from --token-env: {}", r.stderr);
+    assert!(gh.requests().iter().all(|r| !r.body.contains(TOKEN)), "the token only in the Authorization header");
+}
+
+
+/// The value at a dotted path of parsed YAML.
+fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(doc, |v, k| v.get(k))
+}
+
+/// Whether `actual` carries every key of `fix` with its value (helm merges mappings, so keys
+/// the user set besides the fix's stay).
+fn sets(actual: &Value, fix: &Value) -> bool {
+    match (actual, fix) {
+        (Value::Object(a), Value::Object(f)) => f.iter().all(|(k, v)| a.get(k).is_some_and(|x| sets(x, v))),
+        _ => actual == fix,
+    }
+}
+
+#[test]
+fn every_suggestion_applied_alone_sets_the_fix_value_and_keeps_the_file_valid() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    run(&mut review_cmd(&repo, &gh));
+    run(&mut review_cmd(&repo, &gh));
+    let comments = gh.review_comments();
+    let mut checked = 0;
+    for c in &comments {
+        let body = c["body"].as_str().unwrap();
+        let Some(start) = body.find("```suggestion\n") else { continue };
+        let text = &body[start + "```suggestion\n".len()..];
+        let text = &text[..text.find("\n```").unwrap()];
+        let fix = body.split("Fix: set `").nth(1).unwrap();
+        let (path, rest) = fix.split_once("` to `").unwrap();
+        let value: Value = yaml_serde::from_str(&rest[..rest.find("`.").unwrap()]).unwrap();
+        let last = c["line"].as_u64().unwrap() as usize;
+        let first = c["start_line"].as_u64().map_or(last, |l| l as usize);
+        let mut lines: Vec<&str> = repo.values.lines().collect();
+        lines.splice(first - 1..last, text.lines());
+        let changed = lines.join("\n");
+        let doc: Value = yaml_serde::from_str(&changed).unwrap_or_else(|e| panic!("{path}: the suggestion breaks the file ({e}):\n{changed}"));
+        let actual = at_path(&doc, path).unwrap_or_else(|| panic!("{path} unset after the suggestion:\n{changed}"));
+        assert!(sets(actual, &value), "{path} after the suggestion is {actual}, not {value}:\n{changed}");
+        let before: Value = yaml_serde::from_str(&repo.values).unwrap();
+        for key in ["gateway.validation.failurePolicy", "gatewayProxies.gatewayProxy.kind.deployment.replicas", "gatewayProxies.gatewayProxy.podTemplate.runUnprivileged"] {
+            if key != path {
+                assert_eq!(at_path(&doc, key), at_path(&before, key), "{path}: the suggestion changed {key}");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "most comments carry a suggestion: {checked} of {}", comments.len());
+}
+
+#[test]
+fn a_values_patch_left_out_of_a_big_page_is_fetched_alone() {
+    let repo = Repo::new();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    gh.state.lock().unwrap().patch_limit = true;
+    run(&mut review_cmd(&repo, &gh));
+    let routes = methods_and_routes(&gh.requests());
+    assert_eq!(&routes[..3], ["GET /repos/octo/gw/pulls/7/files?per_page=100", "GET /repos/octo/gw/pulls/7/files?per_page=100&page=2", "GET /repos/octo/gw/pulls/7/files?per_page=1&page=150"]);
+    assert_eq!(gh.review_comments().len(), 30, "commented inline with the patch of the single-file page");
+}
+
+#[test]
+fn a_fix_merged_into_an_existing_block_is_a_multi_line_comment() {
+    let weak = std::fs::read_to_string(root().join("fixtures/values/weak.yaml")).unwrap();
+    let values = weak.replace("      probes: false\n", "      probes: false\n      resources:\n        requests:\n          cpu: 10m\n");
+    let repo = Repo::with_values(&values);
+    let (first, last) = (repo.line_of("requests:"), repo.line_of("cpu: 10m"));
+    let gh = FakeGitHub::start("", pr_files(&repo.hunk_patch(first - 2, last)));
+    run(&mut review_cmd(&repo, &gh));
+    let review = gh.requests().into_iter().find(|r| r.method == "POST" && r.route().ends_with("/reviews")).expect("a review").json();
+    let c = review["comments"].as_array().unwrap().iter().find(|c| c["body"].as_str().unwrap().contains("**GLOO-012**")).expect("GLOO-012 inline").clone();
+    assert_eq!((c["start_line"].as_u64(), c["start_side"].as_str(), c["line"].as_u64(), c["side"].as_str()), (Some(first as u64), Some("RIGHT"), Some(last as u64), Some("RIGHT")));
+    assert!(c["body"].as_str().unwrap().contains("```suggestion\n        requests:\n          cpu: 500m\n          memory: 256Mi\n```"), "{}", c["body"]);
+}
+
+#[test]
+fn a_clean_pr_gets_no_comment_and_a_fixed_one_gets_its_summary_updated() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
+        return;
+    };
+    let hardened = std::fs::read_to_string(root().join("fixtures/values/hardened.yaml")).unwrap();
+    let repo = Repo::with_values(&hardened);
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    let r = run(&mut review_chart_cmd(&repo, &gh, &helm));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(gh.requests().iter().all(|r| r.method == "GET"), "{:?}", methods_and_routes(&gh.requests()));
+    // A PR whose earlier push failed: the summary is updated to say it is clean now.
+    gh.state.lock().unwrap().issue_comments.push(json!({"id": 9, "body": "<!-- helm-harden:summary -->\n- **GLOO-004** (high) x on `Settings/default` <!-- helm-harden:fp=0123456789abcdef -->\n"}));
+    assert_eq!(run(&mut review_chart_cmd(&repo, &gh, &helm)).code, 0);
+    let body = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
+    assert!(body.contains("No hardening failure") && body.contains("- ~~**GLOO-004**"), "{body}");
+}
