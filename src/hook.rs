@@ -126,7 +126,36 @@ pub fn export_staged() -> Result<Option<StagedTree>> {
         .map_err(|e| Error::new(format!("cannot create a temporary directory for the staged files: {e}")))?;
     let prefix = format!("{}/", dir.path().display());
     git(&["checkout-index", "--all", &format!("--prefix={prefix}")], Some(&top))?;
+    fill_ignored_dependencies(&top, dir.path());
     Ok(Some(StagedTree { dir, files }))
+}
+
+/// Chart dependencies are usually build output that git ignores (`charts/*.tgz` from `helm
+/// dependency build`): a chart exported without a `charts/` folder gets the working tree's,
+/// so the staged chart renders with the dependencies it is built with.
+fn fill_ignored_dependencies(top: &Path, export: &Path) {
+    for chart in discover::find_charts(export) {
+        let (from, to) = (top.join(&chart).join("charts"), export.join(&chart).join("charts"));
+        if from.is_dir() && !to.exists() {
+            copy_tree(&from, &to);
+        }
+    }
+}
+
+/// Best effort: a dependency that cannot be copied shows up as helm's own error.
+fn copy_tree(from: &Path, to: &Path) {
+    let Ok(read) = std::fs::read_dir(from) else { return };
+    if std::fs::create_dir_all(to).is_err() {
+        return;
+    }
+    for e in read.flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            let _ = std::fs::copy(e.path(), &target);
+        }
+    }
 }
 
 /// Writes the plain git hook into the repository's hooks directory (`core.hooksPath` when

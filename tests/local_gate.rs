@@ -299,6 +299,25 @@ fn git_hook_judges_the_staged_content_not_the_working_tree() {
 }
 
 #[test]
+fn git_hook_takes_git_ignored_chart_dependencies_from_the_working_tree() {
+    let Some(helm) = common::helm() else { return skip("no helm") };
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    copy_dir(&root().join("fixtures/charts/umbrella"), &repo.join("platform"));
+    write(repo, ".gitignore", "platform/charts/\n"); // as after `helm dependency build`
+    git_ok(repo, &["init", "-q"]);
+    git_ok(repo, &["add", "-A"]);
+    git_ok(repo, &["commit", "-q", "--no-verify", "-m", "start"]);
+    install_git_hook(repo);
+    write(repo, "platform/values.yaml", &(std::fs::read_to_string(repo.join("platform/values.yaml")).unwrap() + "# touched\n"));
+    git_ok(repo, &["add", "platform/values.yaml"]);
+    let out = plain_commit(repo, &helm);
+    let output = text(&out);
+    assert!(!output.contains("error:"), "the umbrella renders with its ignored dependency: {output}");
+    assert!(output.contains("platform/charts/gloo/templates/"), "the gloo dependency was rendered: {output}");
+}
+
+#[test]
 fn hook_install_never_overwrites_and_follows_core_hooks_path() {
     let user = user_repo();
     let repo = user.path();
@@ -437,4 +456,10 @@ fn init_write_creates_working_files_and_never_overwrites() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(".pre-commit-config.yaml: already exists"), "{}", text(&out));
     assert!(!other.path().join(".helm-harden.yaml").exists() && !other.path().join(".github").exists());
+}
+
+#[test]
+fn plugin_version_follows_the_crate() {
+    let plugin = std::fs::read_to_string(root().join("plugin.yaml")).unwrap();
+    assert!(plugin.contains(&format!("version: \"{}\"", env!("CARGO_PKG_VERSION"))), "plugin.yaml's version must be the crate's");
 }
