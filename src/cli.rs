@@ -59,6 +59,7 @@ pub struct HookRunArgs {
     /// Exit 1 when a failure of this severity or higher remains (default: the config's, else low).
     #[arg(long = "fail-on", value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Namespace to render into.
@@ -73,10 +74,13 @@ pub struct HookRunArgs {
     /// Kill helm (and its children) after this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     pub timeout: u64,
+    /// Always run helm: neither read nor write the render cache.
     #[arg(long = "no-cache")]
     pub no_cache: bool,
+    /// Render cache directory (default: $XDG_CACHE_HOME/helm-harden, else ~/.cache/helm-harden).
     #[arg(long = "cache-dir", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Size cap of the render cache, in MiB; least recently used renders go first.
     #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
     pub cache_max_mb: u64,
 }
