@@ -30,6 +30,72 @@ pub enum Command {
     /// Check, then review the pull request (GitHub Actions): inline comments with one-click
     /// fixes and one summary comment kept up to date.
     Review(crate::github::command::ReviewArgs),
+    /// The local gate: check what changed files affect (pre-commit), install the git hook.
+    Hook(HookArgs),
+    /// Find charts and values files here and print (or --write) a config, a GitHub workflow
+    /// and a pre-commit entry.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub command: HookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Check only the targets that FILES (as pre-commit passes them) affect; exit 0 at once when
+    /// none is relevant.
+    Run(HookRunArgs),
+    /// Install the plain git pre-commit hook (into core.hooksPath when set); never overwrites.
+    Install,
+}
+
+#[derive(Debug, Args)]
+pub struct HookRunArgs {
+    /// Changed files, relative to the repository root (the current directory).
+    pub files: Vec<PathBuf>,
+    /// Judge the staged content: the changed files and the tree come from the git index.
+    #[arg(long, conflicts_with = "files")]
+    pub staged: bool,
+    /// Exit 1 when a failure of this severity or higher remains (default: the config's, else low).
+    #[arg(long = "fail-on", value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Namespace to render into.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Config file (default: `.helm-harden.yaml` in the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// helm binary (default: $HELM_BIN, then PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// Kill helm (and its children) after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub timeout: u64,
+    /// Always run helm: neither read nor write the render cache.
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+    /// Render cache directory (default: $XDG_CACHE_HOME/helm-harden, else ~/.cache/helm-harden).
+    #[arg(long = "cache-dir", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Size cap of the render cache, in MiB; least recently used renders go first.
+    #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
+    pub cache_max_mb: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Create the files instead of printing them; an existing file is never replaced.
+    #[arg(long)]
+    pub write: bool,
+    /// The GitHub repository of the helm-harden action and hooks (`owner/name`).
+    #[arg(long, value_name = "OWNER/NAME", default_value = crate::init::DEFAULT_REPO)]
+    pub repo: String,
 }
 
 /// Chart, values and helm arguments, in helm's own terms.
@@ -77,6 +143,15 @@ pub struct ChartArgs {
     /// Let helm fetch the chart's dependencies before rendering (off: nothing is downloaded).
     #[arg(long = "dependency-update")]
     pub dependency_update: bool,
+    /// Always run helm: neither read nor write the render cache.
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+    /// Render cache directory (default: $XDG_CACHE_HOME/helm-harden, else ~/.cache/helm-harden).
+    #[arg(long = "cache-dir", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Size cap of the render cache, in MiB; least recently used renders go first.
+    #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
+    pub cache_max_mb: u64,
 }
 
 /// `--max-render-mb`: at least 1 (0 would refuse every render).
@@ -108,6 +183,7 @@ impl ChartArgs {
             manifests: self.manifests.clone(),
             max_render_mb: self.max_render_mb,
             dependency_update: self.dependency_update,
+            cache: crate::cache::CacheSettings::resolve(self.cache_dir.as_deref(), self.no_cache, self.cache_max_mb),
         }
     }
 }
@@ -319,6 +395,25 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Overlay(args) => overlay_command(args),
         Command::Diff(args) => diff_command(args),
         Command::Review(args) => crate::github::command::run(args),
+        Command::Hook(HookArgs { command: HookCommand::Run(args) }) => hook_run_command(args),
+        Command::Hook(HookArgs { command: HookCommand::Install }) => {
+            let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+            let path = crate::hook::install(&cwd)?;
+            println!("installed {}", path.display());
+            Ok(0)
+        }
+        Command::Init(args) => {
+            let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+            let files = crate::init::generate(&cwd, &args.repo)?;
+            if args.write {
+                for line in crate::init::write(&cwd, &files)? {
+                    println!("{line}");
+                }
+            } else {
+                print_out(&crate::init::to_text(&files))?;
+            }
+            Ok(0)
+        }
     }
 }
 
@@ -479,4 +574,45 @@ fn write_github_outputs(args: &CheckArgs, reports: &[crate::check::CheckReport],
         }
     }
     Ok(())
+}
+
+/// `hook run`: map the changed (or staged) files to targets and check only those.
+fn hook_run_command(args: HookRunArgs) -> Result<i32> {
+    // The staged tree must outlive the checks: it is where they read the files.
+    let staged = if args.staged { crate::hook::export_staged()? } else { None };
+    let files = match &staged {
+        Some(tree) => {
+            std::env::set_current_dir(tree.dir.path()).map_err(|e| Error::new(format!("cannot enter the staged tree: {e}")))?;
+            tree.files.clone()
+        }
+        None if args.staged => return Ok(0), // nothing staged
+        None => args.files.clone(),
+    };
+    let root = std::path::Path::new(".");
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None if root.join(config::FILE_NAME).is_file() => Config::load(std::path::Path::new(config::FILE_NAME))?,
+        None => Config::default(),
+    };
+    let inputs = Inputs {
+        namespace: args.namespace.clone(),
+        helm: args.helm.clone(),
+        timeout_secs: args.timeout,
+        max_render_mb: 512,
+        cache: crate::cache::CacheSettings::resolve(args.cache_dir.as_deref(), args.no_cache, args.cache_max_mb),
+        ..Inputs::default()
+    };
+    let plan = crate::hook::plan_changed(&files, &config, root, &inputs)?;
+    for note in &plan.notes {
+        eprintln!("helm-harden: {note}");
+    }
+    if plan.jobs.is_empty() {
+        return Ok(0);
+    }
+    let today = config::today();
+    let reports = plan.jobs.iter().map(|job| pipeline::run_job(job, &config, &today).map(|c| c.report)).collect::<Result<Vec<_>>>()?;
+    print_out(&report::text::render(&reports, false, report::text::Style { color: use_color(args.color) }))?;
+    let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
+    Ok(if failing > 0 { 1 } else { 0 })
 }

@@ -5,16 +5,20 @@
 //! fixes located in the user's [`values`]) → [`report`]. [`cli`] is a thin layer on top;
 //! [`config`] is `.helm-harden.yaml`; [`docs`] generates rule documentation.
 
+pub mod cache;
 pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod discover;
 pub mod docs;
 pub mod error;
 pub mod github;
 pub mod harden;
 pub mod input;
+pub mod hook;
+pub mod init;
 pub mod model;
 pub mod overlay;
 pub mod parse;

@@ -28,6 +28,8 @@ pub struct Inputs {
     pub max_render_mb: usize,
     /// Let helm fetch the chart's dependencies (`helm template --dependency-update`).
     pub dependency_update: bool,
+    /// Render cache (None: `--no-cache`).
+    pub cache: Option<crate::cache::CacheSettings>,
 }
 
 /// One render to check.
@@ -38,6 +40,7 @@ pub struct Job {
     pub manifests: Option<PathBuf>,
     pub request: RenderRequest,
     pub helm: Option<PathBuf>,
+    pub cache: Option<crate::cache::CacheSettings>,
 }
 
 /// What to check: the chart given, else the config's targets (each value set), else the chart
@@ -63,6 +66,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
             manifests: args.manifests.clone(),
             request: request(chart.unwrap_or_default(), args.values.clone(), None),
             helm: args.helm.clone(),
+            cache: args.cache.clone(),
         }]);
     }
     if !config.targets.is_empty() {
@@ -77,6 +81,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
                     manifests: None,
                     request: request(t.chart.clone(), files, Some(t)),
                     helm: args.helm.clone(),
+                    cache: args.cache.clone(),
                 });
             }
         }
@@ -89,6 +94,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
             manifests: None,
             request: request(cwd.to_path_buf(), args.values.clone(), None),
             helm: args.helm.clone(),
+            cache: args.cache.clone(),
         }]);
     }
     Err(Error::new(format!(
@@ -166,7 +172,7 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
             let helm = render::find_helm(job.helm.as_deref())?;
             let mut request = job.request.clone();
             request.values.extend(extra_values.iter().cloned());
-            Ok((render::render(&helm, &request)?, format!("render of {}", job.request.chart.display())))
+            Ok((crate::cache::render(job.cache.as_ref(), &helm, &request)?, format!("render of {}", job.request.chart.display())))
         }
     }
 }

@@ -121,7 +121,12 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
 
 /// `helm version --short`, e.g. `v3.17.3+ge4da497`.
 pub fn helm_version(helm: &Path) -> Result<String> {
-    let out = run_bounded(helm, &["version".into(), "--short".into()], &[], Some(Duration::from_secs(30)), 1 << 20)?;
+    helm_version_within(helm, Duration::from_secs(30))
+}
+
+/// `helm version --short`, killed after `timeout`.
+pub fn helm_version_within(helm: &Path, timeout: Duration) -> Result<String> {
+    let out = run_bounded(helm, &["version".into(), "--short".into()], &[], Some(timeout), 1 << 20)?;
     if !out.success {
         return Err(Error::new(format!("{}: `helm version` failed: {}", helm.display(), trim_stderr(&out.stderr))));
     }

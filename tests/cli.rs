@@ -15,7 +15,7 @@ fn root() -> &'static Path {
 /// helm-harden run from the repository root, with no config discovered from above and no
 /// helm from the environment unless a test adds one.
 fn cmd() -> Command {
-    let mut c = Command::cargo_bin("helm-harden").expect("binary");
+    let mut c = common::helm_harden();
     c.current_dir(root()).env_remove("HELM_BIN").env_remove("NO_COLOR");
     c
 }

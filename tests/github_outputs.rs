@@ -16,7 +16,7 @@ fn root() -> &'static Path {
 
 /// helm-harden from the repository root, outside GitHub Actions unless a test says otherwise.
 fn cmd() -> Command {
-    let mut c = Command::cargo_bin("helm-harden").expect("binary");
+    let mut c = common::helm_harden();
     c.current_dir(root()).env_remove("HELM_BIN").env_remove("GITHUB_STEP_SUMMARY").env_remove("NO_COLOR");
     c
 }

@@ -11,7 +11,7 @@ fn root() -> &'static Path {
 }
 
 fn cmd(helm: &Path) -> Command {
-    let mut c = Command::cargo_bin("helm-harden").expect("binary");
+    let mut c = common::helm_harden();
     c.current_dir(root()).env_remove("NO_COLOR").env("HELM_BIN", helm);
     c
 }

@@ -13,7 +13,7 @@ fn root() -> &'static Path {
 }
 
 fn cmd() -> Command {
-    let mut c = Command::cargo_bin("helm-harden").unwrap();
+    let mut c = common::helm_harden();
     c.current_dir(root()).env_remove("HELM_BIN").env("NO_COLOR", "1");
     c
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn helm_harden() -> Command {
-    Command::cargo_bin("helm-harden").expect("binary builds")
+    common::helm_harden()
 }
 
 /// `check --format json --all` on a chart with extra args; returns (exit code, JSON).

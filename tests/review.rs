@@ -334,7 +334,7 @@ fn review_chart_cmd(repo: &Repo, gh: &FakeGitHub, helm: &Path) -> Command {
 }
 
 fn base_cmd(repo: &Repo, gh: &FakeGitHub) -> Command {
-    let mut c = Command::cargo_bin("helm-harden").unwrap();
+    let mut c = common::helm_harden();
     c.current_dir(repo.path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -51,3 +51,14 @@ pub fn helm_template(chart: &Path, args: &[&str]) -> String {
     assert!(out.status.success(), "helm template failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 render")
 }
+
+/// The binary under test, with a render cache private to this test process: results never
+/// depend on what earlier runs (or stand-in helms with the same version text) left in the
+/// user's cache.
+pub fn helm_harden() -> assert_cmd::Command {
+    static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = CACHE.get_or_init(|| tempfile::tempdir().expect("cache dir"));
+    let mut cmd = assert_cmd::Command::cargo_bin("helm-harden").expect("binary");
+    cmd.env("XDG_CACHE_HOME", dir.path());
+    cmd
+}

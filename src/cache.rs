@@ -1,0 +1,367 @@
+//! Render cache: the output of `helm template`, stored under a key that covers every input of
+//! the render, so that an unchanged chart and values skip helm (the slow part of a check).
+//!
+//! The key is a SHA-256 (collisions must not hand back another chart's render) over:
+//! helm's version (`helm version --short`), every file under the chart directory (its
+//! `charts/` dependencies included) or the packaged `.tgz`, the content of each values file
+//! in order, `--set`/`--set-string`, namespace, release and kube-version. Without an explicit
+//! namespace helm takes it from `$HELM_NAMESPACE` or the kube context, so those (and the
+//! kubeconfig's content) join the key. Anything unreadable makes the render uncacheable.
+//!
+//! Entries are written to a temporary file and renamed into place, so a concurrent reader
+//! sees a whole entry or none; each entry carries its key and length, checked on read. The
+//! cache is bounded: after a write, the least recently used entries (by mtime, refreshed on
+//! every hit) go until the total is under the cap. The cache never fails a run: any I/O
+//! problem is a miss.
+
+use crate::render::{self, RenderRequest};
+use crate::error::Result;
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Default size cap of the cache directory.
+pub const DEFAULT_MAX_MB: u64 = 100;
+const FORMAT: &str = "helm-harden-cache v1";
+
+/// Where the cache lives and how big it may grow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSettings {
+    pub dir: PathBuf,
+    pub max_bytes: u64,
+}
+
+impl CacheSettings {
+    /// `--cache-dir`, else `$XDG_CACHE_HOME/helm-harden`, else `~/.cache/helm-harden`; None
+    /// with `--no-cache` or when there is no home to put it in.
+    pub fn resolve(explicit: Option<&Path>, disabled: bool, max_mb: u64) -> Option<CacheSettings> {
+        if disabled || max_mb == 0 {
+            return None;
+        }
+        let dir = explicit.map(Path::to_path_buf).or_else(default_dir)?;
+        Some(CacheSettings { dir, max_bytes: max_mb.saturating_mul(1024 * 1024) })
+    }
+
+    fn renders(&self) -> PathBuf {
+        self.dir.join("renders")
+    }
+}
+
+/// `$XDG_CACHE_HOME/helm-harden` (absolute values only, as the XDG spec says), else
+/// `$HOME/.cache/helm-harden`.
+pub fn default_dir() -> Option<PathBuf> {
+    let absolute = |var: &str| std::env::var_os(var).map(PathBuf::from).filter(|p| p.is_absolute());
+    absolute("XDG_CACHE_HOME").map(|d| d.join("helm-harden")).or_else(|| absolute("HOME").map(|h| h.join(".cache/helm-harden")))
+}
+
+/// Renders through the cache: a hit returns the stored stream without running helm; a miss
+/// renders and stores. Failed renders are never stored.
+pub fn render(settings: Option<&CacheSettings>, helm: &Path, request: &RenderRequest) -> Result<String> {
+    // `--dependency-update` changes the chart while rendering: never served from, or stored
+    // in, the cache.
+    let Some(settings) = settings.filter(|_| !request.dependency_update) else {
+        return render::render(helm, request);
+    };
+    let probe = request.timeout.unwrap_or(Duration::from_secs(10)).min(Duration::from_secs(10));
+    // The binary's location is part of its identity: two helms that print the same version
+    // (a wrapper script, a test stand-in) may still render differently.
+    let identity = |version: String| format!("{version}\n{}", fs::canonicalize(helm).unwrap_or_else(|_| helm.to_path_buf()).display());
+    let Some(key) = helm_version(settings, helm, probe).and_then(|version| render_key(&identity(version), request)) else {
+        return render::render(helm, request);
+    };
+    if let Some(stream) = get(settings, &key) {
+        return Ok(stream);
+    }
+    let stream = render::render(helm, request)?;
+    put(settings, &key, &stream);
+    Ok(stream)
+}
+
+/// helm's version, remembered per binary (path, size, mtime, inode) so that a warm run does
+/// not start helm at all. A replaced binary gets a new entry.
+pub fn helm_version(settings: &CacheSettings, helm: &Path, timeout: Duration) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let real = fs::canonicalize(helm).ok()?;
+    let meta = fs::metadata(&real).ok()?;
+    let id = hex(&digest(&[real.as_os_str().as_encoded_bytes(), &meta.size().to_le_bytes(), &meta.mtime().to_le_bytes(), &meta.mtime_nsec().to_le_bytes(), &meta.ino().to_le_bytes()]));
+    let file = settings.dir.join("helm").join(id);
+    if let Ok(version) = fs::read_to_string(&file) {
+        if !version.trim().is_empty() {
+            return Some(version.trim().to_string());
+        }
+    }
+    // A helm that cannot say its version (a test double, a broken install) is not cached.
+    let version = render::helm_version_within(helm, timeout).ok().filter(|v| !v.is_empty())?;
+    write_atomic(&file, version.as_bytes());
+    Some(version)
+}
+
+/// The key of a render, or None when an input cannot be read (helm will report it).
+pub fn render_key(helm_version: &str, request: &RenderRequest) -> Option<String> {
+    let mut h = Fields(Sha256::new());
+    h.field(FORMAT.as_bytes());
+    h.field(helm_version.as_bytes());
+    let chart = &request.chart;
+    let meta = fs::metadata(chart).ok()?;
+    if meta.is_dir() {
+        h.field(b"chart-dir");
+        hash_tree(&mut h, chart, Path::new(""), 0)?;
+    } else {
+        h.field(b"chart-archive");
+        h.field(&fs::read(chart).ok()?);
+    }
+    h.field(b"values");
+    for v in &request.values {
+        h.field(&fs::read(v).ok()?);
+    }
+    h.list("set", &request.set);
+    h.list("set-string", &request.set_string);
+    h.opt("release", request.release.as_deref());
+    h.opt("namespace", request.namespace.as_deref());
+    h.opt("kube-version", request.kube_version.as_deref());
+    if request.namespace.is_none() {
+        // helm's namespace then comes from the environment or the current kube context.
+        for var in ["HELM_NAMESPACE", "HELM_KUBECONTEXT", "KUBECONFIG"] {
+            h.opt(var, std::env::var(var).ok().as_deref());
+        }
+        for config in kubeconfig_files() {
+            h.field(config.as_os_str().as_encoded_bytes());
+            h.field(&fs::read(&config).unwrap_or_default());
+        }
+    }
+    Some(hex(&h.0.finalize()))
+}
+
+/// The stored render for `key`, if whole; a hit refreshes the entry's mtime (LRU order).
+pub fn get(settings: &CacheSettings, key: &str) -> Option<String> {
+    let path = settings.renders().join(key);
+    let text = fs::read_to_string(&path).ok()?;
+    let (header, body) = text.split_once('\n')?;
+    let expected = format!("{FORMAT} {key} {}", body.len());
+    if header != expected {
+        return None;
+    }
+    if let Ok(file) = fs::File::options().append(true).open(&path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+    Some(body.to_string())
+}
+
+/// Stores a render and trims the cache to its cap. Errors are ignored: the cache is an
+/// optimisation, never a reason to fail.
+pub fn put(settings: &CacheSettings, key: &str, stream: &str) {
+    let entry = format!("{FORMAT} {key} {}\n{stream}", stream.len());
+    if entry.len() as u64 > settings.max_bytes {
+        return;
+    }
+    write_atomic(&settings.renders().join(key), entry.as_bytes());
+    prune(&settings.renders(), settings.max_bytes);
+}
+
+/// Removes least recently used entries until the directory holds at most `max` bytes.
+/// Leftover temporary files of crashed writers go after an hour.
+pub fn prune(dir: &Path, max: u64) {
+    let Ok(read) = fs::read_dir(dir) else { return };
+    let now = SystemTime::now();
+    let mut entries = Vec::new();
+    for e in read.flatten() {
+        let Ok(meta) = e.metadata() else { continue };
+        let mtime = meta.modified().unwrap_or(now);
+        if e.file_name().to_string_lossy().starts_with(".tmp") {
+            if now.duration_since(mtime).unwrap_or_default() > Duration::from_secs(3600) {
+                let _ = fs::remove_file(e.path());
+            }
+            continue;
+        }
+        entries.push((mtime, meta.len(), e.path()));
+    }
+    let mut total: u64 = entries.iter().map(|e| e.1).sum();
+    if total <= max {
+        return;
+    }
+    entries.sort();
+    for (_, len, path) in entries {
+        if total <= max {
+            break;
+        }
+        // Another run may have removed it already; either way it no longer counts.
+        let _ = fs::remove_file(&path);
+        total = total.saturating_sub(len);
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    if fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(mut tmp) = tempfile::Builder::new().prefix(".tmp").tempfile_in(dir) else { return };
+    if tmp.write_all(bytes).and_then(|_| tmp.flush()).is_ok() {
+        let _ = tmp.persist(path);
+    }
+}
+
+/// Every file under `dir`, in a fixed order, by relative path and content. Symbolic links are
+/// followed, as helm does; the depth bound stops link cycles.
+fn hash_tree(h: &mut Fields, dir: &Path, rel: &Path, depth: usize) -> Option<()> {
+    if depth > 32 {
+        return None;
+    }
+    let mut names: Vec<_> = fs::read_dir(dir).ok()?.map(|e| e.map(|e| e.file_name())).collect::<std::io::Result<_>>().ok()?;
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        let rel = rel.join(&name);
+        let meta = fs::metadata(&path).ok()?;
+        if meta.is_dir() {
+            h.field(b"dir");
+            h.field(rel.as_os_str().as_encoded_bytes());
+            hash_tree(h, &path, &rel, depth + 1)?;
+        } else {
+            h.field(b"file");
+            h.field(rel.as_os_str().as_encoded_bytes());
+            h.field(&fs::read(&path).ok()?);
+        }
+    }
+    Some(())
+}
+
+/// The kubeconfig files helm would read: `$KUBECONFIG` (a path list), else `~/.kube/config`.
+fn kubeconfig_files() -> Vec<PathBuf> {
+    match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => std::env::var_os("HOME").map(|h| vec![PathBuf::from(h).join(".kube/config")]).unwrap_or_default(),
+    }
+}
+
+/// Length-prefixed fields, so that no two different inputs hash the same byte stream.
+struct Fields(Sha256);
+
+impl Fields {
+    fn field(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+    fn opt(&mut self, name: &str, value: Option<&str>) {
+        self.field(name.as_bytes());
+        match value {
+            Some(v) => {
+                self.field(b"some");
+                self.field(v.as_bytes());
+            }
+            None => self.field(b"none"),
+        }
+    }
+    fn list(&mut self, name: &str, values: &[String]) {
+        self.field(name.as_bytes());
+        self.field(&(values.len() as u64).to_le_bytes());
+        for v in values {
+            self.field(v.as_bytes());
+        }
+    }
+}
+
+fn digest(parts: &[&[u8]]) -> Vec<u8> {
+    let mut h = Fields(Sha256::new());
+    for p in parts {
+        h.field(p);
+    }
+    h.0.finalize().to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(dir: &Path) -> PathBuf {
+        let c = dir.join("c");
+        fs::create_dir_all(c.join("templates")).unwrap();
+        fs::write(c.join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n").unwrap();
+        fs::write(c.join("templates/cm.yaml"), "kind: ConfigMap\n").unwrap();
+        c
+    }
+
+    fn request(chart: &Path, values: Vec<PathBuf>) -> RenderRequest {
+        RenderRequest { chart: chart.to_path_buf(), values, namespace: Some("ns".into()), ..Default::default() }
+    }
+
+    #[test]
+    fn key_changes_with_every_input_and_only_then() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = chart(tmp.path());
+        let v = tmp.path().join("v.yaml");
+        fs::write(&v, "a: 1\n").unwrap();
+        let base = request(&c, vec![v.clone()]);
+        let k = render_key("v3.17.3", &base).unwrap();
+        assert_eq!(render_key("v3.17.3", &base), Some(k.clone()), "same inputs, same key");
+        assert_ne!(render_key("v4.1.4", &base).unwrap(), k, "helm version");
+        let mut r = base.clone();
+        r.set = vec!["a=2".into()];
+        assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "--set");
+        let mut r = base.clone();
+        r.set_string = vec!["a=2".into()];
+        assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "--set-string");
+        let mut r = base.clone();
+        r.release = Some("x".into());
+        assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "release");
+        let mut r = base.clone();
+        r.kube_version = Some("1.30".into());
+        assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "kube-version");
+        let mut r = base.clone();
+        r.namespace = Some("other".into());
+        assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "namespace");
+        fs::write(&v, "a: 2\n").unwrap();
+        assert_ne!(render_key("v3.17.3", &base).unwrap(), k, "values content");
+        fs::write(&v, "a: 1\n").unwrap();
+        fs::create_dir_all(c.join("charts/dep")).unwrap();
+        fs::write(c.join("charts/dep/Chart.yaml"), "name: dep\n").unwrap();
+        assert_ne!(render_key("v3.17.3", &base).unwrap(), k, "a dependency under charts/ is chart content");
+        fs::remove_dir_all(c.join("charts")).unwrap();
+        assert_eq!(render_key("v3.17.3", &base).unwrap(), k, "back to the same inputs");
+        assert_eq!(render_key("v3.17.3", &request(&c, vec![tmp.path().join("missing.yaml")])), None, "unreadable values: no caching");
+    }
+
+    #[test]
+    fn entries_round_trip_and_truncated_ones_are_misses() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = CacheSettings { dir: tmp.path().to_path_buf(), max_bytes: 1 << 20 };
+        put(&s, "k1", "kind: A\n");
+        assert_eq!(get(&s, "k1").as_deref(), Some("kind: A\n"));
+        let path = s.renders().join("k1");
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, &text[..text.len() - 2]).unwrap();
+        assert_eq!(get(&s, "k1"), None);
+        assert_eq!(get(&s, "k2"), None);
+    }
+
+    #[test]
+    fn prune_keeps_the_most_recently_used_entries_under_the_cap() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = CacheSettings { dir: tmp.path().to_path_buf(), max_bytes: 3000 };
+        let body = "x".repeat(900);
+        for (i, key) in ["a", "b", "c"].iter().enumerate() {
+            put(&s, key, &body);
+            let f = fs::File::options().append(true).open(s.renders().join(key)).unwrap();
+            f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + i as u64)).unwrap();
+        }
+        assert!(get(&s, "a").is_some(), "a is now the most recently used");
+        put(&s, "d", &body);
+        let mut left: Vec<String> = fs::read_dir(s.renders()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["a", "c", "d"], "b was the least recently used");
+    }
+
+    #[test]
+    fn no_cache_and_zero_cap_disable_it() {
+        assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), true, 100), None);
+        assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), false, 0), None);
+        assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), false, 1), Some(CacheSettings { dir: "/x".into(), max_bytes: 1 << 20 }));
+    }
+}

@@ -1,0 +1,216 @@
+//! `helm-harden init`: set a repository up in one command. Finds the charts and values files
+//! (rules in [`crate::discover`]) and generates `.helm-harden.yaml` (a target per chart, a
+//! value set per values file), a GitHub workflow running the action on pull requests, and a
+//! `.pre-commit-config.yaml` with the hook. Printed by default; `--write` creates the files
+//! and never replaces one.
+
+use crate::discover;
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// The GitHub repository that hosts the action and the pre-commit hooks.
+pub const DEFAULT_REPO: &str = "helm-harden/helm-harden";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: &'static str,
+    pub text: String,
+}
+
+/// A chart and its value sets (name, files), as found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundTarget {
+    pub chart: PathBuf,
+    pub value_sets: Vec<(String, PathBuf)>,
+}
+
+/// Charts and values files under `root`, and the values files no single chart claims.
+pub fn scan(root: &Path) -> Result<(Vec<FoundTarget>, Vec<PathBuf>)> {
+    let charts = discover::find_charts(root);
+    if charts.is_empty() {
+        return Err(Error::new(format!("{}: no chart found (a folder with a Chart.yaml) to set up", root.display())));
+    }
+    let mut by_chart: BTreeMap<PathBuf, Vec<PathBuf>> = charts.iter().map(|c| (c.clone(), Vec::new())).collect();
+    let mut unassigned = Vec::new();
+    for v in discover::find_values(root) {
+        match discover::chart_for_values(root, &v, &charts) {
+            Ok(Some(chart)) => by_chart.entry(chart).or_default().push(v),
+            _ => unassigned.push(v),
+        }
+    }
+    let targets = by_chart
+        .into_iter()
+        .map(|(chart, files)| {
+            let mut names: Vec<String> = files.iter().map(|f| set_name(f)).collect();
+            // Two files with the same name (envs/a/prod.yaml, envs/b/prod.yaml): use the path.
+            for i in 0..names.len() {
+                if names.iter().filter(|n| **n == names[i]).count() > 1 {
+                    names[i] = files[i].with_extension("").to_string_lossy().replace('/', "-");
+                }
+            }
+            FoundTarget { chart, value_sets: names.into_iter().zip(files).collect() }
+        })
+        .collect();
+    Ok((targets, unassigned))
+}
+
+/// A value set's name from its file: `values-prod.yaml`, `prod-values.yaml`, `values/prod.yaml`
+/// and `envs/prod/values.yaml` are all `prod`.
+fn set_name(file: &Path) -> String {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let trimmed = stem.replace("values", "");
+    let trimmed = trimmed.trim_matches(|c: char| c == '-' || c == '_' || c == '.');
+    if !trimmed.is_empty() {
+        return trimmed.to_string();
+    }
+    file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).filter(|n| !["values", ""].contains(&n.as_str())).unwrap_or_else(|| "default".into())
+}
+
+/// The three files for the repository at `root`.
+pub fn generate(root: &Path, repo: &str) -> Result<Vec<GeneratedFile>> {
+    let (targets, unassigned) = scan(root)?;
+    Ok(vec![
+        GeneratedFile { path: crate::config::FILE_NAME, text: config_text(&targets, &unassigned) },
+        GeneratedFile { path: ".github/workflows/helm-harden.yml", text: workflow_text(&targets, repo) },
+        GeneratedFile { path: ".pre-commit-config.yaml", text: pre_commit_text(repo) },
+    ])
+}
+
+fn q(s: &str) -> String {
+    crate::report::yaml_scalar(s)
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn config_text(targets: &[FoundTarget], unassigned: &[PathBuf]) -> String {
+    let mut s = String::from("# helm-harden configuration (written by `helm-harden init`): a target per chart, a value set\n# per values file found for it. Add release/namespace as you deploy them.\nfail-on: low\ntargets:\n");
+    for t in targets {
+        let _ = writeln!(s, "  - chart: {}", q(&path_str(&t.chart)));
+        let _ = writeln!(s, "    # release: gloo\n    # namespace: gloo-system");
+        if !t.value_sets.is_empty() {
+            s.push_str("    values:\n");
+            for (name, file) in &t.value_sets {
+                let _ = writeln!(s, "      {}: {}", q(name), q(&path_str(file)));
+            }
+        }
+    }
+    if !unassigned.is_empty() {
+        s.push_str("# Values files that could belong to several charts; add each to the right target:\n");
+        for f in unassigned {
+            let _ = writeln!(s, "#   {}", path_str(f));
+        }
+    }
+    s
+}
+
+fn workflow_text(targets: &[FoundTarget], repo: &str) -> String {
+    let mut paths = vec![crate::config::FILE_NAME.to_string()];
+    let mut matrix = String::new();
+    for t in targets {
+        let chart = path_str(&t.chart);
+        paths.push(format!("{chart}/**"));
+        let chart_name = t.chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
+        let sets: Vec<(String, String)> = if t.value_sets.is_empty() {
+            vec![(chart_name.clone(), String::new())]
+        } else {
+            t.value_sets.iter().map(|(name, file)| (format!("{chart_name}-{name}"), path_str(file))).collect()
+        };
+        for (name, values) in sets {
+            if !values.is_empty() && !Path::new(&values).starts_with(&t.chart) {
+                paths.push(values.clone());
+            }
+            let _ = write!(matrix, "          - name: {}\n            chart: {}\n            values: {}\n", q(&name), q(&chart), q(&values));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    let paths: String = paths.iter().map(|p| format!("      - {}\n", q(p))).collect();
+    format!(
+        r#"# helm-harden on every pull request that touches a chart or its values (written by
+# `helm-harden init`). Findings become review comments on the values lines to change and
+# code-scanning alerts (SARIF).
+name: helm-harden
+on:
+  pull_request:
+    paths:
+{paths}permissions:
+  contents: read
+  pull-requests: write # review comments
+  security-events: write # SARIF upload
+jobs:
+  helm-harden:
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: false
+      matrix:
+        include:
+{matrix}    steps:
+      - uses: actions/checkout@v4
+      - uses: {repo}@v1
+        with:
+          chart: ${{{{ matrix.chart }}}}
+          values: ${{{{ matrix.values }}}}
+          config: .helm-harden.yaml
+          fail-on: low
+          comment: review
+          sarif-file: helm-harden-${{{{ matrix.name }}}}.sarif
+          github-token: ${{{{ secrets.GITHUB_TOKEN }}}}
+      - uses: github/codeql-action/upload-sarif@v3
+        if: ${{{{ always() && hashFiles(format('helm-harden-{{0}}.sarif', matrix.name)) != '' }}}}
+        with:
+          sarif_file: helm-harden-${{{{ matrix.name }}}}.sarif
+          category: helm-harden-${{{{ matrix.name }}}}
+"#
+    )
+}
+
+fn pre_commit_text(repo: &str) -> String {
+    format!(
+        "# helm-harden checks every commit that touches a chart or a values file (written by\n# `helm-harden init`). Run `pre-commit install` once.\nrepos:\n  - repo: https://github.com/{repo}\n    rev: v{}\n    hooks:\n      - id: helm-harden\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The files, as `init` prints them.
+pub fn to_text(files: &[GeneratedFile]) -> String {
+    files.iter().map(|f| format!("# ----- {} -----\n{}\n", f.path, f.text)).collect::<Vec<_>>().join("")
+}
+
+/// Creates the files under `root`. If any exists, nothing is written and the error names it.
+pub fn write(root: &Path, files: &[GeneratedFile]) -> Result<Vec<String>> {
+    use std::io::Write as _;
+    if let Some(existing) = files.iter().map(|f| root.join(f.path)).find(|p| p.symlink_metadata().is_ok()) {
+        return Err(Error::in_file(&existing, "already exists; not overwriting it (run `helm-harden init` without --write to print what it would contain)"));
+    }
+    let mut done = Vec::new();
+    for f in files {
+        let path = root.join(f.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::in_file(dir, format!("cannot create the folder: {e}")))?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::in_file(&path, format!("cannot create: {e}")))?;
+        file.write_all(f.text.as_bytes()).map_err(|e| Error::in_file(&path, format!("cannot write: {e}")))?;
+        done.push(format!("wrote {}", f.path));
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_set_names() {
+        for (file, name) in [("values-prod.yaml", "prod"), ("prod-values.yaml", "prod"), ("values/prod.yaml", "prod"), ("envs/prod/values.yaml", "prod"), ("values.yaml", "default")] {
+            assert_eq!(set_name(Path::new(file)), name, "{file}");
+        }
+    }
+}
