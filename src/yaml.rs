@@ -389,7 +389,7 @@ impl Builder {
         let first_line = match self.stack.last() {
             Some(Frame::Map { entries, pending_key: Some((key, _)), index, .. }) => match index {
                 Some(index) => index.get(key).copied(),
-                None => entries.iter().find(|e| &e.key == key).map(|e| e.line),
+                None => entries.iter().find(|e| e.key == *key).map(|e| e.line),
             },
             _ => None,
         };
