@@ -507,7 +507,7 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
     };
-    let output = if args.format == DiffFormat::Json { report::escape::json_text(&output) } else { output };
+    let output = if args.format == DiffFormat::Json { report::escape::json_text(output) } else { output };
     print_out(&output)?;
     let changed = results.iter().any(|(_, h)| !h.diffs.is_empty());
     Ok(if args.exit_code && changed { 1 } else { 0 })
@@ -552,7 +552,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&reports),
         Format::Github => report::github::render(&reports),
     };
-    let output = if args.format == Format::Json { report::escape::json_text(&output) } else { output };
+    let output = if args.format == Format::Json { report::escape::json_text(output) } else { output };
     write_github_outputs(&args, &reports, &hardenings)?;
     print_out(&output)?;
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();

@@ -81,7 +81,12 @@ pub fn code_fence(body: &str) -> String {
 /// control characters itself; these it leaves raw, and they would reorder the text of a terminal
 /// showing the JSON. Outside strings JSON is ASCII, so every such character is inside a string and
 /// the escape decodes to the same value.
-pub fn json_text(serialized: &str) -> String {
+pub fn json_text(serialized: String) -> String {
+    // Every character escaped here is encoded with a lead byte of 0xD8 (U+061C) or 0xE2
+    // (U+200E..U+2069): most outputs have neither and are returned as they are, uncopied.
+    if !serialized.bytes().any(|b| b == 0xE2 || b == 0xD8) {
+        return serialized;
+    }
     let mut out = String::with_capacity(serialized.len());
     for c in serialized.chars() {
         if is_bidi_control(c) || c == '\u{2028}' || c == '\u{2029}' {
@@ -146,7 +151,7 @@ mod tests {
     #[test]
     fn json_text_escapes_bidi_controls_and_still_decodes_the_same() {
         let value = serde_json::json!({"name": "a\u{202e}b\u{2028}c"});
-        let text = json_text(&serde_json::to_string(&value).unwrap());
+        let text = json_text(serde_json::to_string(&value).unwrap());
         assert_eq!(text, r#"{"name":"a\u202eb\u2028c"}"#);
         assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
     }

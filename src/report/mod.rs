@@ -41,7 +41,7 @@ pub fn yaml_scalar(s: &str) -> String {
         s.to_string()
     } else {
         // A JSON string is a YAML double-quoted scalar; bidi controls escaped as well.
-        escape::json_text(&serde_json::to_string(s).unwrap_or_default())
+        escape::json_text(serde_json::to_string(s).unwrap_or_default())
     }
 }
 
