@@ -131,22 +131,37 @@ pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, d
         return Err(Error::new("diff needs a chart to render twice; --manifests gives only one render"));
     }
     let (files, sets) = pipeline::load_values(job)?;
-    let overlay_file = |overlay: &Overlay| -> Result<tempfile::NamedTempFile> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix("helm-harden-overlay-")
-            .suffix(".yaml")
-            .tempfile()
-            .map_err(|e| Error::new(format!("cannot create a temporary overlay file: {e}")))?;
-        std::io::Write::write_all(&mut tmp, overlay.to_yaml(&[]).as_bytes()).map_err(|e| Error::new(format!("cannot write the temporary overlay: {e}")))?;
-        Ok(tmp)
-    };
     let (base, overlay, hardened_stream) = if choice.uses_generated() {
-        // The generated overlay depends on the base's failures: render, check, then render again.
-        let (stream, source) = pipeline::render_stream(job, &[])?;
+        // The generated overlay depends on the base's failures. To render both at once, the
+        // hardened render starts with the overlay this target got last time; it is used only
+        // if this run's overlay is the same, else the chart is rendered again with the new one.
+        let target = target_identity(job, choice);
+        let target: Vec<&[u8]> = target.iter().map(|p| p.as_slice()).collect();
+        let predicted = job.cache.as_ref().and_then(|c| crate::cache::last_overlay(c, &target));
+        let (base_stream, speculative) = std::thread::scope(|s| {
+            let speculative = predicted.as_ref().map(|text| {
+                s.spawn(move || -> Result<(String, String)> {
+                    let tmp = text_file(text)?;
+                    pipeline::render_stream(job, &[tmp.path().to_path_buf()])
+                })
+            });
+            let base = pipeline::render_stream(job, &[]);
+            (base, speculative.map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))))
+        });
+        let (stream, source) = base_stream?;
         let base = pipeline::check_docs(job, pipeline::parse(&stream, &source)?, files.clone(), sets.clone(), config, today);
         let overlay = build_overlay(&base, choice, config)?;
-        let tmp = overlay_file(&overlay)?;
-        let hardened = pipeline::render_stream(job, &[tmp.path().to_path_buf()])?;
+        let text = overlay.to_yaml(&[]);
+        let hardened = match (predicted.as_deref(), speculative) {
+            (Some(p), Some(Ok(rendered))) if p == text => rendered,
+            _ => {
+                let tmp = text_file(&text)?;
+                pipeline::render_stream(job, &[tmp.path().to_path_buf()])?
+            }
+        };
+        if let Some(c) = &job.cache {
+            crate::cache::remember_overlay(c, &target, &text);
+        }
         (base, overlay, hardened)
     } else {
         // The user's own overlay is known up front: both renders run at once.
@@ -157,7 +172,7 @@ pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, d
             }
             o
         };
-        let tmp = overlay_file(&overlay)?;
+        let tmp = text_file(&overlay.to_yaml(&[]))?;
         let extra = [tmp.path().to_path_buf()];
         let (base_stream, hardened) = std::thread::scope(|s| {
             let hardened = s.spawn(|| pipeline::render_stream(job, &extra));
@@ -174,6 +189,33 @@ pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, d
     let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
     let proof = prove(&base, &hardened, choice);
     Ok(Hardening { base, hardened, overlay, diffs, proof })
+}
+
+/// The overlay as a private temporary values file for helm.
+fn text_file(yaml: &str) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix("helm-harden-overlay-")
+        .suffix(".yaml")
+        .tempfile()
+        .map_err(|e| Error::new(format!("cannot create a temporary overlay file: {e}")))?;
+    std::io::Write::write_all(&mut tmp, yaml.as_bytes()).map_err(|e| Error::new(format!("cannot write the temporary overlay: {e}")))?;
+    Ok(tmp)
+}
+
+/// What identifies a target across runs for the overlay prediction: the chart, helm's render
+/// arguments other than values, and the overlay choice. Values may change between runs.
+fn target_identity(job: &Job, choice: &OverlayChoice) -> Vec<Vec<u8>> {
+    let chart = std::fs::canonicalize(&job.request.chart).unwrap_or_else(|_| job.request.chart.clone());
+    vec![
+        b"overlay-v1".to_vec(),
+        chart.display().to_string().into_bytes(),
+        job.request.release.clone().unwrap_or_default().into_bytes(),
+        job.request.namespace.clone().unwrap_or_default().into_bytes(),
+        job.request.kube_version.clone().unwrap_or_default().into_bytes(),
+        job.label.clone().unwrap_or_default().into_bytes(),
+        vec![u8::from(choice.full), u8::from(choice.add_to_generated)],
+        choice.user.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n").into_bytes(),
+    ]
 }
 
 /// The proof as text lines.

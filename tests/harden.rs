@@ -243,3 +243,69 @@ fn diff_needs_a_chart_not_manifests() {
     assert_eq!(code, 2);
     assert!(err.starts_with("error: --suppress-annotation ("), "{err}");
 }
+
+/// A helm that logs when each `template` call starts and ends (ns), then runs the real helm.
+fn timing_helm(dir: &Path, real: &Path) -> PathBuf {
+    let log = dir.join("calls.log");
+    let path = write(
+        dir,
+        "helm",
+        &format!(
+            "#!/bin/sh\nstart=$(date +%s%N)\n[ \"$1\" = template ] && sleep 0.3\n\"{}\" \"$@\"\nrc=$?\n[ \"$1\" = template ] && echo \"$start $(date +%s%N)\" >> \"{}\"\nexit $rc\n",
+            real.display(),
+            log.display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn template_calls(dir: &Path) -> Vec<(u128, u128)> {
+    std::fs::read_to_string(dir.join("calls.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once(' ').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_diff_renders_base_and_hardened_at_once_and_stays_exact() {
+    let Some(real) = helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let helm = timing_helm(tmp.path(), &real);
+    let cache = tmp.path().join("cache");
+    let values = write(tmp.path(), "v.yaml", "gloo:\n  deployment:\n    replicas: 1\n");
+    let diff = |extra: &[&str]| {
+        let (code, out, err) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--format", "json"]).args(CHART_ARGS).arg("--cache-dir").arg(&cache).arg("-f").arg(&values).args(extra));
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let first = diff(&[]);
+    let calls = template_calls(tmp.path());
+    assert_eq!(calls.len(), 2, "first run: base, then hardened");
+    assert!(calls[1].0 >= calls[0].1, "the first run cannot know the overlay before the base check");
+    // A values change that fixes nothing new: same overlay, so the prediction holds.
+    std::fs::write(&values, "gloo:\n  deployment:\n    replicas: 1\n    resources: {requests: {cpu: 600m, memory: 300Mi}}\n").unwrap();
+    std::fs::remove_file(tmp.path().join("calls.log")).unwrap();
+    let second = diff(&[]);
+    let calls = template_calls(tmp.path());
+    assert_eq!(calls.len(), 2, "no third render when the prediction holds: {calls:?}");
+    let overlap = calls[0].0.max(calls[1].0) < calls[0].1.min(calls[1].1);
+    assert!(overlap, "the two renders ran at the same time: {calls:?}");
+    assert_eq!(first["fixed"], second["fixed"]);
+    // A change that alters the overlay: the prediction is discarded and the result is exact.
+    std::fs::write(&values, "gloo:\n  deployment:\n    replicas: 2\n").unwrap();
+    std::fs::remove_file(tmp.path().join("calls.log")).unwrap();
+    let third = diff(&[]);
+    assert_eq!(template_calls(tmp.path()).len(), 3, "base, discarded prediction, and the real hardened render");
+    let fresh = {
+        let (_, out, _) = run(cmd(&real).args(["diff", "fixtures/charts/gloo-mini", "--format", "json", "--no-cache"]).args(CHART_ARGS).arg("-f").arg(&values));
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    assert_eq!(third, fresh, "the same diff as a run without any prediction");
+    assert!(!third["fixed"].as_array().unwrap().iter().any(|v| v["rule"] == "GLOO-023"), "GLOO-023 passes with 2 replicas now");
+}
