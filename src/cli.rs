@@ -431,10 +431,14 @@ fn rules_command(args: RulesArgs) -> Result<i32> {
 }
 
 fn print_out(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    write_out(|out| out.write_all(text.as_bytes()))
+}
+
+/// Writes to stdout through a buffer; a closed pipe (`| head`) is not an error worth a message.
+fn write_out(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
-        // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::new(format!("cannot write output: {e}"))),
     }
@@ -526,8 +530,14 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         (pipeline::map_jobs(&jobs, at_once, |job| Ok(pipeline::run_job(job, &config, &today)?.report))?, Vec::new())
     };
     let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    if args.format == Format::Json && hardenings.is_empty() {
+        // Streamed: a report of a very large render is never held in memory as text.
+        write_github_outputs(&args, &reports, &hardenings)?;
+        write_out(|out| report::json::write(out, &reports, args.all))?;
+        let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
+        return Ok(if failing > 0 { 1 } else { 0 });
+    }
     let output = match args.format {
-        Format::Json if hardenings.is_empty() => report::json::render(&reports, args.all),
         Format::Json => {
             let mut docs: Vec<serde_json::Value> = reports.iter().map(|r| report::json::report_value(r, args.all)).collect();
             for (doc, h) in docs.iter_mut().zip(&hardenings) {

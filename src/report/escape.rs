@@ -98,6 +98,31 @@ pub fn json_text(serialized: String) -> String {
     out
 }
 
+/// A writer that applies [`json_text`] to serialized JSON on its way out. serde_json hands it
+/// whole UTF-8 fragments, so a character is never split between two writes.
+pub struct JsonTextWriter<'a>(pub &'a mut dyn std::io::Write);
+
+impl std::io::Write for JsonTextWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if !buf.iter().any(|&b| b == 0xE2 || b == 0xD8) {
+            return self.0.write_all(buf);
+        }
+        match std::str::from_utf8(buf) {
+            Ok(text) => self.0.write_all(json_text(text.to_string()).as_bytes()),
+            Err(_) => self.0.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// The message of a GitHub workflow command (`::error file=..::MESSAGE`), escaped as the runner
 /// unescapes it: `%`, CR and LF, so a message can never end the command and start another.
 pub fn workflow_data(text: &str) -> String {
@@ -113,6 +138,14 @@ pub fn workflow_property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_json_is_escaped_like_the_text() {
+        let value = serde_json::json!({"name": "a\u{202e}b\u{2028}c", "plain": "x"});
+        let mut out = Vec::new();
+        serde_json::to_writer_pretty(&mut JsonTextWriter(&mut out), &value).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), json_text(serde_json::to_string_pretty(&value).unwrap()));
+    }
 
     #[test]
     fn terminal_text_cannot_carry_escape_sequences_or_new_lines() {

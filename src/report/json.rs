@@ -56,6 +56,22 @@ pub fn report_value(report: &CheckReport, all: bool) -> Value {
     serde_json::to_value(report_json(report, all)).unwrap_or(Value::Null)
 }
 
+/// Writes the report (or reports) as JSON to `out`, as [`render`] would print it.
+pub fn write(out: &mut dyn std::io::Write, reports: &[CheckReport], all: bool) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct Many<'a> {
+        version: u32,
+        reports: Vec<ReportJson<'a>>,
+    }
+    let mut out = super::escape::JsonTextWriter(out);
+    match reports {
+        [one] => serde_json::to_writer_pretty(&mut out, &report_json(one, all)),
+        many => serde_json::to_writer_pretty(&mut out, &Many { version: 1, reports: many.iter().map(|r| report_json(r, all)).collect() }),
+    }
+    .map_err(std::io::Error::other)?;
+    std::io::Write::write_all(&mut out, b"\n")
+}
+
 pub fn render(reports: &[CheckReport], all: bool) -> String {
     #[derive(Serialize)]
     struct Many<'a> {
