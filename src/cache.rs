@@ -276,6 +276,23 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The overlay `diff` generated last time for a target (identified by `target`), so the next
+/// run can start the hardened render together with the base render. Only a prediction: the
+/// caller uses that render only when this run's overlay turns out identical.
+pub fn last_overlay(settings: &CacheSettings, target: &[&[u8]]) -> Option<String> {
+    fs::read_to_string(overlay_path(settings, target)).ok()
+}
+
+/// Remembers the overlay generated for a target (see [`last_overlay`]).
+pub fn remember_overlay(settings: &CacheSettings, target: &[&[u8]], overlay: &str) {
+    write_atomic(&overlay_path(settings, target), overlay.as_bytes());
+}
+
+fn overlay_path(settings: &CacheSettings, target: &[&[u8]]) -> PathBuf {
+    settings.dir.join("overlays").join(hex(&digest(target)))
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,20 +381,4 @@ mod tests {
         assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), false, 0), None);
         assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), false, 1), Some(CacheSettings { dir: "/x".into(), max_bytes: 1 << 20 }));
     }
-}
-
-/// The overlay `diff` generated last time for a target (identified by `target`), so the next
-/// run can start the hardened render together with the base render. Only a prediction: the
-/// caller uses that render only when this run's overlay turns out identical.
-pub fn last_overlay(settings: &CacheSettings, target: &[&[u8]]) -> Option<String> {
-    fs::read_to_string(overlay_path(settings, target)).ok()
-}
-
-/// Remembers the overlay generated for a target (see [`last_overlay`]).
-pub fn remember_overlay(settings: &CacheSettings, target: &[&[u8]], overlay: &str) {
-    write_atomic(&overlay_path(settings, target), overlay.as_bytes());
-}
-
-fn overlay_path(settings: &CacheSettings, target: &[&[u8]]) -> PathBuf {
-    settings.dir.join("overlays").join(hex(&digest(target)))
 }
