@@ -36,18 +36,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 const CHART_ARGS: [&str; 4] = ["-n", "gloo-system", "--release", "gloo"];
 
@@ -157,7 +145,7 @@ fn umbrella_chart_gets_a_gloo_nested_overlay_that_works() {
     let Some(chart) = common::real_chart("1.17.38") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let umbrella = tmp.path().join("platform");
-    copy_dir(&chart, &umbrella.join("charts/gloo"));
+    common::copy_dir(&chart, &umbrella.join("charts/gloo"));
     write(&umbrella, "Chart.yaml", "apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n  - name: gloo\n    version: 1.17.38\n    repository: file://charts/gloo\n");
     let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&umbrella).args(CHART_ARGS));
     assert_eq!(code, 0, "{err}");
@@ -172,7 +160,7 @@ fn umbrella_chart_gets_a_gloo_nested_overlay_that_works() {
 /// gloo-mini plus a Secret whose values must never be printed.
 fn chart_with_secret(dir: &Path) -> PathBuf {
     let chart = dir.join("gloo");
-    copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
     write(
         &chart,
         "templates/secret.yaml",

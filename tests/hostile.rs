@@ -31,18 +31,6 @@ fn helm_or_skip(test: &str) -> Option<PathBuf> {
     helm
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 const CHART_ARGS: [&str; 4] = ["-n", "gloo-system", "--release", "gloo"];
 
@@ -94,7 +82,7 @@ fn assert_markdown_safe(out: &str) {
 /// gloo-mini plus a ConfigMap with a hostile name and annotation that changes with the overlay.
 fn hostile_chart(dir: &Path) -> PathBuf {
     let chart = dir.join("gloo");
-    copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
     let template = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {HOSTILE_NAME_YAML}\n  namespace: {{{{ .Release.Namespace }}}}\n  annotations:\n    note: \"line one\\n```\\n</details>\\n@org/team <img src=x onerror=alert(1)>\\n\\e[2J done\"\ndata:\n  mode: \"{{{{ .Values.gateway.validation.alwaysAcceptResources }}}}\"\n  fence: \"````\"\n"
     );
@@ -185,7 +173,7 @@ const PLANTED: [&str; 8] = ["planted-password", "planted-static", "planted-token
 
 fn chart_with_secrets(dir: &Path) -> PathBuf {
     let chart = dir.join("gloo");
-    copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
     std::fs::write(
         chart.join("templates/secret.yaml"),
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: upstream-credentials\n  namespace: {{ .Release.Namespace }}\ntype: Opaque\ndata:\n  password: {{ printf \"planted-password-%v\" .Values.gateway.validation.alwaysAcceptResources | b64enc }}\n  static: {{ \"planted-static-secret\" | b64enc }}\nstringData:\n  token: planted-token-{{ .Values.gateway.validation.alwaysAcceptResources }}\n  dup: planted-dup-1\n  dup: planted-dup-2\n  multi: |\n    planted-multi-line-1\n    planted-multi-line-2-{{ .Values.gateway.validation.alwaysAcceptResources }}\n",

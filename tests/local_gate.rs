@@ -26,18 +26,6 @@ fn skip(reason: &str) {
     eprintln!("SKIP: {reason}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
@@ -76,7 +64,7 @@ fn git_ok(dir: &Path, args: &[&str]) -> String {
 fn user_repo() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let r = tmp.path();
-    copy_dir(&root().join("fixtures/charts/gloo-mini"), &r.join("charts/gloo"));
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &r.join("charts/gloo"));
     write(r, "values/prod.yaml", &fixture("values/hardened.yaml"));
     write(r, "README.md", "# platform\n");
     git_ok(r, &["init", "-q"]);
@@ -153,8 +141,8 @@ fn hooks_repo(with_sources: bool) -> (PathBuf, String) {
         for f in ["Cargo.toml", "Cargo.lock", "README.md"] {
             std::fs::copy(root().join(f), r.join(f)).unwrap();
         }
-        copy_dir(&root().join("src"), &r.join("src"));
-        copy_dir(&root().join("hooks"), &r.join("hooks"));
+        common::copy_dir(&root().join("src"), &r.join("src"));
+        common::copy_dir(&root().join("hooks"), &r.join("hooks"));
     }
     git_ok(r, &["init", "-q"]);
     git_ok(r, &["add", "-A"]);
@@ -303,7 +291,7 @@ fn git_hook_takes_git_ignored_chart_dependencies_from_the_working_tree() {
     let Some(helm) = common::helm() else { return skip("no helm") };
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path();
-    copy_dir(&root().join("fixtures/charts/umbrella"), &repo.join("platform"));
+    common::copy_dir(&root().join("fixtures/charts/umbrella"), &repo.join("platform"));
     write(repo, ".gitignore", "platform/charts/\n"); // as after `helm dependency build`
     git_ok(repo, &["init", "-q"]);
     git_ok(repo, &["add", "-A"]);
@@ -408,7 +396,7 @@ fn helm_plugin_runs_under_helm_3_and_helm_4() {
 fn init_repo() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let r = tmp.path();
-    copy_dir(&root().join("fixtures/charts/gloo-mini"), &r.join("deploy/gloo"));
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &r.join("deploy/gloo"));
     write(r, "deploy/gloo/values-ci.yaml", "gloo: {}\n");
     write(r, "deploy/envs/prod/values.yaml", &fixture("values/hardened.yaml"));
     write(r, "deploy/envs/staging/values.yaml", &fixture("values/weak.yaml"));

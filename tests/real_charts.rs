@@ -59,18 +59,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 fn ready(version: &str) -> Option<PathBuf> {
     let chart = common::real_chart(version)?;
@@ -103,7 +91,7 @@ fn umbrella_chart_gives_the_same_verdicts_with_gloo_prefixed_fixes() {
     let Some(chart) = ready("1.17.38") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let umbrella = tmp.path().join("platform");
-    copy_dir(&chart, &umbrella.join("charts/gloo"));
+    common::copy_dir(&chart, &umbrella.join("charts/gloo"));
     write(&umbrella, "Chart.yaml", "apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n  - name: gloo\n    version: 1.17.38\n    repository: file://charts/gloo\n");
     let values = write(
         tmp.path(),

@@ -10,18 +10,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A helm that logs its arguments and runs the real one; `version` may be overridden.
 fn wrapper(dir: &Path, real: &Path, version: Option<&str>) -> PathBuf {
@@ -54,7 +42,7 @@ fn setup() -> Option<Setup> {
     let tmp = tempfile::tempdir().unwrap();
     let helm = wrapper(tmp.path(), &real, None);
     let chart = tmp.path().join("gloo");
-    copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
     let values = tmp.path().join("prod.yaml");
     std::fs::copy(root().join("fixtures/values/weak.yaml"), &values).unwrap();
     let cache = tmp.path().join("cache");

@@ -62,3 +62,17 @@ pub fn helm_harden() -> assert_cmd::Command {
     cmd.env("XDG_CACHE_HOME", dir.path());
     cmd
 }
+
+/// Copies a directory tree (a fixture or a real chart into a test's temp dir).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
