@@ -211,18 +211,32 @@ fn secret_values_appear_in_no_output_of_any_command_or_format() {
         vec!["diff", "--format", "json", "-C", "50"],
         vec!["diff", "--format", "markdown", "-C", "50"],
         vec!["diff", "--all", "--format", "text", "-C", "50"],
+        vec!["check", "--format", "sarif", "--all"],
+        vec!["check", "--format", "github", "--diff", "-C", "50"],
+        vec!["check", "--format", "text", "--diff", "--step-summary", "--sarif-file", "SARIF"],
     ];
+    let summary = tmp.path().join("step-summary.md");
+    let sarif = tmp.path().join("out.sarif");
     for args in runs {
         let what = args.join(" ");
-        let (code, out, err) = run(cmd().env("HELM_BIN", &helm).arg(args[0]).arg(&chart).args(CHART_ARGS).args(&args[1..]));
+        let args: Vec<String> = args.iter().map(|a| if *a == "SARIF" { sarif.display().to_string() } else { a.to_string() }).collect();
+        let (code, out, err) = run(cmd().env("HELM_BIN", &helm).env("GITHUB_STEP_SUMMARY", &summary).arg(&args[0]).arg(&chart).args(CHART_ARGS).args(&args[1..]));
         assert!(code == 0 || code == 1, "{what}: exit {code}: {err}");
         assert!(!out.is_empty(), "{what} printed a report");
         assert_no_secret(&what, &out, &err);
+        // The job summary and the SARIF file too.
+        for file in [&summary, &sarif] {
+            let written = std::fs::read_to_string(file).unwrap_or_default();
+            assert_no_secret(&format!("{what} -> {}", file.display()), &written, "");
+        }
         if args[0] == "diff" {
             assert!(out.contains("upstream-credentials"), "{what}: the Secret changed and is shown (redacted)");
             assert!(out.contains("credentials-list"), "{what}: the List holding a Secret changed and is shown (redacted)");
         }
     }
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(written.contains("upstream-credentials"), "the job summary carried the diff with the (redacted) Secret");
+    assert!(std::fs::read_to_string(&sarif).unwrap().contains("\"version\": \"2.1.0\""), "the SARIF file was written");
     // The one way to see them is to ask.
     let (_, out, _) = run(cmd().env("HELM_BIN", &helm).arg("diff").arg(&chart).args(CHART_ARGS).arg("--show-secrets"));
     assert!(out.contains("planted-token") && out.contains("planted-in-list"), "--show-secrets prints them");
