@@ -4,11 +4,17 @@
 //! `GITHUB_STEP_SUMMARY` are files the runner reads after each step.
 //!
 //! helm and helm-harden are put on PATH first, so the install steps must find them and do
-//! nothing (a `uses:` step that would run is a test failure: it would need the network). The
-//! review is `comment: off` here; `helm-harden review` is tested against a mock GitHub API.
+//! nothing (a `uses:` step that would run is a test failure: it would need the network).
+//!
+//! The review step runs against the mock GitHub REST API of tests/common/github_mock.rs (the
+//! one tests/review.rs uses): the job's environment points `GITHUB_EVENT_PATH`,
+//! `GITHUB_REPOSITORY` and `GITHUB_API_URL` at it, the token is `github.token` through the
+//! `github-token` input's default, and the tests assert the exact requests the pull request
+//! receives. The other tests run with `comment: off`.
 
 mod common;
 
+use common::github_mock::{fingerprint, methods_and_routes, pr_files, FakeGitHub, Repo, HEAD_SHA, MERGE_SHA, PR_NUMBER, REPOSITORY, VALUES_PATH};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -367,4 +373,209 @@ fn the_readme_workflow_uses_the_action_as_declared() {
     }
     let upload = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))).unwrap();
     assert_eq!(upload["with"]["sarif_file"], ours["with"]["sarif-file"]);
+}
+
+/// The job environment of a `pull_request` run on the mock's pull request (the runner sets
+/// these; `GITHUB_EVENT_NAME` is always `pull_request` in this runner).
+fn pull_request_env(repo: &Repo, gh: &FakeGitHub) -> Vec<(String, String)> {
+    [
+        ("GITHUB_EVENT_PATH", repo.path().join("event.json").display().to_string()),
+        ("GITHUB_REPOSITORY", REPOSITORY.to_string()),
+        ("GITHUB_API_URL", gh.url.clone()),
+        ("GITHUB_SERVER_URL", "https://github.example".to_string()),
+        ("GITHUB_RUN_ID", "99".to_string()),
+        ("GITHUB_SHA", MERGE_SHA.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Runs the action in `repo` on the pull request the mock serves.
+fn run_on_pull_request(repo: &Repo, gh: &FakeGitHub, tools: &[PathBuf], inputs: &[(&str, &str)]) -> Run {
+    let env = pull_request_env(repo, gh);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = Runner::new(inputs).execute(repo.path(), tools, &env);
+    assert_no_token(&run, gh);
+    run
+}
+
+/// The token reaches GitHub in the Authorization header only: never in the log, the job
+/// summary, the outputs or a request body.
+fn assert_no_token(run: &Run, gh: &FakeGitHub) {
+    assert!(!run.stdout.contains(FAKE_TOKEN), "the token leaked on stdout:\n{}", run.stdout);
+    assert!(!run.stderr.contains(FAKE_TOKEN), "the token leaked on stderr:\n{}", run.stderr);
+    assert!(!run.summary.contains(FAKE_TOKEN), "the token leaked in the job summary:\n{}", run.summary);
+    for (step, outputs) in &run.step_outputs {
+        assert!(outputs.values().all(|v| !v.contains(FAKE_TOKEN)), "the token leaked in the outputs of step {step}");
+    }
+    assert!(run.outputs.values().all(|v| !v.contains(FAKE_TOKEN)), "the token leaked in the action's outputs");
+    for r in gh.requests() {
+        assert_eq!(r.header("authorization"), Some(format!("Bearer {FAKE_TOKEN}").as_str()), "{} {}", r.method, r.target);
+        assert!(!r.body.contains(FAKE_TOKEN) && !r.target.contains(FAKE_TOKEN), "the token in a request: {} {}", r.method, r.target);
+    }
+}
+
+fn gloo_mini() -> String {
+    root().join("fixtures/charts/gloo-mini").display().to_string()
+}
+
+/// A patch that turns two hardened validation settings of `repo`'s values file into the weak
+/// ones (lines 5 and 6), with a line of context either side plus the `gateway:` line: lines
+/// 3..=7 of the new file are in the diff, the rest of the file is not.
+fn weakening_patch(repo: &Repo) -> (String, std::ops::RangeInclusive<usize>) {
+    let (first, last) = (repo.line_of("gateway:"), repo.line_of("gatewayProxies:"));
+    let lines: Vec<&str> = repo.values.lines().collect();
+    assert_eq!((first, last), (3, 7), "fixtures/values/weak.yaml's line numbers moved");
+    assert_eq!(&lines[4..6], ["    alwaysAcceptResources: true", "    failurePolicy: Ignore"]);
+    let patch = format!(
+        "@@ -3,5 +3,5 @@\n {}\n {}\n-    alwaysAcceptResources: false\n-    failurePolicy: Fail\n+{}\n+{}\n {}",
+        lines[2], lines[3], lines[4], lines[5], lines[6]
+    );
+    (patch, first..=last)
+}
+
+#[test]
+fn the_action_reviews_the_pull_request_through_the_github_api() {
+    let Some(tools) = tools_path() else { return };
+    // A repository whose pull request weakens deploy/values.yaml (the weak fixture) on lines
+    // 5 and 6; the mock serves that patch on the second page of the files list.
+    let repo = Repo::new();
+    let (patch, in_diff) = weakening_patch(&repo);
+    let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&patch));
+    let chart = gloo_mini();
+    let inputs = [("chart", chart.as_str()), ("values", VALUES_PATH), ("fail-on", "high"), ("comment", "review")];
+    let run = run_on_pull_request(&repo, &gh, &tools, &inputs);
+
+    // Findings at `high` remain: the action fails by the findings, after the review.
+    assert_eq!(run.exit_code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(run.skipped, ["Restore the helm-harden build", "Build helm-harden"], "ran: {:?}", run.ran);
+    assert!(run.ran.ends_with(&["Check".to_string(), "Review the pull request".to_string(), "Exit by the findings".to_string()]), "{:?}", run.ran);
+
+    // The outputs and the SARIF file (the default path, in the workspace).
+    assert_eq!(run.outputs["sarif-file"], "helm-harden.sarif");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(repo.path().join("helm-harden.sarif")).unwrap()).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let unsuppressed: Vec<&Value> = results.iter().filter(|r| r.get("suppressions").is_none_or(|s| s.as_array().unwrap().is_empty())).collect();
+    assert_eq!(run.outputs["failures"], unsuppressed.len().to_string());
+
+    // The job summary is the check step's (the review writes none when it can comment).
+    assert!(run.summary.starts_with("### helm-harden: "), "{}", run.summary);
+    assert!(run.summary.contains("| GLOO-004 | high | Settings/"), "{}", run.summary);
+    assert!(!run.summary.contains("### helm-harden review"), "no fallback note: {}", run.summary);
+
+    // The exact requests: the files (both pages, by the Link header), the existing review
+    // comments, one review, the existing issue comments, the summary comment created.
+    let reqs = gh.requests();
+    let pr = format!("/repos/{REPOSITORY}/pulls/{PR_NUMBER}");
+    assert_eq!(
+        methods_and_routes(&reqs),
+        [
+            format!("GET {pr}/files?per_page=100"),
+            format!("GET {pr}/files?per_page=100&page=2"),
+            format!("GET {pr}/comments?per_page=100"),
+            format!("POST {pr}/reviews"),
+            format!("GET /repos/{REPOSITORY}/issues/{PR_NUMBER}/comments?per_page=100"),
+            format!("POST /repos/{REPOSITORY}/issues/{PR_NUMBER}/comments"),
+        ],
+        "stderr:\n{}",
+        run.stderr
+    );
+    let review = reqs[3].json();
+    assert_eq!(review["event"], "COMMENT");
+    assert_eq!(review["commit_id"], HEAD_SHA, "the head sha from the event, not GITHUB_SHA");
+    let comments = review["comments"].as_array().unwrap();
+    for c in comments {
+        assert_eq!((c["path"].as_str(), c["side"].as_str()), (Some(VALUES_PATH), Some("RIGHT")), "{c}");
+        assert!(c.get("start_line").is_none() && c.get("position").is_none(), "{c}");
+        assert!(c["body"].as_str().unwrap().contains("<!-- helm-harden:fp="), "{c}");
+    }
+    // Commented inline: exactly the SARIF results whose fix goes on a line of the diff.
+    let rule_of = |body: &str| body.split("**").nth(1).unwrap().to_string();
+    let mut inline: Vec<(String, u64)> = comments.iter().map(|c| (rule_of(c["body"].as_str().unwrap()), c["line"].as_u64().unwrap())).collect();
+    let mut expected: Vec<(String, u64)> = unsuppressed
+        .iter()
+        .filter_map(|r| {
+            let physical = &r["locations"][0]["physicalLocation"];
+            let uri = physical["artifactLocation"]["uri"].as_str()?;
+            let line = physical["region"]["startLine"].as_u64()?;
+            (uri.ends_with(VALUES_PATH) && in_diff.contains(&(line as usize))).then(|| (r["ruleId"].as_str().unwrap().to_string(), line))
+        })
+        .collect();
+    inline.sort();
+    expected.sort();
+    assert_eq!(inline, expected);
+    for rule in ["GLOO-004", "GLOO-007", "GLOO-005", "GLOO-001"] {
+        assert!(inline.iter().any(|(r, _)| r == rule), "{rule} commented inline: {inline:?}");
+    }
+    // One-click suggestions: the weakened lines rewritten, a missing key added under its parent.
+    let body_of = |rule: &str| comments.iter().map(|c| c["body"].as_str().unwrap()).find(|b| b.contains(&format!("**{rule}**"))).unwrap();
+    assert!(body_of("GLOO-004").contains("```suggestion\n    alwaysAcceptResources: false\n```"), "{}", body_of("GLOO-004"));
+    assert!(body_of("GLOO-007").contains("```suggestion\n    failurePolicy: Fail\n```"), "{}", body_of("GLOO-007"));
+    assert!(body_of("GLOO-005").contains("```suggestion\n  validation:\n    allowWarnings: false\n```"), "{}", body_of("GLOO-005"));
+
+    // The summary comment: every finding, those outside the diff first, and the diff with the
+    // hardened overlay (a chart target).
+    let summary = reqs[5].json()["body"].as_str().unwrap().to_string();
+    assert!(summary.starts_with("<!-- helm-harden:summary -->"), "{summary}");
+    assert_eq!(summary.lines().filter(|l| l.contains("<!-- helm-harden:fp=")).count(), unsuppressed.len(), "{summary}");
+    let not_inline = summary.split("### Commented inline").next().unwrap();
+    assert!(not_inline.contains("**GLOO-019**") && not_inline.contains(&format!("`{VALUES_PATH}:{}`", repo.line_of("replicas: 1"))), "{summary}");
+    assert!(summary.contains("<details><summary>Diff with the hardened overlay</summary>"), "{summary}");
+    let created = gh.issue_comments();
+    assert_eq!(created.len(), 1);
+    let summary_id = created[0]["id"].as_u64().unwrap();
+    let done = format!("review: {} inline comments posted, 0 already there; 0 outdated deleted; summary comment {summary_id} created", comments.len());
+    assert!(run.stderr.contains(&done), "{}", run.stderr);
+
+    // A second run (a re-run of the job, or a push with the same findings): no inline comment
+    // twice and no second summary comment; the summary is updated in place.
+    let first: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    gh.clear_requests();
+    let again = run_on_pull_request(&repo, &gh, &tools, &inputs);
+    assert_eq!(again.exit_code, 1, "stderr:\n{}", again.stderr);
+    assert_eq!(again.outputs["failures"], run.outputs["failures"]);
+    let writes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET ")).collect();
+    assert_eq!(writes, [format!("PATCH /repos/{REPOSITORY}/issues/comments/{summary_id}")], "stderr:\n{}", again.stderr);
+    assert_eq!(gh.issue_comments().len(), 1, "one summary comment per pull request");
+    let now: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    assert_eq!(now, first, "no inline comment posted twice, none deleted");
+    let done = format!("review: 0 inline comments posted, {} already there; 0 outdated deleted; summary comment {summary_id} updated", comments.len());
+    assert!(again.stderr.contains(&done), "{}", again.stderr);
+}
+
+#[test]
+fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
+    let Some(tools) = tools_path() else { return };
+    // A fork's pull request: the token may read, every write is 403 "Resource not accessible
+    // by integration".
+    let repo = Repo::new();
+    let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&repo.added_patch()));
+    gh.state.lock().unwrap().read_only = true;
+    let chart = gloo_mini();
+    let run = run_on_pull_request(&repo, &gh, &tools, &[("chart", &chart), ("values", VALUES_PATH), ("fail-on", "high"), ("overlay", "false")]);
+    assert_eq!(run.exit_code, 1, "high findings remain: exit 1, not the review's error\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.ran.contains(&"Exit by the findings".to_string()), "{:?}", run.ran);
+    assert_eq!(run.stderr.matches("warning: the GitHub token cannot comment on this pull request").count(), 1, "{}", run.stderr);
+    assert!(run.summary.contains("### helm-harden review\n\nThe token could not comment on this pull request"), "{}", run.summary);
+    let writes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET ")).collect();
+    assert_eq!(writes, [format!("POST /repos/{REPOSITORY}/pulls/{PR_NUMBER}/reviews")], "no write after the first 403");
+    assert!(gh.review_comments().is_empty() && gh.issue_comments().is_empty());
+
+    // Findings below the threshold only (GLOO-014, low): the 403 does not fail the action.
+    let repo = Repo::with_values("discovery:\n  enabled: true\n");
+    let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&repo.added_patch()));
+    gh.state.lock().unwrap().read_only = true;
+    let values = format!("{}\n{VALUES_PATH}\n", root().join("fixtures/values/hardened.yaml").display());
+    let run = run_on_pull_request(&repo, &gh, &tools, &[("chart", &chart), ("values", &values), ("fail-on", "high"), ("overlay", "false")]);
+    assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["failures"], "1", "{}", run.stdout);
+    assert_eq!(run.stderr.matches("warning: the GitHub token cannot comment on this pull request").count(), 1, "{}", run.stderr);
+    let posted = gh.requests().into_iter().find(|r| r.method == "POST").expect("a write was tried");
+    assert_eq!(posted.route(), format!("/repos/{REPOSITORY}/pulls/{PR_NUMBER}/reviews"));
+    let comments = posted.json()["comments"].clone();
+    assert_eq!(comments.as_array().map(Vec::len), Some(1), "{comments}");
+    assert_eq!((comments[0]["path"].as_str(), comments[0]["line"].as_u64()), (Some(VALUES_PATH), Some(2)), "{comments}");
+    // The finding still reaches the pull request, as an annotation on its line.
+    assert!(run.stdout.lines().any(|l| l.starts_with(&format!("::warning file={VALUES_PATH},line=2,title=GLOO-014"))), "{}", run.stdout);
 }

@@ -1,8 +1,11 @@
-//! Shared helpers for integration tests: finding helm and the real charts.
+//! Shared helpers for integration tests: finding helm and the real charts, and a mock GitHub
+//! REST API (`github_mock`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub mod github_mock;
 
 /// `../shared/charts` beside the repository, when present.
 pub fn shared_charts() -> Option<PathBuf> {
