@@ -9,6 +9,8 @@ use crate::parse::Doc;
 use crate::rules::{Fix, Outcome, Rule, Severity, Status, Target, RULES};
 use crate::values::{locate, Location, SetKey, ValuesFile};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// All outcomes of one rule.
 #[derive(Debug)]
@@ -56,11 +58,11 @@ pub struct ObjectRef {
 impl ObjectRef {
     fn of(doc: &Doc, line: Option<usize>) -> Self {
         ObjectRef {
-            api_version: doc.api_version.clone(),
-            kind: doc.kind.clone(),
-            name: doc.name.clone(),
-            namespace: doc.namespace.clone(),
-            template: doc.template.clone(),
+            api_version: doc.api_version.to_string(),
+            kind: doc.kind.to_string(),
+            name: doc.name.to_string(),
+            namespace: doc.namespace.as_ref().map(ToString::to_string),
+            template: doc.template.as_ref().map(ToString::to_string),
             embedded_in: doc.embedded_in.as_ref().map(ToString::to_string),
             line: line.unwrap_or(doc.line),
         }
@@ -77,7 +79,7 @@ impl ObjectRef {
 pub struct FixSuggestion {
     /// Full dotted values path, prefix included (`gloo.gatewayProxies.gatewayProxy.podTemplate.probes`).
     pub values_path: String,
-    pub value: serde_json::Value,
+    pub value: Arc<serde_json::Value>,
     /// The values file to change; `--set` when a `--set` argument decides the key.
     pub file: Option<String>,
     /// Line of the key (or of its deepest existing parent) in `file`.
@@ -96,8 +98,10 @@ pub struct Finding {
     pub status: Status,
     pub title: &'static str,
     pub message: String,
-    pub object: ObjectRef,
-    pub fix: Option<FixSuggestion>,
+    /// Shared by the findings of one object (a large render has hundreds of thousands).
+    pub object: Arc<ObjectRef>,
+    /// Boxed: most findings (passes, NA) have none, and a large render has 100,000s.
+    pub fix: Option<Box<FixSuggestion>>,
     /// Why the finding is suppressed (config), when it is: suppressed failures do not count.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
@@ -125,7 +129,7 @@ impl ValuesContext {
     }
 
     /// The full values path and value of `fix` for `target`.
-    pub fn resolve(&self, fix: &Fix, target: &Target) -> (String, serde_json::Value) {
+    pub fn resolve(&self, fix: &Fix, target: &Target) -> (String, Arc<serde_json::Value>) {
         let proxy = match target {
             Target::Proxy(p) | Target::Gateway { proxy: p, .. } => Some(p.as_str()),
             Target::Chart => None,
@@ -165,16 +169,16 @@ impl ValuesContext {
 }
 
 /// A fix value (YAML text in a rule declaration, checked by a registry test) as JSON, parsed
-/// once per distinct text: a large render repeats the same fix thousands of times.
-fn fix_value(text: &'static str) -> serde_json::Value {
+/// once per distinct text and shared: a large render repeats the same fix thousands of times.
+fn fix_value(text: &'static str) -> Arc<serde_json::Value> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static PARSED: OnceLock<Mutex<HashMap<&'static str, serde_json::Value>>> = OnceLock::new();
+    static PARSED: OnceLock<Mutex<HashMap<&'static str, Arc<serde_json::Value>>>> = OnceLock::new();
     let cache = PARSED.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     cache
         .entry(text)
-        .or_insert_with(|| yaml_serde::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null))
+        .or_insert_with(|| Arc::new(yaml_serde::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null)))
         .clone()
 }
 
@@ -277,12 +281,13 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     let mut used_suppressions = vec![false; config.suppressions.len()];
-    for result in &results {
+    let mut objects: HashMap<(*const Doc, Option<usize>), Arc<ObjectRef>> = HashMap::new();
+    for result in results {
         let rule = result.rule;
         let Some(severity) = config.severity_of(rule) else { continue };
         let fix = rule.fix_for(chart.gloo_version);
-        for outcome in &result.outcomes {
-            let object = ObjectRef::of(outcome.doc, outcome.line);
+        for outcome in result.outcomes {
+            let object = objects.entry((outcome.doc as *const Doc, outcome.line)).or_insert_with(|| Arc::new(ObjectRef::of(outcome.doc, outcome.line))).clone();
             let mut suppressed = None;
             if outcome.status == Status::Fail {
                 if let Some((i, s)) = config.suppression_for(rule.id, &object.kind_name()) {
@@ -297,10 +302,10 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 severity,
                 status: outcome.status,
                 title: rule.title,
-                message: outcome.message.clone(),
+                message: outcome.message,
                 object,
                 fix: match (outcome.status, fix) {
-                    (Status::Fail, Some(fix)) => Some(values.suggestion(fix, &outcome.target)),
+                    (Status::Fail, Some(fix)) => Some(Box::new(values.suggestion(fix, &outcome.target))),
                     _ => None,
                 },
                 suppressed,
@@ -316,7 +321,7 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 status: Status::Fail,
                 title: "Suppression expired",
                 message: format!("suppression of {} for {} expired on {} (reason was: {})", s.rule, s.object, s.expires.as_deref().unwrap_or("?"), s.reason),
-                object: ObjectRef {
+                object: Arc::new(ObjectRef {
                     api_version: String::new(),
                     kind: "Config".into(),
                     name: config.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
@@ -324,7 +329,7 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                     template: None,
                     embedded_in: None,
                     line: s.line,
-                },
+                }),
                 fix: None,
                 suppressed: None,
             });
@@ -375,7 +380,7 @@ mod tests {
         let fix = Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true");
         let (path, value) = ctx.resolve(&fix, &Target::Gateway { proxy: "gateway-proxy".into(), ssl: true });
         assert_eq!(path, "gloo.gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.httpConnectionManagerSettings.useRemoteAddress");
-        assert_eq!(value, serde_json::json!(true));
+        assert_eq!(*value, serde_json::json!(true));
         let global = Fix::all("global.glooStats.routePrefixRewrite", "/stats/prometheus?usedonly");
         assert_eq!(ctx.resolve(&global, &Target::Chart).0, "global.glooStats.routePrefixRewrite");
     }

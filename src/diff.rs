@@ -68,7 +68,7 @@ impl Default for DiffOptions {
 type Key = (String, String, String, String, bool);
 
 fn key_of(d: &Doc) -> Key {
-    (d.group().to_string(), d.kind.clone(), d.namespace.clone().unwrap_or_default(), d.name.clone(), d.embedded_in.is_some())
+    (d.group().to_string(), d.kind.to_string(), d.namespace.as_deref().unwrap_or_default().to_string(), d.name.to_string(), d.embedded_in.is_some())
 }
 
 /// Compares two renders; differences in render order of the pairs.
@@ -105,10 +105,10 @@ pub fn diff_renders(base: &[Doc], hardened: &[Doc], opts: &DiffOptions) -> Vec<R
             .to_string();
         out.push(ResourceDiff {
             change,
-            api_version: doc.api_version.clone(),
-            kind: doc.kind.clone(),
-            namespace: doc.namespace.clone(),
-            name: doc.name.clone(),
+            api_version: doc.api_version.to_string(),
+            kind: doc.kind.to_string(),
+            namespace: doc.namespace.as_ref().map(ToString::to_string),
+            name: doc.name.to_string(),
             embedded_in: doc.embedded_in.as_ref().map(ToString::to_string),
             diff,
         });

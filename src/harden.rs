@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::diff::{diff_renders, DiffOptions, ResourceDiff};
 use crate::error::{Error, Result};
 use crate::overlay::{self, Overlay};
+use crate::parse::Keep;
 use crate::pipeline::{self, Checked, Job};
 use crate::rules::Status;
 use serde::Serialize;
@@ -149,7 +150,7 @@ pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, d
             (base, speculative.map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))))
         });
         let (stream, source) = base_stream?;
-        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source)?, files.clone(), sets.clone(), config, today);
+        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source, Keep::Everything)?, files.clone(), sets.clone(), config, today);
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
         let hardened = match (predicted.as_deref(), speculative) {
@@ -180,11 +181,11 @@ pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, d
             (base, hardened.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed"))))
         });
         let (stream, source) = base_stream?;
-        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source)?, files.clone(), sets.clone(), config, today);
+        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source, Keep::Everything)?, files.clone(), sets.clone(), config, today);
         (base, overlay, hardened?)
     };
     let (stream, source) = hardened_stream;
-    let hardened_docs = pipeline::parse(&stream, &format!("{source} (hardened)"))?;
+    let hardened_docs = pipeline::parse(&stream, &format!("{source} (hardened)"), Keep::Everything)?;
     let hardened = pipeline::check_docs(job, hardened_docs, files, sets, config, today);
     let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
     let proof = prove(&base, &hardened, choice);

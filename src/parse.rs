@@ -8,7 +8,9 @@
 //! of their own that know their parent ConfigMap and key. Each document is parsed once.
 
 use crate::yaml::{self, DuplicateKey, Node, Style};
+use compact_str::CompactString;
 use std::fmt;
+use std::sync::Arc;
 
 /// Synthetic kind for an Envoy bootstrap found in a ConfigMap (it has no apiVersion/kind).
 pub const ENVOY_BOOTSTRAP: &str = "EnvoyBootstrap";
@@ -29,13 +31,15 @@ impl fmt::Display for EmbeddedIn {
 
 #[derive(Debug, Clone)]
 pub struct Doc {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-    pub namespace: Option<String>,
-    /// Template path from the last `# Source:` comment, e.g. `gloo/templates/18-settings.yaml`.
-    pub template: Option<String>,
-    pub embedded_in: Option<EmbeddedIn>,
+    // Compact (inline up to 24 bytes) and shared strings: a large render has 100,000s of documents.
+    pub api_version: CompactString,
+    pub kind: CompactString,
+    pub name: CompactString,
+    pub namespace: Option<CompactString>,
+    /// Template path from the last `# Source:` comment, e.g. `gloo/templates/18-settings.yaml`;
+    /// one allocation shared by the documents of a template.
+    pub template: Option<Arc<str>>,
+    pub embedded_in: Option<Box<EmbeddedIn>>,
     /// 1-based line of the document's first line in the render.
     pub line: usize,
     pub root: Node,
@@ -157,12 +161,35 @@ fn push_raw<'a>(docs: &mut Vec<RawDoc<'a>>, text: &'a str, line: usize, template
 
 /// Parses a whole rendered stream: top-level documents, then the objects embedded in them.
 pub fn parse_stream(stream: &str) -> Result<Vec<Doc>, ParseError> {
+    parse_stream_keeping(stream, Keep::Everything)
+}
+
+/// How much of each parsed document to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Whole documents (the diff compares them).
+    Everything,
+    /// What the rules read: the bodies of [`KINDS_NO_RULE_READS`] and the ConfigMap texts already
+    /// parsed into embedded documents are dropped as soon as each document is parsed. On a large
+    /// render this is most of the memory (Gloo's RBAC and Jobs are over half of its render).
+    WhatRulesRead,
+}
+
+/// Kinds of which no rule reads more than `apiVersion`, `kind` and `metadata.name`/`namespace`
+/// (fields of [`Doc`]): when checking, their tree is dropped.
+/// A rule that starts reading one of them must take it out of this list;
+/// `pruning_what_no_rule_reads_changes_no_outcome` (tests/catalog_defaults.rs) compares every
+/// rule's outcomes with and without pruning on the real charts.
+pub const KINDS_NO_RULE_READS: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Job"];
+
+/// [`parse_stream`], keeping only what `keep` says.
+pub fn parse_stream_keeping(stream: &str, keep: Keep) -> Result<Vec<Doc>, ParseError> {
     let raws = split_stream(stream);
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     // Documents are independent once split: large renders are parsed on every core, in
     // contiguous runs of similar size so the result keeps render order.
     if threads < 2 || stream.len() < PARALLEL_THRESHOLD {
-        return parse_raws(&raws);
+        return parse_raws(&raws, keep);
     }
     let per_thread = stream.len() / threads + 1;
     let mut chunks: Vec<&[RawDoc<'_>]> = Vec::new();
@@ -176,12 +203,14 @@ pub fn parse_stream(stream: &str) -> Result<Vec<Doc>, ParseError> {
     }
     chunks.push(&raws[start..]);
     let results: Vec<Result<Vec<Doc>, ParseError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks.iter().map(|chunk| scope.spawn(move || parse_raws(chunk))).collect();
+        let handles: Vec<_> = chunks.iter().map(|chunk| scope.spawn(move || parse_raws(chunk, keep))).collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
-    let mut docs = Vec::new();
-    for r in results {
-        docs.extend(r?);
+    // Into the first run's vector: one reallocation, not a second copy of every document.
+    let mut runs = results.into_iter();
+    let mut docs = runs.next().unwrap_or_else(|| Ok(Vec::new()))?;
+    for run in runs {
+        docs.append(&mut run?);
     }
     Ok(docs)
 }
@@ -189,9 +218,13 @@ pub fn parse_stream(stream: &str) -> Result<Vec<Doc>, ParseError> {
 /// Below this size a render is parsed on one thread (spawning costs more than it saves).
 const PARALLEL_THRESHOLD: usize = 4 * 1024 * 1024;
 
-fn parse_raws(raws: &[RawDoc<'_>]) -> Result<Vec<Doc>, ParseError> {
-    let mut docs = Vec::new();
+fn parse_raws(raws: &[RawDoc<'_>], keep: Keep) -> Result<Vec<Doc>, ParseError> {
+    let mut docs = Vec::with_capacity(raws.len());
+    let mut template: Option<Arc<str>> = None;
     for raw in raws {
+        if template.as_deref() != raw.template {
+            template = raw.template.map(Arc::from);
+        }
         let parsed = yaml::parse_one(raw.text, raw.line)?;
         if parsed.root.is_null() {
             continue;
@@ -203,8 +236,11 @@ fn parse_raws(raws: &[RawDoc<'_>]) -> Result<Vec<Doc>, ParseError> {
                 message: "document is not a mapping (not a Kubernetes object)".into(),
             });
         }
-        let doc = make_doc(parsed.root, parsed.duplicates, raw.line, raw.template.map(str::to_string), None);
+        let mut doc = make_doc(parsed.root, parsed.duplicates, raw.line, template.clone(), None);
         let embedded = if doc.kind == "ConfigMap" { embedded_docs(&doc)? } else { Vec::new() };
+        if keep == Keep::WhatRulesRead {
+            prune(&mut doc, &embedded);
+        }
         docs.push(doc);
         docs.extend(embedded);
     }
@@ -215,10 +251,10 @@ fn make_doc(
     root: Node,
     duplicates: Vec<DuplicateKey>,
     line: usize,
-    template: Option<String>,
-    embedded_in: Option<EmbeddedIn>,
+    template: Option<Arc<str>>,
+    embedded_in: Option<Box<EmbeddedIn>>,
 ) -> Doc {
-    let text = |path: &str| root.path(path).and_then(Node::scalar_text);
+    let text = |path: &str| root.path(path).and_then(Node::scalar_text).map(CompactString::from);
     Doc {
         api_version: text("apiVersion").unwrap_or_default(),
         kind: text("kind").unwrap_or_default(),
@@ -229,6 +265,25 @@ fn make_doc(
         line,
         duplicates,
         root,
+    }
+}
+
+/// Drops what no rule reads from a parsed document (see [`Keep::WhatRulesRead`]).
+fn prune(doc: &mut Doc, embedded: &[Doc]) {
+    if KINDS_NO_RULE_READS.contains(&doc.kind.as_str()) {
+        // Kind, name and namespace are already fields of the document.
+        doc.root.value = yaml::Value::Map(Vec::new());
+        return;
+    }
+    let yaml::Value::Map(entries) = &mut doc.root.value else { return };
+    if embedded.is_empty() {
+        return;
+    }
+    let parsed_keys: Vec<&str> = embedded.iter().filter_map(|d| d.embedded_in.as_ref()).map(|e| e.key.as_str()).collect();
+    if let Some(yaml::Value::Map(data)) = entries.iter_mut().find(|e| e.key == "data").map(|e| &mut e.value.value) {
+        for entry in data.iter_mut().filter(|e| parsed_keys.contains(&e.key.as_str())) {
+            entry.value.value = yaml::Value::Null;
+        }
     }
 }
 
@@ -245,15 +300,15 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
             Style::Block => entry.value.line + 1,
             _ => entry.value.line,
         };
-        let embedded_in = || Some(EmbeddedIn { config_map: config_map.name.clone(), key: entry.key.to_string() });
+        let embedded_in = || Some(Box::new(EmbeddedIn { config_map: config_map.name.to_string(), key: entry.key.to_string() }));
         if entry.key == "envoy.yaml" {
             let parsed = yaml::parse_one(text, first_line).map_err(|e| embedded_error(config_map, &entry.key, e))?;
             if !parsed.root.is_map() {
                 continue;
             }
             let mut doc = make_doc(parsed.root, parsed.duplicates, first_line, config_map.template.clone(), embedded_in());
-            doc.kind = ENVOY_BOOTSTRAP.to_string();
-            doc.api_version = String::new();
+            doc.kind = ENVOY_BOOTSTRAP.into();
+            doc.api_version = CompactString::default();
             doc.name = config_map.name.clone();
             doc.namespace = config_map.namespace.clone();
             out.push(doc);
@@ -307,7 +362,7 @@ mod tests {
     fn embedded_gateways_know_their_parent_and_real_line() {
         let docs = parse_stream(STREAM).unwrap();
         let gw = docs.iter().find(|d| d.kind == "Gateway").unwrap();
-        assert_eq!(gw.embedded_in, Some(EmbeddedIn { config_map: "gloo-custom-resource-config".into(), key: "custom-resources".into() }));
+        assert_eq!(gw.embedded_in.as_deref(), Some(&EmbeddedIn { config_map: "gloo-custom-resource-config".into(), key: "custom-resources".into() }));
         assert_eq!(gw.namespace.as_deref(), Some("gloo-system"));
         assert_eq!(gw.template.as_deref(), Some("gloo/templates/5-resource-configmap.yaml"));
         // `kind: Gateway` is on line 27 of the stream.

@@ -5,7 +5,7 @@ use crate::chart::{read_chart_yaml, ChartInfo};
 use crate::check::{check, CheckReport, ValuesContext};
 use crate::config::{self, Config, TargetConfig};
 use crate::error::{Error, Result};
-use crate::parse::Doc;
+use crate::parse::{Doc, Keep};
 use crate::render::{self, RenderRequest};
 use crate::values::{self, parse_set, ValuesFile};
 use std::io::Read;
@@ -177,9 +177,9 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
     }
 }
 
-/// Parses a stream; an empty render is an error.
-pub fn parse(stream: &str, source: &str) -> Result<Vec<Doc>> {
-    let docs = crate::parse::parse_stream(stream).map_err(|e| Error::new(format!("{source}:{}:{}: {}", e.line, e.col, e.message)))?;
+/// Parses a stream, keeping what `keep` says; an empty render is an error.
+pub fn parse(stream: &str, source: &str, keep: Keep) -> Result<Vec<Doc>> {
+    let docs = crate::parse::parse_stream_keeping(stream, keep).map_err(|e| Error::new(format!("{source}:{}:{}: {}", e.line, e.col, e.message)))?;
     if docs.is_empty() {
         return Err(Error::new(format!("{source}: the render is empty: no Kubernetes object to check")));
     }
@@ -201,7 +201,9 @@ pub fn check_docs(job: &Job, docs: Vec<Doc>, files: Vec<ValuesFile>, sets: Vec<v
 pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
     let (files, sets) = load_values(job)?;
     let (stream, source) = render_stream(job, &[])?;
-    let docs = parse(&stream, &source)?;
+    // A check reads only what the rules read; the render's text is not needed once parsed.
+    let docs = parse(&stream, &source, Keep::WhatRulesRead)?;
+    drop(stream);
     Ok(check_docs(job, docs, files, sets, config, today))
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use helm_harden::chart::ChartInfo;
 use helm_harden::check::evaluate;
-use helm_harden::parse::parse_stream;
+use helm_harden::parse::{parse_stream, parse_stream_keeping, Keep};
 use std::collections::BTreeMap;
 
 const VERSIONS: [&str; 3] = ["1.13.39", "1.17.38", "1.22.1"];
@@ -58,4 +58,40 @@ fn default_values_give_the_rule_index_statuses() {
         }
     }
     assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+/// A check drops what no rule reads (`Keep::WhatRulesRead`); every rule must then say exactly
+/// what it says on the whole documents, on every real chart with default, weak and hardened
+/// values. A rule that starts reading a pruned kind fails here until the kind leaves
+/// `KINDS_NO_RULE_READS`.
+#[test]
+fn pruning_what_no_rule_reads_changes_no_outcome() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for version in VERSIONS {
+        let Some(chart) = common::real_chart(version) else { return };
+        let hardened = if version == "1.13.39" { "hardened-1.13.yaml" } else { "hardened.yaml" };
+        for values in [None, Some("weak.yaml"), Some(hardened)] {
+            let path = values.map(|v| root.join("fixtures/values").join(v));
+            let args: Vec<&str> = path.as_deref().map(|p| vec!["-f", p.to_str().unwrap()]).unwrap_or_default();
+            let render = common::helm_template(&chart, &args);
+            let whole = parse_stream_keeping(&render, Keep::Everything).expect("real render parses");
+            let pruned = parse_stream_keeping(&render, Keep::WhatRulesRead).expect("real render parses");
+            assert_eq!(whole.len(), pruned.len());
+            let info = ChartInfo::from_render(Some(&chart), &whole);
+            let outcomes = |docs| -> Vec<String> {
+                evaluate(docs, &info)
+                    .iter()
+                    .flat_map(|r| {
+                        r.outcomes.iter().map(move |o| {
+                            let d = o.doc;
+                            format!("{} {:?} {}/{} {:?} {:?} {:?} {}", r.rule.id, o.status, d.kind, d.name, d.namespace, o.target, o.line, o.message)
+                        })
+                    })
+                    .collect()
+            };
+            let (a, b) = (outcomes(&whole), outcomes(&pruned));
+            assert!(a.len() > 59, "every rule said something on {version}");
+            assert_eq!(a, b, "gloo {version} with {values:?}: pruning changed an outcome");
+        }
+    }
 }

@@ -534,7 +534,7 @@ mod tests {
     use serde_json::json;
 
     fn fix(path: &str, value: serde_json::Value, line: usize, exact: bool) -> FixSuggestion {
-        FixSuggestion { values_path: path.into(), value, file: Some("values.yaml".into()), line: Some(line), exact, set: None }
+        FixSuggestion { values_path: path.into(), value: value.into(), file: Some("values.yaml".into()), line: Some(line), exact, set: None }
     }
 
     #[test]
@@ -609,8 +609,8 @@ mod tests {
             status: crate::rules::Status::Fail,
             title: "Title <b>",
             message: "message".into(),
-            object: crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: name.into(), namespace: Some("ns".into()), template: None, embedded_in: None, line: 3 },
-            fix: Some(fix(path, json!(true), 3, true)),
+            object: std::sync::Arc::new(crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: name.into(), namespace: Some("ns".into()), template: None, embedded_in: None, line: 3 }),
+            fix: Some(Box::new(fix(path, json!(true), 3, true))),
             suppressed: None,
         }
     }
@@ -620,7 +620,7 @@ mod tests {
         let a = finding("GLOO-001", "gw", "a.b");
         let mut moved = a.clone();
         moved.fix.as_mut().unwrap().line = Some(40);
-        moved.object.line = 99;
+        std::sync::Arc::make_mut(&mut moved.object).line = 99;
         assert_eq!(fingerprint(&a), fingerprint(&moved));
         assert_ne!(fingerprint(&a), fingerprint(&finding("GLOO-001", "gw2", "a.b")));
         assert_ne!(fingerprint(&a), fingerprint(&finding("GLOO-002", "gw", "a.b")));

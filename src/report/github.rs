@@ -114,7 +114,7 @@ mod tests {
             status: Status::Fail,
             title: "A title, with: punctuation",
             message: "something is off".into(),
-            object: ObjectRef {
+            object: std::sync::Arc::new(ObjectRef {
                 api_version: "v1".into(),
                 kind: "Deployment".into(),
                 name: name.into(),
@@ -122,7 +122,7 @@ mod tests {
                 template: Some("gloo/templates/x.yaml".into()),
                 embedded_in: None,
                 line: 3,
-            },
+            }),
             fix: None,
             suppressed: None,
         }
@@ -144,14 +144,14 @@ mod tests {
     fn a_hostile_resource_name_stays_inside_one_command() {
         let name = "evil::error file=x,line=1::pwned%0A\n::warning::injected,";
         let mut f = finding("GLOO-001", Severity::High, name);
-        f.fix = Some(FixSuggestion {
+        f.fix = Some(Box::new(FixSuggestion {
             values_path: "gatewayProxies.gatewayProxy.x".into(),
-            value: serde_json::json!(true),
+            value: serde_json::json!(true).into(),
             file: Some("values/prod, eu:1.yaml".into()),
             line: Some(7),
             exact: true,
             set: None,
-        });
+        }));
         let out = render(&[report(vec![f])]);
         assert_eq!(out.lines().count(), 1, "{out}");
         assert_eq!(
@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn findings_without_a_values_line_point_at_the_template_or_nowhere() {
         let mut no_template = finding("K8S-001", Severity::Medium, "b");
-        no_template.object.template = None;
+        std::sync::Arc::make_mut(&mut no_template.object).template = None;
         let out = render(&[report(vec![finding("K8S-001", Severity::Medium, "a"), no_template])]);
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].starts_with("::warning file=gloo/templates/x.yaml,title=K8S-001 "), "{out}");

@@ -164,7 +164,7 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
     }
     if let Some(fix) = &f.fix {
         r["properties"]["valuesPath"] = json!(fix.values_path);
-        r["properties"]["value"] = fix.value.clone();
+        r["properties"]["value"] = (*fix.value).clone();
     }
     if let Some(reason) = &f.suppressed {
         r["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": reason}]);

@@ -81,7 +81,7 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
         .map(|f| {
             let at = location::values_place(f)
                 .map(|p| format!("{}:{}", p.file, p.line.unwrap_or(1)))
-                .or_else(|| f.fix.as_ref().and_then(fix_location))
+                .or_else(|| f.fix.as_deref().and_then(fix_location))
                 .or_else(|| location::template_path(report, &f.object))
                 .unwrap_or_default();
             let fix = match &f.fix {
@@ -145,7 +145,7 @@ mod tests {
             status: Status::Fail,
             title: "Proxy replicas",
             message: message.into(),
-            object: ObjectRef {
+            object: std::sync::Arc::new(ObjectRef {
                 api_version: "apps/v1".into(),
                 kind: "Deployment".into(),
                 name: name.into(),
@@ -153,15 +153,15 @@ mod tests {
                 template: Some("gloo/templates/7-gateway-proxy-deployment.yaml".into()),
                 embedded_in: None,
                 line: 10,
-            },
-            fix: Some(FixSuggestion {
+            }),
+            fix: Some(Box::new(FixSuggestion {
                 values_path: "gatewayProxies.gatewayProxy.kind.deployment.replicas".into(),
-                value: serde_json::json!(2),
+                value: serde_json::json!(2).into(),
                 file: Some("values/prod.yaml".into()),
                 line: Some(12),
                 exact: true,
                 set: None,
-            }),
+            })),
             suppressed: None,
         }
     }

@@ -58,7 +58,7 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     let mut groups: Vec<(&ObjectRef, Vec<&Finding>)> = Vec::new();
     let mut group_of: std::collections::HashMap<&ObjectRef, usize> = std::collections::HashMap::new();
     for f in shown {
-        match group_of.get(&f.object) {
+        match group_of.get(&*f.object) {
             Some(&i) => groups[i].1.push(f),
             None => {
                 group_of.insert(&f.object, groups.len());
