@@ -3,6 +3,9 @@
 //! `bash --noprofile --norc -eo pipefail`, and `GITHUB_OUTPUT`, `GITHUB_PATH`, `GITHUB_ENV` and
 //! `GITHUB_STEP_SUMMARY` are files the runner reads after each step.
 //!
+//! Each run has its own `XDG_CACHE_HOME` under its temp dir (the environment is cleared, as
+//! the runner's is not the test's), so helm-harden's render cache is private to the run.
+//!
 //! helm and helm-harden are put on PATH first, so the install steps must find them and do
 //! nothing (a `uses:` step that would run is a test failure: it would need the network).
 //!
@@ -42,6 +45,8 @@ struct Run {
     stdout: String,
     stderr: String,
     summary: String,
+    /// Entries in the run's private render cache (`$XDG_CACHE_HOME/helm-harden/renders`).
+    cached_renders: usize,
 }
 
 struct Runner {
@@ -130,6 +135,10 @@ impl Runner {
         }
     }
 
+    fn cache_home(&self) -> PathBuf {
+        self.temp.path().join("xdg-cache")
+    }
+
     fn runner_temp(&self) -> PathBuf {
         self.temp.path().join("runner-temp")
     }
@@ -168,6 +177,8 @@ impl Runner {
             let path = std::env::join_paths(dirs).unwrap();
             cmd.env("PATH", path).env("HOME", std::env::var_os("HOME").unwrap_or_default());
             cmd.env("GITHUB_ACTIONS", "true").env("RUNNER_TEMP", self.runner_temp()).env("GITHUB_EVENT_NAME", "pull_request");
+            // The render cache of this run only, never the user's ~/.cache.
+            cmd.env("XDG_CACHE_HOME", self.cache_home());
             if let Some(helm) = std::env::var_os("HELM_BIN") {
                 cmd.env("HELM_BIN", helm);
             }
@@ -202,6 +213,7 @@ impl Runner {
                 break;
             }
         }
+        self.run.cached_renders = std::fs::read_dir(self.cache_home().join("helm-harden/renders")).map(|d| d.count()).unwrap_or(0);
         let outputs = self.action["outputs"].as_object().unwrap().clone();
         for (name, spec) in outputs {
             let value = self.substitute(spec["value"].as_str().unwrap());
@@ -544,6 +556,76 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
     assert!(again.stderr.contains(&done), "{}", again.stderr);
 }
 
+/// An annotation (`::error`, `::warning`, `::notice` with properties) of a log.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Annotation {
+    file: String,
+    /// Empty when the annotation has no line.
+    line: String,
+    /// The title's first word, without a trailing `%3A` (`:`).
+    rule: String,
+    message: String,
+}
+
+fn annotations(log: &str) -> Vec<Annotation> {
+    log.lines()
+        .filter_map(|l| {
+            let (head, message) = l.strip_prefix("::")?.split_once("::")?;
+            let (command, props) = head.split_once(' ')?;
+            if !["error", "warning", "notice"].contains(&command) {
+                return None;
+            }
+            let prop = |key: &str| props.split(',').find_map(|p| p.strip_prefix(&format!("{key}="))).unwrap_or("").to_string();
+            let rule = prop("title").split(' ').next().unwrap().trim_end_matches("%3A").to_string();
+            Some(Annotation { file: prop("file"), line: prop("line"), rule, message: message.to_string() })
+        })
+        .filter(|a| a.rule != "helm-harden") // the overflow notice
+        .collect()
+}
+
+/// Each finding annotated once at most across all the action's steps (the check step
+/// annotates; the review's fallback must not again): no annotation twice, and no more
+/// annotations at a file, line and rule than the SARIF report has unsuppressed results there
+/// (several objects can share a fix line: `add under` one parent key). Each level stays within
+/// GitHub's 10 per step.
+fn assert_each_annotated_once(run: &Run, sarif: &Path) {
+    let all = annotations(&run.stdout);
+    let mut seen = std::collections::BTreeSet::new();
+    for a in &all {
+        assert!(seen.insert(a), "annotated twice: {a:?}\nstdout:\n{}", run.stdout);
+    }
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
+    let mut results: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for r in doc["runs"][0]["results"].as_array().unwrap().iter().filter(|r| r.get("suppressions").is_none_or(|s| s.as_array().unwrap().is_empty())) {
+        let physical = &r["locations"][0]["physicalLocation"];
+        let key = (physical["artifactLocation"]["uri"].as_str().unwrap().to_string(), physical["region"]["startLine"].to_string(), r["ruleId"].as_str().unwrap().to_string());
+        *results.entry(key).or_default() += 1;
+    }
+    let mut annotated: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for a in &all {
+        // SARIF puts a result without a values line on line 1 of its file.
+        let line = if a.line.is_empty() { "1".to_string() } else { a.line.clone() };
+        *annotated.entry((a.file.clone(), line, a.rule.clone())).or_default() += 1;
+    }
+    for (key, n) in &annotated {
+        let findings = results.get(key).copied().unwrap_or(0);
+        assert!(*n <= findings, "{key:?}: {n} annotations for {findings} findings\nstdout:\n{}", run.stdout);
+    }
+    for level in ["::error ", "::warning ", "::notice "] {
+        let n = run.stdout.lines().filter(|l| l.starts_with(level)).count();
+        assert!(n <= 10, "{n} annotations at {level}: only the check step annotates, at most 10 of each level\n{}", run.stdout);
+    }
+}
+
+/// The fork warning: one `::warning::` workflow command (the runner reads stdout and stderr),
+/// and no plain `warning:` line.
+fn assert_one_fork_warning(run: &Run) {
+    let log = format!("{}{}", run.stdout, run.stderr);
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("the GitHub token cannot comment on this pull request")).collect();
+    assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
+    assert!(warnings[0].starts_with("::warning::the GitHub token cannot comment on this pull request (read-only"), "{}", warnings[0]);
+}
+
 #[test]
 fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     let Some(tools) = tools_path() else { return };
@@ -556,7 +638,13 @@ fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     let run = run_on_pull_request(&repo, &gh, &tools, &[("chart", &chart), ("values", VALUES_PATH), ("fail-on", "high"), ("overlay", "false")]);
     assert_eq!(run.exit_code, 1, "high findings remain: exit 1, not the review's error\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert!(run.ran.contains(&"Exit by the findings".to_string()), "{:?}", run.ran);
-    assert_eq!(run.stderr.matches("warning: the GitHub token cannot comment on this pull request").count(), 1, "{}", run.stderr);
+    assert!(run.cached_renders > 0, "helm-harden renders through the run's own XDG_CACHE_HOME");
+    assert_one_fork_warning(&run);
+    assert_each_annotated_once(&run, &repo.path().join("helm-harden.sarif"));
+    // The high findings on the values file are annotated (by the check step).
+    let line = repo.line_of("alwaysAcceptResources").to_string();
+    let annotated = annotations(&run.stdout);
+    assert_eq!(annotated.iter().filter(|a| (a.file.as_str(), a.line.as_str(), a.rule.as_str()) == (VALUES_PATH, line.as_str(), "GLOO-004")).count(), 1, "{}", run.stdout);
     assert!(run.summary.contains("### helm-harden review\n\nThe token could not comment on this pull request"), "{}", run.summary);
     let writes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET ")).collect();
     assert_eq!(writes, [format!("POST /repos/{REPOSITORY}/pulls/{PR_NUMBER}/reviews")], "no write after the first 403");
@@ -570,12 +658,16 @@ fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     let run = run_on_pull_request(&repo, &gh, &tools, &[("chart", &chart), ("values", &values), ("fail-on", "high"), ("overlay", "false")]);
     assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert_eq!(run.outputs["failures"], "1", "{}", run.stdout);
-    assert_eq!(run.stderr.matches("warning: the GitHub token cannot comment on this pull request").count(), 1, "{}", run.stderr);
+    assert_one_fork_warning(&run);
+    assert_each_annotated_once(&run, &repo.path().join("helm-harden.sarif"));
     let posted = gh.requests().into_iter().find(|r| r.method == "POST").expect("a write was tried");
     assert_eq!(posted.route(), format!("/repos/{REPOSITORY}/pulls/{PR_NUMBER}/reviews"));
     let comments = posted.json()["comments"].clone();
     assert_eq!(comments.as_array().map(Vec::len), Some(1), "{comments}");
     assert_eq!((comments[0]["path"].as_str(), comments[0]["line"].as_u64()), (Some(VALUES_PATH), Some(2)), "{comments}");
-    // The finding still reaches the pull request, as an annotation on its line.
-    assert!(run.stdout.lines().any(|l| l.starts_with(&format!("::warning file={VALUES_PATH},line=2,title=GLOO-014"))), "{}", run.stdout);
+    // The finding still reaches the pull request, as one annotation on its line.
+    let on_line: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with(&format!("::warning file={VALUES_PATH},line=2,"))).collect();
+    assert_eq!(on_line.len(), 1, "{}", run.stdout);
+    assert!(on_line[0].starts_with(&format!("::warning file={VALUES_PATH},line=2,title=GLOO-014 ")), "{}", on_line[0]);
+    assert!(run.summary.contains("The 1 finding is in this job's annotations and in the job summary above."), "{}", run.summary);
 }

@@ -224,24 +224,102 @@ fn persistent_server_errors_give_up_with_exit_2_and_no_token() {
     assert_eq!((r.code, r.stderr.lines().filter(|l| l.starts_with("error:")).count()), (2, 1), "{}", r.stderr);
 }
 
+/// A fork's pull request: every write is 403 "Resource not accessible by integration".
+fn read_only(repo: &Repo) -> FakeGitHub {
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    gh.state.lock().unwrap().read_only = true;
+    gh
+}
+
+/// Workflow-command lines (`::name ...::...`) of a log.
+fn workflow_commands(log: &str) -> Vec<&str> {
+    log.lines().filter(|l| l.starts_with("::")).collect()
+}
+
 #[test]
 fn fork_token_falls_back_to_annotations_and_exits_by_findings() {
     let repo = Repo::new();
-    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
-    gh.state.lock().unwrap().read_only = true;
+    let gh = read_only(&repo);
     let summary = repo.path().join("step-summary.md");
     std::fs::write(&summary, "# earlier step\n").unwrap();
     let r = run(review_cmd(&repo, &gh).env("GITHUB_STEP_SUMMARY", &summary).args(["--fail-on", "high"]));
     assert_eq!(r.code, 1, "high findings remain; the 403 decides nothing: {}", r.stderr);
     assert_eq!(r.stderr.matches("warning:").count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains("cannot comment on this pull request"), "{}", r.stderr);
+    assert!(r.stderr.contains("warning: the GitHub token cannot comment on this pull request"), "outside GitHub Actions, a plain line: {}", r.stderr);
+    assert!(!r.stdout.contains("::warning::"), "{}", r.stdout);
+    // The annotations are check --format github's: same title format, message and cap, each
+    // level at most 10 and a final notice counting the rest.
     let line = repo.line_of("alwaysAcceptResources");
-    assert!(r.stdout.contains(&format!("::error file={VALUES_PATH},line={line},title=GLOO-004%3A ")), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("::error file={VALUES_PATH},line={line},title=GLOO-004 ")), "{}", r.stdout);
     assert!(r.stdout.lines().any(|l| l.starts_with("::warning file=")), "medium findings as warnings");
+    let commands = workflow_commands(&r.stdout);
+    for level in ["::error ", "::warning ", "::notice "] {
+        assert!(commands.iter().filter(|l| l.starts_with(level)).count() <= 10, "at most 10 {level}: {}", r.stdout);
+    }
+    let last = commands.last().unwrap();
+    assert!(last.starts_with("::notice title=helm-harden::") && last.contains("more failures not annotated") && last.ends_with("are in this step's log."), "{last}");
+    let check = common::helm_harden()
+        .current_dir(repo.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["check", "--format", "github", "--manifests"])
+        .arg(root().join("fixtures/manifests/gloo-mini-default.yaml"))
+        .args(["-f", VALUES_PATH])
+        .output()
+        .unwrap();
+    let check = String::from_utf8(check.stdout).unwrap();
+    let check = workflow_commands(&check);
+    assert_eq!(commands[..commands.len() - 1], check[..check.len() - 1], "the same annotations as check --format github");
     let written = std::fs::read_to_string(&summary).unwrap();
-    assert!(written.starts_with("# earlier step\n") && written.contains("helm-harden review"), "appended: {written}");
+    assert!(written.starts_with("# earlier step\n") && written.contains("helm-harden review") && written.contains("in this step's annotations"), "appended: {written}");
     assert_eq!(gh.review_comments().len(), 0);
     assert!(gh.requests().iter().all(|r| r.method == "GET" || r.route() == "/repos/octo/gw/pulls/7/reviews"), "no write after the first 403");
+}
+
+#[test]
+fn fallback_job_summary_writes_only_the_note() {
+    let repo = Repo::new();
+    let gh = read_only(&repo);
+    let summary = repo.path().join("step-summary.md");
+    let r = run(review_cmd(&repo, &gh).env("GITHUB_STEP_SUMMARY", &summary).args(["--fail-on", "high", "--fallback", "job-summary"]));
+    assert_eq!(r.code, 1, "the findings still decide: {}", r.stderr);
+    assert!(workflow_commands(&r.stdout).is_empty(), "no annotation: an earlier check step wrote them\n{}", r.stdout);
+    assert!(r.stdout.contains("GLOO-004"), "the text report on stdout");
+    assert_eq!(r.stderr.matches("warning: the GitHub token cannot comment on this pull request").count(), 1, "{}", r.stderr);
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(written.starts_with("\n### helm-harden review\n\nThe token could not comment on this pull request"), "{written}");
+    assert!(written.contains("in this job's annotations and in the job summary above."), "{written}");
+    assert!(gh.requests().iter().all(|r| r.method == "GET" || r.route() == "/repos/octo/gw/pulls/7/reviews"), "no write after the first 403");
+}
+
+#[test]
+fn in_github_actions_the_fork_warning_is_one_workflow_command() {
+    let repo = Repo::new();
+    for fallback in ["annotations", "job-summary"] {
+        let gh = read_only(&repo);
+        let r = run(review_cmd(&repo, &gh).env("GITHUB_ACTIONS", "true").args(["--fallback", fallback]));
+        assert_eq!(r.code, 1, "{fallback}: {}", r.stderr);
+        assert!(!r.stderr.contains("warning:"), "{fallback}: no plain warning line: {}", r.stderr);
+        let commands = workflow_commands(&r.stdout);
+        let warnings: Vec<&&str> = commands.iter().filter(|l| l.starts_with("::warning::")).collect();
+        assert_eq!(warnings.len(), 1, "{fallback}: {}", r.stdout);
+        // One line, its text escaped as workflow-command data: `(`, `'` and `:` stay as they are.
+        assert_eq!(
+            warnings[0].to_string(),
+            format!(
+                "::warning::the GitHub token cannot comment on this pull request (read-only, as on a fork's pull request): {}",
+                if fallback == "annotations" { "reporting through annotations and the job summary instead" } else { "the findings are in this job's annotations and job summary instead" }
+            )
+        );
+        assert_eq!(commands[0], *warnings[0], "{fallback}: the warning comes first");
+        if fallback == "annotations" {
+            // The warning takes one of the step's 10 warning annotations.
+            assert_eq!(commands.iter().filter(|l| l.starts_with("::warning ")).count(), 9, "{}", r.stdout);
+            assert!(commands.last().unwrap().starts_with("::notice title=helm-harden::"), "{}", r.stdout);
+        } else {
+            assert_eq!(commands.len(), 1, "only the warning: {}", r.stdout);
+        }
+    }
 }
 
 #[test]

@@ -4,12 +4,14 @@
 
 use super::client::{self, ApiError, ApiResult, Client, Reply};
 use super::review::{self, Commentable, InlineComment, SummaryInput, SummaryItem, MAX_INLINE_COMMENTS, SUMMARY_MARKER};
-use super::{annotations, PullRequest};
+use super::PullRequest;
 use crate::check::{Finding, Summary};
 use crate::cli::{ChartArgs, FailOn};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::pipeline;
+use crate::report::github::{self as annotations, Annotation, Level};
+use crate::report::location::{self, Place};
 use crate::rules::{self, Severity, Status};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,18 @@ pub enum CommentMode {
     Off,
 }
 
+/// What `review` reports when the token cannot comment (a fork's pull request), besides its
+/// one warning and a note in the job summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Fallback {
+    /// Print the findings as workflow annotations, as `check --format github` does (at most 10
+    /// of each level).
+    Annotations,
+    /// Print no annotation: an earlier `check --format github` step of the job wrote the
+    /// annotations and the job summary (as in the GitHub Action).
+    JobSummary,
+}
+
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
     #[command(flatten)]
@@ -38,6 +52,12 @@ pub struct ReviewArgs {
     /// What to post on the pull request.
     #[arg(long, value_enum, default_value_t = CommentMode::Review)]
     pub comment: CommentMode,
+    /// When the token cannot comment (read-only, as on a fork's pull request): warn once, add a
+    /// note to the job summary and, with `annotations`, annotate the findings; `job-summary`
+    /// leaves that to an earlier `check --format github` step (the GitHub Action passes it, so
+    /// no line is annotated twice).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = Fallback::Annotations)]
+    pub fallback: Fallback,
     /// Environment variable that holds the token.
     #[arg(long = "token-env", value_name = "NAME", default_value = "GITHUB_TOKEN")]
     pub token_env: String,
@@ -49,6 +69,8 @@ pub struct ReviewArgs {
 /// A failure to report, with where its fix goes in the repository.
 struct Entry {
     finding: Finding,
+    /// Index of the report (target) it came from.
+    report: usize,
     fingerprint: String,
     /// Repository-relative path of the values file the fix goes in.
     repo_path: Option<String>,
@@ -138,7 +160,7 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
     }
     let mut seen = HashSet::new();
     let mut entries = Vec::new();
-    for report in &reports {
+    for (index, report) in reports.iter().enumerate() {
         for f in report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()) {
             let fingerprint = review::fingerprint(f);
             if !seen.insert(fingerprint.clone()) {
@@ -146,7 +168,7 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
             }
             let file = f.fix.as_ref().filter(|x| x.set.is_none()).and_then(|x| x.file.clone());
             let repo_path = file.as_deref().zip(top.as_deref()).and_then(|(file, top)| repo_relative(&cwd, top, file));
-            entries.push(Entry { finding: f.clone(), fingerprint, repo_path, file_text: file.and_then(|p| texts.get(&p).cloned()) });
+            entries.push(Entry { finding: f.clone(), report: index, fingerprint, repo_path, file_text: file.and_then(|p| texts.get(&p).cloned()) });
         }
     }
     let checks = total(&reports);
@@ -164,7 +186,8 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
             Ok(exit)
         }
         Err(ApiError::ReadOnly) => {
-            fallback(&entries, env)?;
+            let repo = top.as_deref().map(|top| (cwd.as_path(), top));
+            fallback(args.fallback, &reports, &entries, repo, env)?;
             Ok(exit)
         }
         Err(ApiError::Other(e)) => Err(e),
@@ -385,28 +408,54 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
     }
 }
 
-/// The token cannot write (a fork's pull request): say so once, report through annotations
-/// and the job summary, and let the findings decide the exit code.
-fn fallback(entries: &[Entry], env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-    eprintln!("warning: the GitHub token cannot comment on this pull request (read-only, as on a fork's pull request): reporting through annotations and the job summary instead");
+/// What the fork warning says before the reason of each mode.
+const READ_ONLY_WARNING: &str = "the GitHub token cannot comment on this pull request (read-only, as on a fork's pull request)";
+
+/// The token cannot write (a fork's pull request): say so once (as a `::warning::` workflow
+/// command in a GitHub Actions job, else a `warning:` line on stderr), report by `mode`, and
+/// let the findings decide the exit code. `repo` is the working directory and the top of its
+/// git work tree, to give annotations repository paths.
+fn fallback(mode: Fallback, reports: &[crate::check::CheckReport], entries: &[Entry], repo: Option<(&Path, &Path)>, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+    let warning = match mode {
+        Fallback::Annotations => format!("{READ_ONLY_WARNING}: reporting through annotations and the job summary instead"),
+        Fallback::JobSummary => format!("{READ_ONLY_WARNING}: the findings are in this job's annotations and job summary instead"),
+    };
+    let in_actions = env("GITHUB_ACTIONS").as_deref() == Some("true");
     let mut out = String::new();
-    for e in entries {
-        let f = &e.finding;
-        let mut message = f.message.clone();
-        if let Some(fix) = &f.fix {
-            message.push_str(&format!("\nFix: set {} to {}", fix.values_path, crate::report::yaml_flow(&fix.value)));
-        }
-        let line = e.repo_path.as_ref().and(e.line());
-        out.push_str(&annotations::annotation(f.severity, e.repo_path.as_deref(), line, &format!("{}: {}", f.rule, f.title), &message));
-        out.push('\n');
+    let mut already = Vec::new();
+    if in_actions {
+        // On stdout, before the annotations: the runner reads workflow commands there, and
+        // this warning counts against the step's 10 warning annotations.
+        out.push_str(&format!("::warning::{}\n", annotations::escape_data(&warning)));
+        already.push(Level::Warning);
+    } else {
+        eprintln!("warning: {warning}");
+    }
+    if mode == Fallback::Annotations {
+        let failures = entries
+            .iter()
+            .map(|e| {
+                let report = &reports[e.report];
+                let place = location::place(report, &e.finding).map(|p| match repo.and_then(|(cwd, top)| repo_relative(cwd, top, &p.file)) {
+                    Some(file) => Place { file, line: p.line },
+                    None => p,
+                });
+                Annotation { report, finding: &e.finding, place }
+            })
+            .collect();
+        out.push_str(&annotations::annotate(failures, &already, "in this step's log"));
     }
     print_out(&out)?;
     if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        let note = format!(
-            "\n### helm-harden review\n\nThe token could not comment on this pull request (read-only, as on a fork's pull request). The {} finding{} are in this run's annotations.\n",
-            entries.len(),
-            if entries.len() == 1 { "" } else { "s" }
-        );
+        let findings = match entries.len() {
+            1 => "The 1 finding is".to_string(),
+            n => format!("The {n} findings are"),
+        };
+        let where_ = match mode {
+            Fallback::Annotations => format!("{findings} in this step's annotations (at most 10 of each level) and log."),
+            Fallback::JobSummary => format!("{findings} in this job's annotations and in the job summary above."),
+        };
+        let note = format!("\n### helm-harden review\n\nThe token could not comment on this pull request (read-only, as on a fork's pull request). {where_}\n");
         let write = std::fs::OpenOptions::new().append(true).create(true).open(&path).and_then(|mut f| f.write_all(note.as_bytes()));
         if let Err(e) = write {
             eprintln!("warning: GITHUB_STEP_SUMMARY {path}: cannot append: {e}");

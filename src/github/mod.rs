@@ -1,6 +1,5 @@
 //! GitHub: the pull request a workflow runs for, a REST client, and the `review` command.
 
-pub mod annotations;
 pub mod client;
 pub mod command;
 pub mod review;

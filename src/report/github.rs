@@ -7,12 +7,14 @@
 //!   else no file (the annotation still shows on the run).
 //! * GitHub shows at most 10 annotations of each level per step: at most 10 of each are
 //!   emitted, most severe first, and one final `::notice::` counts the rest. When that notice
-//!   is needed, notices are capped at 9 so that it is not the one GitHub drops.
+//!   is needed, notices are capped at 9 so that it is not the one GitHub drops. `review`'s
+//!   fallback (a read-only token) goes through the same [`annotate`], counting its own
+//!   `::warning::` against the limit.
 //! * Escaping as the runner unescapes: in the message `%` → `%25`, CR → `%0D`, LF → `%0A`;
 //!   in properties also `:` → `%3A` and `,` → `%2C`. Nothing from the chart can end the command
 //!   line or start another command.
 
-use super::location::{self, object_name};
+use super::location::{self, object_name, Place};
 use crate::check::{CheckReport, Finding};
 use crate::rules::Severity;
 
@@ -49,52 +51,79 @@ pub use super::escape::workflow_data as escape_data;
 /// A property value (`file=`, `title=`): also `:` and `,`.
 pub use super::escape::workflow_property as escape_property;
 
-fn annotation(report: &CheckReport, f: &Finding) -> String {
-    let mut props = Vec::new();
-    if let Some(place) = location::place(report, f) {
-        props.push(format!("file={}", escape_property(&place.file)));
-        if let Some(line) = place.line {
-            props.push(format!("line={line}"));
-        }
-    }
-    props.push(format!("title={}", escape_property(&format!("{} {}", f.rule, f.title))));
-    let mut message = format!("{}: {}\n{}", object_name(&f.object), f.message, location::fix_sentence(f));
-    if let Some(target) = &report.target {
-        message.push_str(&format!("\nTarget: {target}"));
-    }
-    format!("::{} {}::{}\n", Level::of(f.severity).command(), props.join(","), escape_data(&message))
+/// A failure to annotate and where it is shown (None: on the run, without a file).
+#[derive(Debug, Clone)]
+pub struct Annotation<'a> {
+    pub report: &'a CheckReport,
+    pub finding: &'a Finding,
+    pub place: Option<Place>,
 }
 
+impl<'a> Annotation<'a> {
+    /// At [`location::place`], as `check --format github` shows it.
+    pub fn at_place(report: &'a CheckReport, finding: &'a Finding) -> Annotation<'a> {
+        Annotation { report, finding, place: location::place(report, finding) }
+    }
+
+    /// The workflow command: `::level file=F,line=L,title=RULE title::message`, escaped.
+    fn command(&self) -> String {
+        let (report, f) = (self.report, self.finding);
+        let mut props = Vec::new();
+        if let Some(place) = &self.place {
+            props.push(format!("file={}", escape_property(&place.file)));
+            if let Some(line) = place.line {
+                props.push(format!("line={line}"));
+            }
+        }
+        props.push(format!("title={}", escape_property(&format!("{} {}", f.rule, f.title))));
+        let mut message = format!("{}: {}\n{}", object_name(&f.object), f.message, location::fix_sentence(f));
+        if let Some(target) = &report.target {
+            message.push_str(&format!("\nTarget: {target}"));
+        }
+        format!("::{} {}::{}\n", Level::of(f.severity).command(), props.join(","), escape_data(&message))
+    }
+}
+
+/// `check --format github`: every unsuppressed failure, capped per level.
 pub fn render(reports: &[CheckReport]) -> String {
-    let mut failures: Vec<(&CheckReport, &Finding)> =
-        reports.iter().flat_map(|r| location::failures(r).filter(|f| f.suppressed.is_none()).map(move |f| (r, f))).collect();
+    let failures: Vec<Annotation> =
+        reports.iter().flat_map(|r| location::failures(r).filter(|f| f.suppressed.is_none()).map(move |f| Annotation::at_place(r, f))).collect();
+    annotate(failures, &[], "in the job summary and the SARIF report")
+}
+
+/// The annotations of `failures` as workflow commands, within GitHub's limit per level and
+/// step: most severe first, at most [`PER_LEVEL_LIMIT`] of each level counting the commands of
+/// `already` (levels this step has already printed), and one final `::notice` that counts the
+/// rest and says they are all `rest_are` (e.g. "in the job summary and the SARIF report").
+pub fn annotate(mut failures: Vec<Annotation>, already: &[Level], rest_are: &str) -> String {
     // Most severe first; stable, so report order (already by severity) is kept within a level.
-    failures.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    failures.sort_by_key(|a| std::cmp::Reverse(a.finding.severity));
+    let room = |level: Level| PER_LEVEL_LIMIT.saturating_sub(already.iter().filter(|l| **l == level).count());
     let shown = |notice_cap: usize| {
         let mut counts = [0usize; 3];
         failures
             .iter()
-            .filter(|(_, f)| {
-                let level = Level::of(f.severity);
-                let cap = if level == Level::Notice { notice_cap } else { PER_LEVEL_LIMIT };
+            .filter(|a| {
+                let level = Level::of(a.finding.severity);
+                let cap = if level == Level::Notice { notice_cap } else { room(level) };
                 let count = &mut counts[level as usize];
                 *count += 1;
                 *count <= cap
             })
-            .copied()
             .collect::<Vec<_>>()
     };
-    let mut emitted = shown(PER_LEVEL_LIMIT);
+    let mut emitted = shown(room(Level::Notice));
     if emitted.len() < failures.len() {
-        emitted = shown(PER_LEVEL_LIMIT - 1);
+        // The overflow notice is itself a notice: keep room for it.
+        emitted = shown(room(Level::Notice).saturating_sub(1));
     }
-    let mut out: String = emitted.iter().map(|(r, f)| annotation(r, f)).collect();
+    let mut out: String = emitted.iter().map(|a| a.command()).collect();
     let rest = failures.len() - emitted.len();
     if rest > 0 {
         let noun = if rest == 1 { "failure" } else { "failures" };
         out.push_str(&format!(
             "::notice title=helm-harden::{}\n",
-            escape_data(&format!("{rest} more {noun} not annotated (GitHub shows 10 annotations of each level per step); all {} are in the job summary and the SARIF report.", failures.len()))
+            escape_data(&format!("{rest} more {noun} not annotated (GitHub shows 10 annotations of each level per step); all {} are {rest_are}.", failures.len()))
         ));
     }
     out
@@ -212,6 +241,16 @@ mod tests {
         let out = render(&[report(findings)]);
         assert_eq!(out.lines().filter(|l| l.starts_with("::notice")).count(), 10, "{out}");
         assert!(out.lines().last().unwrap().starts_with("::notice title=helm-harden::3 more failures"));
+    }
+
+    #[test]
+    fn commands_already_printed_in_the_step_count_against_the_limit() {
+        let findings: Vec<Finding> = (0..12).map(|i| finding("MED-1", Severity::Medium, &format!("m{i}"))).collect();
+        let r = report(findings);
+        let failures: Vec<Annotation> = r.findings.iter().map(|f| Annotation::at_place(&r, f)).collect();
+        let out = annotate(failures, &[Level::Warning], "in the log");
+        assert_eq!(out.lines().filter(|l| l.starts_with("::warning ")).count(), 9, "{out}");
+        assert_eq!(out.lines().last().unwrap(), "::notice title=helm-harden::3 more failures not annotated (GitHub shows 10 annotations of each level per step); all 12 are in the log.");
     }
 
     #[test]
