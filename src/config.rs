@@ -114,7 +114,7 @@ impl Config {
         let parsed = yaml::parse_one(text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut config = Config { path: Some(path.to_path_buf()), ..Default::default() };
-        let err = |line: usize, msg: String| Error::at(path, line, 1, msg);
+        let err = |line: u32, msg: String| Error::at(path, line as usize, 1, msg);
         let root = &parsed.root;
         if root.is_null() {
             return Ok(config);
@@ -159,7 +159,7 @@ impl Config {
     }
 }
 
-type ErrFn<'a> = dyn Fn(usize, String) -> Error + 'a;
+type ErrFn<'a> = dyn Fn(u32, String) -> Error + 'a;
 
 fn known_rule(id: &str) -> Option<&'static Rule> {
     rules::find(id)
@@ -209,7 +209,7 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
         kube_version: None,
         value_sets: Vec::new(),
         set: Vec::new(),
-        line: node.line,
+        line: node.line as usize,
     };
     for e in map(node, "a target", err)? {
         match e.key.as_str() {
@@ -244,7 +244,7 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
 }
 
 fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
-    let mut s = Suppression { rule: String::new(), object: "*".into(), reason: String::new(), expires: None, line: node.line };
+    let mut s = Suppression { rule: String::new(), object: "*".into(), reason: String::new(), expires: None, line: node.line as usize };
     for e in map(node, "a suppression", err)? {
         match e.key.as_str() {
             "rule" => {

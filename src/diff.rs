@@ -184,7 +184,9 @@ fn strip_annotations(node: &mut Node, patterns: &[Regex]) {
         if let Value::Map(entries) = &mut node.value {
             for e in entries.iter_mut().filter(|e| e.key == "annotations") {
                 if let Value::Map(ann) = &mut e.value.value {
-                    ann.retain(|a| !patterns.iter().any(|p| p.is_match(&a.key)));
+                    let mut kept = std::mem::take(ann).into_vec();
+                    kept.retain(|a| !patterns.iter().any(|p| p.is_match(&a.key)));
+                    *ann = kept.into_boxed_slice();
                 }
             }
         }

@@ -231,7 +231,7 @@ fn parse_raws(raws: &[RawDoc<'_>], keep: Keep) -> Result<Vec<Doc>, ParseError> {
         }
         if !parsed.root.is_map() {
             return Err(ParseError {
-                line: parsed.root.line.max(raw.line),
+                line: (parsed.root.line as usize).max(raw.line),
                 col: 1,
                 message: "document is not a mapping (not a Kubernetes object)".into(),
             });
@@ -272,7 +272,7 @@ fn make_doc(
 fn prune(doc: &mut Doc, embedded: &[Doc]) {
     if KINDS_NO_RULE_READS.contains(&doc.kind.as_str()) {
         // Kind, name and namespace are already fields of the document.
-        doc.root.value = yaml::Value::Map(Vec::new());
+        doc.root.value = yaml::Value::Map(Box::default());
         return;
     }
     let yaml::Value::Map(entries) = &mut doc.root.value else { return };
@@ -297,8 +297,8 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
         // A literal block's content starts on the line after `|` and keeps its line breaks, so
         // its lines map 1:1 to the render; other styles only have the value's own line.
         let first_line = match entry.value.style {
-            Style::Block => entry.value.line + 1,
-            _ => entry.value.line,
+            Style::Block => entry.value.line as usize + 1,
+            _ => entry.value.line as usize,
         };
         let embedded_in = || Some(Box::new(EmbeddedIn { config_map: config_map.name.to_string(), key: entry.key.to_string() }));
         if entry.key == "envoy.yaml" {
@@ -323,7 +323,7 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
                 if !p.root.is_map() || p.root.get("kind").is_none() {
                     continue;
                 }
-                let line = p.root.line;
+                let line = p.root.line as usize;
                 let mut doc = make_doc(p.root, p.duplicates, line, config_map.template.clone(), embedded_in());
                 if doc.namespace.is_none() {
                     doc.namespace = config_map.namespace.clone();

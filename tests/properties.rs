@@ -289,7 +289,7 @@ proptest! {
             let mut stack = vec![&doc.root];
             while let Some(node) = stack.pop() {
                 for e in node.entries() {
-                    let held = line_of(&stream, e.line);
+                    let held = line_of(&stream, e.line as usize);
                     prop_assert!(held.contains(&format!("{}:", e.key)), "line {} `{held}` holds `{}:`\n{stream}", e.line, e.key);
                     stack.push(&e.value);
                 }
