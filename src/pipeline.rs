@@ -244,7 +244,12 @@ fn read_manifests(path: &Path, max: usize) -> Result<String> {
     let read = if path == Path::new("-") {
         std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
+        std::fs::File::open(path).and_then(|f| {
+            // Sized up front: a large render is read without regrowing (and copying) the buffer.
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
+            bytes.reserve_exact(usize::try_from(size).unwrap_or(0));
+            f.take(limit).read_to_end(&mut bytes)
+        })
     };
     let name = if path == Path::new("-") { Path::new("<stdin>") } else { path };
     if path.is_dir() {

@@ -247,9 +247,9 @@ enum Frame {
         node_line: u32,
         anchor: usize,
         entries: Vec<Entry>,
-        pending_key: Option<(String, u32)>,
+        pending_key: Option<(CompactString, u32)>,
         /// Key -> line, built only once a mapping grows large; small ones are scanned.
-        index: Option<HashMap<String, u32>>,
+        index: Option<HashMap<CompactString, u32>>,
     },
 }
 
@@ -380,7 +380,7 @@ impl Builder {
         let mut parts = Vec::new();
         for frame in &self.stack {
             match frame {
-                Frame::Map { pending_key: Some((k, _)), .. } => parts.push(k.clone()),
+                Frame::Map { pending_key: Some((k, _)), .. } => parts.push(k.to_string()),
                 Frame::Seq { items, .. } => parts.push(items.len().to_string()),
                 _ => {}
             }
@@ -411,11 +411,14 @@ impl Builder {
                 None => {
                     // Complex keys (maps, sequences) do not occur in Kubernetes objects; they are
                     // kept under their JSON text so nothing is lost.
-                    let key = node.scalar_text().unwrap_or_else(|| match node.value {
-                        Value::Null => String::new(),
-                        _ => node.to_json().to_string(),
-                    });
-                    *pending_key = Some((key, node.line));
+                    let line = node.line;
+                    let key = match node.value {
+                        // Keys are built as strings (see `Event::Scalar`): no copy.
+                        Value::Str(text) => text,
+                        Value::Null => CompactString::default(),
+                        _ => CompactString::from(node.scalar_text().unwrap_or_else(|| node.to_json().to_string())),
+                    };
+                    *pending_key = Some((key, line));
                 }
                 Some((key, key_line)) => {
                     if first_line.is_some() {
@@ -427,13 +430,13 @@ impl Builder {
                             index.insert(key.clone(), key_line);
                         }
                         None if entries.len() >= 32 => {
-                            let mut built: HashMap<String, u32> = entries.iter().map(|e| (e.key.to_string(), e.line)).collect();
+                            let mut built: HashMap<CompactString, u32> = entries.iter().map(|e| (e.key.clone(), e.line)).collect();
                             built.insert(key.clone(), key_line);
                             *index = Some(built);
                         }
                         None => {}
                     }
-                    entries.push(Entry { key: CompactString::from(key), line: key_line, value: node });
+                    entries.push(Entry { key, line: key_line, value: node });
                 }
             },
         }

@@ -228,6 +228,28 @@ fn helm_failure_shows_its_stderr() {
     fails_with(cmd().args(["check", "fixtures/charts/gloo-mini", "--helm"]).arg(&helm), "helm template failed: walk.go:74: found symbolic link | Error: template: gloo/templates/x.yaml:3: unexpected EOF");
 }
 
+/// helm runs with a slower Go collector pace (GOGC=400) unless the user chose one: the render
+/// is a short batch job. The stand-in helm renders a ConfigMap naming what it was given.
+#[test]
+fn helm_gets_a_batch_gc_pace_unless_the_user_set_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let helm = fake_helm(
+        tmp.path(),
+        "printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gogc-%s-limit-%s\n' \"${GOGC:-unset}\" \"${GOMEMLIMIT:-unset}\"",
+    );
+    let seen = |env: &[(&str, &str)]| {
+        let mut c = cmd();
+        c.args(["check", "fixtures/charts/gloo-mini", "--all", "--format", "json", "--no-cache", "--helm"]).arg(&helm).env_remove("GOGC").env_remove("GOMEMLIMIT");
+        c.envs(env.iter().copied());
+        let (_, json) = json_of(&mut c);
+        let names: Vec<String> = json["findings"].as_array().unwrap().iter().map(|f| f["object"]["name"].as_str().unwrap_or("").to_string()).collect();
+        names.into_iter().find(|n| n.starts_with("gogc-")).unwrap_or_else(|| panic!("no finding names the ConfigMap: {json}"))
+    };
+    assert_eq!(seen(&[]), "gogc-400-limit-unset");
+    assert_eq!(seen(&[("GOGC", "150")]), "gogc-150-limit-unset");
+    assert_eq!(seen(&[("GOMEMLIMIT", "1GiB")]), "gogc-unset-limit-1GiB");
+}
+
 #[test]
 fn a_hanging_helm_is_killed_with_its_children() {
     let tmp = tempfile::tempdir().unwrap();
