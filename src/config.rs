@@ -114,17 +114,17 @@ impl Config {
         let parsed = yaml::parse_one(text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut config = Config { path: Some(path.to_path_buf()), ..Default::default() };
-        let err = |line: u32, msg: String| Error::at(path, line as usize, 1, msg);
+        let err = |line: usize, msg: String| Error::at(path, line, 1, msg);
         let root = &parsed.root;
         if root.is_null() {
             return Ok(config);
         }
         if !root.is_map() {
-            return Err(err(root.line, "the config must be a mapping".into()));
+            return Err(err(root.line(), "the config must be a mapping".into()));
         }
         for entry in root.entries() {
             match entry.key.as_str() {
-                "fail-on" => config.fail_on = Some(severity(&entry.value).ok_or_else(|| err(entry.line, "fail-on must be one of info, low, medium, high".into()))?),
+                "fail-on" => config.fail_on = Some(severity(&entry.value).ok_or_else(|| err(entry.line(), "fail-on must be one of info, low, medium, high".into()))?),
                 "targets" => {
                     for t in seq(&entry.value, "targets", &err)? {
                         config.targets.push(target(t, &base, &err)?);
@@ -132,7 +132,7 @@ impl Config {
                 }
                 "rules" => {
                     for r in map(&entry.value, "rules", &err)? {
-                        let rule = known_rule(&r.key).ok_or_else(|| err(r.line, format!("unknown rule ID {}", r.key)))?;
+                        let rule = known_rule(&r.key).ok_or_else(|| err(r.line(), format!("unknown rule ID {}", r.key)))?;
                         let setting = match &r.value.value {
                             Value::Bool(false) => None,
                             Value::Str(s) if s == "off" => None,
@@ -140,7 +140,7 @@ impl Config {
                                 Some(s) => Some(s),
                                 None => match r.value.get("severity").and_then(severity) {
                                     Some(s) if r.value.entries().len() == 1 => Some(s),
-                                    _ => return Err(err(r.line, format!("rules.{}: expected off or a severity (info, low, medium, high)", r.key))),
+                                    _ => return Err(err(r.line(), format!("rules.{}: expected off or a severity (info, low, medium, high)", r.key))),
                                 },
                             },
                         };
@@ -152,14 +152,14 @@ impl Config {
                         config.suppressions.push(suppression(s, &err)?);
                     }
                 }
-                other => return Err(err(entry.line, format!("unknown key `{other}` (expected fail-on, targets, rules, suppressions)"))),
+                other => return Err(err(entry.line(), format!("unknown key `{other}` (expected fail-on, targets, rules, suppressions)"))),
             }
         }
         Ok(config)
     }
 }
 
-type ErrFn<'a> = dyn Fn(u32, String) -> Error + 'a;
+type ErrFn<'a> = dyn Fn(usize, String) -> Error + 'a;
 
 fn known_rule(id: &str) -> Option<&'static Rule> {
     rules::find(id)
@@ -173,7 +173,7 @@ fn seq<'n>(node: &'n Node, what: &str, err: &ErrFn) -> Result<&'n [Node]> {
     match &node.value {
         Value::Seq(items) => Ok(items),
         Value::Null => Ok(&[]),
-        _ => Err(err(node.line, format!("{what} must be a list"))),
+        _ => Err(err(node.line(), format!("{what} must be a list"))),
     }
 }
 
@@ -181,12 +181,12 @@ fn map<'n>(node: &'n Node, what: &str, err: &ErrFn) -> Result<&'n [yaml::Entry]>
     match &node.value {
         Value::Map(entries) => Ok(entries),
         Value::Null => Ok(&[]),
-        _ => Err(err(node.line, format!("{what} must be a mapping"))),
+        _ => Err(err(node.line(), format!("{what} must be a mapping"))),
     }
 }
 
 fn text(entry: &yaml::Entry, err: &ErrFn) -> Result<String> {
-    entry.value.scalar_text().ok_or_else(|| err(entry.line, format!("{} must be a string", entry.key)))
+    entry.value.scalar_text().ok_or_else(|| err(entry.line(), format!("{} must be a string", entry.key)))
 }
 
 fn files(node: &Node, base: &Path, err: &ErrFn) -> Result<Vec<PathBuf>> {
@@ -194,9 +194,9 @@ fn files(node: &Node, base: &Path, err: &ErrFn) -> Result<Vec<PathBuf>> {
         Value::Str(s) => Ok(vec![base.join(s)]),
         Value::Seq(items) => items
             .iter()
-            .map(|i| i.as_str().map(|s| base.join(s)).ok_or_else(|| err(i.line, "values files must be strings".into())))
+            .map(|i| i.as_str().map(|s| base.join(s)).ok_or_else(|| err(i.line(), "values files must be strings".into())))
             .collect(),
-        _ => Err(err(node.line, "a value set is a file or a list of files".into())),
+        _ => Err(err(node.line(), "a value set is a file or a list of files".into())),
     }
 }
 
@@ -209,7 +209,7 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
         kube_version: None,
         value_sets: Vec::new(),
         set: Vec::new(),
-        line: node.line as usize,
+        line: node.line(),
     };
     for e in map(node, "a target", err)? {
         match e.key.as_str() {
@@ -228,14 +228,14 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
             },
             "set" => {
                 for s in seq(&e.value, "set", err)? {
-                    t.set.push(s.scalar_text().ok_or_else(|| err(s.line, "set entries are key=value strings".into()))?);
+                    t.set.push(s.scalar_text().ok_or_else(|| err(s.line(), "set entries are key=value strings".into()))?);
                 }
             }
-            other => return Err(err(e.line, format!("unknown target key `{other}` (expected name, chart, release, namespace, kube-version, values, set)"))),
+            other => return Err(err(e.line(), format!("unknown target key `{other}` (expected name, chart, release, namespace, kube-version, values, set)"))),
         }
     }
     if t.chart.as_os_str().is_empty() {
-        return Err(err(node.line, "a target needs `chart`".into()));
+        return Err(err(node.line(), "a target needs `chart`".into()));
     }
     if t.name.is_empty() {
         t.name = t.chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
@@ -244,12 +244,12 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
 }
 
 fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
-    let mut s = Suppression { rule: String::new(), object: "*".into(), reason: String::new(), expires: None, line: node.line as usize };
+    let mut s = Suppression { rule: String::new(), object: "*".into(), reason: String::new(), expires: None, line: node.line() };
     for e in map(node, "a suppression", err)? {
         match e.key.as_str() {
             "rule" => {
                 let id = text(e, err)?;
-                let rule = known_rule(&id).ok_or_else(|| err(e.line, format!("unknown rule ID {id}")))?;
+                let rule = known_rule(&id).ok_or_else(|| err(e.line(), format!("unknown rule ID {id}")))?;
                 s.rule = rule.id.to_string();
             }
             "object" => s.object = text(e, err)?,
@@ -257,18 +257,18 @@ fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
             "expires" => {
                 let date = text(e, err)?;
                 if !valid_date(&date) {
-                    return Err(err(e.line, format!("expires: `{date}` is not a date (YYYY-MM-DD)")));
+                    return Err(err(e.line(), format!("expires: `{date}` is not a date (YYYY-MM-DD)")));
                 }
                 s.expires = Some(date);
             }
-            other => return Err(err(e.line, format!("unknown suppression key `{other}` (expected rule, object, reason, expires)"))),
+            other => return Err(err(e.line(), format!("unknown suppression key `{other}` (expected rule, object, reason, expires)"))),
         }
     }
     if s.rule.is_empty() {
-        return Err(err(node.line, "a suppression needs `rule`".into()));
+        return Err(err(node.line(), "a suppression needs `rule`".into()));
     }
     if s.reason.trim().is_empty() {
-        return Err(err(node.line, "a suppression needs a `reason`".into()));
+        return Err(err(node.line(), "a suppression needs a `reason`".into()));
     }
     Ok(s)
 }

@@ -231,7 +231,7 @@ fn parse_raws(raws: &[RawDoc<'_>], keep: Keep) -> Result<Vec<Doc>, ParseError> {
         }
         if !parsed.root.is_map() {
             return Err(ParseError {
-                line: (parsed.root.line as usize).max(raw.line),
+                line: parsed.root.line().max(raw.line),
                 col: 1,
                 message: "document is not a mapping (not a Kubernetes object)".into(),
             });
@@ -297,8 +297,8 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
         // A literal block's content starts on the line after `|` and keeps its line breaks, so
         // its lines map 1:1 to the render; other styles only have the value's own line.
         let first_line = match entry.value.style {
-            Style::Block => entry.value.line as usize + 1,
-            _ => entry.value.line as usize,
+            Style::Block => entry.value.line() + 1,
+            _ => entry.value.line(),
         };
         let embedded_in = || Some(Box::new(EmbeddedIn { config_map: config_map.name.to_string(), key: entry.key.to_string() }));
         if entry.key == "envoy.yaml" {
@@ -323,7 +323,7 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
                 if !p.root.is_map() || p.root.get("kind").is_none() {
                     continue;
                 }
-                let line = p.root.line as usize;
+                let line = p.root.line();
                 let mut doc = make_doc(p.root, p.duplicates, line, config_map.template.clone(), embedded_in());
                 if doc.namespace.is_none() {
                     doc.namespace = config_map.namespace.clone();
@@ -366,7 +366,7 @@ mod tests {
         assert_eq!(gw.namespace.as_deref(), Some("gloo-system"));
         assert_eq!(gw.template.as_deref(), Some("gloo/templates/5-resource-configmap.yaml"));
         // `kind: Gateway` is on line 27 of the stream.
-        assert_eq!(gw.root.entry("kind").unwrap().line, 27);
+        assert_eq!(gw.root.entry("kind").unwrap().line(), 27);
         assert_eq!(gw.line, 26);
     }
 
@@ -375,7 +375,7 @@ mod tests {
         let s = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gateway-proxy-envoy-config\ndata:\n  envoy.yaml: |\n    admin:\n      address: {socket_address: {address: 127.0.0.1, port_value: 19000}}\n";
         let docs = parse_stream(s).unwrap();
         assert_eq!(docs[1].kind, ENVOY_BOOTSTRAP);
-        assert_eq!(docs[1].root.entry("admin").unwrap().line, 7);
+        assert_eq!(docs[1].root.entry("admin").unwrap().line(), 7);
     }
 
     #[test]
@@ -384,7 +384,7 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].api_version, "policy/v1");
         assert_eq!(docs[1].line, 5);
-        assert_eq!(docs[1].root.entry("kind").unwrap().line, 6);
+        assert_eq!(docs[1].root.entry("kind").unwrap().line(), 6);
     }
 
     #[test]

@@ -226,7 +226,7 @@ fn check_chart_path(chart: &Path) -> Result<()> {
         let text = crate::input::utf8_text(&chart_yaml, bytes, "Chart.yaml is not UTF-8")?;
         let parsed = crate::yaml::parse_one(&text, 1).map_err(|e| Error::at(&chart_yaml, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
         if parsed.root.get("name").and_then(crate::yaml::Node::scalar_text).is_none_or(|n| n.is_empty()) {
-            return Err(Error::at(&chart_yaml, (parsed.root.line as usize).max(1), 1, "Chart.yaml has no name"));
+            return Err(Error::at(&chart_yaml, parsed.root.line().max(1), 1, "Chart.yaml has no name"));
         }
         debug_assert!(read_chart_yaml(chart).is_some());
         return Ok(());

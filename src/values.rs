@@ -26,7 +26,7 @@ impl ValuesFile {
         match parsed.root.value {
             yaml::Value::Map(_) | yaml::Value::Null => {}
             _ => {
-                return Err(Error::at(path, (parsed.root.line as usize).max(1), 1, "values must be a mapping of keys, not a list or a scalar"))
+                return Err(Error::at(path, parsed.root.line().max(1), 1, "values must be a mapping of keys, not a list or a scalar"))
             }
         }
         Ok(ValuesFile { path: path.to_path_buf(), text, root: parsed.root })
@@ -167,7 +167,7 @@ pub fn exact_line(root: &Node, path: &[&str]) -> Option<usize> {
     for seg in parents {
         node = node.get(seg)?;
     }
-    node.entry(last).map(|e| e.line as usize)
+    node.entry(last).map(|e| e.line())
 }
 
 /// Line of the deepest key along `path` that the file has (None: not even the first).
@@ -177,7 +177,7 @@ pub fn deepest_parent_line(root: &Node, path: &[&str]) -> Option<usize> {
     for seg in path {
         match node.entry(seg) {
             Some(entry) => {
-                line = Some(entry.line as usize);
+                line = Some(entry.line());
                 node = &entry.value;
             }
             None => break,

@@ -45,17 +45,25 @@ pub enum Style {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub value: Value,
-    /// 1-based line where the node starts (for a block scalar: the line of `|`).
-    pub line: u32,
+    /// 1-based line where the node starts (for a block scalar: the line of `|`); read it with
+    /// [`Node::line`]. Stored as `u32`: nodes are most of a large render's memory.
+    line: u32,
     pub style: Style,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub key: CompactString,
-    /// 1-based line of the key.
-    pub line: u32,
+    /// 1-based line of the key; read it with [`Entry::line`].
+    line: u32,
     pub value: Node,
+}
+
+impl Entry {
+    /// 1-based line of the key.
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
 }
 
 /// A key that appears twice in one mapping. The later value is kept, as Kubernetes' reader does.
@@ -92,6 +100,11 @@ pub struct Parsed {
 static NULL: Node = Node { value: Value::Null, line: 0, style: Style::Plain };
 
 impl Node {
+    /// 1-based line where the node starts (for a block scalar: the line of `|`).
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+
     pub fn null() -> &'static Node {
         &NULL
     }

@@ -289,8 +289,8 @@ proptest! {
             let mut stack = vec![&doc.root];
             while let Some(node) = stack.pop() {
                 for e in node.entries() {
-                    let held = line_of(&stream, e.line as usize);
-                    prop_assert!(held.contains(&format!("{}:", e.key)), "line {} `{held}` holds `{}:`\n{stream}", e.line, e.key);
+                    let held = line_of(&stream, e.line());
+                    prop_assert!(held.contains(&format!("{}:", e.key)), "line {} `{held}` holds `{}:`\n{stream}", e.line(), e.key);
                     stack.push(&e.value);
                 }
                 stack.extend(node.items());

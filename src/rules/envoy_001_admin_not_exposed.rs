@@ -132,12 +132,12 @@ fn judge(bootstrap: &Node) -> (Status, String, Option<usize>) {
                 let host = text(s.get("address")).unwrap_or_default();
                 let port = text(s.get("port_value")).unwrap_or_default();
                 if !is_loopback(&host) {
-                    violations.push((format!("admin listens on {host}:{port}"), s.line as usize));
+                    violations.push((format!("admin listens on {host}:{port}"), s.line()));
                 }
                 (Admin::Port(port.clone()), format!("admin on {host}:{port}"))
             }
             (None, None) => {
-                violations.push(("admin address is neither a socket address nor a pipe".to_string(), a.line as usize));
+                violations.push(("admin address is neither a socket address nor a pipe".to_string(), a.line()));
                 (Admin::Off, String::new())
             }
         },
@@ -152,7 +152,7 @@ fn judge(bootstrap: &Node) -> (Status, String, Option<usize>) {
         for filter in chains.iter().flat_map(|c| c.get("filters").map(Node::items).unwrap_or_default()) {
             let config = filter.get("typed_config").unwrap_or(Node::null());
             if targets(config).iter().any(|c| admin_clusters.contains(c)) {
-                violations.push((format!("listener {name} ({bound}) proxies TCP to the admin port"), filter.line as usize));
+                violations.push((format!("listener {name} ({bound}) proxies TCP to the admin port"), filter.line()));
             }
             let hosts = config.path("route_config.virtual_hosts").map(Node::items).unwrap_or_default();
             for route in hosts.iter().flat_map(|h| h.get("routes").map(Node::items).unwrap_or_default()) {
@@ -164,7 +164,7 @@ fn judge(bootstrap: &Node) -> (Status, String, Option<usize>) {
                 if ok {
                     allowed.push(what);
                 } else {
-                    violations.push((format!("listener {name} ({bound}) exposes {what} from the admin port"), route.line as usize));
+                    violations.push((format!("listener {name} ({bound}) exposes {what} from the admin port"), route.line()));
                 }
             }
         }

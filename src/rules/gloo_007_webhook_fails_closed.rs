@@ -54,7 +54,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             }
             let name = webhook.get("name").and_then(Node::scalar_text).unwrap_or_else(|| "(unnamed)".into());
             let (status, message) = judge(config, webhook, &name);
-            outcomes.push(Outcome::new(status, config, Target::Chart, message).at(webhook.line as usize));
+            outcomes.push(Outcome::new(status, config, Target::Chart, message).at(webhook.line()));
         }
     }
     if outcomes.is_empty() {
