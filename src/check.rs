@@ -281,13 +281,17 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     let mut used_suppressions = vec![false; config.suppressions.len()];
+    // One ObjectRef per inspected object (and line), shared by all its findings.
     let mut objects: HashMap<(*const Doc, Option<usize>), Arc<ObjectRef>> = HashMap::new();
     for result in results {
         let rule = result.rule;
         let Some(severity) = config.severity_of(rule) else { continue };
         let fix = rule.fix_for(chart.gloo_version);
         for outcome in result.outcomes {
-            let object = objects.entry((outcome.doc as *const Doc, outcome.line)).or_insert_with(|| Arc::new(ObjectRef::of(outcome.doc, outcome.line))).clone();
+            let object = objects
+                .entry((outcome.doc as *const Doc, outcome.line))
+                .or_insert_with(|| Arc::new(ObjectRef::of(outcome.doc, outcome.line)))
+                .clone();
             let mut suppressed = None;
             if outcome.status == Status::Fail {
                 if let Some((i, s)) = config.suppression_for(rule.id, &object.kind_name()) {

@@ -276,9 +276,6 @@ fn prune(doc: &mut Doc, embedded: &[Doc]) {
         return;
     }
     let yaml::Value::Map(entries) = &mut doc.root.value else { return };
-    if embedded.is_empty() {
-        return;
-    }
     let parsed_keys: Vec<&str> = embedded.iter().filter_map(|d| d.embedded_in.as_ref()).map(|e| e.key.as_str()).collect();
     if let Some(yaml::Value::Map(data)) = entries.iter_mut().find(|e| e.key == "data").map(|e| &mut e.value.value) {
         for entry in data.iter_mut().filter(|e| parsed_keys.contains(&e.key.as_str())) {

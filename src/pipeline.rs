@@ -139,6 +139,8 @@ pub fn default_jobs() -> usize {
 pub struct Checked {
     pub report: CheckReport,
     pub values: ValuesContext,
+    /// The parsed documents: whole from [`crate::harden`] (the diff compares them), pruned to
+    /// what the rules read from [`run_job`].
     pub docs: Vec<Doc>,
     /// Rendered names of the gateway proxies.
     pub proxies: Vec<String>,

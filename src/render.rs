@@ -81,8 +81,8 @@ impl RenderRequest {
     }
 }
 
-/// Go collector pace for helm (see [`render`]); measured on the Gloo charts, helm's peak memory
-/// grows by about 5% and its wall time drops by about 15% alone, 20% with two renders at once.
+/// Go collector pace for helm (see [`render`]). Measured on gloo 1.17.38 (20 interleaved runs,
+/// 2 cores): one render 121 -> 106 ms, two at once 156 -> 124 ms, helm's peak RSS 52 -> 54 MB.
 pub const HELM_GOGC: &str = "400";
 
 /// Runs `helm template` and returns the rendered stream.

@@ -233,7 +233,7 @@ impl Node {
 }
 
 /// A line number as stored in nodes (a render of over four billion lines is refused long before).
-pub fn line_u32(line: usize) -> u32 {
+fn line_u32(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
