@@ -36,8 +36,40 @@ pub fn aggregate(statuses: impl Iterator<Item = Status> + Clone) -> Status {
 
 /// Runs every rule on `docs`.
 pub fn evaluate<'a>(docs: &'a [Doc], chart: &ChartInfo) -> Vec<RuleResult<'a>> {
+    let threads = if docs.len() < PARALLEL_RULES_THRESHOLD { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) };
+    evaluate_on(docs, chart, threads)
+}
+
+/// Below this many documents the rules run on one thread (spawning costs more than it saves).
+const PARALLEL_RULES_THRESHOLD: usize = 5_000;
+
+/// [`evaluate`] on `threads` threads; the results are the same, in catalog order.
+pub fn evaluate_on<'a>(docs: &'a [Doc], chart: &ChartInfo, threads: usize) -> Vec<RuleResult<'a>> {
     let model = Model::new(docs, chart.gloo_version);
-    RULES.iter().map(|rule| RuleResult { rule, outcomes: (rule.check)(&model) }).collect()
+    let threads = threads.min(RULES.len());
+    if threads < 2 {
+        return RULES.iter().map(|rule| RuleResult { rule, outcomes: (rule.check)(&model) }).collect();
+    }
+    // Rules are independent reads of one model: on a large render they run on every core, each
+    // thread taking the next rule not yet taken (their costs differ by orders of magnitude).
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut outcomes: Vec<(usize, Vec<Outcome<'a>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(rule) = RULES.get(i) else { return done };
+                        done.push((i, (rule.check)(&model)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    outcomes.sort_unstable_by_key(|(i, _)| *i);
+    outcomes.into_iter().map(|(i, outcomes)| RuleResult { rule: RULES[i], outcomes }).collect()
 }
 
 /// The object a finding is about.

@@ -527,7 +527,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         let hardenings = pipeline::map_jobs(&jobs, at_once, |job| harden::harden(job, &choice, &config, &today, &options))?;
         (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings)
     } else {
-        (pipeline::map_jobs(&jobs, at_once, |job| Ok(pipeline::run_job(job, &config, &today)?.report))?, Vec::new())
+        (pipeline::map_jobs(&jobs, at_once, |job| Ok(pipeline::run_job(job, &config, &today)?.into_report()))?, Vec::new())
     };
     let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     if args.format == Format::Json && hardenings.is_empty() {
@@ -620,7 +620,7 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         return Ok(0);
     }
     let today = config::today();
-    let reports = plan.jobs.iter().map(|job| pipeline::run_job(job, &config, &today).map(|c| c.report)).collect::<Result<Vec<_>>>()?;
+    let reports = plan.jobs.iter().map(|job| pipeline::run_job(job, &config, &today).map(pipeline::Checked::into_report)).collect::<Result<Vec<_>>>()?;
     print_out(&report::text::render(&reports, false, report::text::Style { color: use_color(args.color) }))?;
     let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();

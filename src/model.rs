@@ -228,6 +228,12 @@ pub fn image_tag(image: &str) -> Option<&str> {
     last.split_once(':').map(|(_, t)| t)
 }
 
+/// Names of the gateway proxies (their workloads' names), as [`Model::proxies`] lists them,
+/// without building the model.
+pub fn proxy_names(docs: &[Doc]) -> Vec<String> {
+    docs.iter().filter(|d| is_workload(d) && d.embedded_in.is_none() && is_proxy_workload(d)).map(|d| d.name.to_string()).collect()
+}
+
 pub fn gateway_proxy_names(gateway: &Doc) -> Vec<String> {
     match gateway.root.path("spec.proxyNames") {
         Some(n) if !n.items().is_empty() => n.items().iter().filter_map(Node::scalar_text).collect(),

@@ -100,36 +100,34 @@ pub fn split_stream(stream: &str) -> Vec<RawDoc<'_>> {
     let mut template: Option<&str> = None;
     let mut start = 0usize;
     let mut start_line = 1usize;
-    let mut line_no = 1usize;
-    let mut pos = 0usize;
     let bytes = stream.as_bytes();
-    while pos < bytes.len() {
-        let end = memchr_newline(bytes, pos);
-        let line = &stream[pos..end];
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some(rest) = separator_rest(line) {
-            push_raw(&mut docs, &stream[start..pos], start_line, &mut template);
-            if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
-                start = (end + 1).min(stream.len());
-                start_line = line_no + 1;
-            } else {
-                // `---apiVersion: v1`: helm splits on `---` anywhere at a line start, so the
-                // document begins right after the dashes, on this line.
-                start = pos + 3;
-                start_line = line_no;
-            }
+    // Lines are counted between separators, not one by one: this runs over the whole render
+    // before anything can run in parallel.
+    let (mut counted_to, mut line_no) = (0usize, 1usize);
+    for pos in memchr::memmem::find_iter(bytes, b"---") {
+        if pos > 0 && bytes[pos - 1] != b'\n' {
+            continue;
         }
-        pos = end + 1;
-        line_no += 1;
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        let line = &stream[pos..end];
+        let Some(rest) = separator_rest(line.strip_suffix('\r').unwrap_or(line)) else { continue };
+        line_no += bytes[counted_to..pos].iter().filter(|&&b| b == b'\n').count();
+        counted_to = pos;
+        push_raw(&mut docs, &stream[start..pos], start_line, &mut template);
+        if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
+            start = (end + 1).min(stream.len());
+            start_line = line_no + 1;
+        } else {
+            // `---apiVersion: v1`: helm splits on `---` anywhere at a line start, so the
+            // document begins right after the dashes, on this line.
+            start = pos + 3;
+            start_line = line_no;
+        }
     }
     if start < stream.len() {
         push_raw(&mut docs, &stream[start..], start_line, &mut template);
     }
     docs
-}
-
-fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i).unwrap_or(bytes.len())
 }
 
 /// The text after a column-0 `---`, for a line that starts a new document. `---` followed by
@@ -215,6 +213,14 @@ pub fn parse_stream_keeping(stream: &str, keep: Keep) -> Result<Vec<Doc>, ParseE
     Ok(docs)
 }
 
+/// The value of a top-level `kind:` line, if the document has one (a peek before parsing).
+fn kind_line(text: &str) -> Option<&str> {
+    let at = if text.starts_with("kind:") { 0 } else { memchr::memmem::find(text.as_bytes(), b"\nkind:")? + 1 };
+    let rest = &text[at + "kind:".len()..];
+    let value = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    Some(value.trim())
+}
+
 /// Below this size a render is parsed on one thread (spawning costs more than it saves).
 const PARALLEL_THRESHOLD: usize = 4 * 1024 * 1024;
 
@@ -225,7 +231,13 @@ fn parse_raws(raws: &[RawDoc<'_>], keep: Keep) -> Result<Vec<Doc>, ParseError> {
         if template.as_deref() != raw.template {
             template = raw.template.map(Arc::from);
         }
-        let parsed = yaml::parse_one(raw.text, raw.line)?;
+        // Documents of a kind no rule reads need only their outline (and duplicate keys).
+        let outline = keep == Keep::WhatRulesRead && kind_line(raw.text).is_some_and(|k| KINDS_NO_RULE_READS.contains(&k));
+        let mut parsed = if outline { yaml::parse_one_outline(raw.text, raw.line)? } else { yaml::parse_one(raw.text, raw.line)? };
+        if outline && !parsed.root.path("kind").and_then(Node::as_str).is_some_and(|k| KINDS_NO_RULE_READS.contains(&k)) {
+            // The `kind:` line misled (a duplicate key, a quoted or tagged kind): read it whole.
+            parsed = yaml::parse_one(raw.text, raw.line)?;
+        }
         if parsed.root.is_null() {
             continue;
         }
@@ -345,6 +357,32 @@ mod tests {
     use super::*;
 
     const STREAM: &str = "---\n# Source: gloo/templates/a.yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: one\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: two\n---\n# Source: gloo/templates/5-resource-configmap.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  namespace: gloo-system\n  labels:\n    gloo: custom-resources\ndata:\n  custom-resources: |\n    \n    ---\n    \n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata:\n      name: gateway-proxy\n    spec:\n      bindPort: 8080\n";
+
+    const RBAC_WITH_DUPLICATES: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n  namespace: gloo-system\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get]\n  verbs: [list]\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n";
+
+    #[test]
+    fn kinds_no_rule_reads_keep_their_identity_and_duplicate_keys() {
+        let whole = parse_stream(RBAC_WITH_DUPLICATES).unwrap();
+        let pruned = parse_stream_keeping(RBAC_WITH_DUPLICATES, Keep::WhatRulesRead).unwrap();
+        assert_eq!(pruned.len(), 2);
+        let (w, p) = (&whole[0], &pruned[0]);
+        assert_eq!((p.api_version.as_str(), p.kind.as_str(), p.name.as_str(), p.namespace.as_deref()), ("rbac.authorization.k8s.io/v1", "ClusterRole", "reader", Some("gloo-system")));
+        assert_eq!(p.duplicates, w.duplicates);
+        assert_eq!(p.duplicates[0].path, "rules.0.verbs");
+        assert_eq!((p.duplicates[0].first_line, p.duplicates[0].line), (9, 10));
+        assert!(p.root.entries().is_empty(), "the body of a kind no rule reads is dropped");
+        assert_eq!(pruned[1].root, whole[1].root, "other kinds are kept whole");
+    }
+
+    #[test]
+    fn a_misleading_kind_line_does_not_drop_a_body_rules_read() {
+        // The first `kind:` says ClusterRole, the last one (which wins) says ServiceAccount.
+        let text = "apiVersion: v1\nkind: ClusterRole\nkind: ServiceAccount\nmetadata:\n  name: sa\n  labels:\n    app: gloo\n";
+        let pruned = parse_stream_keeping(text, Keep::WhatRulesRead).unwrap();
+        assert_eq!(pruned[0].kind, "ServiceAccount");
+        assert_eq!(pruned[0].label("app"), Some("gloo"));
+        assert_eq!(pruned[0].duplicates.len(), 1);
+    }
 
     #[test]
     fn later_documents_inherit_the_source_template() {

@@ -10,8 +10,10 @@
 //! predicate sees what the API server would: `"true"` quoted is a string, plain `yes` is a bool.
 
 use compact_str::CompactString;
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
+
+mod block_subset;
 
 /// Nesting deeper than this is refused: nothing real comes close, and it bounds recursion.
 pub const MAX_DEPTH: usize = 200;
@@ -91,7 +93,7 @@ impl std::fmt::Display for YamlError {
 }
 
 /// One parsed YAML document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
     pub root: Node,
     pub duplicates: Vec<DuplicateKey>,
@@ -241,7 +243,39 @@ fn line_u32(line: usize) -> u32 {
 /// that documents cut out of a larger file keep their real line numbers. Empty documents are
 /// returned as null roots.
 pub fn parse_all(text: &str, first_line: usize) -> Result<Vec<Parsed>, YamlError> {
+    match block_subset::parse(text, first_line) {
+        Some(docs) => Ok(docs),
+        None => parse_all_general(text, first_line),
+    }
+}
+
+/// [`parse_all`] without the fast path: every text through saphyr. The reference the fast path
+/// is tested against.
+pub fn parse_all_general(text: &str, first_line: usize) -> Result<Vec<Parsed>, YamlError> {
     Builder::new(first_line).run(text)
+}
+
+/// Levels of an outline: the root mapping's scalars and those of the mappings directly under it
+/// (`apiVersion`, `kind`, `metadata.name`, `metadata.namespace`).
+const OUTLINE_DEPTH: usize = 2;
+
+/// [`parse_one`], building only the outline of the document: the scalars of its first two
+/// levels, enough for `apiVersion`, `kind` and `metadata`'s `name` and `namespace`. Deeper values
+/// and collections come back as nulls; every duplicate key is still found, at its full path.
+/// For documents whose bodies nothing reads, it saves building most of their tree. Texts the fast
+/// path does not take are parsed whole.
+pub fn parse_one_outline(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
+    match block_subset::parse_outline(text, first_line) {
+        Some(mut docs) if docs.len() <= 1 => {
+            Ok(docs.pop().unwrap_or(Parsed { root: Node { value: Value::Null, line: line_u32(first_line), style: Style::Plain }, duplicates: vec![] }))
+        }
+        _ => parse_one(text, first_line),
+    }
+}
+
+/// Whether the fast path takes `text` (for tests and measurement: how much of a render it covers).
+pub fn in_block_subset(text: &str) -> bool {
+    block_subset::parse(text, 1).is_some()
 }
 
 /// Parses text holding at most one document (an empty text gives a null root).
@@ -254,12 +288,21 @@ pub fn parse_one(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collection {
+    Seq,
+    Map,
+}
+
+/// An open collection. Its children wait on the builder's shared `items`/`entries` stacks from
+/// `start` on, and are moved into one exact-size allocation when it closes: no per-collection
+/// vector grows and shrinks, which on a large render cost both time and heap holes.
 enum Frame {
-    Seq { node_line: u32, anchor: usize, items: Vec<Node> },
+    Seq { node_line: u32, anchor: usize, start: usize },
     Map {
         node_line: u32,
         anchor: usize,
-        entries: Vec<Entry>,
+        start: usize,
         pending_key: Option<(CompactString, u32)>,
         /// Key -> line, built only once a mapping grows large; small ones are scanned.
         index: Option<HashMap<CompactString, u32>>,
@@ -269,11 +312,15 @@ enum Frame {
 struct Builder {
     offset: usize,
     stack: Vec<Frame>,
+    items: Vec<Node>,
+    entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     docs: Vec<Parsed>,
     root: Option<Node>,
     duplicates: Vec<DuplicateKey>,
+    /// Build only the outline (see [`parse_one_outline`]).
+    outline: bool,
 }
 
 impl Builder {
@@ -281,16 +328,26 @@ impl Builder {
         Builder {
             offset: first_line.saturating_sub(1),
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
             docs: Vec::new(),
             root: None,
             duplicates: Vec::new(),
+            outline: false,
         }
     }
 
-    fn err(&self, span: &Span, message: impl Into<String>) -> YamlError {
-        YamlError { line: span.start.line() + self.offset, col: span.start.col() + 1, message: message.into() }
+    /// Whether a value at the current depth is kept: always, except below the outline's two
+    /// levels when building an outline.
+    fn keeps_values(&self) -> bool {
+        !self.outline || self.stack.len() <= OUTLINE_DEPTH
+    }
+
+    /// An error at `at` = (line in the file, 1-based column).
+    fn err(&self, at: (usize, usize), message: impl Into<String>) -> YamlError {
+        YamlError { line: at.0, col: at.1, message: message.into() }
     }
 
     fn run(mut self, text: &str) -> Result<Vec<Parsed>, YamlError> {
@@ -302,112 +359,158 @@ impl Builder {
                 message: e.info().to_string(),
             })?;
             let line = line_u32(span.start.line() + self.offset);
+            let at = (span.start.line() + self.offset, span.start.col() + 1);
             match event {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-                Event::DocumentStart(_) => {
-                    self.anchors.clear();
-                    self.root = None;
-                }
-                Event::DocumentEnd => {
-                    let root = self.root.take().unwrap_or(Node { value: Value::Null, line, style: Style::Plain });
-                    let duplicates = std::mem::take(&mut self.duplicates);
-                    self.docs.push(Parsed { root, duplicates });
-                }
-                Event::Alias(id) => {
-                    let (node, size) = self
-                        .anchors
-                        .get(&id)
-                        .cloned()
-                        .ok_or_else(|| self.err(&span, "alias to an unknown anchor"))?;
-                    self.alias_nodes += size;
-                    if self.alias_nodes > MAX_ALIAS_NODES {
-                        return Err(self.err(&span, format!("alias expansion exceeds {MAX_ALIAS_NODES} nodes (alias bomb?)")));
-                    }
-                    self.push_node(node, &span)?;
-                }
+                Event::DocumentStart(_) => self.document_start(),
+                Event::DocumentEnd => self.document_end(line),
+                Event::Alias(id) => self.alias(id, at)?,
                 Event::Scalar(text, style, anchor, tag) => {
-                    let is_key = matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }));
-                    let node = if is_key {
-                        // Keys stay text: `y:` or `on:` is a key named so, not a boolean.
-                        Node { value: Value::Str(CompactString::from(text.as_ref())), line, style: Style::Plain }
+                    let line = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                        // The span starts at the first non-blank content line; leading blank
+                        // lines are kept in the text. Point at the indicator line before them.
+                        let leading = text.bytes().take_while(|&b| b == b'\n').count();
+                        line.saturating_sub(line_u32(leading + 1))
                     } else {
-                        let mut node = resolve_scalar(&text, style, tag.as_deref().map(|t| t.suffix.as_str()), line);
-                        if node.style == Style::Block {
-                            // The span starts at the first non-blank content line; leading blank
-                            // lines are kept in the text. Point at the indicator line before them.
-                            let leading = text.bytes().take_while(|&b| b == b'\n').count();
-                            node.line = line.saturating_sub(line_u32(leading + 1));
-                        }
-                        node
+                        line
                     };
-                    if anchor > 0 {
-                        self.anchors.insert(anchor, (node.clone(), 1));
-                    }
-                    self.push_node(node, &span)?;
+                    self.scalar(&text, style, tag.as_deref().map(|t| t.suffix.as_str()), anchor, line);
                 }
-                Event::SequenceStart(anchor, _) => {
-                    self.check_depth(&span)?;
-                    self.stack.push(Frame::Seq { node_line: line, anchor, items: Vec::new() });
-                }
-                Event::MappingStart(anchor, _) => {
-                    self.check_depth(&span)?;
-                    self.stack.push(Frame::Map {
-                        node_line: line,
-                        anchor,
-                        entries: Vec::new(),
-                        pending_key: None,
-                        index: None,
-                    });
-                }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    let frame = self.stack.pop().ok_or_else(|| self.err(&span, "unbalanced collection end"))?;
-                    let (node, anchor) = match frame {
-                        // Exact-size collections: growth slack would otherwise be a large part
-                        // of a big render's memory.
-                        Frame::Seq { node_line, anchor, items } => {
-                            (Node { value: Value::Seq(items.into_boxed_slice()), line: node_line, style: Style::Collection }, anchor)
-                        }
-                        Frame::Map { node_line, anchor, entries, .. } => {
-                            (Node { value: Value::Map(entries.into_boxed_slice()), line: node_line, style: Style::Collection }, anchor)
-                        }
-                    };
-                    if anchor > 0 {
-                        let size = node.size();
-                        self.anchors.insert(anchor, (node.clone(), size));
-                    }
-                    self.push_node(node, &span)?;
-                }
+                Event::SequenceStart(anchor, _) => self.start(Collection::Seq, anchor, line, at)?,
+                Event::MappingStart(anchor, _) => self.start(Collection::Map, anchor, line, at)?,
+                Event::SequenceEnd | Event::MappingEnd => self.end(at)?,
             }
         }
         Ok(self.docs)
     }
 
-    fn check_depth(&self, span: &Span) -> Result<(), YamlError> {
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(self.err(span, format!("nesting deeper than {MAX_DEPTH} levels")));
+    fn document_start(&mut self) {
+        self.anchors.clear();
+        self.root = None;
+    }
+
+    /// `line`: where an empty document's null root is placed.
+    fn document_end(&mut self, line: u32) {
+        let root = self.root.take().unwrap_or(Node { value: Value::Null, line, style: Style::Plain });
+        let duplicates = std::mem::take(&mut self.duplicates);
+        self.docs.push(Parsed { root, duplicates });
+    }
+
+    fn alias(&mut self, id: usize, at: (usize, usize)) -> Result<(), YamlError> {
+        let (node, size) = self.anchors.get(&id).cloned().ok_or_else(|| self.err(at, "alias to an unknown anchor"))?;
+        self.alias_nodes += size;
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(self.err(at, format!("alias expansion exceeds {MAX_ALIAS_NODES} nodes (alias bomb?)")));
         }
+        self.push_node(node);
+        Ok(())
+    }
+
+    /// A scalar starting on `line` (for a block scalar: the indicator's line).
+    fn scalar(&mut self, text: &str, style: ScalarStyle, tag: Option<&str>, anchor: usize, line: u32) {
+        let is_key = matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }));
+        let node = if is_key {
+            // Keys stay text: `y:` or `on:` is a key named so, not a boolean.
+            Node { value: Value::Str(CompactString::from(text)), line, style: Style::Plain }
+        } else if !self.keeps_values() {
+            Node { value: Value::Null, line, style: Style::Plain }
+        } else {
+            resolve_scalar(text, style, tag, line)
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), 1));
+        }
+        self.push_node(node);
+    }
+
+    /// A scalar string the caller built (a literal block's text): kept without a copy.
+    fn scalar_owned(&mut self, text: String, style: Style, line: u32) {
+        let node = Node { value: Value::Str(CompactString::from(text)), line, style };
+        self.push_node(node);
+    }
+
+    fn start(&mut self, kind: Collection, anchor: usize, line: u32, at: (usize, usize)) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.err(at, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        self.stack.push(match kind {
+            Collection::Seq => Frame::Seq { node_line: line, anchor, start: self.items.len() },
+            Collection::Map => Frame::Map { node_line: line, anchor, start: self.entries.len(), pending_key: None, index: None },
+        });
+        Ok(())
+    }
+
+    fn end(&mut self, at: (usize, usize)) -> Result<(), YamlError> {
+        let frame = self.stack.pop().ok_or_else(|| self.err(at, "unbalanced collection end"))?;
+        if self.outline && self.stack.len() >= OUTLINE_DEPTH {
+            // Below the outline: its keys served duplicate detection; the collection is dropped.
+            let (line, anchor) = match frame {
+                Frame::Seq { node_line, anchor, start } => {
+                    self.items.truncate(start);
+                    (node_line, anchor)
+                }
+                Frame::Map { node_line, anchor, start, .. } => {
+                    self.entries.truncate(start);
+                    (node_line, anchor)
+                }
+            };
+            let node = Node { value: Value::Null, line, style: Style::Collection };
+            if anchor > 0 {
+                self.anchors.insert(anchor, (node.clone(), 1));
+            }
+            self.push_node(node);
+            return Ok(());
+        }
+        let (node, anchor) = match frame {
+            // Exact-size collections: growth slack would otherwise be a large part
+            // of a big render's memory.
+            Frame::Seq { node_line, anchor, start } => {
+                (Node { value: Value::Seq(self.items.drain(start..).collect()), line: node_line, style: Style::Collection }, anchor)
+            }
+            Frame::Map { node_line, anchor, start, .. } => {
+                (Node { value: Value::Map(self.entries.drain(start..).collect()), line: node_line, style: Style::Collection }, anchor)
+            }
+        };
+        if anchor > 0 {
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        self.push_node(node);
         Ok(())
     }
 
     fn path_of_stack(&self) -> String {
         let mut parts = Vec::new();
+        // A sequence's position is how many items it holds so far: from its own start up to
+        // the start of the next open sequence above it (or the top of the stack).
+        let mut later_seq_starts = self
+            .stack
+            .iter()
+            .filter_map(|f| match f {
+                Frame::Seq { start, .. } => Some(*start),
+                _ => None,
+            })
+            .skip(1);
         for frame in &self.stack {
             match frame {
                 Frame::Map { pending_key: Some((k, _)), .. } => parts.push(k.to_string()),
-                Frame::Seq { items, .. } => parts.push(items.len().to_string()),
+                Frame::Seq { start, .. } => {
+                    let end = later_seq_starts.next().unwrap_or(self.items.len());
+                    parts.push((end - start).to_string());
+                }
                 _ => {}
             }
         }
         parts.join(".")
     }
 
-    fn push_node(&mut self, node: Node, _span: &Span) -> Result<(), YamlError> {
+    fn push_node(&mut self, node: Node) {
         // A mapping value whose key the mapping already has: a duplicate, reported under the
         // full path (computed only then: building it for every value would dominate parsing).
         let first_line = match self.stack.last() {
-            Some(Frame::Map { entries, pending_key: Some((key, _)), index, .. }) => match index {
+            Some(Frame::Map { start, pending_key: Some((key, _)), index, .. }) => match index {
                 Some(index) => index.get(key).copied(),
-                None => entries.iter().find(|e| e.key == *key).map(|e| e.line),
+                None => self.entries[*start..].iter().find(|e| e.key == *key).map(|e| e.line),
             },
             _ => None,
         };
@@ -419,8 +522,8 @@ impl Builder {
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, index, .. }) => match pending_key.take() {
+            Some(Frame::Seq { .. }) => self.items.push(node),
+            Some(Frame::Map { start, pending_key, index, .. }) => match pending_key.take() {
                 None => {
                     // Complex keys (maps, sequences) do not occur in Kubernetes objects; they are
                     // kept under their JSON text so nothing is lost.
@@ -434,16 +537,20 @@ impl Builder {
                     *pending_key = Some((key, line));
                 }
                 Some((key, key_line)) => {
+                    let entries = &mut self.entries;
                     if first_line.is_some() {
-                        // Keep the later value, as Kubernetes' reader does.
-                        entries.retain(|e| e.key != key);
+                        // Keep the later value, as Kubernetes' reader does (there is at most one
+                        // earlier: each duplicate replaces it).
+                        if let Some(at) = entries[*start..].iter().position(|e| e.key == key) {
+                            entries.remove(*start + at);
+                        }
                     }
                     match index {
                         Some(index) => {
                             index.insert(key.clone(), key_line);
                         }
-                        None if entries.len() >= 32 => {
-                            let mut built: HashMap<CompactString, u32> = entries.iter().map(|e| (e.key.clone(), e.line)).collect();
+                        None if entries.len() - *start >= 32 => {
+                            let mut built: HashMap<CompactString, u32> = entries[*start..].iter().map(|e| (e.key.clone(), e.line)).collect();
                             built.insert(key.clone(), key_line);
                             *index = Some(built);
                         }
@@ -453,7 +560,6 @@ impl Builder {
                 }
             },
         }
-        Ok(())
     }
 }
 

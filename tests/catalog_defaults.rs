@@ -92,3 +92,25 @@ fn pruning_what_no_rule_reads_changes_no_outcome() {
         }
     }
 }
+
+/// On large renders the rules run on several threads; they must say exactly what they say on
+/// one, in catalog order.
+#[test]
+fn rules_on_several_threads_say_what_they_say_on_one() {
+    use helm_harden::check::evaluate_on;
+    for version in VERSIONS {
+        let Some(chart) = common::real_chart(version) else { return };
+        let render = common::helm_template(&chart, &[]);
+        let docs = parse_stream(&render).expect("real render parses");
+        let info = ChartInfo::from_render(Some(&chart), &docs);
+        let said = |threads: usize| -> Vec<String> {
+            evaluate_on(&docs, &info, threads)
+                .iter()
+                .flat_map(|r| r.outcomes.iter().map(move |o| format!("{} {:?} {}/{} {:?} {}", r.rule.id, o.status, o.doc.kind, o.doc.name, o.line, o.message)))
+                .collect()
+        };
+        let one = said(1);
+        assert!(one.len() > 59, "every rule said something on {version}");
+        assert_eq!(said(3), one, "gloo {version}: threads changed what the rules say");
+    }
+}

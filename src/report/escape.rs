@@ -99,8 +99,20 @@ pub fn json_text(serialized: String) -> String {
 }
 
 /// A writer that applies [`json_text`] to serialized JSON on its way out. serde_json hands it
-/// whole UTF-8 fragments, so a character is never split between two writes.
-pub struct JsonTextWriter<'a>(pub &'a mut dyn std::io::Write);
+/// whole UTF-8 fragments, so a character is never split between two writes. It buffers: serde
+/// writes a token at a time, and a large report has millions. Call `flush` when done.
+pub struct JsonTextWriter<'a> {
+    out: &'a mut dyn std::io::Write,
+    buffer: Vec<u8>,
+}
+
+const JSON_BUFFER: usize = 1 << 16;
+
+impl<'a> JsonTextWriter<'a> {
+    pub fn new(out: &'a mut dyn std::io::Write) -> Self {
+        JsonTextWriter { out, buffer: Vec::with_capacity(JSON_BUFFER) }
+    }
+}
 
 impl std::io::Write for JsonTextWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -109,17 +121,32 @@ impl std::io::Write for JsonTextWriter<'_> {
     }
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        if !buf.iter().any(|&b| b == 0xE2 || b == 0xD8) {
-            return self.0.write_all(buf);
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= JSON_BUFFER {
+            self.write_buffer()?;
         }
-        match std::str::from_utf8(buf) {
-            Ok(text) => self.0.write_all(json_text(text.to_string()).as_bytes()),
-            Err(_) => self.0.write_all(buf),
-        }
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
+        self.write_buffer()?;
+        self.out.flush()
+    }
+}
+
+impl JsonTextWriter<'_> {
+    /// The buffer holds whole fragments, so it is whole UTF-8 and can be escaped at once.
+    fn write_buffer(&mut self) -> std::io::Result<()> {
+        if memchr::memchr2(0xE2, 0xD8, &self.buffer).is_none() {
+            self.out.write_all(&self.buffer)?;
+        } else {
+            match std::str::from_utf8(&self.buffer) {
+                Ok(text) => self.out.write_all(json_text(text.to_string()).as_bytes())?,
+                Err(_) => self.out.write_all(&self.buffer)?,
+            }
+        }
+        self.buffer.clear();
+        Ok(())
     }
 }
 
@@ -143,7 +170,9 @@ mod tests {
     fn streamed_json_is_escaped_like_the_text() {
         let value = serde_json::json!({"name": "a\u{202e}b\u{2028}c", "plain": "x"});
         let mut out = Vec::new();
-        serde_json::to_writer_pretty(&mut JsonTextWriter(&mut out), &value).unwrap();
+        let mut writer = JsonTextWriter::new(&mut out);
+        serde_json::to_writer_pretty(&mut writer, &value).unwrap();
+        std::io::Write::flush(&mut writer).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), json_text(serde_json::to_string_pretty(&value).unwrap()));
     }
 

@@ -63,13 +63,14 @@ pub fn write(out: &mut dyn std::io::Write, reports: &[CheckReport], all: bool) -
         version: u32,
         reports: Vec<ReportJson<'a>>,
     }
-    let mut out = super::escape::JsonTextWriter(out);
+    let mut out = super::escape::JsonTextWriter::new(out);
     match reports {
         [one] => serde_json::to_writer_pretty(&mut out, &report_json(one, all)),
         many => serde_json::to_writer_pretty(&mut out, &Many { version: 1, reports: many.iter().map(|r| report_json(r, all)).collect() }),
     }
     .map_err(std::io::Error::other)?;
-    std::io::Write::write_all(&mut out, b"\n")
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)
 }
 
 pub fn render(reports: &[CheckReport], all: bool) -> String {
