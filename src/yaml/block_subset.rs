@@ -432,15 +432,15 @@ impl<'a> Scan<'a> {
         while !self.at_end() {
             let line = self.current();
             let indent = indent_of(line);
+            if self.end == self.text.len() && !line.is_empty() && indent >= content_indent.min(line.len()) {
+                // The last line, without a line break: chomping differs at the end of input.
+                return Err(Unsupported);
+            }
             if indent == line.len() && indent <= content_indent {
                 trailing_blank += 1;
             } else if indent < content_indent {
                 break;
             } else {
-                if self.end == self.text.len() {
-                    // No line break after the last line: chomping differs at the end of input.
-                    return Err(Unsupported);
-                }
                 let content = &line[content_indent..];
                 len += trailing_blank + content.len() + 1;
                 if let Some(out) = out.as_deref_mut() {
