@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::model::Model;
 use crate::parse::Doc;
 use crate::rules::{Fix, Outcome, Rule, Severity, Status, Target, RULES};
-use crate::values::{locate, Location, SetKey, ValuesFile};
+use crate::values::{locate_fix, Location, SetKey, ValuesFile};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -180,17 +180,7 @@ impl ValuesContext {
     pub fn suggestion(&self, fix: &Fix, target: &Target) -> FixSuggestion {
         let (values_path, value) = self.resolve(fix, target);
         let segments: Vec<&str> = values_path.split('.').collect();
-        // A mapping fix sets several keys: when the user already sets one of them, that line
-        // is the one to change.
-        let leaf_hit = leaf_paths(&value)
-            .into_iter()
-            .map(|leaf| {
-                let mut full: Vec<&str> = segments.clone();
-                full.extend(leaf.iter().map(String::as_str));
-                locate(&full, &self.files, &self.sets)
-            })
-            .find(|loc| matches!(loc, Location::File { exact: true, .. } | Location::Set { .. }));
-        let location = leaf_hit.unwrap_or_else(|| locate(&segments, &self.files, &self.sets));
+        let location = locate_fix(&segments, &value, &self.files, &self.sets);
         let (file, line, exact, set) = match location {
             Location::File { path, line, exact } => (Some(path.display().to_string()), line, exact, None),
             Location::Set { flag } => (Some("--set".to_string()), None, true, Some(flag)),
@@ -212,27 +202,6 @@ fn fix_value(text: &'static str) -> Arc<serde_json::Value> {
         .entry(text)
         .or_insert_with(|| Arc::new(yaml_serde::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null)))
         .clone()
-}
-
-/// Key paths of the leaves below a mapping value (none for a scalar or a list).
-fn leaf_paths(value: &serde_json::Value) -> Vec<Vec<String>> {
-    match value {
-        serde_json::Value::Object(map) => map
-            .iter()
-            .flat_map(|(k, v)| {
-                let below = leaf_paths(v);
-                if below.is_empty() {
-                    vec![vec![k.clone()]]
-                } else {
-                    below.into_iter().map(|mut p| {
-                        p.insert(0, k.clone());
-                        p
-                    }).collect()
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Sprig's `kebabcase` as the chart applies it to `gatewayProxies` keys.

@@ -155,6 +155,41 @@ pub fn locate(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> Location 
     }
 }
 
+/// Where a fix that sets `value` at `path` goes: for a mapping value, the line of a key of it
+/// the user already sets (that line is the one to change), else as [`locate`] finds `path`.
+pub fn locate_fix(path: &[&str], value: &serde_json::Value, files: &[ValuesFile], sets: &[SetKey]) -> Location {
+    leaf_paths(value)
+        .into_iter()
+        .map(|leaf| {
+            let mut full: Vec<&str> = path.to_vec();
+            full.extend(leaf.iter().map(String::as_str));
+            locate(&full, files, sets)
+        })
+        .find(|loc| matches!(loc, Location::File { exact: true, .. } | Location::Set { .. }))
+        .unwrap_or_else(|| locate(path, files, sets))
+}
+
+/// Key paths of the leaves below a mapping value (none for a scalar or a list).
+fn leaf_paths(value: &serde_json::Value) -> Vec<Vec<String>> {
+    match value {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| {
+                let below = leaf_paths(v);
+                if below.is_empty() {
+                    vec![vec![k.clone()]]
+                } else {
+                    below.into_iter().map(|mut p| {
+                        p.insert(0, k.clone());
+                        p
+                    }).collect()
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// One path is a prefix of the other: setting either touches the other.
 fn overlaps(set: &[String], path: &[&str]) -> bool {
     set.iter().zip(path).all(|(a, b)| a == b)

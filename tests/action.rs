@@ -521,10 +521,13 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
         assert!(inline.iter().any(|(r, _)| r == rule), "{rule} commented inline: {inline:?}");
     }
     // One-click suggestions: the weakened lines rewritten, a missing key added under its parent.
-    let body_of = |rule: &str| comments.iter().map(|c| c["body"].as_str().unwrap()).find(|b| b.contains(&format!("**{rule}**"))).unwrap();
+    let body_of = |rule: &str| comments.iter().map(|c| c["body"].as_str().unwrap()).find(|b| b.starts_with(&format!("**{rule}**"))).unwrap();
     assert!(body_of("GLOO-004").contains("```suggestion\n    alwaysAcceptResources: false\n```"), "{}", body_of("GLOO-004"));
     assert!(body_of("GLOO-007").contains("```suggestion\n    failurePolicy: Fail\n```"), "{}", body_of("GLOO-007"));
-    assert!(body_of("GLOO-005").contains("```suggestion\n  validation:\n    allowWarnings: false\n```"), "{}", body_of("GLOO-005"));
+    // GLOO-006's key goes under the same parent line: one suggestion applies both.
+    assert!(body_of("GLOO-005").contains("```suggestion\n  validation:\n    warnRouteShortCircuiting: true\n    allowWarnings: false\n```"), "{}", body_of("GLOO-005"));
+    assert!(body_of("GLOO-005").contains("- **GLOO-006**: set `gateway.validation.warnRouteShortCircuiting` to `true`"), "{}", body_of("GLOO-005"));
+    assert!(body_of("GLOO-006").contains("The one-click suggestion in the **GLOO-005** comment") && !body_of("GLOO-006").contains("```suggestion"), "{}", body_of("GLOO-006"));
 
     // The summary comment: every finding, those outside the diff first, and the diff with the
     // hardened overlay (a chart target).

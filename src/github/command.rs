@@ -312,7 +312,14 @@ fn list_review_comments(ctx: &Ctx) -> ApiResult<Vec<ReviewComment>> {
 
 /// Findings that can be commented on a line of the diff, most severe first.
 fn inline_candidates(entries: &[Entry], commentable: &BTreeMap<String, Commentable>) -> Vec<InlineComment> {
-    let mut out: Vec<(Severity, InlineComment)> = Vec::new();
+    struct Candidate<'e> {
+        entry: &'e Entry,
+        path: &'e str,
+        line: usize,
+        suggestion: Option<review::Suggestion>,
+        note: review::SuggestionNote<'e>,
+    }
+    let mut candidates: Vec<Candidate> = Vec::new();
     for e in entries {
         let (Some(path), Some(line)) = (e.repo_path.as_ref(), e.line()) else { continue };
         let Some(lines) = commentable.get(path) else { continue };
@@ -326,20 +333,97 @@ fn inline_candidates(entries: &[Entry], commentable: &BTreeMap<String, Commentab
             .zip(e.file_text.as_deref())
             .and_then(|(fix, text)| review::suggestion(text, fix))
             .filter(|s| s.start_line.is_none_or(|start| lines.contains_range(start, s.line)));
-        let why = rules::find(e.finding.rule).map(|r| r.why).unwrap_or("");
-        out.push((
-            e.finding.severity,
-            InlineComment {
-                path: path.clone(),
-                line: suggestion.as_ref().map_or(line, |s| s.line),
-                start_line: suggestion.as_ref().and_then(|s| s.start_line),
-                body: review::comment_body(&e.finding, why, suggestion.as_ref(), &e.fingerprint),
-                fingerprint: e.fingerprint.clone(),
-            },
-        ));
+        candidates.push(Candidate { entry: e, path, line, suggestion, note: review::SuggestionNote::None });
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.path.cmp(&b.1.path)).then_with(|| a.1.line.cmp(&b.1.line)));
-    out.into_iter().map(|(_, c)| c).collect()
+    candidates.sort_by(|a, b| {
+        b.entry.finding.severity.cmp(&a.entry.finding.severity).then_with(|| a.path.cmp(b.path)).then_with(|| a.line.cmp(&b.line))
+    });
+
+    // Suggestions whose lines overlap: one suggestion applying them all, on the comment of the
+    // most severe finding it applies; the others point at it.
+    for cluster in overlapping_suggestions(&candidates.iter().map(|c| (c.path, c.suggestion.as_ref())).collect::<Vec<_>>()) {
+        let file_text = candidates[cluster[0]].entry.file_text.as_deref().unwrap_or("");
+        let fixes: Vec<&crate::check::FixSuggestion> = cluster.iter().filter_map(|&i| candidates[i].entry.finding.fix.as_deref()).collect();
+        let lines = &commentable[candidates[cluster[0]].path];
+        let combined = (fixes.len() == cluster.len())
+            .then(|| review::combine(file_text, &fixes))
+            .flatten()
+            .filter(|c| lines.contains_range(c.suggestion.start_line.unwrap_or(c.suggestion.line), c.suggestion.line));
+        let (carrier, applied) = match combined {
+            Some(c) => {
+                let carrier = cluster[c.applied[0]];
+                candidates[carrier].suggestion = Some(c.suggestion);
+                (carrier, c.applied.iter().map(|&k| cluster[k]).collect::<BTreeSet<usize>>())
+            }
+            // Nothing combines: the most severe keeps its own suggestion.
+            None => (cluster[0], BTreeSet::from([cluster[0]])),
+        };
+        let carrier_rule = candidates[carrier].entry.finding.rule;
+        let mut also = Vec::new();
+        for &i in &cluster {
+            if i == carrier {
+                continue;
+            }
+            candidates[i].suggestion = None;
+            if applied.contains(&i) {
+                let entry: &Entry = candidates[i].entry;
+                also.push(&entry.finding);
+                candidates[i].note = review::SuggestionNote::AppliedBy(carrier_rule);
+            } else {
+                candidates[i].note = review::SuggestionNote::Overlaps(carrier_rule);
+            }
+        }
+        if !also.is_empty() {
+            candidates[carrier].note = review::SuggestionNote::AlsoApplies(also);
+        }
+    }
+
+    candidates
+        .into_iter()
+        .map(|c| {
+            let why = rules::find(c.entry.finding.rule).map(|r| r.why).unwrap_or("");
+            InlineComment {
+                path: c.path.to_string(),
+                line: c.suggestion.as_ref().map_or(c.line, |s| s.line),
+                start_line: c.suggestion.as_ref().and_then(|s| s.start_line),
+                body: review::comment_body(&c.entry.finding, why, c.suggestion.as_ref(), &c.note, &c.entry.fingerprint),
+                fingerprint: c.entry.fingerprint.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Groups of indexes (each in the order given, at least two) whose suggestions touch
+/// overlapping lines of the same file: of such suggestions GitHub can apply only one.
+fn overlapping_suggestions(suggestions: &[(&str, Option<&review::Suggestion>)]) -> Vec<Vec<usize>> {
+    let mut ranged: Vec<(&str, usize, usize, usize)> = suggestions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (path, s))| s.map(|s| (*path, s.start_line.unwrap_or(s.line), s.line, i)))
+        .collect();
+    ranged.sort();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut reach: Option<(&str, usize)> = None;
+    for (path, start, end, i) in ranged {
+        match reach {
+            Some((p, last)) if p == path && start <= last => {
+                groups.last_mut().expect("a group is open").push(i);
+                reach = Some((p, last.max(end)));
+            }
+            _ => {
+                groups.push(vec![i]);
+                reach = Some((path, end));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|g| g.len() > 1)
+        .map(|mut g| {
+            g.sort();
+            g
+        })
+        .collect()
 }
 
 fn post_review(ctx: &Ctx, comments: &[InlineComment]) -> ApiResult<()> {
@@ -498,5 +582,62 @@ fn print_out(text: &str) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::new(format!("cannot write output: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use review::Suggestion;
+
+    fn at(start: Option<usize>, line: usize) -> Suggestion {
+        Suggestion { start_line: start, line, text: String::new() }
+    }
+
+    fn entry(rule: &'static str, severity: Severity, path: &str, value: serde_json::Value, line: usize, exact: bool) -> Entry {
+        let fix = crate::check::FixSuggestion { values_path: path.into(), value: value.into(), file: Some("v.yaml".into()), line: Some(line), exact, set: None };
+        let finding = Finding {
+            rule,
+            severity,
+            status: Status::Fail,
+            title: "title",
+            message: "message".into(),
+            object: std::sync::Arc::new(crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: rule.into(), namespace: None, template: None, embedded_in: None, line: 1 }),
+            fix: Some(Box::new(fix)),
+            suppressed: None,
+        };
+        Entry { fingerprint: review::fingerprint(&finding), finding, report: 0, repo_path: Some("v.yaml".into()), file_text: Some("a:\n  b: 1\n".into()) }
+    }
+
+    #[test]
+    fn overlapping_fixes_share_one_suggestion_and_the_rest_say_where_it_is() {
+        let entries = [
+            // A mapping the file sets: its suggestion rewrites lines 1-2, over the other two.
+            entry("R-LOW", Severity::Low, "a", serde_json::json!({"c": true}), 1, true),
+            entry("R-HIGH", Severity::High, "a.b", serde_json::json!(2), 2, true),
+            entry("R-MEDIUM", Severity::Medium, "a.b", serde_json::json!(3), 2, true),
+        ];
+        let commentable = BTreeMap::from([("v.yaml".to_string(), Commentable::from_patch("@@ -0,0 +1,2 @@\n+a:\n+  b: 1"))]);
+        let comments = inline_candidates(&entries, &commentable);
+        let by_rule = |rule: &str| comments.iter().find(|c| c.body.starts_with(&format!("**{rule}**"))).unwrap();
+        let high = by_rule("R-HIGH");
+        assert_eq!((high.start_line, high.line), (None, 2), "only the line the combined change differs on");
+        assert!(high.body.contains("```suggestion\n  b: 2\n  c: true\n```"), "{}", high.body);
+        assert!(high.body.contains("- **R-LOW**: set `a` to `{c: true}`") && !high.body.contains("- **R-MEDIUM**"), "{}", high.body);
+        let low = by_rule("R-LOW");
+        assert!(low.body.contains("suggestion in the **R-HIGH** comment") && !low.body.contains("```suggestion"), "{}", low.body);
+        let medium = by_rule("R-MEDIUM");
+        assert!(medium.body.contains("No one-click suggestion") && medium.body.contains("**R-HIGH**") && !medium.body.contains("```suggestion"), "{}", medium.body);
+        assert_eq!(comments.iter().map(|c| c.body.split("**").nth(1).unwrap()).collect::<Vec<_>>(), ["R-HIGH", "R-MEDIUM", "R-LOW"], "most severe first");
+    }
+
+    #[test]
+    fn suggestions_group_when_their_lines_overlap_in_one_file() {
+        let (a, b, c, d, e) = (at(None, 8), at(Some(8), 20), at(None, 16), at(None, 21), at(None, 16));
+        let given = [("v.yaml", Some(&a)), ("v.yaml", Some(&b)), ("v.yaml", None), ("v.yaml", Some(&c)), ("v.yaml", Some(&d)), ("w.yaml", Some(&e))];
+        // 8, 8..=20 and 16 overlap (transitively); 21 is next to the range, not on it; w.yaml is
+        // another file; the finding without a suggestion is in no group.
+        assert_eq!(overlapping_suggestions(&given), [vec![0, 1, 3]]);
+        assert!(overlapping_suggestions(&[("v.yaml", Some(&a)), ("v.yaml", Some(&d))]).is_empty());
     }
 }

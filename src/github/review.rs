@@ -4,7 +4,9 @@
 
 use crate::check::{FixSuggestion, Finding};
 use crate::report::{markdown_escape, yaml_flow, yaml_scalar};
+use crate::values::{self, Location, ValuesFile};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// GitHub rejects a review request with more inline comments than reviewdog's etiquette allows
 /// (our STYLE.md): at most this many per request. The rest wait for the next run and are
@@ -181,6 +183,96 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
         indent += step;
     }
     Some(Suggestion { start_line: None, line: line_no, text: out })
+}
+
+/// Several fixes made into one suggestion. GitHub applies a suggestion by replacing its lines,
+/// so of suggestions whose lines overlap only the first one applied would still apply; the
+/// review puts one suggestion that applies them all on one comment instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Combined {
+    pub suggestion: Suggestion,
+    /// Indexes into the fixes given, of those the suggestion applies, in order.
+    pub applied: Vec<usize>,
+}
+
+/// Applies `fixes` to `file` one after another, each located again in the text the earlier
+/// ones produced (as `check` locates a fix), and returns the whole change as one suggestion
+/// over the lines that differ. A fix is left out when its suggestion cannot be written, or when
+/// after it the file would not parse or would not hold every fix applied so far. None when no
+/// fix applies.
+pub fn combine(file: &str, fixes: &[&FixSuggestion]) -> Option<Combined> {
+    let mut text = file.to_string();
+    let mut applied: Vec<usize> = Vec::new();
+    for (i, fix) in fixes.iter().enumerate() {
+        let located = if applied.is_empty() { Some((*fix).clone()) } else { locate_again(&text, fix) };
+        let Some(s) = located.and_then(|f| suggestion(&text, &f)) else { continue };
+        let next = apply(&text, &s);
+        if applied.iter().chain([&i]).all(|&j| holds(&next, fixes[j])) {
+            text = next;
+            applied.push(i);
+        }
+    }
+    if applied.is_empty() {
+        return None;
+    }
+    Some(Combined { suggestion: changed_lines(file, &text)?, applied })
+}
+
+/// `fix` located in `text` (one values file), as `check` would locate it there.
+fn locate_again(text: &str, fix: &FixSuggestion) -> Option<FixSuggestion> {
+    let file = ValuesFile::parse(Path::new("values.yaml"), text.to_string()).ok()?;
+    let segments: Vec<&str> = fix.values_path.split('.').collect();
+    match values::locate_fix(&segments, &fix.value, std::slice::from_ref(&file), &[]) {
+        Location::File { line, exact, .. } => Some(FixSuggestion { line, exact, ..fix.clone() }),
+        _ => None,
+    }
+}
+
+/// `text` with the suggestion's lines replaced by its text.
+fn apply(text: &str, s: &Suggestion) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let start = s.start_line.unwrap_or(s.line);
+    lines.splice(start - 1..s.line, s.text.lines());
+    let mut out = lines.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Whether the values in `text` set what `fix` sets (a mapping fix: every key of it; keys the
+/// user set besides stay, as helm merges).
+fn holds(text: &str, fix: &FixSuggestion) -> bool {
+    fn sets(actual: &serde_json::Value, fix: &serde_json::Value) -> bool {
+        match (actual, fix) {
+            (serde_json::Value::Object(a), serde_json::Value::Object(f)) => f.iter().all(|(k, v)| a.get(k).is_some_and(|x| sets(x, v))),
+            _ => actual == fix,
+        }
+    }
+    let Ok(parsed) = crate::yaml::parse_one(text, 1) else { return false };
+    parsed.root.path(&fix.values_path).is_some_and(|node| sets(&node.to_json(), &fix.value))
+}
+
+/// The lines of `before` that differ from `after`, and what replaces them, as one suggestion.
+/// A pure insertion replaces the line above it with itself plus the new lines.
+fn changed_lines(before: &str, after: &str) -> Option<Suggestion> {
+    let (old, new): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    if old == new {
+        return None;
+    }
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let room = old.len().min(new.len()) - prefix;
+    let suffix = old.iter().rev().zip(new.iter().rev()).take(room).take_while(|(a, b)| a == b).count();
+    let (mut start, old_end, new_end) = (prefix, old.len() - suffix, new.len() - suffix);
+    if start == old_end {
+        // Only added lines: anchor on the line above (a suggestion replaces at least one line).
+        start = start.checked_sub(1)?;
+    }
+    Some(Suggestion {
+        start_line: (old_end - start > 1).then_some(start + 1),
+        line: old_end,
+        text: new[start..new_end].join("\n"),
+    })
 }
 
 /// The key's nested block (`line_no..=end`) rewritten with `value` merged over it, as helm
@@ -373,9 +465,20 @@ pub struct InlineComment {
     pub fingerprint: String,
 }
 
+/// What an inline comment says about a suggestion shared with other comments (see [`combine`]).
+pub enum SuggestionNote<'a> {
+    None,
+    /// This comment's suggestion also applies these findings' fixes.
+    AlsoApplies(Vec<&'a Finding>),
+    /// The suggestion on this rule's comment applies this fix.
+    AppliedBy(&'static str),
+    /// This fix's suggestion would overlap the one on this rule's comment.
+    Overlaps(&'static str),
+}
+
 /// The body of an inline comment: rule and title, why it matters, the fix, the suggestion and
 /// the hidden fingerprint.
-pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion>, fingerprint: &str) -> String {
+pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion>, note: &SuggestionNote, fingerprint: &str) -> String {
     let mut body = format!(
         "**{}** ({}): {}\n\n{}\n\n{}",
         finding.rule,
@@ -387,6 +490,25 @@ pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion
     body.push_str(&format!("\n\nObject: `{}`", inline_code(&finding.object.kind_name())));
     if let Some(fix) = &finding.fix {
         body.push_str(&format!("\n\nFix: set `{}` to `{}`.", inline_code(&fix.values_path), inline_code(&yaml_flow(&fix.value))));
+    }
+    match note {
+        SuggestionNote::None => {}
+        SuggestionNote::AlsoApplies(others) => {
+            body.push_str("\n\nThe suggestion also applies the fixes of these findings (each has its own comment):");
+            for other in others {
+                if let Some(fix) = &other.fix {
+                    body.push_str(&format!("\n- **{}**: set `{}` to `{}`", other.rule, inline_code(&fix.values_path), inline_code(&yaml_flow(&fix.value))));
+                }
+            }
+        }
+        SuggestionNote::AppliedBy(rule) => {
+            body.push_str(&format!("\n\nThe one-click suggestion in the **{rule}** comment on these lines applies this fix too."));
+        }
+        SuggestionNote::Overlaps(rule) => {
+            body.push_str(&format!(
+                "\n\nNo one-click suggestion: it would change the lines of the one on the **{rule}** comment. Apply that one first; the next run suggests this fix."
+            ));
+        }
     }
     if let Some(s) = suggestion {
         body.push_str("\n\n```suggestion\n");
@@ -584,6 +706,63 @@ mod tests {
     }
 
     #[test]
+    fn fixes_under_one_parent_line_combine_into_one_insertion() {
+        let file = "gateway:\n  validation:\n    failurePolicy: Ignore\nother: 1\n";
+        let a = fix("gateway.validation.allowWarnings", json!(false), 2, false);
+        let b = fix("gateway.validation.warnRouteShortCircuiting", json!(true), 2, false);
+        let c = combine(file, &[&a, &b]).unwrap();
+        assert_eq!(c.applied, [0, 1]);
+        assert_eq!(
+            c.suggestion,
+            Suggestion {
+                start_line: None,
+                line: 2,
+                text: "  validation:\n    warnRouteShortCircuiting: true\n    allowWarnings: false".into()
+            },
+            "both keys inserted under the parent line (each right below it), the user's key below them kept"
+        );
+        let alone = combine(file, &[&a]).unwrap();
+        assert_eq!(alone.suggestion, suggestion(file, &a).unwrap(), "one fix: the same suggestion as on its own");
+    }
+
+    #[test]
+    fn combined_fixes_are_located_again_after_each_change() {
+        // The second fix's key is missing at first (under line 1), and present once the first
+        // fix has inserted its parent: it must merge into that block, not insert it twice.
+        let file = "proxy:\n  replicas: 1\n";
+        let a = fix("proxy.resources.requests", json!({"cpu": "500m"}), 1, false);
+        let b = fix("proxy.resources.limits", json!({"memory": "1Gi"}), 1, false);
+        let r = fix("proxy.replicas", json!(2), 2, true);
+        let c = combine(file, &[&a, &b, &r]).unwrap();
+        assert_eq!(c.applied, [0, 1, 2]);
+        let after = apply(file, &c.suggestion);
+        assert_eq!(after, "proxy:\n  resources:\n    limits:\n      memory: 1Gi\n    requests:\n      cpu: 500m\n  replicas: 2\n");
+        assert_eq!((c.suggestion.start_line, c.suggestion.line), (None, 2), "only the line that differs, the new lines in its replacement");
+    }
+
+    #[test]
+    fn a_fix_that_would_undo_an_earlier_one_is_left_out() {
+        let file = "a:\n  b: 1\n";
+        let first = fix("a.b", json!(2), 2, true);
+        let conflicting = fix("a.b", json!(3), 2, true);
+        let other = fix("a.c", json!(true), 1, false);
+        let c = combine(file, &[&first, &conflicting, &other]).unwrap();
+        assert_eq!(c.applied, [0, 2], "the conflicting fix is not applied");
+        assert_eq!(apply(file, &c.suggestion), "a:\n  c: true\n  b: 2\n");
+        assert!(combine(file, &[&fix("a.b", json!(1), 9, true)]).is_none(), "nothing applies");
+    }
+
+    #[test]
+    fn changed_lines_are_the_smallest_range_that_differs() {
+        assert_eq!(changed_lines("a\nb\nc\n", "a\nb\nc\n"), None);
+        assert_eq!(changed_lines("a\nb\nc\n", "a\nB\nc\n"), Some(Suggestion { start_line: None, line: 2, text: "B".into() }));
+        assert_eq!(changed_lines("a\nb\nc\n", "a\nb\nx\ny\nc\n"), Some(Suggestion { start_line: None, line: 2, text: "b\nx\ny".into() }));
+        assert_eq!(changed_lines("a\nb\nc\nd\n", "a\nB\nc\nD\n"), Some(Suggestion { start_line: Some(2), line: 4, text: "B\nc\nD".into() }));
+        // A repeated line: the insertion is still anchored on a line above it.
+        assert_eq!(changed_lines("a\na\n", "a\na\na\n"), Some(Suggestion { start_line: None, line: 2, text: "a\na".into() }));
+    }
+
+    #[test]
     fn a_mapping_fix_on_an_existing_block_is_a_range_merged_as_helm_merges() {
         let file = "proxy:\n    resources:\n        requests:\n            cpu: 10m\n            ephemeral: 1Gi\n    other: 1\n";
         let s = suggestion(file, &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 3, true)).unwrap();
@@ -625,7 +804,7 @@ mod tests {
         assert_ne!(fingerprint(&a), fingerprint(&finding("GLOO-001", "gw2", "a.b")));
         assert_ne!(fingerprint(&a), fingerprint(&finding("GLOO-002", "gw", "a.b")));
         assert_eq!(fingerprint(&a).len(), 16);
-        let body = comment_body(&a, "why", None, &fingerprint(&a));
+        let body = comment_body(&a, "why", None, &SuggestionNote::None, &fingerprint(&a));
         assert_eq!(fingerprint_in(&body), Some(fingerprint(&a).as_str()));
         assert!(body.contains("Title &lt;b&gt;"), "{body}");
     }
