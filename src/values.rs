@@ -155,33 +155,49 @@ pub fn locate(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> Location 
     }
 }
 
-/// Where a fix that sets `value` at `path` goes: for a mapping value, the line of a key of it
-/// the user already sets (that line is the one to change), else as [`locate`] finds `path`.
+/// Where a fix that sets `value` at `path` goes. For a mapping value, the line of a key of it
+/// that the user sets to something else (that line is the one to change); else the line of one
+/// they already set right (the fix's other keys go beside it); else as [`locate`] finds `path`.
 pub fn locate_fix(path: &[&str], value: &serde_json::Value, files: &[ValuesFile], sets: &[SetKey]) -> Location {
-    leaf_paths(value)
-        .into_iter()
-        .map(|leaf| {
-            let mut full: Vec<&str> = path.to_vec();
-            full.extend(leaf.iter().map(String::as_str));
-            locate(&full, files, sets)
-        })
-        .find(|loc| matches!(loc, Location::File { exact: true, .. } | Location::Set { .. }))
-        .unwrap_or_else(|| locate(path, files, sets))
+    let mut set_right = None;
+    for (leaf, wanted) in leaves(value) {
+        let mut full: Vec<&str> = path.to_vec();
+        full.extend(leaf.iter().map(String::as_str));
+        let location = locate(&full, files, sets);
+        match &location {
+            // A `--set` value is a string until helm types it: count it as needing a look.
+            Location::Set { .. } => return location,
+            Location::File { path: file, exact: true, .. } => {
+                let current = files.iter().rev().find(|f| &f.path == file).and_then(|f| node_at(&f.root, &full));
+                if current.is_some_and(|node| node.to_json() == *wanted) {
+                    set_right.get_or_insert(location);
+                } else {
+                    return location;
+                }
+            }
+            _ => {}
+        }
+    }
+    set_right.unwrap_or_else(|| locate(path, files, sets))
 }
 
-/// Key paths of the leaves below a mapping value (none for a scalar or a list).
-fn leaf_paths(value: &serde_json::Value) -> Vec<Vec<String>> {
+fn node_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    path.iter().try_fold(root, |node, key| node.get(key))
+}
+
+/// The leaves below a mapping value, with their key paths (none for a scalar or a list).
+fn leaves(value: &serde_json::Value) -> Vec<(Vec<String>, &serde_json::Value)> {
     match value {
         serde_json::Value::Object(map) => map
             .iter()
             .flat_map(|(k, v)| {
-                let below = leaf_paths(v);
+                let below = leaves(v);
                 if below.is_empty() {
-                    vec![vec![k.clone()]]
+                    vec![(vec![k.clone()], v)]
                 } else {
-                    below.into_iter().map(|mut p| {
+                    below.into_iter().map(|(mut p, leaf)| {
                         p.insert(0, k.clone());
-                        p
+                        (p, leaf)
                     }).collect()
                 }
             })
@@ -261,6 +277,22 @@ mod tests {
         assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate", std::slice::from_ref(&a), &[]), at("a.yaml", 3, true));
         // The aliased key lives where the anchor was defined.
         assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate.probes", &[a], &[]), at("a.yaml", 1, true));
+    }
+
+    #[test]
+    fn a_mapping_fix_points_at_the_key_set_wrong_not_at_one_already_right() {
+        let fix = serde_json::json!({"enabled": true, "routePrefixRewrite": "/stats/prometheus"});
+        let path = ["gatewayProxies", "gatewayProxy", "stats"];
+        let right = file("a.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats:\n      enabled: true\n");
+        let wrong = file("b.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats:\n      routePrefixRewrite: /metrics\n");
+        assert_eq!(locate_fix(&path, &fix, &[right.clone(), wrong.clone()], &[]), at("b.yaml", 4, true), "b sets a key of the fix to another value");
+        assert_eq!(locate_fix(&path, &fix, &[wrong.clone(), right.clone()], &[]), at("b.yaml", 4, true), "whichever file comes last");
+        // Only keys set right: the line of one of them, the missing keys go beside it.
+        assert_eq!(locate_fix(&path, &fix, std::slice::from_ref(&right), &[]), at("a.yaml", 4, true));
+        // No key of it set: its own line, or its deepest parent.
+        let none = file("c.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats: {}\n");
+        assert_eq!(locate_fix(&path, &fix, std::slice::from_ref(&none), &[]), at("c.yaml", 3, true));
+        assert_eq!(locate_fix(&path, &serde_json::json!(true), &[none], &[]), at("c.yaml", 3, true), "a scalar fix: its own line");
     }
 
     #[test]

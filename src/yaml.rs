@@ -288,6 +288,18 @@ pub fn parse_one(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
     }
 }
 
+/// An error position (1-based line of `text`, column) moved back onto the text: saphyr reports
+/// an error at the end of input on the line after the last newline, a line the user's editor
+/// does not show. It becomes the end of the last line.
+fn within_text(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let last = body.lines().count().max(1);
+    if line <= last || text.is_empty() {
+        return (line, col);
+    }
+    (last, body.lines().last().map_or(0, |l| l.chars().count()) + 1)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Collection {
     Seq,
@@ -353,10 +365,9 @@ impl Builder {
     fn run(mut self, text: &str) -> Result<Vec<Parsed>, YamlError> {
         let mut parser = Parser::new_from_str(text);
         while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|e| YamlError {
-                line: e.marker().line() + self.offset,
-                col: e.marker().col() + 1,
-                message: e.info().to_string(),
+            let (event, span) = next.map_err(|e| {
+                let (line, col) = within_text(text, e.marker().line(), e.marker().col() + 1);
+                YamlError { line: line + self.offset, col, message: e.info().to_string() }
             })?;
             let line = line_u32(span.start.line() + self.offset);
             let at = (span.start.line() + self.offset, span.start.col() + 1);
@@ -633,6 +644,17 @@ mod tests {
 
     fn one(text: &str) -> Parsed {
         parse_one(text, 1).unwrap()
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_input_is_placed_on_the_last_line() {
+        let err = |text: &str, first_line: usize| parse_all(text, first_line).map(|_| ()).unwrap_err();
+        let e = err("a:\n  b: [1, 2\n", 1);
+        assert_eq!((e.line, e.col), (2, 11), "the end of `  b: [1, 2`, not line 3: {}", e.message);
+        let e = err("a:\n  b: [1, 2", 10);
+        assert_eq!((e.line, e.col), (11, 11), "no final newline, lines offset");
+        let e = err("a: 1\n b: 2\n", 1);
+        assert!(e.line <= 2, "an error inside the text keeps its line: {}", e.line);
     }
 
     #[test]

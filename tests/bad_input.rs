@@ -196,7 +196,7 @@ fn chart_directory_without_chart_yaml() {
 fn chart_yaml_does_not_parse() {
     let mut c = Case::new();
     c.file("chart/Chart.yaml", "apiVersion: v2\nname: [gloo\n");
-    c.args(["check", "chart"]).fails("chart_yaml_does_not_parse", &["error: chart/Chart.yaml:3:1: invalid YAML: "]);
+    c.args(["check", "chart"]).fails("chart_yaml_does_not_parse", &["error: chart/Chart.yaml:2:12: invalid YAML: "]);
 }
 
 #[test]
@@ -227,7 +227,7 @@ fn packaged_chart_that_is_not_a_chart() {
 
 #[test]
 fn values_yaml_that_does_not_parse_names_line_and_column() {
-    values_case("gateway:\n  validation: {allowWarnings: true\n").fails("values_yaml_that_does_not_parse", &["error: values.yaml:3:1: invalid YAML: "]);
+    values_case("gateway:\n  validation: {allowWarnings: true\n").fails("values_yaml_that_does_not_parse", &["error: values.yaml:2:35: invalid YAML: "]);
 }
 
 #[test]
@@ -362,7 +362,7 @@ fn helm_hangs_after_printing_half_a_render() {
 #[test]
 fn helm_renders_something_that_is_not_yaml() {
     let mut c = helm_case("printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: x\\n'");
-    c.fails("helm_renders_something_that_is_not_yaml", &["error: render of chart:4:1: "]);
+    c.fails("helm_renders_something_that_is_not_yaml", &["error: render of chart:3:19: "]);
 }
 
 #[test]
@@ -389,7 +389,7 @@ fn helm_render_over_the_size_limit() {
 #[test]
 fn manifests_stdin_ending_in_an_unterminated_flow_mapping() {
     stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y\n")
-        .fails("manifests_stdin_unterminated_flow_mapping", &["error: <stdin>:4:1: while parsing a flow mapping, did not find expected ',' or '}'"]);
+        .fails("manifests_stdin_unterminated_flow_mapping", &["error: <stdin>:3:33: while parsing a flow mapping, did not find expected ',' or '}'"]);
 }
 
 #[test]
@@ -439,7 +439,7 @@ fn manifests_embedded_gateway_yaml_that_does_not_parse() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  labels: {gloo: custom-resources}\ndata:\n  custom-resources: |\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata: {name: [gw\n";
     manifests_case(text).fails(
         "manifests_embedded_gateway_yaml_that_does_not_parse",
-        &["error: render.yaml:11:", "in ConfigMap/gloo-custom-resource-config key custom-resources"],
+        &["error: render.yaml:10:21: ", "in ConfigMap/gloo-custom-resource-config key custom-resources"],
     );
 }
 
@@ -471,7 +471,7 @@ fn config_with_a_bad_date() {
 
 #[test]
 fn config_that_does_not_parse() {
-    config_case("rules:\n  GLOO-001: [off\n").fails("config_that_does_not_parse", &["error: hh.yaml:3:1: invalid YAML: "]);
+    config_case("rules:\n  GLOO-001: [off\n").fails("config_that_does_not_parse", &["error: hh.yaml:2:17: invalid YAML: "]);
 }
 
 #[test]
@@ -536,7 +536,7 @@ fn overlay_case() -> Case {
 fn overlay_file_that_does_not_parse() {
     let mut c = overlay_case();
     c.file("mine.yaml", "gateway:\n  validation: [\n");
-    c.args(["--overlay", "mine.yaml"]).fails("overlay_file_that_does_not_parse", &["error: mine.yaml:3:1: invalid YAML: "]);
+    c.args(["--overlay", "mine.yaml"]).fails("overlay_file_that_does_not_parse", &["error: mine.yaml:2:16: invalid YAML: "]);
 }
 
 #[test]
