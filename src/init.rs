@@ -70,12 +70,25 @@ fn set_name(file: &Path) -> String {
 
 /// The three files for the repository at `root`.
 pub fn generate(root: &Path, repo: &str) -> Result<Vec<GeneratedFile>> {
+    check_repo(repo)?;
     let (targets, unassigned) = scan(root)?;
     Ok(vec![
         GeneratedFile { path: crate::config::FILE_NAME, text: config_text(&targets, &unassigned) },
         GeneratedFile { path: ".github/workflows/helm-harden.yml", text: workflow_text(&targets, repo) },
         GeneratedFile { path: ".pre-commit-config.yaml", text: pre_commit_text(repo) },
     ])
+}
+
+/// `--repo` goes verbatim into `uses:` and the hook's clone URL, so it must be GitHub's
+/// `owner/name` and nothing that would break or change the generated YAML.
+fn check_repo(repo: &str) -> Result<()> {
+    let part_ok = |part: &str| {
+        !part.is_empty() && part != "." && part != ".." && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    match repo.split_once('/') {
+        Some((owner, name)) if part_ok(owner) && part_ok(name) => Ok(()),
+        _ => Err(Error::new(format!("--repo `{repo}`: not a GitHub repository; expected owner/name (letters, digits, `-`, `_`, `.`)"))),
+    }
 }
 
 fn q(s: &str) -> String {
@@ -86,10 +99,23 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// A chart at the repository root has an empty relative path; written out it is `.`, which the
+/// config and the action's `chart` input read as the root, where an empty string does not.
+fn chart_str(chart: &Path) -> String {
+    if chart.as_os_str().is_empty() { ".".into() } else { path_str(chart) }
+}
+
+/// The workflow's `paths` filter for everything in the chart. GitHub matches it against paths
+/// relative to the repository root, without a leading `/` or `./`: for a chart at the root,
+/// only `**` matches its files.
+fn chart_glob(chart: &Path) -> String {
+    if chart.as_os_str().is_empty() { "**".into() } else { format!("{}/**", path_str(chart)) }
+}
+
 fn config_text(targets: &[FoundTarget], unassigned: &[PathBuf]) -> String {
     let mut s = String::from("# helm-harden configuration (written by `helm-harden init`): a target per chart, a value set\n# per values file found for it. Add release/namespace as you deploy them.\nfail-on: low\ntargets:\n");
     for t in targets {
-        let _ = writeln!(s, "  - chart: {}", q(&path_str(&t.chart)));
+        let _ = writeln!(s, "  - chart: {}", q(&chart_str(&t.chart)));
         let _ = writeln!(s, "    # release: gloo\n    # namespace: gloo-system");
         if !t.value_sets.is_empty() {
             s.push_str("    values:\n");
@@ -111,8 +137,8 @@ fn workflow_text(targets: &[FoundTarget], repo: &str) -> String {
     let mut paths = vec![crate::config::FILE_NAME.to_string()];
     let mut matrix = String::new();
     for t in targets {
-        let chart = path_str(&t.chart);
-        paths.push(format!("{chart}/**"));
+        let chart = chart_str(&t.chart);
+        paths.push(chart_glob(&t.chart));
         let chart_name = t.chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
         let sets: Vec<(String, String)> = if t.value_sets.is_empty() {
             vec![(chart_name.clone(), String::new())]
@@ -211,6 +237,65 @@ mod tests {
     fn value_set_names() {
         for (file, name) in [("values-prod.yaml", "prod"), ("prod-values.yaml", "prod"), ("values/prod.yaml", "prod"), ("envs/prod/values.yaml", "prod"), ("values.yaml", "default")] {
             assert_eq!(set_name(Path::new(file)), name, "{file}");
+        }
+    }
+
+    fn touch(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn generated(root: &Path, path: &str) -> String {
+        generate(root, DEFAULT_REPO).unwrap().into_iter().find(|f| f.path == path).unwrap().text
+    }
+
+    /// QA: with the chart at the repository root, init wrote `chart: ""` and the paths filter
+    /// `/**`, which matches no file, so the workflow only ran when the config changed.
+    #[test]
+    fn chart_at_the_repository_root_is_dot_and_every_file_triggers_the_workflow() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        touch(root, "Chart.yaml", "apiVersion: v2\nname: gloo\nversion: 1.0.0\n");
+        touch(root, "values.yaml", "gloo: {}\n");
+        touch(root, "values-prod.yaml", "gloo: {}\n");
+        touch(root, "envs/dev/values.yaml", "gloo: {}\n");
+
+        let config = generated(root, crate::config::FILE_NAME);
+        assert!(config.contains("  - chart: .\n"), "{config}");
+        assert!(config.contains("      dev: envs/dev/values.yaml\n      prod: values-prod.yaml\n"), "{config}");
+
+        let workflow = generated(root, ".github/workflows/helm-harden.yml");
+        assert!(workflow.contains("    paths:\n      - \"**\"\n      - .helm-harden.yaml\npermissions:"), "{workflow}");
+        for values in ["envs/dev/values.yaml", "values-prod.yaml"] {
+            assert!(workflow.contains(&format!("            chart: .\n            values: {values}\n")), "{values}: {workflow}");
+        }
+        assert!(!workflow.contains("/**") && !workflow.contains("\"\""), "{workflow}");
+    }
+
+    #[test]
+    fn chart_in_a_folder_keeps_its_path_and_glob() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        touch(root, "deploy/gloo/Chart.yaml", "apiVersion: v2\nname: gloo\nversion: 1.0.0\n");
+        touch(root, "deploy/envs/prod/values.yaml", "gloo: {}\n");
+        touch(root, "values-ci.yaml", "gloo: {}\n");
+
+        let config = generated(root, crate::config::FILE_NAME);
+        assert!(config.contains("  - chart: deploy/gloo\n"), "{config}");
+        let workflow = generated(root, ".github/workflows/helm-harden.yml");
+        assert!(workflow.contains("    paths:\n      - .helm-harden.yaml\n      - deploy/envs/prod/values.yaml\n      - deploy/gloo/**\n      - values-ci.yaml\npermissions:"), "{workflow}");
+    }
+
+    #[test]
+    fn repo_must_be_a_github_owner_and_name() {
+        for good in [DEFAULT_REPO, "my-org/helm_harden.fork", "A1/b2"] {
+            assert_eq!(check_repo(good), Ok(()), "{good}");
+        }
+        for bad in ["bad repo", "helm-harden", "a/b/c", "/name", "owner/", "owner/na me", "owner/name@v2", "owner/..", "./name", "owner/name\nx: y", ""] {
+            let error = check_repo(bad).unwrap_err();
+            assert!(error.message().contains("not a GitHub repository; expected owner/name"), "{bad}: {error}");
+            assert!(!error.message().contains('\n'), "{bad}: one line: {error}");
         }
     }
 }

@@ -447,6 +447,17 @@ fn init_write_creates_working_files_and_never_overwrites() {
 }
 
 #[test]
+fn init_rejects_a_repo_that_is_not_owner_slash_name() {
+    let repo = init_repo();
+    let out = Command::new(bin()).current_dir(repo.path()).args(["init", "--repo", "bad repo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--repo `bad repo`: not a GitHub repository; expected owner/name"), "{stderr}");
+}
+
+#[test]
 fn plugin_version_follows_the_crate() {
     let plugin = std::fs::read_to_string(root().join("plugin.yaml")).unwrap();
     assert!(plugin.contains(&format!("version: \"{}\"", env!("CARGO_PKG_VERSION"))), "plugin.yaml's version must be the crate's");
