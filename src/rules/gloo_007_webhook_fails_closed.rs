@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     source: "Gloo production guide (Latest): `failurePolicy: Fail # failure policy mode for the validation webhook (default is \"Ignore\")`",
     why: "With `Ignore`, Gloo resources are admitted unvalidated whenever gloo is unreachable.",
-    predicate: "Every `ValidatingWebhookConfiguration` webhook entry whose `rules[].apiGroups` include `gateway.solo.io`, `gloo.solo.io`, `enterprise.gloo.solo.io` or `ratelimit.solo.io` has `failurePolicy: Fail`; absent = `Fail` in `admissionregistration.k8s.io/v1` (`Ignore` in v1beta1). Entries for core resources only (1.22's `kube.<ns>.svc`) are ignored. No such entry at all (webhook or validation disabled) = FAIL. The webhook is a Helm hook printed at the end of the render; it is checked like any other document.",
+    predicate: "Every `ValidatingWebhookConfiguration` webhook entry whose `rules[].apiGroups` include `gateway.solo.io`, `gloo.solo.io`, `enterprise.gloo.solo.io` or `ratelimit.solo.io` has `failurePolicy: Fail`; absent = `Fail` in `admissionregistration.k8s.io/v1` (`Ignore` in v1beta1). Entries for core resources only (1.22's `kube.<ns>.svc`) are ignored. No such entry at all (webhook or validation disabled) = FAIL; a render without Settings or the gloo Deployment (not Gloo, or only part of it) = NA. The webhook is a Helm hook printed at the end of the render; it is checked like any other document.",
     fix_doc: "All versions: `gateway.validation.failurePolicy: Fail`; in 1.22 keep `gateway.validation.kubeCoreFailurePolicy: Ignore` (chart recommendation). With `Fail`, Gloo resource changes are blocked while gloo is down: run >= 2 gloo replicas (GLOO-023). In 1.17 the same entry also validates DELETE of every core Secret cluster-wide, so those deletions block (and namespace deletion can hang) while gloo is down; mitigate with replicas or `gateway.validation.webhook.skipDeleteValidationResources: [namespaces, secrets]` (loses secret-deletion checks). Enterprise/umbrella: `gloo.gateway.validation.failurePolicy`.",
     fixes: &[Fix::all("gateway.validation.failurePolicy", "Fail")],
     check,
@@ -58,13 +58,18 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         }
     }
     if outcomes.is_empty() {
-        if let Some(doc) = chart_anchor(m) {
-            outcomes.push(Outcome::new(
+        // Without Settings or the gloo Deployment this is not a Gloo render (or only part of
+        // one): there is no validation to miss, and a failure would land on an unrelated object.
+        let control_plane = m.settings.first().copied().or(m.gloo);
+        match (control_plane, m.docs.first()) {
+            (Some(doc), _) => outcomes.push(Outcome::new(
                 Status::Fail,
                 doc,
                 Target::Chart,
                 "no ValidatingWebhookConfiguration entry validates Gloo resources (webhook or validation disabled)",
-            ));
+            )),
+            (None, Some(doc)) => outcomes.push(Outcome::new(Status::Na, doc, Target::Chart, "no Gloo control plane (Settings or gloo Deployment) in the render")),
+            (None, None) => {}
         }
     }
     outcomes
@@ -128,5 +133,13 @@ mod tests {
         let out = outcomes_with_messages(&RULE, &settings("gateway: {}"), "1.17.38");
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].0, out[0].1.as_str()), (Fail, "Settings/default"));
+    }
+
+    #[test]
+    fn does_not_apply_to_a_render_without_gloo() {
+        let lone = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {}\n";
+        let out = outcomes_with_messages(&RULE, lone, "1.17.38");
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0, Na, "{out:?}");
     }
 }
