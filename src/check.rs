@@ -6,7 +6,7 @@ use crate::chart::ChartInfo;
 use crate::config::Config;
 use crate::model::Model;
 use crate::parse::Doc;
-use crate::rules::{Fix, Outcome, Rule, Severity, Status, Target, RULES};
+use crate::rules::{Fix, Outcome, Rule, Severity, Status, Target, CONFIG_RULE, RULES};
 use crate::values::{locate_fix, Location, SetKey, ValuesFile};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -253,6 +253,36 @@ pub struct Summary {
     pub suppressed: usize,
 }
 
+/// The `kind` of the [`ObjectRef`] of an HH-CONFIG finding: its `name` is the config file and
+/// its `line` the suppression's line in that file.
+pub const CONFIG_KIND: &str = "Config";
+
+/// A non-fatal note for the user, at a line of a file when there is one (a suppression that
+/// matched nothing: the config file and the suppression's line). Shown and serialized as
+/// `file:line: message`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Warning {
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => write!(f, "{file}:{line}: {}", self.message),
+            (Some(file), None) => write!(f, "{file}: {}", self.message),
+            (None, _) => f.write_str(&self.message),
+        }
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// The result of checking one render.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
@@ -261,7 +291,7 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     /// Non-fatal notes for the user (a suppression that matched nothing, ...).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Label of the checked target (config target and value set), when there is one.
     pub target: Option<String>,
 }
@@ -317,19 +347,23 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
             });
         }
     }
-    // Suppressions are part of the gate: an expired one fails on its own, an unused one warns.
+    // Suppressions are part of the gate: an expired one fails on its own (HH-CONFIG, at its
+    // line in the config file), an unused one warns.
+    let config_file = config.path.as_ref().map(|p| p.display().to_string());
+    let config_severity = config.severity_of(&CONFIG_RULE);
     for (i, s) in config.suppressions.iter().enumerate() {
         if s.expired(today) {
+            let Some(severity) = config_severity else { continue };
             findings.push(Finding {
-                rule: "HH-CONFIG",
-                severity: Severity::High,
+                rule: CONFIG_RULE.id,
+                severity,
                 status: Status::Fail,
-                title: "Suppression expired",
+                title: CONFIG_RULE.title,
                 message: format!("suppression of {} for {} expired on {} (reason was: {})", s.rule, s.object, s.expires.as_deref().unwrap_or("?"), s.reason),
                 object: Arc::new(ObjectRef {
                     api_version: String::new(),
-                    kind: "Config".into(),
-                    name: config.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    kind: CONFIG_KIND.into(),
+                    name: config_file.clone().unwrap_or_default(),
                     namespace: None,
                     template: None,
                     embedded_in: None,
@@ -339,13 +373,11 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 suppressed: None,
             });
         } else if !used_suppressions[i] {
-            warnings.push(format!(
-                "{}:{}: suppression of {} for {} matched nothing",
-                config.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "config".into()),
-                s.line,
-                s.rule,
-                s.object
-            ));
+            warnings.push(Warning {
+                file: config_file.clone(),
+                line: Some(s.line),
+                message: format!("suppression of {} for {} matched nothing", s.rule, s.object),
+            });
         }
     }
     findings.sort_by(|a, b| {

@@ -533,6 +533,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     if args.format == Format::Json && hardenings.is_empty() {
         // Streamed: a report of a very large render is never held in memory as text.
         write_github_outputs(&args, &reports, &hardenings)?;
+        print_warnings(args.format, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
         let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
         return Ok(if failing > 0 { 1 } else { 0 });
@@ -564,11 +565,22 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     };
     let output = if args.format == Format::Json { report::escape::json_text(output) } else { output };
     write_github_outputs(&args, &reports, &hardenings)?;
+    print_warnings(args.format, &reports);
     print_out(&output)?;
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
     Ok(if failing > 0 { 1 } else { 0 })
 }
 
+/// The warnings (a suppression that matched nothing) of formats that do not show them: JSON
+/// and SARIF keep stdout for the document, so each warning is one line on stderr, once however
+/// many targets share the config. Text prints them after each report, github as annotations.
+fn print_warnings(format: Format, reports: &[crate::check::CheckReport]) {
+    if matches!(format, Format::Json | Format::Sarif) {
+        for w in report::warnings(reports) {
+            eprintln!("warning: {}", report::escape::terminal(&w.to_string()));
+        }
+    }
+}
 
 /// `--sarif-file` and the job summary, written before anything is printed so that a failure
 /// to write them exits 2 with nothing on stdout.

@@ -20,6 +20,7 @@ pub mod input;
 pub mod hook;
 pub mod init;
 pub mod model;
+pub mod output;
 pub mod overlay;
 pub mod parse;
 pub mod pipeline;

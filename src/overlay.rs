@@ -187,12 +187,7 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<()> {
     if path.exists() && !force {
         return Err(Error::in_file(path, "exists; refusing to replace it (use --force)"));
     }
-    // Written beside the target and renamed, so a failure never leaves half a file.
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::in_file(path, format!("cannot write: {e}")))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::in_file(path, format!("cannot write: {e}")))?;
-    tmp.persist(path).map_err(|e| Error::in_file(path, format!("cannot write: {}", e.error)))?;
-    Ok(())
+    crate::output::write_atomically(path, text, "cannot write")
 }
 
 #[cfg(test)]

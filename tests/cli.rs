@@ -45,7 +45,7 @@ fn json_of(c: &mut Command) -> (i32, serde_json::Value) {
 fn rules_lists_every_rule() {
     let (code, out, _) = stdout_of(cmd().arg("rules"));
     assert_eq!(code, 0);
-    assert_eq!(out.lines().count(), 60, "59 catalog rules and HH-001");
+    assert_eq!(out.lines().count(), 61, "59 catalog rules, HH-001 and HH-CONFIG");
     assert!(out.lines().any(|l| l.starts_with("GLOO-001") && l.contains("medium")));
     assert!(out.lines().any(|l| l.starts_with("ENVOY-019")));
 }
@@ -60,6 +60,22 @@ fn rules_explains_one_rule_from_its_declaration() {
         .stdout(predicate::str::contains("Why:"))
         .stdout(predicate::str::contains("Checks:"))
         .stdout(predicate::str::contains("gateway.validation.allowWarnings"));
+}
+
+#[test]
+fn rules_explains_hh_config_which_expired_suppressions_point_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write(tmp.path(), "hh.yaml", "suppressions:\n  - rule: GLOO-005\n    object: Settings/default\n    reason: old\n    expires: 2001-01-01\n");
+    let (_, out, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--config"]).arg(&config));
+    assert!(out.contains("see `helm-harden rules HH-CONFIG`"), "{out}");
+    cmd()
+        .args(["rules", "HH-CONFIG"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("HH-CONFIG — Suppressions have not expired\nseverity: high\n"))
+        .stdout(predicate::str::contains("expires"));
+    let (_, list, _) = stdout_of(cmd().arg("rules"));
+    assert!(list.lines().any(|l| l.starts_with("HH-CONFIG ")), "{list}");
 }
 
 #[test]
@@ -172,7 +188,8 @@ fn fails_with(c: &mut Command, expected: &str) {
 fn values_that_do_not_parse_name_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = write(tmp.path(), "bad.yaml", "gateway:\n  validation: [true,\n");
-    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&bad), &format!("{}:3:", bad.display()));
+    // The error is at the end of input: placed at the end of the last line, not on line 3.
+    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&bad), &format!("{}:2:21:", bad.display()));
     let list = write(tmp.path(), "list.yaml", "- a\n- b\n");
     fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&list), "values must be a mapping");
     fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f", "/nonexistent/v.yaml"]), "/nonexistent/v.yaml: cannot read values file: no such file");
@@ -345,6 +362,74 @@ fn suppressions_hide_warn_and_expire() {
     let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--config"]).arg(&expired));
     let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert!(rules.contains(&"HH-CONFIG") && rules.contains(&"GLOO-005"), "{rules:?}");
+}
+
+/// `overlay --write` and `--sarif-file` give a new file the mode any new file gets (0666 less the
+/// umask: 0644 here), not the temporary file's 0600, and keep the mode of a file they replace.
+/// An error names the user's path only, never the temporary file.
+#[cfg(unix)]
+#[test]
+fn written_files_get_normal_permissions_and_errors_name_only_the_path_given() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    // `args` then the file to write, run with umask 022.
+    let with_umask_022 = |args: &[&str], file: &Path| {
+        let mut c = Command::new("sh");
+        c.current_dir(root()).env("XDG_CACHE_HOME", tmp.path().join("cache"));
+        c.args(["-c", "umask 022 && exec \"$0\" \"$@\""]).arg(assert_cmd::cargo::cargo_bin("helm-harden")).args(args).arg(file);
+        c
+    };
+    let write_overlay = ["overlay", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml", "--force", "--write"];
+    let write_sarif = ["check", "--manifests", MINI_RENDER, "--sarif-file"];
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let overlay = tmp.path().join("overlay.yaml");
+    let sarif = tmp.path().join("out.sarif");
+    with_umask_022(&write_overlay, &overlay).assert().success();
+    with_umask_022(&write_sarif, &sarif).assert().code(1);
+    assert_eq!((mode(&overlay), mode(&sarif)), (0o644, 0o644));
+    for path in [&overlay, &sarif] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o664)).unwrap();
+    }
+    with_umask_022(&write_overlay, &overlay).assert().success();
+    with_umask_022(&write_sarif, &sarif).assert().code(1);
+    assert_eq!((mode(&overlay), mode(&sarif)), (0o664, 0o664), "a replaced file keeps its mode");
+    let missing = tmp.path().join("no/such/dir/overlay.yaml");
+    let (code, out, err) = stdout_of(cmd().args(["overlay", "--manifests", MINI_RENDER, "--write"]).arg(&missing));
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(err, format!("error: {}: cannot write: no such directory\n", missing.display()), "no temporary file named");
+}
+
+/// A suppression that matched nothing is seen in every format: JSON and SARIF keep stdout for the
+/// document and say it on stderr, once however many targets share the config.
+#[test]
+fn unused_suppressions_warn_on_stderr_once_in_json_and_sarif() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unused = "suppressions:\n  - rule: GLOO-006\n    object: Deployment/nothing-like-this\n    reason: stale\n";
+    let config = write(tmp.path(), "hh.yaml", unused);
+    let expected = format!("warning: {}:2: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing\n", config.display());
+    for format in ["json", "sarif"] {
+        let (code, out, err) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", format, "--config"]).arg(&config));
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(err, expected, "--format {format}");
+        serde_json::from_str::<serde_json::Value>(&out).expect("stdout stays pure JSON");
+    }
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let chart = root().join("fixtures/charts/gloo-mini");
+    write(tmp.path(), "values/a.yaml", "{}\n");
+    write(tmp.path(), "values/b.yaml", "{}\n");
+    let targets = write(
+        tmp.path(),
+        ".helm-harden.yaml",
+        &format!("targets:\n  - name: edge\n    chart: {}\n    values:\n      a: values/a.yaml\n      b: values/b.yaml\n{unused}", chart.display()),
+    );
+    let (code, out, err) = stdout_of(cmd().args(["check", "--format", "json", "--helm"]).arg(&helm).current_dir(tmp.path()));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err, format!("warning: {}:8: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing\n", targets.display()), "once for two targets");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(json["reports"].as_array().unwrap().iter().all(|r| r["warnings"].as_array().unwrap().len() == 1), "JSON keeps each report's warnings");
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn helm_or_skip() -> Option<PathBuf> {
 #[test]
 fn sarif_snapshot() {
     let mut sarif = weak_sarif();
-    // The 60 rule descriptors are generated from the rule declarations alike: the snapshot keeps
+    // The 61 rule descriptors are generated from the rule declarations alike: the snapshot keeps
     // the first in full and the IDs of the others, so that it stays readable.
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array_mut().unwrap();
     let ids: Vec<Value> = rules[1..].iter().map(|r| r["id"].clone()).collect();
@@ -94,7 +94,7 @@ fn sarif_results_are_the_failures_located_on_the_values_line_or_the_template() {
     let sarif = weak_sarif();
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 60, "the whole registry");
+    assert_eq!(rules.len(), 61, "the whole registry");
     let results = run["results"].as_array().unwrap();
     let (_, json) = sarif_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f", WEAK, "--format", "json"]));
     assert_eq!(results.len(), json["findings"].as_array().unwrap().len(), "one result per failure, nothing for passes");
@@ -170,6 +170,57 @@ fn sarif_carries_suppressions_and_is_valid_when_nothing_fails() {
     assert_valid(&validator, &sarif);
 }
 
+/// A config in a working directory of its own (found there, as in a checkout), with an expired
+/// suppression on line 2 and one that matches nothing on line 6.
+fn config_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".helm-harden.yaml"),
+        "suppressions:\n  - rule: GLOO-005\n    object: Settings/*\n    reason: rollout\n    expires: 2020-01-01\n  - rule: GLOO-006\n    object: Deployment/nothing-like-this\n    reason: stale\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn check_in(dir: &Path, format: &str) -> (i32, String, String) {
+    run(cmd().current_dir(dir).args(["check", "--format", format, "--manifests"]).arg(root().join(MINI_RENDER)).arg("-f").arg(root().join(WEAK)))
+}
+
+#[test]
+fn an_expired_suppression_is_an_hh_config_result_on_its_line_of_the_config() {
+    let dir = config_dir();
+    let (code, stdout, stderr) = check_in(dir.path(), "sarif");
+    assert_eq!(code, 1, "{stderr}");
+    let sarif: Value = serde_json::from_str(&stdout).unwrap();
+    assert_valid(&sarif_validator(), &sarif);
+    let run = &sarif["runs"][0];
+    let hh = run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "HH-CONFIG").expect("an HH-CONFIG result");
+    let rule = &run["tool"]["driver"]["rules"][hh["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "HH-CONFIG", "ruleIndex points at HH-CONFIG's descriptor");
+    assert_eq!(rule["shortDescription"]["text"], "Suppressions have not expired");
+    assert_eq!(hh["level"], "error");
+    assert_eq!(hh["locations"][0]["physicalLocation"], serde_json::json!({"artifactLocation": {"uri": ".helm-harden.yaml"}, "region": {"startLine": 2}}));
+
+    let (code, stdout, _) = check_in(dir.path(), "github");
+    assert_eq!(code, 1);
+    let line = stdout.lines().find(|l| l.contains("title=HH-CONFIG ")).expect("an HH-CONFIG annotation");
+    assert!(line.starts_with("::error file=.helm-harden.yaml,line=2,title=HH-CONFIG Suppressions have not expired::"), "{line}");
+    assert!(line.contains("suppression of GLOO-005 for Settings/* expired on 2020-01-01"), "{line}");
+}
+
+#[test]
+fn an_unused_suppression_is_a_warning_annotation_on_its_line_of_the_config() {
+    let dir = config_dir();
+    let (code, stdout, stderr) = check_in(dir.path(), "github");
+    assert_eq!((code, stderr.as_str()), (1, ""));
+    let warnings: Vec<&str> = stdout.lines().filter(|l| l.contains("matched nothing")).collect();
+    assert_eq!(warnings, ["::warning file=.helm-harden.yaml,line=6::suppression of GLOO-006 for Deployment/nothing-like-this matched nothing"], "{stdout}");
+    assert!(stdout.starts_with(warnings[0]), "warnings come first");
+    // It is one of the step's 10 warning annotations: 9 failures are left for the other 9.
+    let shown = stdout.lines().filter(|l| l.starts_with("::warning ")).count();
+    assert_eq!(shown, 10, "{stdout}");
+}
+
 // ---- annotations ---------------------------------------------------------------------------
 
 #[test]
@@ -232,7 +283,7 @@ fn a_sarif_file_that_cannot_be_written_is_an_error_and_nothing_is_printed() {
     let missing_dir = dir.path().join("no/such/dir/x.sarif");
     let (code, stdout, stderr) = run(cmd().args(["check", "--manifests", MINI_RENDER, "--sarif-file"]).arg(&missing_dir));
     assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
-    assert!(stderr.contains("x.sarif: cannot write the SARIF file"), "{stderr}");
+    assert_eq!(stderr, format!("error: {}: cannot write the SARIF file: no such directory\n", missing_dir.display()), "names the user's path, no temporary file");
 }
 
 #[test]

@@ -145,6 +145,29 @@ fn hostile_names_through_check_text_and_json() {
     assert!(doc["findings"].as_array().unwrap().iter().any(|f| f["object"]["name"].as_str().unwrap().starts_with("\x1b[31mred-<script>")));
 }
 
+#[test]
+fn hostile_names_through_github_annotations_and_sarif() {
+    let tmp = tempfile::tempdir().unwrap();
+    let render = tmp.path().join("render.yaml");
+    std::fs::write(&render, hostile_settings_render()).unwrap();
+    let (code, out, err) = run(cmd().args(["check", "--format", "github", "--manifests"]).arg(&render));
+    assert_eq!(code, 1, "{err}");
+    assert_terminal_safe("check github", &out);
+    let settings: Vec<&str> = out.lines().filter(|l| l.contains("::Settings/")).collect();
+    assert!(!settings.is_empty(), "{out}");
+    for line in settings {
+        assert!(line.contains("::Settings/gloo-system/\u{fffd}[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{fffd}: "), "{line}");
+    }
+    assert!(out.lines().all(|l| l.starts_with("::")), "one command per line: {out}");
+
+    let (_, out, _) = run(cmd().args(["check", "--format", "sarif", "--manifests"]).arg(&render));
+    assert_terminal_safe("check sarif", &out);
+    assert!(out.contains("|y\\u202e"), "bidi override as a \\u escape, as in the JSON report");
+    let sarif: Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = sarif["runs"][0]["results"].as_array().unwrap().iter().filter_map(|r| r["locations"][0]["logicalLocations"][0]["name"].as_str()).collect();
+    assert!(names.contains(&"\x1b[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{202e}"), "and decodes to the name: {names:?}");
+}
+
 /// Removes the SGR sequences our own colouring writes (`ESC [ digits ; m`) and nothing else.
 fn regex_free_strip_sgr(text: &str) -> String {
     let mut out = String::new();

@@ -15,7 +15,12 @@ fn is_bidi_control(c: char) -> bool {
 /// control becomes `�`, so nothing the chart says can start an escape sequence or a new line.
 /// Tabs are kept: they are harmless and appear in real values.
 pub fn terminal(text: &str) -> String {
-    text.chars().map(|c| if (c.is_control() && c != '\t') || is_bidi_control(c) { '\u{fffd}' } else { c }).collect()
+    terminal_keeping(text, &[])
+}
+
+/// [`terminal`], keeping the control characters in `keep` as well (for the caller to escape).
+fn terminal_keeping(text: &str, keep: &[char]) -> String {
+    text.chars().map(|c| if ((c.is_control() && c != '\t') || is_bidi_control(c)) && !keep.contains(&c) { '\u{fffd}' } else { c }).collect()
 }
 
 /// Inline markdown (and HTML) text: no tag, entity, `@mention`, link, emphasis, table cell break,
@@ -151,9 +156,11 @@ impl JsonTextWriter<'_> {
 }
 
 /// The message of a GitHub workflow command (`::error file=..::MESSAGE`), escaped as the runner
-/// unescapes it: `%`, CR and LF, so a message can never end the command and start another.
+/// unescapes it: `%`, CR and LF, so a message can never end the command and start another. The
+/// runner's log is a terminal: every other control character (ESC, ...) and bidi control becomes
+/// `�`, as in [`terminal`].
 pub fn workflow_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    terminal_keeping(text, &['\r', '\n']).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// A property value of a workflow command (`file=`, `title=`): also `:` and `,`, which end a
@@ -223,5 +230,11 @@ mod tests {
         assert_eq!(workflow_data("bad\n::set-env name=X::1"), "bad%0A::set-env name=X::1");
         assert_eq!(workflow_data("100%\r"), "100%25%0D");
         assert_eq!(workflow_property("a:b,c\nd"), "a%3Ab%2Cc%0Ad");
+    }
+
+    #[test]
+    fn workflow_commands_carry_no_terminal_controls() {
+        assert_eq!(workflow_data("a\x1b[31mred\u{9b}2J\u{202e}x\ty"), "a\u{fffd}[31mred\u{fffd}2J\u{fffd}x\ty");
+        assert_eq!(workflow_property("t\u{1b}\u{2066}:"), "t\u{fffd}\u{fffd}%3A");
     }
 }

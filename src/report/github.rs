@@ -3,19 +3,24 @@
 //!
 //! * Level from severity as in SARIF: high → `error`, medium and low → `warning`, info →
 //!   `notice`. Suppressed failures are not annotated (they are accepted).
-//! * File and line: the values-file line the fix goes on; else the chart template (no line);
-//!   else no file (the annotation still shows on the run).
+//! * File and line: for HH-CONFIG the suppression's line in the config file; else the
+//!   values-file line the fix goes on; else the chart template (no line); else no file (the
+//!   annotation still shows on the run).
+//! * Warnings (a suppression that matched nothing) come first, once each however many targets
+//!   repeat them: `::warning file=<config>,line=<n>::message`.
 //! * GitHub shows at most 10 annotations of each level per step: at most 10 of each are
 //!   emitted, most severe first, and one final `::notice::` counts the rest. When that notice
 //!   is needed, notices are capped at 9 so that it is not the one GitHub drops. `review`'s
 //!   fallback (a read-only token) goes through the same [`annotate`], counting its own
-//!   `::warning::` against the limit.
+//!   `::warning::` against the limit, as `check` counts the warnings.
 //! * Escaping as the runner unescapes: in the message `%` → `%25`, CR → `%0D`, LF → `%0A`;
 //!   in properties also `:` → `%3A` and `,` → `%2C`. Nothing from the chart can end the command
-//!   line or start another command.
+//!   line or start another command. The log is a terminal: other control characters (ESC) and
+//!   bidi controls become `�`, as in text output.
 
+use super::escape;
 use super::location::{self, object_name, Place};
-use crate::check::{CheckReport, Finding};
+use crate::check::{CheckReport, Finding, Warning};
 use crate::rules::Severity;
 
 /// What GitHub displays per level and step.
@@ -68,13 +73,7 @@ impl<'a> Annotation<'a> {
     /// The workflow command: `::level file=F,line=L,title=RULE title::message`, escaped.
     fn command(&self) -> String {
         let (report, f) = (self.report, self.finding);
-        let mut props = Vec::new();
-        if let Some(place) = &self.place {
-            props.push(format!("file={}", escape_property(&place.file)));
-            if let Some(line) = place.line {
-                props.push(format!("line={line}"));
-            }
-        }
+        let mut props = place_properties(self.place.as_ref());
         props.push(format!("title={}", escape_property(&format!("{} {}", f.rule, f.title))));
         let mut message = format!("{}: {}\n{}", object_name(&f.object), f.message, location::fix_sentence(f));
         if let Some(target) = &report.target {
@@ -84,11 +83,45 @@ impl<'a> Annotation<'a> {
     }
 }
 
-/// `check --format github`: every unsuppressed failure, capped per level.
+/// `file=F` and `line=L` of a command shown at `place`, escaped.
+fn place_properties(place: Option<&Place>) -> Vec<String> {
+    let mut props = Vec::new();
+    if let Some(place) = place {
+        props.push(format!("file={}", escape_property(&place.file)));
+        if let Some(line) = place.line {
+            props.push(format!("line={line}"));
+        }
+    }
+    props
+}
+
+/// `check --format github`: the warnings (each once, at their file and line), then every
+/// unsuppressed failure, capped per level counting the warnings.
 pub fn render(reports: &[CheckReport]) -> String {
+    let (mut out, already) = warnings(&super::warnings(reports));
     let failures: Vec<Annotation> =
         reports.iter().flat_map(|r| location::failures(r).filter(|f| f.suppressed.is_none()).map(move |f| Annotation::at_place(r, f))).collect();
-    annotate(failures, &[], "in the job summary and the SARIF report")
+    out.push_str(&annotate(failures, &already, "in the job summary and the SARIF report"));
+    out
+}
+
+/// `::warning file=F,line=L::message` per warning, and the levels printed. Beyond GitHub's
+/// limit a warning would not be shown as an annotation: it is a plain line of the log.
+fn warnings(warnings: &[&Warning]) -> (String, Vec<Level>) {
+    let mut out = String::new();
+    let mut levels = Vec::new();
+    for w in warnings {
+        if levels.len() == PER_LEVEL_LIMIT {
+            out.push_str(&format!("warning: {}\n", escape::terminal(&w.to_string())));
+            continue;
+        }
+        let place = w.file.as_ref().map(|file| Place { file: location::cwd_relative(file), line: w.line });
+        let props = place_properties(place.as_ref());
+        let props = if props.is_empty() { String::new() } else { format!(" {}", props.join(",")) };
+        out.push_str(&format!("::warning{props}::{}\n", escape_data(&w.message)));
+        levels.push(Level::Warning);
+    }
+    (out, levels)
 }
 
 /// The annotations of `failures` as workflow commands, within GitHub's limit per level and
@@ -251,6 +284,27 @@ mod tests {
         let out = annotate(failures, &[Level::Warning], "in the log");
         assert_eq!(out.lines().filter(|l| l.starts_with("::warning ")).count(), 9, "{out}");
         assert_eq!(out.lines().last().unwrap(), "::notice title=helm-harden::3 more failures not annotated (GitHub shows 10 annotations of each level per step); all 12 are in the log.");
+    }
+
+    #[test]
+    fn warnings_come_first_once_each_and_count_against_the_limit() {
+        let warning = |n: usize| Warning { file: Some("cfg/hh.yaml".into()), line: Some(n), message: format!("suppression {n} matched nothing") };
+        let mut a = report((0..12).map(|i| finding("MED-1", Severity::Medium, &format!("m{i}"))).collect());
+        a.warnings = vec![warning(6)];
+        let mut b = report(vec![]);
+        b.warnings = vec![warning(6)];
+        let out = render(&[a, b]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "::warning file=cfg/hh.yaml,line=6::suppression 6 matched nothing", "{out}");
+        assert_eq!(out.matches("matched nothing").count(), 1, "once for both targets: {out}");
+        assert_eq!(lines.iter().filter(|l| l.starts_with("::warning ")).count(), 10, "{out}");
+        assert!(lines.last().unwrap().starts_with("::notice title=helm-harden::3 more failures"), "{out}");
+        // Past GitHub's limit a warning is still in the log, as a plain line.
+        let mut many = report(vec![]);
+        many.warnings = (1..=11).map(warning).collect();
+        let out = render(&[many]);
+        assert_eq!(out.lines().filter(|l| l.starts_with("::warning ")).count(), 10);
+        assert_eq!(out.lines().last().unwrap(), "warning: cfg/hh.yaml:11: suppression 11 matched nothing");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! also passes, NA (with the reason in `message`) and advisories. Several targets print one
 //! document with a `reports` array of the above.
 
-use crate::check::{CheckReport, Finding};
+use crate::check::{CheckReport, Finding, Warning};
 use crate::rules::Status;
 use serde::Serialize;
 use serde_json::Value;
@@ -24,8 +24,8 @@ pub struct ReportJson<'a> {
     target: Option<&'a str>,
     findings: Vec<&'a Finding>,
     summary: crate::check::Summary,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    warnings: &'a [String],
+    #[serde(skip_serializing_if = "<[Warning]>::is_empty")]
+    warnings: &'a [Warning],
 }
 
 #[derive(Serialize)]

@@ -3,8 +3,8 @@
 //! that renders the object.
 
 use super::{fix_location, yaml_flow};
-use crate::check::{CheckReport, Finding, ObjectRef};
-use crate::rules::Status;
+use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND};
+use crate::rules::{Status, CONFIG_RULE};
 use std::path::Path;
 
 /// A file, and the line in it when there is one (always ≥ 1).
@@ -38,14 +38,32 @@ pub fn template_path(report: &CheckReport, object: &ObjectRef) -> Option<String>
     Some(strip_dot_slash(&in_chart_dir.unwrap_or_else(|| template.to_string())))
 }
 
-/// Where a finding is shown, the first that applies: the values line its fix goes on; the
-/// template that renders the object; the values file the fix goes into (no line found); the
-/// chart (`Chart.yaml` of a chart directory, else the path given). Only values lines have a
-/// line: `object.line` is a line of the render, not of the template source. None for a bare
-/// render without `# Source:` comments and no values file.
+/// The line of the config file an HH-CONFIG finding is about (an expired suppression).
+pub fn config_place(f: &Finding) -> Option<Place> {
+    let o = &f.object;
+    if f.rule != CONFIG_RULE.id || o.kind != CONFIG_KIND || o.name.is_empty() {
+        return None;
+    }
+    Some(Place { file: cwd_relative(&o.name), line: Some(o.line.max(1)) })
+}
+
+/// A path relative to the working directory when it is under it, as the user's other paths
+/// are given (a config found upward from there is known by its absolute path).
+pub fn cwd_relative(path: &str) -> String {
+    let relative = std::env::current_dir().ok().and_then(|cwd| Path::new(path).strip_prefix(cwd).ok().map(|p| p.display().to_string()));
+    strip_dot_slash(&relative.filter(|p| !p.is_empty()).unwrap_or_else(|| path.to_string()))
+}
+
+/// Where a finding is shown, the first that applies: for HH-CONFIG the suppression's line in
+/// the config file; the values line its fix goes on; the template that renders the object; the
+/// values file the fix goes into (no line found); the chart (`Chart.yaml` of a chart directory,
+/// else the path given). Only config and values lines have a line: `object.line` is a line of
+/// the render, not of the template source. None for a bare render without `# Source:`
+/// comments and no values file.
 pub fn place(report: &CheckReport, f: &Finding) -> Option<Place> {
     let file_only = |file: String| Place { file: strip_dot_slash(&file), line: None };
-    values_place(f)
+    config_place(f)
+        .or_else(|| values_place(f))
         .or_else(|| template_path(report, &f.object).map(file_only))
         .or_else(|| {
             let fix = f.fix.as_ref().filter(|fix| fix.set.is_none())?;

@@ -8,7 +8,7 @@ pub mod sarif;
 pub mod summary;
 pub mod text;
 
-use crate::check::FixSuggestion;
+use crate::check::{CheckReport, FixSuggestion, Warning};
 
 /// The fix value as flow YAML, the way a user would type it into a values file.
 pub fn yaml_flow(value: &serde_json::Value) -> String {
@@ -49,6 +49,13 @@ pub fn yaml_scalar(s: &str) -> String {
 /// no `@mention`, no link or emphasis can be smuggled in through a resource name.
 pub fn markdown_escape(text: &str) -> String {
     escape::markdown(text)
+}
+
+/// The warnings of all reports, each once and in order: the targets of one config repeat the
+/// same warning about it.
+pub fn warnings(reports: &[CheckReport]) -> Vec<&Warning> {
+    let mut seen = std::collections::HashSet::new();
+    reports.iter().flat_map(|r| &r.warnings).filter(|w| seen.insert(*w)).collect()
 }
 
 /// `file:line` (or `file`, or the `--set` flag) where a fix goes.

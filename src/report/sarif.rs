@@ -11,7 +11,8 @@
 //! * Location (`report::location::place`): the values-file line the fix goes on; else the chart
 //!   template that renders the object, at line 1 (the object's line is a line of the render, not
 //!   of the template, and GitHub code scanning needs a `region.startLine`); else the values file
-//!   or the chart, at line 1. Relative paths stay relative (to the working directory, which in
+//!   or the chart, at line 1. HH-CONFIG (an expired suppression) sits on the suppression's line
+//!   in the config file. Relative paths stay relative (to the working directory, which in
 //!   a workflow is the checkout); absolute ones become `file://` URIs, as code scanning wants.
 //!   Every result also has a logical location `Kind/namespace/name` naming the object.
 //! * `partialFingerprints["helmHarden/v1"]`: FNV-1a 64 (hex) of `rule`, target label, object
@@ -21,6 +22,8 @@
 //! * Suppressed failures (config) are results with `suppressions: [{kind: external,
 //!   justification: <reason>}]`.
 //! * Several targets are one run; each result names its target in `properties.target`.
+//! * Bidi controls in strings are written as `\u` escapes, as in the JSON report
+//!   ([`super::escape::json_text`]).
 
 use super::location::{self, object_name, Place};
 use crate::check::{CheckReport, Finding};
@@ -47,8 +50,9 @@ fn repository() -> Option<&'static str> {
     Some(env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')).filter(|r| !r.is_empty())
 }
 
+/// The SARIF document as text, bidi controls written as `\u` escapes like the JSON report's.
 pub fn render(reports: &[CheckReport]) -> String {
-    let mut out = serde_json::to_string_pretty(&document(reports)).unwrap_or_default();
+    let mut out = super::escape::json_text(serde_json::to_string_pretty(&document(reports)).unwrap_or_default());
     out.push('\n');
     out
 }
@@ -151,7 +155,6 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
     }
     let mut r = json!({
         "ruleId": f.rule,
-        "ruleIndex": RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
         "level": level(f.severity),
         "kind": "fail",
         "message": {"text": format!("{object}: {} {}", f.message, location::fix_sentence(f))},
@@ -159,6 +162,10 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(report, f)},
         "properties": {"severity": f.severity.as_str()},
     });
+    // Every finding's rule is in the registry; were one not, no index rather than a wrong one.
+    if let (Some(index), Some(fields)) = (RULES.iter().position(|r| r.id == f.rule), r.as_object_mut()) {
+        fields.shift_insert(1, "ruleIndex".into(), json!(index));
+    }
     if let Some(target) = &report.target {
         r["properties"]["target"] = json!(target);
     }
@@ -172,19 +179,14 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
     r
 }
 
-/// Writes `text` to `path` for `--sarif-file`: beside it under a temporary name, then renamed
-/// over it, so a reader never sees half a file. A directory is never replaced.
+/// Writes `text` to `path` for `--sarif-file`, atomically ([`crate::output::write_atomically`]).
+/// A directory is never replaced.
 pub fn write_file(path: &std::path::Path, text: &str) -> crate::error::Result<()> {
     use crate::error::Error;
     if path.is_dir() {
         return Err(Error::in_file(path, "is a directory; --sarif-file needs a file path"));
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let fail = |e: &dyn std::fmt::Display| Error::in_file(path, format!("cannot write the SARIF file: {e}"));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| fail(&e))?;
-    tmp.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    crate::output::write_atomically(path, text, "cannot write the SARIF file")
 }
 
 /// The stable identity of a finding (see the module docs for the recipe).

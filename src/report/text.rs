@@ -107,7 +107,7 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     }
     writeln!(out, "{}", style.paint(if s.fail > 0 { "31" } else { "32" }, &line)).ok();
     for w in &report.warnings {
-        writeln!(out, "warning: {}", clean(w)).ok();
+        writeln!(out, "warning: {}", clean(&w.to_string())).ok();
     }
     out.push('\n');
 }

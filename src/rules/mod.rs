@@ -71,6 +71,7 @@ mod gloo_034_downstream_keepalive;
 mod gloo_035_xds_keepalive;
 mod gloo_036_upstream_keepalive;
 mod hh_001_duplicate_keys;
+mod hh_config_expired_suppressions;
 mod k8s_001_read_only_root_fs;
 mod k8s_002_non_root;
 mod k8s_003_no_privilege_escalation;
@@ -134,11 +135,15 @@ pub static RULES: &[&Rule] = &[
     &gloo_035_xds_keepalive::RULE,
     &gloo_036_upstream_keepalive::RULE,
     &hh_001_duplicate_keys::RULE,
+    &hh_config_expired_suppressions::RULE,
     &k8s_001_read_only_root_fs::RULE,
     &k8s_002_non_root::RULE,
     &k8s_003_no_privilege_escalation::RULE,
     &k8s_004_drop_all_capabilities::RULE,
 ];
+
+/// HH-CONFIG, whose failures come from the config (expired suppressions), not the render.
+pub use hh_config_expired_suppressions::RULE as CONFIG_RULE;
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
