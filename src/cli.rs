@@ -419,9 +419,12 @@ fn run(cli: Cli) -> Result<i32> {
 
 fn rules_command(args: RulesArgs) -> Result<i32> {
     let text = match (&args.id, args.format) {
-        (Some(id), _) => {
+        (Some(id), format) => {
             let rule = rules::find(id).ok_or_else(|| Error::new(format!("unknown rule ID {id} (see `helm-harden rules`)")))?;
-            crate::docs::explain(rule)
+            match format {
+                RulesFormat::Text => crate::docs::explain(rule),
+                RulesFormat::Markdown => crate::docs::explain_markdown(rule),
+            }
         }
         (None, RulesFormat::Text) => crate::docs::list(),
         (None, RulesFormat::Markdown) => crate::docs::markdown_table(),
@@ -473,7 +476,7 @@ fn overlay_command(args: OverlayArgs) -> Result<i32> {
     let overlays = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
         let base = pipeline::run_job(job, &config, &today)?;
         let overlay = harden::build_overlay(&base, &choice, &config)?;
-        let mut header = harden::overlay_header(&base, &overlay);
+        let mut header = harden::overlay_header(&base, &overlay, &choice);
         if let Some(label) = &job.label {
             header.insert(0, format!("target {label}"));
         }

@@ -16,6 +16,44 @@ pub fn list() -> String {
     out
 }
 
+/// The chart versions a fix applies to, in words.
+fn versions_text(f: &crate::rules::Fix) -> String {
+    match (f.versions.from, f.versions.until) {
+        (None, None) => "all versions".to_string(),
+        (Some(a), None) => format!(">= {a}"),
+        (None, Some(b)) => format!("< {b}"),
+        (Some(a), Some(b)) => format!(">= {a}, < {b}"),
+    }
+}
+
+/// A fix's values path as the docs show it (`GP`, `GW` for the proxy and gateway parts).
+fn fix_path_text(f: &crate::rules::Fix) -> String {
+    f.path.replace("{GP}", "GP").replace("{GW}", "GW")
+}
+
+/// Everything about one rule, as markdown (`rules ID --format markdown`): for a wiki, an issue
+/// or a pull-request comment.
+pub fn explain_markdown(rule: &Rule) -> String {
+    let mut out = String::new();
+    writeln!(out, "### {} — {}
+", rule.id, rule.title).ok();
+    writeln!(out, "Severity: **{}**
+", rule.severity.as_str()).ok();
+    for (heading, body) in [("Why", rule.why), ("Checks", rule.predicate), ("Fix", rule.fix_doc), ("Source", rule.source)] {
+        writeln!(out, "**{heading}.** {body}
+").ok();
+    }
+    if !rule.fixes.is_empty() {
+        writeln!(out, "| Chart versions | Values key | Value |\n|---|---|---|").ok();
+        for f in rule.fixes {
+            let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+            writeln!(out, "| {} | `{}` | `{}` |", versions_text(f), cell(&fix_path_text(f)), cell(f.value)).ok();
+        }
+        writeln!(out, "\nGP = `gatewayProxies.<proxy>`, GW = `GP.gatewaySettings.customHttp(s)Gateway`; prefixed with `gloo.` in umbrella charts.").ok();
+    }
+    out
+}
+
 /// Everything about one rule.
 pub fn explain(rule: &Rule) -> String {
     let mut out = String::new();
@@ -27,13 +65,7 @@ pub fn explain(rule: &Rule) -> String {
     if !rule.fixes.is_empty() {
         writeln!(out, "Values fix (GP = gatewayProxies.<proxy>, GW = GP.gatewaySettings.customHttp(s)Gateway; prefixed with `gloo.` in umbrella charts):").ok();
         for f in rule.fixes {
-            let versions = match (f.versions.from, f.versions.until) {
-                (None, None) => "all versions".to_string(),
-                (Some(a), None) => format!(">= {a}"),
-                (None, Some(b)) => format!("< {b}"),
-                (Some(a), Some(b)) => format!(">= {a}, < {b}"),
-            };
-            writeln!(out, "  {versions}: {}: {}", f.path.replace("{GP}", "GP").replace("{GW}", "GW"), f.value).ok();
+            writeln!(out, "  {}: {}: {}", versions_text(f), fix_path_text(f), f.value).ok();
         }
     }
     out
@@ -98,6 +130,23 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_explained_in_markdown_has_every_section_and_a_row_per_fix() {
+        for rule in RULES {
+            let md = explain_markdown(rule);
+            assert!(md.starts_with(&format!("### {} — ", rule.id)), "{md}");
+            for heading in ["**Why.**", "**Checks.**", "**Fix.**", "**Source.**"] {
+                assert!(md.contains(heading), "{}: {heading}", rule.id);
+            }
+            let rows = md.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Chart versions")).count();
+            assert_eq!(rows, rule.fixes.len(), "{}", rule.id);
+            // A table row has exactly its four cell borders: no unescaped `|` from a value.
+            for row in md.lines().filter(|l| l.starts_with('|')) {
+                assert_eq!(row.replace("\\|", "").matches('|').count(), 4, "{}: {row}", rule.id);
+            }
+        }
+    }
 
     #[test]
     fn readme_rule_table_is_current() {

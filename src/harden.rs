@@ -45,12 +45,22 @@ pub fn build_overlay(base: &Checked, choice: &OverlayChoice, config: &Config) ->
     Ok(overlay)
 }
 
-/// Header comment lines of a generated overlay.
-pub fn overlay_header(base: &Checked, overlay: &Overlay) -> Vec<String> {
+/// Header comment lines of an overlay.
+pub fn overlay_header(base: &Checked, overlay: &Overlay, choice: &OverlayChoice) -> Vec<String> {
     let version = base.report.chart.gloo_version.map(|v| format!(" {v}")).unwrap_or_default();
     let rules: BTreeSet<&String> = overlay.notes.values().flatten().collect();
+    let mut what = Vec::new();
+    if choice.uses_generated() {
+        what.push(format!("fixes {} rule(s) through values", rules.len()));
+    }
+    if !choice.user.is_empty() {
+        // What the user's keys fix is known only after rendering with them: `diff` proves it.
+        let files: Vec<String> = choice.user.iter().map(|p| p.display().to_string()).collect();
+        let how = if choice.uses_generated() { "with" } else { "your overlay" };
+        what.push(format!("{how} {} (`helm-harden diff` shows what it fixes)", files.join(", ")));
+    }
     vec![
-        format!("helm-harden overlay for gloo{version}: fixes {} rule(s) through values.", rules.len()),
+        format!("helm-harden overlay for gloo{version}: {}.", what.join(", ")),
         "Apply it after your own values: helm ... -f <your values> -f <this file>".to_string(),
     ]
 }

@@ -486,3 +486,28 @@ fn packaged_chart_is_checked_too() {
     assert_eq!(json["chart"]["name"], "gloo", "named from the render's # Source: lines");
     assert_eq!(json["chart"]["version"], "1.17.0", "from the gloo image tag");
 }
+
+#[test]
+fn overlay_header_says_what_the_overlay_is_made_of() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mine = write(tmp.path(), "mine.yaml", "gateway:\n  validation:\n    failurePolicy: Fail\n");
+    let base = ["overlay", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml"];
+    let first_line = |c: &mut Command| stdout_of(c).1.lines().next().unwrap_or_default().to_string();
+    let generated = first_line(cmd().args(base));
+    assert!(generated.contains(": fixes ") && generated.ends_with(" rule(s) through values."), "{generated}");
+    // Only the user's overlay: nothing generated, so no rule count that would read "fixes 0".
+    let only_mine = first_line(cmd().args(base).arg("--overlay").arg(&mine));
+    assert!(only_mine.contains(&format!(": your overlay {} (`helm-harden diff` shows what it fixes).", mine.display())), "{only_mine}");
+    assert!(!only_mine.contains("fixes 0"), "{only_mine}");
+    let added = first_line(cmd().args(base).arg("--overlay").arg(&mine).arg("--overlay-add"));
+    assert!(added.contains(" rule(s) through values, with ") && added.contains("mine.yaml"), "{added}");
+}
+
+#[test]
+fn a_rule_is_explained_in_markdown_when_asked() {
+    let (code, text, _) = stdout_of(cmd().args(["rules", "GLOO-007"]));
+    let (md_code, md, _) = stdout_of(cmd().args(["rules", "GLOO-007", "--format", "markdown"]));
+    assert_eq!((code, md_code), (0, 0));
+    assert!(text.starts_with("GLOO-007 — ") && md.starts_with("### GLOO-007 — "), "{md}");
+    assert!(md.contains("| all versions | `gateway.validation.failurePolicy` | `Fail` |"), "{md}");
+}
