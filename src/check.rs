@@ -253,9 +253,12 @@ pub struct Summary {
     pub suppressed: usize,
 }
 
-/// The `kind` of the [`ObjectRef`] of an HH-CONFIG finding: its `name` is the config file and
-/// its `line` the suppression's line in that file.
-pub const CONFIG_KIND: &str = "Config";
+/// The `kind` of the [`ObjectRef`] of an HH-CONFIG finding, the expired suppression: its
+/// `name` is what it suppressed (`GLOO-005 for Settings/*`), its `template` the config file it
+/// comes from and its `line` its line there. Fingerprints are built from kind and name, so two
+/// expired suppressions stay two alerts, and the config's path (absolute when found upward)
+/// stays out of them.
+pub const CONFIG_KIND: &str = "Suppression";
 
 /// A non-fatal note for the user, at a line of a file when there is one (a suppression that
 /// matched nothing: the config file and the suppression's line). Shown and serialized as
@@ -363,9 +366,9 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 object: Arc::new(ObjectRef {
                     api_version: String::new(),
                     kind: CONFIG_KIND.into(),
-                    name: config_file.clone().unwrap_or_default(),
+                    name: format!("{} for {}", s.rule, s.object),
                     namespace: None,
-                    template: None,
+                    template: config_file.clone(),
                     embedded_in: None,
                     line: s.line,
                 }),

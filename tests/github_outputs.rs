@@ -160,7 +160,7 @@ fn sarif_carries_suppressions_and_is_valid_when_nothing_fails() {
 
     let clean = dir.path().join("clean.yaml");
     std::fs::write(&clean, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unrelated\n").unwrap();
-    // GLOO-007 fails on any render without Gloo's webhook; everything else is NA here.
+    // Nothing fails on a render without Gloo (GLOO-007 is NA there; switched off all the same).
     let quiet = dir.path().join("quiet.yaml");
     std::fs::write(&quiet, "rules:\n  GLOO-007: off\n").unwrap();
     let (code, stdout, stderr) = run(cmd().args(["check", "--format", "sarif", "--config"]).arg(&quiet).arg("--manifests").arg(&clean));
@@ -206,6 +206,30 @@ fn an_expired_suppression_is_an_hh_config_result_on_its_line_of_the_config() {
     let line = stdout.lines().find(|l| l.contains("title=HH-CONFIG ")).expect("an HH-CONFIG annotation");
     assert!(line.starts_with("::error file=.helm-harden.yaml,line=2,title=HH-CONFIG Suppressions have not expired::"), "{line}");
     assert!(line.contains("suppression of GLOO-005 for Settings/* expired on 2020-01-01"), "{line}");
+}
+
+#[test]
+fn expired_suppressions_are_alerts_of_their_own_whatever_the_config_path() {
+    let config = "suppressions:\n  - rule: GLOO-005\n    object: Settings/*\n    reason: a\n    expires: 2020-01-01\n  - rule: GLOO-006\n    object: Settings/*\n    reason: b\n    expires: 2020-01-02\n";
+    let fingerprints = |dir: &Path| {
+        std::fs::write(dir.join(".helm-harden.yaml"), config).unwrap();
+        let (code, stdout, stderr) = check_in(dir, "sarif");
+        assert_eq!(code, 1, "{stderr}");
+        let sarif: Value = serde_json::from_str(&stdout).unwrap();
+        let hh: Vec<(String, Value)> = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ruleId"] == "HH-CONFIG")
+            .map(|r| (r["partialFingerprints"]["helmHarden/v1"].as_str().unwrap().to_string(), r["locations"][0]["physicalLocation"]["region"]["startLine"].clone()))
+            .collect();
+        hh
+    };
+    let (one, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let here = fingerprints(one.path());
+    assert_eq!(here.iter().map(|(_, line)| line.clone()).collect::<Vec<_>>(), [serde_json::json!(2), serde_json::json!(6)]);
+    assert_ne!(here[0].0, here[1].0, "two expired suppressions, two alerts");
+    assert_eq!(fingerprints(other.path()), here, "the same config elsewhere on disk: the same alerts");
 }
 
 #[test]

@@ -41,10 +41,11 @@ pub fn template_path(report: &CheckReport, object: &ObjectRef) -> Option<String>
 /// The line of the config file an HH-CONFIG finding is about (an expired suppression).
 pub fn config_place(f: &Finding) -> Option<Place> {
     let o = &f.object;
-    if f.rule != CONFIG_RULE.id || o.kind != CONFIG_KIND || o.name.is_empty() {
+    let config = o.template.as_deref().filter(|path| !path.is_empty())?;
+    if f.rule != CONFIG_RULE.id || o.kind != CONFIG_KIND {
         return None;
     }
-    Some(Place { file: cwd_relative(&o.name), line: Some(o.line.max(1)) })
+    Some(Place { file: cwd_relative(config), line: Some(o.line.max(1)) })
 }
 
 /// A path relative to the working directory when it is under it, as the user's other paths

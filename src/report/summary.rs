@@ -79,7 +79,8 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
     let rows = failures
         .iter()
         .map(|f| {
-            let at = location::values_place(f)
+            let at = location::config_place(f)
+                .or_else(|| location::values_place(f))
                 .map(|p| format!("{}:{}", p.file, p.line.unwrap_or(1)))
                 .or_else(|| f.fix.as_deref().and_then(fix_location))
                 .or_else(|| location::template_path(report, &f.object))
