@@ -29,6 +29,11 @@ pub enum Command {
     Rules(RulesArgs),
     /// Check, then review the pull request (GitHub Actions): inline comments with one-click
     /// fixes and one summary comment kept up to date.
+    ///
+    /// Reads what a GitHub Actions job sets: GITHUB_EVENT_PATH (the pull_request event),
+    /// GITHUB_REPOSITORY, the token in GITHUB_TOKEN (or the variable --token-env names),
+    /// GITHUB_API_URL (default https://api.github.com; GitHub Enterprise Server's API URL) and,
+    /// for links to the run, GITHUB_SERVER_URL and GITHUB_RUN_ID.
     Review(crate::github::command::ReviewArgs),
     /// The local gate: check what changed files affect (pre-commit), install the git hook.
     Hook(HookArgs),
@@ -611,7 +616,15 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
             tree.files.clone()
         }
         None if args.staged => return Ok(0), // nothing staged
-        None => args.files.clone(),
+        None => {
+            let mut files = args.files.clone();
+            for deleted in crate::hook::staged_deletions() {
+                if !files.contains(&deleted) {
+                    files.push(deleted);
+                }
+            }
+            files
+        }
     };
     let root = std::path::Path::new(".");
     let config = match &args.config {

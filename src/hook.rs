@@ -56,10 +56,14 @@ pub fn plan_changed(changed: &[PathBuf], config: &Config, root: &Path, inputs: &
     let mut all_values: Option<Vec<PathBuf>> = None;
     for file in changed {
         let rel = normalize(file.strip_prefix(root).unwrap_or(file));
-        if rel.is_absolute() || !root.join(&rel).is_file() {
-            continue; // outside the repository, or deleted
+        if rel.is_absolute() {
+            continue; // outside the repository
         }
-        if discover::is_values_file(root, &rel) {
+        // A file deleted from a chart that is still there (a template, a PDB) changes its
+        // render, so it checks the chart like any other change in it. A deleted values file
+        // belongs to no value set any more.
+        let deleted = !root.join(&rel).is_file();
+        if !deleted && discover::is_values_file(root, &rel) {
             let charts = charts.get_or_insert_with(|| discover::find_charts(root));
             match discover::chart_for_values(root, &rel, charts) {
                 Ok(Some(chart)) => {
@@ -158,6 +162,14 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Files the index deletes, relative to the current directory (`git diff --cached --relative`).
+/// pre-commit passes a hook only the files that exist, so a commit that deletes a chart's
+/// template would otherwise pass unchecked. Empty outside a git repository.
+pub fn staged_deletions() -> Vec<PathBuf> {
+    let Ok(names) = git(&["diff", "--cached", "--name-only", "--relative", "-z", "--no-renames", "--diff-filter=D"], None) else { return Vec::new() };
+    names.split('\0').filter(|n| !n.is_empty()).map(PathBuf::from).collect()
+}
+
 /// Writes the plain git hook into the repository's hooks directory (`core.hooksPath` when
 /// set); an existing hook is never replaced.
 pub fn install(cwd: &Path) -> Result<PathBuf> {
@@ -250,6 +262,12 @@ mod tests {
         assert_eq!(labels(&plan), ["gloo with its own values", "gloo with envs/prod/values.yaml"], "a template change checks every values file of the chart");
         let plan = plan_changed(&paths(&["README.md", "deleted.yaml"]), &cfg, r, &inputs).unwrap();
         assert!(plan.jobs.is_empty());
+        // A template deleted from a chart that is still there: the chart is checked.
+        let plan = plan_changed(&paths(&["gloo/templates/gone-pdb.yaml"]), &cfg, r, &inputs).unwrap();
+        assert_eq!(labels(&plan), ["gloo with its own values", "gloo with envs/prod/values.yaml"], "a deleted template checks the chart");
+        // A deleted values file, or a file of a deleted chart: nothing left to check.
+        let plan = plan_changed(&paths(&["envs/dev/values.yaml", "old/templates/x.yaml"]), &cfg, r, &inputs).unwrap();
+        assert!(plan.jobs.is_empty(), "{:?}", labels(&plan));
     }
 
     #[test]

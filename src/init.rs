@@ -135,21 +135,11 @@ fn config_text(targets: &[FoundTarget], unassigned: &[PathBuf]) -> String {
 
 fn workflow_text(targets: &[FoundTarget], repo: &str) -> String {
     let mut paths = vec![crate::config::FILE_NAME.to_string()];
-    let mut matrix = String::new();
     for t in targets {
-        let chart = chart_str(&t.chart);
         paths.push(chart_glob(&t.chart));
-        let chart_name = t.chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
-        let sets: Vec<(String, String)> = if t.value_sets.is_empty() {
-            vec![(chart_name.clone(), String::new())]
-        } else {
-            t.value_sets.iter().map(|(name, file)| (format!("{chart_name}-{name}"), path_str(file))).collect()
-        };
-        for (name, values) in sets {
-            if !values.is_empty() && !Path::new(&values).starts_with(&t.chart) {
-                paths.push(values.clone());
-            }
-            let _ = write!(matrix, "          - name: {}\n            chart: {}\n            values: {}\n", q(&name), q(&chart), q(&values));
+        // Values files inside the chart (all of them, for a chart at the root) are covered.
+        for (_, values) in t.value_sets.iter().filter(|(_, v)| !v.starts_with(&t.chart)) {
+            paths.push(path_str(values));
         }
     }
     paths.sort();
@@ -170,26 +160,22 @@ on:
 jobs:
   helm-harden:
     runs-on: ubuntu-latest
-    strategy:
-      fail-fast: false
-      matrix:
-        include:
-{matrix}    steps:
+    steps:
       - uses: actions/checkout@v4
+      # One run for every target and value set of the config: one review and one summary
+      # comment for the pull request (jobs of a matrix would each replace the others'), and
+      # the config's namespaces, releases and fail-on apply.
       - uses: {repo}@v1
         with:
-          chart: ${{{{ matrix.chart }}}}
-          values: ${{{{ matrix.values }}}}
           config: .helm-harden.yaml
-          fail-on: low
           comment: review
-          sarif-file: helm-harden-${{{{ matrix.name }}}}.sarif
+          sarif-file: helm-harden.sarif
           github-token: ${{{{ secrets.GITHUB_TOKEN }}}}
       - uses: github/codeql-action/upload-sarif@v3
-        if: ${{{{ always() && hashFiles(format('helm-harden-{{0}}.sarif', matrix.name)) != '' }}}}
+        if: ${{{{ always() && hashFiles('helm-harden.sarif') != '' }}}}
         with:
-          sarif_file: helm-harden-${{{{ matrix.name }}}}.sarif
-          category: helm-harden-${{{{ matrix.name }}}}
+          sarif_file: helm-harden.sarif
+          category: helm-harden
 "#
     )
 }
@@ -267,9 +253,6 @@ mod tests {
 
         let workflow = generated(root, ".github/workflows/helm-harden.yml");
         assert!(workflow.contains("    paths:\n      - \"**\"\n      - .helm-harden.yaml\npermissions:"), "{workflow}");
-        for values in ["envs/dev/values.yaml", "values-prod.yaml"] {
-            assert!(workflow.contains(&format!("            chart: .\n            values: {values}\n")), "{values}: {workflow}");
-        }
         assert!(!workflow.contains("/**") && !workflow.contains("\"\""), "{workflow}");
     }
 
@@ -285,6 +268,28 @@ mod tests {
         assert!(config.contains("  - chart: deploy/gloo\n"), "{config}");
         let workflow = generated(root, ".github/workflows/helm-harden.yml");
         assert!(workflow.contains("    paths:\n      - .helm-harden.yaml\n      - deploy/envs/prod/values.yaml\n      - deploy/gloo/**\n      - values-ci.yaml\npermissions:"), "{workflow}");
+    }
+
+    /// QA: a matrix job per value set made each job's review delete the others' comments and
+    /// rewrite the one summary comment, and the jobs' explicit chart and values dropped the
+    /// config's namespace and release.
+    #[test]
+    fn the_workflow_is_one_run_of_the_config_not_a_matrix_of_charts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        touch(root, "deploy/gloo/Chart.yaml", "apiVersion: v2\nname: gloo\nversion: 1.0.0\n");
+        touch(root, "deploy/envs/prod/values.yaml", "gloo: {}\n");
+        touch(root, "deploy/envs/dev/values.yaml", "gloo: {}\n");
+        let workflow = generated(root, ".github/workflows/helm-harden.yml");
+        let doc: serde_json::Value = yaml_serde::from_str(&workflow).unwrap();
+        let job = &doc["jobs"]["helm-harden"];
+        assert!(job.get("strategy").is_none(), "no matrix: {workflow}");
+        let with = &job["steps"][1]["with"];
+        assert_eq!(with["config"], ".helm-harden.yaml");
+        for input in ["chart", "values", "fail-on", "namespace", "release"] {
+            assert!(with.get(input).is_none(), "{input} comes from the config: {workflow}");
+        }
+        assert_eq!(job["steps"][2]["with"]["sarif_file"], with["sarif-file"], "the SARIF the action writes is the one uploaded");
     }
 
     #[test]

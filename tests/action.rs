@@ -387,6 +387,52 @@ fn the_readme_workflow_uses_the_action_as_declared() {
     assert_eq!(upload["with"]["sarif_file"], ours["with"]["sarif-file"]);
 }
 
+/// `helm-harden init --write` in a repository, then the action run with the inputs of the
+/// workflow it wrote: every target and value set of the config, in one run, with the config's
+/// namespace (a matrix of explicit charts once dropped it, and its jobs' reviews undid each
+/// other's comments).
+#[test]
+fn the_init_workflow_checks_every_value_set_of_the_config_in_one_run() {
+    let Some(tools) = tools_path() else { return };
+    let repo = tempfile::tempdir().unwrap();
+    let ws = repo.path();
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &ws.join("deploy/gloo"));
+    for (env, fixture) in [("prod", "weak.yaml"), ("dev", "hardened.yaml")] {
+        std::fs::create_dir_all(ws.join(format!("deploy/envs/{env}"))).unwrap();
+        std::fs::copy(root().join("fixtures/values").join(fixture), ws.join(format!("deploy/envs/{env}/values.yaml"))).unwrap();
+    }
+    let init = common::helm_harden().current_dir(ws).args(["init", "--write"]).output().unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    // The namespace a user adds to the generated config, as its comment says.
+    let config = std::fs::read_to_string(ws.join(".helm-harden.yaml")).unwrap().replace("# namespace: gloo-system", "namespace: gloo-system");
+    std::fs::write(ws.join(".helm-harden.yaml"), config).unwrap();
+
+    let workflow: Value = yaml_serde::from_str(&std::fs::read_to_string(ws.join(".github/workflows/helm-harden.yml")).unwrap()).unwrap();
+    let steps = workflow["jobs"]["helm-harden"]["steps"].as_array().unwrap();
+    let ours = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/helm-harden@"))).unwrap();
+    let with: Vec<(String, String)> = ours["with"]
+        .as_object()
+        .unwrap()
+        .iter()
+        // The token is the runner's; no pull request here, so no review either.
+        .filter(|(k, _)| *k != "github-token")
+        .map(|(k, v)| (k.clone(), if k == "comment" { "off".to_string() } else { v.as_str().unwrap().to_string() }))
+        .collect();
+    let with: Vec<(&str, &str)> = with.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = Runner::new(&with).execute(ws, &tools, &[]);
+
+    assert_eq!(run.exit_code, 1, "prod's weak values fail at the config's fail-on\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(ws.join(ours["with"]["sarif-file"].as_str().unwrap())).unwrap()).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let prod = results.iter().find(|r| r["ruleId"] == "GLOO-004").expect("GLOO-004 from prod's values");
+    assert_eq!(prod["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "deploy/envs/prod/values.yaml");
+    // Both value sets in the one job summary, rendered into the config's namespace.
+    for set in ["prod", "dev"] {
+        assert!(run.summary.contains(&format!("### helm-harden: gloo (gloo 1.17.0) [gloo/{set}]")), "value set {set} missing:\n{}", run.summary);
+    }
+    assert!(run.summary.contains("Settings/gloo-system/default"), "rendered into the config's namespace:\n{}", run.summary);
+}
+
 /// The job environment of a `pull_request` run on the mock's pull request (the runner sets
 /// these; `GITHUB_EVENT_NAME` is always `pull_request` in this runner).
 fn pull_request_env(repo: &Repo, gh: &FakeGitHub) -> Vec<(String, String)> {
@@ -533,6 +579,7 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
     // hardened overlay (a chart target).
     let summary = reqs[5].json()["body"].as_str().unwrap().to_string();
     assert!(summary.starts_with("<!-- helm-harden:summary -->"), "{summary}");
+    assert!(summary.contains(" at or above `high`."), "the summary states the action's gate, not the default: {summary}");
     assert_eq!(summary.lines().filter(|l| l.contains("<!-- helm-harden:fp=")).count(), unsuppressed.len(), "{summary}");
     let not_inline = summary.split("### Commented inline").next().unwrap();
     assert!(not_inline.contains("**GLOO-019**") && not_inline.contains(&format!("`{VALUES_PATH}:{}`", repo.line_of("replicas: 1"))), "{summary}");

@@ -212,6 +212,15 @@ fn pre_commit_hook_blocks_weakening_passes_hardened_and_skips_unrelated() {
     assert!(output.contains("FAIL GLOO-004"), "{output}");
     assert!(output.contains("fix: gateway.validation.alwaysAcceptResources: false  (change at values/prod.yaml:5)"), "{output}");
     assert_eq!(git_ok(repo, &["rev-list", "--count", "HEAD"]), "3", "the weakening commit was not made");
+
+    // Deleting a template weakens too, although pre-commit passes hooks no deleted files.
+    git_ok(repo, &["checkout", "HEAD", "--", "values/prod.yaml"]);
+    git_ok(repo, &["rm", "-q", "charts/gloo/templates/8-gateway-proxy-pod-disruption-budget.yaml"]);
+    let out = commit(repo, &envs);
+    let output = text(&out);
+    assert!(!out.status.success(), "deleting the proxy's PodDisruptionBudget must fail: {output}");
+    assert!(output.contains("FAIL GLOO-020"), "{output}");
+    assert_eq!(git_ok(repo, &["rev-list", "--count", "HEAD"]), "3", "the deleting commit was not made");
 }
 
 /// The `language: rust` hook: pre-commit builds helm-harden from the repository with cargo
