@@ -689,6 +689,7 @@ fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     assert_eq!(run.exit_code, 1, "high findings remain: exit 1, not the review's error\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert!(run.ran.contains(&"Exit by the findings".to_string()), "{:?}", run.ran);
     assert!(run.cached_renders > 0, "helm-harden renders through the run's own XDG_CACHE_HOME");
+    assert_eq!(run.cached_renders, 1, "overlay: false: no hardened render, in the check step nor in the review");
     assert_one_fork_warning(&run);
     assert_each_annotated_once(&run, &repo.path().join("helm-harden.sarif"));
     // The high findings on the values file are annotated (by the check step).

@@ -58,6 +58,10 @@ pub struct ReviewArgs {
     /// no line is annotated twice).
     #[arg(long, value_enum, value_name = "MODE", default_value_t = Fallback::Annotations)]
     pub fallback: Fallback,
+    /// Leave the diff with the hardened overlay out of the summary comment: one render per
+    /// target instead of two (the GitHub Action passes it with `overlay: false`).
+    #[arg(long = "no-diff")]
+    pub no_diff: bool,
     /// Environment variable that holds the token.
     #[arg(long = "token-env", value_name = "NAME", default_value = "GITHUB_TOKEN")]
     pub token_env: String,
@@ -133,7 +137,7 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
     for job in &jobs {
         let checked = match job.manifests {
             // As `check --diff`: one pass gives the findings and the diff with the hardened overlay.
-            None if github.is_some() => {
+            None if github.is_some() && !args.no_diff => {
                 let h = crate::harden::harden(job, &crate::harden::OverlayChoice::default(), &config, &today, &crate::diff::DiffOptions::default())?;
                 if let Some(label) = &job.label {
                     diffs.push_str(&format!("**{}**\n\n", crate::report::markdown_escape(label)));
