@@ -581,7 +581,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
 
 /// The warnings (a suppression that matched nothing) of formats that do not show them: JSON
 /// and SARIF keep stdout for the document, so each warning is one line on stderr, once however
-/// many targets share the config. Text prints them after each report, github as annotations.
+/// many targets share the config. Text prints them after the reports, github as annotations.
 fn print_warnings(format: Format, reports: &[crate::check::CheckReport]) {
     if matches!(format, Format::Json | Format::Sarif) {
         for w in report::warnings(reports) {

@@ -130,9 +130,7 @@ mod tests {
     use super::*;
 
     fn touch(root: &Path, rel: &str) {
-        let p = root.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, "a: 1\n").unwrap();
+        crate::test_files::write(root, rel, "a: 1\n");
     }
 
     #[test]

@@ -35,13 +35,10 @@ fn fix_path_text(f: &crate::rules::Fix) -> String {
 /// or a pull-request comment.
 pub fn explain_markdown(rule: &Rule) -> String {
     let mut out = String::new();
-    writeln!(out, "### {} — {}
-", rule.id, rule.title).ok();
-    writeln!(out, "Severity: **{}**
-", rule.severity.as_str()).ok();
+    writeln!(out, "### {} — {}\n", rule.id, rule.title).ok();
+    writeln!(out, "Severity: **{}**\n", rule.severity.as_str()).ok();
     for (heading, body) in [("Why", rule.why), ("Checks", rule.predicate), ("Fix", rule.fix_doc), ("Source", rule.source)] {
-        writeln!(out, "**{heading}.** {body}
-").ok();
+        writeln!(out, "**{heading}.** {body}\n").ok();
     }
     if !rule.fixes.is_empty() {
         writeln!(out, "| Chart versions | Values key | Value |\n|---|---|---|").ok();

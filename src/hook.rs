@@ -231,12 +231,7 @@ fn normalize(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    use crate::test_files::write;
 
     fn labels(plan: &ChangedPlan) -> Vec<String> {
         plan.jobs.iter().map(|j| j.label.clone().unwrap_or_default()).collect()

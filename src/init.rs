@@ -68,13 +68,16 @@ fn set_name(file: &Path) -> String {
     file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).filter(|n| !["values", ""].contains(&n.as_str())).unwrap_or_else(|| "default".into())
 }
 
+/// Where the GitHub workflow goes.
+pub const WORKFLOW_FILE: &str = ".github/workflows/helm-harden.yml";
+
 /// The three files for the repository at `root`.
 pub fn generate(root: &Path, repo: &str) -> Result<Vec<GeneratedFile>> {
     check_repo(repo)?;
     let (targets, unassigned) = scan(root)?;
     Ok(vec![
         GeneratedFile { path: crate::config::FILE_NAME, text: config_text(&targets, &unassigned) },
-        GeneratedFile { path: ".github/workflows/helm-harden.yml", text: workflow_text(&targets, repo) },
+        GeneratedFile { path: WORKFLOW_FILE, text: workflow_text(&targets, repo) },
         GeneratedFile { path: ".pre-commit-config.yaml", text: pre_commit_text(repo) },
     ])
 }
@@ -226,10 +229,14 @@ mod tests {
         }
     }
 
-    fn touch(root: &Path, rel: &str, text: &str) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+    /// A repository holding `files`: each `Chart.yaml` a chart, every other file a values file.
+    fn repo(files: &[&str]) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        for rel in files {
+            let text = if rel.ends_with("Chart.yaml") { "apiVersion: v2\nname: gloo\nversion: 1.0.0\n" } else { "gloo: {}\n" };
+            crate::test_files::write(tmp.path(), rel, text);
+        }
+        tmp
     }
 
     fn generated(root: &Path, path: &str) -> String {
@@ -240,33 +247,25 @@ mod tests {
     /// `/**`, which matches no file, so the workflow only ran when the config changed.
     #[test]
     fn chart_at_the_repository_root_is_dot_and_every_file_triggers_the_workflow() {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = repo(&["Chart.yaml", "values.yaml", "values-prod.yaml", "envs/dev/values.yaml"]);
         let root = tmp.path();
-        touch(root, "Chart.yaml", "apiVersion: v2\nname: gloo\nversion: 1.0.0\n");
-        touch(root, "values.yaml", "gloo: {}\n");
-        touch(root, "values-prod.yaml", "gloo: {}\n");
-        touch(root, "envs/dev/values.yaml", "gloo: {}\n");
-
         let config = generated(root, crate::config::FILE_NAME);
         assert!(config.contains("  - chart: .\n"), "{config}");
         assert!(config.contains("      dev: envs/dev/values.yaml\n      prod: values-prod.yaml\n"), "{config}");
 
-        let workflow = generated(root, ".github/workflows/helm-harden.yml");
+        let workflow = generated(root, WORKFLOW_FILE);
         assert!(workflow.contains("    paths:\n      - \"**\"\n      - .helm-harden.yaml\npermissions:"), "{workflow}");
         assert!(!workflow.contains("/**") && !workflow.contains("\"\""), "{workflow}");
     }
 
     #[test]
     fn chart_in_a_folder_keeps_its_path_and_glob() {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = repo(&["deploy/gloo/Chart.yaml", "deploy/envs/prod/values.yaml", "values-ci.yaml"]);
         let root = tmp.path();
-        touch(root, "deploy/gloo/Chart.yaml", "apiVersion: v2\nname: gloo\nversion: 1.0.0\n");
-        touch(root, "deploy/envs/prod/values.yaml", "gloo: {}\n");
-        touch(root, "values-ci.yaml", "gloo: {}\n");
 
         let config = generated(root, crate::config::FILE_NAME);
         assert!(config.contains("  - chart: deploy/gloo\n"), "{config}");
-        let workflow = generated(root, ".github/workflows/helm-harden.yml");
+        let workflow = generated(root, WORKFLOW_FILE);
         assert!(workflow.contains("    paths:\n      - .helm-harden.yaml\n      - deploy/envs/prod/values.yaml\n      - deploy/gloo/**\n      - values-ci.yaml\npermissions:"), "{workflow}");
     }
 
@@ -275,12 +274,8 @@ mod tests {
     /// config's namespace and release.
     #[test]
     fn the_workflow_is_one_run_of_the_config_not_a_matrix_of_charts() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path();
-        touch(root, "deploy/gloo/Chart.yaml", "apiVersion: v2\nname: gloo\nversion: 1.0.0\n");
-        touch(root, "deploy/envs/prod/values.yaml", "gloo: {}\n");
-        touch(root, "deploy/envs/dev/values.yaml", "gloo: {}\n");
-        let workflow = generated(root, ".github/workflows/helm-harden.yml");
+        let tmp = repo(&["deploy/gloo/Chart.yaml", "deploy/envs/prod/values.yaml", "deploy/envs/dev/values.yaml"]);
+        let workflow = generated(tmp.path(), WORKFLOW_FILE);
         let doc: serde_json::Value = yaml_serde::from_str(&workflow).unwrap();
         let job = &doc["jobs"]["helm-harden"];
         assert!(job.get("strategy").is_none(), "no matrix: {workflow}");

@@ -27,5 +27,7 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod rules;
+#[cfg(test)]
+mod test_files;
 pub mod values;
 pub mod yaml;

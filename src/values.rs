@@ -141,13 +141,11 @@ pub enum Location {
 /// every file, and among files the last that sets the key wins. A key not set anywhere belongs
 /// under its deepest parent present in the last file.
 pub fn locate(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> Location {
-    if let Some(set) = sets.iter().rev().find(|s| overlaps(&s.segments, path)) {
-        return Location::Set { flag: set.flag.clone() };
+    if let Some(set) = set_for(path, sets) {
+        return set;
     }
-    for file in files.iter().rev() {
-        if let Some(line) = exact_line(&file.root, path) {
-            return Location::File { path: file.path.clone(), line: Some(line), exact: true };
-        }
+    if let Some((file, entry)) = last_setting(path, files) {
+        return Location::File { path: file.path.clone(), line: Some(entry.line()), exact: true };
     }
     match files.last() {
         Some(last) => Location::File { path: last.path.clone(), line: deepest_parent_line(&last.root, path), exact: false },
@@ -163,26 +161,43 @@ pub fn locate_fix(path: &[&str], value: &serde_json::Value, files: &[ValuesFile]
     for (leaf, wanted) in leaves(value) {
         let mut full: Vec<&str> = path.to_vec();
         full.extend(leaf.iter().map(String::as_str));
-        let location = locate(&full, files, sets);
-        match &location {
-            // A `--set` value is a string until helm types it: count it as needing a look.
-            Location::Set { .. } => return location,
-            Location::File { path: file, exact: true, .. } => {
-                let current = files.iter().rev().find(|f| &f.path == file).and_then(|f| node_at(&f.root, &full));
-                if current.is_some_and(|node| node.to_json() == *wanted) {
-                    set_right.get_or_insert(location);
-                } else {
-                    return location;
-                }
+        // A `--set` value is a string until helm types it: count it as needing a look.
+        if let Some(set) = set_for(&full, sets) {
+            return set;
+        }
+        if let Some((file, entry)) = last_setting(&full, files) {
+            let location = Location::File { path: file.path.clone(), line: Some(entry.line()), exact: true };
+            if !sets_value(&entry.value, wanted) {
+                return location;
             }
-            _ => {}
+            set_right.get_or_insert(location);
         }
     }
     set_right.unwrap_or_else(|| locate(path, files, sets))
 }
 
-fn node_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a Node> {
-    path.iter().try_fold(root, |node, key| node.get(key))
+/// Whether `node` sets what `wanted` says, as helm merges values: a mapping sets every key of
+/// `wanted` (keys besides them may stay); anything else is equal.
+pub fn sets_value(node: &Node, wanted: &serde_json::Value) -> bool {
+    match wanted {
+        serde_json::Value::Object(keys) => keys.iter().all(|(k, v)| node.get(k).is_some_and(|n| sets_value(n, v))),
+        _ => node.to_json() == *wanted,
+    }
+}
+
+/// The `--set` argument that decides `path`, the last one given.
+fn set_for(path: &[&str], sets: &[SetKey]) -> Option<Location> {
+    sets.iter().rev().find(|s| overlaps(&s.segments, path)).map(|s| Location::Set { flag: s.flag.clone() })
+}
+
+/// The last file that sets the key at `path`, and its entry there.
+fn last_setting<'f>(path: &[&str], files: &'f [ValuesFile]) -> Option<(&'f ValuesFile, &'f crate::yaml::Entry)> {
+    files.iter().rev().find_map(|file| entry_at(&file.root, path).map(|entry| (file, entry)))
+}
+
+fn entry_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a crate::yaml::Entry> {
+    let (last, parents) = path.split_last()?;
+    parents.iter().try_fold(root, |node, key| node.get(key))?.entry(last)
 }
 
 /// The leaves below a mapping value, with their key paths (none for a scalar or a list).
@@ -213,12 +228,7 @@ fn overlaps(set: &[String], path: &[&str]) -> bool {
 
 /// Line of the key at `path`, when the file sets it.
 pub fn exact_line(root: &Node, path: &[&str]) -> Option<usize> {
-    let (last, parents) = path.split_last()?;
-    let mut node = root;
-    for seg in parents {
-        node = node.get(seg)?;
-    }
-    node.entry(last).map(|e| e.line())
+    entry_at(root, path).map(|e| e.line())
 }
 
 /// Line of the deepest key along `path` that the file has (None: not even the first).

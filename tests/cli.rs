@@ -399,7 +399,7 @@ fn written_files_get_normal_permissions_and_errors_name_only_the_path_given() {
     assert_eq!(err, format!("error: {}: cannot write: no such directory\n", missing.display()), "no temporary file named");
 }
 
-/// A suppression that matched nothing is seen in every format: JSON and SARIF keep stdout for the
+/// A suppression that matched nothing is seen in every format, once: JSON and SARIF keep stdout for the
 /// document and say it on stderr, once however many targets share the config.
 #[test]
 fn unused_suppressions_warn_on_stderr_once_in_json_and_sarif() {
@@ -430,6 +430,10 @@ fn unused_suppressions_warn_on_stderr_once_in_json_and_sarif() {
     assert_eq!(err, format!("warning: {}:8: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing\n", targets.display()), "once for two targets");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(json["reports"].as_array().unwrap().iter().all(|r| r["warnings"].as_array().unwrap().len() == 1), "JSON keeps each report's warnings");
+    // Text output: after both reports, once.
+    let (_, out, _) = stdout_of(cmd().args(["check", "--helm"]).arg(&helm).current_dir(tmp.path()));
+    assert_eq!(out.matches("matched nothing").count(), 1, "{out}");
+    assert!(out.trim_end().ends_with("suppression of GLOO-006 for Deployment/nothing-like-this matched nothing"), "{out}");
 }
 
 #[test]

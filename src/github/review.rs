@@ -199,30 +199,32 @@ pub struct Combined {
 /// ones produced (as `check` locates a fix), and returns the whole change as one suggestion
 /// over the lines that differ. A fix is left out when its suggestion cannot be written, or when
 /// after it the file would not parse or would not hold every fix applied so far. None when no
-/// fix applies.
+/// fix applies. Each text is parsed once: to check the fixes and to locate the next one.
 pub fn combine(file: &str, fixes: &[&FixSuggestion]) -> Option<Combined> {
-    let mut text = file.to_string();
+    let parse = |text: String| ValuesFile::parse(Path::new("values.yaml"), text).ok();
+    let mut current = parse(file.to_string())?;
     let mut applied: Vec<usize> = Vec::new();
     for (i, fix) in fixes.iter().enumerate() {
-        let located = if applied.is_empty() { Some((*fix).clone()) } else { locate_again(&text, fix) };
-        let Some(s) = located.and_then(|f| suggestion(&text, &f)) else { continue };
-        let next = apply(&text, &s);
-        if applied.iter().chain([&i]).all(|&j| holds(&next, fixes[j])) {
-            text = next;
+        // The first fix was located in this very text by `check`.
+        let located = if applied.is_empty() { Some((*fix).clone()) } else { locate_again(&current, fix) };
+        let Some(s) = located.and_then(|f| suggestion(&current.text, &f)) else { continue };
+        let Some(next) = parse(apply(&current.text, &s)) else { continue };
+        let holds = |fix: &FixSuggestion| next.root.path(&fix.values_path).is_some_and(|node| values::sets_value(node, &fix.value));
+        if applied.iter().chain([&i]).all(|&j| holds(fixes[j])) {
+            current = next;
             applied.push(i);
         }
     }
     if applied.is_empty() {
         return None;
     }
-    Some(Combined { suggestion: changed_lines(file, &text)?, applied })
+    Some(Combined { suggestion: changed_lines(file, &current.text)?, applied })
 }
 
-/// `fix` located in `text` (one values file), as `check` would locate it there.
-fn locate_again(text: &str, fix: &FixSuggestion) -> Option<FixSuggestion> {
-    let file = ValuesFile::parse(Path::new("values.yaml"), text.to_string()).ok()?;
+/// `fix` located in `file` (one values file), as `check` would locate it there.
+fn locate_again(file: &ValuesFile, fix: &FixSuggestion) -> Option<FixSuggestion> {
     let segments: Vec<&str> = fix.values_path.split('.').collect();
-    match values::locate_fix(&segments, &fix.value, std::slice::from_ref(&file), &[]) {
+    match values::locate_fix(&segments, &fix.value, std::slice::from_ref(file), &[]) {
         Location::File { line, exact, .. } => Some(FixSuggestion { line, exact, ..fix.clone() }),
         _ => None,
     }
@@ -238,19 +240,6 @@ fn apply(text: &str, s: &Suggestion) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Whether the values in `text` set what `fix` sets (a mapping fix: every key of it; keys the
-/// user set besides stay, as helm merges).
-fn holds(text: &str, fix: &FixSuggestion) -> bool {
-    fn sets(actual: &serde_json::Value, fix: &serde_json::Value) -> bool {
-        match (actual, fix) {
-            (serde_json::Value::Object(a), serde_json::Value::Object(f)) => f.iter().all(|(k, v)| a.get(k).is_some_and(|x| sets(x, v))),
-            _ => actual == fix,
-        }
-    }
-    let Ok(parsed) = crate::yaml::parse_one(text, 1) else { return false };
-    parsed.root.path(&fix.values_path).is_some_and(|node| sets(&node.to_json(), &fix.value))
 }
 
 /// The lines of `before` that differ from `after`, and what replaces them, as one suggestion.

@@ -44,6 +44,10 @@ pub fn render(reports: &[CheckReport], all: bool, style: Style) -> String {
     for report in reports {
         render_one(&mut out, report, all, style);
     }
+    // After every report, each once: the targets of one config repeat the warnings about it.
+    for w in super::warnings(reports) {
+        writeln!(out, "warning: {}", clean(&w.to_string())).ok();
+    }
     out
 }
 
@@ -106,8 +110,5 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
         write!(line, ", {} suppressed", s.suppressed).ok();
     }
     writeln!(out, "{}", style.paint(if s.fail > 0 { "31" } else { "32" }, &line)).ok();
-    for w in &report.warnings {
-        writeln!(out, "warning: {}", clean(&w.to_string())).ok();
-    }
     out.push('\n');
 }

@@ -1,6 +1,6 @@
 //! GLOO-007: the validation webhook fails closed for Gloo resources.
 
-use super::helpers::{fail, pass, Verdict};
+use super::helpers::{chart_anchor, control_plane, fail, pass, Verdict};
 use super::{Fix, Outcome, Rule, Severity, Status, Target};
 use crate::model::Model;
 use crate::parse::Doc;
@@ -40,11 +40,6 @@ fn judge(config: &Doc, webhook: &Node, name: &str) -> Verdict {
     }
 }
 
-/// A document to hang a chart-wide finding on: Settings, else the gloo Deployment, else the first.
-pub(crate) fn chart_anchor<'a>(m: &Model<'a>) -> Option<&'a Doc> {
-    m.settings.first().copied().or(m.gloo).or_else(|| m.docs.first())
-}
-
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     let mut outcomes = Vec::new();
     for config in m.of_kind("ValidatingWebhookConfiguration") {
@@ -60,8 +55,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     if outcomes.is_empty() {
         // Without Settings or the gloo Deployment this is not a Gloo render (or only part of
         // one): there is no validation to miss, and a failure would land on an unrelated object.
-        let control_plane = m.settings.first().copied().or(m.gloo);
-        match (control_plane, m.docs.first()) {
+        match (control_plane(m), chart_anchor(m)) {
             (Some(doc), _) => outcomes.push(Outcome::new(
                 Status::Fail,
                 doc,

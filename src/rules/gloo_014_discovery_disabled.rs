@@ -1,6 +1,6 @@
 //! GLOO-014: the discovery Deployment is not installed.
 
-use super::gloo_007_webhook_fails_closed::chart_anchor;
+use super::helpers::chart_anchor;
 use super::{Fix, Outcome, Rule, Severity, Status, Target};
 use crate::model::Model;
 

@@ -9,6 +9,17 @@ use crate::yaml::Node;
 /// A verdict before it is attached to an object.
 pub type Verdict = (Status, String);
 
+/// The document that stands for Gloo's control plane: Settings, else the gloo Deployment. None
+/// in a render that is not Gloo's (or only part of it).
+pub fn control_plane<'a>(m: &Model<'a>) -> Option<&'a Doc> {
+    m.settings.first().copied().or(m.gloo)
+}
+
+/// A document to hang a chart-wide finding on: the control plane's, else the first.
+pub fn chart_anchor<'a>(m: &Model<'a>) -> Option<&'a Doc> {
+    control_plane(m).or_else(|| m.docs.first())
+}
+
 pub fn pass(msg: impl Into<String>) -> Verdict {
     (Status::Pass, msg.into())
 }
