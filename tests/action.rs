@@ -55,6 +55,12 @@ struct Runner {
     temp: tempfile::TempDir,
     path: Vec<PathBuf>,
     env: BTreeMap<String, String>,
+    /// `github.action_repository`, `github.action_ref`: empty for a local action (`uses: ./`).
+    action_repository: String,
+    action_ref: String,
+    server_url: String,
+    /// The job ends before this step (one that would need the network, for example).
+    stop_before: Option<String>,
     run: Run,
 }
 
@@ -62,7 +68,18 @@ impl Runner {
     fn new(given: &[(&str, &str)]) -> Runner {
         let action = action();
         let temp = tempfile::tempdir().unwrap();
-        let mut runner = Runner { action: action.clone(), inputs: BTreeMap::new(), temp, path: vec![], env: BTreeMap::new(), run: Run::default() };
+        let mut runner = Runner {
+            action: action.clone(),
+            inputs: BTreeMap::new(),
+            temp,
+            path: vec![],
+            env: BTreeMap::new(),
+            action_repository: String::new(),
+            action_ref: String::new(),
+            server_url: "https://github.com".into(),
+            stop_before: None,
+            run: Run::default(),
+        };
         // The runner fills every declared input: given, else its default (an expression).
         for (name, spec) in action["inputs"].as_object().unwrap() {
             let value = match given.iter().find(|(n, _)| n == name) {
@@ -89,9 +106,9 @@ impl Runner {
             ["steps", id, "outputs", name] => self.run.step_outputs.get(*id).and_then(|o| o.get(*name)).cloned().unwrap_or_default(),
             ["github", "action_path"] => root().display().to_string(),
             ["github", "token"] => FAKE_TOKEN.to_string(),
-            // A local action (`uses: ./`) has no ref or repository.
-            ["github", "action_ref" | "action_repository"] => String::new(),
-            ["github", "server_url"] => "https://github.com".into(),
+            ["github", "action_ref"] => self.action_ref.clone(),
+            ["github", "action_repository"] => self.action_repository.clone(),
+            ["github", "server_url"] => self.server_url.clone(),
             ["runner", "temp"] => self.runner_temp().display().to_string(),
             ["runner", "os"] => "Linux".into(),
             ["runner", "arch"] => "X64".into(),
@@ -152,6 +169,9 @@ impl Runner {
         let steps = self.action["runs"]["steps"].as_array().unwrap().clone();
         for (i, step) in steps.iter().enumerate() {
             let name = step["name"].as_str().unwrap_or("").to_string();
+            if self.stop_before.as_deref() == Some(name.as_str()) {
+                break;
+            }
             if !self.condition(step) {
                 self.run.skipped.push(name);
                 continue;
@@ -173,7 +193,10 @@ impl Runner {
             let mut cmd = Command::new("bash");
             cmd.args(["--noprofile", "--norc", "-eo", "pipefail"]).arg(&script).current_dir(workspace).env_clear();
             let mut dirs = self.path.clone();
-            dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+            // The machine's tools (bash, jq, curl, tar), but not a helm-harden installed on it:
+            // each test decides which helm-harden the action finds.
+            let machine = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).filter(|d| !d.join("helm-harden").exists()).collect::<Vec<_>>();
+            dirs.extend(machine);
             let path = std::env::join_paths(dirs).unwrap();
             cmd.env("PATH", path).env("HOME", std::env::var_os("HOME").unwrap_or_default());
             cmd.env("GITHUB_ACTIONS", "true").env("RUNNER_TEMP", self.runner_temp()).env("GITHUB_EVENT_NAME", "pull_request");
@@ -721,4 +744,173 @@ fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     assert_eq!(on_line.len(), 1, "{}", run.stdout);
     assert!(on_line[0].starts_with(&format!("::warning file={VALUES_PATH},line=2,title=GLOO-014 ")), "{}", on_line[0]);
     assert!(run.summary.contains("The 1 finding is in this job's annotations and in the job summary above."), "{}", run.summary);
+}
+
+/// A release host on 127.0.0.1: `GET /<repo>/releases/download/<tag>/<asset>` answers as
+/// github.com does, with a redirect to the file's storage, which serves `asset_body`; any other
+/// path is a 404. Records every path asked for.
+struct ReleaseHost {
+    url: String,
+    paths: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ReleaseHost {
+    fn start(release_path: String, asset_body: Vec<u8>) -> ReleaseHost {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let paths = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = paths.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                // The headers, up to the blank line (a GET has no body).
+                let mut header = String::new();
+                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                    header.clear();
+                }
+                let path = request_line.split_whitespace().nth(1).unwrap_or("").to_string();
+                seen.lock().unwrap().push(path.clone());
+                let response: Vec<u8> = if path == release_path {
+                    b"HTTP/1.1 302 Found\r\nLocation: /storage/asset\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+                } else if path == "/storage/asset" {
+                    let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", asset_body.len()).into_bytes();
+                    r.extend_from_slice(&asset_body);
+                    r
+                } else {
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found".to_vec()
+                };
+                let _ = stream.write_all(&response);
+            }
+        });
+        ReleaseHost { url, paths }
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.paths.lock().unwrap().clone()
+    }
+}
+
+/// The asset name the action downloads on this machine (`uname -m`, as the action's script).
+fn release_asset() -> String {
+    let arch = Command::new("uname").arg("-m").output().unwrap();
+    format!("helm-harden-{}-unknown-linux-gnu.tar.gz", String::from_utf8_lossy(&arch.stdout).trim())
+}
+
+/// The release asset made as the release workflow makes it: its Package step run on a
+/// `target/release/helm-harden` that leaves a mark and runs the test build, so the test sees
+/// which binary the action ran. Returns the asset's bytes.
+fn release_tarball(dir: &Path, mark: &Path) -> Vec<u8> {
+    let workflow: Value = yaml_serde::from_str(&std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap()).unwrap();
+    let steps = workflow["jobs"]["build"]["steps"].as_array().unwrap();
+    let package = steps.iter().find(|s| s["name"] == "Package").expect("the release workflow has a Package step");
+    let checkout = dir.join("checkout");
+    std::fs::create_dir_all(checkout.join("target/release")).unwrap();
+    let binary = checkout.join("target/release/helm-harden");
+    std::fs::write(&binary, format!("#!/bin/sh\necho \"$@\" >>'{}'\nexec '{}' \"$@\"\n", mark.display(), env!("CARGO_BIN_EXE_helm-harden"))).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let github_env = dir.join("github-env");
+    std::fs::write(&github_env, "").unwrap();
+    let out = Command::new("bash").args(["--noprofile", "--norc", "-eo", "pipefail", "-c", package["run"].as_str().unwrap()]).current_dir(&checkout).env("GITHUB_ENV", &github_env).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let asset = parse_key_values(&std::fs::read_to_string(&github_env).unwrap())["ASSET"].clone();
+    assert_eq!(asset, release_asset(), "the release names its asset as the action downloads it");
+    let checksum = std::fs::read_to_string(checkout.join(format!("{asset}.sha256"))).unwrap();
+    assert!(checksum.trim_end().ends_with(&format!("  {asset}")), "{checksum}");
+    std::fs::read(checkout.join(asset)).unwrap()
+}
+
+/// Only helm on PATH: helm-harden comes from the action.
+fn helm_only_path() -> Option<Vec<PathBuf>> {
+    tools_path().map(|mut dirs| {
+        dirs.truncate(1);
+        dirs
+    })
+}
+
+/// `uses: acme/helm-harden@v1` with no helm-harden on the runner: the action downloads the
+/// release binary of its own version (Cargo.toml at the ref; the major tag names no release),
+/// following github.com's redirect to the file, and runs it.
+#[test]
+fn at_a_release_tag_the_action_installs_that_release_binary() {
+    let Some(helm) = helm_only_path() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("ran");
+    let asset = release_asset();
+    let release = format!("/acme/helm-harden/releases/download/v{}/{asset}", env!("CARGO_PKG_VERSION"));
+    let host = ReleaseHost::start(release.clone(), release_tarball(dir.path(), &mark));
+    let mut runner = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("values", "fixtures/values/weak.yaml"), ("comment", "off"), ("sarif-file", &dir.path().join("x.sarif").display().to_string())]);
+    runner.action_repository = "acme/helm-harden".into();
+    runner.action_ref = "v1".into();
+    runner.server_url = host.url.clone();
+    let run = runner.execute(root(), &helm, &[]);
+
+    assert_eq!(run.exit_code, 1, "the weak values fail\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(host.paths(), [release, "/storage/asset".to_string()]);
+    assert_eq!(run.step_outputs["find"]["found"], "true");
+    assert_eq!(run.skipped, ["Restore the helm-harden build", "Build helm-harden", "Review the pull request"], "ran: {:?}", run.ran);
+    let calls = std::fs::read_to_string(&mark).expect("the downloaded helm-harden ran");
+    assert!(calls.lines().any(|l| l.starts_with("check --format github")), "the check step ran the release binary: {calls}");
+    assert!(run.outputs["failures"].parse::<usize>().unwrap() > 0);
+}
+
+/// No release for the requested version (404), an asset that is not a tarball, or the action
+/// used at a branch: the action goes on to build its own source, keyed by a hash of the sources.
+#[test]
+fn without_a_usable_release_binary_the_action_builds_its_source() {
+    let Some(helm) = helm_only_path() else { return };
+    let asset = release_asset();
+    let wanted = format!("/acme/helm-harden/releases/download/v2.0.0/{asset}");
+    // (served path, body, version input, action ref, the request expected)
+    let cases = [
+        ("/acme/helm-harden/releases/download/v0.0.1/x.tar.gz".to_string(), b"x".to_vec(), "2.0.0", "v1", Some(&wanted)),
+        (wanted.clone(), b"<html>not a tarball</html>".to_vec(), "v2.0.0", "v1", Some(&wanted)),
+        (wanted.clone(), b"x".to_vec(), "", "main", None),
+    ];
+    for (served_at, body, version, action_ref, expected) in cases {
+        let host = ReleaseHost::start(served_at, body);
+        let mut runner = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("comment", "off"), ("version", version)]);
+        runner.action_repository = "acme/helm-harden".into();
+        runner.action_ref = action_ref.into();
+        runner.server_url = host.url.clone();
+        // The next step restores the build cache (actions/cache), which needs the network.
+        runner.stop_before = Some("Restore the helm-harden build".into());
+        let run = runner.execute(root(), &helm, &[]);
+
+        assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+        match expected {
+            // The version input (with or without its `v`) wins over the action's ref.
+            Some(path) => {
+                assert_eq!(&host.paths()[0], path);
+                assert!(run.stdout.contains(&format!("no release binary {asset} for v2.0.0; building the action's source")), "{}", run.stdout);
+            }
+            None => assert_eq!(host.paths(), Vec::<String>::new(), "at a branch nothing is downloaded"),
+        }
+        let find = &run.step_outputs["find"];
+        assert_eq!(find["found"], "false");
+        assert!(find["source-hash"].len() == 16 && find["source-hash"].bytes().all(|b| b.is_ascii_hexdigit()), "{find:?}");
+        assert!(find["root"].ends_with("/helm-harden-cargo"), "{find:?}");
+    }
+}
+
+/// `sarif-file: ''`: no SARIF in the workspace, the failures still counted and the gate kept.
+#[test]
+fn an_empty_sarif_file_input_writes_no_sarif_and_still_gates() {
+    let Some(tools) = tools_path() else { return };
+    let workspace = tempfile::tempdir().unwrap();
+    let chart = root().join("fixtures/charts/gloo-mini").display().to_string();
+    let values = root().join("fixtures/values/weak.yaml").display().to_string();
+    let run = Runner::new(&[("chart", &chart), ("values", &values), ("comment", "off"), ("overlay", "false"), ("sarif-file", "")]).execute(workspace.path(), &tools, &[]);
+
+    assert_eq!(run.exit_code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.outputs["failures"].parse::<usize>().unwrap() > 0, "{:?}", run.outputs);
+    assert_eq!(run.outputs["sarif-file"], "");
+    let left: Vec<_> = std::fs::read_dir(workspace.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "the workspace is left as it was: {left:?}");
 }
