@@ -167,8 +167,9 @@ jobs:
       - uses: actions/checkout@v4
       # One run for every target and value set of the config: one review and one summary
       # comment for the pull request (jobs of a matrix would each replace the others'), and
-      # the config's namespaces, releases and fail-on apply.
-      - uses: {repo}@v1
+      # the config's namespaces, releases and fail-on apply. @v{major}: the major tag the
+      # release workflow moves to each release of this major version.
+      - uses: {repo}@v{major}
         with:
           config: .helm-harden.yaml
           comment: review
@@ -179,7 +180,8 @@ jobs:
         with:
           sarif_file: helm-harden.sarif
           category: helm-harden
-"#
+"#,
+        major = env!("CARGO_PKG_VERSION_MAJOR")
     )
 }
 

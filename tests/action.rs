@@ -433,6 +433,8 @@ fn the_init_workflow_checks_every_value_set_of_the_config_in_one_run() {
     let workflow: Value = yaml_serde::from_str(&std::fs::read_to_string(ws.join(".github/workflows/helm-harden.yml")).unwrap()).unwrap();
     let steps = workflow["jobs"]["helm-harden"]["steps"].as_array().unwrap();
     let ours = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/helm-harden@"))).unwrap();
+    // The ref is the major tag the release workflow moves (`${TAG%%.*}`) for this version.
+    assert!(ours["uses"].as_str().unwrap().ends_with(&format!("@v{}", env!("CARGO_PKG_VERSION_MAJOR"))), "{}", ours["uses"]);
     let with: Vec<(String, String)> = ours["with"]
         .as_object()
         .unwrap()
