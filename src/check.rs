@@ -6,8 +6,8 @@ use crate::chart::ChartInfo;
 use crate::config::Config;
 use crate::model::Model;
 use crate::parse::Doc;
-use crate::rules::{Fix, Outcome, Rule, Severity, Status, Target, CONFIG_RULE, RULES};
-use crate::values::{locate_fix, Location, SetKey, ValuesFile};
+use crate::rules::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target, CONFIG_RULE, RULES};
+use crate::values::{is_set, locate_fix, Location, SetKey, ValuesFile};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -148,6 +148,10 @@ pub struct ValuesContext {
     pub proxy_keys: Vec<String>,
     pub files: Vec<ValuesFile>,
     pub sets: Vec<SetKey>,
+    /// What the chart renders into a generated Gateway only while its `customHttp(s)Gateway`
+    /// is unset (the proxy's `tracing.provider`, HARDENING.md 5), below that block's path, by
+    /// proxy and `ssl`: a fix that creates the block carries it along or it is dropped.
+    pub generated_gateway_extras: HashMap<(String, bool), serde_json::Value>,
 }
 
 impl ValuesContext {
@@ -162,6 +166,49 @@ impl ValuesContext {
 
     /// The full values path and value of `fix` for `target`.
     pub fn resolve(&self, fix: &Fix, target: &Target) -> (String, Arc<serde_json::Value>) {
+        let path = fix
+            .unless_set_at
+            .map(|other| self.resolve_path(other, target))
+            .filter(|other| is_set(&other.split('.').collect::<Vec<_>>(), &self.files, &self.sets))
+            .unwrap_or_else(|| self.resolve_path(fix.path, target));
+        self.carry_generated_extras(path, fix_value(fix.value), target)
+    }
+
+    /// A fix inside a `customHttp(s)Gateway` the user's values do not set yet (the fix creates
+    /// it): widened to carry what the chart rendered into the generated Gateway without it.
+    fn carry_generated_extras(&self, path: String, value: Arc<serde_json::Value>, target: &Target) -> (String, Arc<serde_json::Value>) {
+        let Target::Gateway { proxy, ssl } = target else { return (path, value) };
+        let Some(extras) = self.generated_gateway_extras.get(&(proxy.clone(), *ssl)) else { return (path, value) };
+        let block = self.resolve_path("{GW}", target);
+        let Some(below) = path.strip_prefix(&block).and_then(|b| b.strip_prefix('.')) else { return (path, value) };
+        if is_set(&block.split('.').collect::<Vec<_>>(), &self.files, &self.sets) {
+            return (path, value);
+        }
+        // The deepest mapping the fix and the extras share is the fix's new parent.
+        let below: Vec<&str> = below.split('.').collect();
+        let mut shared = extras;
+        let mut depth = 0;
+        while depth + 1 < below.len() {
+            match shared.get(below[depth]) {
+                Some(next) if next.is_object() => {
+                    shared = next;
+                    depth += 1;
+                }
+                _ => break,
+            }
+        }
+        let mut widened = serde_json::Value::clone(&value);
+        for key in below[depth..].iter().rev() {
+            widened = serde_json::json!({ *key: widened });
+        }
+        let mut carried = shared.clone();
+        crate::values::merge(&mut carried, widened);
+        let parent = std::iter::once(block.as_str()).chain(below[..depth].iter().copied()).collect::<Vec<_>>().join(".");
+        (parent, Arc::new(carried))
+    }
+
+    /// A fix path (`{GP}` / `{GW}` placeholders, no chart prefix) as the full values path for `target`.
+    pub fn resolve_path(&self, path: &str, target: &Target) -> String {
         let proxy = match target {
             Target::Proxy(p) | Target::Gateway { proxy: p, .. } => Some(p.as_str()),
             Target::Chart => None,
@@ -171,14 +218,38 @@ impl ValuesContext {
             Target::Gateway { ssl: true, .. } => format!("{gp}.gatewaySettings.customHttpsGateway"),
             _ => format!("{gp}.gatewaySettings.customHttpGateway"),
         };
-        let path = fix.path.replace("{GW}", &gw).replace("{GP}", &gp);
-        let path = if path.starts_with("global.") { path } else { format!("{}{path}", self.prefix) };
-        let value = fix_value(fix.value);
-        (path, value)
+        let path = path.replace("{GW}", &gw).replace("{GP}", &gp);
+        if path.starts_with("global.") {
+            path
+        } else {
+            format!("{}{path}", self.prefix)
+        }
+    }
+
+    /// The fix of a failing outcome, located in the user's values. None when values cannot fix it.
+    pub fn suggestion_for(&self, declared: Option<&Fix>, outcome: &OutcomeFix, target: &Target) -> Option<FixSuggestion> {
+        let (values_path, value) = match outcome {
+            OutcomeFix::Declared => self.resolve(declared?, target),
+            OutcomeFix::Nothing => return None,
+            OutcomeFix::Custom { path, value } => self.carry_generated_extras(self.resolve_path(path, target), Arc::new(value.clone()), target),
+            OutcomeFix::WhereSet { path, value } => {
+                let resolved = self.resolve_path(path, target);
+                if is_set(&resolved.split('.').collect::<Vec<_>>(), &self.files, &self.sets) {
+                    (resolved, Arc::new(value.clone()))
+                } else {
+                    self.resolve(declared?, target)
+                }
+            }
+        };
+        Some(self.locate(values_path, value))
     }
 
     pub fn suggestion(&self, fix: &Fix, target: &Target) -> FixSuggestion {
         let (values_path, value) = self.resolve(fix, target);
+        self.locate(values_path, value)
+    }
+
+    fn locate(&self, values_path: String, value: Arc<serde_json::Value>) -> FixSuggestion {
         let segments: Vec<&str> = values_path.split('.').collect();
         let location = locate_fix(&segments, &value, &self.files, &self.sets);
         let (file, line, exact, set) = match location {
@@ -188,6 +259,19 @@ impl ValuesContext {
         };
         FixSuggestion { values_path, value, file, line, exact, set }
     }
+}
+
+/// The tracing the chart renders into each generated Gateway from the proxy's `tracing.provider`
+/// (see [`ValuesContext::generated_gateway_extras`]), below `customHttp(s)Gateway`.
+pub fn generated_gateway_extras(docs: &[Doc]) -> HashMap<(String, bool), serde_json::Value> {
+    let mut extras = HashMap::new();
+    for gateway in docs.iter().filter(|d| d.kind == "Gateway") {
+        let Some(Target::Gateway { proxy, ssl }) = crate::rules::helpers::generated_gateway_target(gateway) else { continue };
+        if let Some(tracing) = gateway.root.path("spec.httpGateway.options.httpConnectionManagerSettings.tracing") {
+            extras.insert((proxy, ssl), serde_json::json!({ "options": { "httpConnectionManagerSettings": { "tracing": tracing.to_json() } } }));
+        }
+    }
+    extras
 }
 
 /// A fix value (YAML text in a rule declaration, checked by a registry test) as JSON, parsed
@@ -342,8 +426,8 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 title: rule.title,
                 message: outcome.message,
                 object,
-                fix: match (outcome.status, fix) {
-                    (Status::Fail, Some(fix)) => Some(Box::new(values.suggestion(fix, &outcome.target))),
+                fix: match outcome.status {
+                    Status::Fail => values.suggestion_for(fix, &outcome.fix, &outcome.target).map(Box::new),
                     _ => None,
                 },
                 suppressed,
@@ -423,5 +507,42 @@ mod tests {
         assert_eq!(*value, serde_json::json!(true));
         let global = Fix::all("global.glooStats.routePrefixRewrite", "/stats/prometheus?usedonly");
         assert_eq!(ctx.resolve(&global, &Target::Chart).0, "global.glooStats.routePrefixRewrite");
+    }
+
+    fn values_file(text: &str) -> ValuesFile {
+        ValuesFile::parse(std::path::Path::new("values.yaml"), text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn a_fix_goes_where_the_users_values_set_the_field_over_its_path() {
+        let fix = Fix::all("settings.disableKubernetesDestinations", "true").unless_set_at("settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations");
+        let plain = ValuesContext { files: vec![values_file("settings:\n  create: true\n")], ..Default::default() };
+        assert_eq!(plain.resolve(&fix, &Target::Chart).0, "settings.disableKubernetesDestinations");
+        let overridden = ValuesContext { files: vec![values_file("settings:\n  kubeResourceOverride:\n    spec:\n      gloo:\n        disableKubernetesDestinations: \"true\"\n")], ..Default::default() };
+        assert_eq!(overridden.resolve(&fix, &Target::Chart).0, "settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations");
+    }
+
+    #[test]
+    fn a_fix_that_creates_a_custom_gateway_carries_the_generated_tracing() {
+        let tracing = serde_json::json!({"zipkinConfig": {"collectorEndpoint": "/api/v2/spans"}});
+        let extras = serde_json::json!({"options": {"httpConnectionManagerSettings": {"tracing": tracing}}});
+        let mut ctx = ValuesContext { proxy_keys: vec!["gatewayProxy".into()], ..Default::default() };
+        ctx.generated_gateway_extras.insert(("gateway-proxy".into(), false), extras);
+        let http = Target::Gateway { proxy: "gateway-proxy".into(), ssl: false };
+        let gw = "gatewayProxies.gatewayProxy.gatewaySettings.customHttpGateway";
+
+        // Beside the fix in httpConnectionManagerSettings, or one level up for another option.
+        let (path, value) = ctx.resolve(&Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true"), &http);
+        assert_eq!(path, format!("{gw}.options.httpConnectionManagerSettings"));
+        assert_eq!(*value, serde_json::json!({"useRemoteAddress": true, "tracing": tracing}));
+        let (path, value) = ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http);
+        assert_eq!(path, format!("{gw}.options"));
+        assert_eq!(*value, serde_json::json!({"gzip": {"compressionLevel": "SPEED"}, "httpConnectionManagerSettings": {"tracing": tracing}}));
+
+        // Not for the -ssl Gateway (nothing generated there), nor where the user sets the block.
+        let ssl = Target::Gateway { proxy: "gateway-proxy".into(), ssl: true };
+        assert_eq!(ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &ssl).0, "gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.gzip");
+        ctx.files = vec![values_file("gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      customHttpGateway:\n        options: {}\n")];
+        assert_eq!(ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http).0, format!("{gw}.options.gzip"));
     }
 }

@@ -28,7 +28,11 @@ fn versions_text(f: &crate::rules::Fix) -> String {
 
 /// A fix's values path as the docs show it (`GP`, `GW` for the proxy and gateway parts).
 fn fix_path_text(f: &crate::rules::Fix) -> String {
-    f.path.replace("{GP}", "GP").replace("{GW}", "GW")
+    placeholders(f.path)
+}
+
+fn placeholders(path: &str) -> String {
+    path.replace("{GP}", "GP").replace("{GW}", "GW")
 }
 
 /// Everything about one rule, as markdown (`rules ID --format markdown`): for a wiki, an issue
@@ -44,7 +48,8 @@ pub fn explain_markdown(rule: &Rule) -> String {
         writeln!(out, "| Chart versions | Values key | Value |\n|---|---|---|").ok();
         for f in rule.fixes {
             let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
-            writeln!(out, "| {} | `{}` | `{}` |", versions_text(f), cell(&fix_path_text(f)), cell(f.value)).ok();
+            let elsewhere = f.unless_set_at.map(|p| format!(" (or `{}` where your values set it)", cell(&placeholders(p)))).unwrap_or_default();
+            writeln!(out, "| {} | `{}`{elsewhere} | `{}` |", versions_text(f), cell(&fix_path_text(f)), cell(f.value)).ok();
         }
         writeln!(out, "\nGP = `gatewayProxies.<proxy>`, GW = `GP.gatewaySettings.customHttp(s)Gateway`; prefixed with `gloo.` in umbrella charts.").ok();
     }
@@ -63,6 +68,9 @@ pub fn explain(rule: &Rule) -> String {
         writeln!(out, "Values fix (GP = gatewayProxies.<proxy>, GW = GP.gatewaySettings.customHttp(s)Gateway; prefixed with `gloo.` in umbrella charts):").ok();
         for f in rule.fixes {
             writeln!(out, "  {}: {}: {}", versions_text(f), fix_path_text(f), f.value).ok();
+            if let Some(other) = f.unless_set_at {
+                writeln!(out, "    (at {} instead where your values set it: it takes precedence)", placeholders(other)).ok();
+            }
         }
     }
     out

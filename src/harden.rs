@@ -48,7 +48,7 @@ pub fn build_overlay(base: &Checked, choice: &OverlayChoice, config: &Config) ->
 /// Header comment lines of an overlay.
 pub fn overlay_header(base: &Checked, overlay: &Overlay, choice: &OverlayChoice) -> Vec<String> {
     let version = base.report.chart.gloo_version.map(|v| format!(" {v}")).unwrap_or_default();
-    let rules: BTreeSet<&String> = overlay.notes.values().flatten().collect();
+    let rules: BTreeSet<&String> = overlay.notes.values().flatten().filter(|n| n.as_str() != overlay::CARRIED_TRACING).collect();
     let mut what = Vec::new();
     if choice.uses_generated() {
         what.push(format!("fixes {} rule(s) through values", rules.len()));

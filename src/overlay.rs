@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
+/// The note on tracing a Gateway fix carries into the custom block it creates.
+pub const CARRIED_TRACING: &str = "kept from tracing.provider";
+
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
     /// The values tree (insertion order kept).
@@ -38,7 +41,10 @@ impl Overlay {
         }
         merge_into(node, last, value);
         for leaf in leaves(path, value) {
-            self.notes.entry(leaf).or_default().insert(rule.to_string());
+            // Tracing in a custom Gateway block is carried over from the generated Gateway
+            // (ValuesContext::generated_gateway_extras), not what the rule fixes.
+            let note = if leaf.contains("Gateway.options.httpConnectionManagerSettings.tracing.") { CARRIED_TRACING } else { rule };
+            self.notes.entry(leaf).or_default().insert(note.to_string());
         }
     }
 
@@ -177,6 +183,13 @@ pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], co
         for target in targets {
             let (path, value) = values.resolve(fix, &target);
             overlay.add(&path, &value, rule.id);
+        }
+    }
+    // What a failing object needs beyond its rule's declared fix (a sibling key switched
+    // back on, the user's own list edited) goes on top, as `for_failures` has it.
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()) {
+        if let Some(fix) = &f.fix {
+            overlay.add(&fix.values_path, &fix.value, f.rule);
         }
     }
     overlay

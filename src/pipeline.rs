@@ -207,7 +207,13 @@ pub fn parse(stream: &str, source: &str, keep: Keep) -> Result<Vec<Doc>> {
 pub fn check_docs(job: &Job, docs: Vec<Doc>, files: Vec<ValuesFile>, sets: Vec<values::SetKey>, config: &Config, today: &str) -> Checked {
     let chart_dir = job.chart.as_deref().filter(|c| c.is_dir());
     let chart = ChartInfo::from_render(chart_dir, &docs);
-    let values = ValuesContext { prefix: chart.values_prefix.clone(), proxy_keys: proxy_keys(chart_dir, &chart.values_prefix, &files), files, sets };
+    let values = ValuesContext {
+        prefix: chart.values_prefix.clone(),
+        proxy_keys: proxy_keys(chart_dir, &chart.values_prefix, &files),
+        files,
+        sets,
+        generated_gateway_extras: crate::check::generated_gateway_extras(&docs),
+    };
     let mut report = check(&docs, chart, &values, config, today);
     report.target = job.label.clone();
     let proxies = crate::model::proxy_names(&docs);

@@ -185,6 +185,24 @@ pub fn sets_value(node: &Node, wanted: &serde_json::Value) -> bool {
     }
 }
 
+/// Merges `from` into `into` as helm merges values files: mappings key by key, anything else
+/// replaced (a null included: helm then drops the key).
+pub fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
+    match (into, from) {
+        (serde_json::Value::Object(into), serde_json::Value::Object(from)) => {
+            for (k, v) in from {
+                merge(into.entry(k).or_insert(serde_json::Value::Null), v);
+            }
+        }
+        (into, from) => *into = from,
+    }
+}
+
+/// Whether a values file or a `--set` argument sets the key at `path`.
+pub fn is_set(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> bool {
+    set_for(path, sets).is_some() || last_setting(path, files).is_some()
+}
+
 /// The `--set` argument that decides `path`, the last one given.
 fn set_for(path: &[&str], sets: &[SetKey]) -> Option<Location> {
     sets.iter().rev().find(|s| overlaps(&s.segments, path)).map(|s| Location::Set { flag: s.flag.clone() })

@@ -297,3 +297,69 @@ fn a_second_diff_renders_base_and_hardened_at_once_and_stays_exact() {
     assert_eq!(third, fresh, "the same diff as a run without any prediction");
     assert!(!third["fixed"].as_array().unwrap().iter().any(|v| v["rule"] == "GLOO-023"), "GLOO-023 passes with 2 replicas now");
 }
+
+/// `(rule, object)` of the failures in a `check --format json` report; with `fixable`, only
+/// those that carry a fix.
+fn failures(report: &Value, fixable: bool) -> std::collections::BTreeSet<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "FAIL" && (!fixable || !f["fix"].is_null()))
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), format!("{}/{}", f["object"]["kind"].as_str().unwrap(), f["object"]["name"].as_str().unwrap())))
+        .collect()
+}
+
+/// A user's values that switch off, move or override what a declared fix sets
+/// (fixtures/values/user, each file says how). On every real chart, the overlay helm-harden
+/// prints for those values (only the keys failures need, and `--all`) fixes every failure it
+/// offers a fix for, and fails nothing that passed before.
+#[test]
+fn the_overlay_for_a_users_values_fixes_what_it_offers_and_breaks_nothing() {
+    let Some(helm) = helm_or_skip() else { return };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/values/user")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut problems = Vec::new();
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        for (values, all) in files.iter().flat_map(|f| [(f, false), (f, true)]) {
+            let values_arg = values.to_str().unwrap();
+            let name = format!("{}{}", values.file_name().unwrap().to_string_lossy(), if all { " (--all)" } else { "" });
+            let before = check(&helm, &chart, &["-f", values_arg]);
+            let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).args(["-f", values_arg]).args(all.then_some("--all")));
+            assert_eq!(code, 0, "{version} {name}: {err}");
+            let tmp = tempfile::tempdir().unwrap();
+            let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
+            let after = check(&helm, &chart, &["-f", values_arg, "-f", overlay_file.to_str().unwrap()]);
+            let left: Vec<_> = failures(&before, true).intersection(&failures(&after, false)).cloned().collect();
+            let new: Vec<_> = failures(&after, false).difference(&failures(&before, false)).cloned().collect();
+            if !left.is_empty() || !new.is_empty() {
+                problems.push(format!("{version} {name}:\n  still failing: {left:?}\n  newly failing: {new:?}\n{overlay}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Tracing set through `gatewayProxies.*.tracing.provider` survives the overlay (its Gateway
+/// fixes create `customHttpGateway`, which the chart renders instead of the provider).
+#[test]
+fn the_overlay_keeps_the_proxys_tracing() {
+    let Some(helm) = helm_or_skip() else { return };
+    let values = root().join("fixtures/values/user/tracing.yaml");
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
+        assert_eq!(code, 0, "{err}");
+        let tmp = tempfile::tempdir().unwrap();
+        let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
+        let gateways_with_tracing = |extra: &[&str]| {
+            let mut args = vec!["-f", values.to_str().unwrap()];
+            args.extend_from_slice(extra);
+            common::helm_template(&chart, &args).matches("zipkinConfig:").count()
+        };
+        let before = gateways_with_tracing(&[]);
+        assert!(before >= 2, "{version}: the fixture traces both generated Gateways");
+        assert_eq!(gateways_with_tracing(&["-f", overlay_file.to_str().unwrap()]), before, "{version}: tracing lost\n{overlay}");
+    }
+}

@@ -323,7 +323,7 @@ proptest! {
         let stream = lines.join("\n") + "\n";
         let Ok(docs) = parse_stream(&stream) else { return Ok(()) };
         let chart = helm_harden::chart::ChartInfo::from_render(None, &docs);
-        let values = helm_harden::check::ValuesContext { prefix: String::new(), proxy_keys: vec!["gatewayProxy".into()], files: vec![], sets: vec![] };
+        let values = helm_harden::check::ValuesContext { prefix: String::new(), proxy_keys: vec!["gatewayProxy".into()], files: vec![], sets: vec![], ..Default::default() };
         let report = helm_harden::check::check(&docs, chart, &values, &helm_harden::config::Config::default(), "2026-01-01");
         // And every output format renders it.
         let _ = helm_harden::report::text::render(std::slice::from_ref(&report), true, helm_harden::report::text::Style { color: false });

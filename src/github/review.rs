@@ -686,6 +686,18 @@ mod tests {
     }
 
     #[test]
+    fn a_key_the_fix_removes_becomes_null_as_helm_drops_it() {
+        // GLOO-020 on a budget by minAvailable: maxUnavailable beside it would be rejected.
+        let file = "gatewayProxies:\n  gatewayProxy:\n    podDisruptionBudget:\n      minAvailable: 1\n";
+        let value = json!({"maxUnavailable": 1, "minAvailable": null});
+        let s = suggestion(file, &fix("gatewayProxies.gatewayProxy.podDisruptionBudget", value.clone(), 4, true)).unwrap();
+        assert_eq!(s, Suggestion { start_line: Some(3), line: 4, text: "    podDisruptionBudget:\n      minAvailable: null\n      maxUnavailable: 1".into() });
+        let after = apply(file, &s);
+        let parsed = ValuesFile::parse(std::path::Path::new("values.yaml"), after).unwrap();
+        assert!(crate::values::sets_value(parsed.root.path("gatewayProxies.gatewayProxy.podDisruptionBudget").unwrap(), &value));
+    }
+
+    #[test]
     fn no_suggestion_where_a_line_rewrite_would_lose_something() {
         let file = "a:\n  b:\n    c: 1\n  d: {x: 1}\n";
         assert!(suggestion(file, &fix("a.b", json!(true), 2, true)).is_none(), "a block replaced by a scalar");

@@ -1,9 +1,8 @@
 //! ENVOY-005: trust the TCP peer, not client-supplied X-Forwarded-For.
 
-use super::helpers::{each_hcm_setting, fail, pass};
+use super::helpers::{boolean, each_hcm_setting, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-005",
@@ -18,10 +17,11 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "useRemoteAddress", |v| match v.and_then(Node::as_bool) {
-        Some(true) => pass("useRemoteAddress is true"),
-        Some(false) => fail("useRemoteAddress is false"),
-        None => fail("useRemoteAddress is absent (false): X-Forwarded-For from clients is trusted"),
+    each_hcm_setting(m, "useRemoteAddress", |v| match boolean(v, "useRemoteAddress") {
+        Ok(Some(true)) => pass("useRemoteAddress is true"),
+        Ok(Some(false)) => fail("useRemoteAddress is false"),
+        Ok(None) => fail("useRemoteAddress is absent (false): X-Forwarded-For from clients is trusted"),
+        Err(not_boolean) => not_boolean,
     })
 }
 
@@ -36,6 +36,24 @@ mod tests {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
         let on = "options:\n  httpConnectionManagerSettings:\n    useRemoteAddress: true";
         assert_eq!(statuses(&RULE, &gateways(on, ""), "1.17.38"), [Pass, Pass]);
+    }
+
+    #[test]
+    fn a_string_is_not_a_boolean() {
+        let quoted = "options:\n  httpConnectionManagerSettings:\n    useRemoteAddress: \"true\"";
+        let out = crate::rules::testing::outcomes_with_messages(&RULE, &gateways(quoted, ""), "1.17.38");
+        assert_eq!(out[0].0, Fail);
+        assert_eq!(out[0].2, "useRemoteAddress is not a boolean: \"true\"");
+    }
+
+    #[test]
+    fn a_gateway_the_chart_does_not_generate_has_no_values_fix() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let render = gateways("", "").replace("name: gateway-proxy-ssl", "name: hybrid");
+        assert_eq!(fixes(&RULE, &render, "1.17.38"), [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Nothing)]);
+        let messages = crate::rules::testing::outcomes_with_messages(&RULE, &render, "1.17.38");
+        assert!(messages[1].2.ends_with("(not a Gateway the chart generates: change it where it is defined)"), "{}", messages[1].2);
     }
 
     #[test]

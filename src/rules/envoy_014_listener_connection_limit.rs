@@ -2,7 +2,7 @@
 
 use super::envoy_015_global_connection_limit::{runtime_int, static_runtime};
 use super::helpers::{each_gateway, fail, http_option_sets, pass};
-use super::{Fix, Rule, Severity};
+use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::chart::Version;
 use crate::model::{gateway_proxy_names, Model};
 use crate::parse::Doc;
@@ -17,12 +17,12 @@ pub static RULE: Rule = Rule {
     predicate: "Every Gateway: either each of its listener option sets (`httpGateway.options`, each matched gateway's `httpGateway.options` / `tcpGateway.options` of a hybrid Gateway, `spec.tcpGateway.options`) has `connectionLimit.maxActiveConnections` >= 1, or every proxy in its `proxyNames` has, in a bootstrap `layered_runtime` static layer flattened to dotted keys, `envoy.resource_limits.listener.<listener>.connection_limit` >= 1 where `<listener>` = `listener-<spec.bindAddress>-<spec.bindPort>` (e.g. `listener-::-8080`). Otherwise FAIL. No Gateway rendered = NA.",
     fix_doc: "1.17+: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.connectionLimit.maxActiveConnections: N` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead); size N for your traffic (the suggested fix uses 100000). 1.13 (no `connectionLimit` in its CRD): runtime keys through `gatewayProxies.<name>.customStaticLayer: {envoy: {resource_limits: {listener: {\"listener-::-8080\": {connection_limit: N}, \"listener-::-8443\": {connection_limit: N}}}}}` (render-verified only; listener names follow Gloo's translator and the Gateways' bindAddress/bindPort). In 1.17+ do not put an `envoy:` map in `customStaticLayer`: the template already emits an `envoy:` key in the same static layer and one would replace the other. Enterprise failover Gateway: `gatewayProxies.<name>.failover.kubeResourceOverride.spec.tcpGateway.options.connectionLimit.maxActiveConnections`.",
     fixes: &[
-        Fix { versions: super::Versions::from(Version::new(1, 17, 0)), path: "{GW}.options.connectionLimit.maxActiveConnections", value: "100000" },
-        Fix {
-            versions: super::Versions::until(Version::new(1, 17, 0)),
-            path: "{GP}.customStaticLayer",
-            value: "{envoy: {resource_limits: {listener: {\"listener-::-8080\": {connection_limit: 100000}, \"listener-::-8443\": {connection_limit: 100000}}}}}",
-        },
+        Fix::new(super::Versions::from(Version::new(1, 17, 0)), "{GW}.options.connectionLimit.maxActiveConnections", "100000"),
+        Fix::new(
+            super::Versions::until(Version::new(1, 17, 0)),
+            "{GP}.customStaticLayer",
+            "{envoy: {resource_limits: {listener: {\"listener-::-8080\": {connection_limit: 100000}, \"listener-::-8443\": {connection_limit: 100000}}}}}",
+        ),
     ],
     check,
 };
@@ -45,17 +45,22 @@ fn max_active(options: &Node) -> Option<i64> {
     options.path("connectionLimit.maxActiveConnections").and_then(Node::as_i64)
 }
 
+/// Envoy's name for the listener of a Gateway, as Gloo's translator makes it.
+fn listener_name(spec: &Node) -> String {
+    let address = spec.get("bindAddress").and_then(Node::scalar_text).unwrap_or_else(|| "::".to_string());
+    let port = spec.get("bindPort").and_then(Node::scalar_text).unwrap_or_default();
+    format!("listener-{address}-{port}")
+}
+
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway(m, |gw, spec| {
+    let outcomes = each_gateway(m, |gw, spec| {
         let sets = listener_option_sets(gw);
         let limits: Vec<Option<i64>> = sets.iter().map(|o| max_active(o)).collect();
         if !limits.is_empty() && limits.iter().all(|l| l.is_some_and(|n| n >= 1)) {
             let least = limits.iter().flatten().min().copied().unwrap_or_default();
             return pass(format!("connectionLimit.maxActiveConnections is {least}"));
         }
-        let address = spec.get("bindAddress").and_then(Node::scalar_text).unwrap_or_else(|| "::".to_string());
-        let port = spec.get("bindPort").and_then(Node::scalar_text).unwrap_or_default();
-        let key = format!("envoy.resource_limits.listener.listener-{address}-{port}.connection_limit");
+        let key = format!("envoy.resource_limits.listener.{}.connection_limit", listener_name(spec));
         let proxies = gateway_proxy_names(gw);
         let runtime_limit = |name: &String| {
             let proxy = m.proxies.iter().find(|p| p.name == name.as_str())?;
@@ -72,7 +77,20 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             _ => "connectionLimit.maxActiveConnections is absent".to_string(),
         };
         fail(format!("{option_state} and no proxy runtime sets {key}"))
-    })
+    });
+    // Before 1.17 the fix is a runtime key named after the listener: this Gateway's, not the
+    // default ports' the declared fix shows.
+    let runtime_fix = RULE.fix_for(m.version).is_some_and(|f| f.path == "{GP}.customStaticLayer");
+    outcomes
+        .into_iter()
+        .map(|o| match o.doc.root.get("spec") {
+            Some(spec) if runtime_fix && o.status == Status::Fail => o.fixed_by(OutcomeFix::Custom {
+                path: "{GP}.customStaticLayer".into(),
+                value: serde_json::json!({ "envoy": { "resource_limits": { "listener": { listener_name(spec): { "connection_limit": 100000 } } } } }),
+            }),
+            _ => o,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -111,6 +129,19 @@ mod tests {
         assert_eq!(statuses(&RULE, &(gateways("", "") + &runtime(nested)), "1.13.39"), [Pass, Pass]);
         let only_http = "envoy.resource_limits.listener.listener-::-8080.connection_limit: 1000";
         assert_eq!(statuses(&RULE, &(gateways("", "") + &runtime(only_http)), "1.13.39"), [Pass, Fail]);
+    }
+
+    #[test]
+    fn the_runtime_fix_names_the_gateways_own_listener() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let render = gateways("", "").replace("bindPort: 8080", "bindPort: 8081");
+        let listener = |name: &str| OutcomeFix::Custom {
+            path: "{GP}.customStaticLayer".into(),
+            value: serde_json::json!({"envoy": {"resource_limits": {"listener": {name: {"connection_limit": 100000}}}}}),
+        };
+        assert_eq!(fixes(&RULE, &render, "1.13.39"), [(Fail, listener("listener-::-8081")), (Fail, listener("listener-::-8443"))]);
+        assert_eq!(fixes(&RULE, &render, "1.17.38"), [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Declared)], "1.17+: connectionLimit options");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
 use super::helpers::{each_envoy_container, fail, na, pass};
-use super::{Fix, Rule, Severity};
+use super::{Fix, OutcomeFix, Rule, Severity, Status};
+use crate::chart::Version;
 use crate::model::{Model, Proxy};
 use crate::yaml::Node;
 
@@ -17,17 +18,35 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+fn added(envoy: &Node) -> &[Node] {
+    envoy.path("securityContext.capabilities.add").map(Node::items).unwrap_or_default()
+}
+
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_envoy_container(m, |p, c| {
+    let outcomes = each_envoy_container(m, |p, c| {
         if let Some(why) = low_port(m, p, c) {
             return na(format!("{why} (< 1024): NET_BIND_SERVICE is required"));
         }
-        let added = c.path("securityContext.capabilities.add").map(Node::items).unwrap_or_default();
-        match added.iter().filter_map(Node::as_str).find(|cap| is_net_bind(cap)) {
+        match added(c).iter().filter_map(Node::as_str).find(|cap| is_net_bind(cap)) {
             Some(cap) => fail(format!("securityContext.capabilities.add contains {cap}")),
             None => pass("NET_BIND_SERVICE is not added"),
         }
-    })
+    });
+    // 1.17+ renders a custom glooContainerSecurityContext instead of the chart's: where the
+    // user's values set its capabilities, the fix is their list without the capability.
+    if m.version.is_some_and(|v| v < Version::new(1, 17, 0)) {
+        return outcomes;
+    }
+    outcomes
+        .into_iter()
+        .map(|o| match m.proxies.iter().find(|p| std::ptr::eq(p.workload, o.doc)).and_then(|p| p.envoy) {
+            Some(envoy) if o.status == Status::Fail => {
+                let kept = added(envoy).iter().filter(|cap| !cap.as_str().is_some_and(is_net_bind)).map(Node::to_json).collect();
+                o.fixed_by(OutcomeFix::WhereSet { path: "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".into(), value: serde_json::Value::Array(kept) })
+            }
+            _ => o,
+        })
+        .collect()
 }
 
 fn is_net_bind(cap: &str) -> bool {
@@ -63,6 +82,16 @@ mod tests {
         assert_eq!(statuses(&RULE, &proxy("", PORTS), "1.17.38"), [Pass]);
         let dropped = format!("{PORTS}securityContext:\n  capabilities:\n    drop: [ALL]\n");
         assert_eq!(statuses(&RULE, &(proxy("", &dropped) + &gateways("", "")), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn on_1_17_a_custom_context_is_fixed_by_its_own_list() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let added = format!("{PORTS}securityContext:\n  capabilities:\n    add: [NET_BIND_SERVICE, SYS_TIME]\n");
+        let expected = OutcomeFix::WhereSet { path: "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".into(), value: serde_json::json!(["SYS_TIME"]) };
+        assert_eq!(fixes(&RULE, &proxy("", &added), "1.17.38"), [(Fail, expected)]);
+        assert_eq!(fixes(&RULE, &proxy("", &added), "1.13.39"), [(Fail, OutcomeFix::Declared)], "1.13 has no custom context");
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! GLOO-003: replace invalid routes instead of freezing the whole proxy's configuration.
 
-use super::helpers::{each_settings, fail, pass};
+use super::helpers::{boolean, each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-003",
@@ -13,15 +12,17 @@ pub static RULE: Rule = Rule {
     why: "Without it one bad route table blocks configuration updates for a whole proxy, instead of only its own routes answering with an error.",
     predicate: "Settings `spec.gloo.invalidConfigPolicy.replaceInvalidRoutes == true`. Absent = false = FAIL. NA when no Settings is rendered (`settings.create: false`).",
     fix_doc: "All versions: `settings.invalidConfigPolicy.replaceInvalidRoutes: true` (consider `invalidRouteResponseCode` / `invalidRouteResponseBody` too). Not the legacy `settings.replaceInvalidRoutes: true`, which renders the key twice in one mapping.",
-    fixes: &[Fix::all("settings.invalidConfigPolicy.replaceInvalidRoutes", "true")],
+    fixes: &[Fix::all("settings.invalidConfigPolicy.replaceInvalidRoutes", "true").unless_set_at("settings.kubeResourceOverride.spec.gloo.invalidConfigPolicy.replaceInvalidRoutes")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_settings(m, |spec| match spec.path("gloo.invalidConfigPolicy.replaceInvalidRoutes").and_then(Node::as_bool) {
-        Some(true) => pass("replaceInvalidRoutes is true"),
-        Some(false) => fail("spec.gloo.invalidConfigPolicy.replaceInvalidRoutes is false"),
-        None => fail("spec.gloo.invalidConfigPolicy.replaceInvalidRoutes is absent (false)"),
+    const FIELD: &str = "spec.gloo.invalidConfigPolicy.replaceInvalidRoutes";
+    each_settings(m, |spec| match boolean(spec.path("gloo.invalidConfigPolicy.replaceInvalidRoutes"), FIELD) {
+        Ok(Some(true)) => pass("replaceInvalidRoutes is true"),
+        Ok(Some(false)) => fail(format!("{FIELD} is false")),
+        Ok(None) => fail(format!("{FIELD} is absent (false)")),
+        Err(not_boolean) => not_boolean,
     })
 }
 

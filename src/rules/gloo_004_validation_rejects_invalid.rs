@@ -1,7 +1,7 @@
 //! GLOO-004: the validation webhook rejects invalid Gloo resources instead of admitting them.
 
 use super::helpers::{each_settings, fail, pass, Verdict};
-use super::{Fix, Rule, Severity};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     why: "With the default, invalid VirtualServices and RouteTables are admitted and can break or drop routes on the proxy.",
     predicate: "Settings `spec.gateway.validation` exists, its `serverEnabled` is not `false`, and `alwaysAccept == false`. Absent `alwaysAccept` = true (Gloo default) = FAIL. No validation block (`gateway.validation.enabled: false`) = FAIL. NA when no Settings is rendered (`settings.create: false`).",
     fix_doc: "All versions: `gateway.validation.alwaysAcceptResources: false` (renders `alwaysAccept: false`). Only effective together with an enabled webhook that fails closed (GLOO-007). Enterprise/umbrella: `gloo.gateway.validation.alwaysAcceptResources`.",
-    fixes: &[Fix::all("gateway.validation.alwaysAcceptResources", "false")],
+    fixes: &[Fix::all("gateway.validation.alwaysAcceptResources", "false").unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.alwaysAccept")],
     check,
 };
 
@@ -29,8 +29,29 @@ pub(crate) fn validation_block(spec: &Node) -> Result<&Node, Verdict> {
     }
 }
 
+/// A validation rule's fix where validation is off (GLOO-004 to 007): `gateway.validation` with
+/// `enabled` (and `serverEnabled` when that is what is off) beside the rule's own `key`. The
+/// declared fix alone sets a key the chart does not render while validation is off.
+pub(crate) fn turning_validation_on<'a>(outcomes: Vec<Outcome<'a>>, key: &str, value: serde_json::Value) -> Vec<Outcome<'a>> {
+    outcomes
+        .into_iter()
+        .map(|o| {
+            let spec = o.doc.root.get("spec").unwrap_or(Node::null());
+            if o.status != Status::Fail || o.doc.kind != "Settings" || validation_block(spec).is_ok() {
+                return o;
+            }
+            let mut fix = serde_json::json!({ "enabled": true });
+            if spec.path("gateway.validation.serverEnabled").and_then(Node::as_bool) == Some(false) {
+                fix["serverEnabled"] = true.into();
+            }
+            fix[key] = value.clone();
+            o.fixed_by(OutcomeFix::Custom { path: "gateway.validation".into(), value: fix })
+        })
+        .collect()
+}
+
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_settings(m, |spec| {
+    let outcomes = each_settings(m, |spec| {
         let validation = match validation_block(spec) {
             Ok(v) => v,
             Err(verdict) => return verdict,
@@ -40,7 +61,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Some(true) => fail("spec.gateway.validation.alwaysAccept is true: invalid resources are admitted"),
             None => fail("spec.gateway.validation.alwaysAccept is absent (true): invalid resources are admitted"),
         }
-    })
+    });
+    turning_validation_on(outcomes, "alwaysAcceptResources", false.into())
 }
 
 #[cfg(test)]
@@ -67,6 +89,20 @@ mod tests {
         assert_eq!(statuses(&RULE, &validation("serverEnabled: false\nalwaysAccept: false"), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &settings("gateway:\n  readGatewaysFromAllNamespaces: false"), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &settings("gateway:\n  validation: null"), "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn with_validation_off_the_fix_turns_it_on() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let on = |extra: serde_json::Value| {
+            let mut value = serde_json::json!({"enabled": true, "alwaysAcceptResources": false});
+            crate::values::merge(&mut value, extra);
+            OutcomeFix::Custom { path: "gateway.validation".into(), value }
+        };
+        assert_eq!(fixes(&RULE, &settings("gloo: {}"), "1.17.38"), [(Fail, on(serde_json::json!({})))], "no validation block");
+        assert_eq!(fixes(&RULE, &validation("serverEnabled: false\nalwaysAccept: true"), "1.17.38"), [(Fail, on(serde_json::json!({"serverEnabled": true})))]);
+        assert_eq!(fixes(&RULE, &validation("serverEnabled: true\nalwaysAccept: true"), "1.17.38"), [(Fail, OutcomeFix::Declared)], "validation on: the declared fix");
     }
 
     #[test]

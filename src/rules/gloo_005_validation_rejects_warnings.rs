@@ -1,6 +1,6 @@
 //! GLOO-005: the validation webhook also rejects resources that only produce warnings.
 
-use super::gloo_004_validation_rejects_invalid::validation_block;
+use super::gloo_004_validation_rejects_invalid::{turning_validation_on, validation_block};
 use super::helpers::{each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
@@ -14,12 +14,12 @@ pub static RULE: Rule = Rule {
     why: "Resources with warnings (missing upstream, bad reference) are otherwise admitted and reach the proxy.",
     predicate: "Settings `spec.gateway.validation.allowWarnings == false`. Absent = true = FAIL. Validation off (no `spec.gateway.validation` block, or `serverEnabled: false`) = FAIL. NA when no Settings is rendered (`settings.create: false`).",
     fix_doc: "All versions: `gateway.validation.allowWarnings: false`. Resources that reference objects created later (an Upstream applied after its VirtualService) are then rejected, so apply in dependency order. Enterprise/umbrella: `gloo.gateway.validation.allowWarnings`.",
-    fixes: &[Fix::all("gateway.validation.allowWarnings", "false")],
+    fixes: &[Fix::all("gateway.validation.allowWarnings", "false").unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.allowWarnings")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_settings(m, |spec| {
+    let outcomes = each_settings(m, |spec| {
         let validation = match validation_block(spec) {
             Ok(v) => v,
             Err(verdict) => return verdict,
@@ -29,7 +29,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Some(true) => fail("spec.gateway.validation.allowWarnings is true: resources with warnings are admitted"),
             None => fail("spec.gateway.validation.allowWarnings is absent (true): resources with warnings are admitted"),
         }
-    })
+    });
+    turning_validation_on(outcomes, "allowWarnings", false.into())
 }
 
 #[cfg(test)]

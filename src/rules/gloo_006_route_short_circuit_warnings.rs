@@ -1,5 +1,6 @@
 //! GLOO-006: validation reports routes shadowed by earlier routes.
 
+use super::gloo_004_validation_rejects_invalid::turning_validation_on;
 use super::helpers::{each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
@@ -13,16 +14,17 @@ pub static RULE: Rule = Rule {
     why: "Routes that can never match (shadowed by an earlier prefix or regex) otherwise go unnoticed.",
     predicate: "Settings `spec.gateway.validation.warnRouteShortCircuiting == true`. Absent = false = FAIL (so does a missing validation block). NA when no Settings is rendered (`settings.create: false`).",
     fix_doc: "All versions: `gateway.validation.warnRouteShortCircuiting: true`. Combined with `allowWarnings: false` (GLOO-005) shadowed routes are rejected. The Settings proto marks the field deprecated in all three versions, but the controllers still read it. Enterprise/umbrella: `gloo.gateway.validation.warnRouteShortCircuiting`.",
-    fixes: &[Fix::all("gateway.validation.warnRouteShortCircuiting", "true")],
+    fixes: &[Fix::all("gateway.validation.warnRouteShortCircuiting", "true").unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.warnRouteShortCircuiting")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_settings(m, |spec| match spec.path("gateway.validation.warnRouteShortCircuiting").and_then(Node::as_bool) {
+    let outcomes = each_settings(m, |spec| match spec.path("gateway.validation.warnRouteShortCircuiting").and_then(Node::as_bool) {
         Some(true) => pass("warnRouteShortCircuiting is true"),
         Some(false) => fail("spec.gateway.validation.warnRouteShortCircuiting is false"),
         None => fail("spec.gateway.validation.warnRouteShortCircuiting is absent (false)"),
-    })
+    });
+    turning_validation_on(outcomes, "warnRouteShortCircuiting", true.into())
 }
 
 #[cfg(test)]

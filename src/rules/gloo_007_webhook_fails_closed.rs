@@ -1,7 +1,7 @@
 //! GLOO-007: the validation webhook fails closed for Gloo resources.
 
 use super::helpers::{chart_anchor, control_plane, fail, pass, Verdict};
-use super::{Fix, Outcome, Rule, Severity, Status, Target};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::model::Model;
 use crate::parse::Doc;
 use crate::yaml::Node;
@@ -56,12 +56,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         // Without Settings or the gloo Deployment this is not a Gloo render (or only part of
         // one): there is no validation to miss, and a failure would land on an unrelated object.
         match (control_plane(m), chart_anchor(m)) {
-            (Some(doc), _) => outcomes.push(Outcome::new(
-                Status::Fail,
-                doc,
-                Target::Chart,
-                "no ValidatingWebhookConfiguration entry validates Gloo resources (webhook or validation disabled)",
-            )),
+            // The declared fix alone sets the policy of a webhook the chart does not render.
+            (Some(doc), _) => outcomes.push(
+                Outcome::new(Status::Fail, doc, Target::Chart, "no ValidatingWebhookConfiguration entry validates Gloo resources (webhook or validation disabled)").fixed_by(OutcomeFix::Custom {
+                    path: "gateway.validation".into(),
+                    value: serde_json::json!({"enabled": true, "webhook": {"enabled": true}, "failurePolicy": "Fail"}),
+                }),
+            ),
             (None, Some(doc)) => outcomes.push(Outcome::new(Status::Na, doc, Target::Chart, "no Gloo control plane (Settings or gloo Deployment) in the render")),
             (None, None) => {}
         }

@@ -1,9 +1,8 @@
 //! GLOO-010: no in-memory Upstreams for every Kubernetes Service.
 
-use super::helpers::{each_settings, fail, pass};
+use super::helpers::{boolean, each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-010",
@@ -13,15 +12,17 @@ pub static RULE: Rule = Rule {
     why: "Gloo otherwise keeps an in-memory Upstream per Kubernetes Service, costing memory and translation time on large clusters.",
     predicate: "Settings `spec.gloo.disableKubernetesDestinations == true`. Absent = false = FAIL. NA when no Settings is rendered (`settings.create: false`).",
     fix_doc: "All versions: `settings.disableKubernetesDestinations: true`. The seeds' `settings.gloo.disableKubernetesDestinations` does not exist and is silently ignored. Routes using `routeAction.single.kube` destinations stop working: use Upstreams, or suppress this rule if the team relies on kube destinations.",
-    fixes: &[Fix::all("settings.disableKubernetesDestinations", "true")],
+    fixes: &[Fix::all("settings.disableKubernetesDestinations", "true").unless_set_at("settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_settings(m, |spec| match spec.path("gloo.disableKubernetesDestinations").and_then(Node::as_bool) {
-        Some(true) => pass("disableKubernetesDestinations is true"),
-        Some(false) => fail("spec.gloo.disableKubernetesDestinations is false"),
-        None => fail("spec.gloo.disableKubernetesDestinations is absent (false)"),
+    const FIELD: &str = "spec.gloo.disableKubernetesDestinations";
+    each_settings(m, |spec| match boolean(spec.path("gloo.disableKubernetesDestinations"), FIELD) {
+        Ok(Some(true)) => pass("disableKubernetesDestinations is true"),
+        Ok(Some(false)) => fail(format!("{FIELD} is false")),
+        Ok(None) => fail(format!("{FIELD} is absent (false)")),
+        Err(not_boolean) => not_boolean,
     })
 }
 

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     fixes: &[Fix::all(
         "{GP}.gatewaySettings.accessLoggingService",
         r#"{accessLog: [{fileSink: {path: /dev/stdout, stringFormat: "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" \"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n"}}]}"#,
-    )],
+    ).unless_set_at("{GP}.gatewaySettings.options.accessLoggingService")],
     check,
 };
 

@@ -1,8 +1,8 @@
 //! GLOO-020: a PodDisruptionBudget keeps node drains from evicting every proxy at once.
 
 use super::gloo_019_proxy_replicas::effective_replicas;
-use super::helpers::{each_proxy, fail, na, pass, show, Verdict};
-use super::{Fix, Rule, Severity, Versions};
+use super::helpers::{declared_fix_with, each_proxy, fail, na, pass, show, Verdict};
+use super::{Fix, Rule, Severity, Status, Versions};
 use crate::chart::Version;
 use crate::model::Model;
 use crate::parse::Doc;
@@ -17,39 +17,52 @@ pub static RULE: Rule = Rule {
     predicate: "Deployment proxies only. Exactly one `PodDisruptionBudget` of the proxy namespace must select the pod template labels (`spec.selector.matchLabels` all equal, `matchExpressions` hold; several matching PDBs FAIL, the eviction API refuses such pods). It must be `apiVersion: policy/v1` and allow a disruption while limiting it: FAIL if `maxUnavailable` is `0` or `0%`, if `minAvailable` >= the effective replicas (GLOO-019's count: HPA `minReplicas`, else `spec.replicas`, absent = 1; a percentage counts as `ceil(p/100 * replicas)`, so `100%` always blocks), if neither or both fields are set, or if a value is not an integer or `N%`. No PDB = FAIL. NA: DaemonSet proxies (the chart renders no PDB for them).",
     fix_doc: "1.17+: `gatewayProxies.<name>.podDisruptionBudget.maxUnavailable: 1` (or a `minAvailable` below the replica count). 1.13 (renders `policy/v1beta1`, which Kubernetes 1.25+ rejects): the same plus `gatewayProxies.<name>.podDisruptionBudget.kubeResourceOverride.apiVersion: policy/v1`; the override is not inherited from `gatewayProxy`, so repeat it on every proxy. The guide's example `minAvailable: 2` with 1 or 2 replicas blocks every voluntary eviction, and the chart drops a `0` (`maxUnavailable: 0` renders a PDB that sets neither field, which FAILs).",
     fixes: &[
-        Fix { versions: Versions::from(Version::new(1, 17, 0)), path: "{GP}.podDisruptionBudget.maxUnavailable", value: "1" },
-        Fix {
-            versions: Versions::until(Version::new(1, 17, 0)),
-            path: "{GP}.podDisruptionBudget",
-            value: "{maxUnavailable: 1, kubeResourceOverride: {apiVersion: policy/v1}}",
-        },
+        Fix::new(Versions::from(Version::new(1, 17, 0)), "{GP}.podDisruptionBudget.maxUnavailable", "1"),
+        Fix::new(Versions::until(Version::new(1, 17, 0)), "{GP}.podDisruptionBudget", "{maxUnavailable: 1, kubeResourceOverride: {apiVersion: policy/v1}}"),
     ],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_proxy(m, |p| {
+    let outcomes = each_proxy(m, |p| {
         if p.is_daemonset() {
             return na("DaemonSet proxy: the chart renders no PodDisruptionBudget for it");
         }
         let replicas = effective_replicas(m, p.workload).map(|r| r.count).unwrap_or(1);
         pdb_verdict(m, p.workload, replicas)
-    })
+    });
+    outcomes
+        .into_iter()
+        .map(|o| {
+            // A budget by minAvailable: maxUnavailable beside it renders a PDB with both, which
+            // the API server rejects; the fix removes minAvailable.
+            let by_min_available = matches!(pdbs_of(m, o.doc).as_slice(), [pdb] if pdb.root.path("spec.minAvailable").is_some_and(|n| !n.is_null()));
+            if o.status == Status::Fail && by_min_available {
+                let fix = declared_fix_with(&RULE, m.version, "{GP}.podDisruptionBudget", serde_json::json!({ "minAvailable": null }));
+                o.fixed_by(fix)
+            } else {
+                o
+            }
+        })
+        .collect()
+}
+
+/// The PodDisruptionBudgets of the workload's namespace that select its pod template labels.
+fn pdbs_of<'a>(m: &Model<'a>, workload: &Doc) -> Vec<&'a Doc> {
+    let labels = workload.root.path("spec.template.metadata.labels").unwrap_or(Node::null());
+    m.pdb_candidates(workload)
+        .into_iter()
+        .filter(|d| d.embedded_in.is_none())
+        .filter(|d| d.namespace.is_none() || d.namespace == workload.namespace)
+        .filter(|d| selects(d, labels))
+        .collect()
 }
 
 /// The PDB test shared by GLOO-020 and GLOO-022: exactly one PodDisruptionBudget of the
 /// workload's namespace selects its pod template labels, is `policy/v1` and allows a limited
 /// disruption given `replicas`.
 pub(crate) fn pdb_verdict(m: &Model<'_>, workload: &Doc, replicas: i64) -> Verdict {
-    let labels = workload.root.path("spec.template.metadata.labels").unwrap_or(Node::null());
-    let pdbs: Vec<&Doc> = m
-        .pdb_candidates(workload)
-        .into_iter()
-        .filter(|d| d.embedded_in.is_none())
-        .filter(|d| d.namespace.is_none() || d.namespace == workload.namespace)
-        .filter(|d| selects(d, labels))
-        .collect();
-    let pdb = match pdbs.as_slice() {
+    let pdb = match pdbs_of(m, workload).as_slice() {
         [] => return fail("no PodDisruptionBudget selects the pods"),
         [one] => *one,
         several => {
@@ -160,6 +173,22 @@ mod tests {
         assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 0\n")), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 0%\n")), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: \"1\"\n")), "1.17.38"), [Fail], "a string must be a percentage");
+    }
+
+    #[test]
+    fn a_budget_by_min_available_is_fixed_without_it() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let render = proxy("", "") + &pdb("policy/v1", "  minAvailable: 1\n");
+        let expected = OutcomeFix::Custom { path: "{GP}.podDisruptionBudget".into(), value: serde_json::json!({"maxUnavailable": 1, "minAvailable": null}) };
+        assert_eq!(fixes(&RULE, &render, "1.17.38"), [(Fail, expected)]);
+        // 1.13's declared fix is the whole mapping: minAvailable goes beside its keys.
+        let expected = OutcomeFix::Custom {
+            path: "{GP}.podDisruptionBudget".into(),
+            value: serde_json::json!({"maxUnavailable": 1, "kubeResourceOverride": {"apiVersion": "policy/v1"}, "minAvailable": null}),
+        };
+        assert_eq!(fixes(&RULE, &render.replace("policy/v1", "policy/v1beta1"), "1.13.39"), [(Fail, expected)]);
+        assert_eq!(fixes(&RULE, &proxy("", ""), "1.17.38"), [(Fail, OutcomeFix::Declared)], "no PDB: the declared fix");
     }
 
     #[test]

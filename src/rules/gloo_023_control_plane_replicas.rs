@@ -1,8 +1,9 @@
 //! GLOO-023: the gloo control plane runs at least two replicas.
 
 use super::gloo_019_proxy_replicas::effective_replicas;
+use super::gloo_024_leader_election::leader_election_values;
 use super::helpers::{fail, na_without, pass};
-use super::{Fix, Outcome, Rule, Severity, Target};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
@@ -26,7 +27,17 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
                 Ok(r) => fail(format!("{}: one control-plane pod", r.source)),
                 Err(e) => fail(e),
             };
-            Outcome::new(status, gloo, Target::Chart, message)
+            let outcome = Outcome::new(status, gloo, Target::Chart, message);
+            // More replicas with leader election off would fail GLOO-024 (high): the fix turns
+            // it back on as well.
+            match m.gloo_container().and_then(leader_election_values) {
+                Some(mut values) if status == Status::Fail => {
+                    let deployment = values.as_object_mut().and_then(|v| v.entry("deployment").or_insert_with(|| serde_json::json!({})).as_object_mut());
+                    deployment.map(|d| d.insert("replicas".into(), 2.into()));
+                    outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values })
+                }
+                _ => outcome,
+            }
         })
         .into_iter()
         .collect();
@@ -52,6 +63,16 @@ mod tests {
     fn an_hpa_minimum_counts() {
         let hpa = "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: gloo\n  namespace: gloo-system\nspec:\n  minReplicas: 2\n  maxReplicas: 4\n  scaleTargetRef:\n    kind: Deployment\n    name: gloo\n";
         assert_eq!(statuses(&RULE, &(gloo("replicas: 1", "") + hpa), "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn more_replicas_turn_leader_election_back_on() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let off = "env:\n- name: POD_NAMESPACE\n  value: x\n- name: DISABLE_LEADER_ELECTION\n  value: \"true\"";
+        let expected = OutcomeFix::Custom { path: "gloo".into(), value: serde_json::json!({"disableLeaderElection": false, "deployment": {"replicas": 2}}) };
+        assert_eq!(fixes(&RULE, &gloo("replicas: 1", off), "1.17.38"), [(Fail, expected)]);
+        assert_eq!(fixes(&RULE, &gloo("replicas: 1", ""), "1.17.38"), [(Fail, OutcomeFix::Declared)], "leader election on: the declared fix");
     }
 
     #[test]

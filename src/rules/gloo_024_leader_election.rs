@@ -2,8 +2,10 @@
 
 use super::gloo_019_proxy_replicas::effective_replicas;
 use super::helpers::{fail, na, na_without, pass};
-use super::{Fix, Outcome, Rule, Severity, Target};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
 use crate::model::{env_value, go_truthy, Model};
+use crate::yaml::Node;
+use serde_json::{json, Map, Value};
 
 pub static RULE: Rule = Rule {
     id: "GLOO-024",
@@ -32,16 +34,65 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
                             None => "DISABLE_LEADER_ELECTION is not set: leader election is on".to_string(),
                         }),
                         (true, Ok(r)) if r.count <= 1 => pass(format!("leader election is disabled, but {}: only one writer", r.source)),
-                        (true, Ok(r)) => fail(format!("leader election is disabled and {}: several active writers", r.source)),
-                        (true, Err(e)) => fail(format!("leader election is disabled and {e}")),
+                        (true, Ok(r)) => fail(format!("leader election is disabled{} and {}: several active writers", custom_env_note(c), r.source)),
+                        (true, Err(e)) => fail(format!("leader election is disabled{} and {e}", custom_env_note(c))),
                     }
                 }
             };
-            Outcome::new(status, gloo, Target::Chart, message)
+            let outcome = Outcome::new(status, gloo, Target::Chart, message);
+            match m.gloo_container().and_then(leader_election_values) {
+                // Set through customEnv: the declared fix alone would leave it disabled.
+                Some(values) if !custom_env_entries(m.gloo_container().unwrap_or(Node::null())).is_empty() => outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values }),
+                _ => outcome,
+            }
         })
         .into_iter()
         .collect();
     na_without(m, outcomes, "gloo control-plane Deployment")
+}
+
+const VARIABLE: &str = "DISABLE_LEADER_ELECTION";
+
+/// The chart puts `gloo.deployment.customEnv` first in the container's env, then its own
+/// entries from `POD_NAMESPACE` on (`DISABLE_LEADER_ELECTION: "true"` among them when
+/// `gloo.disableLeaderElection`): the customEnv entries are those before `POD_NAMESPACE`.
+fn custom_env(container: &Node) -> &[Node] {
+    let env = container.get("env").map(Node::items).unwrap_or_default();
+    let chart_start = env.iter().position(|e| e.get("name").and_then(Node::as_str) == Some("POD_NAMESPACE")).unwrap_or(0);
+    &env[..chart_start]
+}
+
+/// customEnv entries that set the variable to a true value.
+fn custom_env_entries(container: &Node) -> Vec<&Node> {
+    custom_env(container)
+        .iter()
+        .filter(|e| e.get("name").and_then(Node::as_str) == Some(VARIABLE) && e.get("value").and_then(Node::scalar_text).is_some_and(|v| go_truthy(&v)))
+        .collect()
+}
+
+fn custom_env_note(container: &Node) -> &'static str {
+    if custom_env_entries(container).is_empty() {
+        ""
+    } else {
+        " (by gloo.deployment.customEnv)"
+    }
+}
+
+/// The values under `gloo` that turn leader election back on: `disableLeaderElection: false`,
+/// and `deployment.customEnv` without its entries for the variable when it has any (helm
+/// replaces a list whole, so the fix is the rendered list minus those entries). None when
+/// leader election is on.
+pub fn leader_election_values(container: &Node) -> Option<Value> {
+    if !env_value(container, VARIABLE).as_deref().is_some_and(go_truthy) {
+        return None;
+    }
+    let mut values = Map::new();
+    values.insert("disableLeaderElection".into(), Value::Bool(false));
+    if !custom_env_entries(container).is_empty() {
+        let kept: Vec<Value> = custom_env(container).iter().filter(|e| e.get("name").and_then(Node::as_str) != Some(VARIABLE)).map(Node::to_json).collect();
+        values.insert("deployment".into(), json!({ "customEnv": kept }));
+    }
+    Some(Value::Object(values))
 }
 
 #[cfg(test)]
@@ -68,6 +119,21 @@ mod tests {
         assert_eq!(statuses(&RULE, &gloo("replicas: 2", &env("\"yes\"")), "1.17.38"), [Pass], "not Go-true");
         assert_eq!(statuses(&RULE, &gloo("replicas: 1", &env("\"true\"")), "1.17.38"), [Pass]);
         assert_eq!(statuses(&RULE, &gloo("", &env("\"true\"")), "1.17.38"), [Pass], "absent replicas = 1");
+    }
+
+    #[test]
+    fn set_through_custom_env_the_fix_takes_the_entry_out_of_the_list() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let custom = "env:\n- name: DISABLE_LEADER_ELECTION\n  value: \"1\"\n- name: LOG_LEVEL\n  value: info\n- name: POD_NAMESPACE\n  value: x";
+        let expected = OutcomeFix::Custom {
+            path: "gloo".into(),
+            value: serde_json::json!({"disableLeaderElection": false, "deployment": {"customEnv": [{"name": "LOG_LEVEL", "value": "info"}]}}),
+        };
+        assert_eq!(fixes(&RULE, &gloo("replicas: 3", custom), "1.17.38"), [(Fail, expected)]);
+        // The chart's own entry (after POD_NAMESPACE): gloo.disableLeaderElection, the declared fix.
+        let chart = "env:\n- name: POD_NAMESPACE\n  value: x\n- name: DISABLE_LEADER_ELECTION\n  value: \"true\"";
+        assert_eq!(fixes(&RULE, &gloo("replicas: 3", chart), "1.17.38"), [(Fail, OutcomeFix::Declared)]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Building blocks shared by rules: walking proxies, Settings, Gateways and their HTTP options,
 //! so that each rule file holds only its own predicate.
 
-use super::{Outcome, Status, Target};
+use super::{Outcome, OutcomeFix, Rule, Status, Target};
+use crate::chart::Version;
 use crate::model::{gateway_proxy_names, Model, Proxy};
 use crate::parse::Doc;
 use crate::yaml::Node;
@@ -96,6 +97,26 @@ pub fn na_without<'a>(m: &Model<'a>, outcomes: Vec<Outcome<'a>>, what: &str) -> 
     outcomes
 }
 
+/// An outcome on a Gateway. The chart's values fix only the Gateways it generates from
+/// `gatewayProxies` (`<proxy>` and `<proxy>-ssl`); any other is changed where it is defined.
+pub fn gateway_outcome(gateway: &Doc, status: Status, message: String) -> Outcome<'_> {
+    match generated_gateway_target(gateway) {
+        Some(target) => Outcome::new(status, gateway, target, message),
+        None if status != Status::Fail => Outcome::new(status, gateway, gateway_target(gateway), message),
+        None => Outcome::new(status, gateway, gateway_target(gateway), format!("{message} (not a Gateway the chart generates: change it where it is defined)"))
+            .fixed_by(OutcomeFix::Nothing),
+    }
+}
+
+/// The values target of a Gateway the chart generates from `gatewayProxies` (named `<proxy>`
+/// or `<proxy>-ssl`); None for any other Gateway.
+pub fn generated_gateway_target(gateway: &Doc) -> Option<Target> {
+    match gateway_target(gateway) {
+        Target::Gateway { proxy, ssl } if gateway.name == proxy || gateway.name == format!("{proxy}-ssl") => Some(Target::Gateway { proxy, ssl }),
+        _ => None,
+    }
+}
+
 /// The values target of a Gateway: its first proxy, and whether it is the `-ssl` one.
 pub fn gateway_target(gateway: &Doc) -> Target {
     let proxy = gateway_proxy_names(gateway).into_iter().next().unwrap_or_else(|| "gateway-proxy".into());
@@ -141,7 +162,7 @@ pub fn each_http_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> V
                     .cloned()
                     .unwrap_or_else(|| verdicts[0].clone())
             };
-            Outcome::new(status, gw, gateway_target(gw), message)
+            gateway_outcome(gw, status, message)
         })
         .collect();
     na_without(m, outcomes, "Gateway")
@@ -160,10 +181,36 @@ pub fn each_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Doc, &'a Node) 
         .iter()
         .map(|gw| {
             let (status, message) = judge(gw, gw.root.get("spec").unwrap_or(Node::null()));
-            Outcome::new(status, gw, gateway_target(gw), message)
+            gateway_outcome(gw, status, message)
         })
         .collect();
     na_without(m, outcomes, "Gateway")
+}
+
+/// The declared fix of `rule` for `version`, lifted to the mapping at `parent` (a prefix of
+/// its path) with `extra` merged in: for a fix that needs a sibling key changed too (a null
+/// removes one, as in a values file).
+pub fn declared_fix_with(rule: &Rule, version: Option<Version>, parent: &str, extra: serde_json::Value) -> OutcomeFix {
+    let Some(fix) = rule.fix_for(version) else { return OutcomeFix::Declared };
+    let Some(below) = fix.path.strip_prefix(parent) else { return OutcomeFix::Declared };
+    let mut value: serde_json::Value = yaml_serde::from_str(fix.value).unwrap_or(serde_json::Value::Null);
+    for key in below.split('.').filter(|k| !k.is_empty()).rev() {
+        value = serde_json::json!({ key: value });
+    }
+    crate::values::merge(&mut value, extra);
+    OutcomeFix::Custom { path: parent.to_string(), value }
+}
+
+/// A boolean field as the API server reads it: `Ok(None)` when absent or null, a FAIL saying
+/// so when it holds something else (the string `"true"` is not true, HARDENING.md 1.5).
+pub fn boolean(node: Option<&Node>, name: &str) -> Result<Option<bool>, Verdict> {
+    match node.filter(|n| !n.is_null()) {
+        None => Ok(None),
+        Some(n) => match n.as_bool() {
+            Some(b) => Ok(Some(b)),
+            None => Err(fail(format!("{name} is not a boolean: {}", n.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| show(Some(n)))))),
+        },
+    }
 }
 
 /// Short text of a node for messages: scalars as they are, collections as compact JSON.

@@ -15,14 +15,14 @@ pub static RULE: Rule = Rule {
     predicate: "Envoy container of every proxy. Effective `runAsNonRoot` (container `securityContext`, else pod `securityContext`) must be `true`, and effective `runAsUser` (container, else pod), when set, must not be `0`. Absent `runAsNonRoot` = FAIL; `runAsUser` absent is fine (`floatingUserId: true` on OpenShift omits it and keeps `runAsNonRoot`: PASS). NA when no Envoy container can be identified; no proxy rendered = NA.",
     fix_doc: "Keep the chart defaults (`gatewayProxies.<name>.podTemplate.runUnprivileged: true`, `runAsUser: 10101`). 1.13 (context hard-coded from these values): `gatewayProxies.<name>.podTemplate: {runUnprivileged: true, runAsUser: 10101}` (`runUnprivileged: false` drops `runAsNonRoot`). 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}` there (drop `runAsUser` on OpenShift, where `floatingUserId` lets the platform pick the user).",
     fixes: &[
-        Fix {
-            versions: Versions::from(Version::new(1, 17, 0)),
-            // `runUnprivileged: false` and a custom context without `mergePolicy` both drop
-            // runAsNonRoot: restore the switch and make any custom context merge.
-            path: "{GP}.podTemplate",
-            value: "{runUnprivileged: true, glooContainerSecurityContext: {mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}}",
-        },
-        Fix { versions: Versions::until(Version::new(1, 17, 0)), path: "{GP}.podTemplate", value: "{runUnprivileged: true, runAsUser: 10101}" },
+        // `runUnprivileged: false` and a custom context without `mergePolicy` both drop
+        // runAsNonRoot: restore the switch and make any custom context merge.
+        Fix::new(
+            Versions::from(Version::new(1, 17, 0)),
+            "{GP}.podTemplate",
+            "{runUnprivileged: true, glooContainerSecurityContext: {mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}}",
+        ),
+        Fix::new(Versions::until(Version::new(1, 17, 0)), "{GP}.podTemplate", "{runUnprivileged: true, runAsUser: 10101}"),
     ],
     check,
 };

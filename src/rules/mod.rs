@@ -211,6 +211,24 @@ pub enum Target {
     Gateway { proxy: String, ssl: bool },
 }
 
+/// Which values fix a failing outcome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum OutcomeFix {
+    /// The rule's declared fix for the chart version ([`Rule::fixes`]).
+    #[default]
+    Declared,
+    /// No values change fixes this object (the message says what to change instead).
+    Nothing,
+    /// What this object needs when the declared fix would not do (the user's values switch
+    /// something else off, or the declared fix would break another rule). `path` is as in
+    /// [`Fix::path`] (`{GP}` / `{GW}` placeholders); a mapping `value` is merged, and a null
+    /// removes the key, as helm does with values files.
+    Custom { path: String, value: serde_json::Value },
+    /// As `Custom` where the user's values set `path` themselves (their own list to edit, say);
+    /// elsewhere the declared fix, since setting `path` would create what they did not ask for.
+    WhereSet { path: String, value: serde_json::Value },
+}
+
 /// One result of a rule.
 #[derive(Debug, Clone)]
 pub struct Outcome<'a> {
@@ -222,15 +240,21 @@ pub struct Outcome<'a> {
     pub target: Target,
     /// Line in the render the message is about, when narrower than the document.
     pub line: Option<usize>,
+    pub fix: OutcomeFix,
 }
 
 impl<'a> Outcome<'a> {
     pub fn new(status: Status, doc: &'a Doc, target: Target, message: impl Into<String>) -> Self {
-        Outcome { status, doc, message: message.into(), target, line: None }
+        Outcome { status, doc, message: message.into(), target, line: None, fix: OutcomeFix::Declared }
     }
 
     pub fn at(mut self, line: usize) -> Self {
         self.line = Some(line);
+        self
+    }
+
+    pub fn fixed_by(mut self, fix: OutcomeFix) -> Self {
+        self.fix = fix;
         self
     }
 }
@@ -271,11 +295,24 @@ pub struct Fix {
     pub versions: Versions,
     pub path: &'static str,
     pub value: &'static str,
+    /// A values path that sets the same rendered field over `path` (`settings.kubeResourceOverride`
+    /// merged over the Settings the chart renders; a key the chart also takes from
+    /// `gatewaySettings.options` and would then render twice). When the user's values set it,
+    /// the fix goes there instead.
+    pub unless_set_at: Option<&'static str>,
 }
 
 impl Fix {
+    pub const fn new(versions: Versions, path: &'static str, value: &'static str) -> Fix {
+        Fix { versions, path, value, unless_set_at: None }
+    }
+
     pub const fn all(path: &'static str, value: &'static str) -> Fix {
-        Fix { versions: Versions::ALL, path, value }
+        Fix::new(Versions::ALL, path, value)
+    }
+
+    pub const fn unless_set_at(self, path: &'static str) -> Fix {
+        Fix { unless_set_at: Some(path), ..self }
     }
 }
 

@@ -18,6 +18,13 @@ pub fn outcomes_with_messages(rule: &Rule, render: &str, version: &str) -> Vec<(
     (rule.check)(&model).into_iter().map(|o| (o.status, o.doc.kind_name(), o.message)).collect()
 }
 
+/// The fix of each outcome (which values fix it, when it fails).
+pub fn fixes(rule: &Rule, render: &str, version: &str) -> Vec<(Status, super::OutcomeFix)> {
+    let docs = parse_stream(render).unwrap_or_else(|e| panic!("test render does not parse: {e}"));
+    let model = Model::new(&docs, Version::parse(version));
+    (rule.check)(&model).into_iter().map(|o| (o.status, o.fix)).collect()
+}
+
 /// The statuses only.
 pub fn statuses(rule: &Rule, render: &str, version: &str) -> Vec<Status> {
     outcomes(rule, render, version).into_iter().map(|(s, _)| s).collect()
