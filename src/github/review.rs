@@ -121,13 +121,26 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
             if is_scalar(&fix.value) {
                 return None;
             }
-            let (owner, key) = (1..line_no).rev().find_map(|n| {
-                let k = KeyLine::parse(lines[n - 1])?;
-                (k.indent_width() < parsed.indent_width()).then_some((n, k))
-            })?;
-            if key.key != last {
-                return None;
+            // Up the enclosing keys to the fix's own, each a key of the fix value on the way
+            // (`gloo` > `deployment` > `customEnv` for a fix of `gloo` that sets `customEnv`).
+            let mut inside = vec![parsed.key.clone()];
+            let (mut n, mut indent) = (line_no, parsed.indent_width());
+            let (owner, key) = loop {
+                let (at, k) = (1..n).rev().find_map(|m| {
+                    let k = KeyLine::parse(lines[m - 1])?;
+                    (k.indent_width() < indent).then_some((m, k))
+                })?;
+                if k.key == last {
+                    break (at, k);
+                }
+                (n, indent) = (at, k.indent_width());
+                inside.push(k.key);
+            };
+            let mut below = Some(fix.value.as_ref());
+            for key in inside.iter().rev() {
+                below = below.and_then(|v| v.get(key.as_str()));
             }
+            below?;
             (line_no, parsed) = (owner, key);
         }
         let block_end = block_end(&lines, line_no, parsed.indent_width());
@@ -499,6 +512,9 @@ pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion
             ));
         }
     }
+    if suggestion.is_none() && matches!(note, SuggestionNote::None) && finding.fix.is_some() {
+        body.push_str("\n\nNo one-click suggestion: these lines cannot be rewritten safely line by line; set the value above by hand.");
+    }
     if let Some(s) = suggestion {
         body.push_str("\n\n```suggestion\n");
         body.push_str(&s.text);
@@ -683,6 +699,19 @@ mod tests {
         let file = "pod:\n  podTemplate:\n    probes: false\n";
         let s = suggestion(file, &fix("pod.podTemplate.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 2, false)).unwrap();
         assert_eq!(s.text, "  podTemplate:\n    resources:\n      requests:\n        cpu: 500m\n        memory: 256Mi");
+    }
+
+    #[test]
+    fn a_fix_of_a_mapping_anchors_on_its_key_however_deep_the_line_it_points_at() {
+        // GLOO-024 set through customEnv: the fix of `gloo` points at the customEnv line.
+        let file = "gloo:\n  deployment:\n    replicas: 3\n    customEnv:\n    - name: DISABLE_LEADER_ELECTION\n      value: \"1\"\n    - name: LOG_LEVEL\n      value: info\nother: 1\n";
+        let value = json!({"disableLeaderElection": false, "deployment": {"customEnv": [{"name": "LOG_LEVEL", "value": "info"}]}});
+        let s = suggestion(file, &fix("gloo", value.clone(), 4, true)).unwrap();
+        assert_eq!((s.start_line, s.line), (Some(1), 8));
+        let parsed = ValuesFile::parse(std::path::Path::new("values.yaml"), apply(file, &s)).unwrap();
+        assert!(crate::values::sets_value(parsed.root.get("gloo").unwrap(), &value));
+        assert_eq!(parsed.root.path("gloo.deployment.replicas").and_then(crate::yaml::Node::as_i64), Some(3), "the rest of the block stays");
+        assert!(suggestion(file, &fix("gloo", json!({"other": 1}), 4, true)).is_none(), "the line must lie on a key of the fix value");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! ENVOY-019: advice on how many X-Forwarded-For hops to trust.
 
-use super::helpers::{each_http_gateway, show};
+use super::helpers::{gateway_outcome, http_option_sets, na_without, show};
 use super::{Rule, Severity, Status};
 use crate::model::Model;
+use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "ENVOY-019",
@@ -16,27 +17,38 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// The XFF settings of one HTTP option set, as rendered.
+fn describe(options: &Node) -> String {
+    let hcm = options.get("httpConnectionManagerSettings");
+    let field = |name: &str, absent: &str| match hcm.and_then(|h| h.get(name)).filter(|n| !n.is_null()) {
+        None => absent.to_string(),
+        v => show(v),
+    };
+    format!(
+        "useRemoteAddress {}, xffNumTrustedHops {}, skipXffAppend {}",
+        field("useRemoteAddress", "absent (false)"),
+        field("xffNumTrustedHops", "absent (0)"),
+        field("skipXffAppend", "absent (false)")
+    )
+}
+
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_http_gateway(m, |options| {
-        let hcm = options.get("httpConnectionManagerSettings");
-        let field = |name: &str| hcm.and_then(|h| h.get(name)).filter(|n| !n.is_null());
-        let hops = match field("xffNumTrustedHops") {
-            None => "absent (0)".to_string(),
-            v => show(v),
-        };
-        let remote = match field("useRemoteAddress") {
-            None => "absent (false)".to_string(),
-            v => show(v),
-        };
-        let skip = match field("skipXffAppend") {
-            None => "absent (false)".to_string(),
-            v => show(v),
-        };
-        (
-            Status::Advisory,
-            format!("useRemoteAddress {remote}, xffNumTrustedHops {hops}, skipXffAppend {skip}: set xffNumTrustedHops to the number of trusted L7 proxies in front of Envoy"),
-        )
-    })
+    let outcomes = m
+        .gateways
+        .iter()
+        .map(|gw| {
+            let sets = http_option_sets(gw);
+            let (status, message) = match sets.as_slice() {
+                [] => (Status::Na, "TCP-only Gateway: no HTTP options".to_string()),
+                [one] => (Status::Advisory, describe(one)),
+                // A hybrid Gateway: every matched gateway's settings, each may differ.
+                several => (Status::Advisory, several.iter().enumerate().map(|(i, o)| format!("matched gateway {}: {}", i + 1, describe(o))).collect::<Vec<_>>().join("; ")),
+            };
+            let message = if status == Status::Advisory { format!("{message}: set xffNumTrustedHops to the number of trusted L7 proxies in front of Envoy") } else { message };
+            gateway_outcome(gw, status, message)
+        })
+        .collect();
+    na_without(m, outcomes, "Gateway")
 }
 
 #[cfg(test)]
@@ -52,6 +64,14 @@ mod tests {
         let out = outcomes_with_messages(&RULE, &gateways(set, ""), "1.17.38");
         assert_eq!(out[0].0, Advisory);
         assert!(out[0].2.starts_with("useRemoteAddress true, xffNumTrustedHops 1, skipXffAppend absent (false)"), "{}", out[0].2);
+    }
+
+    #[test]
+    fn every_matched_gateway_of_a_hybrid_gateway_is_reported() {
+        let hybrid = "---\napiVersion: gateway.solo.io/v1\nkind: Gateway\nmetadata:\n  name: hybrid\nspec:\n  bindPort: 8080\n  hybridGateway:\n    matchedGateways:\n    - httpGateway:\n        options:\n          httpConnectionManagerSettings:\n            useRemoteAddress: true\n    - httpGateway:\n        options:\n          httpConnectionManagerSettings:\n            useRemoteAddress: false\n";
+        let out = outcomes_with_messages(&RULE, hybrid, "1.17.38");
+        assert_eq!(out[0].0, Advisory);
+        assert!(out[0].2.starts_with("matched gateway 1: useRemoteAddress true, xffNumTrustedHops absent (0), skipXffAppend absent (false); matched gateway 2: useRemoteAddress false,"), "{}", out[0].2);
     }
 
     #[test]
