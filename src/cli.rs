@@ -8,7 +8,7 @@ use crate::report;
 use crate::rules::{self, Severity};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
 #[command(name = "helm-harden", version, about = "Gate Helm changes to the Gloo Edge gateway: render the chart, check every production-hardening point, and point at the values line that fixes each failure.")]
@@ -468,6 +468,13 @@ fn setup(chart: &ChartArgs) -> Result<(Config, String, Vec<pipeline::Job>)> {
     Ok((config, config::today(), jobs))
 }
 
+/// The files a run reads (values, `--overlay`, config and `--manifests` files), which a file it
+/// writes must never replace.
+fn run_inputs<'a>(config: &'a Config, jobs: &'a [pipeline::Job], overlays: &'a [PathBuf]) -> Vec<&'a Path> {
+    let job_files = jobs.iter().flat_map(|job| job.request.values.iter().chain(&job.manifests));
+    job_files.chain(overlays).chain(&config.path).map(PathBuf::as_path).collect()
+}
+
 fn overlay_choice(flags: &OverlayFlags, all: bool) -> harden::OverlayChoice {
     harden::OverlayChoice { user: flags.overlay.clone(), add_to_generated: flags.overlay_add, full: all }
 }
@@ -489,7 +496,10 @@ fn overlay_command(args: OverlayArgs) -> Result<i32> {
     })?;
     let text = overlays.concat();
     match &args.write {
-        Some(path) => crate::overlay::write_new(path, &text, args.force)?,
+        Some(path) => {
+            let inputs = run_inputs(&config, &jobs, &args.overlay.overlay);
+            crate::overlay::write_new(path, &text, args.force, &inputs)?
+        }
         None => print_out(&text)?,
     }
     Ok(0)
@@ -540,7 +550,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     if args.format == Format::Json && hardenings.is_empty() {
         // Streamed: a report of a very large render is never held in memory as text.
-        write_github_outputs(&args, &reports, &hardenings)?;
+        write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
         print_warnings(args.format, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
         let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
@@ -572,7 +582,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         Format::Github => report::github::render(&reports),
     };
     let output = if args.format == Format::Json { report::escape::json_text(output) } else { output };
-    write_github_outputs(&args, &reports, &hardenings)?;
+    write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
     print_warnings(args.format, &reports);
     print_out(&output)?;
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
@@ -592,9 +602,10 @@ fn print_warnings(format: Format, reports: &[crate::check::CheckReport]) {
 
 /// `--sarif-file` and the job summary, written before anything is printed so that a failure
 /// to write them exits 2 with nothing on stdout.
-fn write_github_outputs(args: &CheckArgs, reports: &[crate::check::CheckReport], hardenings: &[harden::Hardening]) -> Result<()> {
+/// `inputs`: the files the run read, which the SARIF file must not replace.
+fn write_github_outputs(args: &CheckArgs, reports: &[crate::check::CheckReport], hardenings: &[harden::Hardening], inputs: &[&Path]) -> Result<()> {
     if let Some(path) = &args.github.sarif_file {
-        report::sarif::write_file(path, &report::sarif::render(reports))?;
+        report::sarif::write_file(path, &report::sarif::render(reports), inputs)?;
     }
     if args.format == Format::Github || args.github.step_summary {
         match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {

@@ -19,8 +19,10 @@
 //!     expires: 2027-03-31
 //! ```
 //!
-//! Parsed with line numbers so that every mistake (unknown key, unknown rule ID, bad date) is
-//! reported at its line.
+//! Parsed with lines and columns so that every mistake (unknown key, unknown rule ID, bad date,
+//! a key given twice) is reported where it is: `file:line:col` of the key, or of the value.
+//! Unlike a values file (where helm's last value wins), a config with a key given twice is
+//! refused: which of two suppressions or severities was meant is not for us to guess.
 
 use crate::error::{Error, Result};
 use crate::rules::{self, Rule, Severity};
@@ -111,20 +113,23 @@ impl Config {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config> {
-        let parsed = yaml::parse_one(text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
+        let parsed = yaml::parse_one_with_columns(text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
+        if let Some(d) = parsed.duplicates.first() {
+            return Err(Error::at(path, d.line, d.col.max(1), format!("duplicate key {} (first at line {})", d.key, d.first_line)));
+        }
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut config = Config { path: Some(path.to_path_buf()), ..Default::default() };
-        let err = |line: usize, msg: String| Error::at(path, line, 1, msg);
+        let err = |(line, col): At, msg: String| Error::at(path, line, col.max(1), msg);
         let root = &parsed.root;
         if root.is_null() {
             return Ok(config);
         }
         if !root.is_map() {
-            return Err(err(root.line(), "the config must be a mapping".into()));
+            return Err(err(value_at(root), "the config must be a mapping".into()));
         }
         for entry in root.entries() {
             match entry.key.as_str() {
-                "fail-on" => config.fail_on = Some(severity(&entry.value).ok_or_else(|| err(entry.line(), "fail-on must be one of info, low, medium, high".into()))?),
+                "fail-on" => config.fail_on = Some(severity(&entry.value).ok_or_else(|| err(value_at(&entry.value), "fail-on must be one of info, low, medium, high".into()))?),
                 "targets" => {
                     for t in seq(&entry.value, "targets", &err)? {
                         config.targets.push(target(t, &base, &err)?);
@@ -132,7 +137,7 @@ impl Config {
                 }
                 "rules" => {
                     for r in map(&entry.value, "rules", &err)? {
-                        let rule = known_rule(&r.key).ok_or_else(|| err(r.line(), format!("unknown rule ID {}", r.key)))?;
+                        let rule = known_rule(&r.key).ok_or_else(|| err(key_at(r), format!("unknown rule ID {}", r.key)))?;
                         let setting = match &r.value.value {
                             Value::Bool(false) => None,
                             Value::Str(s) if s == "off" => None,
@@ -140,7 +145,7 @@ impl Config {
                                 Some(s) => Some(s),
                                 None => match r.value.get("severity").and_then(severity) {
                                     Some(s) if r.value.entries().len() == 1 => Some(s),
-                                    _ => return Err(err(r.line(), format!("rules.{}: expected off or a severity (info, low, medium, high)", r.key))),
+                                    _ => return Err(err(value_at(&r.value), format!("rules.{}: expected off or a severity (info, low, medium, high)", r.key))),
                                 },
                             },
                         };
@@ -152,14 +157,27 @@ impl Config {
                         config.suppressions.push(suppression(s, &err)?);
                     }
                 }
-                other => return Err(err(entry.line(), format!("unknown key `{other}` (expected fail-on, targets, rules, suppressions)"))),
+                other => return Err(err(key_at(entry), format!("unknown key `{other}` (expected fail-on, targets, rules, suppressions)"))),
             }
         }
         Ok(config)
     }
 }
 
-type ErrFn<'a> = dyn Fn(usize, String) -> Error + 'a;
+/// Where a mistake is: 1-based line and column.
+type At = (usize, usize);
+
+type ErrFn<'a> = dyn Fn(At, String) -> Error + 'a;
+
+/// Where a key is.
+fn key_at(entry: &yaml::Entry) -> At {
+    (entry.line(), entry.col())
+}
+
+/// Where a value starts.
+fn value_at(node: &Node) -> At {
+    (node.line(), node.col())
+}
 
 fn known_rule(id: &str) -> Option<&'static Rule> {
     rules::find(id)
@@ -173,7 +191,7 @@ fn seq<'n>(node: &'n Node, what: &str, err: &ErrFn) -> Result<&'n [Node]> {
     match &node.value {
         Value::Seq(items) => Ok(items),
         Value::Null => Ok(&[]),
-        _ => Err(err(node.line(), format!("{what} must be a list"))),
+        _ => Err(err(value_at(node), format!("{what} must be a list"))),
     }
 }
 
@@ -181,12 +199,12 @@ fn map<'n>(node: &'n Node, what: &str, err: &ErrFn) -> Result<&'n [yaml::Entry]>
     match &node.value {
         Value::Map(entries) => Ok(entries),
         Value::Null => Ok(&[]),
-        _ => Err(err(node.line(), format!("{what} must be a mapping"))),
+        _ => Err(err(value_at(node), format!("{what} must be a mapping"))),
     }
 }
 
 fn text(entry: &yaml::Entry, err: &ErrFn) -> Result<String> {
-    entry.value.scalar_text().ok_or_else(|| err(entry.line(), format!("{} must be a string", entry.key)))
+    entry.value.scalar_text().ok_or_else(|| err(value_at(&entry.value), format!("{} must be a string", entry.key)))
 }
 
 fn files(node: &Node, base: &Path, err: &ErrFn) -> Result<Vec<PathBuf>> {
@@ -194,9 +212,9 @@ fn files(node: &Node, base: &Path, err: &ErrFn) -> Result<Vec<PathBuf>> {
         Value::Str(s) => Ok(vec![base.join(s)]),
         Value::Seq(items) => items
             .iter()
-            .map(|i| i.as_str().map(|s| base.join(s)).ok_or_else(|| err(i.line(), "values files must be strings".into())))
+            .map(|i| i.as_str().map(|s| base.join(s)).ok_or_else(|| err(value_at(i), "values files must be strings".into())))
             .collect(),
-        _ => Err(err(node.line(), "a value set is a file or a list of files".into())),
+        _ => Err(err(value_at(node), "a value set is a file or a list of files".into())),
     }
 }
 
@@ -228,14 +246,14 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
             },
             "set" => {
                 for s in seq(&e.value, "set", err)? {
-                    t.set.push(s.scalar_text().ok_or_else(|| err(s.line(), "set entries are key=value strings".into()))?);
+                    t.set.push(s.scalar_text().ok_or_else(|| err(value_at(s), "set entries are key=value strings".into()))?);
                 }
             }
-            other => return Err(err(e.line(), format!("unknown target key `{other}` (expected name, chart, release, namespace, kube-version, values, set)"))),
+            other => return Err(err(key_at(e), format!("unknown target key `{other}` (expected name, chart, release, namespace, kube-version, values, set)"))),
         }
     }
     if t.chart.as_os_str().is_empty() {
-        return Err(err(node.line(), "a target needs `chart`".into()));
+        return Err(err(value_at(node), "a target needs `chart`".into()));
     }
     if t.name.is_empty() {
         t.name = t.chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
@@ -249,7 +267,7 @@ fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
         match e.key.as_str() {
             "rule" => {
                 let id = text(e, err)?;
-                let rule = known_rule(&id).ok_or_else(|| err(e.line(), format!("unknown rule ID {id}")))?;
+                let rule = known_rule(&id).ok_or_else(|| err(value_at(&e.value), format!("unknown rule ID {id}")))?;
                 s.rule = rule.id.to_string();
             }
             "object" => s.object = text(e, err)?,
@@ -257,18 +275,18 @@ fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
             "expires" => {
                 let date = text(e, err)?;
                 if !valid_date(&date) {
-                    return Err(err(e.line(), format!("expires: `{date}` is not a date (YYYY-MM-DD)")));
+                    return Err(err(value_at(&e.value), format!("expires: `{date}` is not a date (YYYY-MM-DD)")));
                 }
                 s.expires = Some(date);
             }
-            other => return Err(err(e.line(), format!("unknown suppression key `{other}` (expected rule, object, reason, expires)"))),
+            other => return Err(err(key_at(e), format!("unknown suppression key `{other}` (expected rule, object, reason, expires)"))),
         }
     }
     if s.rule.is_empty() {
-        return Err(err(node.line(), "a suppression needs `rule`".into()));
+        return Err(err(value_at(node), "a suppression needs `rule`".into()));
     }
     if s.reason.trim().is_empty() {
-        return Err(err(node.line(), "a suppression needs a `reason`".into()));
+        return Err(err(value_at(node), "a suppression needs a `reason`".into()));
     }
     Ok(s)
 }
@@ -355,17 +373,36 @@ mod tests {
     }
 
     #[test]
-    fn mistakes_are_reported_at_their_line() {
+    fn mistakes_are_reported_at_their_line_and_column() {
         let e = parse("targets: []\nrulez: {}\n").unwrap_err();
         assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:1: unknown key `rulez` (expected fail-on, targets, rules, suppressions)");
         let e = parse("rules:\n  GLOO-999: off\n").unwrap_err();
-        assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:1: unknown rule ID GLOO-999");
+        assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:3: unknown rule ID GLOO-999");
+        let e = parse("rules:\n  GLOO-015: critical\n").unwrap_err();
+        assert!(e.message().contains(":2:13: rules.GLOO-015: expected off or a severity"), "the value: {e}");
         let e = parse("suppressions:\n  - rule: GLOO-001\n    reason: x\n    expires: 2026-02-30\n").unwrap_err();
-        assert!(e.message().contains(":4:1: expires: `2026-02-30` is not a date"), "{e}");
+        assert!(e.message().contains(":4:14: expires: `2026-02-30` is not a date"), "{e}");
+        let e = parse("suppressions:\n  - rule: GLOO-005\n    object: \"Settings/*\"\n    reason: x\n    colour: red\n").unwrap_err();
+        assert!(e.message().contains(":5:5: unknown suppression key `colour`"), "the key: {e}");
+        let e = parse("fail-on: extreme\n").unwrap_err();
+        assert!(e.message().contains(":1:10: fail-on must be one of"), "{e}");
+        let e = parse("targets:\n  - chart: c\n    set: x=1\n").unwrap_err();
+        assert!(e.message().contains(":3:10: set must be a list"), "{e}");
         let e = parse("suppressions:\n  - rule: GLOO-001\n").unwrap_err();
-        assert!(e.message().contains("needs a `reason`"), "{e}");
+        assert!(e.message().contains(":2:5: a suppression needs a `reason`"), "the suppression's first key: {e}");
         let e = parse("targets:\n  - values: x.yaml\n").unwrap_err();
-        assert!(e.message().contains(":2:1: a target needs `chart`"), "{e}");
+        assert!(e.message().contains(":2:5: a target needs `chart`"), "{e}");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_where_it_repeats() {
+        let e = parse("rules:\n  GLOO-014: off\n  GLOO-014: high\n").unwrap_err();
+        assert_eq!(e.message(), "/repo/.helm-harden.yaml:3:3: duplicate key GLOO-014 (first at line 2)");
+        let e = parse("fail-on: info\nfail-on: high\n").unwrap_err();
+        assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:1: duplicate key fail-on (first at line 1)");
+        let e = parse("suppressions:\n  - rule: GLOO-001\n    reason: a\n    reason: b\n").unwrap_err();
+        assert_eq!(e.message(), "/repo/.helm-harden.yaml:4:5: duplicate key reason (first at line 3)");
+        assert!(parse("suppressions:\n  - rule: GLOO-001\n    reason: a\n  - rule: GLOO-001\n    reason: a\n").is_ok(), "the same keys in two list items");
     }
 
     #[test]

@@ -196,11 +196,11 @@ pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], co
 }
 
 /// Writes `text` to `path`, refusing to replace an existing file unless `force`.
-pub fn write_new(path: &Path, text: &str, force: bool) -> Result<()> {
+pub fn write_new(path: &Path, text: &str, force: bool, inputs: &[&Path]) -> Result<()> {
     if path.exists() && !force {
         return Err(Error::in_file(path, "exists; refusing to replace it (use --force)"));
     }
-    crate::output::write_atomically(path, text, "cannot write")
+    crate::output::write_atomically(path, text, "cannot write", inputs)
 }
 
 #[cfg(test)]
@@ -230,11 +230,11 @@ mod tests {
     fn refuses_to_replace_a_file_without_force() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("overlay.yaml");
-        write_new(&path, "a: 1\n", false).unwrap();
-        let err = write_new(&path, "b: 2\n", false).unwrap_err();
+        write_new(&path, "a: 1\n", false, &[]).unwrap();
+        let err = write_new(&path, "b: 2\n", false, &[]).unwrap_err();
         assert!(err.message().ends_with("exists; refusing to replace it (use --force)"));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 1\n");
-        write_new(&path, "b: 2\n", true).unwrap();
+        write_new(&path, "b: 2\n", true, &[]).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "b: 2\n");
     }
 }

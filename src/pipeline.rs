@@ -73,13 +73,14 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
         let mut jobs = Vec::new();
         for t in &config.targets {
             let sets = if t.value_sets.is_empty() { vec![("default".to_string(), Vec::new())] } else { t.value_sets.clone() };
+            let chart = under_cwd(&t.chart, cwd);
             for (set_name, files) in sets {
-                let files: Vec<PathBuf> = files.into_iter().chain(args.values.iter().cloned()).collect();
+                let files: Vec<PathBuf> = files.iter().map(|f| under_cwd(f, cwd)).chain(args.values.iter().cloned()).collect();
                 jobs.push(Job {
                     label: Some(format!("{}/{set_name}", t.name)),
-                    chart: Some(t.chart.clone()),
+                    chart: Some(chart.clone()),
                     manifests: None,
-                    request: request(t.chart.clone(), files, Some(t)),
+                    request: request(chart.clone(), files, Some(t)),
                     helm: args.helm.clone(),
                     cache: args.cache.clone(),
                 });
@@ -101,6 +102,16 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
         "no chart to check: give a CHART, --manifests FILE, or run in a chart directory or under a {} with targets",
         config::FILE_NAME
     )))
+}
+
+/// A config target's path (resolved against the config's directory: absolute when the config
+/// was found upward from `cwd`) relative to `cwd` when it is under it, as the user's paths on
+/// the command line are given, so that reports name `values/prod.yaml` either way.
+fn under_cwd(path: &Path, cwd: &Path) -> PathBuf {
+    match path.strip_prefix(cwd) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// Runs `work` on every job, at most `max` at a time (each job runs helm: renders of several

@@ -79,6 +79,12 @@ impl RenderRequest {
         }
         args
     }
+
+    /// The values of `--set` and `--set-string`, to keep out of helm's errors (see
+    /// [`crate::values::set_values`]).
+    pub fn set_values(&self) -> Vec<String> {
+        self.set.iter().chain(&self.set_string).flat_map(|arg| crate::values::set_values(arg)).collect()
+    }
 }
 
 /// Go collector pace for helm (see [`render`]). Measured on gloo 1.17.38 (20 interleaved runs,
@@ -109,7 +115,8 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         let args = ["dependency".to_string(), "update".to_string(), request.chart.display().to_string()];
         let output = run_bounded(helm, &args, &env, request.timeout, 1 << 20)?;
         if !output.success {
-            return Err(Error::new(format!("{}: helm dependency update failed: {}", request.chart.display(), trim_stderr(&output.stderr))));
+            let stderr = trim_stderr(&redact(&output.stderr, &request.set_values()));
+            return Err(Error::new(format!("{}: helm dependency update failed: {stderr}", request.chart.display())));
         }
     }
     let output = run_bounded(helm, &request.args(), &env, request.timeout, max)?;
@@ -121,7 +128,9 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         )));
     }
     if !output.success {
-        let stderr = trim_stderr(&output.stderr);
+        // helm quotes values in its errors (`range can't iterate over <value>`), and a --set
+        // value is often a secret passed from CI.
+        let stderr = trim_stderr(&redact(&output.stderr, &request.set_values()));
         return Err(Error::new(format!("{}: helm template failed: {stderr}", request.chart.display())));
     }
     String::from_utf8(output.stdout).map_err(|e| {
@@ -139,24 +148,42 @@ pub fn helm_version(helm: &Path) -> Result<String> {
 pub fn helm_version_within(helm: &Path, timeout: Duration) -> Result<String> {
     let out = run_bounded(helm, &["version".into(), "--short".into()], &[], Some(timeout), 1 << 20)?;
     if !out.success {
-        return Err(Error::new(format!("{}: `helm version` failed: {}", helm.display(), trim_stderr(&out.stderr))));
+        return Err(Error::new(format!("{}: `helm version` failed: {}", helm.display(), trim_stderr(&String::from_utf8_lossy(&out.stderr)))));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// helm's stderr, trimmed to its meaningful last lines.
-fn trim_stderr(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let tail = &lines[lines.len().saturating_sub(3)..];
-    let joined = tail.join(" | ");
-    if joined.len() > 600 {
-        format!("{}…", &joined[..joined.char_indices().nth(600).map(|(i, _)| i).unwrap_or(joined.len())])
-    } else if joined.is_empty() {
-        "no error message".into()
-    } else {
-        joined
+/// Longest helm error shown, in characters.
+const MAX_STDERR_CHARS: usize = 600;
+
+/// helm's stderr on one line, lines joined with ` | `. helm prints its warnings (`walk.go:74:
+/// found symbolic link`) before its error, whose first line (`Error: execution error at
+/// (gloo/templates/x.yaml:1:3): ...`) names the template and line at fault: when the text is too
+/// long, the warnings go first, then lines from the end; the `Error:` line always stays.
+fn trim_stderr(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut joined = lines.join(" | ");
+    if joined.chars().count() > MAX_STDERR_CHARS {
+        let error_line = lines.iter().position(|l| l.starts_with("Error:")).unwrap_or(0);
+        joined = lines[error_line..].join(" | ");
     }
+    match joined.char_indices().nth(MAX_STDERR_CHARS) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None if joined.is_empty() => "no error message".into(),
+        None => joined,
+    }
+}
+
+/// helm's stderr with every `secrets` occurrence replaced by `***`, longest first (so that a
+/// value containing another is not left half shown).
+fn redact(stderr: &[u8], secrets: &[String]) -> String {
+    let mut text = String::from_utf8_lossy(stderr).into_owned();
+    let mut secrets: Vec<&String> = secrets.iter().collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for secret in secrets {
+        text = text.replace(secret.as_str(), "***");
+    }
+    text
 }
 
 struct Output {

@@ -88,6 +88,72 @@ pub fn parse_set(flag: &str, arg: &str) -> Result<Vec<SetKey>> {
     Ok(keys)
 }
 
+/// The values of a `--set` argument, to keep out of error messages: for each `key=value` pair
+/// (`a=x,b={y,z}`) the text after its first unescaped `=`, and for a list each element, as
+/// written and unescaped (helm quotes the unescaped value). Values shorter than 4 characters are
+/// left out: replacing every `1` or `true` in a message would garble it, and hide nothing.
+pub fn set_values(arg: &str) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for pair in split_outside_braces(arg) {
+        let Some(eq) = find_unescaped(&pair, '=') else { continue };
+        let value = &pair[eq + 1..];
+        let mut pieces = vec![value.to_string()];
+        if let Some(list) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+            pieces.extend(split_unescaped(list, ','));
+        }
+        for piece in pieces {
+            let unescaped = unescape_all(&piece);
+            for v in [piece, unescaped] {
+                if v.chars().count() >= 4 && !values.contains(&v) {
+                    values.push(v);
+                }
+            }
+        }
+    }
+    values
+}
+
+/// `arg` split at the unescaped commas outside `{...}` lists, escapes kept as written.
+fn split_outside_braces(arg: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let (mut escaped, mut depth) = (false, 0usize);
+    for c in arg.chars() {
+        let part = parts.last_mut().expect("non-empty");
+        match c {
+            _ if escaped => {
+                part.push(c);
+                escaped = false;
+                continue;
+            }
+            '\\' => escaped = true,
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        part.push(c);
+    }
+    parts
+}
+
+/// `s` without its escaping backslashes (`\\,` is `,`), as helm reads a value.
+fn unescape_all(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut escaped = false;
+    for c in s.chars() {
+        if c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        out.push(c);
+        escaped = false;
+    }
+    out
+}
+
 fn split_unescaped(s: &str, sep: char) -> Vec<String> {
     let mut parts = vec![String::new()];
     let mut escaped = false;
@@ -268,6 +334,14 @@ pub fn deepest_parent_line(root: &Node, path: &[&str]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_values_are_each_value_and_list_element_as_written_and_unescaped() {
+        assert_eq!(set_values("token=ghp_SECRET123,replicas=2"), ["ghp_SECRET123"]);
+        assert_eq!(set_values("a.b=x\\,secret1,c\\=d=later=part"), ["x\\,secret1", "x,secret1", "later=part"]);
+        assert_eq!(set_values("hosts={alpha.example,beta.example},n=1"), ["{alpha.example,beta.example}", "alpha.example", "beta.example"]);
+        assert!(set_values("no-equals-sign").is_empty());
+    }
 
     fn file(name: &str, text: &str) -> ValuesFile {
         ValuesFile::parse(Path::new(name), text.to_string()).unwrap()

@@ -50,6 +50,9 @@ pub struct Node {
     /// 1-based line where the node starts (for a block scalar: the line of `|`); read it with
     /// [`Node::line`]. Stored as `u32`: nodes are most of a large render's memory.
     line: u32,
+    /// 1-based column where the node starts, 0 when not recorded (see [`parse_one_with_columns`]);
+    /// read it with [`Node::col`]. A `u16` fits in the padding after `style`: no node grows.
+    col: u16,
     pub style: Style,
 }
 
@@ -58,6 +61,8 @@ pub struct Entry {
     pub key: CompactString,
     /// 1-based line of the key; read it with [`Entry::line`].
     line: u32,
+    /// 1-based column of the key, 0 when not recorded; read it with [`Entry::col`].
+    col: u16,
     pub value: Node,
 }
 
@@ -66,6 +71,11 @@ impl Entry {
     pub fn line(&self) -> usize {
         self.line as usize
     }
+
+    /// 1-based column of the key; 0 unless parsed by [`parse_one_with_columns`].
+    pub fn col(&self) -> usize {
+        self.col as usize
+    }
 }
 
 /// A key that appears twice in one mapping. The later value is kept, as Kubernetes' reader does.
@@ -73,8 +83,12 @@ impl Entry {
 pub struct DuplicateKey {
     /// Dotted path of the mapping holding the key, plus the key.
     pub path: String,
+    /// The key alone (the path's last part; a key may hold dots).
+    pub key: String,
     pub first_line: usize,
     pub line: usize,
+    /// Column of the repeated key; 0 unless parsed by [`parse_one_with_columns`].
+    pub col: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,12 +113,17 @@ pub struct Parsed {
     pub duplicates: Vec<DuplicateKey>,
 }
 
-static NULL: Node = Node { value: Value::Null, line: 0, style: Style::Plain };
+static NULL: Node = Node { value: Value::Null, line: 0, col: 0, style: Style::Plain };
 
 impl Node {
     /// 1-based line where the node starts (for a block scalar: the line of `|`).
     pub fn line(&self) -> usize {
         self.line as usize
+    }
+
+    /// 1-based column where the node starts; 0 unless parsed by [`parse_one_with_columns`].
+    pub fn col(&self) -> usize {
+        self.col as usize
     }
 
     pub fn null() -> &'static Node {
@@ -239,6 +258,11 @@ fn line_u32(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
+/// A column as stored in nodes: past 65535 it stays at 65535.
+fn col_u16(col: usize) -> u16 {
+    u16::try_from(col).unwrap_or(u16::MAX)
+}
+
 /// Parses every document of `text`. `first_line` is the file line of the text's first line, so
 /// that documents cut out of a larger file keep their real line numbers. Empty documents are
 /// returned as null roots.
@@ -267,7 +291,7 @@ const OUTLINE_DEPTH: usize = 2;
 pub fn parse_one_outline(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
     match block_subset::parse_outline(text, first_line) {
         Some(mut docs) if docs.len() <= 1 => {
-            Ok(docs.pop().unwrap_or(Parsed { root: Node { value: Value::Null, line: line_u32(first_line), style: Style::Plain }, duplicates: vec![] }))
+            Ok(docs.pop().unwrap_or(Parsed { root: Node { value: Value::Null, line: line_u32(first_line), col: 0, style: Style::Plain }, duplicates: vec![] }))
         }
         _ => parse_one(text, first_line),
     }
@@ -280,9 +304,21 @@ pub fn in_block_subset(text: &str) -> bool {
 
 /// Parses text holding at most one document (an empty text gives a null root).
 pub fn parse_one(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
-    let mut docs = parse_all(text, first_line)?;
+    one_document(parse_all(text, first_line)?, first_line)
+}
+
+/// [`parse_one`], recording the column of every node, key and duplicate key, for a file whose
+/// mistakes are reported at their column (the config). Always through saphyr, which knows the
+/// columns: renders are parsed without them, on the fast path.
+pub fn parse_one_with_columns(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
+    let mut builder = Builder::new(first_line);
+    builder.columns = true;
+    one_document(builder.run(text)?, first_line)
+}
+
+fn one_document(mut docs: Vec<Parsed>, first_line: usize) -> Result<Parsed, YamlError> {
     match docs.len() {
-        0 => Ok(Parsed { root: Node { value: Value::Null, line: line_u32(first_line), style: Style::Plain }, duplicates: vec![] }),
+        0 => Ok(Parsed { root: Node { value: Value::Null, line: line_u32(first_line), col: 0, style: Style::Plain }, duplicates: vec![] }),
         1 => Ok(docs.pop().expect("one document")),
         _ => Err(YamlError { line: first_line, col: 1, message: "expected one YAML document, found several".into() }),
     }
@@ -310,12 +346,14 @@ enum Collection {
 /// `start` on, and are moved into one exact-size allocation when it closes: no per-collection
 /// vector grows and shrinks, which on a large render cost both time and heap holes.
 enum Frame {
-    Seq { node_line: u32, anchor: usize, start: usize },
+    Seq { node_line: u32, node_col: u16, anchor: usize, start: usize },
     Map {
         node_line: u32,
+        node_col: u16,
         anchor: usize,
         start: usize,
-        pending_key: Option<(CompactString, u32)>,
+        /// The key waiting for its value, with its line and column.
+        pending_key: Option<(CompactString, u32, u16)>,
         /// Key -> line, built only once a mapping grows large; small ones are scanned.
         index: Option<HashMap<CompactString, u32>>,
     },
@@ -333,6 +371,10 @@ struct Builder {
     duplicates: Vec<DuplicateKey>,
     /// Build only the outline (see [`parse_one_outline`]).
     outline: bool,
+    /// Record columns (see [`parse_one_with_columns`]).
+    columns: bool,
+    /// Column of the event being built, when recording columns (else 0).
+    col: u16,
 }
 
 impl Builder {
@@ -348,6 +390,8 @@ impl Builder {
             root: None,
             duplicates: Vec::new(),
             outline: false,
+            columns: false,
+            col: 0,
         }
     }
 
@@ -371,6 +415,9 @@ impl Builder {
             })?;
             let line = line_u32(span.start.line() + self.offset);
             let at = (span.start.line() + self.offset, span.start.col() + 1);
+            if self.columns {
+                self.col = col_u16(at.1);
+            }
             match event {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
                 Event::DocumentStart(_) => self.document_start(),
@@ -402,7 +449,7 @@ impl Builder {
 
     /// `line`: where an empty document's null root is placed.
     fn document_end(&mut self, line: u32) {
-        let root = self.root.take().unwrap_or(Node { value: Value::Null, line, style: Style::Plain });
+        let root = self.root.take().unwrap_or(Node { value: Value::Null, line, col: 0, style: Style::Plain });
         let duplicates = std::mem::take(&mut self.duplicates);
         self.docs.push(Parsed { root, duplicates });
     }
@@ -422,11 +469,11 @@ impl Builder {
         let is_key = matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }));
         let node = if is_key {
             // Keys stay text: `y:` or `on:` is a key named so, not a boolean.
-            Node { value: Value::Str(CompactString::from(text)), line, style: Style::Plain }
+            Node { value: Value::Str(CompactString::from(text)), line, col: self.col, style: Style::Plain }
         } else if !self.keeps_values() {
-            Node { value: Value::Null, line, style: Style::Plain }
+            Node { value: Value::Null, line, col: self.col, style: Style::Plain }
         } else {
-            resolve_scalar(text, style, tag, line)
+            Node { col: self.col, ..resolve_scalar(text, style, tag, line) }
         };
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), 1));
@@ -436,7 +483,7 @@ impl Builder {
 
     /// A scalar string the caller built (a literal block's text): kept without a copy.
     fn scalar_owned(&mut self, text: String, style: Style, line: u32) {
-        let node = Node { value: Value::Str(CompactString::from(text)), line, style };
+        let node = Node { value: Value::Str(CompactString::from(text)), line, col: self.col, style };
         self.push_node(node);
     }
 
@@ -444,9 +491,10 @@ impl Builder {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.err(at, format!("nesting deeper than {MAX_DEPTH} levels")));
         }
+        let node_col = self.col;
         self.stack.push(match kind {
-            Collection::Seq => Frame::Seq { node_line: line, anchor, start: self.items.len() },
-            Collection::Map => Frame::Map { node_line: line, anchor, start: self.entries.len(), pending_key: None, index: None },
+            Collection::Seq => Frame::Seq { node_line: line, node_col, anchor, start: self.items.len() },
+            Collection::Map => Frame::Map { node_line: line, node_col, anchor, start: self.entries.len(), pending_key: None, index: None },
         });
         Ok(())
     }
@@ -455,17 +503,17 @@ impl Builder {
         let frame = self.stack.pop().ok_or_else(|| self.err(at, "unbalanced collection end"))?;
         if self.outline && self.stack.len() >= OUTLINE_DEPTH {
             // Below the outline: its keys served duplicate detection; the collection is dropped.
-            let (line, anchor) = match frame {
-                Frame::Seq { node_line, anchor, start } => {
+            let (line, col, anchor) = match frame {
+                Frame::Seq { node_line, node_col, anchor, start } => {
                     self.items.truncate(start);
-                    (node_line, anchor)
+                    (node_line, node_col, anchor)
                 }
-                Frame::Map { node_line, anchor, start, .. } => {
+                Frame::Map { node_line, node_col, anchor, start, .. } => {
                     self.entries.truncate(start);
-                    (node_line, anchor)
+                    (node_line, node_col, anchor)
                 }
             };
-            let node = Node { value: Value::Null, line, style: Style::Collection };
+            let node = Node { value: Value::Null, line, col, style: Style::Collection };
             if anchor > 0 {
                 self.anchors.insert(anchor, (node.clone(), 1));
             }
@@ -475,11 +523,11 @@ impl Builder {
         let (node, anchor) = match frame {
             // Exact-size collections: growth slack would otherwise be a large part
             // of a big render's memory.
-            Frame::Seq { node_line, anchor, start } => {
-                (Node { value: Value::Seq(self.items.drain(start..).collect()), line: node_line, style: Style::Collection }, anchor)
+            Frame::Seq { node_line, node_col, anchor, start } => {
+                (Node { value: Value::Seq(self.items.drain(start..).collect()), line: node_line, col: node_col, style: Style::Collection }, anchor)
             }
-            Frame::Map { node_line, anchor, start, .. } => {
-                (Node { value: Value::Map(self.entries.drain(start..).collect()), line: node_line, style: Style::Collection }, anchor)
+            Frame::Map { node_line, node_col, anchor, start, .. } => {
+                (Node { value: Value::Map(self.entries.drain(start..).collect()), line: node_line, col: node_col, style: Style::Collection }, anchor)
             }
         };
         if anchor > 0 {
@@ -504,7 +552,7 @@ impl Builder {
             .skip(1);
         for frame in &self.stack {
             match frame {
-                Frame::Map { pending_key: Some((k, _)), .. } => parts.push(k.to_string()),
+                Frame::Map { pending_key: Some((k, _, _)), .. } => parts.push(k.to_string()),
                 Frame::Seq { start, .. } => {
                     let end = later_seq_starts.next().unwrap_or(self.items.len());
                     parts.push((end - start).to_string());
@@ -519,7 +567,7 @@ impl Builder {
         // A mapping value whose key the mapping already has: a duplicate, reported under the
         // full path (computed only then: building it for every value would dominate parsing).
         let first_line = match self.stack.last() {
-            Some(Frame::Map { start, pending_key: Some((key, _)), index, .. }) => match index {
+            Some(Frame::Map { start, pending_key: Some((key, _, _)), index, .. }) => match index {
                 Some(index) => index.get(key).copied(),
                 None => self.entries[*start..].iter().find(|e| e.key == *key).map(|e| e.line),
             },
@@ -527,8 +575,9 @@ impl Builder {
         };
         if let Some(first_line) = first_line {
             let path = self.path_of_stack();
-            if let Some(Frame::Map { pending_key: Some((_, line)), .. }) = self.stack.last() {
-                self.duplicates.push(DuplicateKey { path, first_line: first_line as usize, line: *line as usize });
+            if let Some(Frame::Map { pending_key: Some((key, line, col)), .. }) = self.stack.last() {
+                let duplicate = DuplicateKey { path, key: key.to_string(), first_line: first_line as usize, line: *line as usize, col: *col as usize };
+                self.duplicates.push(duplicate);
             }
         }
         match self.stack.last_mut() {
@@ -538,16 +587,16 @@ impl Builder {
                 None => {
                     // Complex keys (maps, sequences) do not occur in Kubernetes objects; they are
                     // kept under their JSON text so nothing is lost.
-                    let line = node.line;
+                    let (line, col) = (node.line, node.col);
                     let key = match node.value {
                         // Keys are built as strings (see `Event::Scalar`): no copy.
                         Value::Str(text) => text,
                         Value::Null => CompactString::default(),
                         _ => CompactString::from(node.scalar_text().unwrap_or_else(|| node.to_json().to_string())),
                     };
-                    *pending_key = Some((key, line));
+                    *pending_key = Some((key, line, col));
                 }
-                Some((key, key_line)) => {
+                Some((key, key_line, key_col)) => {
                     let entries = &mut self.entries;
                     if first_line.is_some() {
                         // Keep the later value, as Kubernetes' reader does (there is at most one
@@ -567,7 +616,7 @@ impl Builder {
                         }
                         None => {}
                     }
-                    entries.push(Entry { key, line: key_line, value: node });
+                    entries.push(Entry { key, line: key_line, col: key_col, value: node });
                 }
             },
         }
@@ -586,7 +635,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>, line: u32) 
         ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
         _ => Style::Quoted,
     };
-    Node { value, line, style }
+    Node { value, line, col: 0, style }
 }
 
 /// YAML 1.1 resolution as in go-yaml v2 (what Kubernetes and helm read YAML with).
@@ -691,7 +740,7 @@ mod tests {
     fn reports_duplicate_keys_and_keeps_the_last() {
         let p = one("spec:\n  gloo:\n    a: true\n    a: false\n");
         assert_eq!(p.root.path("spec.gloo.a").unwrap().as_bool(), Some(false));
-        assert_eq!(p.duplicates, vec![DuplicateKey { path: "spec.gloo.a".into(), first_line: 3, line: 4 }]);
+        assert_eq!(p.duplicates, vec![DuplicateKey { path: "spec.gloo.a".into(), key: "a".into(), first_line: 3, line: 4, col: 0 }]);
     }
 
     #[test]
@@ -706,7 +755,7 @@ mod tests {
         assert_eq!(big.entries().len(), 40);
         assert_eq!(big.get("k3").unwrap().as_str(), Some("thrice"));
         assert_eq!(p.duplicates.len(), 2);
-        assert_eq!(p.duplicates[0], DuplicateKey { path: "top.list.0.big.k3".into(), first_line: 7, line: 44 });
+        assert_eq!(p.duplicates[0], DuplicateKey { path: "top.list.0.big.k3".into(), key: "k3".into(), first_line: 7, line: 44, col: 0 });
         assert_eq!(p.duplicates[1].first_line, 44);
     }
 
@@ -732,6 +781,25 @@ mod tests {
         let text = "[".repeat(MAX_DEPTH + 5) + &"]".repeat(MAX_DEPTH + 5);
         let err = parse_one(&text, 1).unwrap_err();
         assert!(err.message.contains("nesting"), "{err}");
+    }
+
+    #[test]
+    fn columns_are_recorded_only_when_asked() {
+        let text = "top:\n  - key: value\n    list: [a, b]\n    key: again\n";
+        let p = parse_one_with_columns(text, 1).unwrap();
+        let item = p.root.path("top.0").unwrap();
+        assert_eq!(item.col(), 5, "a block mapping starts at its first key");
+        assert_eq!((item.entry("list").unwrap().col(), item.get("list").unwrap().col()), (5, 11));
+        assert_eq!(item.path("list.1").unwrap().col(), 15);
+        assert_eq!((item.entry("key").unwrap().line(), item.entry("key").unwrap().col(), item.get("key").unwrap().col()), (4, 5, 10));
+        assert_eq!(p.duplicates, vec![DuplicateKey { path: "top.0.key".into(), key: "key".into(), first_line: 2, line: 4, col: 5 }]);
+        let plain = parse_one(text, 1).unwrap();
+        assert_eq!(plain.root.path("top.0.list").unwrap().col(), 0, "renders carry no columns");
+    }
+
+    #[test]
+    fn a_column_costs_no_memory() {
+        assert_eq!((std::mem::size_of::<Node>(), std::mem::size_of::<Entry>()), (32, 64));
     }
 
     #[test]

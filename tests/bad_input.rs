@@ -346,6 +346,38 @@ fn helm_exits_non_zero_with_its_stderr_trimmed() {
 }
 
 #[test]
+fn helm_error_keeps_its_first_line_naming_the_template() {
+    // What helm prints for `{{ fail "tls.secretName is required\nSet it in values.yaml\nSee docs" }}`.
+    let mut c = helm_case("printf 'Error: execution error at (gloo/templates/zz.yaml:1:3): tls.secretName is required\\nSet it in values.yaml\\nSee docs\\nUse --debug flag to render out invalid YAML\\n' >&2\nexit 1");
+    c.fails(
+        "helm_error_keeps_its_first_line",
+        &["error: chart: helm template failed: Error: execution error at (gloo/templates/zz.yaml:1:3): tls.secretName is required | Set it in values.yaml | See docs | "],
+    );
+}
+
+#[test]
+fn a_long_helm_error_is_shortened_from_its_end() {
+    let mut c = helm_case("echo 'walk.go:74: found symbolic link' >&2\necho 'Error: execution error at (gloo/templates/zz.yaml:1:3): L1' >&2\ni=0; while [ $i -lt 100 ]; do echo \"detail line $i\" >&2; i=$((i+1)); done\nexit 1");
+    let err = c.fails("a_long_helm_error", &["error: chart: helm template failed: Error: execution error at (gloo/templates/zz.yaml:1:3): L1 | detail line 0 | detail line 1 | "]);
+    assert!(err.ends_with('…') && !err.contains("detail line 99"), "the end is dropped: {err}");
+    assert!(err.chars().count() < 700, "shortened: {} chars", err.chars().count());
+}
+
+#[test]
+fn set_values_never_reach_the_terminal_through_helm_errors() {
+    // helm quotes values in its errors (`range can't iterate over ghp_...`): the stand-in quotes
+    // every argument it got, and when asked to fetch dependencies, a token as well.
+    let mut c = helm_case("if [ \"$1\" = dependency ]; then echo 'Error: cannot fetch with ghp_SECRETabcdef1234567890' >&2; exit 1; fi\necho \"Error: range can't iterate over $*\" >&2\nexit 1");
+    c.args(["--set", "gatewayProxies=ghp_SECRETabcdef1234567890,replicas=2", "--set-string", "apiKey=sk\\,live\\,OTHER99"]);
+    let err = c.fails("set_values_redacted", &["--set gatewayProxies=***,replicas=2 --set-string apiKey=***"]);
+    for secret in ["ghp_SECRET", "sk\\,live", "OTHER99"] {
+        assert!(!err.contains(secret), "{secret} in: {err}");
+    }
+    let err = c.args(["--dependency-update"]).fails("set_values_redacted_dependency_update", &["helm dependency update failed: Error: cannot fetch with ***"]);
+    assert!(!err.contains("ghp_SECRET"), "{err}");
+}
+
+#[test]
 fn helm_stderr_with_escape_sequences_is_cleaned() {
     // A chart's `fail` message reaches helm's stderr verbatim.
     let mut c = helm_case("printf 'Error: \\033[2J\\033[31mfail from chart\\342\\200\\256\\n' >&2\nexit 1");
@@ -460,13 +492,13 @@ fn config_with_an_unknown_key() {
 #[test]
 fn config_with_an_unknown_rule_id_in_a_suppression() {
     config_case("suppressions:\n  - rule: GLOO-999\n    reason: x\n")
-        .fails("config_with_an_unknown_rule_id", &["error: hh.yaml:2:1: unknown rule ID GLOO-999"]);
+        .fails("config_with_an_unknown_rule_id", &["error: hh.yaml:2:11: unknown rule ID GLOO-999"]);
 }
 
 #[test]
 fn config_with_a_bad_date() {
     config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    expires: 2027-02-30\n")
-        .fails("config_with_a_bad_date", &["error: hh.yaml:4:1: expires: `2027-02-30` is not a date (YYYY-MM-DD)"]);
+        .fails("config_with_a_bad_date", &["error: hh.yaml:4:14: expires: `2027-02-30` is not a date (YYYY-MM-DD)"]);
 }
 
 #[test]
@@ -476,19 +508,38 @@ fn config_that_does_not_parse() {
 
 #[test]
 fn config_with_a_bad_severity() {
-    config_case("fail-on: extreme\n").fails("config_with_a_bad_severity", &["error: hh.yaml:1:1: fail-on must be one of info, low, medium, high"]);
+    config_case("fail-on: extreme\n").fails("config_with_a_bad_severity", &["error: hh.yaml:1:10: fail-on must be one of info, low, medium, high"]);
 }
 
 #[test]
 fn config_with_an_unknown_suppression_key() {
     config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    until: 2027-01-01\n")
-        .fails("config_with_an_unknown_suppression_key", &["error: hh.yaml:4:1: unknown suppression key `until`"]);
+        .fails("config_with_an_unknown_suppression_key", &["error: hh.yaml:4:5: unknown suppression key `until`"]);
 }
 
 #[test]
 fn config_with_an_unknown_target_key() {
     config_case("targets:\n  - chart: chart\n    valuez: [a.yaml]\n")
-        .fails("config_with_an_unknown_target_key", &["error: hh.yaml:3:1: unknown target key `valuez`"]);
+        .fails("config_with_an_unknown_target_key", &["error: hh.yaml:3:5: unknown target key `valuez`"]);
+}
+
+#[test]
+fn config_with_a_rule_given_twice() {
+    config_case("rules:\n  GLOO-014: off\n  GLOO-014: high\n")
+        .fails("config_with_a_rule_given_twice", &["error: hh.yaml:3:3: duplicate key GLOO-014 (first at line 2)"]);
+}
+
+#[test]
+fn config_with_fail_on_given_twice() {
+    config_case("fail-on: info\nfail-on: high\n").fails("config_with_fail_on_given_twice", &["error: hh.yaml:2:1: duplicate key fail-on (first at line 1)"]);
+}
+
+#[test]
+fn values_with_a_key_given_twice_keep_helms_last_wins() {
+    // Only the config is strict: helm takes the last value of a values file, and so does the check.
+    let mut c = values_case("gateway:\n  validation:\n    allowWarnings: true\n    allowWarnings: false\n");
+    let (_, out) = c.args(["--format", "json"]).works("values_with_a_key_given_twice");
+    assert!(!failing_rules(&out).contains(&"GLOO-005".to_string()), "the last value (false) holds: {out}");
 }
 
 #[test]
@@ -551,6 +602,68 @@ fn overlay_write_over_an_existing_file() {
     c.file("overlay.yaml", "# mine, keep\n");
     c.args(["--write", "overlay.yaml"]).fails("overlay_write_over_an_existing_file", &["error: overlay.yaml: exists; refusing to replace it (use --force)"]);
     assert_eq!(std::fs::read_to_string(c.path().join("overlay.yaml")).unwrap(), "# mine, keep\n");
+}
+
+// ---- files written: --sarif-file and overlay --write --force ------------------------------------
+
+fn mkfifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo {}", path.display());
+}
+
+#[test]
+fn sarif_file_that_is_a_fifo_is_refused() {
+    let mut c = manifests_case(RENDER);
+    mkfifo(&c.path().join("out.sarif"));
+    c.args(["--sarif-file", "out.sarif"])
+        .fails("sarif_file_fifo", &["error: out.sarif: is not a regular file (a device, FIFO or socket); refusing to replace it"]);
+}
+
+#[test]
+fn sarif_file_that_is_a_symlink_to_a_device_is_refused() {
+    let mut c = manifests_case(RENDER);
+    std::os::unix::fs::symlink("/dev/null", c.path().join("null.sarif")).unwrap();
+    c.args(["--sarif-file", "null.sarif"])
+        .fails("sarif_file_symlink_to_device", &["error: null.sarif: is a symlink to something other than a regular file; refusing to replace it"]);
+}
+
+#[test]
+fn sarif_file_that_is_an_input_is_refused() {
+    values_case("gateway:\n  validation:\n    allowWarnings: false\n")
+        .args(["--sarif-file", "values.yaml"])
+        .fails("sarif_file_values", &["error: values.yaml: is an input of this run; refusing to replace it"]);
+    manifests_case(RENDER).args(["--sarif-file", "./chart/../render.yaml"]).fails("sarif_file_manifests", &["error: ./chart/../render.yaml: is an input of this run"]);
+    config_case("rules:\n  GLOO-015: off\n").args(["--sarif-file", "hh.yaml"]).fails("sarif_file_config", &["error: hh.yaml: is an input of this run"]);
+    let mut c = values_case("gateway: {}\n");
+    std::os::unix::fs::symlink("values.yaml", c.path().join("link.sarif")).unwrap();
+    c.args(["--sarif-file", "link.sarif"]).fails("sarif_file_symlink_to_values", &["error: link.sarif: is an input of this run"]);
+}
+
+#[test]
+fn sarif_file_that_is_a_symlink_to_a_regular_file_is_written_through() {
+    let mut c = manifests_case(RENDER);
+    c.file("reports/real.sarif", "stale");
+    std::os::unix::fs::symlink("reports/real.sarif", c.path().join("link.sarif")).unwrap();
+    c.args(["--sarif-file", "link.sarif"]).works("sarif_file_symlink_to_file");
+    assert!(std::fs::symlink_metadata(c.path().join("link.sarif")).unwrap().file_type().is_symlink(), "the symlink stays");
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(c.path().join("reports/real.sarif")).unwrap()).unwrap();
+    assert_eq!(written["version"], "2.1.0");
+}
+
+#[test]
+fn overlay_write_force_over_an_overlay_input_is_refused() {
+    let mut c = overlay_case();
+    c.file("mine.yaml", "gateway:\n  validation:\n    allowWarnings: false\n");
+    c.args(["--overlay", "mine.yaml", "--write", "mine.yaml", "--force"])
+        .fails("overlay_write_force_over_its_input", &["error: mine.yaml: is an input of this run; refusing to replace it"]);
+}
+
+#[test]
+fn overlay_write_force_over_a_fifo_is_refused() {
+    let mut c = overlay_case();
+    mkfifo(&c.path().join("overlay.yaml"));
+    c.args(["--write", "overlay.yaml", "--force"]).fails("overlay_write_force_over_a_fifo", &["error: overlay.yaml: is not a regular file"]);
 }
 
 // ---- inputs that must work, not fail ----------------------------------------------------------

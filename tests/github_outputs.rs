@@ -340,3 +340,47 @@ fn findings_of_a_chart_directory_point_at_template_paths_in_the_repository() {
         assert!(root().join(file).is_file(), "{file} is a real file of the chart");
     }
 }
+
+#[test]
+fn a_finding_on_its_template_has_line_1_as_in_sarif() {
+    // No values file: no fix has a line, and every failure falls back to its template.
+    let (code, stdout, _) = run(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "github"]));
+    assert_eq!(code, 1);
+    let (_, sarif) = sarif_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "sarif"]));
+    let in_sarif: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"])
+        .map(|p| format!("file={},line={}", p["artifactLocation"]["uri"].as_str().unwrap(), p["region"]["startLine"]))
+        .collect();
+    let placed: Vec<&str> = stdout.lines().filter(|l| l.contains(" file=gloo/templates/")).collect();
+    assert!(!placed.is_empty(), "{stdout}");
+    for line in placed {
+        let place = line.split(' ').nth(1).unwrap().split(",title=").next().unwrap();
+        assert!(place.ends_with(",line=1"), "{line}");
+        assert!(in_sarif.iter().any(|s| s == place), "{place} is where SARIF puts a result too");
+    }
+}
+
+#[test]
+fn config_target_paths_are_relative_to_the_working_directory_in_every_format() {
+    // The config is found in the working directory and names the chart and values relative to
+    // itself; the stand-in helm prints the chart's default render.
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &dir.path().join("charts/gloo-mini"));
+    std::fs::create_dir_all(dir.path().join("values")).unwrap();
+    std::fs::copy(root().join(WEAK), dir.path().join("values/weak.yaml")).unwrap();
+    std::fs::write(dir.path().join(".helm-harden.yaml"), "targets:\n  - chart: charts/gloo-mini\n    namespace: gloo-system\n    values:\n      prod: [values/weak.yaml]\n").unwrap();
+    let helm = dir.path().join("helm");
+    std::fs::write(&helm, format!("#!/bin/sh\ncat '{}'\n", root().join(MINI_RENDER).display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let absolute = dir.path().display().to_string();
+    for (format, expected) in [("github", "::error file=values/weak.yaml,line="), ("sarif", "\"uri\": \"values/weak.yaml\""), ("text", "(change at values/weak.yaml:")] {
+        let (code, stdout, stderr) = run(cmd().current_dir(dir.path()).args(["check", "--no-cache", "--format", format, "--helm"]).arg(&helm));
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stdout.contains(expected), "[{format}] expected `{expected}` in:\n{stdout}");
+        assert!(!stdout.contains(&absolute), "[{format}] no absolute path:\n{stdout}");
+    }
+}

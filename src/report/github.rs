@@ -4,8 +4,9 @@
 //! * Level from severity as in SARIF: high → `error`, medium and low → `warning`, info →
 //!   `notice`. Suppressed failures are not annotated (they are accepted).
 //! * File and line: for HH-CONFIG the suppression's line in the config file; else the
-//!   values-file line the fix goes on; else the chart template (no line); else no file (the
-//!   annotation still shows on the run).
+//!   values-file line the fix goes on; else the chart template (line 1, the line SARIF gives the
+//!   same result: annotations and code scanning alerts sit on the same location); else no file
+//!   (the annotation still shows on the run).
 //! * Warnings (a suppression that matched nothing) come first, once each however many targets
 //!   repeat them: `::warning file=<config>,line=<n>::message`.
 //! * GitHub shows at most 10 annotations of each level per step: at most 10 of each are
@@ -83,14 +84,13 @@ impl<'a> Annotation<'a> {
     }
 }
 
-/// `file=F` and `line=L` of a command shown at `place`, escaped.
+/// `file=F` and `line=L` of a command shown at `place`, escaped. A file without a line (a
+/// template) is shown at line 1, as SARIF's `startLine` places it.
 fn place_properties(place: Option<&Place>) -> Vec<String> {
     let mut props = Vec::new();
     if let Some(place) = place {
         props.push(format!("file={}", escape_property(&place.file)));
-        if let Some(line) = place.line {
-            props.push(format!("line={line}"));
-        }
+        props.push(format!("line={}", place.line.unwrap_or(1).max(1)));
     }
     props
 }
@@ -230,7 +230,7 @@ mod tests {
         std::sync::Arc::make_mut(&mut no_template.object).template = None;
         let out = render(&[report(vec![finding("K8S-001", Severity::Medium, "a"), no_template])]);
         let lines: Vec<&str> = out.lines().collect();
-        assert!(lines[0].starts_with("::warning file=gloo/templates/x.yaml,title=K8S-001 "), "{out}");
+        assert!(lines[0].starts_with("::warning file=gloo/templates/x.yaml,line=1,title=K8S-001 "), "line 1, as in SARIF: {out}");
         assert!(lines[1].starts_with("::warning title=K8S-001 "), "{out}");
     }
 

@@ -180,13 +180,13 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
 }
 
 /// Writes `text` to `path` for `--sarif-file`, atomically ([`crate::output::write_atomically`]).
-/// A directory is never replaced.
-pub fn write_file(path: &std::path::Path, text: &str) -> crate::error::Result<()> {
+/// A directory is never replaced, nor anything else but a regular file, nor one of `inputs`.
+pub fn write_file(path: &std::path::Path, text: &str, inputs: &[&std::path::Path]) -> crate::error::Result<()> {
     use crate::error::Error;
     if path.is_dir() {
         return Err(Error::in_file(path, "is a directory; --sarif-file needs a file path"));
     }
-    crate::output::write_atomically(path, text, "cannot write the SARIF file")
+    crate::output::write_atomically(path, text, "cannot write the SARIF file", inputs)
 }
 
 /// The stable identity of a finding (see the module docs for the recipe).
