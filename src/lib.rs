@@ -17,6 +17,7 @@ pub mod error;
 pub mod github;
 pub mod harden;
 pub mod input;
+pub mod interrupt;
 pub mod hook;
 pub mod init;
 pub mod model;

@@ -101,6 +101,7 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         .prefix("helm-harden-no-plugins-")
         .tempdir()
         .map_err(|e| Error::new(format!("cannot create a temporary directory: {e}")))?;
+    let _removed_on_signal = crate::interrupt::track_dir(no_plugins.path().to_path_buf());
     let mut env = vec![("HELM_PLUGINS", no_plugins.path().as_os_str())];
     // helm is Go, and Go's default collector pace (GOGC=100) suits long-running servers: a
     // short `helm template` spends about a fifth of its CPU collecting garbage, and two renders
@@ -206,6 +207,7 @@ fn run_bounded(program: &Path, args: &[String], env: &[(&str, &std::ffi::OsStr)]
         .spawn()
         .map_err(|e| Error::new(format!("{}: cannot run helm: {e}", program.display())))?;
     let pid = child.id() as i32;
+    let tracked = crate::interrupt::track_group(pid);
     let mut stdout = child.stdout.take().expect("piped stdout");
     let mut stderr = child.stderr.take().expect("piped stderr");
     let out_reader = std::thread::spawn(move || {
@@ -259,6 +261,8 @@ fn run_bounded(program: &Path, args: &[String], env: &[(&str, &std::ffi::OsStr)]
                 libc::kill(-pid, libc::SIGKILL);
             }
         }
+        // No longer killed on a signal once reaped: its group ID may then be reused.
+        drop(tracked);
         let _ = tx.send(child.wait());
     });
     let status = match timeout {

@@ -391,6 +391,58 @@ fn helm_hangs_after_printing_half_a_render() {
     c.args(["--timeout", "1"]).fails("helm_hangs_after_printing_half_a_render", &["error: helm did not finish within 1s and was killed (raise --timeout)"]);
 }
 
+/// Ctrl-C in a pre-commit run, a cancelled CI job or `timeout` while helm runs: helm and what it
+/// started stop too (helm has a process group of its own, which the terminal's signal does not
+/// reach), no temporary directory is left, and the process ends by the signal as callers expect.
+#[test]
+fn a_signal_while_helm_runs_stops_helm_and_leaves_nothing_behind() {
+    use std::os::unix::process::ExitStatusExt;
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let mut c = Case::new();
+        c.helm("echo $$ > helm.pid\nsleep 300 &\necho $! > child.pid\nsleep 300");
+        let tmp = c.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_helm-harden"))
+            .args(["check", "chart", "--no-cache"])
+            .current_dir(c.path())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HELM_BIN", c.path().join("helm"))
+            .env("TMPDIR", &tmp)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while !c.path().join("child.pid").exists() {
+            assert!(started.elapsed() < Duration::from_secs(20), "helm never started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(std::fs::read_dir(&tmp).unwrap().next().is_some(), "the run's no-plugins directory exists while helm runs");
+        // SAFETY: kill(2) on the child this test spawned.
+        unsafe { libc::kill(run.id() as i32, signal) };
+        let status = loop {
+            if let Some(status) = run.try_wait().unwrap() {
+                break status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "helm-harden did not stop on signal {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.signal(), Some(signal), "ends by the signal");
+        for pid_file in ["helm.pid", "child.pid"] {
+            let pid = std::fs::read_to_string(c.path().join(pid_file)).unwrap().trim().to_string();
+            // Gone, or a zombie waiting for a reaper: not running either way.
+            let gone = || std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')));
+            let waited = Instant::now();
+            while !gone() && waited.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert!(gone(), "{pid_file} ({pid}) still runs after signal {signal}");
+        }
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "no temporary directory left after signal {signal}");
+    }
+}
+
 #[test]
 fn helm_renders_something_that_is_not_yaml() {
     let mut c = helm_case("printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: x\\n'");
