@@ -169,7 +169,7 @@ impl ValuesContext {
         let path = fix
             .unless_set_at
             .map(|other| self.resolve_path(other, target))
-            .filter(|other| is_set(&other.split('.').collect::<Vec<_>>(), &self.files, &self.sets))
+            .filter(|other| self.sets_key(other))
             .unwrap_or_else(|| self.resolve_path(fix.path, target));
         self.carry_generated_extras(path, fix_value(fix.value), target)
     }
@@ -181,7 +181,7 @@ impl ValuesContext {
         let Some(extras) = self.generated_gateway_extras.get(&(proxy.clone(), *ssl)) else { return (path, value) };
         let block = self.resolve_path("{GW}", target);
         let Some(below) = path.strip_prefix(&block).and_then(|b| b.strip_prefix('.')) else { return (path, value) };
-        if is_set(&block.split('.').collect::<Vec<_>>(), &self.files, &self.sets) {
+        if self.sets_key(&block) {
             return (path, value);
         }
         // The deepest mapping the fix and the extras share is the fix's new parent.
@@ -205,6 +205,11 @@ impl ValuesContext {
         crate::values::merge(&mut carried, widened);
         let parent = std::iter::once(block.as_str()).chain(below[..depth].iter().copied()).collect::<Vec<_>>().join(".");
         (parent, Arc::new(carried))
+    }
+
+    /// Whether the user's values (a file or a `--set`) set the key at a full dotted `path`.
+    fn sets_key(&self, path: &str) -> bool {
+        is_set(&path.split('.').collect::<Vec<_>>(), &self.files, &self.sets)
     }
 
     /// A fix path (`{GP}` / `{GW}` placeholders, no chart prefix) as the full values path for `target`.
@@ -234,7 +239,7 @@ impl ValuesContext {
             OutcomeFix::Custom { path, value } => self.carry_generated_extras(self.resolve_path(path, target), Arc::new(value.clone()), target),
             OutcomeFix::WhereSet { path, value } => {
                 let resolved = self.resolve_path(path, target);
-                if is_set(&resolved.split('.').collect::<Vec<_>>(), &self.files, &self.sets) {
+                if self.sets_key(&resolved) {
                     (resolved, Arc::new(value.clone()))
                 } else {
                     self.resolve(declared?, target)
@@ -242,11 +247,6 @@ impl ValuesContext {
             }
         };
         Some(self.locate(values_path, value))
-    }
-
-    pub fn suggestion(&self, fix: &Fix, target: &Target) -> FixSuggestion {
-        let (values_path, value) = self.resolve(fix, target);
-        self.locate(values_path, value)
     }
 
     fn locate(&self, values_path: String, value: Arc<serde_json::Value>) -> FixSuggestion {
