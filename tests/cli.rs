@@ -93,6 +93,23 @@ fn text_report_of_the_example_render() {
     insta::assert_snapshot!("check_text", out);
 }
 
+/// One heading per object, whatever line of it a finding is about (ENVOY-001 points at the
+/// admin listener inside the bootstrap; the bootstrap's other findings at the object).
+#[test]
+fn the_text_report_names_each_object_once() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let (_, out, _) = stdout_of(cmd().env("HELM_BIN", helm).args(["check", "fixtures/charts/gloo-mini", "-n", "gloo-system", "-f", "fixtures/values/weak.yaml"]));
+    let headings: Vec<&str> = out.lines().filter(|l| l.starts_with("  ") && !l.starts_with("   ")).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for h in &headings {
+        assert!(seen.insert(*h), "{h} is a heading twice:\n{out}");
+    }
+    assert!(headings.iter().any(|h| h.contains("EnvoyBootstrap/gateway-proxy-envoy-config")), "{out}");
+}
+
 #[test]
 fn json_report_of_the_example_render() {
     let (code, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f", "fixtures/values/weak.yaml"]));

@@ -58,15 +58,18 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     let target = report.target.as_ref().map(|t| format!(" [{t}]")).unwrap_or_default();
     writeln!(out, "{}", style.paint("1", &clean(&format!("{name}{version}{target}")))).ok();
     let shown: Vec<&Finding> = report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
-    // Group by object, in order of first appearance (failures come first).
+    // Group by object, in order of first appearance (failures come first). The object, not its
+    // ObjectRef: a finding about one line of it has a ref of its own.
     let mut groups: Vec<(&ObjectRef, Vec<&Finding>)> = Vec::new();
-    let mut group_of: std::collections::HashMap<&ObjectRef, usize> = std::collections::HashMap::new();
+    let mut group_of: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
     for f in shown {
-        match group_of.get(&*f.object) {
+        let o = &*f.object;
+        let identity = (&o.api_version, &o.kind, &o.name, &o.namespace, &o.template, &o.embedded_in);
+        match group_of.get(&identity) {
             Some(&i) => groups[i].1.push(f),
             None => {
-                group_of.insert(&f.object, groups.len());
-                groups.push((&f.object, vec![f]));
+                group_of.insert(identity, groups.len());
+                groups.push((o, vec![f]));
             }
         }
     }
