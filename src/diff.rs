@@ -440,6 +440,8 @@ mod tests {
         let list = |v: &str| format!("---\napiVersion: v1\nkind: List\nmetadata: {{name: l}}\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: s, labels: {{x: {v}}}}}\n  data: {{key: c3VwZXJzZWNyZXQ=}}\n  stringData: {{token: plain-token}}\n");
         let wide = DiffOptions { context: 50, ..Default::default() };
         let d = diff_renders(&parse_stream(&list("a")).unwrap(), &parse_stream(&list("b")).unwrap(), &wide);
+        assert_eq!(d.len(), 1, "the Secret is compared on its own, the List around it is unchanged");
+        assert_eq!(d[0].header(), ", s, Secret (v1) has changed:");
         let text = &d[0].diff;
         assert!(!text.contains("c3VwZXJzZWNyZXQ") && !text.contains("plain-token"), "{text}");
         assert!(text.contains("key: \"REDACTED # (11 bytes)\"") && text.contains("token: \"REDACTED # (11 bytes)\""), "{text}");

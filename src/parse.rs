@@ -249,14 +249,42 @@ fn parse_raws(raws: &[RawDoc<'_>], keep: Keep) -> Result<Vec<Doc>, ParseError> {
             });
         }
         let mut doc = make_doc(parsed.root, parsed.duplicates, raw.line, template.clone(), None);
-        let embedded = if doc.kind == "ConfigMap" { embedded_docs(&doc)? } else { Vec::new() };
-        if keep == Keep::WhatRulesRead {
-            prune(&mut doc, &embedded);
+        // helm applies the items of a `List` (`v1/List`, `DeploymentList`, ...) as objects of
+        // their own, as kubectl does: they are checked and compared one by one, each at its line.
+        let items = if doc.kind.ends_with("List") { take_items(&mut doc) } else { Vec::new() };
+        for object in std::iter::once(doc).chain(items.into_iter().map(|item| {
+            let line = item.line();
+            make_doc(item, Vec::new(), line, template.clone(), None)
+        })) {
+            push_with_embedded(&mut docs, object, keep)?;
         }
-        docs.push(doc);
-        docs.extend(embedded);
     }
     Ok(docs)
+}
+
+/// The mappings of a list object's `items`, taken out of it.
+fn take_items(list: &mut Doc) -> Vec<Node> {
+    let yaml::Value::Map(entries) = &mut list.root.value else { return Vec::new() };
+    let Some(items) = entries.iter_mut().find(|e| e.key == "items") else { return Vec::new() };
+    if !matches!(&items.value.value, yaml::Value::Seq(seq) if seq.iter().all(Node::is_map)) {
+        return Vec::new();
+    }
+    match std::mem::replace(&mut items.value.value, yaml::Value::Seq(Box::default())) {
+        yaml::Value::Seq(seq) => seq.into_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// Adds a document and the objects embedded in it (a ConfigMap's YAML text), pruned to what
+/// `keep` says.
+fn push_with_embedded(docs: &mut Vec<Doc>, mut doc: Doc, keep: Keep) -> Result<(), ParseError> {
+    let embedded = if doc.kind == "ConfigMap" { embedded_docs(&doc)? } else { Vec::new() };
+    if keep == Keep::WhatRulesRead {
+        prune(&mut doc, &embedded);
+    }
+    docs.push(doc);
+    docs.extend(embedded);
+    Ok(())
 }
 
 fn make_doc(
@@ -382,6 +410,19 @@ mod tests {
         assert_eq!(pruned[0].kind, "ServiceAccount");
         assert_eq!(pruned[0].label("app"), Some("gloo"));
         assert_eq!(pruned[0].duplicates.len(), 1);
+    }
+
+    #[test]
+    fn the_items_of_a_list_are_objects_of_their_own() {
+        let text = "# Source: app/templates/pdbs.yaml\napiVersion: v1\nkind: List\nitems:\n- apiVersion: policy/v1\n  kind: PodDisruptionBudget\n  metadata:\n    name: gateway-proxy-pdb\n    namespace: gloo-system\n  spec:\n    maxUnavailable: 1\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: gloo-custom-resource-config\n  data:\n    custom-resources: |\n      apiVersion: gateway.solo.io/v1\n      kind: Gateway\n      metadata:\n        name: gw\n";
+        for keep in [Keep::Everything, Keep::WhatRulesRead] {
+            let docs = parse_stream_keeping(text, keep).unwrap();
+            let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
+            assert_eq!(kinds, ["List", "PodDisruptionBudget", "ConfigMap", "Gateway"], "the ConfigMap's Gateway too");
+            assert_eq!((docs[1].name.as_str(), docs[1].line, docs[1].template.as_deref()), ("gateway-proxy-pdb", 5, Some("app/templates/pdbs.yaml")));
+            assert_eq!(docs[1].root.path("spec.maxUnavailable").and_then(Node::as_i64), Some(1));
+            assert!(docs[0].root.get("items").is_some_and(|i| i.items().is_empty()), "the list keeps no second copy");
+        }
     }
 
     #[test]

@@ -110,6 +110,19 @@ fn the_text_report_names_each_object_once() {
     assert!(headings.iter().any(|h| h.contains("EnvoyBootstrap/gateway-proxy-envoy-config")), "{out}");
 }
 
+/// A chart may render objects as the items of a `List`; helm applies each, so each is checked.
+#[test]
+fn objects_inside_a_list_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdb = "---\n# Source: app/templates/budgets.yaml\napiVersion: v1\nkind: List\nitems:\n- apiVersion: policy/v1\n  kind: PodDisruptionBudget\n  metadata:\n    name: gateway-proxy-pdb\n    namespace: gloo-system\n  spec:\n    maxUnavailable: 1\n    selector:\n      matchLabels:\n        gateway-proxy-id: gateway-proxy\n";
+    let render = std::fs::read_to_string(root().join(MINI_RENDER)).unwrap() + pdb;
+    let file = write(dir.path(), "render.yaml", &render);
+    let (_, json) = json_of(cmd().args(["check", "--all", "--format", "json", "--manifests"]).arg(&file));
+    let g020 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-020").unwrap();
+    assert_eq!(g020["status"], "PASS", "{g020}");
+    assert!(g020["message"].as_str().unwrap().contains("PodDisruptionBudget/gateway-proxy-pdb maxUnavailable is 1"), "{g020}");
+}
+
 #[test]
 fn json_report_of_the_example_render() {
     let (code, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f", "fixtures/values/weak.yaml"]));

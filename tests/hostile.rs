@@ -254,7 +254,7 @@ fn secret_values_appear_in_no_output_of_any_command_or_format() {
         }
         if args[0] == "diff" {
             assert!(out.contains("upstream-credentials"), "{what}: the Secret changed and is shown (redacted)");
-            assert!(out.contains("credentials-list"), "{what}: the List holding a Secret changed and is shown (redacted)");
+            assert!(out.contains("listed-credentials"), "{what}: the Secret inside a List changed and is shown on its own (redacted)");
         }
     }
     let written = std::fs::read_to_string(&summary).unwrap();
