@@ -341,25 +341,71 @@ fn the_overlay_for_a_users_values_fixes_what_it_offers_and_breaks_nothing() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Tracing set through `gatewayProxies.*.tracing.provider` survives the overlay (its Gateway
-/// fixes create `customHttpGateway`, which the chart renders instead of the provider).
+/// What the user set beside what a fix changes survives the overlay, on every real chart:
+/// tracing from `tracing.provider` (Gateway fixes create `customHttpGateway`, which the chart
+/// renders instead of it), the listeners' own socket options and the team's overload monitor
+/// (helm replaces a list whole, so a fix of the list must carry them).
 #[test]
-fn the_overlay_keeps_the_proxys_tracing() {
+fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
     let Some(helm) = helm_or_skip() else { return };
-    let values = root().join("fixtures/values/user/tracing.yaml");
+    let kept = [
+        ("tracing.yaml", "zipkinConfig:"),
+        ("socket-options.yaml", "intValue: 300"),
+        ("socket-options.yaml", "name: 15"),
+        ("overload-manager.yaml", "name: envoy.resource_monitors.global_downstream_max_connections"),
+        ("overload-manager.yaml", "refresh_interval: 1s"),
+    ];
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        for (file, needle) in kept {
+            let values = root().join("fixtures/values/user").join(file);
+            let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
+            assert_eq!(code, 0, "{err}");
+            let tmp = tempfile::tempdir().unwrap();
+            let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
+            let count = |extra: &[&str]| {
+                let mut args = vec!["-f", values.to_str().unwrap()];
+                args.extend_from_slice(extra);
+                common::helm_template(&chart, &args).matches(needle).count()
+            };
+            let before = count(&[]);
+            assert!(before >= 1, "{version} {file}: the fixture renders {needle}");
+            assert_eq!(count(&["-f", overlay_file.to_str().unwrap()]), before, "{version} {file}: {needle} lost\n{overlay}");
+        }
+    }
+}
+
+/// A quantity in base units (`250m` CPU, `128Mi` memory).
+fn quantity(text: &str) -> f64 {
+    let units = [("Ki", 1024.0), ("Mi", 1024.0 * 1024.0), ("Gi", 1024.0 * 1024.0 * 1024.0), ("m", 0.001)];
+    let (number, factor) = units.iter().find_map(|(suffix, f)| text.strip_suffix(suffix).map(|n| (n, *f))).unwrap_or((text, 1.0));
+    number.parse::<f64>().unwrap_or_else(|_| panic!("quantity {text}")) * factor
+}
+
+/// Limits without requests: the requests the fixes add stay within the limits (a request above
+/// its limit makes the API server reject the pod), on every container of every real chart.
+#[test]
+fn the_overlay_adds_no_request_above_a_limit() {
+    let Some(helm) = helm_or_skip() else { return };
+    let values = root().join("fixtures/values/user/resource-limits.yaml");
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
         let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
         assert_eq!(code, 0, "{err}");
         let tmp = tempfile::tempdir().unwrap();
         let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
-        let gateways_with_tracing = |extra: &[&str]| {
-            let mut args = vec!["-f", values.to_str().unwrap()];
-            args.extend_from_slice(extra);
-            common::helm_template(&chart, &args).matches("zipkinConfig:").count()
-        };
-        let before = gateways_with_tracing(&[]);
-        assert!(before >= 2, "{version}: the fixture traces both generated Gateways");
-        assert_eq!(gateways_with_tracing(&["-f", overlay_file.to_str().unwrap()]), before, "{version}: tracing lost\n{overlay}");
+        let render = common::helm_template(&chart, &["-f", values.to_str().unwrap(), "-f", overlay_file.to_str().unwrap()]);
+        let mut containers = 0;
+        for doc in render.split("\n---").map(|d| yaml_serde::from_str::<Value>(d).unwrap_or_else(|e| panic!("{version}: {e}\n{d}"))).filter(|d| d["kind"] == "Deployment") {
+            for c in doc["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+                containers += 1;
+                for r in ["cpu", "memory"] {
+                    if let (Some(request), Some(limit)) = (c["resources"]["requests"][r].as_str(), c["resources"]["limits"][r].as_str()) {
+                        assert!(quantity(request) <= quantity(limit), "{version} {}/{}: {r} request {request} above its limit {limit}\n{overlay}", doc["metadata"]["name"], c["name"]);
+                    }
+                }
+            }
+        }
+        assert!(containers >= 2, "{version}: the render has the gloo and proxy Deployments");
     }
 }

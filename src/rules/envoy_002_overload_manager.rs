@@ -1,7 +1,7 @@
 //! ENVOY-002: Envoy sheds load under memory pressure instead of being OOM-killed.
 
 use super::helpers::{each_bootstrap, fail, pass};
-use super::{Fix, Rule, Severity};
+use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -20,8 +20,34 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// The fix for a proxy whose overload manager is on but incomplete: its own monitors, actions
+/// and refresh interval kept (the lists are replaced whole by helm), what is missing taken from
+/// the declared fix, and the fixed-heap monitor the declared actions trigger on added if absent.
+fn completing(overload_manager: &Node) -> OutcomeFix {
+    let declared: serde_json::Value = RULE.fixes.first().and_then(|f| yaml_serde::from_str(f.value).ok()).unwrap_or_default();
+    let own = |key: &str| overload_manager.get(key).map(Node::items).unwrap_or_default().iter().map(Node::to_json).collect::<Vec<_>>();
+    let name = |v: &serde_json::Value| v.get("name").and_then(|n| n.as_str()).map(str::to_string);
+    let (mut monitors, mut actions) = (own("resource_monitors"), own("actions"));
+    if actions.is_empty() {
+        actions = declared["actions"].as_array().cloned().unwrap_or_default();
+        for monitor in declared["resourceMonitors"].as_array().cloned().unwrap_or_default() {
+            if !monitors.iter().any(|m| name(m) == name(&monitor)) {
+                monitors.push(monitor);
+            }
+        }
+    }
+    if monitors.is_empty() {
+        monitors = declared["resourceMonitors"].as_array().cloned().unwrap_or_default();
+    }
+    let refresh = overload_manager.get("refresh_interval").filter(|n| !n.is_null()).map(Node::to_json).unwrap_or_else(|| declared["refreshInterval"].clone());
+    OutcomeFix::Custom {
+        path: "{GP}.envoyOverloadManager".into(),
+        value: serde_json::json!({"enabled": true, "refreshInterval": refresh, "resourceMonitors": monitors, "actions": actions}),
+    }
+}
+
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_bootstrap(m, |_, b| {
+    let outcomes = each_bootstrap(m, |_, b| {
         let Some(om) = b.root.get("overload_manager").filter(|n| !n.is_null()) else {
             return fail("overload_manager is absent");
         };
@@ -32,7 +58,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             (_, 0) => fail("overload_manager has no actions"),
             (m, a) => pass(format!("overload_manager has {m} resource monitor(s) and {a} action(s)")),
         }
-    })
+    });
+    outcomes
+        .into_iter()
+        .map(|o| match o.doc.root.get("overload_manager").filter(|n| !n.is_null()) {
+            Some(om) if o.status == Status::Fail => o.fixed_by(completing(om)),
+            _ => o,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -50,6 +83,21 @@ mod tests {
         assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(&empty)), "1.17.38"), [Fail]);
         let no_actions = format!("{ADMIN}overload_manager:\n  actions: []\n  resource_monitors:\n  - name: envoy.resource_monitors.fixed_heap\n");
         assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(&no_actions)), "1.17.38"), [Fail]);
+    }
+
+    #[test]
+    fn an_incomplete_overload_manager_keeps_what_the_user_set() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let own = format!("{ADMIN}overload_manager:\n  actions: []\n  refresh_interval: 1s\n  resource_monitors:\n  - name: envoy.resource_monitors.global_downstream_max_connections\n    typed_config: {{max_active_downstream_connections: 50000}}\n");
+        let found = fixes(&RULE, &(proxy("", "") + &bootstrap(&own)), "1.17.38");
+        let [(Fail, OutcomeFix::Custom { path, value })] = found.as_slice() else { panic!("a custom fix: {found:?}") };
+        assert_eq!(path, "{GP}.envoyOverloadManager");
+        assert_eq!(value["refreshInterval"], "1s");
+        let monitors: Vec<&str> = value["resourceMonitors"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+        assert_eq!(monitors, ["envoy.resource_monitors.global_downstream_max_connections", "envoy.resource_monitors.fixed_heap"], "the actions' trigger exists");
+        assert_eq!(value["actions"].as_array().unwrap().len(), 2);
+        assert_eq!(fixes(&RULE, &(proxy("", "") + &bootstrap(ADMIN)), "1.17.38"), [(Fail, OutcomeFix::Declared)], "absent: the declared fix");
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     }
     outcomes
         .into_iter()
-        .map(|o| match m.proxies.iter().find(|p| std::ptr::eq(p.workload, o.doc)).and_then(|p| p.envoy) {
+        .map(|o| match m.proxy_with_workload(o.doc).and_then(|p| p.envoy) {
             Some(envoy) if o.status == Status::Fail => {
                 let kept = added(envoy).iter().filter(|cap| !cap.as_str().is_some_and(is_net_bind)).map(Node::to_json).collect();
                 o.fixed_by(OutcomeFix::WhereSet { path: "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".into(), value: serde_json::Value::Array(kept) })

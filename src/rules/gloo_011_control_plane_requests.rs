@@ -1,7 +1,7 @@
 //! GLOO-011: the gloo control-plane container requests CPU and memory.
 
 use super::helpers::{fail, pass, Verdict};
-use super::{Fix, Outcome, Rule, Severity, Target};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -23,6 +23,26 @@ fn is_zero(q: &Node) -> bool {
         let number = t.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic());
         number.parse::<f64>().is_ok_and(|n| n == 0.0)
     })
+}
+
+/// The requests a container lacks, for the fix at `path` (GLOO-011, GLOO-012): only those, so
+/// the user's own stay, each the chart's default or the container's limit for it when it has one
+/// (a request above its limit makes the API server reject the pod).
+pub(crate) fn missing_requests(container: &Node, path: &str) -> OutcomeFix {
+    let resources = container.get("resources").unwrap_or(Node::null());
+    let mut requests = serde_json::Map::new();
+    for (r, default) in [("cpu", "500m"), ("memory", "256Mi")] {
+        let set = |block: &str| resources.path(block).and_then(|q| q.get(r)).filter(|q| !q.is_null());
+        let limit = set("limits").filter(|q| !is_zero(q));
+        match set("requests") {
+            Some(q) if !is_zero(q) => continue,
+            None if limit.is_some() => continue, // Kubernetes copies the limit into the request
+            _ => {}
+        }
+        let value = limit.map(Node::to_json).unwrap_or_else(|| default.into());
+        requests.insert(r.to_string(), value);
+    }
+    OutcomeFix::Custom { path: path.to_string(), value: serde_json::Value::Object(requests) }
 }
 
 /// CPU and memory requests of a container, as GLOO-011 and GLOO-012 count them.
@@ -57,7 +77,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         return super::helpers::na_without(m, Vec::new(), "gloo control-plane Deployment");
     };
     let (status, message) = requests_verdict(container);
-    vec![Outcome::new(status, gloo, Target::Chart, message)]
+    vec![Outcome::new(status, gloo, Target::Chart, message).fixed_by(missing_requests(container, "gloo.deployment.resources.requests"))]
 }
 
 #[cfg(test)]
@@ -78,6 +98,17 @@ mod tests {
         assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 0m\n  memory: 256Mi"), "1.17.38"), [Fail]);
         let out = outcomes_with_messages(&RULE, &res("requests:\n  cpu: 500m"), "1.17.38");
         assert_eq!(out[0].2, "no memory request (resources.requests and resources.limits)");
+    }
+
+    #[test]
+    fn the_fix_adds_only_the_missing_requests_and_none_above_a_limit() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let res = |r: &str| gloo("", &format!("resources:\n{}", crate::rules::testing::indent(r, 2)));
+        let requests = |value: serde_json::Value| OutcomeFix::Custom { path: "gloo.deployment.resources.requests".into(), value };
+        assert_eq!(fixes(&RULE, &gloo("", ""), "1.17.38"), [(Fail, requests(serde_json::json!({"cpu": "500m", "memory": "256Mi"})))]);
+        assert_eq!(fixes(&RULE, &res("limits:\n  cpu: 250m"), "1.17.38"), [(Fail, requests(serde_json::json!({"memory": "256Mi"})))], "the CPU limit is the CPU request");
+        assert_eq!(fixes(&RULE, &res("requests:\n  memory: 0\nlimits:\n  cpu: 250m\n  memory: 128Mi"), "1.17.38"), [(Fail, requests(serde_json::json!({"memory": "128Mi"})))], "not above the limit");
     }
 
     #[test]

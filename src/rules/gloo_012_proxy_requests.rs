@@ -1,8 +1,8 @@
 //! GLOO-012: the Envoy container requests CPU and memory.
 
-use super::gloo_011_control_plane_requests::requests_verdict;
+use super::gloo_011_control_plane_requests::{missing_requests, requests_verdict};
 use super::helpers::{each_envoy_container, na_without};
-use super::{Fix, Rule, Severity};
+use super::{Fix, Rule, Severity, Status};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
@@ -18,7 +18,14 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    na_without(m, each_envoy_container(m, |_, c| requests_verdict(c)), "gateway proxy")
+    let outcomes = each_envoy_container(m, |_, c| requests_verdict(c))
+        .into_iter()
+        .map(|o| match m.proxy_with_workload(o.doc).and_then(|p| p.envoy) {
+            Some(envoy) if o.status == Status::Fail => o.fixed_by(missing_requests(envoy, "{GP}.podTemplate.resources.requests")),
+            _ => o,
+        })
+        .collect();
+    na_without(m, outcomes, "gateway proxy")
 }
 
 #[cfg(test)]

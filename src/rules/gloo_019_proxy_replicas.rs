@@ -1,7 +1,7 @@
 //! GLOO-019: the gateway proxy runs at least two replicas.
 
 use super::helpers::{each_proxy, fail, pass, show};
-use super::{Fix, Rule, Severity};
+use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
 use crate::parse::Doc;
 
@@ -42,7 +42,7 @@ pub(crate) fn effective_replicas(m: &Model<'_>, workload: &Doc) -> Result<Replic
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_proxy(m, |p| {
+    let outcomes = each_proxy(m, |p| {
         if p.is_daemonset() {
             return pass("DaemonSet: one proxy pod per eligible node");
         }
@@ -51,7 +51,22 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Ok(r) => fail(format!("{}: a single proxy pod serves all traffic", r.source)),
             Err(e) => fail(e),
         }
-    })
+    });
+    // With an HPA its minReplicas decides: the fix goes there (the chart's `<proxy>-hpa` is
+    // `{GP}.horizontalPodAutoscaler`; another one is changed where it is defined).
+    outcomes
+        .into_iter()
+        .map(|o| match m.hpa_for(o.doc) {
+            Some(hpa) if o.status == Status::Fail && hpa.name == format!("{}-hpa", o.doc.name) => {
+                o.fixed_by(OutcomeFix::Custom { path: "{GP}.horizontalPodAutoscaler.minReplicas".into(), value: 2.into() })
+            }
+            Some(hpa) if o.status == Status::Fail => {
+                let message = format!("{} ({} is not the chart's: change its minReplicas where it is defined)", o.message, hpa.kind_name());
+                super::Outcome { message, ..o }.fixed_by(OutcomeFix::Nothing)
+            }
+            _ => o,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -62,6 +77,17 @@ mod tests {
 
     fn hpa(min: &str) -> String {
         format!("---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: gateway-proxy-hpa\n  namespace: gloo-system\nspec:\n{min}  maxReplicas: 5\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: gateway-proxy\n")
+    }
+
+    #[test]
+    fn with_the_charts_hpa_the_fix_is_its_min_replicas() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let expected = OutcomeFix::Custom { path: "{GP}.horizontalPodAutoscaler.minReplicas".into(), value: 2.into() };
+        assert_eq!(fixes(&RULE, &(proxy("", "") + &hpa("  minReplicas: 1\n")), "1.17.38"), [(Fail, expected)]);
+        let other = hpa("  minReplicas: 1\n").replace("name: gateway-proxy-hpa", "name: team-hpa");
+        assert_eq!(fixes(&RULE, &(proxy("", "") + &other), "1.17.38"), [(Fail, OutcomeFix::Nothing)]);
+        assert_eq!(fixes(&RULE, &proxy("", ""), "1.17.38"), [(Fail, OutcomeFix::Declared)], "no HPA: replicas");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! GLOO-034: downstream connections use TCP keepalive.
 
 use super::helpers::{each_gateway, fail, pass};
-use super::{Fix, Outcome, Rule, Severity};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -26,8 +26,27 @@ fn int64(node: Option<&Node>) -> Option<i64> {
     node.as_i64().or_else(|| node.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
+/// The socket options a Gateway needs: its own list (helm replaces a list whole) with
+/// SO_KEEPALIVE on, and the keepalive timings it does not set yet from the declared fix.
+fn socket_options_fix(spec: &Node) -> OutcomeFix {
+    let wanted: Vec<serde_json::Value> = RULE.fixes.first().and_then(|f| yaml_serde::from_str(f.value).ok()).unwrap_or_default();
+    let key = |o: &serde_json::Value| {
+        let number = |k: &str| o.get(k).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())));
+        (number("level"), number("name"))
+    };
+    let so_keepalive = (Some(1), Some(9));
+    let mut options: Vec<serde_json::Value> =
+        spec.path("options.socketOptions").map(Node::items).unwrap_or_default().iter().map(Node::to_json).filter(|o| key(o) != so_keepalive).collect();
+    for option in wanted {
+        if key(&option) == so_keepalive || !options.iter().any(|o| key(o) == key(&option)) {
+            options.push(option);
+        }
+    }
+    OutcomeFix::Custom { path: "{GP}.gatewaySettings.options.socketOptions".into(), value: serde_json::Value::Array(options) }
+}
+
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
-    each_gateway(m, |_, spec| {
+    let outcomes = each_gateway(m, |_, spec| {
         let options = spec.path("options.socketOptions").map(Node::items).unwrap_or_default();
         let keepalive: Vec<&Node> =
             options.iter().filter(|o| int64(o.get("level")) == Some(1) && int64(o.get("name")) == Some(9)).collect();
@@ -38,7 +57,17 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         } else {
             fail("spec.options.socketOptions has no SO_KEEPALIVE (level 1, name 9)")
         }
-    })
+    });
+    outcomes
+        .into_iter()
+        .map(|o| match o.doc.root.get("spec") {
+            Some(spec) if o.status == Status::Fail && o.fix == OutcomeFix::Declared && spec.path("options.socketOptions").is_some() => {
+                let fix = socket_options_fix(spec);
+                o.fixed_by(fix)
+            }
+            _ => o,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -67,6 +96,25 @@ mod tests {
     fn zero_or_missing_int_value_fails() {
         assert_eq!(statuses(&RULE, &with("- {level: 1, name: 9, intValue: 0}"), "1.17.38"), [Fail, Fail]);
         assert_eq!(statuses(&RULE, &with("- {level: 1, name: 9}"), "1.17.38"), [Fail, Fail]);
+    }
+
+    #[test]
+    fn the_fix_keeps_the_gateways_own_socket_options() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let own = with("- {level: 1, name: 15, intValue: 1}\n- {level: 6, name: 4, intValue: 300}\n- {level: 1, name: 9, intValue: 0}");
+        let expected = OutcomeFix::Custom {
+            path: "{GP}.gatewaySettings.options.socketOptions".into(),
+            value: serde_json::json!([
+                {"level": 1, "name": 15, "intValue": 1},
+                {"level": 6, "name": 4, "intValue": 300},
+                {"level": 1, "name": 9, "intValue": 1, "state": "STATE_PREBIND"},
+                {"level": 6, "name": 5, "intValue": 10, "state": "STATE_PREBIND"},
+                {"level": 6, "name": 6, "intValue": 3, "state": "STATE_PREBIND"}
+            ]),
+        };
+        assert_eq!(fixes(&RULE, &own, "1.17.38"), [(Fail, expected.clone()), (Fail, expected)]);
+        assert_eq!(fixes(&RULE, &gateways("", ""), "1.17.38"), [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Declared)], "none of its own: the declared fix");
     }
 
     #[test]
