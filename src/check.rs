@@ -237,10 +237,9 @@ impl ValuesContext {
             OutcomeFix::Declared => self.resolve(declared?, target),
             OutcomeFix::Nothing => return None,
             OutcomeFix::Custom { path, value } => self.carry_generated_extras(self.resolve_path(path, target), Arc::new(value.clone()), target),
-            OutcomeFix::WhereSet { path, value } => {
-                let resolved = self.resolve_path(path, target);
-                if self.sets_key(&resolved) {
-                    (resolved, Arc::new(value.clone()))
+            OutcomeFix::WhereSet { when_set, path, value } => {
+                if when_set.iter().any(|key| self.sets_key(&self.resolve_path(key, target))) {
+                    (self.resolve_path(path, target), Arc::new(value.clone()))
                 } else {
                     self.resolve(declared?, target)
                 }

@@ -409,3 +409,29 @@ fn the_overlay_adds_no_request_above_a_limit() {
         assert!(containers >= 2, "{version}: the render has the gloo and proxy Deployments");
     }
 }
+
+/// On OpenShift (floatingUserId) the platform picks the proxy's user: the overlay restores
+/// runAsNonRoot without pinning a runAsUser, which restricted SCCs refuse.
+#[test]
+fn with_a_floating_user_id_the_overlay_pins_no_user() {
+    let Some(helm) = helm_or_skip() else { return };
+    let values = root().join("fixtures/values/user/openshift-floating-user.yaml");
+    for version in ["1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
+        assert_eq!(code, 0, "{err}");
+        let tmp = tempfile::tempdir().unwrap();
+        let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
+        let render = common::helm_template(&chart, &["-f", values.to_str().unwrap(), "-f", overlay_file.to_str().unwrap()]);
+        let proxy = render
+            .split("\n---")
+            .map(|d| yaml_serde::from_str::<Value>(d).unwrap_or_else(|e| panic!("{version}: {e}")))
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "gateway-proxy")
+            .expect("the proxy Deployment");
+        let pod = &proxy["spec"]["template"]["spec"];
+        assert!(pod["securityContext"]["runAsUser"].is_null(), "{version}: pod runAsUser pinned\n{overlay}");
+        let envoy = &pod["containers"][0]["securityContext"];
+        assert!(envoy["runAsUser"].is_null(), "{version}: container runAsUser pinned\n{overlay}");
+        assert_eq!(envoy["runAsNonRoot"], true, "{version}\n{overlay}");
+    }
+}

@@ -42,7 +42,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         .map(|o| match m.proxy_with_workload(o.doc).and_then(|p| p.envoy) {
             Some(envoy) if o.status == Status::Fail => {
                 let kept = added(envoy).iter().filter(|cap| !cap.as_str().is_some_and(is_net_bind)).map(Node::to_json).collect();
-                o.fixed_by(OutcomeFix::WhereSet { path: "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".into(), value: serde_json::Value::Array(kept) })
+                let path = "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".to_string();
+                o.fixed_by(OutcomeFix::WhereSet { when_set: vec![path.clone()], path, value: serde_json::Value::Array(kept) })
             }
             _ => o,
         })
@@ -89,7 +90,8 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let added = format!("{PORTS}securityContext:\n  capabilities:\n    add: [NET_BIND_SERVICE, SYS_TIME]\n");
-        let expected = OutcomeFix::WhereSet { path: "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".into(), value: serde_json::json!(["SYS_TIME"]) };
+        let path = "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".to_string();
+        let expected = OutcomeFix::WhereSet { when_set: vec![path.clone()], path, value: serde_json::json!(["SYS_TIME"]) };
         assert_eq!(fixes(&RULE, &proxy("", &added), "1.17.38"), [(Fail, expected)]);
         assert_eq!(fixes(&RULE, &proxy("", &added), "1.13.39"), [(Fail, OutcomeFix::Declared)], "1.13 has no custom context");
     }

@@ -1,7 +1,7 @@
 //! K8S-002: the Envoy container runs as a non-root user.
 
 use super::helpers::{each_envoy_container, fail, pass, show};
-use super::{Fix, Rule, Severity, Versions};
+use super::{Fix, OutcomeFix, Rule, Severity, Status, Versions};
 use crate::chart::Version;
 use crate::model::Model;
 use crate::yaml::Node;
@@ -28,7 +28,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_envoy_container(m, |p, c| {
+    let outcomes = each_envoy_container(m, |p, c| {
         let pod = p.pod_spec.get("securityContext");
         let effective = |field: &str| {
             let own = c.path("securityContext").and_then(|s| s.get(field)).filter(|n| !n.is_null());
@@ -48,7 +48,18 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             None if non_root.is_some() => fail(format!("runAsNonRoot is not a boolean: {}", show(non_root))),
             None => fail("runAsNonRoot is absent (root allowed)"),
         }
-    })
+    });
+    // With floatingUserId (OpenShift: the platform picks the user) the fix must not pin one:
+    // a fixed runAsUser is refused by restricted SCCs (HARDENING.md K8S-002).
+    if m.version.is_some_and(|v| v < Version::new(1, 17, 0)) {
+        return outcomes;
+    }
+    let floating = OutcomeFix::WhereSet {
+        when_set: vec!["{GP}.podTemplate.floatingUserId".into(), "global.securitySettings.floatingUserId".into()],
+        path: "{GP}.podTemplate".into(),
+        value: serde_json::json!({"runUnprivileged": true, "glooContainerSecurityContext": {"mergePolicy": "helm-merge", "runAsNonRoot": true}}),
+    };
+    outcomes.into_iter().map(|o| if o.status == Status::Fail { o.fixed_by(floating.clone()) } else { o }).collect()
 }
 
 #[cfg(test)]
@@ -61,6 +72,18 @@ mod tests {
     fn chart_defaults_pass() {
         let render = proxy("securityContext:\n  fsGroup: 10101\n  runAsUser: 10101", "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass]);
+    }
+
+    #[test]
+    fn where_the_user_floats_the_user_id_the_fix_pins_none() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let found = fixes(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: false"), "1.17.38");
+        let [(Fail, OutcomeFix::WhereSet { when_set, path, value })] = found.as_slice() else { panic!("{found:?}") };
+        assert_eq!(when_set, &["{GP}.podTemplate.floatingUserId", "global.securitySettings.floatingUserId"]);
+        assert_eq!(path, "{GP}.podTemplate");
+        assert!(value["glooContainerSecurityContext"].get("runAsUser").is_none(), "{value}");
+        assert_eq!(fixes(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: false"), "1.13.39"), [(Fail, OutcomeFix::Declared)]);
     }
 
     #[test]

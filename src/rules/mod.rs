@@ -224,9 +224,9 @@ pub enum OutcomeFix {
     /// [`Fix::path`] (`{GP}` / `{GW}` placeholders); a mapping `value` is merged, and a null
     /// removes the key, as helm does with values files.
     Custom { path: String, value: serde_json::Value },
-    /// As `Custom` where the user's values set `path` themselves (their own list to edit, say);
-    /// elsewhere the declared fix, since setting `path` would create what they did not ask for.
-    WhereSet { path: String, value: serde_json::Value },
+    /// As `Custom` where the user's values set one of `when_set` (their own list to edit, or a
+    /// switch that changes what the fix must be); elsewhere the declared fix.
+    WhereSet { when_set: Vec<String>, path: String, value: serde_json::Value },
 }
 
 /// One result of a rule.
