@@ -237,8 +237,9 @@ impl ValuesContext {
             OutcomeFix::Declared => self.resolve(declared?, target),
             OutcomeFix::Nothing => return None,
             OutcomeFix::Custom { path, value } => self.carry_generated_extras(self.resolve_path(path, target), Arc::new(value.clone()), target),
-            OutcomeFix::WhereSet { when_set, path, value } => {
-                if when_set.iter().any(|key| self.sets_key(&self.resolve_path(key, target))) {
+            OutcomeFix::WhereSet { when_set, unless_set, path, value } => {
+                let sets_any = |keys: &[String]| keys.iter().any(|key| self.sets_key(&self.resolve_path(key, target)));
+                if sets_any(when_set) && !sets_any(unless_set) {
                     (self.resolve_path(path, target), Arc::new(value.clone()))
                 } else {
                     self.resolve(declared?, target)

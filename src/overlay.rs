@@ -168,10 +168,14 @@ pub fn for_failures(report: &CheckReport) -> Overlay {
 }
 
 /// The full hardened overlay: every fix of every rule for this chart version, for every proxy
-/// and generated Gateway in the render, whatever their status now.
+/// and generated Gateway in the render, whatever their status now. A rule that fails takes the
+/// fixes its findings carry instead of its declared one: those follow the user's own settings
+/// (the declared one may be what would clobber them, e.g. `{GP}.stats` over `global.glooStats`).
 pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], config: &Config) -> Overlay {
     let mut overlay = Overlay::default();
-    for rule in RULES.iter().filter(|r| config.severity_of(r).is_some()) {
+    let failing = |f: &&crate::check::Finding| f.status == Status::Fail && f.suppressed.is_none() && f.fix.is_some();
+    let fixed_by_findings: std::collections::BTreeSet<&str> = report.findings.iter().filter(failing).map(|f| f.rule).collect();
+    for rule in RULES.iter().filter(|r| config.severity_of(r).is_some() && !fixed_by_findings.contains(r.id)) {
         let Some(fix) = rule.fix_for(report.chart.gloo_version) else { continue };
         let targets: Vec<Target> = if fix.path.contains("{GW}") {
             proxies.iter().flat_map(|p| [false, true].map(|ssl| Target::Gateway { proxy: p.clone(), ssl })).collect()
@@ -185,9 +189,7 @@ pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], co
             overlay.add(&path, &value, rule.id);
         }
     }
-    // What a failing object needs beyond its rule's declared fix (a sibling key switched
-    // back on, the user's own list edited) goes on top, as `for_failures` has it.
-    for f in report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()) {
+    for f in report.findings.iter().filter(failing) {
         if let Some(fix) = &f.fix {
             overlay.add(&fix.values_path, &fix.value, f.rule);
         }

@@ -344,7 +344,8 @@ fn the_overlay_for_a_users_values_fixes_what_it_offers_and_breaks_nothing() {
 /// What the user set beside what a fix changes survives the overlay, on every real chart:
 /// tracing from `tracing.provider` (Gateway fixes create `customHttpGateway`, which the chart
 /// renders instead of it), the listeners' own socket options and the team's overload monitor
-/// (helm replaces a list whole, so a fix of the list must carry them).
+/// (helm replaces a list whole, so a fix of the list must carry them), the monitors of
+/// `global.glooStats`; with the overlay of the failures and with `--all`.
 #[test]
 fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
     let Some(helm) = helm_or_skip() else { return };
@@ -354,12 +355,13 @@ fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
         ("socket-options.yaml", "name: 15"),
         ("overload-manager.yaml", "name: envoy.resource_monitors.global_downstream_max_connections"),
         ("overload-manager.yaml", "refresh_interval: 1s"),
+        ("global-stats.yaml", "name: gateway-proxy-monitoring-service"),
     ];
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
-        for (file, needle) in kept {
+        for ((file, needle), all) in kept.iter().flat_map(|k| [(k, false), (k, true)]) {
             let values = root().join("fixtures/values/user").join(file);
-            let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
+            let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values).args(all.then_some("--all")));
             assert_eq!(code, 0, "{err}");
             let tmp = tempfile::tempdir().unwrap();
             let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
@@ -370,7 +372,7 @@ fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
             };
             let before = count(&[]);
             assert!(before >= 1, "{version} {file}: the fixture renders {needle}");
-            assert_eq!(count(&["-f", overlay_file.to_str().unwrap()]), before, "{version} {file}: {needle} lost\n{overlay}");
+            assert_eq!(count(&["-f", overlay_file.to_str().unwrap()]), before, "{version} {file} (--all: {all}): {needle} lost\n{overlay}");
         }
     }
 }

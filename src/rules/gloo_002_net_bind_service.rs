@@ -43,7 +43,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             Some(envoy) if o.status == Status::Fail => {
                 let kept = added(envoy).iter().filter(|cap| !cap.as_str().is_some_and(is_net_bind)).map(Node::to_json).collect();
                 let path = "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".to_string();
-                o.fixed_by(OutcomeFix::WhereSet { when_set: vec![path.clone()], path, value: serde_json::Value::Array(kept) })
+                o.fixed_by(OutcomeFix::WhereSet { when_set: vec![path.clone()], unless_set: vec![], path, value: serde_json::Value::Array(kept) })
             }
             _ => o,
         })
@@ -91,7 +91,7 @@ mod tests {
         use crate::rules::OutcomeFix;
         let added = format!("{PORTS}securityContext:\n  capabilities:\n    add: [NET_BIND_SERVICE, SYS_TIME]\n");
         let path = "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".to_string();
-        let expected = OutcomeFix::WhereSet { when_set: vec![path.clone()], path, value: serde_json::json!(["SYS_TIME"]) };
+        let expected = OutcomeFix::WhereSet { when_set: vec![path.clone()], unless_set: vec![], path, value: serde_json::json!(["SYS_TIME"]) };
         assert_eq!(fixes(&RULE, &proxy("", &added), "1.17.38"), [(Fail, expected)]);
         assert_eq!(fixes(&RULE, &proxy("", &added), "1.13.39"), [(Fail, OutcomeFix::Declared)], "1.13 has no custom context");
     }

@@ -1,7 +1,7 @@
 //! GLOO-033: the proxy's Prometheus scrape path emits only the metrics in use.
 
 use super::helpers::{each_bootstrap, fail, na, pass};
-use super::{Fix, Outcome, Rule, Severity};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
-    each_bootstrap(m, |_, bootstrap| {
+    let outcomes = each_bootstrap(m, |_, bootstrap| {
         let mut routes = Vec::new();
         if let Some(listeners) = bootstrap.root.path("static_resources.listeners") {
             listeners.walk(&mut |n: &Node| {
@@ -36,7 +36,16 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             Some(Some(p)) => fail(format!("/metrics rewrites to {p} (no usedonly): every Envoy stat is scraped")),
             Some(None) => fail("the /metrics route has no prefix_rewrite containing usedonly"),
         }
-    })
+    });
+    // Stats set for every proxy in global.glooStats: the fix goes there. `{GP}.stats` would
+    // replace that block as a whole for the proxy, dropping its monitors and scrape settings.
+    let global = OutcomeFix::WhereSet {
+        when_set: vec!["global.glooStats".into()],
+        unless_set: vec!["{GP}.stats".into()],
+        path: "global.glooStats.routePrefixRewrite".into(),
+        value: "/stats/prometheus?usedonly".into(),
+    };
+    outcomes.into_iter().map(|o| if o.status == Status::Fail { o.fixed_by(global.clone()) } else { o }).collect()
 }
 
 #[cfg(test)]
@@ -56,6 +65,19 @@ mod tests {
     fn the_default_rewrite_fails() {
         assert_eq!(statuses(&RULE, &with_rewrite("                  prefix_rewrite: /stats/prometheus\n"), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &with_rewrite(""), "1.17.38"), [Fail], "no rewrite");
+    }
+
+    #[test]
+    fn with_stats_set_globally_the_fix_goes_there_unless_the_proxy_sets_its_own() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let expected = OutcomeFix::WhereSet {
+            when_set: vec!["global.glooStats".into()],
+            unless_set: vec!["{GP}.stats".into()],
+            path: "global.glooStats.routePrefixRewrite".into(),
+            value: "/stats/prometheus?usedonly".into(),
+        };
+        assert_eq!(fixes(&RULE, &with_rewrite("                  prefix_rewrite: /stats/prometheus\n"), "1.17.38"), [(Fail, expected)]);
     }
 
     #[test]

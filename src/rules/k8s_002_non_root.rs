@@ -56,6 +56,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     }
     let floating = OutcomeFix::WhereSet {
         when_set: vec!["{GP}.podTemplate.floatingUserId".into(), "global.securitySettings.floatingUserId".into()],
+        unless_set: vec![],
         path: "{GP}.podTemplate".into(),
         value: serde_json::json!({"runUnprivileged": true, "glooContainerSecurityContext": {"mergePolicy": "helm-merge", "runAsNonRoot": true}}),
     };
@@ -79,7 +80,7 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let found = fixes(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: false"), "1.17.38");
-        let [(Fail, OutcomeFix::WhereSet { when_set, path, value })] = found.as_slice() else { panic!("{found:?}") };
+        let [(Fail, OutcomeFix::WhereSet { when_set, path, value, .. })] = found.as_slice() else { panic!("{found:?}") };
         assert_eq!(when_set, &["{GP}.podTemplate.floatingUserId", "global.securitySettings.floatingUserId"]);
         assert_eq!(path, "{GP}.podTemplate");
         assert!(value["glooContainerSecurityContext"].get("runAsUser").is_none(), "{value}");

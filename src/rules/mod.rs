@@ -225,8 +225,9 @@ pub enum OutcomeFix {
     /// removes the key, as helm does with values files.
     Custom { path: String, value: serde_json::Value },
     /// As `Custom` where the user's values set one of `when_set` (their own list to edit, or a
-    /// switch that changes what the fix must be); elsewhere the declared fix.
-    WhereSet { when_set: Vec<String>, path: String, value: serde_json::Value },
+    /// switch that changes what the fix must be) and none of `unless_set` (a key that takes
+    /// precedence over them); elsewhere the declared fix.
+    WhereSet { when_set: Vec<String>, unless_set: Vec<String>, path: String, value: serde_json::Value },
 }
 
 /// One result of a rule.
