@@ -207,6 +207,20 @@ impl ValuesContext {
         (parent, Arc::new(carried))
     }
 
+    /// The user's own Envoy bootstrap (`{GP}.configMap.data`, which the chart renders instead of
+    /// the one it builds from its values), when it is what `fix` would change: the bootstrap
+    /// itself, or a value that only feeds the chart's bootstrap. None otherwise.
+    fn users_own_bootstrap(&self, outcome: &Outcome<'_>, fix: &FixSuggestion) -> Option<String> {
+        if !matches!(outcome.target, Target::Proxy(_) | Target::Gateway { .. }) {
+            return None;
+        }
+        let own = self.resolve_path("{GP}.configMap.data", &outcome.target);
+        let feeds_bootstrap = ["{GP}.customStaticLayer", "{GP}.envoyOverloadManager", "{GP}.stats", "{GP}.readConfig", "{GP}.loopBackAddress"]
+            .iter()
+            .any(|key| fix.values_path.starts_with(&self.resolve_path(key, &outcome.target)));
+        ((outcome.doc.kind == crate::parse::ENVOY_BOOTSTRAP || feeds_bootstrap) && self.sets_key(&own)).then_some(own)
+    }
+
     /// Whether the user's values (a file or a `--set`) set the key at a full dotted `path`.
     fn sets_key(&self, path: &str) -> bool {
         is_set(&path.split('.').collect::<Vec<_>>(), &self.files, &self.sets)
@@ -419,17 +433,24 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                     }
                 }
             }
+            let mut fix = match outcome.status {
+                Status::Fail => values.suggestion_for(fix, &outcome.fix, &outcome.target).map(Box::new),
+                _ => None,
+            };
+            let own_bootstrap = fix.as_ref().and_then(|f| values.users_own_bootstrap(&outcome, f));
+            let mut message = outcome.message;
+            if let Some(own) = own_bootstrap {
+                message = format!("{message} (the Envoy bootstrap is your {own}: change it there)");
+                fix = None;
+            }
             findings.push(Finding {
                 rule: rule.id,
                 severity,
                 status: outcome.status,
                 title: rule.title,
-                message: outcome.message,
+                message,
                 object,
-                fix: match outcome.status {
-                    Status::Fail => values.suggestion_for(fix, &outcome.fix, &outcome.target).map(Box::new),
-                    _ => None,
-                },
+                fix,
                 suppressed,
             });
         }

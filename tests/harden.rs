@@ -437,3 +437,22 @@ fn with_a_floating_user_id_the_overlay_pins_no_user() {
         assert_eq!(envoy["runAsNonRoot"], true, "{version}\n{overlay}");
     }
 }
+
+/// The team's own Envoy bootstrap (`configMap.data`): no values fix for what only the chart's
+/// bootstrap would take (it would do nothing); the finding says where to change it.
+#[test]
+fn a_users_own_bootstrap_gets_no_values_fix() {
+    let Some(helm) = helm_or_skip() else { return };
+    let values = root().join("fixtures/values/user/own-bootstrap.yaml");
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let report = check(&helm, &chart, &["-f", values.to_str().unwrap()]);
+        let envoy_002 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "ENVOY-002").unwrap();
+        assert_eq!(envoy_002["status"], "FAIL");
+        assert!(envoy_002["fix"].is_null(), "{version}: {envoy_002}");
+        assert!(envoy_002["message"].as_str().unwrap().ends_with("(the Envoy bootstrap is your gatewayProxies.gatewayProxy.configMap.data: change it there)"), "{version}: {envoy_002}");
+        // The Gateway rules still fix the Gateways, which the bootstrap does not hold.
+        let envoy_005 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "ENVOY-005").unwrap();
+        assert!(!envoy_005["fix"].is_null(), "{version}: {envoy_005}");
+    }
+}
