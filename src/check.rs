@@ -171,7 +171,35 @@ impl ValuesContext {
             .map(|other| self.resolve_path(other, target))
             .filter(|other| self.sets_key(other))
             .unwrap_or_else(|| self.resolve_path(fix.path, target));
-        self.carry_generated_extras(path, fix_value(fix.value), target)
+        self.placed(path, fix_value(fix.value), target)
+    }
+
+    /// A resolved fix as it goes into the user's values: into their `http(s)GatewayKubeOverride`
+    /// where that sets the field, else carrying what a new custom Gateway block must keep.
+    fn placed(&self, path: String, value: Arc<serde_json::Value>, target: &Target) -> (String, Arc<serde_json::Value>) {
+        match self.gateway_override(&path, target) {
+            Some(over) => (over, value),
+            None => self.carry_generated_extras(path, value, target),
+        }
+    }
+
+    /// The same Gateway field in the user's `http(s)GatewayKubeOverride`, when they set it there:
+    /// the chart merges that override over the Gateway it generates, so it wins over the fix.
+    fn gateway_override(&self, path: &str, target: &Target) -> Option<String> {
+        let Target::Gateway { ssl, .. } = target else { return None };
+        let gp = self.resolve_path("{GP}", target);
+        let over = format!("{gp}.gatewaySettings.{}GatewayKubeOverride.spec", if *ssl { "https" } else { "http" });
+        let block = self.resolve_path("{GW}", target);
+        let field = if let Some(rest) = path.strip_prefix(&format!("{block}.")) {
+            format!("{over}.httpGateway.{rest}")
+        } else if let Some(rest) = path.strip_prefix(&format!("{gp}.gatewaySettings.options.")) {
+            format!("{over}.options.{rest}")
+        } else if path == format!("{gp}.gatewaySettings.accessLoggingService") {
+            format!("{over}.options.accessLoggingService")
+        } else {
+            return None;
+        };
+        self.sets_key(&field).then_some(field)
     }
 
     /// A fix inside a `customHttp(s)Gateway` the user's values do not set yet (the fix creates
@@ -250,7 +278,7 @@ impl ValuesContext {
         let (values_path, value) = match outcome {
             OutcomeFix::Declared => self.resolve(declared?, target),
             OutcomeFix::Nothing => return None,
-            OutcomeFix::Custom { path, value } => self.carry_generated_extras(self.resolve_path(path, target), Arc::new(value.clone()), target),
+            OutcomeFix::Custom { path, value } => self.placed(self.resolve_path(path, target), Arc::new(value.clone()), target),
             OutcomeFix::WhereSet { when_set, unless_set, path, value } => {
                 let sets_any = |keys: &[String]| keys.iter().any(|key| self.sets_key(&self.resolve_path(key, target)));
                 if sets_any(when_set) && !sets_any(unless_set) {
@@ -541,6 +569,20 @@ mod tests {
         assert_eq!(plain.resolve(&fix, &Target::Chart).0, "settings.disableKubernetesDestinations");
         let overridden = ValuesContext { files: vec![values_file("settings:\n  kubeResourceOverride:\n    spec:\n      gloo:\n        disableKubernetesDestinations: \"true\"\n")], ..Default::default() };
         assert_eq!(overridden.resolve(&fix, &Target::Chart).0, "settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations");
+    }
+
+    #[test]
+    fn a_gateway_fix_goes_into_the_kube_override_that_sets_its_field() {
+        let over = "gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      httpsGatewayKubeOverride:\n        spec:\n          options: {perConnectionBufferLimitBytes: 65536}\n          httpGateway: {options: {httpConnectionManagerSettings: {useRemoteAddress: false}}}\n";
+        let ctx = ValuesContext { proxy_keys: vec!["gatewayProxy".into()], files: vec![values_file(over)], ..Default::default() };
+        let (http, ssl) = (Target::Gateway { proxy: "gateway-proxy".into(), ssl: false }, Target::Gateway { proxy: "gateway-proxy".into(), ssl: true });
+        let prefix = "gatewayProxies.gatewayProxy.gatewaySettings";
+        let hcm = Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true");
+        assert_eq!(ctx.resolve(&hcm, &ssl).0, format!("{prefix}.httpsGatewayKubeOverride.spec.httpGateway.options.httpConnectionManagerSettings.useRemoteAddress"));
+        assert_eq!(ctx.resolve(&hcm, &http).0, format!("{prefix}.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress"), "the http Gateway has no override");
+        let listener = Fix::all("{GP}.gatewaySettings.options.perConnectionBufferLimitBytes", "32768");
+        assert_eq!(ctx.resolve(&listener, &ssl).0, format!("{prefix}.httpsGatewayKubeOverride.spec.options.perConnectionBufferLimitBytes"));
+        assert_eq!(ctx.resolve(&listener, &http).0, format!("{prefix}.options.perConnectionBufferLimitBytes"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! GLOO-001: the internet-facing proxy pod should not carry a Kubernetes API token.
 
 use super::helpers::{each_proxy, fail, na, pass};
-use super::{Fix, Rule, Severity};
+use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_proxy(m, |p| {
+    let outcomes = each_proxy(m, |p| {
         let containers = p.pod_spec.get("containers").map(Node::items).unwrap_or_default();
         let istio = containers.iter().any(|c| {
             c.get("name").and_then(Node::as_str) == Some("istio-proxy")
@@ -39,7 +39,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             },
             None => fail(format!("ServiceAccount {sa_name} is not in the render and the pod does not disable token automount")),
         }
-    })
+    });
+    // The pod's own setting wins over the ServiceAccount's: where the user's kubeResourceOverride
+    // sets it, the fix goes there.
+    let pod_setting = "{GP}.kubeResourceOverride.spec.template.spec.automountServiceAccountToken".to_string();
+    let in_override = OutcomeFix::WhereSet { when_set: vec![pod_setting.clone()], unless_set: vec![], path: pod_setting, value: false.into() };
+    outcomes.into_iter().map(|o| if o.status == Status::Fail { o.fixed_by(in_override.clone()) } else { o }).collect()
 }
 
 #[cfg(test)]
