@@ -602,7 +602,8 @@ mod tests {
         assert_eq!(path, format!("{gw}.options"));
         assert_eq!(*value, serde_json::json!({"gzip": {"compressionLevel": "SPEED"}, "httpConnectionManagerSettings": {"tracing": tracing}}));
 
-        // Not for the -ssl Gateway (nothing generated there), nor where the user sets the block.
+        // Not for the -ssl Gateway (no tracing recorded for it in this context), nor where the
+        // user sets the block.
         let ssl = Target::Gateway { proxy: "gateway-proxy".into(), ssl: true };
         assert_eq!(ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &ssl).0, "gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.gzip");
         ctx.files = vec![values_file("gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      customHttpGateway:\n        options: {}\n")];

@@ -27,13 +27,21 @@ fn running() -> std::sync::MutexGuard<'static, Running> {
     RUNNING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The signals to take over: those the caller did not set to be ignored (`nohup` ignores
+/// SIGHUP, a shell's background job SIGINT). Linux keeps a blocked signal pending even when its
+/// action is to ignore it, so blocking one of those would let it end the run after all.
 fn signal_set() -> libc::sigset_t {
-    // SAFETY: sigemptyset/sigaddset on a local set they initialise.
+    // SAFETY: sigemptyset/sigaddset on a local set they initialise; sigaction with a null new
+    // action only reads the current one.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         for s in SIGNALS {
-            libc::sigaddset(&mut set, s);
+            let mut current: libc::sigaction = std::mem::zeroed();
+            let ignored = libc::sigaction(s, std::ptr::null(), &mut current) == 0 && current.sa_sigaction == libc::SIG_IGN;
+            if !ignored {
+                libc::sigaddset(&mut set, s);
+            }
         }
         set
     }

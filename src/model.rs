@@ -118,12 +118,12 @@ impl<'a> Model<'a> {
             .find(|d| namespace.is_none() || d.namespace.as_deref() == namespace || d.namespace.is_none())
     }
 
-    /// The `gloo` container of the control plane.
     /// The proxy whose workload `doc` is (an outcome of a per-proxy rule names its workload).
     pub fn proxy_with_workload(&self, doc: &Doc) -> Option<&Proxy<'a>> {
         self.proxies.iter().find(|p| std::ptr::eq(p.workload, doc))
     }
 
+    /// The `gloo` container of the control plane.
     pub fn gloo_container(&self) -> Option<&'a Node> {
         let gloo = self.gloo?;
         containers(gloo).find(|c| c.get("name").and_then(Node::as_str) == Some("gloo")).or_else(|| containers(gloo).next())

@@ -90,12 +90,17 @@ pub fn parse_set(flag: &str, arg: &str) -> Result<Vec<SetKey>> {
 
 /// The values of a `--set` argument, to keep out of error messages: for each `key=value` pair
 /// (`a=x,b={y,z}`) the text after its first unescaped `=`, and for a list each element, as
-/// written and unescaped (helm quotes the unescaped value). Values shorter than 4 characters are
-/// left out: replacing every `1` or `true` in a message would garble it, and hide nothing.
+/// written and unescaped (helm quotes the unescaped value). Short values are left out unless
+/// their key names a secret: replacing every `true`, `gloo` or `http` in a message would garble
+/// it (`gloo/templates/...` is where helm says the error is) and hide nothing; a secret passed
+/// from CI is long, or sits under a key like `password` or `apiKey`.
 pub fn set_values(arg: &str) -> Vec<String> {
+    const SECRET_KEYS: [&str; 6] = ["pass", "secret", "token", "key", "cred", "auth"];
     let mut values: Vec<String> = Vec::new();
     for pair in split_outside_braces(arg) {
         let Some(eq) = find_unescaped(&pair, '=') else { continue };
+        let key = pair[..eq].rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+        let shortest = if SECRET_KEYS.iter().any(|s| key.contains(s)) { 1 } else { 8 };
         let value = &pair[eq + 1..];
         let mut pieces = vec![value.to_string()];
         if let Some(list) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
@@ -104,7 +109,7 @@ pub fn set_values(arg: &str) -> Vec<String> {
         for piece in pieces {
             let unescaped = unescape_all(&piece);
             for v in [piece, unescaped] {
-                if v.chars().count() >= 4 && !values.contains(&v) {
+                if v.chars().count() >= shortest && !values.contains(&v) {
                     values.push(v);
                 }
             }
@@ -339,6 +344,9 @@ mod tests {
     fn set_values_are_each_value_and_list_element_as_written_and_unescaped() {
         assert_eq!(set_values("token=ghp_SECRET123,replicas=2"), ["ghp_SECRET123"]);
         assert_eq!(set_values("a.b=x\\,secret1,c\\=d=later=part"), ["x\\,secret1", "x,secret1", "later=part"]);
+        // Short words stay (`gloo` is in helm's `gloo/templates/...`), unless the key names a secret.
+        assert!(set_values("namespace=gloo,enabled=true,scheme=http").is_empty());
+        assert_eq!(set_values("db.password=hunter,apiKey=abc"), ["hunter", "abc"]);
         assert_eq!(set_values("hosts={alpha.example,beta.example},n=1"), ["{alpha.example,beta.example}", "alpha.example", "beta.example"]);
         assert!(set_values("no-equals-sign").is_empty());
     }

@@ -443,6 +443,36 @@ fn a_signal_while_helm_runs_stops_helm_and_leaves_nothing_behind() {
     }
 }
 
+/// A signal the caller set to be ignored stays ignored (`nohup` ignores SIGHUP, a script's
+/// background job SIGINT): the run goes on.
+#[test]
+fn a_signal_the_caller_ignores_does_not_stop_the_run() {
+    use std::os::unix::process::CommandExt;
+    let mut c = Case::new();
+    c.helm("echo $$ > helm.pid\nsleep 2\ncat render.yaml");
+    c.file("render.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_helm-harden"));
+    command.args(["check", "chart", "--no-cache"]).current_dir(c.path()).env_clear().env("PATH", "/usr/bin:/bin").env("HELM_BIN", c.path().join("helm"));
+    command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    // SAFETY: signal(2) in the child between fork and exec, as nohup does.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut run = command.spawn().unwrap();
+    let started = Instant::now();
+    while !c.path().join("helm.pid").exists() {
+        assert!(started.elapsed() < Duration::from_secs(20), "helm never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on the child this test spawned.
+    unsafe { libc::kill(run.id() as i32, libc::SIGHUP) };
+    let status = run.wait().unwrap();
+    assert!(status.code().is_some(), "the run ends by its own exit, not by the ignored signal: {status:?}");
+}
+
 #[test]
 fn helm_renders_something_that_is_not_yaml() {
     let mut c = helm_case("printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: x\\n'");

@@ -54,6 +54,9 @@ mod tests {
         assert_eq!(fixes(&RULE, &render, "1.17.38"), [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Nothing)]);
         let messages = crate::rules::testing::outcomes_with_messages(&RULE, &render, "1.17.38");
         assert!(messages[1].2.ends_with("(not a Gateway the chart generates: change it where it is defined)"), "{}", messages[1].2);
+        let failover = gateways("", "").replace("name: gateway-proxy-ssl", "name: gateway-proxy-failover");
+        let messages = crate::rules::testing::outcomes_with_messages(&RULE, &failover, "1.17.38");
+        assert!(messages[1].2.ends_with("(the chart's failover Gateway: set it through gatewayProxies.<name>.failover.kubeResourceOverride)"), "{}", messages[1].2);
     }
 
     #[test]

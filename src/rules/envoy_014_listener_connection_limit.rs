@@ -84,7 +84,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     outcomes
         .into_iter()
         .map(|o| match o.doc.root.get("spec") {
-            Some(spec) if runtime_fix && o.status == Status::Fail => o.fixed_by(OutcomeFix::Custom {
+            Some(spec) if runtime_fix && o.status == Status::Fail && o.fix == OutcomeFix::Declared => o.fixed_by(OutcomeFix::Custom {
                 path: "{GP}.customStaticLayer".into(),
                 value: serde_json::json!({ "envoy": { "resource_limits": { "listener": { listener_name(spec): { "connection_limit": 100000 } } } } }),
             }),

@@ -53,13 +53,17 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 
 const VARIABLE: &str = "DISABLE_LEADER_ELECTION";
 
-/// The chart puts `gloo.deployment.customEnv` first in the container's env, then its own
-/// entries from `POD_NAMESPACE` on (`DISABLE_LEADER_ELECTION: "true"` among them when
-/// `gloo.disableLeaderElection`): the customEnv entries are those before `POD_NAMESPACE`.
+/// The chart puts `gloo.deployment.customEnv` in the container's env after its own leading
+/// entries (`GLOO_LICENSE_KEY`, and on 1.22 `GOMEMLIMIT` / `GOMAXPROCS` from the limits) and
+/// before the rest of its own from `POD_NAMESPACE` on (`DISABLE_LEADER_ELECTION: "true"` among
+/// them when `gloo.disableLeaderElection`): the customEnv entries are those in between.
 fn custom_env(container: &Node) -> &[Node] {
+    const CHART_LEADING: [&str; 3] = ["GLOO_LICENSE_KEY", "GOMEMLIMIT", "GOMAXPROCS"];
     let env = container.get("env").map(Node::items).unwrap_or_default();
-    let chart_start = env.iter().position(|e| e.get("name").and_then(Node::as_str) == Some("POD_NAMESPACE")).unwrap_or(0);
-    &env[..chart_start]
+    let name = |e: &Node| e.get("name").and_then(Node::as_str).map(str::to_string);
+    let chart_end = env.iter().position(|e| name(e).as_deref() == Some("POD_NAMESPACE")).unwrap_or(0);
+    let custom_start = env[..chart_end].iter().take_while(|e| name(e).is_some_and(|n| CHART_LEADING.contains(&n.as_str()))).count();
+    &env[custom_start..chart_end]
 }
 
 /// customEnv entries that set the variable to a true value.
@@ -125,7 +129,8 @@ mod tests {
     fn set_through_custom_env_the_fix_takes_the_entry_out_of_the_list() {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
-        let custom = "env:\n- name: DISABLE_LEADER_ELECTION\n  value: \"1\"\n- name: LOG_LEVEL\n  value: info\n- name: POD_NAMESPACE\n  value: x";
+        // The chart's own leading entries (a license, 1.22's GOMEMLIMIT) are not the user's list.
+        let custom = "env:\n- name: GLOO_LICENSE_KEY\n  value: x\n- name: GOMEMLIMIT\n  value: 900MiB\n- name: DISABLE_LEADER_ELECTION\n  value: \"1\"\n- name: LOG_LEVEL\n  value: info\n- name: POD_NAMESPACE\n  value: x";
         let expected = OutcomeFix::Custom {
             path: "gloo".into(),
             value: serde_json::json!({"disableLeaderElection": false, "deployment": {"customEnv": [{"name": "LOG_LEVEL", "value": "info"}]}}),

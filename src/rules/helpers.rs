@@ -100,11 +100,15 @@ pub fn na_without<'a>(m: &Model<'a>, outcomes: Vec<Outcome<'a>>, what: &str) -> 
 /// An outcome on a Gateway. The chart's values fix only the Gateways it generates from
 /// `gatewayProxies` (`<proxy>` and `<proxy>-ssl`); any other is changed where it is defined.
 pub fn gateway_outcome(gateway: &Doc, status: Status, message: String) -> Outcome<'_> {
+    let target = gateway_target(gateway);
+    let failover = matches!(&target, Target::Gateway { proxy, .. } if gateway.name == format!("{proxy}-failover"));
     match generated_gateway_target(gateway) {
         Some(target) => Outcome::new(status, gateway, target, message),
-        None if status != Status::Fail => Outcome::new(status, gateway, gateway_target(gateway), message),
-        None => Outcome::new(status, gateway, gateway_target(gateway), format!("{message} (not a Gateway the chart generates: change it where it is defined)"))
+        None if status != Status::Fail => Outcome::new(status, gateway, target, message),
+        // Generated too, but none of the fix keys of the others reach it.
+        None if failover => Outcome::new(status, gateway, target, format!("{message} (the chart's failover Gateway: set it through gatewayProxies.<name>.failover.kubeResourceOverride)"))
             .fixed_by(OutcomeFix::Nothing),
+        None => Outcome::new(status, gateway, target, format!("{message} (not a Gateway the chart generates: change it where it is defined)")).fixed_by(OutcomeFix::Nothing),
     }
 }
 
