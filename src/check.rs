@@ -137,6 +137,17 @@ pub struct Finding {
     /// Why the finding is suppressed (config), when it is: suppressed failures do not count.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// For `overlay --all`: what keeps this object hardened in place of its rule's declared
+    /// fix, when its outcome has its own (passing or not). Not reported.
+    #[serde(skip)]
+    pub pin: Option<Box<Pin>>,
+}
+
+/// An object's own hardening fix (see [`Finding::pin`]): `fix` None means nothing to add.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    pub target: Target,
+    pub fix: Option<FixSuggestion>,
 }
 
 /// What fix resolution needs to know about the user's values.
@@ -471,6 +482,11 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 message = format!("{message} (the Envoy bootstrap is your {own}: change it there)");
                 fix = None;
             }
+            let pin = match (outcome.status, &outcome.fix) {
+                (Status::Na | Status::Advisory, _) | (_, OutcomeFix::Declared) => None,
+                (Status::Fail, _) => Some(Box::new(Pin { target: outcome.target.clone(), fix: fix.as_deref().cloned() })),
+                (Status::Pass, own) => Some(Box::new(Pin { target: outcome.target.clone(), fix: values.suggestion_for(rule.fix_for(chart.gloo_version), own, &outcome.target) })),
+            };
             findings.push(Finding {
                 rule: rule.id,
                 severity,
@@ -480,6 +496,7 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 object,
                 fix,
                 suppressed,
+                pin,
             });
         }
     }
@@ -507,6 +524,7 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 }),
                 fix: None,
                 suppressed: None,
+                pin: None,
             });
         } else if !used_suppressions[i] {
             warnings.push(Warning {

@@ -168,14 +168,16 @@ pub fn for_failures(report: &CheckReport) -> Overlay {
 }
 
 /// The full hardened overlay: every fix of every rule for this chart version, for every proxy
-/// and generated Gateway in the render, whatever their status now. A rule that fails takes the
-/// fixes its findings carry instead of its declared one: those follow the user's own settings
-/// (the declared one may be what would clobber them, e.g. `{GP}.stats` over `global.glooStats`).
+/// and generated Gateway in the render, whatever their status now. Where an object's outcome has
+/// its own fix (its [`Finding::pin`](crate::check::Finding::pin), passing or not), that one
+/// replaces the declared fix for that object: it follows the user's own settings, which the
+/// declared one could clobber (`{GP}.stats` over `global.glooStats`, a list replaced whole, a
+/// request above a limit, `maxUnavailable` beside `minAvailable`).
 pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], config: &Config) -> Overlay {
     let mut overlay = Overlay::default();
-    let failing = |f: &&crate::check::Finding| f.status == Status::Fail && f.suppressed.is_none() && f.fix.is_some();
-    let fixed_by_findings: std::collections::BTreeSet<&str> = report.findings.iter().filter(failing).map(|f| f.rule).collect();
-    for rule in RULES.iter().filter(|r| config.severity_of(r).is_some() && !fixed_by_findings.contains(r.id)) {
+    let pins: Vec<(&str, &crate::check::Pin)> = report.findings.iter().filter_map(|f| f.pin.as_deref().map(|p| (f.rule, p))).collect();
+    let pinned: std::collections::HashSet<(&str, &Target)> = pins.iter().map(|(rule, pin)| (*rule, &pin.target)).collect();
+    for rule in RULES.iter().filter(|r| config.severity_of(r).is_some()) {
         let Some(fix) = rule.fix_for(report.chart.gloo_version) else { continue };
         let targets: Vec<Target> = if fix.path.contains("{GW}") {
             proxies.iter().flat_map(|p| [false, true].map(|ssl| Target::Gateway { proxy: p.clone(), ssl })).collect()
@@ -184,12 +186,19 @@ pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], co
         } else {
             vec![Target::Chart]
         };
-        for target in targets {
-            let (path, value) = values.resolve(fix, &target);
+        for target in targets.iter().filter(|t| !pinned.contains(&(rule.id, t))) {
+            let (path, value) = values.resolve(fix, target);
             overlay.add(&path, &value, rule.id);
         }
     }
-    for f in report.findings.iter().filter(failing) {
+    for (rule, pin) in pins {
+        if let Some(fix) = &pin.fix {
+            overlay.add(&fix.values_path, &fix.value, rule);
+        }
+    }
+    // A failure's fix as located for its own object, on top: the declared fix above is resolved
+    // per proxy, and for a Gateway's failure it may belong in that Gateway's kube override.
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()) {
         if let Some(fix) = &f.fix {
             overlay.add(&fix.values_path, &fix.value, f.rule);
         }

@@ -356,6 +356,8 @@ fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
         ("overload-manager.yaml", "name: envoy.resource_monitors.global_downstream_max_connections"),
         ("overload-manager.yaml", "refresh_interval: 1s"),
         ("global-stats.yaml", "name: gateway-proxy-monitoring-service"),
+        ("passing-own-settings.yaml", "name: 15"),
+        ("passing-own-settings.yaml", "name: gateway-proxy-monitoring-service"),
     ];
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
@@ -384,15 +386,17 @@ fn quantity(text: &str) -> f64 {
     number.parse::<f64>().unwrap_or_else(|_| panic!("quantity {text}")) * factor
 }
 
-/// Limits without requests: the requests the fixes add stay within the limits (a request above
-/// its limit makes the API server reject the pod), on every container of every real chart.
+/// Limits without requests, and requests of the team's own under their limits: the requests the
+/// overlay (and `--all`) sets stay within the limits (a request above its limit makes the API
+/// server reject the pod), on every container of every real chart.
 #[test]
 fn the_overlay_adds_no_request_above_a_limit() {
     let Some(helm) = helm_or_skip() else { return };
-    let values = root().join("fixtures/values/user/resource-limits.yaml");
-    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+    let files = ["resource-limits.yaml", "passing-own-settings.yaml"];
+    for (version, file, all) in ["1.13.39", "1.17.38", "1.22.1"].into_iter().flat_map(|v| files.into_iter().flat_map(move |f| [(v, f, false), (v, f, true)])) {
+        let values = root().join("fixtures/values/user").join(file);
         let Some(chart) = common::real_chart(version) else { return };
-        let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
+        let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values).args(all.then_some("--all")));
         assert_eq!(code, 0, "{err}");
         let tmp = tempfile::tempdir().unwrap();
         let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
@@ -403,7 +407,7 @@ fn the_overlay_adds_no_request_above_a_limit() {
                 containers += 1;
                 for r in ["cpu", "memory"] {
                     if let (Some(request), Some(limit)) = (c["resources"]["requests"][r].as_str(), c["resources"]["limits"][r].as_str()) {
-                        assert!(quantity(request) <= quantity(limit), "{version} {}/{}: {r} request {request} above its limit {limit}\n{overlay}", doc["metadata"]["name"], c["name"]);
+                        assert!(quantity(request) <= quantity(limit), "{version} {file} (--all: {all}) {}/{}: {r} request {request} above its limit {limit}\n{overlay}", doc["metadata"]["name"], c["name"]);
                     }
                 }
             }

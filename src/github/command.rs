@@ -609,6 +609,7 @@ mod tests {
             object: std::sync::Arc::new(crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: rule.into(), namespace: None, template: None, embedded_in: None, line: 1 }),
             fix: Some(Box::new(fix)),
             suppressed: None,
+            pin: None,
         };
         Entry { fingerprint: review::fingerprint(&finding), finding, report: 0, repo_path: Some("v.yaml".into()), file_text: Some("a:\n  b: 1\n".into()) }
     }

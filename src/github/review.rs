@@ -821,6 +821,7 @@ mod tests {
             object: std::sync::Arc::new(crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: name.into(), namespace: Some("ns".into()), template: None, embedded_in: None, line: 3 }),
             fix: Some(Box::new(fix(path, json!(true), 3, true))),
             suppressed: None,
+            pin: None,
         }
     }
 

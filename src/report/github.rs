@@ -187,6 +187,7 @@ mod tests {
             }),
             fix: None,
             suppressed: None,
+            pin: None,
         }
     }
 

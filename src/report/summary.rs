@@ -164,6 +164,7 @@ mod tests {
                 set: None,
             })),
             suppressed: None,
+            pin: None,
         }
     }
 

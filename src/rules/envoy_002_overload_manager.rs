@@ -62,7 +62,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     outcomes
         .into_iter()
         .map(|o| match o.doc.root.get("overload_manager").filter(|n| !n.is_null()) {
-            Some(om) if o.status == Status::Fail => o.fixed_by(completing(om)),
+            Some(om) if o.status != Status::Na => o.fixed_by(completing(om)),
             _ => o,
         })
         .collect()

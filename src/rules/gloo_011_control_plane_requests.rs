@@ -27,7 +27,8 @@ fn is_zero(q: &Node) -> bool {
 
 /// The requests a container lacks, for the fix at `path` (GLOO-011, GLOO-012): only those, so
 /// the user's own stay, each the chart's default or the container's limit for it when it has one
-/// (a request above its limit makes the API server reject the pod).
+/// (a request above its limit makes the API server reject the pod). Set on passing outcomes too,
+/// where it is `Nothing`: `overlay --all` then leaves the user's requests alone.
 pub(crate) fn missing_requests(container: &Node, path: &str) -> OutcomeFix {
     let resources = container.get("resources").unwrap_or(Node::null());
     let mut requests = serde_json::Map::new();
@@ -41,6 +42,10 @@ pub(crate) fn missing_requests(container: &Node, path: &str) -> OutcomeFix {
         }
         let value = limit.map(Node::to_json).unwrap_or_else(|| default.into());
         requests.insert(r.to_string(), value);
+    }
+    if requests.is_empty() {
+        // Both requests there: nothing to add, and the declared defaults could exceed a limit.
+        return OutcomeFix::Nothing;
     }
     OutcomeFix::Custom { path: path.to_string(), value: serde_json::Value::Object(requests) }
 }

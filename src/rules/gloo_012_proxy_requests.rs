@@ -21,7 +21,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     let outcomes = each_envoy_container(m, |_, c| requests_verdict(c))
         .into_iter()
         .map(|o| match m.proxy_with_workload(o.doc).and_then(|p| p.envoy) {
-            Some(envoy) if o.status == Status::Fail => o.fixed_by(missing_requests(envoy, "{GP}.podTemplate.resources.requests")),
+            Some(envoy) if o.status != Status::Na => o.fixed_by(missing_requests(envoy, "{GP}.podTemplate.resources.requests")),
             _ => o,
         })
         .collect();

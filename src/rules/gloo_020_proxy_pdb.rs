@@ -37,7 +37,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             // A budget by minAvailable: maxUnavailable beside it renders a PDB with both, which
             // the API server rejects; the fix removes minAvailable.
             let by_min_available = matches!(pdbs_of(m, o.doc).as_slice(), [pdb] if pdb.root.path("spec.minAvailable").is_some_and(|n| !n.is_null()));
-            if o.status == Status::Fail && by_min_available {
+            if o.status != Status::Na && by_min_available {
                 let fix = declared_fix_with(&RULE, m.version, "{GP}.podDisruptionBudget", serde_json::json!({ "minAvailable": null }));
                 o.fixed_by(fix)
             } else {

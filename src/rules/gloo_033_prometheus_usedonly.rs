@@ -45,7 +45,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         path: "global.glooStats.routePrefixRewrite".into(),
         value: "/stats/prometheus?usedonly".into(),
     };
-    outcomes.into_iter().map(|o| if o.status == Status::Fail { o.fixed_by(global.clone()) } else { o }).collect()
+    outcomes.into_iter().map(|o| if o.status != Status::Na { o.fixed_by(global.clone()) } else { o }).collect()
 }
 
 #[cfg(test)]

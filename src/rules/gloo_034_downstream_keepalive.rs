@@ -61,7 +61,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     outcomes
         .into_iter()
         .map(|o| match o.doc.root.get("spec") {
-            Some(spec) if o.status == Status::Fail && o.fix == OutcomeFix::Declared && spec.path("options.socketOptions").is_some() => {
+            Some(spec) if o.status != Status::Na && o.fix == OutcomeFix::Declared && spec.path("options.socketOptions").is_some() => {
                 let fix = socket_options_fix(spec);
                 o.fixed_by(fix)
             }

@@ -60,7 +60,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         path: "{GP}.podTemplate".into(),
         value: serde_json::json!({"runUnprivileged": true, "glooContainerSecurityContext": {"mergePolicy": "helm-merge", "runAsNonRoot": true}}),
     };
-    outcomes.into_iter().map(|o| if o.status == Status::Fail { o.fixed_by(floating.clone()) } else { o }).collect()
+    outcomes.into_iter().map(|o| if o.status != Status::Na { o.fixed_by(floating.clone()) } else { o }).collect()
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ impl Status {
 }
 
 /// Which values block a fix goes into, so `{GP}` / `{GW}` in a fix path can be filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     /// Chart-wide keys (`settings.*`, `gateway.*`, `gloo.*`, ...).
     Chart,
