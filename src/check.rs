@@ -256,7 +256,7 @@ impl ValuesContext {
         let own = self.resolve_path("{GP}.configMap.data", &outcome.target);
         let feeds_bootstrap = ["{GP}.customStaticLayer", "{GP}.envoyOverloadManager", "{GP}.stats", "{GP}.readConfig", "{GP}.loopBackAddress"]
             .iter()
-            .any(|key| fix.values_path.starts_with(&self.resolve_path(key, &outcome.target)));
+            .any(|key| is_within(&fix.values_path, &self.resolve_path(key, &outcome.target)));
         ((outcome.doc.kind == crate::parse::ENVOY_BOOTSTRAP || feeds_bootstrap) && self.sets_key(&own)).then_some(own)
     }
 
@@ -293,7 +293,7 @@ impl ValuesContext {
             OutcomeFix::WhereSet { when_set, unless_set, path, value } => {
                 let sets_any = |keys: &[String]| keys.iter().any(|key| self.sets_key(&self.resolve_path(key, target)));
                 if sets_any(when_set) && !sets_any(unless_set) {
-                    (self.resolve_path(path, target), Arc::new(value.clone()))
+                    self.placed(self.resolve_path(path, target), Arc::new(value.clone()), target)
                 } else {
                     self.resolve(declared?, target)
                 }
@@ -312,6 +312,11 @@ impl ValuesContext {
         };
         FixSuggestion { values_path, value, file, line, exact, set }
     }
+}
+
+/// Whether dotted `path` is `key` or below it (`a.stats.x` is below `a.stats`; `a.statsX` is not).
+pub fn is_within(path: &str, key: &str) -> bool {
+    path.strip_prefix(key).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// The tracing the chart renders into each generated Gateway from the proxy's `tracing.provider`
@@ -587,6 +592,12 @@ mod tests {
         assert_eq!(plain.resolve(&fix, &Target::Chart).0, "settings.disableKubernetesDestinations");
         let overridden = ValuesContext { files: vec![values_file("settings:\n  kubeResourceOverride:\n    spec:\n      gloo:\n        disableKubernetesDestinations: \"true\"\n")], ..Default::default() };
         assert_eq!(overridden.resolve(&fix, &Target::Chart).0, "settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations");
+    }
+
+    #[test]
+    fn a_key_contains_the_paths_below_it_only() {
+        assert!(is_within("a.stats", "a.stats") && is_within("a.stats.enabled", "a.stats"));
+        assert!(!is_within("a.statsX", "a.stats") && !is_within("a.stat", "a.stats"));
     }
 
     #[test]

@@ -196,7 +196,7 @@ pub fn each_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Doc, &'a Node) 
 /// removes one, as in a values file).
 pub fn declared_fix_with(rule: &Rule, version: Option<Version>, parent: &str, extra: serde_json::Value) -> OutcomeFix {
     let Some(fix) = rule.fix_for(version) else { return OutcomeFix::Declared };
-    let Some(below) = fix.path.strip_prefix(parent) else { return OutcomeFix::Declared };
+    let Some(below) = fix.path.strip_prefix(parent).filter(|b| b.is_empty() || b.starts_with('.')) else { return OutcomeFix::Declared };
     let mut value: serde_json::Value = yaml_serde::from_str(fix.value).unwrap_or(serde_json::Value::Null);
     for key in below.split('.').filter(|k| !k.is_empty()).rev() {
         value = serde_json::json!({ key: value });
