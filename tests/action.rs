@@ -748,16 +748,16 @@ fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     assert!(run.summary.contains("The 1 finding is in this job's annotations and in the job summary above."), "{}", run.summary);
 }
 
-/// A release host on 127.0.0.1: `GET /<repo>/releases/download/<tag>/<asset>` answers as
-/// github.com does, with a redirect to the file's storage, which serves `asset_body`; any other
-/// path is a 404. Records every path asked for.
+/// A release host on 127.0.0.1: `GET /<repo>/releases/download/<tag>/<file>` answers as
+/// github.com does, with a redirect to the file's storage (`/storage/<n>`), which serves it;
+/// any other path is a 404. Records every path asked for.
 struct ReleaseHost {
     url: String,
     paths: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ReleaseHost {
-    fn start(release_path: String, asset_body: Vec<u8>) -> ReleaseHost {
+    fn start(files: Vec<(String, Vec<u8>)>) -> ReleaseHost {
         use std::io::{BufRead, BufReader, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -778,11 +778,12 @@ impl ReleaseHost {
                 }
                 let path = request_line.split_whitespace().nth(1).unwrap_or("").to_string();
                 seen.lock().unwrap().push(path.clone());
-                let response: Vec<u8> = if path == release_path {
-                    b"HTTP/1.1 302 Found\r\nLocation: /storage/asset\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
-                } else if path == "/storage/asset" {
-                    let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", asset_body.len()).into_bytes();
-                    r.extend_from_slice(&asset_body);
+                let stored = path.strip_prefix("/storage/").and_then(|n| n.parse::<usize>().ok()).and_then(|n| files.get(n));
+                let response: Vec<u8> = if let Some(n) = files.iter().position(|(p, _)| *p == path) {
+                    format!("HTTP/1.1 302 Found\r\nLocation: /storage/{n}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
+                } else if let Some((_, body)) = stored {
+                    let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+                    r.extend_from_slice(body);
                     r
                 } else {
                     b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found".to_vec()
@@ -806,8 +807,8 @@ fn release_asset() -> String {
 
 /// The release asset made as the release workflow makes it: its Package step run on a
 /// `target/release/helm-harden` that leaves a mark and runs the test build, so the test sees
-/// which binary the action ran. Returns the asset's bytes.
-fn release_tarball(dir: &Path, mark: &Path) -> Vec<u8> {
+/// which binary the action ran. Returns the tarball's bytes and its `.sha256` file's.
+fn release_tarball(dir: &Path, mark: &Path) -> (Vec<u8>, Vec<u8>) {
     let workflow: Value = yaml_serde::from_str(&std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap()).unwrap();
     let steps = workflow["jobs"]["build"]["steps"].as_array().unwrap();
     let package = steps.iter().find(|s| s["name"] == "Package").expect("the release workflow has a Package step");
@@ -825,7 +826,7 @@ fn release_tarball(dir: &Path, mark: &Path) -> Vec<u8> {
     assert_eq!(asset, release_asset(), "the release names its asset as the action downloads it");
     let checksum = std::fs::read_to_string(checkout.join(format!("{asset}.sha256"))).unwrap();
     assert!(checksum.trim_end().ends_with(&format!("  {asset}")), "{checksum}");
-    std::fs::read(checkout.join(asset)).unwrap()
+    (std::fs::read(checkout.join(asset)).unwrap(), checksum.into_bytes())
 }
 
 /// Only helm on PATH: helm-harden comes from the action.
@@ -846,7 +847,8 @@ fn at_a_release_tag_the_action_installs_that_release_binary() {
     let mark = dir.path().join("ran");
     let asset = release_asset();
     let release = format!("/acme/helm-harden/releases/download/v{}/{asset}", env!("CARGO_PKG_VERSION"));
-    let host = ReleaseHost::start(release.clone(), release_tarball(dir.path(), &mark));
+    let (tarball, checksum) = release_tarball(dir.path(), &mark);
+    let host = ReleaseHost::start(vec![(release.clone(), tarball), (format!("{release}.sha256"), checksum)]);
     let mut runner = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("values", "fixtures/values/weak.yaml"), ("comment", "off"), ("sarif-file", &dir.path().join("x.sarif").display().to_string())]);
     runner.action_repository = "acme/helm-harden".into();
     runner.action_ref = "v1".into();
@@ -854,7 +856,7 @@ fn at_a_release_tag_the_action_installs_that_release_binary() {
     let run = runner.execute(root(), &helm, &[]);
 
     assert_eq!(run.exit_code, 1, "the weak values fail\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert_eq!(host.paths(), [release, "/storage/asset".to_string()]);
+    assert_eq!(host.paths(), [release.clone(), "/storage/0".to_string(), format!("{release}.sha256"), "/storage/1".to_string()], "the tarball, then its checksum");
     assert_eq!(run.step_outputs["find"]["found"], "true");
     assert_eq!(run.skipped, ["Restore the helm-harden build", "Build helm-harden", "Review the pull request"], "ran: {:?}", run.ran);
     let calls = std::fs::read_to_string(&mark).expect("the downloaded helm-harden ran");
@@ -862,21 +864,27 @@ fn at_a_release_tag_the_action_installs_that_release_binary() {
     assert!(run.outputs["failures"].parse::<usize>().unwrap() > 0);
 }
 
-/// No release for the requested version (404), an asset that is not a tarball, or the action
-/// used at a branch: the action goes on to build its own source, keyed by a hash of the sources.
+/// No release for the requested version (404), an asset that is not a tarball, a tarball whose
+/// checksum does not match, or the action used at a branch: the action goes on to build its own
+/// source, keyed by a hash of the sources, and warns when a requested version was not found.
 #[test]
 fn without_a_usable_release_binary_the_action_builds_its_source() {
     let Some(helm) = helm_only_path() else { return };
+    let dir = tempfile::tempdir().unwrap();
     let asset = release_asset();
     let wanted = format!("/acme/helm-harden/releases/download/v2.0.0/{asset}");
-    // (served path, body, version input, action ref, the request expected)
+    let (tarball, checksum) = release_tarball(dir.path(), &dir.path().join("ran"));
+    let mut other = checksum.clone();
+    other[0] = if other[0] == b'0' { b'1' } else { b'0' };
+    // (files served, version input, action ref, the first request expected)
     let cases = [
-        ("/acme/helm-harden/releases/download/v0.0.1/x.tar.gz".to_string(), b"x".to_vec(), "2.0.0", "v1", Some(&wanted)),
-        (wanted.clone(), b"<html>not a tarball</html>".to_vec(), "v2.0.0", "v1", Some(&wanted)),
-        (wanted.clone(), b"x".to_vec(), "", "main", None),
+        (vec![("/acme/helm-harden/releases/download/v0.0.1/x.tar.gz".to_string(), b"x".to_vec())], "2.0.0", "v1", Some(&wanted)),
+        (vec![(wanted.clone(), b"<html>not a tarball</html>".to_vec())], "v2.0.0", "v1", Some(&wanted)),
+        (vec![(wanted.clone(), tarball), (format!("{wanted}.sha256"), other)], "v2.0.0", "v1", Some(&wanted)),
+        (vec![(wanted.clone(), b"x".to_vec())], "", "main", None),
     ];
-    for (served_at, body, version, action_ref, expected) in cases {
-        let host = ReleaseHost::start(served_at, body);
+    for (files, version, action_ref, expected) in cases {
+        let host = ReleaseHost::start(files);
         let mut runner = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("comment", "off"), ("version", version)]);
         runner.action_repository = "acme/helm-harden".into();
         runner.action_ref = action_ref.into();
@@ -886,13 +894,18 @@ fn without_a_usable_release_binary_the_action_builds_its_source() {
         let run = runner.execute(root(), &helm, &[]);
 
         assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+        assert!(!dir.path().join("ran").exists(), "a binary that failed its checksum ran");
         match expected {
             // The version input (with or without its `v`) wins over the action's ref.
             Some(path) => {
                 assert_eq!(&host.paths()[0], path);
-                assert!(run.stdout.contains(&format!("no release binary {asset} for v2.0.0; building the action's source")), "{}", run.stdout);
+                assert!(run.stdout.contains(&format!("no release binary {asset} for v2.0.0 (or its checksum does not match); building the action's source")), "{}", run.stdout);
+                assert!(run.stdout.contains(&format!("::warning title=helm-harden::no usable release binary {asset} for version {version}")), "{}", run.stdout);
             }
-            None => assert_eq!(host.paths(), Vec::<String>::new(), "at a branch nothing is downloaded"),
+            None => {
+                assert_eq!(host.paths(), Vec::<String>::new(), "at a branch nothing is downloaded");
+                assert!(!run.stdout.contains("::warning"), "{}", run.stdout);
+            }
         }
         let find = &run.step_outputs["find"];
         assert_eq!(find["found"], "false");
