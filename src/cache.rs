@@ -14,8 +14,8 @@
 //! every hit) go until the total is under the cap. The cache never fails a run: any I/O
 //! problem is a miss.
 
-use crate::render::{self, RenderRequest};
 use crate::error::Result;
+use crate::render::{self, RenderRequest};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
@@ -53,12 +53,18 @@ impl CacheSettings {
 /// `$HOME/.cache/helm-harden`.
 pub fn default_dir() -> Option<PathBuf> {
     let absolute = |var: &str| std::env::var_os(var).map(PathBuf::from).filter(|p| p.is_absolute());
-    absolute("XDG_CACHE_HOME").map(|d| d.join("helm-harden")).or_else(|| absolute("HOME").map(|h| h.join(".cache/helm-harden")))
+    absolute("XDG_CACHE_HOME")
+        .map(|d| d.join("helm-harden"))
+        .or_else(|| absolute("HOME").map(|h| h.join(".cache/helm-harden")))
 }
 
 /// Renders through the cache: a hit returns the stored stream without running helm; a miss
 /// renders and stores. Failed renders are never stored.
-pub fn render(settings: Option<&CacheSettings>, helm: &Path, request: &RenderRequest) -> Result<String> {
+pub fn render(
+    settings: Option<&CacheSettings>,
+    helm: &Path,
+    request: &RenderRequest,
+) -> Result<String> {
     // `--dependency-update` changes the chart while rendering: never served from, or stored
     // in, the cache.
     let Some(settings) = settings.filter(|_| !request.dependency_update) else {
@@ -67,8 +73,15 @@ pub fn render(settings: Option<&CacheSettings>, helm: &Path, request: &RenderReq
     let probe = request.timeout.unwrap_or(Duration::from_secs(10)).min(Duration::from_secs(10));
     // The binary's location is part of its identity: two helms that print the same version
     // (a wrapper script, a test stand-in) may still render differently.
-    let identity = |version: String| format!("{version}\n{}", fs::canonicalize(helm).unwrap_or_else(|_| helm.to_path_buf()).display());
-    let Some(key) = helm_version(settings, helm, probe).and_then(|version| render_key(&identity(version), request)) else {
+    let identity = |version: String| {
+        format!(
+            "{version}\n{}",
+            fs::canonicalize(helm).unwrap_or_else(|_| helm.to_path_buf()).display()
+        )
+    };
+    let Some(key) = helm_version(settings, helm, probe)
+        .and_then(|version| render_key(&identity(version), request))
+    else {
         return render::render(helm, request);
     };
     if let Some(stream) = get(settings, &key) {
@@ -85,7 +98,13 @@ pub fn helm_version(settings: &CacheSettings, helm: &Path, timeout: Duration) ->
     use std::os::unix::fs::MetadataExt;
     let real = fs::canonicalize(helm).ok()?;
     let meta = fs::metadata(&real).ok()?;
-    let id = hex(&digest(&[real.as_os_str().as_encoded_bytes(), &meta.size().to_le_bytes(), &meta.mtime().to_le_bytes(), &meta.mtime_nsec().to_le_bytes(), &meta.ino().to_le_bytes()]));
+    let id = hex(&digest(&[
+        real.as_os_str().as_encoded_bytes(),
+        &meta.size().to_le_bytes(),
+        &meta.mtime().to_le_bytes(),
+        &meta.mtime_nsec().to_le_bytes(),
+        &meta.ino().to_le_bytes(),
+    ]));
     let file = settings.dir.join("helm").join(id);
     if let Ok(version) = fs::read_to_string(&file) {
         if !version.trim().is_empty() {
@@ -210,7 +229,11 @@ fn hash_tree(h: &mut Fields, dir: &Path, rel: &Path, depth: usize) -> Option<()>
     if depth > 32 {
         return None;
     }
-    let mut names: Vec<_> = fs::read_dir(dir).ok()?.map(|e| e.map(|e| e.file_name())).collect::<std::io::Result<_>>().ok()?;
+    let mut names: Vec<_> = fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<std::io::Result<_>>()
+        .ok()?;
     names.sort();
     for name in names {
         let path = dir.join(&name);
@@ -233,7 +256,9 @@ fn hash_tree(h: &mut Fields, dir: &Path, rel: &Path, depth: usize) -> Option<()>
 fn kubeconfig_files() -> Vec<PathBuf> {
     match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
         Some(list) => std::env::split_paths(&list).collect(),
-        None => std::env::var_os("HOME").map(|h| vec![PathBuf::from(h).join(".kube/config")]).unwrap_or_default(),
+        None => std::env::var_os("HOME")
+            .map(|h| vec![PathBuf::from(h).join(".kube/config")])
+            .unwrap_or_default(),
     }
 }
 
@@ -292,7 +317,6 @@ fn overlay_path(settings: &CacheSettings, target: &[&[u8]]) -> PathBuf {
     settings.dir.join("overlays").join(hex(&digest(target)))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,7 +330,12 @@ mod tests {
     }
 
     fn request(chart: &Path, values: Vec<PathBuf>) -> RenderRequest {
-        RenderRequest { chart: chart.to_path_buf(), values, namespace: Some("ns".into()), ..Default::default() }
+        RenderRequest {
+            chart: chart.to_path_buf(),
+            values,
+            namespace: Some("ns".into()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -339,10 +368,18 @@ mod tests {
         fs::write(&v, "a: 1\n").unwrap();
         fs::create_dir_all(c.join("charts/dep")).unwrap();
         fs::write(c.join("charts/dep/Chart.yaml"), "name: dep\n").unwrap();
-        assert_ne!(render_key("v3.17.3", &base).unwrap(), k, "a dependency under charts/ is chart content");
+        assert_ne!(
+            render_key("v3.17.3", &base).unwrap(),
+            k,
+            "a dependency under charts/ is chart content"
+        );
         fs::remove_dir_all(c.join("charts")).unwrap();
         assert_eq!(render_key("v3.17.3", &base).unwrap(), k, "back to the same inputs");
-        assert_eq!(render_key("v3.17.3", &request(&c, vec![tmp.path().join("missing.yaml")])), None, "unreadable values: no caching");
+        assert_eq!(
+            render_key("v3.17.3", &request(&c, vec![tmp.path().join("missing.yaml")])),
+            None,
+            "unreadable values: no caching"
+        );
     }
 
     #[test]
@@ -370,7 +407,10 @@ mod tests {
         }
         assert!(get(&s, "a").is_some(), "a is now the most recently used");
         put(&s, "d", &body);
-        let mut left: Vec<String> = fs::read_dir(s.renders()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut left: Vec<String> = fs::read_dir(s.renders())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         left.sort();
         assert_eq!(left, ["a", "c", "d"], "b was the least recently used");
     }
@@ -379,6 +419,9 @@ mod tests {
     fn no_cache_and_zero_cap_disable_it() {
         assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), true, 100), None);
         assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), false, 0), None);
-        assert_eq!(CacheSettings::resolve(Some(Path::new("/x")), false, 1), Some(CacheSettings { dir: "/x".into(), max_bytes: 1 << 20 }));
+        assert_eq!(
+            CacheSettings::resolve(Some(Path::new("/x")), false, 1),
+            Some(CacheSettings { dir: "/x".into(), max_bytes: 1 << 20 })
+        );
     }
 }

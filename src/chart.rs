@@ -55,7 +55,10 @@ pub struct ChartInfo {
 
 /// Reads `Chart.yaml` of a chart directory: (name, version).
 pub fn read_chart_yaml(dir: &Path) -> Option<(String, String)> {
-    let text = crate::input::read_text_lenient(&dir.join("Chart.yaml"), crate::input::MAX_CHART_FILE_BYTES)?;
+    let text = crate::input::read_text_lenient(
+        &dir.join("Chart.yaml"),
+        crate::input::MAX_CHART_FILE_BYTES,
+    )?;
     let parsed = crate::yaml::parse_one(&text, 1).ok()?;
     let name = parsed.root.get("name")?.scalar_text()?;
     let version = parsed.root.get("version").and_then(Node::scalar_text).unwrap_or_default();

@@ -36,7 +36,11 @@ pub fn aggregate(statuses: impl Iterator<Item = Status> + Clone) -> Status {
 
 /// Runs every rule on `docs`.
 pub fn evaluate<'a>(docs: &'a [Doc], chart: &ChartInfo) -> Vec<RuleResult<'a>> {
-    let threads = if docs.len() < PARALLEL_RULES_THRESHOLD { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) };
+    let threads = if docs.len() < PARALLEL_RULES_THRESHOLD {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
     evaluate_on(docs, chart, threads)
 }
 
@@ -48,7 +52,10 @@ pub fn evaluate_on<'a>(docs: &'a [Doc], chart: &ChartInfo, threads: usize) -> Ve
     let model = Model::new(docs, chart.gloo_version);
     let threads = threads.min(RULES.len());
     if threads < 2 {
-        return RULES.iter().map(|rule| RuleResult { rule, outcomes: (rule.check)(&model) }).collect();
+        return RULES
+            .iter()
+            .map(|rule| RuleResult { rule, outcomes: (rule.check)(&model) })
+            .collect();
     }
     // Rules are independent reads of one model: on a large render they run on every core, each
     // thread taking the next rule not yet taken (their costs differ by orders of magnitude).
@@ -66,7 +73,10 @@ pub fn evaluate_on<'a>(docs: &'a [Doc], chart: &ChartInfo, threads: usize) -> Ve
                 })
             })
             .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     });
     outcomes.sort_unstable_by_key(|(i, _)| *i);
     outcomes.into_iter().map(|(i, outcomes)| RuleResult { rule: RULES[i], outcomes }).collect()
@@ -137,17 +147,18 @@ pub struct Finding {
     /// Why the finding is suppressed (config), when it is: suppressed failures do not count.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
-    /// For `overlay --all`: what keeps this object hardened in place of its rule's declared
-    /// fix, when its outcome has its own (passing or not). Not reported.
+    /// For `overlay --all`: the outcome's own fix, when it has one (passing or not), which
+    /// replaces its rule's declared fix for this object. Resolved only by `overlay --all`; not
+    /// reported.
     #[serde(skip)]
     pub pin: Option<Box<Pin>>,
 }
 
-/// An object's own hardening fix (see [`Finding::pin`]): `fix` None means nothing to add.
+/// An object's own hardening fix (see [`Finding::pin`]), as the rule gave it.
 #[derive(Debug, Clone)]
 pub struct Pin {
     pub target: Target,
-    pub fix: Option<FixSuggestion>,
+    pub own: OutcomeFix,
 }
 
 /// What fix resolution needs to know about the user's values.
@@ -182,12 +193,17 @@ impl ValuesContext {
             .map(|other| self.resolve_path(other, target))
             .filter(|other| self.sets_key(other))
             .unwrap_or_else(|| self.resolve_path(fix.path, target));
-        self.placed(path, fix_value(fix.value), target)
+        self.placed(path, fix.json(), target)
     }
 
     /// A resolved fix as it goes into the user's values: into their `http(s)GatewayKubeOverride`
     /// where that sets the field, else carrying what a new custom Gateway block must keep.
-    fn placed(&self, path: String, value: Arc<serde_json::Value>, target: &Target) -> (String, Arc<serde_json::Value>) {
+    fn placed(
+        &self,
+        path: String,
+        value: Arc<serde_json::Value>,
+        target: &Target,
+    ) -> (String, Arc<serde_json::Value>) {
         match self.gateway_override(&path, target) {
             Some(over) => (over, value),
             None => self.carry_generated_extras(path, value, target),
@@ -199,7 +215,10 @@ impl ValuesContext {
     fn gateway_override(&self, path: &str, target: &Target) -> Option<String> {
         let Target::Gateway { ssl, .. } = target else { return None };
         let gp = self.resolve_path("{GP}", target);
-        let over = format!("{gp}.gatewaySettings.{}GatewayKubeOverride.spec", if *ssl { "https" } else { "http" });
+        let over = format!(
+            "{gp}.gatewaySettings.{}GatewayKubeOverride.spec",
+            if *ssl { "https" } else { "http" }
+        );
         let block = self.resolve_path("{GW}", target);
         let field = if let Some(rest) = path.strip_prefix(&format!("{block}.")) {
             format!("{over}.httpGateway.{rest}")
@@ -215,11 +234,20 @@ impl ValuesContext {
 
     /// A fix inside a `customHttp(s)Gateway` the user's values do not set yet (the fix creates
     /// it): widened to carry what the chart rendered into the generated Gateway without it.
-    fn carry_generated_extras(&self, path: String, value: Arc<serde_json::Value>, target: &Target) -> (String, Arc<serde_json::Value>) {
+    fn carry_generated_extras(
+        &self,
+        path: String,
+        value: Arc<serde_json::Value>,
+        target: &Target,
+    ) -> (String, Arc<serde_json::Value>) {
         let Target::Gateway { proxy, ssl } = target else { return (path, value) };
-        let Some(extras) = self.generated_gateway_extras.get(&(proxy.clone(), *ssl)) else { return (path, value) };
+        let Some(extras) = self.generated_gateway_extras.get(&(proxy.clone(), *ssl)) else {
+            return (path, value);
+        };
         let block = self.resolve_path("{GW}", target);
-        let Some(below) = path.strip_prefix(&block).and_then(|b| b.strip_prefix('.')) else { return (path, value) };
+        let Some(below) = path.strip_prefix(&block).and_then(|b| b.strip_prefix('.')) else {
+            return (path, value);
+        };
         if self.sets_key(&block) {
             return (path, value);
         }
@@ -242,7 +270,10 @@ impl ValuesContext {
         }
         let mut carried = shared.clone();
         crate::values::merge(&mut carried, widened);
-        let parent = std::iter::once(block.as_str()).chain(below[..depth].iter().copied()).collect::<Vec<_>>().join(".");
+        let parent = std::iter::once(block.as_str())
+            .chain(below[..depth].iter().copied())
+            .collect::<Vec<_>>()
+            .join(".");
         (parent, Arc::new(carried))
     }
 
@@ -254,10 +285,18 @@ impl ValuesContext {
             return None;
         }
         let own = self.resolve_path("{GP}.configMap.data", &outcome.target);
-        let feeds_bootstrap = ["{GP}.customStaticLayer", "{GP}.envoyOverloadManager", "{GP}.stats", "{GP}.readConfig", "{GP}.loopBackAddress"]
-            .iter()
-            .any(|key| is_within(&fix.values_path, &self.resolve_path(key, &outcome.target)));
-        ((outcome.doc.kind == crate::parse::ENVOY_BOOTSTRAP || feeds_bootstrap) && self.sets_key(&own)).then_some(own)
+        let feeds_bootstrap = [
+            "{GP}.customStaticLayer",
+            "{GP}.envoyOverloadManager",
+            "{GP}.stats",
+            "{GP}.readConfig",
+            "{GP}.loopBackAddress",
+        ]
+        .iter()
+        .any(|key| is_within(&fix.values_path, &self.resolve_path(key, &outcome.target)));
+        ((outcome.doc.kind == crate::parse::ENVOY_BOOTSTRAP || feeds_bootstrap)
+            && self.sets_key(&own))
+        .then_some(own)
     }
 
     /// Whether the user's values (a file or a `--set`) set the key at a full dotted `path`.
@@ -285,13 +324,22 @@ impl ValuesContext {
     }
 
     /// The fix of a failing outcome, located in the user's values. None when values cannot fix it.
-    pub fn suggestion_for(&self, declared: Option<&Fix>, outcome: &OutcomeFix, target: &Target) -> Option<FixSuggestion> {
+    pub fn suggestion_for(
+        &self,
+        declared: Option<&Fix>,
+        outcome: &OutcomeFix,
+        target: &Target,
+    ) -> Option<FixSuggestion> {
         let (values_path, value) = match outcome {
             OutcomeFix::Declared => self.resolve(declared?, target),
             OutcomeFix::Nothing => return None,
-            OutcomeFix::Custom { path, value } => self.placed(self.resolve_path(path, target), Arc::new(value.clone()), target),
+            OutcomeFix::Custom { path, value } => {
+                self.placed(self.resolve_path(path, target), Arc::new(value.clone()), target)
+            }
             OutcomeFix::WhereSet { when_set, unless_set, path, value } => {
-                let sets_any = |keys: &[String]| keys.iter().any(|key| self.sets_key(&self.resolve_path(key, target)));
+                let sets_any = |keys: &[String]| {
+                    keys.iter().any(|key| self.sets_key(&self.resolve_path(key, target)))
+                };
                 if sets_any(when_set) && !sets_any(unless_set) {
                     self.placed(self.resolve_path(path, target), Arc::new(value.clone()), target)
                 } else {
@@ -306,7 +354,9 @@ impl ValuesContext {
         let segments: Vec<&str> = values_path.split('.').collect();
         let location = locate_fix(&segments, &value, &self.files, &self.sets);
         let (file, line, exact, set) = match location {
-            Location::File { path, line, exact } => (Some(path.display().to_string()), line, exact, None),
+            Location::File { path, line, exact } => {
+                (Some(path.display().to_string()), line, exact, None)
+            }
             Location::Set { flag } => (Some("--set".to_string()), None, true, Some(flag)),
             Location::Nowhere => (None, None, false, None),
         };
@@ -324,26 +374,18 @@ pub fn is_within(path: &str, key: &str) -> bool {
 pub fn generated_gateway_extras(docs: &[Doc]) -> HashMap<(String, bool), serde_json::Value> {
     let mut extras = HashMap::new();
     for gateway in docs.iter().filter(|d| d.kind == "Gateway") {
-        let Some(Target::Gateway { proxy, ssl }) = crate::rules::helpers::generated_gateway_target(gateway) else { continue };
-        if let Some(tracing) = gateway.root.path("spec.httpGateway.options.httpConnectionManagerSettings.tracing") {
+        let Some(Target::Gateway { proxy, ssl }) =
+            crate::rules::helpers::generated_gateway_target(gateway)
+        else {
+            continue;
+        };
+        if let Some(tracing) =
+            gateway.root.path("spec.httpGateway.options.httpConnectionManagerSettings.tracing")
+        {
             extras.insert((proxy, ssl), serde_json::json!({ "options": { "httpConnectionManagerSettings": { "tracing": tracing.to_json() } } }));
         }
     }
     extras
-}
-
-/// A fix value (YAML text in a rule declaration, checked by a registry test) as JSON, parsed
-/// once per distinct text and shared: a large render repeats the same fix thousands of times.
-fn fix_value(text: &'static str) -> Arc<serde_json::Value> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static PARSED: OnceLock<Mutex<HashMap<&'static str, Arc<serde_json::Value>>>> = OnceLock::new();
-    let cache = PARSED.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(text)
-        .or_insert_with(|| Arc::new(yaml_serde::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null)))
-        .clone()
 }
 
 /// Sprig's `kebabcase` as the chart applies it to `gatewayProxies` keys.
@@ -446,13 +488,21 @@ impl CheckReport {
     pub fn failing_at(&self, threshold: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.status == Status::Fail && f.suppressed.is_none() && f.severity >= threshold)
+            .filter(|f| {
+                f.status == Status::Fail && f.suppressed.is_none() && f.severity >= threshold
+            })
             .count()
     }
 }
 
 /// Checks a parsed render: evaluate rules, apply the config, resolve and locate fixes.
-pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Config, today: &str) -> CheckReport {
+pub fn check(
+    docs: &[Doc],
+    chart: ChartInfo,
+    values: &ValuesContext,
+    config: &Config,
+    today: &str,
+) -> CheckReport {
     let results = evaluate(docs, &chart);
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
@@ -478,7 +528,9 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 }
             }
             let mut fix = match outcome.status {
-                Status::Fail => values.suggestion_for(fix, &outcome.fix, &outcome.target).map(Box::new),
+                Status::Fail => {
+                    values.suggestion_for(fix, &outcome.fix, &outcome.target).map(Box::new)
+                }
                 _ => None,
             };
             let own_bootstrap = fix.as_ref().and_then(|f| values.users_own_bootstrap(&outcome, f));
@@ -489,8 +541,9 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
             }
             let pin = match (outcome.status, &outcome.fix) {
                 (Status::Na | Status::Advisory, _) | (_, OutcomeFix::Declared) => None,
-                (Status::Fail, _) => Some(Box::new(Pin { target: outcome.target.clone(), fix: fix.as_deref().cloned() })),
-                (Status::Pass, own) => Some(Box::new(Pin { target: outcome.target.clone(), fix: values.suggestion_for(rule.fix_for(chart.gloo_version), own, &outcome.target) })),
+                (_, own) => {
+                    Some(Box::new(Pin { target: outcome.target.clone(), own: own.clone() }))
+                }
             };
             findings.push(Finding {
                 rule: rule.id,
@@ -517,7 +570,13 @@ pub fn check(docs: &[Doc], chart: ChartInfo, values: &ValuesContext, config: &Co
                 severity,
                 status: Status::Fail,
                 title: CONFIG_RULE.title,
-                message: format!("suppression of {} for {} expired on {} (reason was: {})", s.rule, s.object, s.expires.as_deref().unwrap_or("?"), s.reason),
+                message: format!(
+                    "suppression of {} for {} expired on {} (reason was: {})",
+                    s.rule,
+                    s.object,
+                    s.expires.as_deref().unwrap_or("?"),
+                    s.reason
+                ),
                 object: Arc::new(ObjectRef {
                     api_version: String::new(),
                     kind: CONFIG_KIND.into(),
@@ -565,16 +624,24 @@ mod tests {
         assert_eq!(kebab_case("gatewayProxy"), "gateway-proxy");
         assert_eq!(kebab_case("publicGw"), "public-gw");
         assert_eq!(kebab_case("gw2Internal"), "gw2-internal");
-        let ctx = ValuesContext { proxy_keys: vec!["gatewayProxy".into(), "internalGw".into()], ..Default::default() };
+        let ctx = ValuesContext {
+            proxy_keys: vec!["gatewayProxy".into(), "internalGw".into()],
+            ..Default::default()
+        };
         assert_eq!(ctx.proxy_key("internal-gw"), "internalGw");
         assert_eq!(ctx.proxy_key("other-proxy"), "otherProxy");
     }
 
     #[test]
     fn fix_paths_take_prefix_and_placeholders() {
-        let ctx = ValuesContext { prefix: "gloo.".into(), proxy_keys: vec!["gatewayProxy".into()], ..Default::default() };
+        let ctx = ValuesContext {
+            prefix: "gloo.".into(),
+            proxy_keys: vec!["gatewayProxy".into()],
+            ..Default::default()
+        };
         let fix = Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true");
-        let (path, value) = ctx.resolve(&fix, &Target::Gateway { proxy: "gateway-proxy".into(), ssl: true });
+        let (path, value) =
+            ctx.resolve(&fix, &Target::Gateway { proxy: "gateway-proxy".into(), ssl: true });
         assert_eq!(path, "gloo.gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.httpConnectionManagerSettings.useRemoteAddress");
         assert_eq!(*value, serde_json::json!(true));
         let global = Fix::all("global.glooStats.routePrefixRewrite", "/stats/prometheus?usedonly");
@@ -587,11 +654,18 @@ mod tests {
 
     #[test]
     fn a_fix_goes_where_the_users_values_set_the_field_over_its_path() {
-        let fix = Fix::all("settings.disableKubernetesDestinations", "true").unless_set_at("settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations");
-        let plain = ValuesContext { files: vec![values_file("settings:\n  create: true\n")], ..Default::default() };
+        let fix = Fix::all("settings.disableKubernetesDestinations", "true")
+            .unless_set_at("settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations");
+        let plain = ValuesContext {
+            files: vec![values_file("settings:\n  create: true\n")],
+            ..Default::default()
+        };
         assert_eq!(plain.resolve(&fix, &Target::Chart).0, "settings.disableKubernetesDestinations");
         let overridden = ValuesContext { files: vec![values_file("settings:\n  kubeResourceOverride:\n    spec:\n      gloo:\n        disableKubernetesDestinations: \"true\"\n")], ..Default::default() };
-        assert_eq!(overridden.resolve(&fix, &Target::Chart).0, "settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations");
+        assert_eq!(
+            overridden.resolve(&fix, &Target::Chart).0,
+            "settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations"
+        );
     }
 
     #[test]
@@ -603,39 +677,74 @@ mod tests {
     #[test]
     fn a_gateway_fix_goes_into_the_kube_override_that_sets_its_field() {
         let over = "gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      httpsGatewayKubeOverride:\n        spec:\n          options: {perConnectionBufferLimitBytes: 65536}\n          httpGateway: {options: {httpConnectionManagerSettings: {useRemoteAddress: false}}}\n";
-        let ctx = ValuesContext { proxy_keys: vec!["gatewayProxy".into()], files: vec![values_file(over)], ..Default::default() };
-        let (http, ssl) = (Target::Gateway { proxy: "gateway-proxy".into(), ssl: false }, Target::Gateway { proxy: "gateway-proxy".into(), ssl: true });
+        let ctx = ValuesContext {
+            proxy_keys: vec!["gatewayProxy".into()],
+            files: vec![values_file(over)],
+            ..Default::default()
+        };
+        let (http, ssl) = (
+            Target::Gateway { proxy: "gateway-proxy".into(), ssl: false },
+            Target::Gateway { proxy: "gateway-proxy".into(), ssl: true },
+        );
         let prefix = "gatewayProxies.gatewayProxy.gatewaySettings";
         let hcm = Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true");
         assert_eq!(ctx.resolve(&hcm, &ssl).0, format!("{prefix}.httpsGatewayKubeOverride.spec.httpGateway.options.httpConnectionManagerSettings.useRemoteAddress"));
-        assert_eq!(ctx.resolve(&hcm, &http).0, format!("{prefix}.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress"), "the http Gateway has no override");
-        let listener = Fix::all("{GP}.gatewaySettings.options.perConnectionBufferLimitBytes", "32768");
-        assert_eq!(ctx.resolve(&listener, &ssl).0, format!("{prefix}.httpsGatewayKubeOverride.spec.options.perConnectionBufferLimitBytes"));
-        assert_eq!(ctx.resolve(&listener, &http).0, format!("{prefix}.options.perConnectionBufferLimitBytes"));
+        assert_eq!(
+            ctx.resolve(&hcm, &http).0,
+            format!(
+                "{prefix}.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress"
+            ),
+            "the http Gateway has no override"
+        );
+        let listener =
+            Fix::all("{GP}.gatewaySettings.options.perConnectionBufferLimitBytes", "32768");
+        assert_eq!(
+            ctx.resolve(&listener, &ssl).0,
+            format!("{prefix}.httpsGatewayKubeOverride.spec.options.perConnectionBufferLimitBytes")
+        );
+        assert_eq!(
+            ctx.resolve(&listener, &http).0,
+            format!("{prefix}.options.perConnectionBufferLimitBytes")
+        );
     }
 
     #[test]
     fn a_fix_that_creates_a_custom_gateway_carries_the_generated_tracing() {
         let tracing = serde_json::json!({"zipkinConfig": {"collectorEndpoint": "/api/v2/spans"}});
-        let extras = serde_json::json!({"options": {"httpConnectionManagerSettings": {"tracing": tracing}}});
-        let mut ctx = ValuesContext { proxy_keys: vec!["gatewayProxy".into()], ..Default::default() };
+        let extras =
+            serde_json::json!({"options": {"httpConnectionManagerSettings": {"tracing": tracing}}});
+        let mut ctx =
+            ValuesContext { proxy_keys: vec!["gatewayProxy".into()], ..Default::default() };
         ctx.generated_gateway_extras.insert(("gateway-proxy".into(), false), extras);
         let http = Target::Gateway { proxy: "gateway-proxy".into(), ssl: false };
         let gw = "gatewayProxies.gatewayProxy.gatewaySettings.customHttpGateway";
 
         // Beside the fix in httpConnectionManagerSettings, or one level up for another option.
-        let (path, value) = ctx.resolve(&Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true"), &http);
+        let (path, value) = ctx.resolve(
+            &Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true"),
+            &http,
+        );
         assert_eq!(path, format!("{gw}.options.httpConnectionManagerSettings"));
         assert_eq!(*value, serde_json::json!({"useRemoteAddress": true, "tracing": tracing}));
-        let (path, value) = ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http);
+        let (path, value) =
+            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http);
         assert_eq!(path, format!("{gw}.options"));
-        assert_eq!(*value, serde_json::json!({"gzip": {"compressionLevel": "SPEED"}, "httpConnectionManagerSettings": {"tracing": tracing}}));
+        assert_eq!(
+            *value,
+            serde_json::json!({"gzip": {"compressionLevel": "SPEED"}, "httpConnectionManagerSettings": {"tracing": tracing}})
+        );
 
         // Not for the -ssl Gateway (no tracing recorded for it in this context), nor where the
         // user sets the block.
         let ssl = Target::Gateway { proxy: "gateway-proxy".into(), ssl: true };
-        assert_eq!(ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &ssl).0, "gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.gzip");
+        assert_eq!(
+            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &ssl).0,
+            "gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.gzip"
+        );
         ctx.files = vec![values_file("gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      customHttpGateway:\n        options: {}\n")];
-        assert_eq!(ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http).0, format!("{gw}.options.gzip"));
+        assert_eq!(
+            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http).0,
+            format!("{gw}.options.gzip")
+        );
     }
 }

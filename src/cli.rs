@@ -11,7 +11,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
-#[command(name = "helm-harden", version, about = "Gate Helm changes to the Gloo Edge gateway: render the chart, check every production-hardening point, and point at the values line that fixes each failure.")]
+#[command(
+    name = "helm-harden",
+    version,
+    about = "Gate Helm changes to the Gloo Edge gateway: render the chart, check every production-hardening point, and point at the values line that fixes each failure."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -188,7 +192,11 @@ impl ChartArgs {
             manifests: self.manifests.clone(),
             max_render_mb: self.max_render_mb,
             dependency_update: self.dependency_update,
-            cache: crate::cache::CacheSettings::resolve(self.cache_dir.as_deref(), self.no_cache, self.cache_max_mb),
+            cache: crate::cache::CacheSettings::resolve(
+                self.cache_dir.as_deref(),
+                self.no_cache,
+                self.cache_max_mb,
+            ),
         }
     }
 }
@@ -320,9 +328,20 @@ impl DiffFlags {
         let suppress_annotations = self
             .suppress_annotation
             .iter()
-            .map(|r| regex::Regex::new(r).map_err(|e| Error::new(format!("--suppress-annotation {r}: {}", e.to_string().lines().last().unwrap_or("invalid regex")))))
+            .map(|r| {
+                regex::Regex::new(r).map_err(|e| {
+                    Error::new(format!(
+                        "--suppress-annotation {r}: {}",
+                        e.to_string().lines().last().unwrap_or("invalid regex")
+                    ))
+                })
+            })
             .collect::<Result<_>>()?;
-        Ok(crate::diff::DiffOptions { context: self.context, show_secrets: self.show_secrets, suppress_annotations })
+        Ok(crate::diff::DiffOptions {
+            context: self.context,
+            show_secrets: self.show_secrets,
+            suppress_annotations,
+        })
     }
 }
 
@@ -364,7 +383,10 @@ pub struct RulesArgs {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if e.use_stderr() && e.kind() != clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        Err(e)
+            if e.use_stderr()
+                && e.kind() != clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
             // A usage mistake is an error like any other: one line, exit 2.
             let rendered = e.render().to_string();
             let lines: Vec<&str> = rendered
@@ -402,13 +424,15 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Review(args) => crate::github::command::run(args),
         Command::Hook(HookArgs { command: HookCommand::Run(args) }) => hook_run_command(args),
         Command::Hook(HookArgs { command: HookCommand::Install }) => {
-            let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
             let path = crate::hook::install(&cwd)?;
             println!("installed {}", path.display());
             Ok(0)
         }
         Command::Init(args) => {
-            let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
             let files = crate::init::generate(&cwd, &args.repo)?;
             if args.write {
                 for line in crate::init::write(&cwd, &files)? {
@@ -425,7 +449,9 @@ fn run(cli: Cli) -> Result<i32> {
 fn rules_command(args: RulesArgs) -> Result<i32> {
     let text = match (&args.id, args.format) {
         (Some(id), format) => {
-            let rule = rules::find(id).ok_or_else(|| Error::new(format!("unknown rule ID {id} (see `helm-harden rules`)")))?;
+            let rule = rules::find(id).ok_or_else(|| {
+                Error::new(format!("unknown rule ID {id} (see `helm-harden rules`)"))
+            })?;
             match format {
                 RulesFormat::Text => crate::docs::explain(rule),
                 RulesFormat::Markdown => crate::docs::explain_markdown(rule),
@@ -456,13 +482,17 @@ fn use_color(choice: Color) -> bool {
     match choice {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
     }
 }
 
 /// Config, today's date and the jobs for a command.
 fn setup(chart: &ChartArgs) -> Result<(Config, String, Vec<pipeline::Job>)> {
-    let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
     let config = Config::discover(chart.config.as_deref(), &cwd)?;
     let jobs = pipeline::plan(&chart.inputs(), &config, &cwd)?;
     Ok((config, config::today(), jobs))
@@ -470,13 +500,21 @@ fn setup(chart: &ChartArgs) -> Result<(Config, String, Vec<pipeline::Job>)> {
 
 /// The files a run reads (values, `--overlay`, config and `--manifests` files), which a file it
 /// writes must never replace.
-fn run_inputs<'a>(config: &'a Config, jobs: &'a [pipeline::Job], overlays: &'a [PathBuf]) -> Vec<&'a Path> {
+fn run_inputs<'a>(
+    config: &'a Config,
+    jobs: &'a [pipeline::Job],
+    overlays: &'a [PathBuf],
+) -> Vec<&'a Path> {
     let job_files = jobs.iter().flat_map(|job| job.request.values.iter().chain(&job.manifests));
     job_files.chain(overlays).chain(&config.path).map(PathBuf::as_path).collect()
 }
 
 fn overlay_choice(flags: &OverlayFlags, all: bool) -> harden::OverlayChoice {
-    harden::OverlayChoice { user: flags.overlay.clone(), add_to_generated: flags.overlay_add, full: all }
+    harden::OverlayChoice {
+        user: flags.overlay.clone(),
+        add_to_generated: flags.overlay_add,
+        full: all,
+    }
 }
 
 fn overlay_command(args: OverlayArgs) -> Result<i32> {
@@ -509,19 +547,31 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
     let (config, today, jobs) = setup(&args.chart)?;
     let choice = overlay_choice(&args.overlay, args.all);
     let opts = args.diff.options()?;
-    let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| Ok((job.label.clone(), harden::harden(job, &choice, &config, &today, &opts)?)))?;
+    let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
+        Ok((job.label.clone(), harden::harden(job, &choice, &config, &today, &opts)?))
+    })?;
     let output = match args.format {
         DiffFormat::Text => results
             .iter()
             .map(|(label, h)| {
                 let head = label.as_ref().map(|l| format!("== {l} ==\n")).unwrap_or_default();
-                format!("{head}{}\n{}", crate::diff::render_text(&h.diffs, use_color(args.color)), harden::proof_text(h))
+                format!(
+                    "{head}{}\n{}",
+                    crate::diff::render_text(&h.diffs, use_color(args.color)),
+                    harden::proof_text(h)
+                )
             })
             .collect::<Vec<_>>()
             .join("\n"),
-        DiffFormat::Markdown => results.iter().map(|(_, h)| format!("{}\n{}", crate::diff::render_markdown(&h.diffs), harden::proof_markdown(h))).collect(),
+        DiffFormat::Markdown => results
+            .iter()
+            .map(|(_, h)| {
+                format!("{}\n{}", crate::diff::render_markdown(&h.diffs), harden::proof_markdown(h))
+            })
+            .collect(),
         DiffFormat::Json => {
-            let docs: Vec<serde_json::Value> = results.iter().map(|(label, h)| harden::to_json(label.as_deref(), h)).collect();
+            let docs: Vec<serde_json::Value> =
+                results.iter().map(|(label, h)| harden::to_json(label.as_deref(), h)).collect();
             let value = match docs.as_slice() {
                 [one] => one.clone(),
                 _ => serde_json::json!({"version": 1, "reports": docs}),
@@ -529,7 +579,8 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
     };
-    let output = if args.format == DiffFormat::Json { report::escape::json_text(output) } else { output };
+    let output =
+        if args.format == DiffFormat::Json { report::escape::json_text(output) } else { output };
     print_out(&output)?;
     let changed = results.iter().any(|(_, h)| !h.diffs.is_empty());
     Ok(if args.exit_code && changed { 1 } else { 0 })
@@ -542,12 +593,20 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         // One pass: the base check comes from the same render the diff starts from.
         let options = args.diff_flags.options()?;
         let choice = overlay_choice(&OverlayFlags::default(), false);
-        let hardenings = pipeline::map_jobs(&jobs, at_once, |job| harden::harden(job, &choice, &config, &today, &options))?;
+        let hardenings = pipeline::map_jobs(&jobs, at_once, |job| {
+            harden::harden(job, &choice, &config, &today, &options)
+        })?;
         (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings)
     } else {
-        (pipeline::map_jobs(&jobs, at_once, |job| Ok(pipeline::run_job(job, &config, &today)?.into_report()))?, Vec::new())
+        (
+            pipeline::map_jobs(&jobs, at_once, |job| {
+                Ok(pipeline::run_job(job, &config, &today)?.into_report())
+            })?,
+            Vec::new(),
+        )
     };
-    let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    let threshold: Severity =
+        args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     if args.format == Format::Json && hardenings.is_empty() {
         // Streamed: a report of a very large render is never held in memory as text.
         write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
@@ -558,7 +617,8 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     }
     let output = match args.format {
         Format::Json => {
-            let mut docs: Vec<serde_json::Value> = reports.iter().map(|r| report::json::report_value(r, args.all)).collect();
+            let mut docs: Vec<serde_json::Value> =
+                reports.iter().map(|r| report::json::report_value(r, args.all)).collect();
             for (doc, h) in docs.iter_mut().zip(&hardenings) {
                 doc["diff"] = harden::to_json(None, h);
             }
@@ -569,7 +629,11 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
         Format::Text => {
-            let mut text = report::text::render(&reports, args.all, report::text::Style { color: use_color(args.color) });
+            let mut text = report::text::render(
+                &reports,
+                args.all,
+                report::text::Style { color: use_color(args.color) },
+            );
             for h in &hardenings {
                 text.push_str("Diff with the hardened overlay:\n\n");
                 text.push_str(&crate::diff::render_text(&h.diffs, use_color(args.color)));
@@ -581,7 +645,8 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&reports),
         Format::Github => report::github::render(&reports),
     };
-    let output = if args.format == Format::Json { report::escape::json_text(output) } else { output };
+    let output =
+        if args.format == Format::Json { report::escape::json_text(output) } else { output };
     write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
     print_warnings(args.format, &reports);
     print_out(&output)?;
@@ -603,14 +668,23 @@ fn print_warnings(format: Format, reports: &[crate::check::CheckReport]) {
 /// `--sarif-file` and the job summary, written before anything is printed so that a failure
 /// to write them exits 2 with nothing on stdout.
 /// `inputs`: the files the run read, which the SARIF file must not replace.
-fn write_github_outputs(args: &CheckArgs, reports: &[crate::check::CheckReport], hardenings: &[harden::Hardening], inputs: &[&Path]) -> Result<()> {
+fn write_github_outputs(
+    args: &CheckArgs,
+    reports: &[crate::check::CheckReport],
+    hardenings: &[harden::Hardening],
+    inputs: &[&Path],
+) -> Result<()> {
     if let Some(path) = &args.github.sarif_file {
         report::sarif::write_file(path, &report::sarif::render(reports), inputs)?;
     }
     if args.format == Format::Github || args.github.step_summary {
         match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
-            Some(path) => report::summary::append(std::path::Path::new(&path), reports, hardenings)?,
-            None if args.github.step_summary => eprintln!("warning: --step-summary: $GITHUB_STEP_SUMMARY is not set; no job summary written"),
+            Some(path) => {
+                report::summary::append(std::path::Path::new(&path), reports, hardenings)?
+            }
+            None if args.github.step_summary => eprintln!(
+                "warning: --step-summary: $GITHUB_STEP_SUMMARY is not set; no job summary written"
+            ),
             None => {}
         }
     }
@@ -623,7 +697,8 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     let staged = if args.staged { crate::hook::export_staged()? } else { None };
     let files = match &staged {
         Some(tree) => {
-            std::env::set_current_dir(tree.dir.path()).map_err(|e| Error::new(format!("cannot enter the staged tree: {e}")))?;
+            std::env::set_current_dir(tree.dir.path())
+                .map_err(|e| Error::new(format!("cannot enter the staged tree: {e}")))?;
             tree.files.clone()
         }
         None if args.staged => return Ok(0), // nothing staged
@@ -640,7 +715,9 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     let root = std::path::Path::new(".");
     let config = match &args.config {
         Some(path) => Config::load(path)?,
-        None if root.join(config::FILE_NAME).is_file() => Config::load(std::path::Path::new(config::FILE_NAME))?,
+        None if root.join(config::FILE_NAME).is_file() => {
+            Config::load(std::path::Path::new(config::FILE_NAME))?
+        }
         None => Config::default(),
     };
     let inputs = Inputs {
@@ -648,7 +725,11 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         helm: args.helm.clone(),
         timeout_secs: args.timeout,
         max_render_mb: 512,
-        cache: crate::cache::CacheSettings::resolve(args.cache_dir.as_deref(), args.no_cache, args.cache_max_mb),
+        cache: crate::cache::CacheSettings::resolve(
+            args.cache_dir.as_deref(),
+            args.no_cache,
+            args.cache_max_mb,
+        ),
         ..Inputs::default()
     };
     let plan = crate::hook::plan_changed(&files, &config, root, &inputs)?;
@@ -659,9 +740,18 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         return Ok(0);
     }
     let today = config::today();
-    let reports = plan.jobs.iter().map(|job| pipeline::run_job(job, &config, &today).map(pipeline::Checked::into_report)).collect::<Result<Vec<_>>>()?;
-    print_out(&report::text::render(&reports, false, report::text::Style { color: use_color(args.color) }))?;
-    let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    let reports = plan
+        .jobs
+        .iter()
+        .map(|job| pipeline::run_job(job, &config, &today).map(pipeline::Checked::into_report))
+        .collect::<Result<Vec<_>>>()?;
+    print_out(&report::text::render(
+        &reports,
+        false,
+        report::text::Style { color: use_color(args.color) },
+    ))?;
+    let threshold: Severity =
+        args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
     Ok(if failing > 0 { 1 } else { 0 })
 }

@@ -113,9 +113,15 @@ impl Config {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config> {
-        let parsed = yaml::parse_one_with_columns(text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
+        let parsed = yaml::parse_one_with_columns(text, 1)
+            .map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
         if let Some(d) = parsed.duplicates.first() {
-            return Err(Error::at(path, d.line, d.col.max(1), format!("duplicate key {} (first at line {})", d.key, d.first_line)));
+            return Err(Error::at(
+                path,
+                d.line,
+                d.col.max(1),
+                format!("duplicate key {} (first at line {})", d.key, d.first_line),
+            ));
         }
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut config = Config { path: Some(path.to_path_buf()), ..Default::default() };
@@ -129,7 +135,14 @@ impl Config {
         }
         for entry in root.entries() {
             match entry.key.as_str() {
-                "fail-on" => config.fail_on = Some(severity(&entry.value).ok_or_else(|| err(value_at(&entry.value), "fail-on must be one of info, low, medium, high".into()))?),
+                "fail-on" => {
+                    config.fail_on = Some(severity(&entry.value).ok_or_else(|| {
+                        err(
+                            value_at(&entry.value),
+                            "fail-on must be one of info, low, medium, high".into(),
+                        )
+                    })?)
+                }
                 "targets" => {
                     for t in seq(&entry.value, "targets", &err)? {
                         config.targets.push(target(t, &base, &err)?);
@@ -137,7 +150,8 @@ impl Config {
                 }
                 "rules" => {
                     for r in map(&entry.value, "rules", &err)? {
-                        let rule = known_rule(&r.key).ok_or_else(|| err(key_at(r), format!("unknown rule ID {}", r.key)))?;
+                        let rule = known_rule(&r.key)
+                            .ok_or_else(|| err(key_at(r), format!("unknown rule ID {}", r.key)))?;
                         let setting = match &r.value.value {
                             Value::Bool(false) => None,
                             Value::Str(s) if s == "off" => None,
@@ -157,7 +171,14 @@ impl Config {
                         config.suppressions.push(suppression(s, &err)?);
                     }
                 }
-                other => return Err(err(key_at(entry), format!("unknown key `{other}` (expected fail-on, targets, rules, suppressions)"))),
+                other => {
+                    return Err(err(
+                        key_at(entry),
+                        format!(
+                        "unknown key `{other}` (expected fail-on, targets, rules, suppressions)"
+                    ),
+                    ))
+                }
             }
         }
         Ok(config)
@@ -204,7 +225,10 @@ fn map<'n>(node: &'n Node, what: &str, err: &ErrFn) -> Result<&'n [yaml::Entry]>
 }
 
 fn text(entry: &yaml::Entry, err: &ErrFn) -> Result<String> {
-    entry.value.scalar_text().ok_or_else(|| err(value_at(&entry.value), format!("{} must be a string", entry.key)))
+    entry
+        .value
+        .scalar_text()
+        .ok_or_else(|| err(value_at(&entry.value), format!("{} must be a string", entry.key)))
 }
 
 fn files(node: &Node, base: &Path, err: &ErrFn) -> Result<Vec<PathBuf>> {
@@ -212,7 +236,11 @@ fn files(node: &Node, base: &Path, err: &ErrFn) -> Result<Vec<PathBuf>> {
         Value::Str(s) => Ok(vec![base.join(s)]),
         Value::Seq(items) => items
             .iter()
-            .map(|i| i.as_str().map(|s| base.join(s)).ok_or_else(|| err(value_at(i), "values files must be strings".into())))
+            .map(|i| {
+                i.as_str()
+                    .map(|s| base.join(s))
+                    .ok_or_else(|| err(value_at(i), "values files must be strings".into()))
+            })
             .collect(),
         _ => Err(err(value_at(node), "a value set is a file or a list of files".into())),
     }
@@ -256,18 +284,29 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
         return Err(err(value_at(node), "a target needs `chart`".into()));
     }
     if t.name.is_empty() {
-        t.name = t.chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
+        t.name = t
+            .chart
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "chart".into());
     }
     Ok(t)
 }
 
 fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
-    let mut s = Suppression { rule: String::new(), object: "*".into(), reason: String::new(), expires: None, line: node.line() };
+    let mut s = Suppression {
+        rule: String::new(),
+        object: "*".into(),
+        reason: String::new(),
+        expires: None,
+        line: node.line(),
+    };
     for e in map(node, "a suppression", err)? {
         match e.key.as_str() {
             "rule" => {
                 let id = text(e, err)?;
-                let rule = known_rule(&id).ok_or_else(|| err(value_at(&e.value), format!("unknown rule ID {id}")))?;
+                let rule = known_rule(&id)
+                    .ok_or_else(|| err(value_at(&e.value), format!("unknown rule ID {id}")))?;
                 s.rule = rule.id.to_string();
             }
             "object" => s.object = text(e, err)?,
@@ -275,11 +314,21 @@ fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
             "expires" => {
                 let date = text(e, err)?;
                 if !valid_date(&date) {
-                    return Err(err(value_at(&e.value), format!("expires: `{date}` is not a date (YYYY-MM-DD)")));
+                    return Err(err(
+                        value_at(&e.value),
+                        format!("expires: `{date}` is not a date (YYYY-MM-DD)"),
+                    ));
                 }
                 s.expires = Some(date);
             }
-            other => return Err(err(key_at(e), format!("unknown suppression key `{other}` (expected rule, object, reason, expires)"))),
+            other => {
+                return Err(err(
+                    key_at(e),
+                    format!(
+                    "unknown suppression key `{other}` (expected rule, object, reason, expires)"
+                ),
+                ))
+            }
         }
     }
     if s.rule.is_empty() {
@@ -296,7 +345,11 @@ fn valid_date(s: &str) -> bool {
     if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
         return false;
     }
-    let (Ok(y), Ok(m), Ok(d)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<u32>()) else { return false };
+    let (Ok(y), Ok(m), Ok(d)) =
+        (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<u32>())
+    else {
+        return false;
+    };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     (1..=12).contains(&m) && d >= 1 && d <= days[(m - 1) as usize]
@@ -304,7 +357,10 @@ fn valid_date(s: &str) -> bool {
 
 /// Today as `YYYY-MM-DD` (UTC).
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     civil_date((secs / 86_400) as i64)
 }
 
@@ -362,7 +418,13 @@ mod tests {
         let t = &c.targets[0];
         assert_eq!(t.chart, PathBuf::from("/repo/charts/gloo"));
         assert_eq!(t.name, "gloo");
-        assert_eq!(t.value_sets[0], ("staging".to_string(), vec![PathBuf::from("/repo/v/common.yaml"), PathBuf::from("/repo/v/staging.yaml")]));
+        assert_eq!(
+            t.value_sets[0],
+            (
+                "staging".to_string(),
+                vec![PathBuf::from("/repo/v/common.yaml"), PathBuf::from("/repo/v/staging.yaml")]
+            )
+        );
         assert_eq!(t.value_sets[1].0, "prod");
         assert_eq!(c.rules.get("GLOO-015"), Some(&None));
         assert_eq!(c.rules.get("ENVOY-009"), Some(&Some(Severity::Low)));
@@ -379,8 +441,13 @@ mod tests {
         let e = parse("rules:\n  GLOO-999: off\n").unwrap_err();
         assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:3: unknown rule ID GLOO-999");
         let e = parse("rules:\n  GLOO-015: critical\n").unwrap_err();
-        assert!(e.message().contains(":2:13: rules.GLOO-015: expected off or a severity"), "the value: {e}");
-        let e = parse("suppressions:\n  - rule: GLOO-001\n    reason: x\n    expires: 2026-02-30\n").unwrap_err();
+        assert!(
+            e.message().contains(":2:13: rules.GLOO-015: expected off or a severity"),
+            "the value: {e}"
+        );
+        let e =
+            parse("suppressions:\n  - rule: GLOO-001\n    reason: x\n    expires: 2026-02-30\n")
+                .unwrap_err();
         assert!(e.message().contains(":4:14: expires: `2026-02-30` is not a date"), "{e}");
         let e = parse("suppressions:\n  - rule: GLOO-005\n    object: \"Settings/*\"\n    reason: x\n    colour: red\n").unwrap_err();
         assert!(e.message().contains(":5:5: unknown suppression key `colour`"), "the key: {e}");
@@ -389,7 +456,10 @@ mod tests {
         let e = parse("targets:\n  - chart: c\n    set: x=1\n").unwrap_err();
         assert!(e.message().contains(":3:10: set must be a list"), "{e}");
         let e = parse("suppressions:\n  - rule: GLOO-001\n").unwrap_err();
-        assert!(e.message().contains(":2:5: a suppression needs a `reason`"), "the suppression's first key: {e}");
+        assert!(
+            e.message().contains(":2:5: a suppression needs a `reason`"),
+            "the suppression's first key: {e}"
+        );
         let e = parse("targets:\n  - values: x.yaml\n").unwrap_err();
         assert!(e.message().contains(":2:5: a target needs `chart`"), "{e}");
     }
@@ -397,11 +467,21 @@ mod tests {
     #[test]
     fn a_key_given_twice_is_refused_where_it_repeats() {
         let e = parse("rules:\n  GLOO-014: off\n  GLOO-014: high\n").unwrap_err();
-        assert_eq!(e.message(), "/repo/.helm-harden.yaml:3:3: duplicate key GLOO-014 (first at line 2)");
+        assert_eq!(
+            e.message(),
+            "/repo/.helm-harden.yaml:3:3: duplicate key GLOO-014 (first at line 2)"
+        );
         let e = parse("fail-on: info\nfail-on: high\n").unwrap_err();
-        assert_eq!(e.message(), "/repo/.helm-harden.yaml:2:1: duplicate key fail-on (first at line 1)");
-        let e = parse("suppressions:\n  - rule: GLOO-001\n    reason: a\n    reason: b\n").unwrap_err();
-        assert_eq!(e.message(), "/repo/.helm-harden.yaml:4:5: duplicate key reason (first at line 3)");
+        assert_eq!(
+            e.message(),
+            "/repo/.helm-harden.yaml:2:1: duplicate key fail-on (first at line 1)"
+        );
+        let e =
+            parse("suppressions:\n  - rule: GLOO-001\n    reason: a\n    reason: b\n").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "/repo/.helm-harden.yaml:4:5: duplicate key reason (first at line 3)"
+        );
         assert!(parse("suppressions:\n  - rule: GLOO-001\n    reason: a\n  - rule: GLOO-001\n    reason: a\n").is_ok(), "the same keys in two list items");
     }
 

@@ -38,9 +38,14 @@ pub struct ResourceDiff {
 impl ResourceDiff {
     /// helm-diff's header: `gloo-system, gateway-proxy, Deployment (apps) has changed:`.
     pub fn header(&self) -> String {
-        let group = self.api_version.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_else(|| {
-            if self.api_version.is_empty() { "embedded".to_string() } else { self.api_version.clone() }
-        });
+        let group =
+            self.api_version.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_else(|| {
+                if self.api_version.is_empty() {
+                    "embedded".to_string()
+                } else {
+                    self.api_version.clone()
+                }
+            });
         let ns = self.namespace.as_deref().unwrap_or("");
         let inside = self.embedded_in.as_ref().map(|e| format!(" in {e}")).unwrap_or_default();
         let verb = match self.change {
@@ -68,12 +73,20 @@ impl Default for DiffOptions {
 type Key = (String, String, String, String, bool);
 
 fn key_of(d: &Doc) -> Key {
-    (d.group().to_string(), d.kind.to_string(), d.namespace.as_deref().unwrap_or_default().to_string(), d.name.to_string(), d.embedded_in.is_some())
+    (
+        d.group().to_string(),
+        d.kind.to_string(),
+        d.namespace.as_deref().unwrap_or_default().to_string(),
+        d.name.to_string(),
+        d.embedded_in.is_some(),
+    )
 }
 
 /// Compares two renders; differences in render order of the pairs.
 pub fn diff_renders(base: &[Doc], hardened: &[Doc], opts: &DiffOptions) -> Vec<ResourceDiff> {
-    let index = |docs: &[Doc]| -> BTreeMap<Key, usize> { docs.iter().enumerate().map(|(i, d)| (key_of(d), i)).collect() };
+    let index = |docs: &[Doc]| -> BTreeMap<Key, usize> {
+        docs.iter().enumerate().map(|(i, d)| (key_of(d), i)).collect()
+    };
     let (left, right) = (index(base), index(hardened));
     let mut order: Vec<(Key, Option<&Doc>, Option<&Doc>)> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -96,7 +109,11 @@ pub fn diff_renders(base: &[Doc], hardened: &[Doc], opts: &DiffOptions) -> Vec<R
             _ => Change::Changed,
         };
         let doc = r.or(l).expect("one side");
-        let (a, b) = if !opts.show_secrets && doc.kind == "Secret" && doc.group().is_empty() { redact_pair(l, r, &a, &b) } else { (a, b) };
+        let (a, b) = if !opts.show_secrets && doc.kind == "Secret" && doc.group().is_empty() {
+            redact_pair(l, r, &a, &b)
+        } else {
+            (a, b)
+        };
         let name = format!("{}/{}", doc.kind, doc.name);
         let diff = TextDiff::from_lines(&a, &b)
             .unified_diff()
@@ -127,7 +144,8 @@ fn canonical(doc: &Doc, opts: &DiffOptions) -> String {
                 if let Value::Map(data) = &mut e.value.value {
                     for item in data.iter_mut() {
                         if is_embedding_key(doc, &item.key, &item.value) {
-                            item.value.value = Value::Str("(objects in this key are compared one by one)".into());
+                            item.value.value =
+                                Value::Str("(objects in this key are compared one by one)".into());
                         }
                     }
                 }
@@ -155,11 +173,15 @@ fn mask_nested_secrets(node: &mut Node) {
             for e in entries.iter_mut() {
                 let field = e.key.clone();
                 match &mut e.value.value {
-                    Value::Map(items) if is_secret && (field == "data" || field == "stringData") => {
+                    Value::Map(items)
+                        if is_secret && (field == "data" || field == "stringData") =>
+                    {
                         for item in items.iter_mut() {
                             let text = item.value.scalar_text().unwrap_or_default();
-                            let bytes = if field == "data" { base64_len(&text) } else { text.len() };
-                            item.value.value = Value::Str(format!("REDACTED # ({bytes} bytes)").into());
+                            let bytes =
+                                if field == "data" { base64_len(&text) } else { text.len() };
+                            item.value.value =
+                                Value::Str(format!("REDACTED # ({bytes} bytes)").into());
                         }
                     }
                     _ => mask_nested_secrets(&mut e.value),
@@ -175,7 +197,9 @@ fn is_embedding_key(doc: &Doc, key: &str, value: &Node) -> bool {
     let Some(text) = value.as_str() else { return false };
     key == "envoy.yaml"
         || ((doc.label("gloo") == Some("custom-resources")) && text.contains("kind:"))
-        || (text.contains("kind:") && text.contains("apiVersion:") && crate::yaml::parse_all(text, 1).is_ok())
+        || (text.contains("kind:")
+            && text.contains("apiVersion:")
+            && crate::yaml::parse_all(text, 1).is_ok())
 }
 
 fn strip_annotations(node: &mut Node, patterns: &[Regex]) {
@@ -220,14 +244,21 @@ fn redact_pair(l: Option<&Doc>, r: Option<&Doc>, _a: &str, _b: &str) -> (String,
         if let Some(d) = d {
             for field in ["data", "stringData"] {
                 for e in d.root.get(field).map(Node::entries).unwrap_or_default() {
-                    m.insert(format!("{field}.{}", e.key), e.value.scalar_text().unwrap_or_default());
+                    m.insert(
+                        format!("{field}.{}", e.key),
+                        e.value.scalar_text().unwrap_or_default(),
+                    );
                 }
             }
         }
         m
     };
     let (lv, rv) = (values(l), values(r));
-    let redact = |d: Option<&Doc>, mine: &BTreeMap<String, String>, other: &BTreeMap<String, String>, sign: &str| -> String {
+    let redact = |d: Option<&Doc>,
+                  mine: &BTreeMap<String, String>,
+                  other: &BTreeMap<String, String>,
+                  sign: &str|
+     -> String {
         let Some(d) = d else { return String::new() };
         let mut root = d.root.clone();
         if let Value::Map(entries) = &mut root.value {
@@ -363,9 +394,15 @@ pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
     for d in diffs {
         // The fence outgrows any backtick run in the diff, so the body cannot close it early.
         // Control and bidi characters from the chart are shown as `�`, as in text output.
-        let body: String = d.diff.lines().map(|l| crate::report::escape::terminal(l) + "\n").collect();
+        let body: String =
+            d.diff.lines().map(|l| crate::report::escape::terminal(l) + "\n").collect();
         let fence = crate::report::escape::code_fence(&body);
-        writeln!(out, "<details><summary>{}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n", crate::report::escape::html(&d.header())).ok();
+        writeln!(
+            out,
+            "<details><summary>{}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n",
+            crate::report::escape::html(&d.header())
+        )
+        .ok();
     }
     if diffs.is_empty() {
         out.push_str("No differences: the hardened overlay changes nothing.\n");
@@ -404,15 +441,26 @@ mod tests {
         let b = DEP.replace("name: other", "name: renamed");
         let d = diff(DEP, &b);
         let headers: Vec<String> = d.iter().map(ResourceDiff::header).collect();
-        assert_eq!(headers, ["ns, other, Deployment (apps) has been removed:", "ns, renamed, Deployment (apps) has been added:"]);
+        assert_eq!(
+            headers,
+            [
+                "ns, other, Deployment (apps) has been removed:",
+                "ns, renamed, Deployment (apps) has been added:"
+            ]
+        );
     }
 
     #[test]
     fn suppressed_annotations_and_context() {
         let b = DEP.replace("checksum/config: abc", "checksum/config: def");
         assert_eq!(diff(DEP, &b).len(), 1);
-        let opts = DiffOptions { suppress_annotations: vec![Regex::new("^checksum/").unwrap()], ..Default::default() };
-        assert!(diff_renders(&parse_stream(DEP).unwrap(), &parse_stream(&b).unwrap(), &opts).is_empty());
+        let opts = DiffOptions {
+            suppress_annotations: vec![Regex::new("^checksum/").unwrap()],
+            ..Default::default()
+        };
+        assert!(
+            diff_renders(&parse_stream(DEP).unwrap(), &parse_stream(&b).unwrap(), &opts).is_empty()
+        );
         let b = DEP.replacen("replicas: 1", "replicas: 2", 1);
         let zero = DiffOptions { context: 0, ..Default::default() };
         let d = diff_renders(&parse_stream(DEP).unwrap(), &parse_stream(&b).unwrap(), &zero);
@@ -422,7 +470,9 @@ mod tests {
 
     #[test]
     fn embedded_objects_are_compared_on_their_own() {
-        let cm = |port: u32| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  namespace: ns\n  labels: {{gloo: custom-resources}}\ndata:\n  custom-resources: |\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata:\n      name: gw\n      namespace: ns\n    spec:\n      bindPort: {port}\n");
+        let cm = |port: u32| {
+            format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  namespace: ns\n  labels: {{gloo: custom-resources}}\ndata:\n  custom-resources: |\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata:\n      name: gw\n      namespace: ns\n    spec:\n      bindPort: {port}\n")
+        };
         let d = diff(&cm(8080), &cm(8081));
         assert_eq!(d.len(), 1, "only the Gateway, not its ConfigMap: {d:?}");
         assert_eq!(d[0].header(), "ns, gw, Gateway (gateway.solo.io) in ConfigMap/gloo-custom-resource-config[custom-resources] has changed:");
@@ -437,23 +487,43 @@ mod tests {
 
     #[test]
     fn secrets_inside_a_list_are_redacted_too() {
-        let list = |v: &str| format!("---\napiVersion: v1\nkind: List\nmetadata: {{name: l}}\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: s, labels: {{x: {v}}}}}\n  data: {{key: c3VwZXJzZWNyZXQ=}}\n  stringData: {{token: plain-token}}\n");
+        let list = |v: &str| {
+            format!("---\napiVersion: v1\nkind: List\nmetadata: {{name: l}}\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: s, labels: {{x: {v}}}}}\n  data: {{key: c3VwZXJzZWNyZXQ=}}\n  stringData: {{token: plain-token}}\n")
+        };
         let wide = DiffOptions { context: 50, ..Default::default() };
-        let d = diff_renders(&parse_stream(&list("a")).unwrap(), &parse_stream(&list("b")).unwrap(), &wide);
-        assert_eq!(d.len(), 1, "the Secret is compared on its own, the List around it is unchanged");
+        let d = diff_renders(
+            &parse_stream(&list("a")).unwrap(),
+            &parse_stream(&list("b")).unwrap(),
+            &wide,
+        );
+        assert_eq!(
+            d.len(),
+            1,
+            "the Secret is compared on its own, the List around it is unchanged"
+        );
         assert_eq!(d[0].header(), ", s, Secret (v1) has changed:");
         let text = &d[0].diff;
         assert!(!text.contains("c3VwZXJzZWNyZXQ") && !text.contains("plain-token"), "{text}");
-        assert!(text.contains("key: \"REDACTED # (11 bytes)\"") && text.contains("token: \"REDACTED # (11 bytes)\""), "{text}");
+        assert!(
+            text.contains("key: \"REDACTED # (11 bytes)\"")
+                && text.contains("token: \"REDACTED # (11 bytes)\""),
+            "{text}"
+        );
     }
 
     #[test]
     fn secrets_are_redacted() {
-        let s = |v: &str| format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: ns\n  labels: {{x: {v}}}\ndata:\n  key: c3VwZXJzZWNyZXQ=\n  other: {v}\nstringData:\n  token: plain-{v}\n");
+        let s = |v: &str| {
+            format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: ns\n  labels: {{x: {v}}}\ndata:\n  key: c3VwZXJzZWNyZXQ=\n  other: {v}\nstringData:\n  token: plain-{v}\n")
+        };
         let d = diff(&s("aGVsbG8="), &s("d29ybGQ="));
         let text = &d[0].diff;
         assert!(!text.contains("c3VwZXJzZWNyZXQ") && !text.contains("plain-"), "{text}");
         assert!(text.contains("  key: \"REDACTED # (11 bytes)\""), "{text}");
-        assert!(text.contains("-  other: \"-------- # (5 bytes)\"") && text.contains("+  other: \"++++++++ # (5 bytes)\""), "{text}");
+        assert!(
+            text.contains("-  other: \"-------- # (5 bytes)\"")
+                && text.contains("+  other: \"++++++++ # (5 bytes)\""),
+            "{text}"
+        );
     }
 }

@@ -13,7 +13,12 @@ impl Error {
         let text: String = message.into();
         // Causes may quote the chart (helm's stderr carries a template's `fail` message): no
         // escape sequence or bidi control reaches the terminal.
-        let folded: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(crate::report::escape::terminal).collect();
+        let folded: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(crate::report::escape::terminal)
+            .collect();
         Error(folded.join(" | "))
     }
 

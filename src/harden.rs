@@ -48,7 +48,12 @@ pub fn build_overlay(base: &Checked, choice: &OverlayChoice, config: &Config) ->
 /// Header comment lines of an overlay.
 pub fn overlay_header(base: &Checked, overlay: &Overlay, choice: &OverlayChoice) -> Vec<String> {
     let version = base.report.chart.gloo_version.map(|v| format!(" {v}")).unwrap_or_default();
-    let rules: BTreeSet<&String> = overlay.notes.values().flatten().filter(|n| n.as_str() != overlay::CARRIED_TRACING).collect();
+    let rules: BTreeSet<&String> = overlay
+        .notes
+        .values()
+        .flatten()
+        .filter(|n| n.as_str() != overlay::CARRIED_TRACING)
+        .collect();
     let mut what = Vec::new();
     if choice.uses_generated() {
         what.push(format!("fixes {} rule(s) through values", rules.len()));
@@ -91,7 +96,11 @@ fn key(f: &Finding) -> (String, String) {
 }
 
 fn failing(c: &Checked) -> Vec<&Finding> {
-    c.report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()).collect()
+    c.report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail && f.suppressed.is_none())
+        .collect()
 }
 
 /// Compares the failures of the base and hardened checks.
@@ -137,9 +146,17 @@ pub struct Hardening {
 }
 
 /// Renders the base and the hardened variant, diffs and re-checks.
-pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, diff_opts: &DiffOptions) -> Result<Hardening> {
+pub fn harden(
+    job: &Job,
+    choice: &OverlayChoice,
+    config: &Config,
+    today: &str,
+    diff_opts: &DiffOptions,
+) -> Result<Hardening> {
     if job.manifests.is_some() {
-        return Err(Error::new("diff needs a chart to render twice; --manifests gives only one render"));
+        return Err(Error::new(
+            "diff needs a chart to render twice; --manifests gives only one render",
+        ));
     }
     let (files, sets) = pipeline::load_values(job)?;
     let (base, overlay, hardened_stream) = if choice.uses_generated() {
@@ -157,10 +174,22 @@ pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, d
                 })
             });
             let base = pipeline::render_stream(job, &[]);
-            (base, speculative.map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))))
+            (
+                base,
+                speculative.map(|h| {
+                    h.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))
+                }),
+            )
         });
         let (stream, source) = base_stream?;
-        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source, Keep::Everything)?, files.clone(), sets.clone(), config, today);
+        let base = pipeline::check_docs(
+            job,
+            pipeline::parse(&stream, &source, Keep::Everything)?,
+            files.clone(),
+            sets.clone(),
+            config,
+            today,
+        );
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
         let hardened = match (predicted.as_deref(), speculative) {
@@ -188,14 +217,25 @@ pub fn harden(job: &Job, choice: &OverlayChoice, config: &Config, today: &str, d
         let (base_stream, hardened) = std::thread::scope(|s| {
             let hardened = s.spawn(|| pipeline::render_stream(job, &extra));
             let base = pipeline::render_stream(job, &[]);
-            (base, hardened.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed"))))
+            (
+                base,
+                hardened.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed"))),
+            )
         });
         let (stream, source) = base_stream?;
-        let base = pipeline::check_docs(job, pipeline::parse(&stream, &source, Keep::Everything)?, files.clone(), sets.clone(), config, today);
+        let base = pipeline::check_docs(
+            job,
+            pipeline::parse(&stream, &source, Keep::Everything)?,
+            files.clone(),
+            sets.clone(),
+            config,
+            today,
+        );
         (base, overlay, hardened?)
     };
     let (stream, source) = hardened_stream;
-    let hardened_docs = pipeline::parse(&stream, &format!("{source} (hardened)"), Keep::Everything)?;
+    let hardened_docs =
+        pipeline::parse(&stream, &format!("{source} (hardened)"), Keep::Everything)?;
     let hardened = pipeline::check_docs(job, hardened_docs, files, sets, config, today);
     let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
     let proof = prove(&base, &hardened, choice);
@@ -209,14 +249,16 @@ fn text_file(yaml: &str) -> Result<tempfile::NamedTempFile> {
         .suffix(".yaml")
         .tempfile()
         .map_err(|e| Error::new(format!("cannot create a temporary overlay file: {e}")))?;
-    std::io::Write::write_all(&mut tmp, yaml.as_bytes()).map_err(|e| Error::new(format!("cannot write the temporary overlay: {e}")))?;
+    std::io::Write::write_all(&mut tmp, yaml.as_bytes())
+        .map_err(|e| Error::new(format!("cannot write the temporary overlay: {e}")))?;
     Ok(tmp)
 }
 
 /// What identifies a target across runs for the overlay prediction: the chart, helm's render
 /// arguments other than values, and the overlay choice. Values may change between runs.
 fn target_identity(job: &Job, choice: &OverlayChoice) -> Vec<Vec<u8>> {
-    let chart = std::fs::canonicalize(&job.request.chart).unwrap_or_else(|_| job.request.chart.clone());
+    let chart =
+        std::fs::canonicalize(&job.request.chart).unwrap_or_else(|_| job.request.chart.clone());
     vec![
         b"overlay-v1".to_vec(),
         chart.display().to_string().into_bytes(),
@@ -225,7 +267,13 @@ fn target_identity(job: &Job, choice: &OverlayChoice) -> Vec<Vec<u8>> {
         job.request.kube_version.clone().unwrap_or_default().into_bytes(),
         job.label.clone().unwrap_or_default().into_bytes(),
         vec![u8::from(choice.full), u8::from(choice.add_to_generated)],
-        choice.user.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n").into_bytes(),
+        choice
+            .user
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes(),
     ]
 }
 
@@ -244,12 +292,31 @@ pub fn proof_text(h: &Hardening) -> String {
         writeln!(out, "  fixed     {:<9} {}", v.rule, clean(&v.object)).ok();
     }
     for v in &p.remaining {
-        writeln!(out, "  remains   {:<9} {}: {}", v.rule, clean(&v.object), clean(v.reason.as_deref().unwrap_or(""))).ok();
+        writeln!(
+            out,
+            "  remains   {:<9} {}: {}",
+            v.rule,
+            clean(&v.object),
+            clean(v.reason.as_deref().unwrap_or(""))
+        )
+        .ok();
     }
     for v in &p.introduced {
-        writeln!(out, "  NEW       {:<9} {}: {}", v.rule, clean(&v.object), clean(v.reason.as_deref().unwrap_or(""))).ok();
+        writeln!(
+            out,
+            "  NEW       {:<9} {}: {}",
+            v.rule,
+            clean(&v.object),
+            clean(v.reason.as_deref().unwrap_or(""))
+        )
+        .ok();
     }
-    writeln!(out, "  ({} not applicable and {} advisory results need no change)", p.not_applicable, p.advisory).ok();
+    writeln!(
+        out,
+        "  ({} not applicable and {} advisory results need no change)",
+        p.not_applicable, p.advisory
+    )
+    .ok();
     out
 }
 
@@ -263,7 +330,14 @@ pub fn proof_markdown(h: &Hardening) -> String {
         writeln!(out, "| fixed | {} | {} | |", v.rule, esc(&v.object)).ok();
     }
     for v in p.remaining.iter().chain(&p.introduced) {
-        writeln!(out, "| remains | {} | {} | {} |", v.rule, esc(&v.object), esc(v.reason.as_deref().unwrap_or(""))).ok();
+        writeln!(
+            out,
+            "| remains | {} | {} | {} |",
+            v.rule,
+            esc(&v.object),
+            esc(v.reason.as_deref().unwrap_or(""))
+        )
+        .ok();
     }
     out
 }

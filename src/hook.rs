@@ -31,18 +31,28 @@ pub struct ChangedPlan {
 }
 
 /// The jobs that `changed` (paths relative to `root`, or absolute) affect.
-pub fn plan_changed(changed: &[PathBuf], config: &Config, root: &Path, inputs: &Inputs) -> Result<ChangedPlan> {
+pub fn plan_changed(
+    changed: &[PathBuf],
+    config: &Config,
+    root: &Path,
+    inputs: &Inputs,
+) -> Result<ChangedPlan> {
     let abs = |p: &Path| normalize(&if p.is_absolute() { p.to_path_buf() } else { root.join(p) });
     let changed_abs: Vec<PathBuf> = changed.iter().map(|p| abs(p)).collect();
     if !config.targets.is_empty() {
-        let all = pipeline::plan(&Inputs { chart: None, manifests: None, ..inputs.clone() }, config, root)?;
+        let all = pipeline::plan(
+            &Inputs { chart: None, manifests: None, ..inputs.clone() },
+            config,
+            root,
+        )?;
         let config_changed = config.path.as_deref().is_some_and(|c| changed_abs.contains(&abs(c)));
         let jobs = all
             .into_iter()
             .filter(|job| {
                 config_changed
                     || changed_abs.iter().any(|f| {
-                        job.chart.as_deref().is_some_and(|c| f.starts_with(abs(c))) || job.request.values.iter().any(|v| abs(v) == *f)
+                        job.chart.as_deref().is_some_and(|c| f.starts_with(abs(c)))
+                            || job.request.values.iter().any(|v| abs(v) == *f)
                     })
             })
             .collect();
@@ -95,7 +105,12 @@ pub fn plan_changed(changed: &[PathBuf], config: &Config, root: &Path, inputs: &
                 Some(v) => format!("{} with {}", chart.display(), v.display()),
                 None => format!("{} with its own values", chart.display()),
             };
-            let job_inputs = Inputs { chart: Some(under(root, &chart)), values: values.into_iter().map(|v| under(root, &v)).collect(), manifests: None, ..inputs.clone() };
+            let job_inputs = Inputs {
+                chart: Some(under(root, &chart)),
+                values: values.into_iter().map(|v| under(root, &v)).collect(),
+                manifests: None,
+                ..inputs.clone()
+            };
             for mut job in pipeline::plan(&job_inputs, &Config::default(), root)? {
                 job.label = Some(label.clone());
                 jobs.push(job);
@@ -119,15 +134,18 @@ pub struct StagedTree {
 pub fn export_staged() -> Result<Option<StagedTree>> {
     let top = git(&["rev-parse", "--show-toplevel"], None)?;
     let top = PathBuf::from(top.trim_end_matches('\n'));
-    let names = git(&["diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=ACMRTD"], Some(&top))?;
-    let files: Vec<PathBuf> = names.split('\0').filter(|n| !n.is_empty()).map(PathBuf::from).collect();
+    let names = git(
+        &["diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=ACMRTD"],
+        Some(&top),
+    )?;
+    let files: Vec<PathBuf> =
+        names.split('\0').filter(|n| !n.is_empty()).map(PathBuf::from).collect();
     if files.is_empty() {
         return Ok(None);
     }
-    let dir = tempfile::Builder::new()
-        .prefix("helm-harden-staged")
-        .tempdir()
-        .map_err(|e| Error::new(format!("cannot create a temporary directory for the staged files: {e}")))?;
+    let dir = tempfile::Builder::new().prefix("helm-harden-staged").tempdir().map_err(|e| {
+        Error::new(format!("cannot create a temporary directory for the staged files: {e}"))
+    })?;
     let prefix = format!("{}/", dir.path().display());
     git(&["checkout-index", "--all", &format!("--prefix={prefix}")], Some(&top))?;
     fill_ignored_dependencies(&top, dir.path());
@@ -166,7 +184,12 @@ fn copy_tree(from: &Path, to: &Path) {
 /// pre-commit passes a hook only the files that exist, so a commit that deletes a chart's
 /// template would otherwise pass unchecked. Empty outside a git repository.
 pub fn staged_deletions() -> Vec<PathBuf> {
-    let Ok(names) = git(&["diff", "--cached", "--name-only", "--relative", "-z", "--no-renames", "--diff-filter=D"], None) else { return Vec::new() };
+    let Ok(names) = git(
+        &["diff", "--cached", "--name-only", "--relative", "-z", "--no-renames", "--diff-filter=D"],
+        None,
+    ) else {
+        return Vec::new();
+    };
     names.split('\0').filter(|n| !n.is_empty()).map(PathBuf::from).collect()
 }
 
@@ -175,18 +198,29 @@ pub fn staged_deletions() -> Vec<PathBuf> {
 pub fn install(cwd: &Path) -> Result<PathBuf> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let hooks = PathBuf::from(git(&["rev-parse", "--git-path", "hooks"], Some(cwd))?.trim_end_matches('\n'));
+    let hooks = PathBuf::from(
+        git(&["rev-parse", "--git-path", "hooks"], Some(cwd))?.trim_end_matches('\n'),
+    );
     let hooks = if hooks.is_absolute() { hooks } else { cwd.join(hooks) };
-    std::fs::create_dir_all(&hooks).map_err(|e| Error::in_file(&hooks, format!("cannot create the hooks directory: {e}")))?;
+    std::fs::create_dir_all(&hooks)
+        .map_err(|e| Error::in_file(&hooks, format!("cannot create the hooks directory: {e}")))?;
     let path = hooks.join("pre-commit");
-    let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o755).open(&path) {
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o755)
+        .open(&path)
+    {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || path.symlink_metadata().is_ok() => {
+        Err(e)
+            if e.kind() == std::io::ErrorKind::AlreadyExists || path.symlink_metadata().is_ok() =>
+        {
             return Err(Error::in_file(&path, "a pre-commit hook already exists; not overwriting it (add `helm-harden hook run --staged` to it)"));
         }
         Err(e) => return Err(Error::in_file(&path, format!("cannot create the hook: {e}"))),
     };
-    file.write_all(GIT_HOOK.as_bytes()).map_err(|e| Error::in_file(&path, format!("cannot write the hook: {e}")))?;
+    file.write_all(GIT_HOOK.as_bytes())
+        .map_err(|e| Error::in_file(&path, format!("cannot write the hook: {e}")))?;
     Ok(path)
 }
 
@@ -198,9 +232,14 @@ fn git(args: &[&str], cwd: Option<&Path>) -> Result<String> {
     }
     let out = cmd.output().map_err(|e| Error::new(format!("cannot run git: {e}")))?;
     if !out.status.success() {
-        return Err(Error::new(format!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
+        return Err(Error::new(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
     }
-    String::from_utf8(out.stdout).map_err(|_| Error::new(format!("git {}: output is not UTF-8", args.join(" "))))
+    String::from_utf8(out.stdout)
+        .map_err(|_| Error::new(format!("git {}: output is not UTF-8", args.join(" "))))
 }
 
 /// `rel` under `root`; relative to the current directory when `root` is it (`.`), so that
@@ -251,17 +290,33 @@ mod tests {
         write(r, "README.md", "hi\n");
         let inputs = Inputs::default();
         let cfg = Config::default();
-        let plan = plan_changed(&paths(&["README.md", "envs/prod/values.yaml"]), &cfg, r, &inputs).unwrap();
+        let plan = plan_changed(&paths(&["README.md", "envs/prod/values.yaml"]), &cfg, r, &inputs)
+            .unwrap();
         assert_eq!(labels(&plan), ["gloo with envs/prod/values.yaml"]);
         let plan = plan_changed(&paths(&["gloo/templates/d.yaml"]), &cfg, r, &inputs).unwrap();
-        assert_eq!(labels(&plan), ["gloo with its own values", "gloo with envs/prod/values.yaml"], "a template change checks every values file of the chart");
+        assert_eq!(
+            labels(&plan),
+            ["gloo with its own values", "gloo with envs/prod/values.yaml"],
+            "a template change checks every values file of the chart"
+        );
         let plan = plan_changed(&paths(&["README.md", "deleted.yaml"]), &cfg, r, &inputs).unwrap();
         assert!(plan.jobs.is_empty());
         // A template deleted from a chart that is still there: the chart is checked.
-        let plan = plan_changed(&paths(&["gloo/templates/gone-pdb.yaml"]), &cfg, r, &inputs).unwrap();
-        assert_eq!(labels(&plan), ["gloo with its own values", "gloo with envs/prod/values.yaml"], "a deleted template checks the chart");
+        let plan =
+            plan_changed(&paths(&["gloo/templates/gone-pdb.yaml"]), &cfg, r, &inputs).unwrap();
+        assert_eq!(
+            labels(&plan),
+            ["gloo with its own values", "gloo with envs/prod/values.yaml"],
+            "a deleted template checks the chart"
+        );
         // A deleted values file, or a file of a deleted chart: nothing left to check.
-        let plan = plan_changed(&paths(&["envs/dev/values.yaml", "old/templates/x.yaml"]), &cfg, r, &inputs).unwrap();
+        let plan = plan_changed(
+            &paths(&["envs/dev/values.yaml", "old/templates/x.yaml"]),
+            &cfg,
+            r,
+            &inputs,
+        )
+        .unwrap();
         assert!(plan.jobs.is_empty(), "{:?}", labels(&plan));
     }
 
@@ -275,9 +330,21 @@ mod tests {
         write(r, ".helm-harden.yaml", "targets:\n  - chart: charts/gloo\n    values:\n      prod: values/prod.yaml\n      staging: values/staging.yaml\n");
         let cfg = Config::load(&r.join(".helm-harden.yaml")).unwrap();
         let inputs = Inputs::default();
-        assert_eq!(labels(&plan_changed(&paths(&["values/prod.yaml"]), &cfg, r, &inputs).unwrap()), ["gloo/prod"]);
-        assert_eq!(labels(&plan_changed(&paths(&["charts/gloo/Chart.yaml"]), &cfg, r, &inputs).unwrap()), ["gloo/prod", "gloo/staging"]);
-        assert_eq!(labels(&plan_changed(&paths(&[".helm-harden.yaml"]), &cfg, r, &inputs).unwrap()), ["gloo/prod", "gloo/staging"]);
-        assert!(plan_changed(&paths(&["docs/x.md", "charts/gloo-other.txt"]), &cfg, r, &inputs).unwrap().jobs.is_empty());
+        assert_eq!(
+            labels(&plan_changed(&paths(&["values/prod.yaml"]), &cfg, r, &inputs).unwrap()),
+            ["gloo/prod"]
+        );
+        assert_eq!(
+            labels(&plan_changed(&paths(&["charts/gloo/Chart.yaml"]), &cfg, r, &inputs).unwrap()),
+            ["gloo/prod", "gloo/staging"]
+        );
+        assert_eq!(
+            labels(&plan_changed(&paths(&[".helm-harden.yaml"]), &cfg, r, &inputs).unwrap()),
+            ["gloo/prod", "gloo/staging"]
+        );
+        assert!(plan_changed(&paths(&["docs/x.md", "charts/gloo-other.txt"]), &cfg, r, &inputs)
+            .unwrap()
+            .jobs
+            .is_empty());
     }
 }

@@ -30,9 +30,13 @@ pub struct FoundTarget {
 pub fn scan(root: &Path) -> Result<(Vec<FoundTarget>, Vec<PathBuf>)> {
     let charts = discover::find_charts(root);
     if charts.is_empty() {
-        return Err(Error::new(format!("{}: no chart found (a folder with a Chart.yaml) to set up", root.display())));
+        return Err(Error::new(format!(
+            "{}: no chart found (a folder with a Chart.yaml) to set up",
+            root.display()
+        )));
     }
-    let mut by_chart: BTreeMap<PathBuf, Vec<PathBuf>> = charts.iter().map(|c| (c.clone(), Vec::new())).collect();
+    let mut by_chart: BTreeMap<PathBuf, Vec<PathBuf>> =
+        charts.iter().map(|c| (c.clone(), Vec::new())).collect();
     let mut unassigned = Vec::new();
     for v in discover::find_values(root) {
         match discover::chart_for_values(root, &v, &charts) {
@@ -65,7 +69,11 @@ fn set_name(file: &Path) -> String {
     if !trimmed.is_empty() {
         return trimmed.to_string();
     }
-    file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).filter(|n| !["values", ""].contains(&n.as_str())).unwrap_or_else(|| "default".into())
+    file.parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !["values", ""].contains(&n.as_str()))
+        .unwrap_or_else(|| "default".into())
 }
 
 /// Where the GitHub workflow goes.
@@ -86,7 +94,10 @@ pub fn generate(root: &Path, repo: &str) -> Result<Vec<GeneratedFile>> {
 /// `owner/name` and nothing that would break or change the generated YAML.
 fn check_repo(repo: &str) -> Result<()> {
     let part_ok = |part: &str| {
-        !part.is_empty() && part != "." && part != ".." && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     };
     match repo.split_once('/') {
         Some((owner, name)) if part_ok(owner) && part_ok(name) => Ok(()),
@@ -105,14 +116,22 @@ fn path_str(p: &Path) -> String {
 /// A chart at the repository root has an empty relative path; written out it is `.`, which the
 /// config and the action's `chart` input read as the root, where an empty string does not.
 fn chart_str(chart: &Path) -> String {
-    if chart.as_os_str().is_empty() { ".".into() } else { path_str(chart) }
+    if chart.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        path_str(chart)
+    }
 }
 
 /// The workflow's `paths` filter for everything in the chart. GitHub matches it against paths
 /// relative to the repository root, without a leading `/` or `./`: for a chart at the root,
 /// only `**` matches its files.
 fn chart_glob(chart: &Path) -> String {
-    if chart.as_os_str().is_empty() { "**".into() } else { format!("{}/**", path_str(chart)) }
+    if chart.as_os_str().is_empty() {
+        "**".into()
+    } else {
+        format!("{}/**", path_str(chart))
+    }
 }
 
 fn config_text(targets: &[FoundTarget], unassigned: &[PathBuf]) -> String {
@@ -128,7 +147,9 @@ fn config_text(targets: &[FoundTarget], unassigned: &[PathBuf]) -> String {
         }
     }
     if !unassigned.is_empty() {
-        s.push_str("# Values files that could belong to several charts; add each to the right target:\n");
+        s.push_str(
+            "# Values files that could belong to several charts; add each to the right target:\n",
+        );
         for f in unassigned {
             let _ = writeln!(s, "#   {}", path_str(f));
         }
@@ -194,27 +215,35 @@ fn pre_commit_text(repo: &str) -> String {
 
 /// The files, as `init` prints them.
 pub fn to_text(files: &[GeneratedFile]) -> String {
-    files.iter().map(|f| format!("# ----- {} -----\n{}\n", f.path, f.text)).collect::<Vec<_>>().join("")
+    files
+        .iter()
+        .map(|f| format!("# ----- {} -----\n{}\n", f.path, f.text))
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 /// Creates the files under `root`. If any exists, nothing is written and the error names it.
 pub fn write(root: &Path, files: &[GeneratedFile]) -> Result<Vec<String>> {
     use std::io::Write as _;
-    if let Some(existing) = files.iter().map(|f| root.join(f.path)).find(|p| p.symlink_metadata().is_ok()) {
+    if let Some(existing) =
+        files.iter().map(|f| root.join(f.path)).find(|p| p.symlink_metadata().is_ok())
+    {
         return Err(Error::in_file(&existing, "already exists; not overwriting it (run `helm-harden init` without --write to print what it would contain)"));
     }
     let mut done = Vec::new();
     for f in files {
         let path = root.join(f.path);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::in_file(dir, format!("cannot create the folder: {e}")))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::in_file(dir, format!("cannot create the folder: {e}")))?;
         }
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::in_file(&path, format!("cannot create: {e}")))?;
-        file.write_all(f.text.as_bytes()).map_err(|e| Error::in_file(&path, format!("cannot write: {e}")))?;
+        file.write_all(f.text.as_bytes())
+            .map_err(|e| Error::in_file(&path, format!("cannot write: {e}")))?;
         done.push(format!("wrote {}", f.path));
     }
     Ok(done)
@@ -226,7 +255,13 @@ mod tests {
 
     #[test]
     fn value_set_names() {
-        for (file, name) in [("values-prod.yaml", "prod"), ("prod-values.yaml", "prod"), ("values/prod.yaml", "prod"), ("envs/prod/values.yaml", "prod"), ("values.yaml", "default")] {
+        for (file, name) in [
+            ("values-prod.yaml", "prod"),
+            ("prod-values.yaml", "prod"),
+            ("values/prod.yaml", "prod"),
+            ("envs/prod/values.yaml", "prod"),
+            ("values.yaml", "default"),
+        ] {
             assert_eq!(set_name(Path::new(file)), name, "{file}");
         }
     }
@@ -235,7 +270,11 @@ mod tests {
     fn repo(files: &[&str]) -> tempfile::TempDir {
         let tmp = tempfile::tempdir().unwrap();
         for rel in files {
-            let text = if rel.ends_with("Chart.yaml") { "apiVersion: v2\nname: gloo\nversion: 1.0.0\n" } else { "gloo: {}\n" };
+            let text = if rel.ends_with("Chart.yaml") {
+                "apiVersion: v2\nname: gloo\nversion: 1.0.0\n"
+            } else {
+                "gloo: {}\n"
+            };
             crate::test_files::write(tmp.path(), rel, text);
         }
         tmp
@@ -253,16 +292,24 @@ mod tests {
         let root = tmp.path();
         let config = generated(root, crate::config::FILE_NAME);
         assert!(config.contains("  - chart: .\n"), "{config}");
-        assert!(config.contains("      dev: envs/dev/values.yaml\n      prod: values-prod.yaml\n"), "{config}");
+        assert!(
+            config.contains("      dev: envs/dev/values.yaml\n      prod: values-prod.yaml\n"),
+            "{config}"
+        );
 
         let workflow = generated(root, WORKFLOW_FILE);
-        assert!(workflow.contains("    paths:\n      - \"**\"\n      - .helm-harden.yaml\npermissions:"), "{workflow}");
+        assert!(
+            workflow
+                .contains("    paths:\n      - \"**\"\n      - .helm-harden.yaml\npermissions:"),
+            "{workflow}"
+        );
         assert!(!workflow.contains("/**") && !workflow.contains("\"\""), "{workflow}");
     }
 
     #[test]
     fn chart_in_a_folder_keeps_its_path_and_glob() {
-        let tmp = repo(&["deploy/gloo/Chart.yaml", "deploy/envs/prod/values.yaml", "values-ci.yaml"]);
+        let tmp =
+            repo(&["deploy/gloo/Chart.yaml", "deploy/envs/prod/values.yaml", "values-ci.yaml"]);
         let root = tmp.path();
 
         let config = generated(root, crate::config::FILE_NAME);
@@ -276,7 +323,11 @@ mod tests {
     /// config's namespace and release.
     #[test]
     fn the_workflow_is_one_run_of_the_config_not_a_matrix_of_charts() {
-        let tmp = repo(&["deploy/gloo/Chart.yaml", "deploy/envs/prod/values.yaml", "deploy/envs/dev/values.yaml"]);
+        let tmp = repo(&[
+            "deploy/gloo/Chart.yaml",
+            "deploy/envs/prod/values.yaml",
+            "deploy/envs/dev/values.yaml",
+        ]);
         let workflow = generated(tmp.path(), WORKFLOW_FILE);
         let doc: serde_json::Value = yaml_serde::from_str(&workflow).unwrap();
         let job = &doc["jobs"]["helm-harden"];
@@ -286,7 +337,10 @@ mod tests {
         for input in ["chart", "values", "fail-on", "namespace", "release"] {
             assert!(with.get(input).is_none(), "{input} comes from the config: {workflow}");
         }
-        assert_eq!(job["steps"][2]["with"]["sarif_file"], with["sarif-file"], "the SARIF the action writes is the one uploaded");
+        assert_eq!(
+            job["steps"][2]["with"]["sarif_file"], with["sarif-file"],
+            "the SARIF the action writes is the one uploaded"
+        );
     }
 
     #[test]
@@ -294,9 +348,24 @@ mod tests {
         for good in [DEFAULT_REPO, "my-org/helm_harden.fork", "A1/b2"] {
             assert_eq!(check_repo(good), Ok(()), "{good}");
         }
-        for bad in ["bad repo", "helm-harden", "a/b/c", "/name", "owner/", "owner/na me", "owner/name@v2", "owner/..", "./name", "owner/name\nx: y", ""] {
+        for bad in [
+            "bad repo",
+            "helm-harden",
+            "a/b/c",
+            "/name",
+            "owner/",
+            "owner/na me",
+            "owner/name@v2",
+            "owner/..",
+            "./name",
+            "owner/name\nx: y",
+            "",
+        ] {
             let error = check_repo(bad).unwrap_err();
-            assert!(error.message().contains("not a GitHub repository; expected owner/name"), "{bad}: {error}");
+            assert!(
+                error.message().contains("not a GitHub repository; expected owner/name"),
+                "{bad}: {error}"
+            );
             assert!(!error.message().contains('\n'), "{bad}: one line: {error}");
         }
     }

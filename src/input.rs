@@ -19,7 +19,9 @@ pub const MAX_CHART_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// Reads a regular file of at most `max` bytes. `what` names the file's role in messages
 /// ("values file", "config").
 pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::in_file(path, format!("cannot read {what}: {}", crate::values::io_reason(&e))))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::in_file(path, format!("cannot read {what}: {}", crate::values::io_reason(&e)))
+    })?;
     if meta.is_dir() {
         return Err(Error::in_file(path, format!("cannot read {what}: it is a directory")));
     }
@@ -32,9 +34,9 @@ pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
         return Err(too_large(path, what, max));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
-        .map_err(|e| Error::in_file(path, format!("cannot read {what}: {}", crate::values::io_reason(&e))))?;
+    std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)).map_err(
+        |e| Error::in_file(path, format!("cannot read {what}: {}", crate::values::io_reason(&e))),
+    )?;
     // The file may have grown since metadata was read.
     if bytes.len() as u64 > max {
         return Err(too_large(path, what, max));
@@ -50,7 +52,10 @@ fn too_large(path: &Path, what: &str, max: u64) -> Error {
 /// byte-order mark is dropped (editors on Windows write one; YAML allows it).
 pub fn utf8_text(path: &Path, bytes: Vec<u8>, not_utf8: &str) -> Result<String> {
     let mut text = String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         Error::at(path, line, 1, not_utf8)
     })?;
     if text.starts_with('\u{feff}') {
@@ -86,8 +91,14 @@ mod tests {
 
     #[test]
     fn a_byte_order_mark_is_dropped_and_bad_bytes_name_their_line() {
-        assert_eq!(utf8_text(Path::new("v"), b"\xef\xbb\xbfa: 1\n".to_vec(), "values file is not UTF-8").unwrap(), "a: 1\n");
-        let err = utf8_text(Path::new("v"), b"a: 1\nb: \xff\n".to_vec(), "values file is not UTF-8").unwrap_err();
+        assert_eq!(
+            utf8_text(Path::new("v"), b"\xef\xbb\xbfa: 1\n".to_vec(), "values file is not UTF-8")
+                .unwrap(),
+            "a: 1\n"
+        );
+        let err =
+            utf8_text(Path::new("v"), b"a: 1\nb: \xff\n".to_vec(), "values file is not UTF-8")
+                .unwrap_err();
         assert_eq!(err.message(), "v:2:1: values file is not UTF-8");
     }
 }

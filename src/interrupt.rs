@@ -21,7 +21,8 @@ struct Running {
     dirs: BTreeSet<PathBuf>,
 }
 
-static RUNNING: Mutex<Running> = Mutex::new(Running { groups: BTreeSet::new(), dirs: BTreeSet::new() });
+static RUNNING: Mutex<Running> =
+    Mutex::new(Running { groups: BTreeSet::new(), dirs: BTreeSet::new() });
 
 fn running() -> std::sync::MutexGuard<'static, Running> {
     RUNNING.lock().unwrap_or_else(|e| e.into_inner())
@@ -38,7 +39,8 @@ fn signal_set() -> libc::sigset_t {
         libc::sigemptyset(&mut set);
         for s in SIGNALS {
             let mut current: libc::sigaction = std::mem::zeroed();
-            let ignored = libc::sigaction(s, std::ptr::null(), &mut current) == 0 && current.sa_sigaction == libc::SIG_IGN;
+            let ignored = libc::sigaction(s, std::ptr::null(), &mut current) == 0
+                && current.sa_sigaction == libc::SIG_IGN;
             if !ignored {
                 libc::sigaddset(&mut set, s);
             }

@@ -79,8 +79,22 @@ impl<'a> Model<'a> {
             .filter(|d| is_workload(d) && d.embedded_in.is_none() && is_proxy_workload(d))
             .map(|workload| proxy_of(&bootstraps, workload))
             .collect();
-        let settings: Vec<&Doc> = by_kind.get("Settings").map(Vec::as_slice).unwrap_or_default().iter().copied().filter(|d| d.group() == "gloo.solo.io").collect();
-        let gateways: Vec<&Doc> = by_kind.get("Gateway").map(Vec::as_slice).unwrap_or_default().iter().copied().filter(|d| d.group() == "gateway.solo.io").collect();
+        let settings: Vec<&Doc> = by_kind
+            .get("Settings")
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|d| d.group() == "gloo.solo.io")
+            .collect();
+        let gateways: Vec<&Doc> = by_kind
+            .get("Gateway")
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|d| d.group() == "gateway.solo.io")
+            .collect();
         let mut gateways_by_proxy: HashMap<String, Vec<&Doc>> = HashMap::new();
         for g in &gateways {
             for name in gateway_proxy_names(g) {
@@ -89,18 +103,41 @@ impl<'a> Model<'a> {
         }
         let mut pdbs_by_label: HashMap<_, Vec<&Doc>> = HashMap::new();
         for pdb in by_kind.get("PodDisruptionBudget").map(Vec::as_slice).unwrap_or_default() {
-            let first = pdb.root.path("spec.selector.matchLabels").and_then(|l| l.entries().first()).and_then(|e| Some((e.key.as_str(), e.value.as_str()?)));
+            let first = pdb
+                .root
+                .path("spec.selector.matchLabels")
+                .and_then(|l| l.entries().first())
+                .and_then(|e| Some((e.key.as_str(), e.value.as_str()?)));
             pdbs_by_label.entry((pdb.namespace.as_deref(), first)).or_default().push(*pdb);
         }
-        let gloo = by_kind.get("Deployment").map(Vec::as_slice).unwrap_or_default().iter().copied().find(|d| {
-            d.embedded_in.is_none() && (d.label("gloo") == Some("gloo") || (d.name == "gloo" && d.label("gloo").is_none()))
-        });
+        let gloo =
+            by_kind.get("Deployment").map(Vec::as_slice).unwrap_or_default().iter().copied().find(
+                |d| {
+                    d.embedded_in.is_none()
+                        && (d.label("gloo") == Some("gloo")
+                            || (d.name == "gloo" && d.label("gloo").is_none()))
+                },
+            );
         let enterprise = docs.iter().filter(|d| is_workload(d)).any(|d| {
             containers(d).any(|c| {
-                c.get("image").and_then(Node::as_str).is_some_and(|i| image_name(i).starts_with("gloo-ee"))
+                c.get("image")
+                    .and_then(Node::as_str)
+                    .is_some_and(|i| image_name(i).starts_with("gloo-ee"))
             })
         });
-        Model { docs, version, proxies, settings, gateways, gloo, enterprise, by_kind, by_kind_name, gateways_by_proxy, pdbs_by_label }
+        Model {
+            docs,
+            version,
+            proxies,
+            settings,
+            gateways,
+            gloo,
+            enterprise,
+            by_kind,
+            by_kind_name,
+            gateways_by_proxy,
+            pdbs_by_label,
+        }
     }
 
     /// Documents of a kind (top-level and embedded), in render order.
@@ -111,11 +148,14 @@ impl<'a> Model<'a> {
     /// A document by kind and name; a namespace given must match (documents without one match
     /// any namespace).
     pub fn find(&self, kind: &str, name: &str, namespace: Option<&str>) -> Option<&'a Doc> {
-        self.by_kind_name
-            .get(&(kind, name))?
-            .iter()
-            .copied()
-            .find(|d| namespace.is_none() || d.namespace.as_deref() == namespace || d.namespace.is_none())
+        self.by_kind_name.get(&(kind, name))?.iter().copied().find(|d| {
+            namespace.is_none() || d.namespace.as_deref() == namespace || d.namespace.is_none()
+        })
+    }
+
+    /// Whether the chart is known to be older than `version` (an unknown version is not).
+    pub fn chart_before(&self, version: Version) -> bool {
+        self.version.is_some_and(|v| v < version)
     }
 
     /// The proxy whose workload `doc` is (an outcome of a per-proxy rule names its workload).
@@ -126,7 +166,9 @@ impl<'a> Model<'a> {
     /// The `gloo` container of the control plane.
     pub fn gloo_container(&self) -> Option<&'a Node> {
         let gloo = self.gloo?;
-        containers(gloo).find(|c| c.get("name").and_then(Node::as_str) == Some("gloo")).or_else(|| containers(gloo).next())
+        containers(gloo)
+            .find(|c| c.get("name").and_then(Node::as_str) == Some("gloo"))
+            .or_else(|| containers(gloo).next())
     }
 
     /// Gateways that serve `proxy` (`spec.proxyNames`, default `[gateway-proxy]`).
@@ -138,8 +180,10 @@ impl<'a> Model<'a> {
     pub fn hpa_for(&self, workload: &Doc) -> Option<&'a Doc> {
         self.of_kind("HorizontalPodAutoscaler").find(|h| {
             h.namespace == workload.namespace
-                && h.root.path("spec.scaleTargetRef.kind").and_then(Node::as_str) == Some(workload.kind.as_str())
-                && h.root.path("spec.scaleTargetRef.name").and_then(Node::as_str) == Some(workload.name.as_str())
+                && h.root.path("spec.scaleTargetRef.kind").and_then(Node::as_str)
+                    == Some(workload.kind.as_str())
+                && h.root.path("spec.scaleTargetRef.name").and_then(Node::as_str)
+                    == Some(workload.name.as_str())
         })
     }
 
@@ -147,7 +191,11 @@ impl<'a> Model<'a> {
     /// without one) whose first `matchLabels` pair is among the pod labels, and those without
     /// `matchLabels`. The caller applies the full selector.
     pub fn pdb_candidates(&self, workload: &Doc) -> Vec<&'a Doc> {
-        let labels = workload.root.path("spec.template.metadata.labels").map(Node::entries).unwrap_or_default();
+        let labels = workload
+            .root
+            .path("spec.template.metadata.labels")
+            .map(Node::entries)
+            .unwrap_or_default();
         let mut out = Vec::new();
         let namespaces = match workload.namespace.as_deref() {
             Some(ns) => vec![Some(ns), None],
@@ -157,7 +205,13 @@ impl<'a> Model<'a> {
             out.extend(self.pdbs_by_label.get(&(ns, None)).into_iter().flatten().copied());
             for l in labels {
                 if let Some(v) = l.value.as_str() {
-                    out.extend(self.pdbs_by_label.get(&(ns, Some((l.key.as_str(), v)))).into_iter().flatten().copied());
+                    out.extend(
+                        self.pdbs_by_label
+                            .get(&(ns, Some((l.key.as_str(), v))))
+                            .into_iter()
+                            .flatten()
+                            .copied(),
+                    );
                 }
             }
         }
@@ -178,17 +232,24 @@ fn is_proxy_workload(d: &Doc) -> bool {
     }
     d.label("gloo") == Some("gateway-proxy")
         || containers(d).any(|c| {
-            c.get("image").and_then(Node::as_str).is_some_and(|i| image_name(i).contains("envoy-wrapper"))
+            c.get("image")
+                .and_then(Node::as_str)
+                .is_some_and(|i| image_name(i).contains("envoy-wrapper"))
         })
 }
 
-fn proxy_of<'a>(bootstraps: &HashMap<(Option<&str>, &str), &'a Doc>, workload: &'a Doc) -> Proxy<'a> {
+fn proxy_of<'a>(
+    bootstraps: &HashMap<(Option<&str>, &str), &'a Doc>,
+    workload: &'a Doc,
+) -> Proxy<'a> {
     let pod_spec = workload.root.path("spec.template.spec").unwrap_or(Node::null());
     let envoy = containers(workload)
         .find(|c| c.get("name").and_then(Node::as_str) == Some(workload.name.as_str()))
         .or_else(|| {
             containers(workload).find(|c| {
-                c.get("image").and_then(Node::as_str).is_some_and(|i| image_name(i).contains("envoy-wrapper"))
+                c.get("image")
+                    .and_then(Node::as_str)
+                    .is_some_and(|i| image_name(i).contains("envoy-wrapper"))
             })
         });
     // The bootstrap comes from the ConfigMap behind volume `envoy-config`; fall back to the
@@ -236,12 +297,17 @@ pub fn image_tag(image: &str) -> Option<&str> {
 /// Names of the gateway proxies (their workloads' names), as [`Model::proxies`] lists them,
 /// without building the model.
 pub fn proxy_names(docs: &[Doc]) -> Vec<String> {
-    docs.iter().filter(|d| is_workload(d) && d.embedded_in.is_none() && is_proxy_workload(d)).map(|d| d.name.to_string()).collect()
+    docs.iter()
+        .filter(|d| is_workload(d) && d.embedded_in.is_none() && is_proxy_workload(d))
+        .map(|d| d.name.to_string())
+        .collect()
 }
 
 pub fn gateway_proxy_names(gateway: &Doc) -> Vec<String> {
     match gateway.root.path("spec.proxyNames") {
-        Some(n) if !n.items().is_empty() => n.items().iter().filter_map(Node::scalar_text).collect(),
+        Some(n) if !n.items().is_empty() => {
+            n.items().iter().filter_map(Node::scalar_text).collect()
+        }
         _ => vec!["gateway-proxy".to_string()],
     }
 }

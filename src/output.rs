@@ -19,7 +19,8 @@ pub fn write_atomically(path: &Path, text: &str, failure: &str, inputs: &[&Path]
     let fail = |reason: String| Error::in_file(path, format!("{failure}: {reason}"));
     let target = destination(path, inputs)?;
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let replaced = std::fs::metadata(&target).ok().filter(std::fs::Metadata::is_file).map(|m| m.permissions());
+    let replaced =
+        std::fs::metadata(&target).ok().filter(std::fs::Metadata::is_file).map(|m| m.permissions());
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     {
@@ -123,13 +124,23 @@ mod tests {
     #[test]
     fn only_a_regular_file_is_replaced_and_a_symlink_is_written_through() {
         let dir = tempfile::tempdir().unwrap();
-        let err = |path: &Path, inputs: &[&Path]| write_atomically(path, "new", "cannot write", inputs).unwrap_err().to_string();
+        let err = |path: &Path, inputs: &[&Path]| {
+            write_atomically(path, "new", "cannot write", inputs).unwrap_err().to_string()
+        };
         let fifo = dir.path().join("fifo");
         let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: mkfifo(3) with a NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
-        assert_eq!(err(&fifo, &[]), format!("{}: is not a regular file (a device, FIFO or socket); refusing to replace it", fifo.display()));
-        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&std::fs::symlink_metadata(&fifo).unwrap().file_type()));
+        assert_eq!(
+            err(&fifo, &[]),
+            format!(
+                "{}: is not a regular file (a device, FIFO or socket); refusing to replace it",
+                fifo.display()
+            )
+        );
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(
+            &std::fs::symlink_metadata(&fifo).unwrap().file_type()
+        ));
 
         let to_device = dir.path().join("null-link");
         std::os::unix::fs::symlink("/dev/null", &to_device).unwrap();
@@ -141,7 +152,10 @@ mod tests {
         let link = dir.path().join("link.sarif");
         std::os::unix::fs::symlink(&real, &link).unwrap();
         write_atomically(&link, "new", "cannot write", &[]).unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the symlink stays");
+        assert!(
+            std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+            "the symlink stays"
+        );
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "new", "its target is written");
     }
 
@@ -152,9 +166,20 @@ mod tests {
         std::fs::write(&values, "a: 1\n").unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         let roundabout = dir.path().join("sub/../values.yaml");
-        let err = write_atomically(&roundabout, "new", "cannot write", &[&values]).unwrap_err().to_string();
-        assert_eq!(err, format!("{}: is an input of this run; refusing to replace it", roundabout.display()));
+        let err = write_atomically(&roundabout, "new", "cannot write", &[&values])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!("{}: is an input of this run; refusing to replace it", roundabout.display())
+        );
         assert_eq!(std::fs::read_to_string(&values).unwrap(), "a: 1\n");
-        write_atomically(&dir.path().join("other.yaml"), "new", "cannot write", &[&values, Path::new("-")]).unwrap();
+        write_atomically(
+            &dir.path().join("other.yaml"),
+            "new",
+            "cannot write",
+            &[&values, Path::new("-")],
+        )
+        .unwrap();
     }
 }

@@ -43,7 +43,11 @@ impl Overlay {
         for leaf in leaves(path, value) {
             // Tracing in a custom Gateway block is carried over from the generated Gateway
             // (ValuesContext::generated_gateway_extras), not what the rule fixes.
-            let note = if leaf.contains("Gateway.options.httpConnectionManagerSettings.tracing.") { CARRIED_TRACING } else { rule };
+            let note = if leaf.contains("Gateway.options.httpConnectionManagerSettings.tracing.") {
+                CARRIED_TRACING
+            } else {
+                rule
+            };
             self.notes.entry(leaf).or_default().insert(note.to_string());
         }
     }
@@ -91,16 +95,27 @@ fn merge_into(map: &mut Map<String, Value>, key: &str, value: &Value) {
 /// Dotted paths of the leaves `value` sets below `path` (lists count as leaves).
 fn leaves(path: &str, value: &Value) -> Vec<String> {
     match value {
-        Value::Object(map) if !map.is_empty() => map.iter().flat_map(|(k, v)| leaves(&format!("{path}.{k}"), v)).collect(),
+        Value::Object(map) if !map.is_empty() => {
+            map.iter().flat_map(|(k, v)| leaves(&format!("{path}.{k}"), v)).collect()
+        }
         _ => vec![path.to_string()],
     }
 }
 
 fn note(notes: &BTreeMap<String, BTreeSet<String>>, path: &str) -> String {
-    notes.get(path).map(|ids| format!("  # {}", ids.iter().cloned().collect::<Vec<_>>().join(", "))).unwrap_or_default()
+    notes
+        .get(path)
+        .map(|ids| format!("  # {}", ids.iter().cloned().collect::<Vec<_>>().join(", ")))
+        .unwrap_or_default()
 }
 
-fn emit_map(out: &mut String, map: &Map<String, Value>, indent: usize, path: &str, notes: &BTreeMap<String, BTreeSet<String>>) {
+fn emit_map(
+    out: &mut String,
+    map: &Map<String, Value>,
+    indent: usize,
+    path: &str,
+    notes: &BTreeMap<String, BTreeSet<String>>,
+) {
     let pad = " ".repeat(indent);
     for (k, v) in map {
         let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
@@ -117,7 +132,13 @@ fn emit_map(out: &mut String, map: &Map<String, Value>, indent: usize, path: &st
                 }
             }
             other => {
-                writeln!(out, "{pad}{key}: {}{}", crate::report::yaml_flow(other), note(notes, &here)).ok();
+                writeln!(
+                    out,
+                    "{pad}{key}: {}{}",
+                    crate::report::yaml_flow(other),
+                    note(notes, &here)
+                )
+                .ok();
             }
         }
     }
@@ -143,7 +164,13 @@ fn emit_item(out: &mut String, item: &Value, indent: usize) {
                         }
                     }
                     other => {
-                        writeln!(out, "{lead}{}: {}", yaml_scalar(k), crate::report::yaml_flow(other)).ok();
+                        writeln!(
+                            out,
+                            "{lead}{}: {}",
+                            yaml_scalar(k),
+                            crate::report::yaml_flow(other)
+                        )
+                        .ok();
                     }
                 }
             }
@@ -173,14 +200,25 @@ pub fn for_failures(report: &CheckReport) -> Overlay {
 /// replaces the declared fix for that object: it follows the user's own settings, which the
 /// declared one could clobber (`{GP}.stats` over `global.glooStats`, a list replaced whole, a
 /// request above a limit, `maxUnavailable` beside `minAvailable`).
-pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], config: &Config) -> Overlay {
+pub fn full(
+    report: &CheckReport,
+    values: &ValuesContext,
+    proxies: &[String],
+    config: &Config,
+) -> Overlay {
     let mut overlay = Overlay::default();
-    let pins: Vec<(&str, &crate::check::Pin)> = report.findings.iter().filter_map(|f| f.pin.as_deref().map(|p| (f.rule, p))).collect();
-    let pinned: std::collections::HashSet<(&str, &Target)> = pins.iter().map(|(rule, pin)| (*rule, &pin.target)).collect();
+    let pinned: std::collections::HashSet<(&str, &Target)> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.pin.as_deref().map(|p| (f.rule, &p.target)))
+        .collect();
     for rule in RULES.iter().filter(|r| config.severity_of(r).is_some()) {
         let Some(fix) = rule.fix_for(report.chart.gloo_version) else { continue };
         let targets: Vec<Target> = if fix.path.contains("{GW}") {
-            proxies.iter().flat_map(|p| [false, true].map(|ssl| Target::Gateway { proxy: p.clone(), ssl })).collect()
+            proxies
+                .iter()
+                .flat_map(|p| [false, true].map(|ssl| Target::Gateway { proxy: p.clone(), ssl }))
+                .collect()
         } else if fix.path.contains("{GP}") {
             proxies.iter().map(|p| Target::Proxy(p.clone())).collect()
         } else {
@@ -191,14 +229,18 @@ pub fn full(report: &CheckReport, values: &ValuesContext, proxies: &[String], co
             overlay.add(&path, &value, rule.id);
         }
     }
-    for (rule, pin) in pins {
-        if let Some(fix) = &pin.fix {
-            overlay.add(&fix.values_path, &fix.value, rule);
+    // A passing object's own fix, resolved here (the check resolves failures' only).
+    for f in report.findings.iter().filter(|f| f.status == Status::Pass) {
+        let Some(pin) = f.pin.as_deref() else { continue };
+        let declared =
+            crate::rules::find(f.rule).and_then(|r| r.fix_for(report.chart.gloo_version));
+        if let Some(fix) = values.suggestion_for(declared, &pin.own, &pin.target) {
+            overlay.add(&fix.values_path, &fix.value, f.rule);
         }
     }
-    // A failure's fix as located for its own object, on top: the declared fix above is resolved
-    // per proxy, and for a Gateway's failure it may belong in that Gateway's kube override.
-    for f in report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()) {
+    // A failure's fix as located for its own object (its pin resolved, or the declared fix in
+    // its Gateway's kube override), on top of the declared fixes resolved per proxy above.
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
         if let Some(fix) = &f.fix {
             overlay.add(&fix.values_path, &fix.value, f.rule);
         }
@@ -223,10 +265,22 @@ mod tests {
     fn merges_fixes_and_comments_each_leaf_with_its_rules() {
         let mut o = Overlay::default();
         o.add("gatewayProxies.gatewayProxy.podTemplate.probes", &json!(true), "GLOO-025");
-        o.add("gatewayProxies.gatewayProxy.podTemplate", &json!({"probes": true, "livenessProbeEnabled": true}), "GLOO-026");
+        o.add(
+            "gatewayProxies.gatewayProxy.podTemplate",
+            &json!({"probes": true, "livenessProbeEnabled": true}),
+            "GLOO-026",
+        );
         o.add("gateway.validation.allowWarnings", &json!(false), "GLOO-005");
-        o.add("gatewayProxies.gatewayProxy.stats", &json!({"enabled": true, "routePrefixRewrite": "/stats/prometheus?usedonly"}), "GLOO-033");
-        o.add("gatewayProxies.gatewayProxy.gatewaySettings.options.socketOptions", &json!([{"level": 1, "name": 9, "intValue": 1, "state": "STATE_PREBIND"}]), "GLOO-034");
+        o.add(
+            "gatewayProxies.gatewayProxy.stats",
+            &json!({"enabled": true, "routePrefixRewrite": "/stats/prometheus?usedonly"}),
+            "GLOO-033",
+        );
+        o.add(
+            "gatewayProxies.gatewayProxy.gatewaySettings.options.socketOptions",
+            &json!([{"level": 1, "name": 9, "intValue": 1, "state": "STATE_PREBIND"}]),
+            "GLOO-034",
+        );
         let yaml = o.to_yaml(&["overlay".to_string()]);
         assert_eq!(
             yaml,

@@ -140,7 +140,12 @@ fn separator_rest(line: &str) -> Option<&str> {
     Some(rest)
 }
 
-fn push_raw<'a>(docs: &mut Vec<RawDoc<'a>>, text: &'a str, line: usize, template: &mut Option<&'a str>) {
+fn push_raw<'a>(
+    docs: &mut Vec<RawDoc<'a>>,
+    text: &'a str,
+    line: usize,
+    template: &mut Option<&'a str>,
+) {
     for l in text.lines() {
         let l = l.trim_end_matches('\r');
         if let Some(src) = l.strip_prefix("# Source: ") {
@@ -178,7 +183,8 @@ pub enum Keep {
 /// A rule that starts reading one of them must take it out of this list;
 /// `pruning_what_no_rule_reads_changes_no_outcome` (tests/catalog_defaults.rs) compares every
 /// rule's outcomes with and without pruning on the real charts.
-pub const KINDS_NO_RULE_READS: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Job"];
+pub const KINDS_NO_RULE_READS: &[&str] =
+    &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Job"];
 
 /// [`parse_stream`], keeping only what `keep` says.
 pub fn parse_stream_keeping(stream: &str, keep: Keep) -> Result<Vec<Doc>, ParseError> {
@@ -201,8 +207,12 @@ pub fn parse_stream_keeping(stream: &str, keep: Keep) -> Result<Vec<Doc>, ParseE
     }
     chunks.push(&raws[start..]);
     let results: Vec<Result<Vec<Doc>, ParseError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks.iter().map(|chunk| scope.spawn(move || parse_raws(chunk, keep))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        let handles: Vec<_> =
+            chunks.iter().map(|chunk| scope.spawn(move || parse_raws(chunk, keep))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     });
     // Into the first run's vector: one reallocation, not a second copy of every document.
     let mut runs = results.into_iter();
@@ -215,7 +225,11 @@ pub fn parse_stream_keeping(stream: &str, keep: Keep) -> Result<Vec<Doc>, ParseE
 
 /// The value of a top-level `kind:` line, if the document has one (a peek before parsing).
 fn kind_line(text: &str) -> Option<&str> {
-    let at = if text.starts_with("kind:") { 0 } else { memchr::memmem::find(text.as_bytes(), b"\nkind:")? + 1 };
+    let at = if text.starts_with("kind:") {
+        0
+    } else {
+        memchr::memmem::find(text.as_bytes(), b"\nkind:")? + 1
+    };
     let rest = &text[at + "kind:".len()..];
     let value = &rest[..rest.find('\n').unwrap_or(rest.len())];
     Some(value.trim())
@@ -232,9 +246,20 @@ fn parse_raws(raws: &[RawDoc<'_>], keep: Keep) -> Result<Vec<Doc>, ParseError> {
             template = raw.template.map(Arc::from);
         }
         // Documents of a kind no rule reads need only their outline (and duplicate keys).
-        let outline = keep == Keep::WhatRulesRead && kind_line(raw.text).is_some_and(|k| KINDS_NO_RULE_READS.contains(&k));
-        let mut parsed = if outline { yaml::parse_one_outline(raw.text, raw.line)? } else { yaml::parse_one(raw.text, raw.line)? };
-        if outline && !parsed.root.path("kind").and_then(Node::as_str).is_some_and(|k| KINDS_NO_RULE_READS.contains(&k)) {
+        let outline = keep == Keep::WhatRulesRead
+            && kind_line(raw.text).is_some_and(|k| KINDS_NO_RULE_READS.contains(&k));
+        let mut parsed = if outline {
+            yaml::parse_one_outline(raw.text, raw.line)?
+        } else {
+            yaml::parse_one(raw.text, raw.line)?
+        };
+        if outline
+            && !parsed
+                .root
+                .path("kind")
+                .and_then(Node::as_str)
+                .is_some_and(|k| KINDS_NO_RULE_READS.contains(&k))
+        {
             // The `kind:` line misled (a duplicate key, a quoted or tagged kind): read it whole.
             parsed = yaml::parse_one(raw.text, raw.line)?;
         }
@@ -316,8 +341,11 @@ fn prune(doc: &mut Doc, embedded: &[Doc]) {
         return;
     }
     let yaml::Value::Map(entries) = &mut doc.root.value else { return };
-    let parsed_keys: Vec<&str> = embedded.iter().filter_map(|d| d.embedded_in.as_ref()).map(|e| e.key.as_str()).collect();
-    if let Some(yaml::Value::Map(data)) = entries.iter_mut().find(|e| e.key == "data").map(|e| &mut e.value.value) {
+    let parsed_keys: Vec<&str> =
+        embedded.iter().filter_map(|d| d.embedded_in.as_ref()).map(|e| e.key.as_str()).collect();
+    if let Some(yaml::Value::Map(data)) =
+        entries.iter_mut().find(|e| e.key == "data").map(|e| &mut e.value.value)
+    {
         for entry in data.iter_mut().filter(|e| parsed_keys.contains(&e.key.as_str())) {
             entry.value.value = yaml::Value::Null;
         }
@@ -337,13 +365,25 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
             Style::Block => entry.value.line() + 1,
             _ => entry.value.line(),
         };
-        let embedded_in = || Some(Box::new(EmbeddedIn { config_map: config_map.name.to_string(), key: entry.key.to_string() }));
+        let embedded_in = || {
+            Some(Box::new(EmbeddedIn {
+                config_map: config_map.name.to_string(),
+                key: entry.key.to_string(),
+            }))
+        };
         if entry.key == "envoy.yaml" {
-            let parsed = yaml::parse_one(text, first_line).map_err(|e| embedded_error(config_map, &entry.key, e))?;
+            let parsed = yaml::parse_one(text, first_line)
+                .map_err(|e| embedded_error(config_map, &entry.key, e))?;
             if !parsed.root.is_map() {
                 continue;
             }
-            let mut doc = make_doc(parsed.root, parsed.duplicates, first_line, config_map.template.clone(), embedded_in());
+            let mut doc = make_doc(
+                parsed.root,
+                parsed.duplicates,
+                first_line,
+                config_map.template.clone(),
+                embedded_in(),
+            );
             doc.kind = ENVOY_BOOTSTRAP.into();
             doc.api_version = CompactString::default();
             doc.name = config_map.name.clone();
@@ -361,7 +401,13 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
                     continue;
                 }
                 let line = p.root.line();
-                let mut doc = make_doc(p.root, p.duplicates, line, config_map.template.clone(), embedded_in());
+                let mut doc = make_doc(
+                    p.root,
+                    p.duplicates,
+                    line,
+                    config_map.template.clone(),
+                    embedded_in(),
+                );
                 if doc.namespace.is_none() {
                     doc.namespace = config_map.namespace.clone();
                 }
@@ -394,7 +440,10 @@ mod tests {
         let pruned = parse_stream_keeping(RBAC_WITH_DUPLICATES, Keep::WhatRulesRead).unwrap();
         assert_eq!(pruned.len(), 2);
         let (w, p) = (&whole[0], &pruned[0]);
-        assert_eq!((p.api_version.as_str(), p.kind.as_str(), p.name.as_str(), p.namespace.as_deref()), ("rbac.authorization.k8s.io/v1", "ClusterRole", "reader", Some("gloo-system")));
+        assert_eq!(
+            (p.api_version.as_str(), p.kind.as_str(), p.name.as_str(), p.namespace.as_deref()),
+            ("rbac.authorization.k8s.io/v1", "ClusterRole", "reader", Some("gloo-system"))
+        );
         assert_eq!(p.duplicates, w.duplicates);
         assert_eq!(p.duplicates[0].path, "rules.0.verbs");
         assert_eq!((p.duplicates[0].first_line, p.duplicates[0].line), (9, 10));
@@ -418,10 +467,20 @@ mod tests {
         for keep in [Keep::Everything, Keep::WhatRulesRead] {
             let docs = parse_stream_keeping(text, keep).unwrap();
             let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
-            assert_eq!(kinds, ["List", "PodDisruptionBudget", "ConfigMap", "Gateway"], "the ConfigMap's Gateway too");
-            assert_eq!((docs[1].name.as_str(), docs[1].line, docs[1].template.as_deref()), ("gateway-proxy-pdb", 5, Some("app/templates/pdbs.yaml")));
+            assert_eq!(
+                kinds,
+                ["List", "PodDisruptionBudget", "ConfigMap", "Gateway"],
+                "the ConfigMap's Gateway too"
+            );
+            assert_eq!(
+                (docs[1].name.as_str(), docs[1].line, docs[1].template.as_deref()),
+                ("gateway-proxy-pdb", 5, Some("app/templates/pdbs.yaml"))
+            );
             assert_eq!(docs[1].root.path("spec.maxUnavailable").and_then(Node::as_i64), Some(1));
-            assert!(docs[0].root.get("items").is_some_and(|i| i.items().is_empty()), "the list keeps no second copy");
+            assert!(
+                docs[0].root.get("items").is_some_and(|i| i.items().is_empty()),
+                "the list keeps no second copy"
+            );
         }
     }
 
@@ -438,7 +497,13 @@ mod tests {
     fn embedded_gateways_know_their_parent_and_real_line() {
         let docs = parse_stream(STREAM).unwrap();
         let gw = docs.iter().find(|d| d.kind == "Gateway").unwrap();
-        assert_eq!(gw.embedded_in.as_deref(), Some(&EmbeddedIn { config_map: "gloo-custom-resource-config".into(), key: "custom-resources".into() }));
+        assert_eq!(
+            gw.embedded_in.as_deref(),
+            Some(&EmbeddedIn {
+                config_map: "gloo-custom-resource-config".into(),
+                key: "custom-resources".into()
+            })
+        );
         assert_eq!(gw.namespace.as_deref(), Some("gloo-system"));
         assert_eq!(gw.template.as_deref(), Some("gloo/templates/5-resource-configmap.yaml"));
         // `kind: Gateway` is on line 27 of the stream.
@@ -473,9 +538,16 @@ mod tests {
         }
         let docs = parse_stream(&stream).unwrap();
         assert_eq!(docs.len(), n);
-        assert!(docs.iter().enumerate().all(|(i, d)| d.name == format!("cm{i}") && d.line == 2 + 7 * i));
+        assert!(docs
+            .iter()
+            .enumerate()
+            .all(|(i, d)| d.name == format!("cm{i}") && d.line == 2 + 7 * i));
         // The first error in stream order is the one reported, whichever thread found it.
-        let broken = stream.replacen("name: cm5\n", "name: [cm5\n", 1).replacen(&format!("name: cm{}\n", n - 5), "name: {oops\n", 1);
+        let broken = stream.replacen("name: cm5\n", "name: [cm5\n", 1).replacen(
+            &format!("name: cm{}\n", n - 5),
+            "name: {oops\n",
+            1,
+        );
         assert_eq!(parse_stream(&broken).unwrap_err().line, 2 + 7 * 5 + 4);
     }
 

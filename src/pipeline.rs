@@ -51,7 +51,12 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
         release: args.release.clone().or_else(|| t.and_then(|t| t.release.clone())),
         namespace: args.namespace.clone().or_else(|| t.and_then(|t| t.namespace.clone())),
         values,
-        set: t.map(|t| t.set.clone()).unwrap_or_default().into_iter().chain(args.set.iter().cloned()).collect(),
+        set: t
+            .map(|t| t.set.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .chain(args.set.iter().cloned())
+            .collect(),
         set_string: args.set_string.clone(),
         kube_version: args.kube_version.clone().or_else(|| t.and_then(|t| t.kube_version.clone())),
         timeout: Some(Duration::from_secs(args.timeout_secs.max(1))),
@@ -72,10 +77,18 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
     if !config.targets.is_empty() {
         let mut jobs = Vec::new();
         for t in &config.targets {
-            let sets = if t.value_sets.is_empty() { vec![("default".to_string(), Vec::new())] } else { t.value_sets.clone() };
+            let sets = if t.value_sets.is_empty() {
+                vec![("default".to_string(), Vec::new())]
+            } else {
+                t.value_sets.clone()
+            };
             let chart = under_cwd(&t.chart, cwd);
             for (set_name, files) in sets {
-                let files: Vec<PathBuf> = files.iter().map(|f| under_cwd(f, cwd)).chain(args.values.iter().cloned()).collect();
+                let files: Vec<PathBuf> = files
+                    .iter()
+                    .map(|f| under_cwd(f, cwd))
+                    .chain(args.values.iter().cloned())
+                    .collect();
                 jobs.push(Job {
                     label: Some(format!("{}/{set_name}", t.name)),
                     chart: Some(chart.clone()),
@@ -116,7 +129,11 @@ fn under_cwd(path: &Path, cwd: &Path) -> PathBuf {
 
 /// Runs `work` on every job, at most `max` at a time (each job runs helm: renders of several
 /// targets overlap). Results come back in job order; the first error in job order wins.
-pub fn map_jobs<T: Send>(jobs: &[Job], max: usize, work: impl Fn(&Job) -> Result<T> + Sync) -> Result<Vec<T>> {
+pub fn map_jobs<T: Send>(
+    jobs: &[Job],
+    max: usize,
+    work: impl Fn(&Job) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     if max <= 1 || jobs.len() <= 1 {
@@ -136,7 +153,11 @@ pub fn map_jobs<T: Send>(jobs: &[Job], max: usize, work: impl Fn(&Job) -> Result
     });
     slots
         .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()).unwrap_or_else(|| Err(Error::new("a check did not run"))))
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| Err(Error::new("a check did not run")))
+        })
         .collect()
 }
 
@@ -174,7 +195,8 @@ const FREE_ASIDE_THRESHOLD: usize = 10_000;
 
 /// The user's values files and `--set` keys of a job, read and validated before anything runs.
 pub fn load_values(job: &Job) -> Result<(Vec<ValuesFile>, Vec<values::SetKey>)> {
-    let files: Vec<ValuesFile> = job.request.values.iter().map(|p| ValuesFile::load(p)).collect::<Result<_>>()?;
+    let files: Vec<ValuesFile> =
+        job.request.values.iter().map(|p| ValuesFile::load(p)).collect::<Result<_>>()?;
     let mut sets = Vec::new();
     for s in &job.request.set {
         sets.extend(parse_set("--set", s)?);
@@ -193,29 +215,46 @@ pub fn load_values(job: &Job) -> Result<(Vec<ValuesFile>, Vec<values::SetKey>)> 
 pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, String)> {
     match &job.manifests {
         Some(path) => {
-            let name = if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
+            let name = if path == Path::new("-") {
+                "<stdin>".to_string()
+            } else {
+                path.display().to_string()
+            };
             Ok((read_manifests(path, job.request.max_bytes)?, name))
         }
         None => {
             let helm = render::find_helm(job.helm.as_deref())?;
             let mut request = job.request.clone();
             request.values.extend(extra_values.iter().cloned());
-            Ok((crate::cache::render(job.cache.as_ref(), &helm, &request)?, format!("render of {}", job.request.chart.display())))
+            Ok((
+                crate::cache::render(job.cache.as_ref(), &helm, &request)?,
+                format!("render of {}", job.request.chart.display()),
+            ))
         }
     }
 }
 
 /// Parses a stream, keeping what `keep` says; an empty render is an error.
 pub fn parse(stream: &str, source: &str, keep: Keep) -> Result<Vec<Doc>> {
-    let docs = crate::parse::parse_stream_keeping(stream, keep).map_err(|e| Error::new(format!("{source}:{}:{}: {}", e.line, e.col, e.message)))?;
+    let docs = crate::parse::parse_stream_keeping(stream, keep)
+        .map_err(|e| Error::new(format!("{source}:{}:{}: {}", e.line, e.col, e.message)))?;
     if docs.is_empty() {
-        return Err(Error::new(format!("{source}: the render is empty: no Kubernetes object to check")));
+        return Err(Error::new(format!(
+            "{source}: the render is empty: no Kubernetes object to check"
+        )));
     }
     Ok(docs)
 }
 
 /// Checks parsed documents against the job's values.
-pub fn check_docs(job: &Job, docs: Vec<Doc>, files: Vec<ValuesFile>, sets: Vec<values::SetKey>, config: &Config, today: &str) -> Checked {
+pub fn check_docs(
+    job: &Job,
+    docs: Vec<Doc>,
+    files: Vec<ValuesFile>,
+    sets: Vec<values::SetKey>,
+    config: &Config,
+    today: &str,
+) -> Checked {
     let chart_dir = job.chart.as_deref().filter(|c| c.is_dir());
     let chart = ChartInfo::from_render(chart_dir, &docs);
     let values = ValuesContext {
@@ -244,23 +283,49 @@ pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
 fn check_chart_path(chart: &Path) -> Result<()> {
     let meta = match std::fs::metadata(chart) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::in_file(chart, "chart not found")),
-        Err(e) => return Err(Error::in_file(chart, format!("cannot read chart: {}", values::io_reason(&e)))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::in_file(chart, "chart not found"))
+        }
+        Err(e) => {
+            return Err(Error::in_file(
+                chart,
+                format!("cannot read chart: {}", values::io_reason(&e)),
+            ))
+        }
     };
     if meta.is_dir() {
         let chart_yaml = chart.join("Chart.yaml");
         // An unreadable directory is not "a directory without Chart.yaml": say which it is.
         if let Err(e) = std::fs::read_dir(chart) {
-            return Err(Error::in_file(chart, format!("cannot read chart directory: {}", values::io_reason(&e))));
+            return Err(Error::in_file(
+                chart,
+                format!("cannot read chart directory: {}", values::io_reason(&e)),
+            ));
         }
         if !chart_yaml.exists() {
             return Err(Error::in_file(chart, "not a chart: no Chart.yaml in this directory"));
         }
-        let bytes = crate::input::read_regular(&chart_yaml, crate::input::MAX_CHART_FILE_BYTES, "Chart.yaml")?;
+        let bytes = crate::input::read_regular(
+            &chart_yaml,
+            crate::input::MAX_CHART_FILE_BYTES,
+            "Chart.yaml",
+        )?;
         let text = crate::input::utf8_text(&chart_yaml, bytes, "Chart.yaml is not UTF-8")?;
-        let parsed = crate::yaml::parse_one(&text, 1).map_err(|e| Error::at(&chart_yaml, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
-        if parsed.root.get("name").and_then(crate::yaml::Node::scalar_text).is_none_or(|n| n.is_empty()) {
-            return Err(Error::at(&chart_yaml, parsed.root.line().max(1), 1, "Chart.yaml has no name"));
+        let parsed = crate::yaml::parse_one(&text, 1).map_err(|e| {
+            Error::at(&chart_yaml, e.line, e.col, format!("invalid YAML: {}", e.message))
+        })?;
+        if parsed
+            .root
+            .get("name")
+            .and_then(crate::yaml::Node::scalar_text)
+            .is_none_or(|n| n.is_empty())
+        {
+            return Err(Error::at(
+                &chart_yaml,
+                parsed.root.line().max(1),
+                1,
+                "Chart.yaml has no name",
+            ));
         }
         debug_assert!(read_chart_yaml(chart).is_some());
         return Ok(());
@@ -289,9 +354,17 @@ fn read_manifests(path: &Path, max: usize) -> Result<String> {
     if path.is_dir() {
         return Err(Error::in_file(path, "cannot read manifests: it is a directory"));
     }
-    read.map_err(|e| Error::in_file(name, format!("cannot read manifests: {}", values::io_reason(&e))))?;
+    read.map_err(|e| {
+        Error::in_file(name, format!("cannot read manifests: {}", values::io_reason(&e)))
+    })?;
     if bytes.len() > max {
-        return Err(Error::in_file(name, format!("manifests exceed the {} MiB limit (raise it with --max-render-mb)", max / (1024 * 1024))));
+        return Err(Error::in_file(
+            name,
+            format!(
+                "manifests exceed the {} MiB limit (raise it with --max-render-mb)",
+                max / (1024 * 1024)
+            ),
+        ));
     }
     crate::input::utf8_text(name, bytes, "manifests are not UTF-8")
 }
@@ -308,8 +381,13 @@ fn proxy_keys(chart_dir: Option<&Path>, prefix: &str, files: &[ValuesFile]) -> V
     let path = format!("{prefix}gatewayProxies");
     let path = path.trim_start_matches('.');
     if let Some(dir) = chart_dir {
-        for (file, p) in [(dir.join("values.yaml"), path.to_string()), (dir.join("charts/gloo/values.yaml"), "gatewayProxies".to_string())] {
-            if let Some(text) = crate::input::read_text_lenient(&file, crate::input::MAX_CHART_FILE_BYTES) {
+        for (file, p) in [
+            (dir.join("values.yaml"), path.to_string()),
+            (dir.join("charts/gloo/values.yaml"), "gatewayProxies".to_string()),
+        ] {
+            if let Some(text) =
+                crate::input::read_text_lenient(&file, crate::input::MAX_CHART_FILE_BYTES)
+            {
                 if let Ok(parsed) = crate::yaml::parse_one(&text, 1) {
                     add(&parsed.root, &p);
                 }

@@ -48,7 +48,11 @@ pub fn find_helm(explicit: Option<&Path>) -> Result<PathBuf> {
 
 fn usable(path: &Path, origin: &str) -> Result<PathBuf> {
     // A bare name ("helm") is looked up on PATH, as a shell would.
-    let resolved = if path.components().count() == 1 { which::which(path).ok() } else { Some(path.to_path_buf()) };
+    let resolved = if path.components().count() == 1 {
+        which::which(path).ok()
+    } else {
+        Some(path.to_path_buf())
+    };
     match resolved {
         Some(p) if p.is_file() => Ok(p),
         _ => Err(Error::new(format!("helm not found at {} (from {origin})", path.display()))),
@@ -83,7 +87,11 @@ impl RenderRequest {
     /// The values of `--set` and `--set-string`, to keep out of helm's errors (see
     /// [`crate::values::set_values`]).
     pub fn set_values(&self) -> Vec<String> {
-        self.set.iter().chain(&self.set_string).flat_map(|arg| crate::values::set_values(arg)).collect()
+        self.set
+            .iter()
+            .chain(&self.set_string)
+            .flat_map(|arg| crate::values::set_values(arg))
+            .collect()
     }
 }
 
@@ -113,11 +121,15 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
     if request.dependency_update {
         // A step of its own: `helm template --dependency-update` prints its progress ("Saving 1
         // charts") on stdout, in front of the render.
-        let args = ["dependency".to_string(), "update".to_string(), request.chart.display().to_string()];
+        let args =
+            ["dependency".to_string(), "update".to_string(), request.chart.display().to_string()];
         let output = run_bounded(helm, &args, &env, request.timeout, 1 << 20)?;
         if !output.success {
             let stderr = trim_stderr(&redact(&output.stderr, &request.set_values()));
-            return Err(Error::new(format!("{}: helm dependency update failed: {stderr}", request.chart.display())));
+            return Err(Error::new(format!(
+                "{}: helm dependency update failed: {stderr}",
+                request.chart.display()
+            )));
         }
     }
     let output = run_bounded(helm, &request.args(), &env, request.timeout, max)?;
@@ -132,11 +144,20 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         // helm quotes values in its errors (`range can't iterate over <value>`), and a --set
         // value is often a secret passed from CI.
         let stderr = trim_stderr(&redact(&output.stderr, &request.set_values()));
-        return Err(Error::new(format!("{}: helm template failed: {stderr}", request.chart.display())));
+        return Err(Error::new(format!(
+            "{}: helm template failed: {stderr}",
+            request.chart.display()
+        )));
     }
     String::from_utf8(output.stdout).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-        Error::new(format!("{}: helm printed bytes that are not UTF-8 (line {line} of the render)", request.chart.display()))
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Error::new(format!(
+            "{}: helm printed bytes that are not UTF-8 (line {line} of the render)",
+            request.chart.display()
+        ))
     })
 }
 
@@ -147,9 +168,14 @@ pub fn helm_version(helm: &Path) -> Result<String> {
 
 /// `helm version --short`, killed after `timeout`.
 pub fn helm_version_within(helm: &Path, timeout: Duration) -> Result<String> {
-    let out = run_bounded(helm, &["version".into(), "--short".into()], &[], Some(timeout), 1 << 20)?;
+    let out =
+        run_bounded(helm, &["version".into(), "--short".into()], &[], Some(timeout), 1 << 20)?;
     if !out.success {
-        return Err(Error::new(format!("{}: `helm version` failed: {}", helm.display(), trim_stderr(&String::from_utf8_lossy(&out.stderr)))));
+        return Err(Error::new(format!(
+            "{}: `helm version` failed: {}",
+            helm.display(),
+            trim_stderr(&String::from_utf8_lossy(&out.stderr))
+        )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
@@ -195,7 +221,13 @@ struct Output {
 }
 
 /// Runs a command in its own process group with a deadline; stdout is capped at `max` bytes.
-fn run_bounded(program: &Path, args: &[String], env: &[(&str, &std::ffi::OsStr)], timeout: Option<Duration>, max: usize) -> Result<Output> {
+fn run_bounded(
+    program: &Path,
+    args: &[String],
+    env: &[(&str, &std::ffi::OsStr)],
+    timeout: Option<Duration>,
+    max: usize,
+) -> Result<Output> {
     use std::os::unix::process::CommandExt;
     let mut child = Command::new(program)
         .args(args)
@@ -257,7 +289,13 @@ fn run_bounded(program: &Path, args: &[String], env: &[(&str, &std::ffi::OsStr)]
         // process group.
         unsafe {
             let mut info: libc::siginfo_t = std::mem::zeroed();
-            if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) == 0 {
+            if libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            ) == 0
+            {
                 libc::kill(-pid, libc::SIGKILL);
             }
         }

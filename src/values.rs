@@ -17,16 +17,23 @@ impl ValuesFile {
     /// Reads and parses a values file. A file that does not parse, or whose top level is a list
     /// or a scalar, is an error naming the file and line (helm would refuse it too).
     pub fn load(path: &Path) -> Result<ValuesFile> {
-        let bytes = crate::input::read_regular(path, crate::input::MAX_VALUES_BYTES, "values file")?;
+        let bytes =
+            crate::input::read_regular(path, crate::input::MAX_VALUES_BYTES, "values file")?;
         Self::parse(path, crate::input::utf8_text(path, bytes, "values file is not UTF-8")?)
     }
 
     pub fn parse(path: &Path, text: String) -> Result<ValuesFile> {
-        let parsed = yaml::parse_one(&text, 1).map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
+        let parsed = yaml::parse_one(&text, 1)
+            .map_err(|e| Error::at(path, e.line, e.col, format!("invalid YAML: {}", e.message)))?;
         match parsed.root.value {
             yaml::Value::Map(_) | yaml::Value::Null => {}
             _ => {
-                return Err(Error::at(path, parsed.root.line().max(1), 1, "values must be a mapping of keys, not a list or a scalar"))
+                return Err(Error::at(
+                    path,
+                    parsed.root.line().max(1),
+                    1,
+                    "values must be a mapping of keys, not a list or a scalar",
+                ))
             }
         }
         Ok(ValuesFile { path: path.to_path_buf(), text, root: parsed.root })
@@ -63,7 +70,9 @@ pub fn parse_set(flag: &str, arg: &str) -> Result<Vec<SetKey>> {
         };
         let key = &pair[..eq];
         if key.is_empty() {
-            return Err(Error::new(format!("{flag}: empty key before '=' in one of its key=value pairs")));
+            return Err(Error::new(format!(
+                "{flag}: empty key before '=' in one of its key=value pairs"
+            )));
         }
         let mut segments = Vec::new();
         for seg in split_unescaped(key, '.') {
@@ -219,7 +228,11 @@ pub fn locate(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> Location 
         return Location::File { path: file.path.clone(), line: Some(entry.line()), exact: true };
     }
     match files.last() {
-        Some(last) => Location::File { path: last.path.clone(), line: deepest_parent_line(&last.root, path), exact: false },
+        Some(last) => Location::File {
+            path: last.path.clone(),
+            line: deepest_parent_line(&last.root, path),
+            exact: false,
+        },
         None => Location::Nowhere,
     }
 }
@@ -227,7 +240,12 @@ pub fn locate(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> Location 
 /// Where a fix that sets `value` at `path` goes. For a mapping value, the line of a key of it
 /// that the user sets to something else (that line is the one to change); else the line of one
 /// they already set right (the fix's other keys go beside it); else as [`locate`] finds `path`.
-pub fn locate_fix(path: &[&str], value: &serde_json::Value, files: &[ValuesFile], sets: &[SetKey]) -> Location {
+pub fn locate_fix(
+    path: &[&str],
+    value: &serde_json::Value,
+    files: &[ValuesFile],
+    sets: &[SetKey],
+) -> Location {
     let mut set_right = None;
     for (leaf, wanted) in leaves(value) {
         let mut full: Vec<&str> = path.to_vec();
@@ -237,7 +255,8 @@ pub fn locate_fix(path: &[&str], value: &serde_json::Value, files: &[ValuesFile]
             return set;
         }
         if let Some((file, entry)) = last_setting(&full, files) {
-            let location = Location::File { path: file.path.clone(), line: Some(entry.line()), exact: true };
+            let location =
+                Location::File { path: file.path.clone(), line: Some(entry.line()), exact: true };
             if !sets_value(&entry.value, wanted) {
                 return location;
             }
@@ -251,7 +270,9 @@ pub fn locate_fix(path: &[&str], value: &serde_json::Value, files: &[ValuesFile]
 /// `wanted` (keys besides them may stay); anything else is equal.
 pub fn sets_value(node: &Node, wanted: &serde_json::Value) -> bool {
     match wanted {
-        serde_json::Value::Object(keys) => keys.iter().all(|(k, v)| node.get(k).is_some_and(|n| sets_value(n, v))),
+        serde_json::Value::Object(keys) => {
+            keys.iter().all(|(k, v)| node.get(k).is_some_and(|n| sets_value(n, v)))
+        }
         _ => node.to_json() == *wanted,
     }
 }
@@ -276,11 +297,17 @@ pub fn is_set(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> bool {
 
 /// The `--set` argument that decides `path`, the last one given.
 fn set_for(path: &[&str], sets: &[SetKey]) -> Option<Location> {
-    sets.iter().rev().find(|s| overlaps(&s.segments, path)).map(|s| Location::Set { flag: s.flag.clone() })
+    sets.iter()
+        .rev()
+        .find(|s| overlaps(&s.segments, path))
+        .map(|s| Location::Set { flag: s.flag.clone() })
 }
 
 /// The last file that sets the key at `path`, and its entry there.
-fn last_setting<'f>(path: &[&str], files: &'f [ValuesFile]) -> Option<(&'f ValuesFile, &'f crate::yaml::Entry)> {
+fn last_setting<'f>(
+    path: &[&str],
+    files: &'f [ValuesFile],
+) -> Option<(&'f ValuesFile, &'f crate::yaml::Entry)> {
     files.iter().rev().find_map(|file| entry_at(&file.root, path).map(|entry| (file, entry)))
 }
 
@@ -299,10 +326,13 @@ fn leaves(value: &serde_json::Value) -> Vec<(Vec<String>, &serde_json::Value)> {
                 if below.is_empty() {
                     vec![(vec![k.clone()], v)]
                 } else {
-                    below.into_iter().map(|(mut p, leaf)| {
-                        p.insert(0, k.clone());
-                        (p, leaf)
-                    }).collect()
+                    below
+                        .into_iter()
+                        .map(|(mut p, leaf)| {
+                            p.insert(0, k.clone());
+                            (p, leaf)
+                        })
+                        .collect()
                 }
             })
             .collect(),
@@ -343,11 +373,17 @@ mod tests {
     #[test]
     fn set_values_are_each_value_and_list_element_as_written_and_unescaped() {
         assert_eq!(set_values("token=ghp_SECRET123,replicas=2"), ["ghp_SECRET123"]);
-        assert_eq!(set_values("a.b=x\\,secret1,c\\=d=later=part"), ["x\\,secret1", "x,secret1", "later=part"]);
+        assert_eq!(
+            set_values("a.b=x\\,secret1,c\\=d=later=part"),
+            ["x\\,secret1", "x,secret1", "later=part"]
+        );
         // Short words stay (`gloo` is in helm's `gloo/templates/...`), unless the key names a secret.
         assert!(set_values("namespace=gloo,enabled=true,scheme=http").is_empty());
         assert_eq!(set_values("db.password=hunter,apiKey=abc"), ["hunter", "abc"]);
-        assert_eq!(set_values("hosts={alpha.example,beta.example},n=1"), ["{alpha.example,beta.example}", "alpha.example", "beta.example"]);
+        assert_eq!(
+            set_values("hosts={alpha.example,beta.example},n=1"),
+            ["{alpha.example,beta.example}", "alpha.example", "beta.example"]
+        );
         assert!(set_values("no-equals-sign").is_empty());
     }
 
@@ -366,43 +402,93 @@ mod tests {
     #[test]
     fn the_last_file_that_sets_a_key_wins() {
         let a = file("a.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
-        let b = file("b.yaml", "# comment\ngateway:\n  validation:\n    # why\n    allowWarnings: true\n");
+        let b = file(
+            "b.yaml",
+            "# comment\ngateway:\n  validation:\n    # why\n    allowWarnings: true\n",
+        );
         let c = file("c.yaml", "settings: {}\n");
-        assert_eq!(loc("gateway.validation.allowWarnings", &[a.clone(), b.clone()], &[]), at("b.yaml", 5, true));
-        assert_eq!(loc("gateway.validation.allowWarnings", &[b, a.clone()], &[]), at("a.yaml", 3, true));
-        assert_eq!(loc("gateway.validation.allowWarnings", &[a, c], &[]), at("a.yaml", 3, true), "c does not set it");
+        assert_eq!(
+            loc("gateway.validation.allowWarnings", &[a.clone(), b.clone()], &[]),
+            at("b.yaml", 5, true)
+        );
+        assert_eq!(
+            loc("gateway.validation.allowWarnings", &[b, a.clone()], &[]),
+            at("a.yaml", 3, true)
+        );
+        assert_eq!(
+            loc("gateway.validation.allowWarnings", &[a, c], &[]),
+            at("a.yaml", 3, true),
+            "c does not set it"
+        );
     }
 
     #[test]
     fn a_missing_key_belongs_under_its_deepest_parent_in_the_last_file() {
         let a = file("a.yaml", "gateway:\n  validation:\n    enabled: true\n");
-        assert_eq!(loc("gateway.validation.allowWarnings", std::slice::from_ref(&a), &[]), at("a.yaml", 2, false));
-        assert_eq!(loc("settings.x", &[a], &[]), Location::File { path: "a.yaml".into(), line: None, exact: false });
+        assert_eq!(
+            loc("gateway.validation.allowWarnings", std::slice::from_ref(&a), &[]),
+            at("a.yaml", 2, false)
+        );
+        assert_eq!(
+            loc("settings.x", &[a], &[]),
+            Location::File { path: "a.yaml".into(), line: None, exact: false }
+        );
         assert_eq!(loc("settings.x", &[], &[]), Location::Nowhere);
     }
 
     #[test]
     fn flow_mappings_anchors_and_aliases() {
-        let a = file("a.yaml", "base: &b {probes: false}\ngatewayProxies:\n  gatewayProxy: {podTemplate: *b}\n");
-        assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate", std::slice::from_ref(&a), &[]), at("a.yaml", 3, true));
+        let a = file(
+            "a.yaml",
+            "base: &b {probes: false}\ngatewayProxies:\n  gatewayProxy: {podTemplate: *b}\n",
+        );
+        assert_eq!(
+            loc("gatewayProxies.gatewayProxy.podTemplate", std::slice::from_ref(&a), &[]),
+            at("a.yaml", 3, true)
+        );
         // The aliased key lives where the anchor was defined.
-        assert_eq!(loc("gatewayProxies.gatewayProxy.podTemplate.probes", &[a], &[]), at("a.yaml", 1, true));
+        assert_eq!(
+            loc("gatewayProxies.gatewayProxy.podTemplate.probes", &[a], &[]),
+            at("a.yaml", 1, true)
+        );
     }
 
     #[test]
     fn a_mapping_fix_points_at_the_key_set_wrong_not_at_one_already_right() {
         let fix = serde_json::json!({"enabled": true, "routePrefixRewrite": "/stats/prometheus"});
         let path = ["gatewayProxies", "gatewayProxy", "stats"];
-        let right = file("a.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats:\n      enabled: true\n");
-        let wrong = file("b.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats:\n      routePrefixRewrite: /metrics\n");
-        assert_eq!(locate_fix(&path, &fix, &[right.clone(), wrong.clone()], &[]), at("b.yaml", 4, true), "b sets a key of the fix to another value");
-        assert_eq!(locate_fix(&path, &fix, &[wrong.clone(), right.clone()], &[]), at("b.yaml", 4, true), "whichever file comes last");
+        let right =
+            file("a.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats:\n      enabled: true\n");
+        let wrong = file(
+            "b.yaml",
+            "gatewayProxies:\n  gatewayProxy:\n    stats:\n      routePrefixRewrite: /metrics\n",
+        );
+        assert_eq!(
+            locate_fix(&path, &fix, &[right.clone(), wrong.clone()], &[]),
+            at("b.yaml", 4, true),
+            "b sets a key of the fix to another value"
+        );
+        assert_eq!(
+            locate_fix(&path, &fix, &[wrong.clone(), right.clone()], &[]),
+            at("b.yaml", 4, true),
+            "whichever file comes last"
+        );
         // Only keys set right: the line of one of them, the missing keys go beside it.
-        assert_eq!(locate_fix(&path, &fix, std::slice::from_ref(&right), &[]), at("a.yaml", 4, true));
+        assert_eq!(
+            locate_fix(&path, &fix, std::slice::from_ref(&right), &[]),
+            at("a.yaml", 4, true)
+        );
         // No key of it set: its own line, or its deepest parent.
         let none = file("c.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats: {}\n");
-        assert_eq!(locate_fix(&path, &fix, std::slice::from_ref(&none), &[]), at("c.yaml", 3, true));
-        assert_eq!(locate_fix(&path, &serde_json::json!(true), &[none], &[]), at("c.yaml", 3, true), "a scalar fix: its own line");
+        assert_eq!(
+            locate_fix(&path, &fix, std::slice::from_ref(&none), &[]),
+            at("c.yaml", 3, true)
+        );
+        assert_eq!(
+            locate_fix(&path, &serde_json::json!(true), &[none], &[]),
+            at("c.yaml", 3, true),
+            "a scalar fix: its own line"
+        );
     }
 
     #[test]
@@ -414,8 +500,12 @@ mod tests {
             Location::Set { flag: "--set gateway.validation.allowWarnings=true".into() }
         );
         // A --set below the fixed key also decides it.
-        let sets = parse_set("--set", "gatewayProxies.gatewayProxy.podTemplate.probes=false").unwrap();
-        assert!(matches!(loc("gatewayProxies.gatewayProxy.podTemplate", &[a], &sets), Location::Set { .. }));
+        let sets =
+            parse_set("--set", "gatewayProxies.gatewayProxy.podTemplate.probes=false").unwrap();
+        assert!(matches!(
+            loc("gatewayProxies.gatewayProxy.podTemplate", &[a], &sets),
+            Location::Set { .. }
+        ));
     }
 
     #[test]
@@ -433,7 +523,10 @@ mod tests {
         let err = ValuesFile::parse(Path::new("v.yaml"), "a: 1\nb: [1,\n".into()).unwrap_err();
         assert!(err.message().starts_with("v.yaml:"), "{err}");
         let err = ValuesFile::parse(Path::new("v.yaml"), "- a\n- b\n".into()).unwrap_err();
-        assert_eq!(err.message(), "v.yaml:1:1: values must be a mapping of keys, not a list or a scalar");
+        assert_eq!(
+            err.message(),
+            "v.yaml:1:1: values must be a mapping of keys, not a list or a scalar"
+        );
         assert!(ValuesFile::parse(Path::new("v.yaml"), "# only a comment\n".into()).is_ok());
     }
 }

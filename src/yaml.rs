@@ -290,9 +290,15 @@ const OUTLINE_DEPTH: usize = 2;
 /// path does not take are parsed whole.
 pub fn parse_one_outline(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
     match block_subset::parse_outline(text, first_line) {
-        Some(mut docs) if docs.len() <= 1 => {
-            Ok(docs.pop().unwrap_or(Parsed { root: Node { value: Value::Null, line: line_u32(first_line), col: 0, style: Style::Plain }, duplicates: vec![] }))
-        }
+        Some(mut docs) if docs.len() <= 1 => Ok(docs.pop().unwrap_or(Parsed {
+            root: Node {
+                value: Value::Null,
+                line: line_u32(first_line),
+                col: 0,
+                style: Style::Plain,
+            },
+            duplicates: vec![],
+        })),
         _ => parse_one(text, first_line),
     }
 }
@@ -318,9 +324,21 @@ pub fn parse_one_with_columns(text: &str, first_line: usize) -> Result<Parsed, Y
 
 fn one_document(mut docs: Vec<Parsed>, first_line: usize) -> Result<Parsed, YamlError> {
     match docs.len() {
-        0 => Ok(Parsed { root: Node { value: Value::Null, line: line_u32(first_line), col: 0, style: Style::Plain }, duplicates: vec![] }),
+        0 => Ok(Parsed {
+            root: Node {
+                value: Value::Null,
+                line: line_u32(first_line),
+                col: 0,
+                style: Style::Plain,
+            },
+            duplicates: vec![],
+        }),
         1 => Ok(docs.pop().expect("one document")),
-        _ => Err(YamlError { line: first_line, col: 1, message: "expected one YAML document, found several".into() }),
+        _ => Err(YamlError {
+            line: first_line,
+            col: 1,
+            message: "expected one YAML document, found several".into(),
+        }),
     }
 }
 
@@ -346,7 +364,12 @@ enum Collection {
 /// `start` on, and are moved into one exact-size allocation when it closes: no per-collection
 /// vector grows and shrinks, which on a large render cost both time and heap holes.
 enum Frame {
-    Seq { node_line: u32, node_col: u16, anchor: usize, start: usize },
+    Seq {
+        node_line: u32,
+        node_col: u16,
+        anchor: usize,
+        start: usize,
+    },
     Map {
         node_line: u32,
         node_col: u16,
@@ -432,7 +455,13 @@ impl Builder {
                     } else {
                         line
                     };
-                    self.scalar(&text, style, tag.as_deref().map(|t| t.suffix.as_str()), anchor, line);
+                    self.scalar(
+                        &text,
+                        style,
+                        tag.as_deref().map(|t| t.suffix.as_str()),
+                        anchor,
+                        line,
+                    );
                 }
                 Event::SequenceStart(anchor, _) => self.start(Collection::Seq, anchor, line, at)?,
                 Event::MappingStart(anchor, _) => self.start(Collection::Map, anchor, line, at)?,
@@ -449,27 +478,51 @@ impl Builder {
 
     /// `line`: where an empty document's null root is placed.
     fn document_end(&mut self, line: u32) {
-        let root = self.root.take().unwrap_or(Node { value: Value::Null, line, col: 0, style: Style::Plain });
+        let root = self.root.take().unwrap_or(Node {
+            value: Value::Null,
+            line,
+            col: 0,
+            style: Style::Plain,
+        });
         let duplicates = std::mem::take(&mut self.duplicates);
         self.docs.push(Parsed { root, duplicates });
     }
 
     fn alias(&mut self, id: usize, at: (usize, usize)) -> Result<(), YamlError> {
-        let (node, size) = self.anchors.get(&id).cloned().ok_or_else(|| self.err(at, "alias to an unknown anchor"))?;
+        let (node, size) = self
+            .anchors
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| self.err(at, "alias to an unknown anchor"))?;
         self.alias_nodes += size;
         if self.alias_nodes > MAX_ALIAS_NODES {
-            return Err(self.err(at, format!("alias expansion exceeds {MAX_ALIAS_NODES} nodes (alias bomb?)")));
+            return Err(self.err(
+                at,
+                format!("alias expansion exceeds {MAX_ALIAS_NODES} nodes (alias bomb?)"),
+            ));
         }
         self.push_node(node);
         Ok(())
     }
 
     /// A scalar starting on `line` (for a block scalar: the indicator's line).
-    fn scalar(&mut self, text: &str, style: ScalarStyle, tag: Option<&str>, anchor: usize, line: u32) {
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&str>,
+        anchor: usize,
+        line: u32,
+    ) {
         let is_key = matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }));
         let node = if is_key {
             // Keys stay text: `y:` or `on:` is a key named so, not a boolean.
-            Node { value: Value::Str(CompactString::from(text)), line, col: self.col, style: Style::Plain }
+            Node {
+                value: Value::Str(CompactString::from(text)),
+                line,
+                col: self.col,
+                style: Style::Plain,
+            }
         } else if !self.keeps_values() {
             Node { value: Value::Null, line, col: self.col, style: Style::Plain }
         } else {
@@ -483,18 +536,34 @@ impl Builder {
 
     /// A scalar string the caller built (a literal block's text): kept without a copy.
     fn scalar_owned(&mut self, text: String, style: Style, line: u32) {
-        let node = Node { value: Value::Str(CompactString::from(text)), line, col: self.col, style };
+        let node =
+            Node { value: Value::Str(CompactString::from(text)), line, col: self.col, style };
         self.push_node(node);
     }
 
-    fn start(&mut self, kind: Collection, anchor: usize, line: u32, at: (usize, usize)) -> Result<(), YamlError> {
+    fn start(
+        &mut self,
+        kind: Collection,
+        anchor: usize,
+        line: u32,
+        at: (usize, usize),
+    ) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.err(at, format!("nesting deeper than {MAX_DEPTH} levels")));
         }
         let node_col = self.col;
         self.stack.push(match kind {
-            Collection::Seq => Frame::Seq { node_line: line, node_col, anchor, start: self.items.len() },
-            Collection::Map => Frame::Map { node_line: line, node_col, anchor, start: self.entries.len(), pending_key: None, index: None },
+            Collection::Seq => {
+                Frame::Seq { node_line: line, node_col, anchor, start: self.items.len() }
+            }
+            Collection::Map => Frame::Map {
+                node_line: line,
+                node_col,
+                anchor,
+                start: self.entries.len(),
+                pending_key: None,
+                index: None,
+            },
         });
         Ok(())
     }
@@ -523,12 +592,24 @@ impl Builder {
         let (node, anchor) = match frame {
             // Exact-size collections: growth slack would otherwise be a large part
             // of a big render's memory.
-            Frame::Seq { node_line, node_col, anchor, start } => {
-                (Node { value: Value::Seq(self.items.drain(start..).collect()), line: node_line, col: node_col, style: Style::Collection }, anchor)
-            }
-            Frame::Map { node_line, node_col, anchor, start, .. } => {
-                (Node { value: Value::Map(self.entries.drain(start..).collect()), line: node_line, col: node_col, style: Style::Collection }, anchor)
-            }
+            Frame::Seq { node_line, node_col, anchor, start } => (
+                Node {
+                    value: Value::Seq(self.items.drain(start..).collect()),
+                    line: node_line,
+                    col: node_col,
+                    style: Style::Collection,
+                },
+                anchor,
+            ),
+            Frame::Map { node_line, node_col, anchor, start, .. } => (
+                Node {
+                    value: Value::Map(self.entries.drain(start..).collect()),
+                    line: node_line,
+                    col: node_col,
+                    style: Style::Collection,
+                },
+                anchor,
+            ),
         };
         if anchor > 0 {
             let size = node.size();
@@ -575,8 +656,15 @@ impl Builder {
         };
         if let Some(first_line) = first_line {
             let path = self.path_of_stack();
-            if let Some(Frame::Map { pending_key: Some((key, line, col)), .. }) = self.stack.last() {
-                let duplicate = DuplicateKey { path, key: key.to_string(), first_line: first_line as usize, line: *line as usize, col: *col as usize };
+            if let Some(Frame::Map { pending_key: Some((key, line, col)), .. }) = self.stack.last()
+            {
+                let duplicate = DuplicateKey {
+                    path,
+                    key: key.to_string(),
+                    first_line: first_line as usize,
+                    line: *line as usize,
+                    col: *col as usize,
+                };
                 self.duplicates.push(duplicate);
             }
         }
@@ -592,7 +680,9 @@ impl Builder {
                         // Keys are built as strings (see `Event::Scalar`): no copy.
                         Value::Str(text) => text,
                         Value::Null => CompactString::default(),
-                        _ => CompactString::from(node.scalar_text().unwrap_or_else(|| node.to_json().to_string())),
+                        _ => CompactString::from(
+                            node.scalar_text().unwrap_or_else(|| node.to_json().to_string()),
+                        ),
                     };
                     *pending_key = Some((key, line, col));
                 }
@@ -610,7 +700,8 @@ impl Builder {
                             index.insert(key.clone(), key_line);
                         }
                         None if entries.len() - *start >= 32 => {
-                            let mut built: HashMap<CompactString, u32> = entries[*start..].iter().map(|e| (e.key.clone(), e.line)).collect();
+                            let mut built: HashMap<CompactString, u32> =
+                                entries[*start..].iter().map(|e| (e.key.clone(), e.line)).collect();
                             built.insert(key.clone(), key_line);
                             *index = Some(built);
                         }
@@ -626,7 +717,9 @@ impl Builder {
 fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>, line: u32) -> Node {
     let value = match (style, tag) {
         (_, Some("str")) => Value::Str(text.into()),
-        (ScalarStyle::Plain, Some("int")) => text.parse().map(Value::Int).unwrap_or_else(|_| Value::Str(text.into())),
+        (ScalarStyle::Plain, Some("int")) => {
+            text.parse().map(Value::Int).unwrap_or_else(|_| Value::Str(text.into()))
+        }
         (ScalarStyle::Plain, _) => resolve_plain(text),
         _ => Value::Str(text.into()),
     };
@@ -648,7 +741,9 @@ pub fn resolve_plain(text: &str) -> Value {
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return Value::Bool(false)
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -667,7 +762,10 @@ pub fn resolve_plain(text: &str) -> Value {
         i64::from_str_radix(hex, 16).ok()
     } else if let Some(bin) = digits.strip_prefix("0b") {
         i64::from_str_radix(bin, 2).ok()
-    } else if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
         i64::from_str_radix(&digits[1..], 8).ok()
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse::<i64>().ok()
@@ -677,7 +775,9 @@ pub fn resolve_plain(text: &str) -> Value {
     if let Some(i) = int {
         return Value::Int(sign * i);
     }
-    let looks_float = cleaned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+    let looks_float = cleaned
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && cleaned.bytes().any(|b| b.is_ascii_digit());
     if looks_float {
         if let Ok(f) = cleaned.parse::<f64>() {
@@ -697,7 +797,8 @@ mod tests {
 
     #[test]
     fn an_error_at_the_end_of_input_is_placed_on_the_last_line() {
-        let err = |text: &str, first_line: usize| parse_all(text, first_line).map(|_| ()).unwrap_err();
+        let err =
+            |text: &str, first_line: usize| parse_all(text, first_line).map(|_| ()).unwrap_err();
         let e = err("a:\n  b: [1, 2\n", 1);
         assert_eq!((e.line, e.col), (2, 11), "the end of `  b: [1, 2`, not line 3: {}", e.message);
         let e = err("a:\n  b: [1, 2", 10);
@@ -740,7 +841,16 @@ mod tests {
     fn reports_duplicate_keys_and_keeps_the_last() {
         let p = one("spec:\n  gloo:\n    a: true\n    a: false\n");
         assert_eq!(p.root.path("spec.gloo.a").unwrap().as_bool(), Some(false));
-        assert_eq!(p.duplicates, vec![DuplicateKey { path: "spec.gloo.a".into(), key: "a".into(), first_line: 3, line: 4, col: 0 }]);
+        assert_eq!(
+            p.duplicates,
+            vec![DuplicateKey {
+                path: "spec.gloo.a".into(),
+                key: "a".into(),
+                first_line: 3,
+                line: 4,
+                col: 0
+            }]
+        );
     }
 
     #[test]
@@ -755,7 +865,16 @@ mod tests {
         assert_eq!(big.entries().len(), 40);
         assert_eq!(big.get("k3").unwrap().as_str(), Some("thrice"));
         assert_eq!(p.duplicates.len(), 2);
-        assert_eq!(p.duplicates[0], DuplicateKey { path: "top.list.0.big.k3".into(), key: "k3".into(), first_line: 7, line: 44, col: 0 });
+        assert_eq!(
+            p.duplicates[0],
+            DuplicateKey {
+                path: "top.list.0.big.k3".into(),
+                key: "k3".into(),
+                first_line: 7,
+                line: 44,
+                col: 0
+            }
+        );
         assert_eq!(p.duplicates[1].first_line, 44);
     }
 
@@ -791,8 +910,24 @@ mod tests {
         assert_eq!(item.col(), 5, "a block mapping starts at its first key");
         assert_eq!((item.entry("list").unwrap().col(), item.get("list").unwrap().col()), (5, 11));
         assert_eq!(item.path("list.1").unwrap().col(), 15);
-        assert_eq!((item.entry("key").unwrap().line(), item.entry("key").unwrap().col(), item.get("key").unwrap().col()), (4, 5, 10));
-        assert_eq!(p.duplicates, vec![DuplicateKey { path: "top.0.key".into(), key: "key".into(), first_line: 2, line: 4, col: 5 }]);
+        assert_eq!(
+            (
+                item.entry("key").unwrap().line(),
+                item.entry("key").unwrap().col(),
+                item.get("key").unwrap().col()
+            ),
+            (4, 5, 10)
+        );
+        assert_eq!(
+            p.duplicates,
+            vec![DuplicateKey {
+                path: "top.0.key".into(),
+                key: "key".into(),
+                first_line: 2,
+                line: 4,
+                col: 5
+            }]
+        );
         let plain = parse_one(text, 1).unwrap();
         assert_eq!(plain.root.path("top.0.list").unwrap().col(), 0, "renders carry no columns");
     }

@@ -17,7 +17,10 @@
 
 mod common;
 
-use common::github_mock::{fingerprint, methods_and_routes, pr_files, FakeGitHub, Repo, HEAD_SHA, MERGE_SHA, PR_NUMBER, REPOSITORY, VALUES_PATH};
+use common::github_mock::{
+    fingerprint, methods_and_routes, pr_files, FakeGitHub, Repo, HEAD_SHA, MERGE_SHA, PR_NUMBER,
+    REPOSITORY, VALUES_PATH,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -102,8 +105,16 @@ impl Runner {
         }
         let parts: Vec<&str> = expr.split('.').collect();
         match parts.as_slice() {
-            ["inputs", name] => self.inputs.get(*name).unwrap_or_else(|| panic!("undeclared input {name}")).clone(),
-            ["steps", id, "outputs", name] => self.run.step_outputs.get(*id).and_then(|o| o.get(*name)).cloned().unwrap_or_default(),
+            ["inputs", name] => {
+                self.inputs.get(*name).unwrap_or_else(|| panic!("undeclared input {name}")).clone()
+            }
+            ["steps", id, "outputs", name] => self
+                .run
+                .step_outputs
+                .get(*id)
+                .and_then(|o| o.get(*name))
+                .cloned()
+                .unwrap_or_default(),
             ["github", "action_path"] => root().display().to_string(),
             ["github", "token"] => FAKE_TOKEN.to_string(),
             ["github", "action_ref"] => self.action_ref.clone(),
@@ -146,7 +157,8 @@ impl Runner {
             None => true,
             Some(cond) => {
                 let cond = cond.trim();
-                let cond = cond.strip_prefix("${{").and_then(|c| c.strip_suffix("}}")).unwrap_or(cond);
+                let cond =
+                    cond.strip_prefix("${{").and_then(|c| c.strip_suffix("}}")).unwrap_or(cond);
                 self.evaluate(cond) == "true"
             }
         }
@@ -160,7 +172,12 @@ impl Runner {
         self.temp.path().join("runner-temp")
     }
 
-    fn execute(mut self, workspace: &Path, base_path: &[PathBuf], extra_env: &[(&str, &str)]) -> Run {
+    fn execute(
+        mut self,
+        workspace: &Path,
+        base_path: &[PathBuf],
+        extra_env: &[(&str, &str)],
+    ) -> Run {
         std::fs::create_dir_all(self.runner_temp()).unwrap();
         self.path = base_path.to_vec();
         for (k, v) in extra_env {
@@ -182,24 +199,32 @@ impl Runner {
             self.run.ran.push(name.clone());
             let dir = self.temp.path().join(format!("step-{i}"));
             std::fs::create_dir_all(&dir).unwrap();
-            let files = ["GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"].map(|f| {
-                let p = dir.join(f);
-                std::fs::write(&p, "").unwrap();
-                (f, p)
-            });
+            let files =
+                ["GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"].map(|f| {
+                    let p = dir.join(f);
+                    std::fs::write(&p, "").unwrap();
+                    (f, p)
+                });
             assert_eq!(step["shell"], "bash", "composite run steps need shell: bash");
             let script = dir.join("script.sh");
             std::fs::write(&script, step["run"].as_str().unwrap()).unwrap();
             let mut cmd = Command::new("bash");
-            cmd.args(["--noprofile", "--norc", "-eo", "pipefail"]).arg(&script).current_dir(workspace).env_clear();
+            cmd.args(["--noprofile", "--norc", "-eo", "pipefail"])
+                .arg(&script)
+                .current_dir(workspace)
+                .env_clear();
             let mut dirs = self.path.clone();
             // The machine's tools (bash, jq, curl, tar), but not a helm-harden installed on it:
             // each test decides which helm-harden the action finds.
-            let machine = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).filter(|d| !d.join("helm-harden").exists()).collect::<Vec<_>>();
+            let machine = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .filter(|d| !d.join("helm-harden").exists())
+                .collect::<Vec<_>>();
             dirs.extend(machine);
             let path = std::env::join_paths(dirs).unwrap();
             cmd.env("PATH", path).env("HOME", std::env::var_os("HOME").unwrap_or_default());
-            cmd.env("GITHUB_ACTIONS", "true").env("RUNNER_TEMP", self.runner_temp()).env("GITHUB_EVENT_NAME", "pull_request");
+            cmd.env("GITHUB_ACTIONS", "true")
+                .env("RUNNER_TEMP", self.runner_temp())
+                .env("GITHUB_EVENT_NAME", "pull_request");
             // The render cache of this run only, never the user's ~/.cache.
             cmd.env("XDG_CACHE_HOME", self.cache_home());
             if let Some(helm) = std::env::var_os("HELM_BIN") {
@@ -219,9 +244,13 @@ impl Runner {
             let out = cmd.output().unwrap();
             self.run.stdout.push_str(&String::from_utf8_lossy(&out.stdout));
             self.run.stderr.push_str(&String::from_utf8_lossy(&out.stderr));
-            let read = |f: &str| std::fs::read_to_string(&files.iter().find(|(n, _)| *n == f).unwrap().1).unwrap();
+            let read = |f: &str| {
+                std::fs::read_to_string(&files.iter().find(|(n, _)| *n == f).unwrap().1).unwrap()
+            };
             if let Some(id) = step.get("id").and_then(Value::as_str) {
-                self.run.step_outputs.insert(id.to_string(), parse_key_values(&read("GITHUB_OUTPUT")));
+                self.run
+                    .step_outputs
+                    .insert(id.to_string(), parse_key_values(&read("GITHUB_OUTPUT")));
             }
             for line in read("GITHUB_PATH").lines().filter(|l| !l.is_empty()) {
                 // Later additions come first on PATH.
@@ -236,7 +265,9 @@ impl Runner {
                 break;
             }
         }
-        self.run.cached_renders = std::fs::read_dir(self.cache_home().join("helm-harden/renders")).map(|d| d.count()).unwrap_or(0);
+        self.run.cached_renders = std::fs::read_dir(self.cache_home().join("helm-harden/renders"))
+            .map(|d| d.count())
+            .unwrap_or(0);
         let outputs = self.action["outputs"].as_object().unwrap().clone();
         for (name, spec) in outputs {
             let value = self.substitute(spec["value"].as_str().unwrap());
@@ -283,16 +314,34 @@ fn run_scripts_take_inputs_only_through_env() {
             assert!(!run.contains("${{ inputs."), "script injection: {run}");
             assert!(!run.contains("${{"), "expressions belong in env:, not in run: {run}");
         }
-        let text = serde_json::to_string(&[step.get("env"), step.get("if"), step.get("with")]).unwrap();
+        let text =
+            serde_json::to_string(&[step.get("env"), step.get("if"), step.get("with")]).unwrap();
         for name in action["inputs"].as_object().unwrap().keys() {
-            if text.contains(&format!("inputs.{name} ")) || text.contains(&format!("inputs.{name}}}")) || text.contains(&format!("inputs.{name}\"")) {
+            if text.contains(&format!("inputs.{name} "))
+                || text.contains(&format!("inputs.{name}}}"))
+                || text.contains(&format!("inputs.{name}\""))
+            {
                 referenced.insert(name.clone());
             }
         }
     }
-    let declared: std::collections::BTreeSet<String> = action["inputs"].as_object().unwrap().keys().cloned().collect();
+    let declared: std::collections::BTreeSet<String> =
+        action["inputs"].as_object().unwrap().keys().cloned().collect();
     assert_eq!(referenced, declared, "every input is used, and only through env: / if:");
-    for name in ["chart", "values", "set", "namespace", "release", "config", "overlay", "fail-on", "comment", "sarif-file", "github-token", "version"] {
+    for name in [
+        "chart",
+        "values",
+        "set",
+        "namespace",
+        "release",
+        "config",
+        "overlay",
+        "fail-on",
+        "comment",
+        "sarif-file",
+        "github-token",
+        "version",
+    ] {
         assert!(declared.contains(name), "input {name}");
     }
     assert_eq!(action["inputs"]["github-token"]["default"], "${{ github.token }}");
@@ -317,7 +366,11 @@ fn the_action_annotates_summarises_writes_sarif_and_exits_by_the_findings() {
     let values = format!("  fixtures/values/weak.yaml\n\n{}  \n", extra.display());
     // Replicas set to 3 (GLOO-019 passes); the second line would run a command if any step
     // handed input text to the shell as code.
-    let set = format!("gatewayProxies.gatewayProxy.kind.deployment.replicas=3\nhhProbe=$(touch {})`touch {}`\n", pwned.display(), pwned.display());
+    let set = format!(
+        "gatewayProxies.gatewayProxy.kind.deployment.replicas=3\nhhProbe=$(touch {})`touch {}`\n",
+        pwned.display(),
+        pwned.display()
+    );
     let sarif_input = sarif.display().to_string();
     let run = Runner::new(&[
         ("chart", "fixtures/charts/gloo-mini"),
@@ -331,11 +384,24 @@ fn the_action_annotates_summarises_writes_sarif_and_exits_by_the_findings() {
     ])
     .execute(root(), &tools, &[]);
 
-    assert_eq!(run.exit_code, 1, "high failures remain: the action fails\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.exit_code, 1,
+        "high failures remain: the action fails\nstdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     assert!(!pwned.exists(), "an input was run as shell code");
-    assert_eq!(run.skipped, ["Restore the helm-harden build", "Build helm-harden", "Review the pull request"], "ran: {:?}", run.ran);
+    assert_eq!(
+        run.skipped,
+        ["Restore the helm-harden build", "Build helm-harden", "Review the pull request"],
+        "ran: {:?}",
+        run.ran
+    );
     assert_eq!(run.step_outputs["find"]["found"], "true");
-    assert!(!run.stderr.contains(FAKE_TOKEN) && !run.stdout.contains(FAKE_TOKEN) && !run.summary.contains(FAKE_TOKEN));
+    assert!(
+        !run.stderr.contains(FAKE_TOKEN)
+            && !run.stdout.contains(FAKE_TOKEN)
+            && !run.summary.contains(FAKE_TOKEN)
+    );
 
     // SARIF written where asked, and the outputs.
     assert_eq!(run.outputs["sarif-file"], sarif_input);
@@ -348,18 +414,40 @@ fn the_action_annotates_summarises_writes_sarif_and_exits_by_the_findings() {
     // Annotations: the weak file's lines and the extra file (path with spaces) both appear.
     let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
     assert!(annotations.iter().any(|l| l.starts_with("::error file=fixtures/values/weak.yaml,line=5,title=GLOO-004 ")), "{}", run.stdout);
-    assert!(annotations.iter().any(|l| l.contains(&format!("(add under {})", extra.display()))), "{}", run.stdout);
+    assert!(
+        annotations.iter().any(|l| l.contains(&format!("(add under {})", extra.display()))),
+        "{}",
+        run.stdout
+    );
     assert!(annotations.len() <= 31, "at most 10 per level and the overflow notice");
     // The extra file's finding sits on its line in the SARIF (its path percent-encoded).
-    let g5 = results.iter().find(|r| r["ruleId"] == "GLOO-005").expect("GLOO-005 from the extra values file");
+    let g5 = results
+        .iter()
+        .find(|r| r["ruleId"] == "GLOO-005")
+        .expect("GLOO-005 from the extra values file");
     let physical = &g5["locations"][0]["physicalLocation"];
-    assert_eq!(physical["artifactLocation"]["uri"], format!("file://{}", extra.display().to_string().replace(' ', "%20")));
+    assert_eq!(
+        physical["artifactLocation"]["uri"],
+        format!("file://{}", extra.display().to_string().replace(' ', "%20"))
+    );
     assert_eq!(physical["region"]["startLine"], 3);
 
     // The job summary: counts, the table, the diff (overlay defaults to true).
-    assert!(run.summary.starts_with("### helm-harden: gloo (gloo 1.17.0)\n\n**"), "{}", run.summary);
-    assert!(run.summary.contains("| GLOO-004 | high | Settings/gloo-system/default | "), "{}", run.summary);
-    assert!(run.summary.contains("<details><summary>Diff with the hardened overlay"), "{}", run.summary);
+    assert!(
+        run.summary.starts_with("### helm-harden: gloo (gloo 1.17.0)\n\n**"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary.contains("| GLOO-004 | high | Settings/gloo-system/default | "),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary.contains("<details><summary>Diff with the hardened overlay"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]
@@ -380,14 +468,28 @@ fn a_clean_chart_passes_and_an_error_stops_the_action() {
     assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert!(!run.summary.contains("<details>"), "overlay: false skips the diff");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
-    let unsuppressed = doc["runs"][0]["results"].as_array().unwrap().iter().filter(|r| r.get("suppressions").is_none()).count();
+    let unsuppressed = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_none())
+        .count();
     assert_eq!(run.outputs["failures"], unsuppressed.to_string());
 
-    let run = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("values", "no/such values.yaml"), ("comment", "off"), ("sarif-file", &sarif)])
-        .execute(root(), &tools, &[]);
+    let run = Runner::new(&[
+        ("chart", "fixtures/charts/gloo-mini"),
+        ("values", "no/such values.yaml"),
+        ("comment", "off"),
+        ("sarif-file", &sarif),
+    ])
+    .execute(root(), &tools, &[]);
     assert_eq!(run.exit_code, 2);
     assert!(run.stderr.contains("no/such values.yaml"), "{}", run.stderr);
-    assert!(run.stdout.contains("::error title=helm-harden::helm-harden check failed (exit 2)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("::error title=helm-harden::helm-harden check failed (exit 2)"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.outputs["failures"], "", "no count after an error");
     assert!(!run.ran.contains(&"Exit by the findings".to_string()));
 }
@@ -395,18 +497,32 @@ fn a_clean_chart_passes_and_an_error_stops_the_action() {
 #[test]
 fn the_readme_workflow_uses_the_action_as_declared() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section = &readme[readme.find("## GitHub Action").expect("README has a GitHub Action section")..];
+    let section =
+        &readme[readme.find("## GitHub Action").expect("README has a GitHub Action section")..];
     let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
-    let workflow: Value = yaml_serde::from_str(&section[start..start + section[start..].find("```").unwrap()]).expect("the workflow parses");
+    let workflow: Value =
+        yaml_serde::from_str(&section[start..start + section[start..].find("```").unwrap()])
+            .expect("the workflow parses");
     assert!(workflow["on"].get("pull_request").is_some());
-    assert_eq!(workflow["permissions"], serde_json::json!({"contents": "read", "pull-requests": "write", "security-events": "write"}));
+    assert_eq!(
+        workflow["permissions"],
+        serde_json::json!({"contents": "read", "pull-requests": "write", "security-events": "write"})
+    );
     let steps = workflow["jobs"]["harden"]["steps"].as_array().unwrap();
-    let ours = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/helm-harden@"))).unwrap();
+    let ours = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/helm-harden@")))
+        .unwrap();
     let inputs = action()["inputs"].as_object().unwrap().clone();
     for key in ours["with"].as_object().unwrap().keys() {
         assert!(inputs.contains_key(key), "README passes an input action.yml lacks: {key}");
     }
-    let upload = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))).unwrap();
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+        })
+        .unwrap();
     assert_eq!(upload["with"]["sarif_file"], ours["with"]["sarif-file"]);
 }
 
@@ -422,40 +538,80 @@ fn the_init_workflow_checks_every_value_set_of_the_config_in_one_run() {
     common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &ws.join("deploy/gloo"));
     for (env, fixture) in [("prod", "weak.yaml"), ("dev", "hardened.yaml")] {
         std::fs::create_dir_all(ws.join(format!("deploy/envs/{env}"))).unwrap();
-        std::fs::copy(root().join("fixtures/values").join(fixture), ws.join(format!("deploy/envs/{env}/values.yaml"))).unwrap();
+        std::fs::copy(
+            root().join("fixtures/values").join(fixture),
+            ws.join(format!("deploy/envs/{env}/values.yaml")),
+        )
+        .unwrap();
     }
     let init = common::helm_harden().current_dir(ws).args(["init", "--write"]).output().unwrap();
     assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     // The namespace a user adds to the generated config, as its comment says.
-    let config = std::fs::read_to_string(ws.join(".helm-harden.yaml")).unwrap().replace("# namespace: gloo-system", "namespace: gloo-system");
+    let config = std::fs::read_to_string(ws.join(".helm-harden.yaml"))
+        .unwrap()
+        .replace("# namespace: gloo-system", "namespace: gloo-system");
     std::fs::write(ws.join(".helm-harden.yaml"), config).unwrap();
 
-    let workflow: Value = yaml_serde::from_str(&std::fs::read_to_string(ws.join(".github/workflows/helm-harden.yml")).unwrap()).unwrap();
+    let workflow: Value = yaml_serde::from_str(
+        &std::fs::read_to_string(ws.join(".github/workflows/helm-harden.yml")).unwrap(),
+    )
+    .unwrap();
     let steps = workflow["jobs"]["helm-harden"]["steps"].as_array().unwrap();
-    let ours = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/helm-harden@"))).unwrap();
+    let ours = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/helm-harden@")))
+        .unwrap();
     // The ref is the major tag the release workflow moves (`${TAG%%.*}`) for this version.
-    assert!(ours["uses"].as_str().unwrap().ends_with(&format!("@v{}", env!("CARGO_PKG_VERSION_MAJOR"))), "{}", ours["uses"]);
+    assert!(
+        ours["uses"].as_str().unwrap().ends_with(&format!("@v{}", env!("CARGO_PKG_VERSION_MAJOR"))),
+        "{}",
+        ours["uses"]
+    );
     let with: Vec<(String, String)> = ours["with"]
         .as_object()
         .unwrap()
         .iter()
         // The token is the runner's; no pull request here, so no review either.
         .filter(|(k, _)| *k != "github-token")
-        .map(|(k, v)| (k.clone(), if k == "comment" { "off".to_string() } else { v.as_str().unwrap().to_string() }))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                if k == "comment" { "off".to_string() } else { v.as_str().unwrap().to_string() },
+            )
+        })
         .collect();
     let with: Vec<(&str, &str)> = with.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let run = Runner::new(&with).execute(ws, &tools, &[]);
 
-    assert_eq!(run.exit_code, 1, "prod's weak values fail at the config's fail-on\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(ws.join(ours["with"]["sarif-file"].as_str().unwrap())).unwrap()).unwrap();
+    assert_eq!(
+        run.exit_code, 1,
+        "prod's weak values fail at the config's fail-on\nstdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join(ours["with"]["sarif-file"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    let prod = results.iter().find(|r| r["ruleId"] == "GLOO-004").expect("GLOO-004 from prod's values");
-    assert_eq!(prod["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "deploy/envs/prod/values.yaml");
+    let prod =
+        results.iter().find(|r| r["ruleId"] == "GLOO-004").expect("GLOO-004 from prod's values");
+    assert_eq!(
+        prod["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "deploy/envs/prod/values.yaml"
+    );
     // Both value sets in the one job summary, rendered into the config's namespace.
     for set in ["prod", "dev"] {
-        assert!(run.summary.contains(&format!("### helm-harden: gloo (gloo 1.17.0) [gloo/{set}]")), "value set {set} missing:\n{}", run.summary);
+        assert!(
+            run.summary.contains(&format!("### helm-harden: gloo (gloo 1.17.0) [gloo/{set}]")),
+            "value set {set} missing:\n{}",
+            run.summary
+        );
     }
-    assert!(run.summary.contains("Settings/gloo-system/default"), "rendered into the config's namespace:\n{}", run.summary);
+    assert!(
+        run.summary.contains("Settings/gloo-system/default"),
+        "rendered into the config's namespace:\n{}",
+        run.summary
+    );
 }
 
 /// The job environment of a `pull_request` run on the mock's pull request (the runner sets
@@ -475,7 +631,12 @@ fn pull_request_env(repo: &Repo, gh: &FakeGitHub) -> Vec<(String, String)> {
 }
 
 /// Runs the action in `repo` on the pull request the mock serves.
-fn run_on_pull_request(repo: &Repo, gh: &FakeGitHub, tools: &[PathBuf], inputs: &[(&str, &str)]) -> Run {
+fn run_on_pull_request(
+    repo: &Repo,
+    gh: &FakeGitHub,
+    tools: &[PathBuf],
+    inputs: &[(&str, &str)],
+) -> Run {
     let env = pull_request_env(repo, gh);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let run = Runner::new(inputs).execute(repo.path(), tools, &env);
@@ -488,14 +649,35 @@ fn run_on_pull_request(repo: &Repo, gh: &FakeGitHub, tools: &[PathBuf], inputs: 
 fn assert_no_token(run: &Run, gh: &FakeGitHub) {
     assert!(!run.stdout.contains(FAKE_TOKEN), "the token leaked on stdout:\n{}", run.stdout);
     assert!(!run.stderr.contains(FAKE_TOKEN), "the token leaked on stderr:\n{}", run.stderr);
-    assert!(!run.summary.contains(FAKE_TOKEN), "the token leaked in the job summary:\n{}", run.summary);
+    assert!(
+        !run.summary.contains(FAKE_TOKEN),
+        "the token leaked in the job summary:\n{}",
+        run.summary
+    );
     for (step, outputs) in &run.step_outputs {
-        assert!(outputs.values().all(|v| !v.contains(FAKE_TOKEN)), "the token leaked in the outputs of step {step}");
+        assert!(
+            outputs.values().all(|v| !v.contains(FAKE_TOKEN)),
+            "the token leaked in the outputs of step {step}"
+        );
     }
-    assert!(run.outputs.values().all(|v| !v.contains(FAKE_TOKEN)), "the token leaked in the action's outputs");
+    assert!(
+        run.outputs.values().all(|v| !v.contains(FAKE_TOKEN)),
+        "the token leaked in the action's outputs"
+    );
     for r in gh.requests() {
-        assert_eq!(r.header("authorization"), Some(format!("Bearer {FAKE_TOKEN}").as_str()), "{} {}", r.method, r.target);
-        assert!(!r.body.contains(FAKE_TOKEN) && !r.target.contains(FAKE_TOKEN), "the token in a request: {} {}", r.method, r.target);
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {FAKE_TOKEN}").as_str()),
+            "{} {}",
+            r.method,
+            r.target
+        );
+        assert!(
+            !r.body.contains(FAKE_TOKEN) && !r.target.contains(FAKE_TOKEN),
+            "the token in a request: {} {}",
+            r.method,
+            r.target
+        );
     }
 }
 
@@ -527,19 +709,43 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
     let (patch, in_diff) = weakening_patch(&repo);
     let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&patch));
     let chart = gloo_mini();
-    let inputs = [("chart", chart.as_str()), ("values", VALUES_PATH), ("fail-on", "high"), ("comment", "review")];
+    let inputs = [
+        ("chart", chart.as_str()),
+        ("values", VALUES_PATH),
+        ("fail-on", "high"),
+        ("comment", "review"),
+    ];
     let run = run_on_pull_request(&repo, &gh, &tools, &inputs);
 
     // Findings at `high` remain: the action fails by the findings, after the review.
     assert_eq!(run.exit_code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert_eq!(run.skipped, ["Restore the helm-harden build", "Build helm-harden"], "ran: {:?}", run.ran);
-    assert!(run.ran.ends_with(&["Check".to_string(), "Review the pull request".to_string(), "Exit by the findings".to_string()]), "{:?}", run.ran);
+    assert_eq!(
+        run.skipped,
+        ["Restore the helm-harden build", "Build helm-harden"],
+        "ran: {:?}",
+        run.ran
+    );
+    assert!(
+        run.ran.ends_with(&[
+            "Check".to_string(),
+            "Review the pull request".to_string(),
+            "Exit by the findings".to_string()
+        ]),
+        "{:?}",
+        run.ran
+    );
 
     // The outputs and the SARIF file (the default path, in the workspace).
     assert_eq!(run.outputs["sarif-file"], "helm-harden.sarif");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(repo.path().join("helm-harden.sarif")).unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join("helm-harden.sarif")).unwrap(),
+    )
+    .unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();
-    let unsuppressed: Vec<&Value> = results.iter().filter(|r| r.get("suppressions").is_none_or(|s| s.as_array().unwrap().is_empty())).collect();
+    let unsuppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_none_or(|s| s.as_array().unwrap().is_empty()))
+        .collect();
     assert_eq!(run.outputs["failures"], unsuppressed.len().to_string());
 
     // The job summary is the check step's (the review writes none when it can comment).
@@ -569,20 +775,28 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
     assert_eq!(review["commit_id"], HEAD_SHA, "the head sha from the event, not GITHUB_SHA");
     let comments = review["comments"].as_array().unwrap();
     for c in comments {
-        assert_eq!((c["path"].as_str(), c["side"].as_str()), (Some(VALUES_PATH), Some("RIGHT")), "{c}");
+        assert_eq!(
+            (c["path"].as_str(), c["side"].as_str()),
+            (Some(VALUES_PATH), Some("RIGHT")),
+            "{c}"
+        );
         assert!(c.get("start_line").is_none() && c.get("position").is_none(), "{c}");
         assert!(c["body"].as_str().unwrap().contains("<!-- helm-harden:fp="), "{c}");
     }
     // Commented inline: exactly the SARIF results whose fix goes on a line of the diff.
     let rule_of = |body: &str| body.split("**").nth(1).unwrap().to_string();
-    let mut inline: Vec<(String, u64)> = comments.iter().map(|c| (rule_of(c["body"].as_str().unwrap()), c["line"].as_u64().unwrap())).collect();
+    let mut inline: Vec<(String, u64)> = comments
+        .iter()
+        .map(|c| (rule_of(c["body"].as_str().unwrap()), c["line"].as_u64().unwrap()))
+        .collect();
     let mut expected: Vec<(String, u64)> = unsuppressed
         .iter()
         .filter_map(|r| {
             let physical = &r["locations"][0]["physicalLocation"];
             let uri = physical["artifactLocation"]["uri"].as_str()?;
             let line = physical["region"]["startLine"].as_u64()?;
-            (uri.ends_with(VALUES_PATH) && in_diff.contains(&(line as usize))).then(|| (r["ruleId"].as_str().unwrap().to_string(), line))
+            (uri.ends_with(VALUES_PATH) && in_diff.contains(&(line as usize)))
+                .then(|| (r["ruleId"].as_str().unwrap().to_string(), line))
         })
         .collect();
     inline.sort();
@@ -592,23 +806,62 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
         assert!(inline.iter().any(|(r, _)| r == rule), "{rule} commented inline: {inline:?}");
     }
     // One-click suggestions: the weakened lines rewritten, a missing key added under its parent.
-    let body_of = |rule: &str| comments.iter().map(|c| c["body"].as_str().unwrap()).find(|b| b.starts_with(&format!("**{rule}**"))).unwrap();
-    assert!(body_of("GLOO-004").contains("```suggestion\n    alwaysAcceptResources: false\n```"), "{}", body_of("GLOO-004"));
-    assert!(body_of("GLOO-007").contains("```suggestion\n    failurePolicy: Fail\n```"), "{}", body_of("GLOO-007"));
+    let body_of = |rule: &str| {
+        comments
+            .iter()
+            .map(|c| c["body"].as_str().unwrap())
+            .find(|b| b.starts_with(&format!("**{rule}**")))
+            .unwrap()
+    };
+    assert!(
+        body_of("GLOO-004").contains("```suggestion\n    alwaysAcceptResources: false\n```"),
+        "{}",
+        body_of("GLOO-004")
+    );
+    assert!(
+        body_of("GLOO-007").contains("```suggestion\n    failurePolicy: Fail\n```"),
+        "{}",
+        body_of("GLOO-007")
+    );
     // GLOO-006's key goes under the same parent line: one suggestion applies both.
     assert!(body_of("GLOO-005").contains("```suggestion\n  validation:\n    warnRouteShortCircuiting: true\n    allowWarnings: false\n```"), "{}", body_of("GLOO-005"));
-    assert!(body_of("GLOO-005").contains("- **GLOO-006**: set `gateway.validation.warnRouteShortCircuiting` to `true`"), "{}", body_of("GLOO-005"));
-    assert!(body_of("GLOO-006").contains("The one-click suggestion in the **GLOO-005** comment") && !body_of("GLOO-006").contains("```suggestion"), "{}", body_of("GLOO-006"));
+    assert!(
+        body_of("GLOO-005").contains(
+            "- **GLOO-006**: set `gateway.validation.warnRouteShortCircuiting` to `true`"
+        ),
+        "{}",
+        body_of("GLOO-005")
+    );
+    assert!(
+        body_of("GLOO-006").contains("The one-click suggestion in the **GLOO-005** comment")
+            && !body_of("GLOO-006").contains("```suggestion"),
+        "{}",
+        body_of("GLOO-006")
+    );
 
     // The summary comment: every finding, those outside the diff first, and the diff with the
     // hardened overlay (a chart target).
     let summary = reqs[5].json()["body"].as_str().unwrap().to_string();
     assert!(summary.starts_with("<!-- helm-harden:summary -->"), "{summary}");
-    assert!(summary.contains(" at or above `high`."), "the summary states the action's gate, not the default: {summary}");
-    assert_eq!(summary.lines().filter(|l| l.contains("<!-- helm-harden:fp=")).count(), unsuppressed.len(), "{summary}");
+    assert!(
+        summary.contains(" at or above `high`."),
+        "the summary states the action's gate, not the default: {summary}"
+    );
+    assert_eq!(
+        summary.lines().filter(|l| l.contains("<!-- helm-harden:fp=")).count(),
+        unsuppressed.len(),
+        "{summary}"
+    );
     let not_inline = summary.split("### Commented inline").next().unwrap();
-    assert!(not_inline.contains("**GLOO-019**") && not_inline.contains(&format!("`{VALUES_PATH}:{}`", repo.line_of("replicas: 1"))), "{summary}");
-    assert!(summary.contains("<details><summary>Diff with the hardened overlay</summary>"), "{summary}");
+    assert!(
+        not_inline.contains("**GLOO-019**")
+            && not_inline.contains(&format!("`{VALUES_PATH}:{}`", repo.line_of("replicas: 1"))),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("<details><summary>Diff with the hardened overlay</summary>"),
+        "{summary}"
+    );
     let created = gh.issue_comments();
     assert_eq!(created.len(), 1);
     let summary_id = created[0]["id"].as_u64().unwrap();
@@ -617,15 +870,23 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
 
     // A second run (a re-run of the job, or a push with the same findings): no inline comment
     // twice and no second summary comment; the summary is updated in place.
-    let first: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    let first: Vec<String> =
+        gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
     gh.clear_requests();
     let again = run_on_pull_request(&repo, &gh, &tools, &inputs);
     assert_eq!(again.exit_code, 1, "stderr:\n{}", again.stderr);
     assert_eq!(again.outputs["failures"], run.outputs["failures"]);
-    let writes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET ")).collect();
-    assert_eq!(writes, [format!("PATCH /repos/{REPOSITORY}/issues/comments/{summary_id}")], "stderr:\n{}", again.stderr);
+    let writes: Vec<String> =
+        methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET ")).collect();
+    assert_eq!(
+        writes,
+        [format!("PATCH /repos/{REPOSITORY}/issues/comments/{summary_id}")],
+        "stderr:\n{}",
+        again.stderr
+    );
     assert_eq!(gh.issue_comments().len(), 1, "one summary comment per pull request");
-    let now: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    let now: Vec<String> =
+        gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
     assert_eq!(now, first, "no inline comment posted twice, none deleted");
     let done = format!("review: 0 inline comments posted, {} already there; 0 outdated deleted; summary comment {summary_id} updated", comments.len());
     assert!(again.stderr.contains(&done), "{}", again.stderr);
@@ -650,9 +911,20 @@ fn annotations(log: &str) -> Vec<Annotation> {
             if !["error", "warning", "notice"].contains(&command) {
                 return None;
             }
-            let prop = |key: &str| props.split(',').find_map(|p| p.strip_prefix(&format!("{key}="))).unwrap_or("").to_string();
+            let prop = |key: &str| {
+                props
+                    .split(',')
+                    .find_map(|p| p.strip_prefix(&format!("{key}=")))
+                    .unwrap_or("")
+                    .to_string()
+            };
             let rule = prop("title").split(' ').next().unwrap().trim_end_matches("%3A").to_string();
-            Some(Annotation { file: prop("file"), line: prop("line"), rule, message: message.to_string() })
+            Some(Annotation {
+                file: prop("file"),
+                line: prop("line"),
+                rule,
+                message: message.to_string(),
+            })
         })
         .filter(|a| a.rule != "helm-harden") // the overflow notice
         .collect()
@@ -671,9 +943,18 @@ fn assert_each_annotated_once(run: &Run, sarif: &Path) {
     }
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
     let mut results: BTreeMap<(String, String, String), usize> = BTreeMap::new();
-    for r in doc["runs"][0]["results"].as_array().unwrap().iter().filter(|r| r.get("suppressions").is_none_or(|s| s.as_array().unwrap().is_empty())) {
+    for r in doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_none_or(|s| s.as_array().unwrap().is_empty()))
+    {
         let physical = &r["locations"][0]["physicalLocation"];
-        let key = (physical["artifactLocation"]["uri"].as_str().unwrap().to_string(), physical["region"]["startLine"].to_string(), r["ruleId"].as_str().unwrap().to_string());
+        let key = (
+            physical["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+            physical["region"]["startLine"].to_string(),
+            r["ruleId"].as_str().unwrap().to_string(),
+        );
         *results.entry(key).or_default() += 1;
     }
     let mut annotated: BTreeMap<(String, String, String), usize> = BTreeMap::new();
@@ -684,7 +965,11 @@ fn assert_each_annotated_once(run: &Run, sarif: &Path) {
     }
     for (key, n) in &annotated {
         let findings = results.get(key).copied().unwrap_or(0);
-        assert!(*n <= findings, "{key:?}: {n} annotations for {findings} findings\nstdout:\n{}", run.stdout);
+        assert!(
+            *n <= findings,
+            "{key:?}: {n} annotations for {findings} findings\nstdout:\n{}",
+            run.stdout
+        );
     }
     for level in ["::error ", "::warning ", "::notice "] {
         let n = run.stdout.lines().filter(|l| l.starts_with(level)).count();
@@ -696,9 +981,18 @@ fn assert_each_annotated_once(run: &Run, sarif: &Path) {
 /// and no plain `warning:` line.
 fn assert_one_fork_warning(run: &Run) {
     let log = format!("{}{}", run.stdout, run.stderr);
-    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("the GitHub token cannot comment on this pull request")).collect();
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("the GitHub token cannot comment on this pull request"))
+        .collect();
     assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
-    assert!(warnings[0].starts_with("::warning::the GitHub token cannot comment on this pull request (read-only"), "{}", warnings[0]);
+    assert!(
+        warnings[0].starts_with(
+            "::warning::the GitHub token cannot comment on this pull request (read-only"
+        ),
+        "{}",
+        warnings[0]
+    );
 }
 
 #[test]
@@ -710,28 +1004,65 @@ fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&repo.added_patch()));
     gh.state.lock().unwrap().read_only = true;
     let chart = gloo_mini();
-    let run = run_on_pull_request(&repo, &gh, &tools, &[("chart", &chart), ("values", VALUES_PATH), ("fail-on", "high"), ("overlay", "false")]);
-    assert_eq!(run.exit_code, 1, "high findings remain: exit 1, not the review's error\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    let run = run_on_pull_request(
+        &repo,
+        &gh,
+        &tools,
+        &[("chart", &chart), ("values", VALUES_PATH), ("fail-on", "high"), ("overlay", "false")],
+    );
+    assert_eq!(
+        run.exit_code, 1,
+        "high findings remain: exit 1, not the review's error\nstdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     assert!(run.ran.contains(&"Exit by the findings".to_string()), "{:?}", run.ran);
     assert!(run.cached_renders > 0, "helm-harden renders through the run's own XDG_CACHE_HOME");
-    assert_eq!(run.cached_renders, 1, "overlay: false: no hardened render, in the check step nor in the review");
+    assert_eq!(
+        run.cached_renders, 1,
+        "overlay: false: no hardened render, in the check step nor in the review"
+    );
     assert_one_fork_warning(&run);
     assert_each_annotated_once(&run, &repo.path().join("helm-harden.sarif"));
     // The high findings on the values file are annotated (by the check step).
     let line = repo.line_of("alwaysAcceptResources").to_string();
     let annotated = annotations(&run.stdout);
-    assert_eq!(annotated.iter().filter(|a| (a.file.as_str(), a.line.as_str(), a.rule.as_str()) == (VALUES_PATH, line.as_str(), "GLOO-004")).count(), 1, "{}", run.stdout);
-    assert!(run.summary.contains("### helm-harden review\n\nThe token could not comment on this pull request"), "{}", run.summary);
-    let writes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET ")).collect();
-    assert_eq!(writes, [format!("POST /repos/{REPOSITORY}/pulls/{PR_NUMBER}/reviews")], "no write after the first 403");
+    assert_eq!(
+        annotated
+            .iter()
+            .filter(|a| (a.file.as_str(), a.line.as_str(), a.rule.as_str())
+                == (VALUES_PATH, line.as_str(), "GLOO-004"))
+            .count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary
+            .contains("### helm-harden review\n\nThe token could not comment on this pull request"),
+        "{}",
+        run.summary
+    );
+    let writes: Vec<String> =
+        methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET ")).collect();
+    assert_eq!(
+        writes,
+        [format!("POST /repos/{REPOSITORY}/pulls/{PR_NUMBER}/reviews")],
+        "no write after the first 403"
+    );
     assert!(gh.review_comments().is_empty() && gh.issue_comments().is_empty());
 
     // Findings below the threshold only (GLOO-014, low): the 403 does not fail the action.
     let repo = Repo::with_values("discovery:\n  enabled: true\n");
     let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&repo.added_patch()));
     gh.state.lock().unwrap().read_only = true;
-    let values = format!("{}\n{VALUES_PATH}\n", root().join("fixtures/values/hardened.yaml").display());
-    let run = run_on_pull_request(&repo, &gh, &tools, &[("chart", &chart), ("values", &values), ("fail-on", "high"), ("overlay", "false")]);
+    let values =
+        format!("{}\n{VALUES_PATH}\n", root().join("fixtures/values/hardened.yaml").display());
+    let run = run_on_pull_request(
+        &repo,
+        &gh,
+        &tools,
+        &[("chart", &chart), ("values", &values), ("fail-on", "high"), ("overlay", "false")],
+    );
     assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert_eq!(run.outputs["failures"], "1", "{}", run.stdout);
     assert_one_fork_warning(&run);
@@ -740,12 +1071,29 @@ fn a_read_only_token_does_not_fail_the_action_the_findings_decide() {
     assert_eq!(posted.route(), format!("/repos/{REPOSITORY}/pulls/{PR_NUMBER}/reviews"));
     let comments = posted.json()["comments"].clone();
     assert_eq!(comments.as_array().map(Vec::len), Some(1), "{comments}");
-    assert_eq!((comments[0]["path"].as_str(), comments[0]["line"].as_u64()), (Some(VALUES_PATH), Some(2)), "{comments}");
+    assert_eq!(
+        (comments[0]["path"].as_str(), comments[0]["line"].as_u64()),
+        (Some(VALUES_PATH), Some(2)),
+        "{comments}"
+    );
     // The finding still reaches the pull request, as one annotation on its line.
-    let on_line: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with(&format!("::warning file={VALUES_PATH},line=2,"))).collect();
+    let on_line: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(&format!("::warning file={VALUES_PATH},line=2,")))
+        .collect();
     assert_eq!(on_line.len(), 1, "{}", run.stdout);
-    assert!(on_line[0].starts_with(&format!("::warning file={VALUES_PATH},line=2,title=GLOO-014 ")), "{}", on_line[0]);
-    assert!(run.summary.contains("The 1 finding is in this job's annotations and in the job summary above."), "{}", run.summary);
+    assert!(
+        on_line[0].starts_with(&format!("::warning file={VALUES_PATH},line=2,title=GLOO-014 ")),
+        "{}",
+        on_line[0]
+    );
+    assert!(
+        run.summary
+            .contains("The 1 finding is in this job's annotations and in the job summary above."),
+        "{}",
+        run.summary
+    );
 }
 
 /// A release host on 127.0.0.1: `GET /<repo>/releases/download/<tag>/<file>` answers as
@@ -778,8 +1126,12 @@ impl ReleaseHost {
                 }
                 let path = request_line.split_whitespace().nth(1).unwrap_or("").to_string();
                 seen.lock().unwrap().push(path.clone());
-                let stored = path.strip_prefix("/storage/").and_then(|n| n.parse::<usize>().ok()).and_then(|n| files.get(n));
-                let response: Vec<u8> = if let Some(n) = files.iter().position(|(p, _)| *p == path) {
+                let stored = path
+                    .strip_prefix("/storage/")
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|n| files.get(n));
+                let response: Vec<u8> = if let Some(n) = files.iter().position(|(p, _)| *p == path)
+                {
                     format!("HTTP/1.1 302 Found\r\nLocation: /storage/{n}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
                 } else if let Some((_, body)) = stored {
                     let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
@@ -809,18 +1161,37 @@ fn release_asset() -> String {
 /// `target/release/helm-harden` that leaves a mark and runs the test build, so the test sees
 /// which binary the action ran. Returns the tarball's bytes and its `.sha256` file's.
 fn release_tarball(dir: &Path, mark: &Path) -> (Vec<u8>, Vec<u8>) {
-    let workflow: Value = yaml_serde::from_str(&std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap()).unwrap();
+    let workflow: Value = yaml_serde::from_str(
+        &std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap(),
+    )
+    .unwrap();
     let steps = workflow["jobs"]["build"]["steps"].as_array().unwrap();
-    let package = steps.iter().find(|s| s["name"] == "Package").expect("the release workflow has a Package step");
+    let package = steps
+        .iter()
+        .find(|s| s["name"] == "Package")
+        .expect("the release workflow has a Package step");
     let checkout = dir.join("checkout");
     std::fs::create_dir_all(checkout.join("target/release")).unwrap();
     let binary = checkout.join("target/release/helm-harden");
-    std::fs::write(&binary, format!("#!/bin/sh\necho \"$@\" >>'{}'\nexec '{}' \"$@\"\n", mark.display(), env!("CARGO_BIN_EXE_helm-harden"))).unwrap();
+    std::fs::write(
+        &binary,
+        format!(
+            "#!/bin/sh\necho \"$@\" >>'{}'\nexec '{}' \"$@\"\n",
+            mark.display(),
+            env!("CARGO_BIN_EXE_helm-harden")
+        ),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
     let github_env = dir.join("github-env");
     std::fs::write(&github_env, "").unwrap();
-    let out = Command::new("bash").args(["--noprofile", "--norc", "-eo", "pipefail", "-c", package["run"].as_str().unwrap()]).current_dir(&checkout).env("GITHUB_ENV", &github_env).output().unwrap();
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", package["run"].as_str().unwrap()])
+        .current_dir(&checkout)
+        .env("GITHUB_ENV", &github_env)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let asset = parse_key_values(&std::fs::read_to_string(&github_env).unwrap())["ASSET"].clone();
     assert_eq!(asset, release_asset(), "the release names its asset as the action downloads it");
@@ -846,21 +1217,51 @@ fn at_a_release_tag_the_action_installs_that_release_binary() {
     let dir = tempfile::tempdir().unwrap();
     let mark = dir.path().join("ran");
     let asset = release_asset();
-    let release = format!("/acme/helm-harden/releases/download/v{}/{asset}", env!("CARGO_PKG_VERSION"));
+    let release =
+        format!("/acme/helm-harden/releases/download/v{}/{asset}", env!("CARGO_PKG_VERSION"));
     let (tarball, checksum) = release_tarball(dir.path(), &mark);
-    let host = ReleaseHost::start(vec![(release.clone(), tarball), (format!("{release}.sha256"), checksum)]);
-    let mut runner = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("values", "fixtures/values/weak.yaml"), ("comment", "off"), ("sarif-file", &dir.path().join("x.sarif").display().to_string())]);
+    let host = ReleaseHost::start(vec![
+        (release.clone(), tarball),
+        (format!("{release}.sha256"), checksum),
+    ]);
+    let mut runner = Runner::new(&[
+        ("chart", "fixtures/charts/gloo-mini"),
+        ("values", "fixtures/values/weak.yaml"),
+        ("comment", "off"),
+        ("sarif-file", &dir.path().join("x.sarif").display().to_string()),
+    ]);
     runner.action_repository = "acme/helm-harden".into();
     runner.action_ref = "v1".into();
     runner.server_url = host.url.clone();
     let run = runner.execute(root(), &helm, &[]);
 
-    assert_eq!(run.exit_code, 1, "the weak values fail\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert_eq!(host.paths(), [release.clone(), "/storage/0".to_string(), format!("{release}.sha256"), "/storage/1".to_string()], "the tarball, then its checksum");
+    assert_eq!(
+        run.exit_code, 1,
+        "the weak values fail\nstdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(
+        host.paths(),
+        [
+            release.clone(),
+            "/storage/0".to_string(),
+            format!("{release}.sha256"),
+            "/storage/1".to_string()
+        ],
+        "the tarball, then its checksum"
+    );
     assert_eq!(run.step_outputs["find"]["found"], "true");
-    assert_eq!(run.skipped, ["Restore the helm-harden build", "Build helm-harden", "Review the pull request"], "ran: {:?}", run.ran);
+    assert_eq!(
+        run.skipped,
+        ["Restore the helm-harden build", "Build helm-harden", "Review the pull request"],
+        "ran: {:?}",
+        run.ran
+    );
     let calls = std::fs::read_to_string(&mark).expect("the downloaded helm-harden ran");
-    assert!(calls.lines().any(|l| l.starts_with("check --format github")), "the check step ran the release binary: {calls}");
+    assert!(
+        calls.lines().any(|l| l.starts_with("check --format github")),
+        "the check step ran the release binary: {calls}"
+    );
     assert!(run.outputs["failures"].parse::<usize>().unwrap() > 0);
 }
 
@@ -878,14 +1279,36 @@ fn without_a_usable_release_binary_the_action_builds_its_source() {
     other[0] = if other[0] == b'0' { b'1' } else { b'0' };
     // (files served, version input, action ref, the first request expected)
     let cases = [
-        (vec![("/acme/helm-harden/releases/download/v0.0.1/x.tar.gz".to_string(), b"x".to_vec())], "2.0.0", "v1", Some(&wanted)),
-        (vec![(wanted.clone(), b"<html>not a tarball</html>".to_vec())], "v2.0.0", "v1", Some(&wanted)),
-        (vec![(wanted.clone(), tarball), (format!("{wanted}.sha256"), other)], "v2.0.0", "v1", Some(&wanted)),
+        (
+            vec![(
+                "/acme/helm-harden/releases/download/v0.0.1/x.tar.gz".to_string(),
+                b"x".to_vec(),
+            )],
+            "2.0.0",
+            "v1",
+            Some(&wanted),
+        ),
+        (
+            vec![(wanted.clone(), b"<html>not a tarball</html>".to_vec())],
+            "v2.0.0",
+            "v1",
+            Some(&wanted),
+        ),
+        (
+            vec![(wanted.clone(), tarball), (format!("{wanted}.sha256"), other)],
+            "v2.0.0",
+            "v1",
+            Some(&wanted),
+        ),
         (vec![(wanted.clone(), b"x".to_vec())], "", "main", None),
     ];
     for (files, version, action_ref, expected) in cases {
         let host = ReleaseHost::start(files);
-        let mut runner = Runner::new(&[("chart", "fixtures/charts/gloo-mini"), ("comment", "off"), ("version", version)]);
+        let mut runner = Runner::new(&[
+            ("chart", "fixtures/charts/gloo-mini"),
+            ("comment", "off"),
+            ("version", version),
+        ]);
         runner.action_repository = "acme/helm-harden".into();
         runner.action_ref = action_ref.into();
         runner.server_url = host.url.clone();
@@ -909,7 +1332,11 @@ fn without_a_usable_release_binary_the_action_builds_its_source() {
         }
         let find = &run.step_outputs["find"];
         assert_eq!(find["found"], "false");
-        assert!(find["source-hash"].len() == 16 && find["source-hash"].bytes().all(|b| b.is_ascii_hexdigit()), "{find:?}");
+        assert!(
+            find["source-hash"].len() == 16
+                && find["source-hash"].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{find:?}"
+        );
         assert!(find["root"].ends_with("/helm-harden-cargo"), "{find:?}");
     }
 }
@@ -921,11 +1348,19 @@ fn an_empty_sarif_file_input_writes_no_sarif_and_still_gates() {
     let workspace = tempfile::tempdir().unwrap();
     let chart = root().join("fixtures/charts/gloo-mini").display().to_string();
     let values = root().join("fixtures/values/weak.yaml").display().to_string();
-    let run = Runner::new(&[("chart", &chart), ("values", &values), ("comment", "off"), ("overlay", "false"), ("sarif-file", "")]).execute(workspace.path(), &tools, &[]);
+    let run = Runner::new(&[
+        ("chart", &chart),
+        ("values", &values),
+        ("comment", "off"),
+        ("overlay", "false"),
+        ("sarif-file", ""),
+    ])
+    .execute(workspace.path(), &tools, &[]);
 
     assert_eq!(run.exit_code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert!(run.outputs["failures"].parse::<usize>().unwrap() > 0, "{:?}", run.outputs);
     assert_eq!(run.outputs["sarif-file"], "");
-    let left: Vec<_> = std::fs::read_dir(workspace.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> =
+        std::fs::read_dir(workspace.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "the workspace is left as it was: {left:?}");
 }

@@ -33,7 +33,10 @@ impl Case {
         write(dir.path(), "chart/templates/settings.yaml", "kind: Settings\n");
         let mut cmd = common::helm_harden();
         // No helm or config from the environment: each case says what it uses.
-        cmd.current_dir(dir.path()).env_remove("HELM_BIN").env("NO_COLOR", "1").env("PATH", "/usr/bin:/bin");
+        cmd.current_dir(dir.path())
+            .env_remove("HELM_BIN")
+            .env("NO_COLOR", "1")
+            .env("PATH", "/usr/bin:/bin");
         Case { dir, cmd }
     }
 
@@ -112,7 +115,8 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             } else if ty.is_file() {
                 let meta = e.metadata().unwrap();
                 if meta.len() > 4 << 20 {
-                    format!("<{} bytes, modified {:?}>", meta.len(), meta.modified().ok()).into_bytes()
+                    format!("<{} bytes, modified {:?}>", meta.len(), meta.modified().ok())
+                        .into_bytes()
                 } else {
                     std::fs::read(&path).unwrap_or_default()
                 }
@@ -164,7 +168,9 @@ fn helm_case(body: &str) -> Case {
 
 #[test]
 fn chart_missing() {
-    Case::new().args(["check", "no-such-chart"]).fails("chart_missing", &["error: no-such-chart: chart not found"]);
+    Case::new()
+        .args(["check", "no-such-chart"])
+        .fails("chart_missing", &["error: no-such-chart: chart not found"]);
 }
 
 #[test]
@@ -174,13 +180,18 @@ fn chart_directory_unreadable() {
         return;
     }
     let mut c = Case::new();
-    std::fs::set_permissions(c.path().join("chart"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(c.path().join("chart"), std::fs::Permissions::from_mode(0o000))
+        .unwrap();
     c.args(["check", "chart"]);
     let before = Instant::now();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        c.fails("chart_directory_unreadable", &["error: chart: cannot read chart directory: permission denied"])
+        c.fails(
+            "chart_directory_unreadable",
+            &["error: chart: cannot read chart directory: permission denied"],
+        )
     }));
-    std::fs::set_permissions(c.path().join("chart"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(c.path().join("chart"), std::fs::Permissions::from_mode(0o755))
+        .unwrap();
     assert!(before.elapsed() < Duration::from_secs(30));
     result.unwrap();
 }
@@ -189,67 +200,91 @@ fn chart_directory_unreadable() {
 fn chart_directory_without_chart_yaml() {
     let mut c = Case::new();
     std::fs::create_dir(c.path().join("empty")).unwrap();
-    c.args(["check", "empty"]).fails("chart_directory_without_chart_yaml", &["error: empty: not a chart: no Chart.yaml in this directory"]);
+    c.args(["check", "empty"]).fails(
+        "chart_directory_without_chart_yaml",
+        &["error: empty: not a chart: no Chart.yaml in this directory"],
+    );
 }
 
 #[test]
 fn chart_yaml_does_not_parse() {
     let mut c = Case::new();
     c.file("chart/Chart.yaml", "apiVersion: v2\nname: [gloo\n");
-    c.args(["check", "chart"]).fails("chart_yaml_does_not_parse", &["error: chart/Chart.yaml:2:12: invalid YAML: "]);
+    c.args(["check", "chart"])
+        .fails("chart_yaml_does_not_parse", &["error: chart/Chart.yaml:2:12: invalid YAML: "]);
 }
 
 #[test]
 fn chart_yaml_without_name() {
     let mut c = Case::new();
     c.file("chart/Chart.yaml", "apiVersion: v2\nversion: 1.0.0\n");
-    c.args(["check", "chart"]).fails("chart_yaml_without_name", &["error: chart/Chart.yaml:1:1: Chart.yaml has no name"]);
+    c.args(["check", "chart"])
+        .fails("chart_yaml_without_name", &["error: chart/Chart.yaml:1:1: Chart.yaml has no name"]);
 }
 
 #[test]
 fn chart_is_a_device() {
-    Case::new().args(["check", "/dev/null"]).fails("chart_is_a_device", &["error: /dev/null: not a chart: neither a directory nor a packaged .tgz"]);
+    Case::new().args(["check", "/dev/null"]).fails(
+        "chart_is_a_device",
+        &["error: /dev/null: not a chart: neither a directory nor a packaged .tgz"],
+    );
 }
 
 #[test]
 fn packaged_chart_that_is_not_a_chart() {
     let Some(helm) = common::helm() else {
-        eprintln!("SKIP packaged_chart_that_is_not_a_chart: no helm (run scripts/setup or set HELM_BIN)");
+        eprintln!(
+            "SKIP packaged_chart_that_is_not_a_chart: no helm (run scripts/setup or set HELM_BIN)"
+        );
         return;
     };
     let mut c = Case::new();
     c.file("broken.tgz", "this is not gzip\n");
     c.cmd.env("HELM_BIN", &helm);
-    c.args(["check", "broken.tgz"]).fails("packaged_chart_that_is_not_a_chart", &["error: broken.tgz: helm template failed: "]);
+    c.args(["check", "broken.tgz"]).fails(
+        "packaged_chart_that_is_not_a_chart",
+        &["error: broken.tgz: helm template failed: "],
+    );
 }
 
 // ---- values files and --set -----------------------------------------------------------------
 
 #[test]
 fn values_yaml_that_does_not_parse_names_line_and_column() {
-    values_case("gateway:\n  validation: {allowWarnings: true\n").fails("values_yaml_that_does_not_parse", &["error: values.yaml:2:35: invalid YAML: "]);
+    values_case("gateway:\n  validation: {allowWarnings: true\n")
+        .fails("values_yaml_that_does_not_parse", &["error: values.yaml:2:35: invalid YAML: "]);
 }
 
 #[test]
 fn values_indented_with_tabs() {
-    values_case("gateway:\n\tvalidation: true\n").fails("values_indented_with_tabs", &["error: values.yaml:2:2: invalid YAML: tabs disallowed"]);
+    values_case("gateway:\n\tvalidation: true\n").fails(
+        "values_indented_with_tabs",
+        &["error: values.yaml:2:2: invalid YAML: tabs disallowed"],
+    );
 }
 
 #[test]
 fn values_that_are_a_scalar() {
-    values_case("just a sentence\n").fails("values_that_are_a_scalar", &["error: values.yaml:1:1: values must be a mapping of keys, not a list or a scalar"]);
+    values_case("just a sentence\n").fails(
+        "values_that_are_a_scalar",
+        &["error: values.yaml:1:1: values must be a mapping of keys, not a list or a scalar"],
+    );
 }
 
 #[test]
 fn values_that_are_a_list_after_comments() {
-    values_case("# header\n\n- a\n- b\n").fails("values_that_are_a_list", &["error: values.yaml:3:1: values must be a mapping"]);
+    values_case("# header\n\n- a\n- b\n")
+        .fails("values_that_are_a_list", &["error: values.yaml:3:1: values must be a mapping"]);
 }
 
 #[test]
 fn values_file_is_a_directory() {
     let mut c = manifests_case(RENDER);
     std::fs::create_dir(c.path().join("values.d")).unwrap();
-    c.args(["-f", "values.d"]).fails("values_file_is_a_directory", &["error: values.d: cannot read values file: it is a directory"]);
+    c.args(["-f", "values.d"]).fails(
+        "values_file_is_a_directory",
+        &["error: values.d: cannot read values file: it is a directory"],
+    );
 }
 
 #[test]
@@ -268,7 +303,10 @@ fn values_file_is_a_fifo_and_nothing_blocks() {
 #[test]
 fn values_file_is_dev_zero_and_the_read_is_bounded() {
     let mut c = manifests_case(RENDER);
-    c.args(["-f", "/dev/zero"]).fails("values_file_is_dev_zero", &["error: /dev/zero: cannot read values file: not a regular file"]);
+    c.args(["-f", "/dev/zero"]).fails(
+        "values_file_is_dev_zero",
+        &["error: /dev/zero: cannot read values file: not a regular file"],
+    );
 }
 
 #[test]
@@ -277,12 +315,16 @@ fn values_file_over_the_size_limit() {
     // Sparse: 40 MiB on paper, nothing on disk.
     let f = std::fs::File::create(c.path().join("huge.yaml")).unwrap();
     f.set_len(40 << 20).unwrap();
-    c.args(["-f", "huge.yaml"]).fails("values_file_over_the_size_limit", &["error: huge.yaml: values file is larger than the 32 MiB limit"]);
+    c.args(["-f", "huge.yaml"]).fails(
+        "values_file_over_the_size_limit",
+        &["error: huge.yaml: values file is larger than the 32 MiB limit"],
+    );
 }
 
 #[test]
 fn values_not_utf8() {
-    values_case(b"gateway:\n  name: caf\xe9\n").fails("values_not_utf8", &["error: values.yaml:2:1: values file is not UTF-8"]);
+    values_case(b"gateway:\n  name: caf\xe9\n")
+        .fails("values_not_utf8", &["error: values.yaml:2:1: values file is not UTF-8"]);
 }
 
 #[test]
@@ -293,40 +335,56 @@ fn values_alias_bomb_is_refused_fast() {
         text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{p}"); 10].join(", ")));
     }
     let started = Instant::now();
-    values_case(text).fails("values_alias_bomb", &["error: values.yaml:", "alias expansion exceeds 1000000 nodes"]);
-    assert!(started.elapsed() < Duration::from_secs(10), "bounded and fast: {:?}", started.elapsed());
+    values_case(text).fails(
+        "values_alias_bomb",
+        &["error: values.yaml:", "alias expansion exceeds 1000000 nodes"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "bounded and fast: {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn values_nested_too_deep() {
     let text: String = (0..300).map(|depth| format!("{}k{depth}:\n", " ".repeat(depth))).collect();
-    values_case(text).fails("values_nested_too_deep", &["error: values.yaml:201:201: invalid YAML: nesting deeper than 200 levels"]);
+    values_case(text).fails(
+        "values_nested_too_deep",
+        &["error: values.yaml:201:201: invalid YAML: nesting deeper than 200 levels"],
+    );
 }
 
 #[test]
 fn values_file_missing() {
     let mut c = manifests_case(RENDER);
-    c.args(["-f", "nope.yaml"]).fails("values_file_missing", &["error: nope.yaml: cannot read values file: no such file"]);
+    c.args(["-f", "nope.yaml"])
+        .fails("values_file_missing", &["error: nope.yaml: cannot read values file: no such file"]);
 }
 
 #[test]
 fn set_with_unclosed_bracket() {
     let mut c = manifests_case(RENDER);
-    c.args(["--set", "gatewayProxies[0.name=x"]).fails("set_with_unclosed_bracket", &["error: --set gatewayProxies[0.name: unclosed '[' in the key"]);
+    c.args(["--set", "gatewayProxies[0.name=x"]).fails(
+        "set_with_unclosed_bracket",
+        &["error: --set gatewayProxies[0.name: unclosed '[' in the key"],
+    );
 }
 
 #[test]
 fn set_with_empty_key() {
     let mut c = manifests_case(RENDER);
-    c.args(["--set-string", "=x"]).fails("set_with_empty_key", &["error: --set-string: empty key before '='"]);
+    c.args(["--set-string", "=x"])
+        .fails("set_with_empty_key", &["error: --set-string: empty key before '='"]);
 }
 
 #[test]
 fn set_error_does_not_echo_the_other_values() {
     let mut c = manifests_case(RENDER);
-    let err = c
-        .args(["--set", "db.password=hunter2-planted,broken"])
-        .fails("set_error_does_not_echo_the_other_values", &["error: --set broken: expected key=value (missing '=')"]);
+    let err = c.args(["--set", "db.password=hunter2-planted,broken"]).fails(
+        "set_error_does_not_echo_the_other_values",
+        &["error: --set broken: expected key=value (missing '=')"],
+    );
     assert!(!err.contains("hunter2"), "{err}");
 }
 
@@ -334,14 +392,25 @@ fn set_error_does_not_echo_the_other_values() {
 
 #[test]
 fn helm_missing_from_path() {
-    Case::new().args(["check", "chart"]).fails("helm_missing_from_path", &["error: helm not found: install helm"]);
+    Case::new()
+        .args(["check", "chart"])
+        .fails("helm_missing_from_path", &["error: helm not found: install helm"]);
 }
 
 #[test]
 fn helm_exits_non_zero_with_its_stderr_trimmed() {
     let mut c = helm_case("i=0; while [ $i -lt 200 ]; do echo \"noise line $i\" >&2; i=$((i+1)); done\necho 'Error: execution error at (gloo/templates/x.yaml:3:4): boom' >&2\nexit 1");
-    let err = c.fails("helm_exits_non_zero", &["error: chart: helm template failed: ", "Error: execution error at (gloo/templates/x.yaml:3:4): boom"]);
-    assert!(!err.contains("noise line 1 ") && !err.contains("noise line 10 "), "trimmed to the last lines: {err}");
+    let err = c.fails(
+        "helm_exits_non_zero",
+        &[
+            "error: chart: helm template failed: ",
+            "Error: execution error at (gloo/templates/x.yaml:3:4): boom",
+        ],
+    );
+    assert!(
+        !err.contains("noise line 1 ") && !err.contains("noise line 10 "),
+        "trimmed to the last lines: {err}"
+    );
     assert!(err.len() < 800, "trimmed: {} chars", err.len());
 }
 
@@ -368,19 +437,31 @@ fn set_values_never_reach_the_terminal_through_helm_errors() {
     // helm quotes values in its errors (`range can't iterate over ghp_...`): the stand-in quotes
     // every argument it got, and when asked to fetch dependencies, a token as well.
     let mut c = helm_case("if [ \"$1\" = dependency ]; then echo 'Error: cannot fetch with ghp_SECRETabcdef1234567890' >&2; exit 1; fi\necho \"Error: range can't iterate over $*\" >&2\nexit 1");
-    c.args(["--set", "gatewayProxies=ghp_SECRETabcdef1234567890,replicas=2", "--set-string", "apiKey=sk\\,live\\,OTHER99"]);
-    let err = c.fails("set_values_redacted", &["--set gatewayProxies=***,replicas=2 --set-string apiKey=***"]);
+    c.args([
+        "--set",
+        "gatewayProxies=ghp_SECRETabcdef1234567890,replicas=2",
+        "--set-string",
+        "apiKey=sk\\,live\\,OTHER99",
+    ]);
+    let err = c.fails(
+        "set_values_redacted",
+        &["--set gatewayProxies=***,replicas=2 --set-string apiKey=***"],
+    );
     for secret in ["ghp_SECRET", "sk\\,live", "OTHER99"] {
         assert!(!err.contains(secret), "{secret} in: {err}");
     }
-    let err = c.args(["--dependency-update"]).fails("set_values_redacted_dependency_update", &["helm dependency update failed: Error: cannot fetch with ***"]);
+    let err = c.args(["--dependency-update"]).fails(
+        "set_values_redacted_dependency_update",
+        &["helm dependency update failed: Error: cannot fetch with ***"],
+    );
     assert!(!err.contains("ghp_SECRET"), "{err}");
 }
 
 #[test]
 fn helm_stderr_with_escape_sequences_is_cleaned() {
     // A chart's `fail` message reaches helm's stderr verbatim.
-    let mut c = helm_case("printf 'Error: \\033[2J\\033[31mfail from chart\\342\\200\\256\\n' >&2\nexit 1");
+    let mut c =
+        helm_case("printf 'Error: \\033[2J\\033[31mfail from chart\\342\\200\\256\\n' >&2\nexit 1");
     let err = c.fails("helm_stderr_with_escape_sequences", &["fail from chart"]);
     assert!(!err.contains('\u{202e}'), "no bidi control: {err:?}");
 }
@@ -388,7 +469,10 @@ fn helm_stderr_with_escape_sequences_is_cleaned() {
 #[test]
 fn helm_hangs_after_printing_half_a_render() {
     let mut c = helm_case("printf 'apiVersion: v1\\nkind: ConfigMap\\n'\nsleep 300");
-    c.args(["--timeout", "1"]).fails("helm_hangs_after_printing_half_a_render", &["error: helm did not finish within 1s and was killed (raise --timeout)"]);
+    c.args(["--timeout", "1"]).fails(
+        "helm_hangs_after_printing_half_a_render",
+        &["error: helm did not finish within 1s and was killed (raise --timeout)"],
+    );
 }
 
 /// Ctrl-C in a pre-commit run, a cancelled CI job or `timeout` while helm runs: helm and what it
@@ -418,28 +502,42 @@ fn a_signal_while_helm_runs_stops_helm_and_leaves_nothing_behind() {
             assert!(started.elapsed() < Duration::from_secs(20), "helm never started");
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(std::fs::read_dir(&tmp).unwrap().next().is_some(), "the run's no-plugins directory exists while helm runs");
+        assert!(
+            std::fs::read_dir(&tmp).unwrap().next().is_some(),
+            "the run's no-plugins directory exists while helm runs"
+        );
         // SAFETY: kill(2) on the child this test spawned.
         unsafe { libc::kill(run.id() as i32, signal) };
         let status = loop {
             if let Some(status) = run.try_wait().unwrap() {
                 break status;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "helm-harden did not stop on signal {signal}");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "helm-harden did not stop on signal {signal}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         assert_eq!(status.signal(), Some(signal), "ends by the signal");
         for pid_file in ["helm.pid", "child.pid"] {
             let pid = std::fs::read_to_string(c.path().join(pid_file)).unwrap().trim().to_string();
             // Gone, or a zombie waiting for a reaper: not running either way.
-            let gone = || std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')));
+            let gone = || {
+                std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+                    stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z'))
+                })
+            };
             let waited = Instant::now();
             while !gone() && waited.elapsed() < Duration::from_secs(5) {
                 std::thread::sleep(Duration::from_millis(20));
             }
             assert!(gone(), "{pid_file} ({pid}) still runs after signal {signal}");
         }
-        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "no temporary directory left after signal {signal}");
+        assert_eq!(
+            std::fs::read_dir(&tmp).unwrap().count(),
+            0,
+            "no temporary directory left after signal {signal}"
+        );
     }
 }
 
@@ -452,7 +550,12 @@ fn a_signal_the_caller_ignores_does_not_stop_the_run() {
     c.helm("echo $$ > helm.pid\nsleep 2\ncat render.yaml");
     c.file("render.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n");
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_helm-harden"));
-    command.args(["check", "chart", "--no-cache"]).current_dir(c.path()).env_clear().env("PATH", "/usr/bin:/bin").env("HELM_BIN", c.path().join("helm"));
+    command
+        .args(["check", "chart", "--no-cache"])
+        .current_dir(c.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HELM_BIN", c.path().join("helm"));
     command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     // SAFETY: signal(2) in the child between fork and exec, as nohup does.
     unsafe {
@@ -470,7 +573,10 @@ fn a_signal_the_caller_ignores_does_not_stop_the_run() {
     // SAFETY: kill(2) on the child this test spawned.
     unsafe { libc::kill(run.id() as i32, libc::SIGHUP) };
     let status = run.wait().unwrap();
-    assert!(status.code().is_some(), "the run ends by its own exit, not by the ignored signal: {status:?}");
+    assert!(
+        status.code().is_some(),
+        "the run ends by its own exit, not by the ignored signal: {status:?}"
+    );
 }
 
 #[test]
@@ -481,41 +587,53 @@ fn helm_renders_something_that_is_not_yaml() {
 
 #[test]
 fn helm_renders_nothing() {
-    helm_case("printf '\\n---\\n# Source: gloo/templates/empty.yaml\\n'")
-        .fails("helm_renders_nothing", &["error: render of chart: the render is empty: no Kubernetes object to check"]);
+    helm_case("printf '\\n---\\n# Source: gloo/templates/empty.yaml\\n'").fails(
+        "helm_renders_nothing",
+        &["error: render of chart: the render is empty: no Kubernetes object to check"],
+    );
 }
 
 #[test]
 fn helm_renders_non_utf8_bytes() {
-    helm_case("printf 'kind: ConfigMap\\nmetadata: {name: caf\\351}\\n'")
-        .fails("helm_renders_non_utf8_bytes", &["error: chart: helm printed bytes that are not UTF-8 (line 2 of the render)"]);
+    helm_case("printf 'kind: ConfigMap\\nmetadata: {name: caf\\351}\\n'").fails(
+        "helm_renders_non_utf8_bytes",
+        &["error: chart: helm printed bytes that are not UTF-8 (line 2 of the render)"],
+    );
 }
 
 #[test]
 fn helm_render_over_the_size_limit() {
     let mut c = helm_case("head -c 3000000 /dev/zero | tr '\\0' '#'\nsleep 300");
-    c.args(["--max-render-mb", "1"])
-        .fails("helm_render_over_the_size_limit", &["error: chart: the render exceeds the 1 MiB limit (raise it with --max-render-mb)"]);
+    c.args(["--max-render-mb", "1"]).fails(
+        "helm_render_over_the_size_limit",
+        &["error: chart: the render exceeds the 1 MiB limit (raise it with --max-render-mb)"],
+    );
 }
 
 // ---- pre-rendered manifests -----------------------------------------------------------------
 
 #[test]
 fn manifests_stdin_ending_in_an_unterminated_flow_mapping() {
-    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y\n")
-        .fails("manifests_stdin_unterminated_flow_mapping", &["error: <stdin>:3:33: while parsing a flow mapping, did not find expected ',' or '}'"]);
+    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y\n").fails(
+        "manifests_stdin_unterminated_flow_mapping",
+        &["error: <stdin>:3:33: while parsing a flow mapping, did not find expected ',' or '}'"],
+    );
 }
 
 #[test]
 fn manifests_stdin_ending_in_an_unterminated_quoted_string() {
-    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"gateway-proxy\n")
-        .fails("manifests_stdin_unterminated_quoted_string", &["error: <stdin>:4:9: while scanning a quoted scalar, found unexpected end of stream"]);
+    stdin_case("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"gateway-proxy\n").fails(
+        "manifests_stdin_unterminated_quoted_string",
+        &["error: <stdin>:4:9: while scanning a quoted scalar, found unexpected end of stream"],
+    );
 }
 
 #[test]
 fn manifests_document_that_is_a_scalar() {
-    manifests_case(format!("{RENDER}---\njust some text\n"))
-        .fails("manifests_document_that_is_a_scalar", &["error: render.yaml:13:1: document is not a mapping (not a Kubernetes object)"]);
+    manifests_case(format!("{RENDER}---\njust some text\n")).fails(
+        "manifests_document_that_is_a_scalar",
+        &["error: render.yaml:13:1: document is not a mapping (not a Kubernetes object)"],
+    );
 }
 
 #[test]
@@ -525,27 +643,39 @@ fn manifests_alias_bomb_is_refused_fast() {
         let p = i - 1;
         text.push_str(&format!("  a{i}: &a{i} [{}]\n", vec![format!("*a{p}"); 10].join(", ")));
     }
-    manifests_case(text).fails("manifests_alias_bomb", &["error: render.yaml:", "alias expansion exceeds"]);
+    manifests_case(text)
+        .fails("manifests_alias_bomb", &["error: render.yaml:", "alias expansion exceeds"]);
 }
 
 #[test]
 fn manifests_nested_too_deep() {
-    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ".to_string() + &"{a: ".repeat(400) + &"}".repeat(400) + "\n";
-    manifests_case(text).fails("manifests_nested_too_deep", &["error: render.yaml:4:", "nesting deeper than 200 levels"]);
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ".to_string()
+        + &"{a: ".repeat(400)
+        + &"}".repeat(400)
+        + "\n";
+    manifests_case(text).fails(
+        "manifests_nested_too_deep",
+        &["error: render.yaml:4:", "nesting deeper than 200 levels"],
+    );
 }
 
 #[test]
 fn manifests_over_the_size_limit() {
     let big = format!("{RENDER}# {}\n", "x".repeat(1_200_000));
     let mut c = manifests_case(big);
-    c.args(["--max-render-mb", "1"])
-        .fails("manifests_over_the_size_limit", &["error: render.yaml: manifests exceed the 1 MiB limit (raise it with --max-render-mb)"]);
+    c.args(["--max-render-mb", "1"]).fails(
+        "manifests_over_the_size_limit",
+        &["error: render.yaml: manifests exceed the 1 MiB limit (raise it with --max-render-mb)"],
+    );
 }
 
 #[test]
 fn manifests_path_is_a_directory() {
     let mut c = Case::new();
-    c.args(["check", "--manifests", "chart"]).fails("manifests_path_is_a_directory", &["error: chart: cannot read manifests: it is a directory"]);
+    c.args(["check", "--manifests", "chart"]).fails(
+        "manifests_path_is_a_directory",
+        &["error: chart: cannot read manifests: it is a directory"],
+    );
 }
 
 #[test]
@@ -553,7 +683,10 @@ fn manifests_embedded_gateway_yaml_that_does_not_parse() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gloo-custom-resource-config\n  labels: {gloo: custom-resources}\ndata:\n  custom-resources: |\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata: {name: [gw\n";
     manifests_case(text).fails(
         "manifests_embedded_gateway_yaml_that_does_not_parse",
-        &["error: render.yaml:10:21: ", "in ConfigMap/gloo-custom-resource-config key custom-resources"],
+        &[
+            "error: render.yaml:10:21: ",
+            "in ConfigMap/gloo-custom-resource-config key custom-resources",
+        ],
     );
 }
 
@@ -568,72 +701,97 @@ fn config_case(config: &str) -> Case {
 
 #[test]
 fn config_with_an_unknown_key() {
-    config_case("fail-on: low\ntargetz: []\n").fails("config_with_an_unknown_key", &["error: hh.yaml:2:1: unknown key `targetz`"]);
+    config_case("fail-on: low\ntargetz: []\n")
+        .fails("config_with_an_unknown_key", &["error: hh.yaml:2:1: unknown key `targetz`"]);
 }
 
 #[test]
 fn config_with_an_unknown_rule_id_in_a_suppression() {
-    config_case("suppressions:\n  - rule: GLOO-999\n    reason: x\n")
-        .fails("config_with_an_unknown_rule_id", &["error: hh.yaml:2:11: unknown rule ID GLOO-999"]);
+    config_case("suppressions:\n  - rule: GLOO-999\n    reason: x\n").fails(
+        "config_with_an_unknown_rule_id",
+        &["error: hh.yaml:2:11: unknown rule ID GLOO-999"],
+    );
 }
 
 #[test]
 fn config_with_a_bad_date() {
     config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    expires: 2027-02-30\n")
-        .fails("config_with_a_bad_date", &["error: hh.yaml:4:14: expires: `2027-02-30` is not a date (YYYY-MM-DD)"]);
+        .fails(
+            "config_with_a_bad_date",
+            &["error: hh.yaml:4:14: expires: `2027-02-30` is not a date (YYYY-MM-DD)"],
+        );
 }
 
 #[test]
 fn config_that_does_not_parse() {
-    config_case("rules:\n  GLOO-001: [off\n").fails("config_that_does_not_parse", &["error: hh.yaml:2:17: invalid YAML: "]);
+    config_case("rules:\n  GLOO-001: [off\n")
+        .fails("config_that_does_not_parse", &["error: hh.yaml:2:17: invalid YAML: "]);
 }
 
 #[test]
 fn config_with_a_bad_severity() {
-    config_case("fail-on: extreme\n").fails("config_with_a_bad_severity", &["error: hh.yaml:1:10: fail-on must be one of info, low, medium, high"]);
+    config_case("fail-on: extreme\n").fails(
+        "config_with_a_bad_severity",
+        &["error: hh.yaml:1:10: fail-on must be one of info, low, medium, high"],
+    );
 }
 
 #[test]
 fn config_with_an_unknown_suppression_key() {
-    config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    until: 2027-01-01\n")
-        .fails("config_with_an_unknown_suppression_key", &["error: hh.yaml:4:5: unknown suppression key `until`"]);
+    config_case("suppressions:\n  - rule: GLOO-005\n    reason: x\n    until: 2027-01-01\n").fails(
+        "config_with_an_unknown_suppression_key",
+        &["error: hh.yaml:4:5: unknown suppression key `until`"],
+    );
 }
 
 #[test]
 fn config_with_an_unknown_target_key() {
-    config_case("targets:\n  - chart: chart\n    valuez: [a.yaml]\n")
-        .fails("config_with_an_unknown_target_key", &["error: hh.yaml:3:5: unknown target key `valuez`"]);
+    config_case("targets:\n  - chart: chart\n    valuez: [a.yaml]\n").fails(
+        "config_with_an_unknown_target_key",
+        &["error: hh.yaml:3:5: unknown target key `valuez`"],
+    );
 }
 
 #[test]
 fn config_with_a_rule_given_twice() {
-    config_case("rules:\n  GLOO-014: off\n  GLOO-014: high\n")
-        .fails("config_with_a_rule_given_twice", &["error: hh.yaml:3:3: duplicate key GLOO-014 (first at line 2)"]);
+    config_case("rules:\n  GLOO-014: off\n  GLOO-014: high\n").fails(
+        "config_with_a_rule_given_twice",
+        &["error: hh.yaml:3:3: duplicate key GLOO-014 (first at line 2)"],
+    );
 }
 
 #[test]
 fn config_with_fail_on_given_twice() {
-    config_case("fail-on: info\nfail-on: high\n").fails("config_with_fail_on_given_twice", &["error: hh.yaml:2:1: duplicate key fail-on (first at line 1)"]);
+    config_case("fail-on: info\nfail-on: high\n").fails(
+        "config_with_fail_on_given_twice",
+        &["error: hh.yaml:2:1: duplicate key fail-on (first at line 1)"],
+    );
 }
 
 #[test]
 fn values_with_a_key_given_twice_keep_helms_last_wins() {
     // Only the config is strict: helm takes the last value of a values file, and so does the check.
-    let mut c = values_case("gateway:\n  validation:\n    allowWarnings: true\n    allowWarnings: false\n");
+    let mut c =
+        values_case("gateway:\n  validation:\n    allowWarnings: true\n    allowWarnings: false\n");
     let (_, out) = c.args(["--format", "json"]).works("values_with_a_key_given_twice");
-    assert!(!failing_rules(&out).contains(&"GLOO-005".to_string()), "the last value (false) holds: {out}");
+    assert!(
+        !failing_rules(&out).contains(&"GLOO-005".to_string()),
+        "the last value (false) holds: {out}"
+    );
 }
 
 #[test]
 fn config_is_a_directory() {
     let mut c = manifests_case(RENDER);
-    c.args(["--config", "chart"]).fails("config_is_a_directory", &["error: chart: cannot read config: it is a directory"]);
+    c.args(["--config", "chart"])
+        .fails("config_is_a_directory", &["error: chart: cannot read config: it is a directory"]);
 }
 
 #[test]
 fn config_missing() {
     let mut c = manifests_case(RENDER);
-    c.args(["--config", "missing.yaml"]).fails("config_missing", &["error: missing.yaml: cannot read config: no such file"]);
+    c.args(["--config", "missing.yaml"])
+        .fails("config_missing", &["error: missing.yaml: cannot read config: no such file"]);
 }
 
 // ---- arguments ------------------------------------------------------------------------------
@@ -641,13 +799,17 @@ fn config_missing() {
 #[test]
 fn timeout_zero() {
     let mut c = manifests_case(RENDER);
-    c.args(["--timeout", "0"]).fails("timeout_zero", &["error: invalid value '0' for '--timeout <SECS>'"]);
+    c.args(["--timeout", "0"])
+        .fails("timeout_zero", &["error: invalid value '0' for '--timeout <SECS>'"]);
 }
 
 #[test]
 fn max_render_mb_zero() {
     let mut c = manifests_case(RENDER);
-    c.args(["--max-render-mb", "0"]).fails("max_render_mb_zero", &["error: invalid value '0' for '--max-render-mb <MIB>': must be at least 1"]);
+    c.args(["--max-render-mb", "0"]).fails(
+        "max_render_mb_zero",
+        &["error: invalid value '0' for '--max-render-mb <MIB>': must be at least 1"],
+    );
 }
 
 #[test]
@@ -669,20 +831,27 @@ fn overlay_case() -> Case {
 fn overlay_file_that_does_not_parse() {
     let mut c = overlay_case();
     c.file("mine.yaml", "gateway:\n  validation: [\n");
-    c.args(["--overlay", "mine.yaml"]).fails("overlay_file_that_does_not_parse", &["error: mine.yaml:2:16: invalid YAML: "]);
+    c.args(["--overlay", "mine.yaml"])
+        .fails("overlay_file_that_does_not_parse", &["error: mine.yaml:2:16: invalid YAML: "]);
 }
 
 #[test]
 fn overlay_write_into_a_missing_directory() {
     let mut c = overlay_case();
-    c.args(["--write", "no/such/dir/overlay.yaml"]).fails("overlay_write_into_a_missing_directory", &["error: no/such/dir/overlay.yaml: cannot write: "]);
+    c.args(["--write", "no/such/dir/overlay.yaml"]).fails(
+        "overlay_write_into_a_missing_directory",
+        &["error: no/such/dir/overlay.yaml: cannot write: "],
+    );
 }
 
 #[test]
 fn overlay_write_over_an_existing_file() {
     let mut c = overlay_case();
     c.file("overlay.yaml", "# mine, keep\n");
-    c.args(["--write", "overlay.yaml"]).fails("overlay_write_over_an_existing_file", &["error: overlay.yaml: exists; refusing to replace it (use --force)"]);
+    c.args(["--write", "overlay.yaml"]).fails(
+        "overlay_write_over_an_existing_file",
+        &["error: overlay.yaml: exists; refusing to replace it (use --force)"],
+    );
     assert_eq!(std::fs::read_to_string(c.path().join("overlay.yaml")).unwrap(), "# mine, keep\n");
 }
 
@@ -714,12 +883,20 @@ fn sarif_file_that_is_a_symlink_to_a_device_is_refused() {
 fn sarif_file_that_is_an_input_is_refused() {
     values_case("gateway:\n  validation:\n    allowWarnings: false\n")
         .args(["--sarif-file", "values.yaml"])
-        .fails("sarif_file_values", &["error: values.yaml: is an input of this run; refusing to replace it"]);
-    manifests_case(RENDER).args(["--sarif-file", "./chart/../render.yaml"]).fails("sarif_file_manifests", &["error: ./chart/../render.yaml: is an input of this run"]);
-    config_case("rules:\n  GLOO-015: off\n").args(["--sarif-file", "hh.yaml"]).fails("sarif_file_config", &["error: hh.yaml: is an input of this run"]);
+        .fails(
+            "sarif_file_values",
+            &["error: values.yaml: is an input of this run; refusing to replace it"],
+        );
+    manifests_case(RENDER)
+        .args(["--sarif-file", "./chart/../render.yaml"])
+        .fails("sarif_file_manifests", &["error: ./chart/../render.yaml: is an input of this run"]);
+    config_case("rules:\n  GLOO-015: off\n")
+        .args(["--sarif-file", "hh.yaml"])
+        .fails("sarif_file_config", &["error: hh.yaml: is an input of this run"]);
     let mut c = values_case("gateway: {}\n");
     std::os::unix::fs::symlink("values.yaml", c.path().join("link.sarif")).unwrap();
-    c.args(["--sarif-file", "link.sarif"]).fails("sarif_file_symlink_to_values", &["error: link.sarif: is an input of this run"]);
+    c.args(["--sarif-file", "link.sarif"])
+        .fails("sarif_file_symlink_to_values", &["error: link.sarif: is an input of this run"]);
 }
 
 #[test]
@@ -728,8 +905,14 @@ fn sarif_file_that_is_a_symlink_to_a_regular_file_is_written_through() {
     c.file("reports/real.sarif", "stale");
     std::os::unix::fs::symlink("reports/real.sarif", c.path().join("link.sarif")).unwrap();
     c.args(["--sarif-file", "link.sarif"]).works("sarif_file_symlink_to_file");
-    assert!(std::fs::symlink_metadata(c.path().join("link.sarif")).unwrap().file_type().is_symlink(), "the symlink stays");
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(c.path().join("reports/real.sarif")).unwrap()).unwrap();
+    assert!(
+        std::fs::symlink_metadata(c.path().join("link.sarif")).unwrap().file_type().is_symlink(),
+        "the symlink stays"
+    );
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(c.path().join("reports/real.sarif")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(written["version"], "2.1.0");
 }
 
@@ -737,15 +920,18 @@ fn sarif_file_that_is_a_symlink_to_a_regular_file_is_written_through() {
 fn overlay_write_force_over_an_overlay_input_is_refused() {
     let mut c = overlay_case();
     c.file("mine.yaml", "gateway:\n  validation:\n    allowWarnings: false\n");
-    c.args(["--overlay", "mine.yaml", "--write", "mine.yaml", "--force"])
-        .fails("overlay_write_force_over_its_input", &["error: mine.yaml: is an input of this run; refusing to replace it"]);
+    c.args(["--overlay", "mine.yaml", "--write", "mine.yaml", "--force"]).fails(
+        "overlay_write_force_over_its_input",
+        &["error: mine.yaml: is an input of this run; refusing to replace it"],
+    );
 }
 
 #[test]
 fn overlay_write_force_over_a_fifo_is_refused() {
     let mut c = overlay_case();
     mkfifo(&c.path().join("overlay.yaml"));
-    c.args(["--write", "overlay.yaml", "--force"]).fails("overlay_write_force_over_a_fifo", &["error: overlay.yaml: is not a regular file"]);
+    c.args(["--write", "overlay.yaml", "--force"])
+        .fails("overlay_write_force_over_a_fifo", &["error: overlay.yaml: is not a regular file"]);
 }
 
 // ---- inputs that must work, not fail ----------------------------------------------------------
@@ -753,18 +939,34 @@ fn overlay_write_force_over_a_fifo_is_refused() {
 /// Rule IDs of the JSON report's failures.
 fn failing_rules(stdout: &str) -> Vec<String> {
     let json: serde_json::Value = serde_json::from_str(stdout).unwrap();
-    json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
 fn duplicate_keys_are_a_finding_not_an_error() {
-    let render = RENDER.replace("      allowWarnings: false\n", "      allowWarnings: false\n      allowWarnings: true\n");
+    let render = RENDER.replace(
+        "      allowWarnings: false\n",
+        "      allowWarnings: false\n      allowWarnings: true\n",
+    );
     let mut c = manifests_case(render);
     let (code, out) = c.args(["--format", "json"]).works("duplicate_keys");
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let hh = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "HH-001").expect("HH-001 reported");
-    assert!(hh["message"].as_str().unwrap().contains("spec.gateway.validation.allowWarnings"), "{hh}");
+    let hh = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "HH-001")
+        .expect("HH-001 reported");
+    assert!(
+        hh["message"].as_str().unwrap().contains("spec.gateway.validation.allowWarnings"),
+        "{hh}"
+    );
 }
 
 #[test]
@@ -783,8 +985,12 @@ fn crlf_line_endings_and_a_byte_order_mark_work() {
 #[test]
 fn the_largest_render_limit_works() {
     // 2^64-1 MiB saturates instead of overflowing into a limit of 0.
-    manifests_case(RENDER).args(["--max-render-mb", "18446744073709551615"]).works("largest_render_limit");
-    stdin_case(RENDER).args(["--max-render-mb", "18446744073709551615"]).works("largest_render_limit_stdin");
+    manifests_case(RENDER)
+        .args(["--max-render-mb", "18446744073709551615"])
+        .works("largest_render_limit");
+    stdin_case(RENDER)
+        .args(["--max-render-mb", "18446744073709551615"])
+        .works("largest_render_limit_stdin");
 }
 
 #[test]
@@ -814,7 +1020,10 @@ fn helm_leaving_a_child_that_holds_its_output_open_does_not_hang() {
     let pid = std::fs::read_to_string(c.path().join(tmp_pid)).unwrap().trim().to_string();
     std::thread::sleep(Duration::from_millis(200));
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    assert!(stat.is_empty() || stat.contains(") Z "), "helm's leftover child {pid} was killed: {stat}");
+    assert!(
+        stat.is_empty() || stat.contains(") Z "),
+        "helm's leftover child {pid} was killed: {stat}"
+    );
 }
 
 #[test]
@@ -828,17 +1037,32 @@ fn helm_sees_no_plugins_and_no_post_renderer() {
     c.works("helm_sees_no_plugins");
     let all_calls = std::fs::read_to_string(c.path().join("args.txt")).unwrap();
     // The render cache may ask `helm version` first; the render is the `template` call.
-    let args = all_calls.lines().find(|l| l.starts_with("template ")).unwrap_or_else(|| panic!("no template call: {all_calls}")).to_string();
+    let args = all_calls
+        .lines()
+        .find(|l| l.starts_with("template "))
+        .unwrap_or_else(|| panic!("no template call: {all_calls}"))
+        .to_string();
     assert!(args.starts_with("template chart"), "{args}");
     assert!(!args.contains("--post-renderer") && !args.contains("--dependency-update"), "{args}");
     let plugins = std::fs::read_to_string(c.path().join("plugins.txt")).unwrap();
-    assert!(!plugins.contains("installed-plugins"), "helm got our empty plugin directory, not the user's: {plugins}");
-    assert_eq!(std::fs::read_to_string(c.path().join("plugin-list.txt")).unwrap(), "", "and it is empty");
+    assert!(
+        !plugins.contains("installed-plugins"),
+        "helm got our empty plugin directory, not the user's: {plugins}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(c.path().join("plugin-list.txt")).unwrap(),
+        "",
+        "and it is empty"
+    );
     // Dependencies are fetched only when asked, in a step of their own before the render.
     std::fs::remove_file(c.path().join("args.txt")).unwrap();
     c.args(["--dependency-update"]).works("dependency_update");
     let args = std::fs::read_to_string(c.path().join("args.txt")).unwrap();
-    assert_eq!(args.lines().collect::<Vec<_>>(), ["dependency update chart", "template chart"], "{args}");
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        ["dependency update chart", "template chart"],
+        "{args}"
+    );
 }
 
 #[test]
@@ -850,7 +1074,8 @@ fn real_helm_renders_with_the_empty_plugin_directory() {
     let mut c = Case::new();
     c.cmd.env("HELM_BIN", &helm);
     let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts/gloo-mini");
-    let (_, out) = c.args(["check"]).arg_path(&chart).args(["--format", "json"]).works("real_helm_no_plugins");
+    let (_, out) =
+        c.args(["check"]).arg_path(&chart).args(["--format", "json"]).works("real_helm_no_plugins");
     assert!(!failing_rules(&out).is_empty());
 }
 
@@ -865,7 +1090,10 @@ impl Case {
 /// (`repository: file://../gloo-mini`), in the case's directory.
 fn umbrella_without_dependencies(c: &Case) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts");
-    for (from, to) in [("umbrella/Chart.yaml", "umbrella/Chart.yaml"), ("umbrella/values.yaml", "umbrella/values.yaml")] {
+    for (from, to) in [
+        ("umbrella/Chart.yaml", "umbrella/Chart.yaml"),
+        ("umbrella/values.yaml", "umbrella/values.yaml"),
+    ] {
         c.file(to, std::fs::read(fixtures.join(from)).unwrap());
     }
     let mini = fixtures.join("gloo-mini");
@@ -894,12 +1122,21 @@ fn chart_with_missing_dependencies_is_not_fetched_unless_asked() {
     c.cmd.env("HELM_BIN", &helm).env("HELM_CACHE_HOME", unused_cache.path());
     c.args(["check", "umbrella", "-n", "gloo-system"]);
     // Nothing fetched: the snapshot of the directory is unchanged.
-    c.fails("chart_with_missing_dependencies", &["error: umbrella: helm template failed: ", "gloo"]);
+    c.fails(
+        "chart_with_missing_dependencies",
+        &["error: umbrella: helm template failed: ", "gloo"],
+    );
     let mut c2 = Case::new();
     umbrella_without_dependencies(&c2);
     let cache = tempfile::tempdir().unwrap();
-    c2.cmd.env("HELM_BIN", &helm).env("HELM_CACHE_HOME", cache.path()).env("HELM_CONFIG_HOME", cache.path()).env("HELM_DATA_HOME", cache.path());
-    let (code, out) = c2.args(["check", "umbrella", "-n", "gloo-system", "--dependency-update", "--format", "json"]).works("dependency_update_with_real_helm");
+    c2.cmd
+        .env("HELM_BIN", &helm)
+        .env("HELM_CACHE_HOME", cache.path())
+        .env("HELM_CONFIG_HOME", cache.path())
+        .env("HELM_DATA_HOME", cache.path());
+    let (code, out) = c2
+        .args(["check", "umbrella", "-n", "gloo-system", "--dependency-update", "--format", "json"])
+        .works("dependency_update_with_real_helm");
     assert_eq!(code, 1, "the default values fail the gate");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["chart"]["version"], "1.17.0", "gloo found in the fetched dependency: {out}");

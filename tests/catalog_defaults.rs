@@ -6,8 +6,8 @@ mod common;
 use helm_harden::chart::ChartInfo;
 use helm_harden::check::{check, evaluate, ValuesContext};
 use helm_harden::config::Config;
-use helm_harden::values::ValuesFile;
 use helm_harden::parse::{parse_stream, parse_stream_keeping, Keep};
+use helm_harden::values::ValuesFile;
 use std::collections::BTreeMap;
 
 const VERSIONS: [&str; 3] = ["1.13.39", "1.17.38", "1.22.1"];
@@ -19,7 +19,11 @@ fn rule_index() -> Option<BTreeMap<String, [String; 3]>> {
     let mut index = BTreeMap::new();
     for line in text.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        if cells.len() < 6 || !(cells[1].starts_with("GLOO-") || cells[1].starts_with("K8S-") || cells[1].starts_with("ENVOY-")) {
+        if cells.len() < 6
+            || !(cells[1].starts_with("GLOO-")
+                || cells[1].starts_with("K8S-")
+                || cells[1].starts_with("ENVOY-"))
+        {
             continue;
         }
         let defaults: Vec<String> = cells[4].split('/').map(|s| s.trim().to_string()).collect();
@@ -55,7 +59,11 @@ fn default_values_give_the_rule_index_statuses() {
                 .unwrap_or_else(|| panic!("rule {id} is not implemented"))
                 .status();
             if got.as_str() != expected[i] {
-                mismatches.push(format!("{id} on {version}: expected {}, got {}", expected[i], got.as_str()));
+                mismatches.push(format!(
+                    "{id} on {version}: expected {}, got {}",
+                    expected[i],
+                    got.as_str()
+                ));
             }
         }
     }
@@ -74,17 +82,26 @@ fn pruning_what_no_rule_reads_changes_no_outcome() {
         let hardened = if version == "1.13.39" { "hardened-1.13.yaml" } else { "hardened.yaml" };
         for values in [None, Some("weak.yaml"), Some(hardened)] {
             let path = values.map(|v| root.join("fixtures/values").join(v));
-            let args: Vec<&str> = path.as_deref().map(|p| vec!["-f", p.to_str().unwrap()]).unwrap_or_default();
+            let args: Vec<&str> =
+                path.as_deref().map(|p| vec!["-f", p.to_str().unwrap()]).unwrap_or_default();
             let render = common::helm_template(&chart, &args);
-            let whole = parse_stream_keeping(&render, Keep::Everything).expect("real render parses");
-            let pruned = parse_stream_keeping(&render, Keep::WhatRulesRead).expect("real render parses");
+            let whole =
+                parse_stream_keeping(&render, Keep::Everything).expect("real render parses");
+            let pruned =
+                parse_stream_keeping(&render, Keep::WhatRulesRead).expect("real render parses");
             assert_eq!(whole.len(), pruned.len());
             // The whole check, as `check --all` reports it: chart facts, every rule's outcome,
             // the objects, fixes and where they go in the values file.
-            let values_ctx = ValuesContext { files: path.iter().map(|p| ValuesFile::load(p).unwrap()).collect(), ..Default::default() };
+            let values_ctx = ValuesContext {
+                files: path.iter().map(|p| ValuesFile::load(p).unwrap()).collect(),
+                ..Default::default()
+            };
             let report = |docs: &[helm_harden::parse::Doc]| -> serde_json::Value {
                 let info = ChartInfo::from_render(Some(&chart), docs);
-                serde_json::to_value(&check(docs, info, &values_ctx, &Config::default(), "2026-01-01").findings).unwrap()
+                serde_json::to_value(
+                    &check(docs, info, &values_ctx, &Config::default(), "2026-01-01").findings,
+                )
+                .unwrap()
             };
             let (a, b) = (report(&whole), report(&pruned));
             assert!(a.as_array().unwrap().len() > 59, "every rule said something on {version}");
@@ -106,7 +123,14 @@ fn rules_on_several_threads_say_what_they_say_on_one() {
         let said = |threads: usize| -> Vec<String> {
             evaluate_on(&docs, &info, threads)
                 .iter()
-                .flat_map(|r| r.outcomes.iter().map(move |o| format!("{} {:?} {}/{} {:?} {}", r.rule.id, o.status, o.doc.kind, o.doc.name, o.line, o.message)))
+                .flat_map(|r| {
+                    r.outcomes.iter().map(move |o| {
+                        format!(
+                            "{} {:?} {}/{} {:?} {}",
+                            r.rule.id, o.status, o.doc.kind, o.doc.name, o.line, o.message
+                        )
+                    })
+                })
                 .collect()
         };
         let one = said(1);

@@ -31,12 +31,20 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn stdout_of(c: &mut Command) -> (i32, String, String) {
     let out = c.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 fn json_of(c: &mut Command) -> (i32, serde_json::Value) {
     let (code, stdout, stderr) = stdout_of(c);
-    (code, serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}")))
+    (
+        code,
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}")),
+    )
 }
 
 // ---- rules ---------------------------------------------------------------------------------
@@ -66,13 +74,16 @@ fn rules_explains_one_rule_from_its_declaration() {
 fn rules_explains_hh_config_which_expired_suppressions_point_to() {
     let tmp = tempfile::tempdir().unwrap();
     let config = write(tmp.path(), "hh.yaml", "suppressions:\n  - rule: GLOO-005\n    object: Settings/default\n    reason: old\n    expires: 2001-01-01\n");
-    let (_, out, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--config"]).arg(&config));
+    let (_, out, _) =
+        stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--config"]).arg(&config));
     assert!(out.contains("see `helm-harden rules HH-CONFIG`"), "{out}");
     cmd()
         .args(["rules", "HH-CONFIG"])
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("HH-CONFIG — Suppressions have not expired\nseverity: high\n"))
+        .stdout(predicate::str::starts_with(
+            "HH-CONFIG — Suppressions have not expired\nseverity: high\n",
+        ))
         .stdout(predicate::str::contains("expires"));
     let (_, list, _) = stdout_of(cmd().arg("rules"));
     assert!(list.lines().any(|l| l.starts_with("HH-CONFIG ")), "{list}");
@@ -80,14 +91,24 @@ fn rules_explains_hh_config_which_expired_suppressions_point_to() {
 
 #[test]
 fn unknown_rule_is_an_error() {
-    cmd().args(["rules", "GLOO-999"]).assert().code(2).stderr("error: unknown rule ID GLOO-999 (see `helm-harden rules`)\n");
+    cmd()
+        .args(["rules", "GLOO-999"])
+        .assert()
+        .code(2)
+        .stderr("error: unknown rule ID GLOO-999 (see `helm-harden rules`)\n");
 }
 
 // ---- check on pre-rendered manifests (no helm) ------------------------------------------------
 
 #[test]
 fn text_report_of_the_example_render() {
-    let (code, out, err) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml"]));
+    let (code, out, err) = stdout_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+    ]));
     assert_eq!(code, 1, "the example fails the gate; stderr: {err}");
     assert!(!out.contains('\x1b'), "no colour when not on a terminal");
     insta::assert_snapshot!("check_text", out);
@@ -101,13 +122,24 @@ fn the_text_report_names_each_object_once() {
         eprintln!("SKIP: no helm");
         return;
     };
-    let (_, out, _) = stdout_of(cmd().env("HELM_BIN", helm).args(["check", "fixtures/charts/gloo-mini", "-n", "gloo-system", "-f", "fixtures/values/weak.yaml"]));
-    let headings: Vec<&str> = out.lines().filter(|l| l.starts_with("  ") && !l.starts_with("   ")).collect();
+    let (_, out, _) = stdout_of(cmd().env("HELM_BIN", helm).args([
+        "check",
+        "fixtures/charts/gloo-mini",
+        "-n",
+        "gloo-system",
+        "-f",
+        "fixtures/values/weak.yaml",
+    ]));
+    let headings: Vec<&str> =
+        out.lines().filter(|l| l.starts_with("  ") && !l.starts_with("   ")).collect();
     let mut seen = std::collections::BTreeSet::new();
     for h in &headings {
         assert!(seen.insert(*h), "{h} is a heading twice:\n{out}");
     }
-    assert!(headings.iter().any(|h| h.contains("EnvoyBootstrap/gateway-proxy-envoy-config")), "{out}");
+    assert!(
+        headings.iter().any(|h| h.contains("EnvoyBootstrap/gateway-proxy-envoy-config")),
+        "{out}"
+    );
 }
 
 /// A chart may render objects as the items of a `List`; helm applies each, so each is checked.
@@ -117,15 +149,31 @@ fn objects_inside_a_list_are_checked() {
     let pdb = "---\n# Source: app/templates/budgets.yaml\napiVersion: v1\nkind: List\nitems:\n- apiVersion: policy/v1\n  kind: PodDisruptionBudget\n  metadata:\n    name: gateway-proxy-pdb\n    namespace: gloo-system\n  spec:\n    maxUnavailable: 1\n    selector:\n      matchLabels:\n        gateway-proxy-id: gateway-proxy\n";
     let render = std::fs::read_to_string(root().join(MINI_RENDER)).unwrap() + pdb;
     let file = write(dir.path(), "render.yaml", &render);
-    let (_, json) = json_of(cmd().args(["check", "--all", "--format", "json", "--manifests"]).arg(&file));
-    let g020 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-020").unwrap();
+    let (_, json) =
+        json_of(cmd().args(["check", "--all", "--format", "json", "--manifests"]).arg(&file));
+    let g020 =
+        json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-020").unwrap();
     assert_eq!(g020["status"], "PASS", "{g020}");
-    assert!(g020["message"].as_str().unwrap().contains("PodDisruptionBudget/gateway-proxy-pdb maxUnavailable is 1"), "{g020}");
+    assert!(
+        g020["message"]
+            .as_str()
+            .unwrap()
+            .contains("PodDisruptionBudget/gateway-proxy-pdb maxUnavailable is 1"),
+        "{g020}"
+    );
 }
 
 #[test]
 fn json_report_of_the_example_render() {
-    let (code, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f", "fixtures/values/weak.yaml"]));
+    let (code, json) = json_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "--format",
+        "json",
+        "-f",
+        "fixtures/values/weak.yaml",
+    ]));
     assert_eq!(code, 1);
     assert_eq!(json["version"], 1);
     insta::assert_json_snapshot!("check_json", json);
@@ -133,23 +181,33 @@ fn json_report_of_the_example_render() {
 
 #[test]
 fn all_adds_passes_na_and_advisories() {
-    let (_, failures) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
-    let (_, all) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--all"]));
-    let count = |j: &serde_json::Value, s: &str| j["findings"].as_array().unwrap().iter().filter(|f| f["status"] == s).count();
+    let (_, failures) =
+        json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
+    let (_, all) =
+        json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--all"]));
+    let count = |j: &serde_json::Value, s: &str| {
+        j["findings"].as_array().unwrap().iter().filter(|f| f["status"] == s).count()
+    };
     assert_eq!(count(&failures, "PASS"), 0);
     assert!(count(&all, "PASS") > 0 && count(&all, "NA") > 0 && count(&all, "ADVISORY") > 0);
     assert_eq!(count(&all, "FAIL"), count(&failures, "FAIL"));
     let summary = &all["summary"];
     assert_eq!(summary["pass"].as_u64().unwrap() as usize, count(&all, "PASS"));
     // NA results say why.
-    assert!(all["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "NA").all(|f| !f["message"].as_str().unwrap().is_empty()));
+    assert!(all["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "NA").all(|f| !f
+        ["message"]
+        .as_str()
+        .unwrap()
+        .is_empty()));
 }
 
 #[test]
 fn manifests_from_stdin_match_the_file() {
     let text = std::fs::read_to_string(root().join(MINI_RENDER)).unwrap();
-    let (_, from_file) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
-    let (code, from_stdin) = json_of(cmd().args(["check", "--manifests", "-", "--format", "json"]).write_stdin(text));
+    let (_, from_file) =
+        json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
+    let (code, from_stdin) =
+        json_of(cmd().args(["check", "--manifests", "-", "--format", "json"]).write_stdin(text));
     assert_eq!(code, 1);
     assert_eq!(from_file, from_stdin);
 }
@@ -173,8 +231,16 @@ fn fail_on_sets_the_threshold() {
     let rules: String = high.iter().map(|r| format!("  {r}: off\n")).collect();
     let config = write(tmp.path(), ".helm-harden.yaml", &format!("rules:\n{rules}"));
     cmd().args(["check", "--manifests", MINI_RENDER, "--fail-on", "high"]).assert().code(1);
-    cmd().args(["check", "--manifests", MINI_RENDER, "--fail-on", "high", "--config"]).arg(&config).assert().code(0);
-    cmd().args(["check", "--manifests", MINI_RENDER, "--fail-on", "low", "--config"]).arg(&config).assert().code(1);
+    cmd()
+        .args(["check", "--manifests", MINI_RENDER, "--fail-on", "high", "--config"])
+        .arg(&config)
+        .assert()
+        .code(0);
+    cmd()
+        .args(["check", "--manifests", MINI_RENDER, "--fail-on", "low", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -182,8 +248,22 @@ fn fixes_point_at_the_values_lines() {
     let tmp = tempfile::tempdir().unwrap();
     let base = write(tmp.path(), "base.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
     let env = write(tmp.path(), "prod.yaml", "# prod\ngateway:\n  validation:\n    allowWarnings: true\n    alwaysAcceptResources: true\nsettings:\n  create: true\n");
-    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f"]).arg(&base).arg("-f").arg(&env));
-    let fix = |rule: &str| json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("{rule} fails"))["fix"].clone();
+    let (_, json) = json_of(
+        cmd()
+            .args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f"])
+            .arg(&base)
+            .arg("-f")
+            .arg(&env),
+    );
+    let fix = |rule: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("{rule} fails"))["fix"]
+            .clone()
+    };
     // Set in both files: the last one wins.
     assert_eq!(fix("GLOO-005")["file"], env.display().to_string());
     assert_eq!(fix("GLOO-005")["line"], 4);
@@ -193,17 +273,34 @@ fn fixes_point_at_the_values_lines() {
     assert_eq!(fix("GLOO-003")["line"], 6);
     assert_eq!(fix("GLOO-003")["exact"], false);
     // --set beats every file.
-    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--set", "gateway.validation.allowWarnings=true", "-f"]).arg(&env));
-    let f = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-005").unwrap()["fix"].clone();
+    let (_, json) = json_of(
+        cmd()
+            .args([
+                "check",
+                "--manifests",
+                MINI_RENDER,
+                "--format",
+                "json",
+                "--set",
+                "gateway.validation.allowWarnings=true",
+                "-f",
+            ])
+            .arg(&env),
+    );
+    let f = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-005").unwrap()
+        ["fix"]
+        .clone();
     assert_eq!(f["file"], "--set");
     assert_eq!(f["set"], "--set gateway.validation.allowWarnings=true");
 }
 
 #[test]
 fn color_only_when_asked_or_on_a_terminal() {
-    let (_, out, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--color", "always"]));
+    let (_, out, _) =
+        stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--color", "always"]));
     assert!(out.contains("\x1b["));
-    let (_, out, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--color", "never"]));
+    let (_, out, _) =
+        stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--color", "never"]));
     assert!(!out.contains('\x1b'));
 }
 
@@ -213,7 +310,10 @@ fn fails_with(c: &mut Command, expected: &str) {
     let (code, out, err) = stdout_of(c);
     assert_eq!(code, 2, "stdout: {out}\nstderr: {err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error: ") && err.contains(expected), "expected `{expected}` in: {err}");
+    assert!(
+        err.starts_with("error: ") && err.contains(expected),
+        "expected `{expected}` in: {err}"
+    );
     assert!(out.is_empty(), "nothing on stdout: {out}");
 }
 
@@ -222,28 +322,54 @@ fn values_that_do_not_parse_name_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = write(tmp.path(), "bad.yaml", "gateway:\n  validation: [true,\n");
     // The error is at the end of input: placed at the end of the last line, not on line 3.
-    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&bad), &format!("{}:2:21:", bad.display()));
+    fails_with(
+        cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&bad),
+        &format!("{}:2:21:", bad.display()),
+    );
     let list = write(tmp.path(), "list.yaml", "- a\n- b\n");
-    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&list), "values must be a mapping");
-    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "-f", "/nonexistent/v.yaml"]), "/nonexistent/v.yaml: cannot read values file: no such file");
+    fails_with(
+        cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&list),
+        "values must be a mapping",
+    );
+    fails_with(
+        cmd().args(["check", "--manifests", MINI_RENDER, "-f", "/nonexistent/v.yaml"]),
+        "/nonexistent/v.yaml: cannot read values file: no such file",
+    );
 }
 
 #[test]
 fn bad_set_is_an_error() {
-    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "--set", "gateway.validation"]), "--set gateway.validation: expected key=value");
+    fails_with(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--set", "gateway.validation"]),
+        "--set gateway.validation: expected key=value",
+    );
 }
 
 #[test]
 fn render_errors_name_the_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let broken = write(tmp.path(), "render.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [a,\n");
-    fails_with(cmd().args(["check", "--manifests"]).arg(&broken), &format!("{}:", broken.display()));
+    let broken = write(
+        tmp.path(),
+        "render.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [a,\n",
+    );
+    fails_with(
+        cmd().args(["check", "--manifests"]).arg(&broken),
+        &format!("{}:", broken.display()),
+    );
     let empty = write(tmp.path(), "empty.yaml", "---\n# nothing\n");
     fails_with(cmd().args(["check", "--manifests"]).arg(&empty), "the render is empty");
     let list = write(tmp.path(), "list.yaml", "- just\n- a list\n");
     fails_with(cmd().args(["check", "--manifests"]).arg(&list), ":1:1: document is not a mapping");
-    std::fs::write(tmp.path().join("latin1.yaml"), b"kind: ConfigMap\nmetadata:\n  name: caf\xe9\n").unwrap();
-    fails_with(cmd().args(["check", "--manifests"]).arg(tmp.path().join("latin1.yaml")), ":3:1: manifests are not UTF-8");
+    std::fs::write(
+        tmp.path().join("latin1.yaml"),
+        b"kind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+    )
+    .unwrap();
+    fails_with(
+        cmd().args(["check", "--manifests"]).arg(tmp.path().join("latin1.yaml")),
+        ":3:1: manifests are not UTF-8",
+    );
     fails_with(cmd().args(["check", "--manifests", "/nonexistent/render.yaml"]), "no such file");
 }
 
@@ -252,9 +378,18 @@ fn missing_chart_and_missing_helm() {
     fails_with(cmd().args(["check", "/nonexistent/chart"]), "/nonexistent/chart: chart not found");
     let tmp = tempfile::tempdir().unwrap();
     fails_with(cmd().arg("check").arg(tmp.path()), "not a chart: no Chart.yaml");
-    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini", "--helm", "/nonexistent/helm"]), "helm not found at /nonexistent/helm");
-    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini"]).env("HELM_BIN", "/nonexistent/helm"), "helm not found at /nonexistent/helm (from $HELM_BIN)");
-    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini"]).env("PATH", tmp.path()), "helm not found");
+    fails_with(
+        cmd().args(["check", "fixtures/charts/gloo-mini", "--helm", "/nonexistent/helm"]),
+        "helm not found at /nonexistent/helm",
+    );
+    fails_with(
+        cmd().args(["check", "fixtures/charts/gloo-mini"]).env("HELM_BIN", "/nonexistent/helm"),
+        "helm not found at /nonexistent/helm (from $HELM_BIN)",
+    );
+    fails_with(
+        cmd().args(["check", "fixtures/charts/gloo-mini"]).env("PATH", tmp.path()),
+        "helm not found",
+    );
 }
 
 #[test]
@@ -291,7 +426,10 @@ fn helm_gets_a_batch_gc_pace_unless_the_user_set_one() {
     let seen = |env: &[(&str, &str)]| {
         let _ = std::fs::remove_file(&seen_file);
         let mut c = cmd();
-        c.args(["check", "fixtures/charts/gloo-mini", "--no-cache", "--helm"]).arg(&helm).env_remove("GOGC").env_remove("GOMEMLIMIT");
+        c.args(["check", "fixtures/charts/gloo-mini", "--no-cache", "--helm"])
+            .arg(&helm)
+            .env_remove("GOGC")
+            .env_remove("GOMEMLIMIT");
         let (code, _, stderr) = stdout_of(c.envs(env.iter().copied()));
         assert!(code < 2, "{stderr}");
         std::fs::read_to_string(&seen_file).expect("helm ran").trim().to_string()
@@ -305,15 +443,21 @@ fn helm_gets_a_batch_gc_pace_unless_the_user_set_one() {
 fn a_hanging_helm_is_killed_with_its_children() {
     let tmp = tempfile::tempdir().unwrap();
     let pidfile = tmp.path().join("child.pid");
-    let helm = fake_helm(tmp.path(), &format!("sleep 300 &\necho $! > {}\nwait", pidfile.display()));
+    let helm =
+        fake_helm(tmp.path(), &format!("sleep 300 &\necho $! > {}\nwait", pidfile.display()));
     let started = std::time::Instant::now();
-    fails_with(cmd().args(["check", "fixtures/charts/gloo-mini", "--timeout", "1", "--helm"]).arg(&helm), "helm did not finish within 1s and was killed");
+    fails_with(
+        cmd().args(["check", "fixtures/charts/gloo-mini", "--timeout", "1", "--helm"]).arg(&helm),
+        "helm did not finish within 1s and was killed",
+    );
     assert!(started.elapsed().as_secs() < 60);
     let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
     // The grandchild (sleep) went with the process group.
     std::thread::sleep(std::time::Duration::from_millis(200));
     let alive = std::path::Path::new(&format!("/proc/{pid}")).exists()
-        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ");
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ");
     assert!(!alive, "child {pid} of helm survived the timeout");
 }
 
@@ -325,19 +469,48 @@ fn checks_the_bundled_chart_with_real_helm() {
         eprintln!("SKIP: no helm");
         return;
     };
-    let (code, from_helm) = json_of(cmd().args(["check", "fixtures/charts/gloo-mini", "-n", "gloo-system", "--release", "gloo", "--format", "json", "--helm"]).arg(&helm));
+    let (code, from_helm) = json_of(
+        cmd()
+            .args([
+                "check",
+                "fixtures/charts/gloo-mini",
+                "-n",
+                "gloo-system",
+                "--release",
+                "gloo",
+                "--format",
+                "json",
+                "--helm",
+            ])
+            .arg(&helm),
+    );
     assert_eq!(code, 1);
-    let (_, from_file) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
+    let (_, from_file) =
+        json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json"]));
     let rules = |j: &serde_json::Value| {
-        let mut v: Vec<String> = j["findings"].as_array().unwrap().iter().map(|f| format!("{} {}", f["rule"], f["object"]["name"])).collect();
+        let mut v: Vec<String> = j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["rule"], f["object"]["name"]))
+            .collect();
         v.sort();
         v
     };
-    assert_eq!(rules(&from_helm), rules(&from_file), "the committed render is current (regenerate fixtures/manifests)");
+    assert_eq!(
+        rules(&from_helm),
+        rules(&from_file),
+        "the committed render is current (regenerate fixtures/manifests)"
+    );
     assert_eq!(from_helm["chart"]["name"], "gloo");
     assert_eq!(from_helm["chart"]["version"], "1.17.0");
     // Run inside the chart directory with no CHART: the chart and its own values.
-    let (code, here) = json_of(cmd().args(["check", "-n", "gloo-system", "--release", "gloo", "--format", "json", "--helm"]).arg(&helm).current_dir(root().join("fixtures/charts/gloo-mini")));
+    let (code, here) = json_of(
+        cmd()
+            .args(["check", "-n", "gloo-system", "--release", "gloo", "--format", "json", "--helm"])
+            .arg(&helm)
+            .current_dir(root().join("fixtures/charts/gloo-mini")),
+    );
     assert_eq!(code, 1);
     assert_eq!(rules(&here), rules(&from_helm));
 }
@@ -361,18 +534,25 @@ fn config_targets_are_all_checked() {
     );
     let sub = tmp.path().join("deep/down");
     std::fs::create_dir_all(&sub).unwrap();
-    let (code, json) = json_of(cmd().args(["check", "--format", "json", "--helm"]).arg(&helm).current_dir(&sub));
+    let (code, json) =
+        json_of(cmd().args(["check", "--format", "json", "--helm"]).arg(&helm).current_dir(&sub));
     assert_eq!(code, 1);
     let reports = json["reports"].as_array().expect("one report per target and value set");
     assert_eq!(reports.len(), 2);
     assert_eq!(reports[0]["target"], "edge/staging");
     assert_eq!(reports[1]["target"], "edge/prod");
-    let fails = |r: &serde_json::Value, rule: &str| r["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule);
+    let fails = |r: &serde_json::Value, rule: &str| {
+        r["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule)
+    };
     assert!(fails(&reports[0], "GLOO-005"));
     assert!(!fails(&reports[1], "GLOO-005"));
     // Rendered one at a time or all at once, the report is the same, in target order.
-    let (_, serial) = json_of(cmd().args(["check", "--format", "json", "-j", "1", "--helm"]).arg(&helm).current_dir(&sub));
-    let (_, parallel) = json_of(cmd().args(["check", "--format", "json", "-j", "4", "--helm"]).arg(&helm).current_dir(&sub));
+    let (_, serial) = json_of(
+        cmd().args(["check", "--format", "json", "-j", "1", "--helm"]).arg(&helm).current_dir(&sub),
+    );
+    let (_, parallel) = json_of(
+        cmd().args(["check", "--format", "json", "-j", "4", "--helm"]).arg(&helm).current_dir(&sub),
+    );
     assert_eq!(serial, json);
     assert_eq!(parallel, json);
 }
@@ -385,15 +565,30 @@ fn suppressions_hide_warn_and_expire() {
         "hh.yaml",
         "suppressions:\n  - rule: GLOO-005\n    object: Settings/*\n    reason: rollout in progress\n    expires: 2999-01-01\n  - rule: GLOO-006\n    object: Deployment/nothing-like-this\n    reason: stale\n",
     );
-    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--config"]).arg(&config));
+    let (_, json) = json_of(
+        cmd()
+            .args(["check", "--manifests", MINI_RENDER, "--format", "json", "--config"])
+            .arg(&config),
+    );
     let g5 = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "GLOO-005").unwrap();
     assert_eq!(g5["suppressed"], "rollout in progress");
     assert_eq!(json["summary"]["suppressed"], 1);
-    assert!(json["warnings"][0].as_str().unwrap().ends_with(":6: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing"), "{}", json["warnings"]);
+    assert!(
+        json["warnings"][0].as_str().unwrap().ends_with(
+            ":6: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing"
+        ),
+        "{}",
+        json["warnings"]
+    );
 
     let expired = write(tmp.path(), "expired.yaml", "suppressions:\n  - rule: GLOO-005\n    object: Settings/default\n    reason: old\n    expires: 2001-01-01\n");
-    let (_, json) = json_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "--config"]).arg(&expired));
-    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let (_, json) = json_of(
+        cmd()
+            .args(["check", "--manifests", MINI_RENDER, "--format", "json", "--config"])
+            .arg(&expired),
+    );
+    let rules: Vec<&str> =
+        json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert!(rules.contains(&"HH-CONFIG") && rules.contains(&"GLOO-005"), "{rules:?}");
 }
 
@@ -409,10 +604,21 @@ fn written_files_get_normal_permissions_and_errors_name_only_the_path_given() {
     let with_umask_022 = |args: &[&str], file: &Path| {
         let mut c = Command::new("sh");
         c.current_dir(root()).env("XDG_CACHE_HOME", tmp.path().join("cache"));
-        c.args(["-c", "umask 022 && exec \"$0\" \"$@\""]).arg(assert_cmd::cargo::cargo_bin("helm-harden")).args(args).arg(file);
+        c.args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+            .arg(assert_cmd::cargo::cargo_bin("helm-harden"))
+            .args(args)
+            .arg(file);
         c
     };
-    let write_overlay = ["overlay", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml", "--force", "--write"];
+    let write_overlay = [
+        "overlay",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--force",
+        "--write",
+    ];
     let write_sarif = ["check", "--manifests", MINI_RENDER, "--sarif-file"];
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
     let overlay = tmp.path().join("overlay.yaml");
@@ -427,9 +633,14 @@ fn written_files_get_normal_permissions_and_errors_name_only_the_path_given() {
     with_umask_022(&write_sarif, &sarif).assert().code(1);
     assert_eq!((mode(&overlay), mode(&sarif)), (0o664, 0o664), "a replaced file keeps its mode");
     let missing = tmp.path().join("no/such/dir/overlay.yaml");
-    let (code, out, err) = stdout_of(cmd().args(["overlay", "--manifests", MINI_RENDER, "--write"]).arg(&missing));
+    let (code, out, err) =
+        stdout_of(cmd().args(["overlay", "--manifests", MINI_RENDER, "--write"]).arg(&missing));
     assert_eq!((code, out.as_str()), (2, ""));
-    assert_eq!(err, format!("error: {}: cannot write: no such directory\n", missing.display()), "no temporary file named");
+    assert_eq!(
+        err,
+        format!("error: {}: cannot write: no such directory\n", missing.display()),
+        "no temporary file named"
+    );
 }
 
 /// A suppression that matched nothing is seen in every format, once: JSON and SARIF keep stdout for the
@@ -439,9 +650,16 @@ fn unused_suppressions_warn_on_stderr_once_in_json_and_sarif() {
     let tmp = tempfile::tempdir().unwrap();
     let unused = "suppressions:\n  - rule: GLOO-006\n    object: Deployment/nothing-like-this\n    reason: stale\n";
     let config = write(tmp.path(), "hh.yaml", unused);
-    let expected = format!("warning: {}:2: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing\n", config.display());
+    let expected = format!(
+        "warning: {}:2: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing\n",
+        config.display()
+    );
     for format in ["json", "sarif"] {
-        let (code, out, err) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "--format", format, "--config"]).arg(&config));
+        let (code, out, err) = stdout_of(
+            cmd()
+                .args(["check", "--manifests", MINI_RENDER, "--format", format, "--config"])
+                .arg(&config),
+        );
         assert_eq!(code, 1, "{err}");
         assert_eq!(err, expected, "--format {format}");
         serde_json::from_str::<serde_json::Value>(&out).expect("stdout stays pure JSON");
@@ -458,24 +676,44 @@ fn unused_suppressions_warn_on_stderr_once_in_json_and_sarif() {
         ".helm-harden.yaml",
         &format!("targets:\n  - name: edge\n    chart: {}\n    values:\n      a: values/a.yaml\n      b: values/b.yaml\n{unused}", chart.display()),
     );
-    let (code, out, err) = stdout_of(cmd().args(["check", "--format", "json", "--helm"]).arg(&helm).current_dir(tmp.path()));
+    let (code, out, err) = stdout_of(
+        cmd().args(["check", "--format", "json", "--helm"]).arg(&helm).current_dir(tmp.path()),
+    );
     assert_eq!(code, 1, "{err}");
     assert_eq!(err, format!("warning: {}:8: suppression of GLOO-006 for Deployment/nothing-like-this matched nothing\n", targets.display()), "once for two targets");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(json["reports"].as_array().unwrap().iter().all(|r| r["warnings"].as_array().unwrap().len() == 1), "JSON keeps each report's warnings");
+    assert!(
+        json["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["warnings"].as_array().unwrap().len() == 1),
+        "JSON keeps each report's warnings"
+    );
     // Text output: after both reports, once.
     let (_, out, _) = stdout_of(cmd().args(["check", "--helm"]).arg(&helm).current_dir(tmp.path()));
     assert_eq!(out.matches("matched nothing").count(), 1, "{out}");
-    assert!(out.trim_end().ends_with("suppression of GLOO-006 for Deployment/nothing-like-this matched nothing"), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("suppression of GLOO-006 for Deployment/nothing-like-this matched nothing"),
+        "{out}"
+    );
 }
 
 #[test]
 fn config_mistakes_name_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = write(tmp.path(), ".helm-harden.yaml", "rules:\n  GLOO-001: off\n  GLOO-404: low\n");
+    let config =
+        write(tmp.path(), ".helm-harden.yaml", "rules:\n  GLOO-001: off\n  GLOO-404: low\n");
     // Discovered from the working directory.
-    fails_with(cmd().args(["check", "--manifests"]).arg(root().join(MINI_RENDER)).current_dir(tmp.path()), ".helm-harden.yaml:3:3: unknown rule ID GLOO-404");
-    fails_with(cmd().args(["check", "--manifests", MINI_RENDER, "--config"]).arg(&config), &format!("{}:3:3: unknown rule ID GLOO-404", config.display()));
+    fails_with(
+        cmd().args(["check", "--manifests"]).arg(root().join(MINI_RENDER)).current_dir(tmp.path()),
+        ".helm-harden.yaml:3:3: unknown rule ID GLOO-404",
+    );
+    fails_with(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--config"]).arg(&config),
+        &format!("{}:3:3: unknown rule ID GLOO-404", config.display()),
+    );
 }
 
 // ---- umbrella and packaged charts -----------------------------------------------------------
@@ -492,24 +730,69 @@ fn umbrella_fixture_gets_the_same_verdicts_with_gloo_prefixed_fixes() {
     let nested = write(tmp.path(), "platform.yaml", "gloo:\n  gateway:\n    validation:\n      allowWarnings: true\n      failurePolicy: Ignore\n  gatewayProxies:\n    gatewayProxy:\n      kind:\n        deployment:\n          replicas: 1\n");
     let flat = write(tmp.path(), "flat.yaml", "gateway:\n  validation:\n    allowWarnings: true\n    failurePolicy: Ignore\ngatewayProxies:\n  gatewayProxy:\n    kind:\n      deployment:\n        replicas: 1\n");
     let args = ["-n", "gloo-system", "--release", "gloo", "--format", "json", "--all", "--helm"];
-    let (_, umbrella) = json_of(cmd().args(["check", "fixtures/charts/umbrella"]).args(args).arg(&helm).arg("-f").arg(&nested));
-    let (_, direct) = json_of(cmd().args(["check", "fixtures/charts/gloo-mini"]).args(args).arg(&helm).arg("-f").arg(&flat_defaults).arg("-f").arg(&flat));
+    let (_, umbrella) = json_of(
+        cmd()
+            .args(["check", "fixtures/charts/umbrella"])
+            .args(args)
+            .arg(&helm)
+            .arg("-f")
+            .arg(&nested),
+    );
+    let (_, direct) = json_of(
+        cmd()
+            .args(["check", "fixtures/charts/gloo-mini"])
+            .args(args)
+            .arg(&helm)
+            .arg("-f")
+            .arg(&flat_defaults)
+            .arg("-f")
+            .arg(&flat),
+    );
     let verdicts = |j: &serde_json::Value| {
-        let mut v: Vec<String> = j["findings"].as_array().unwrap().iter().map(|f| format!("{} {} {}", f["rule"], f["status"], f["object"]["name"])).collect();
+        let mut v: Vec<String> = j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {}", f["rule"], f["status"], f["object"]["name"]))
+            .collect();
         v.sort();
         v
     };
-    assert_eq!(verdicts(&umbrella), verdicts(&direct), "the packaged gloo-mini in the umbrella is current and judged the same");
+    assert_eq!(
+        verdicts(&umbrella),
+        verdicts(&direct),
+        "the packaged gloo-mini in the umbrella is current and judged the same"
+    );
     assert_eq!(umbrella["chart"]["name"], "platform");
-    let fix = |rule: &str| umbrella["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule && f["status"] == "FAIL").unwrap()["fix"].clone();
+    let fix = |rule: &str| {
+        umbrella["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule && f["status"] == "FAIL")
+            .unwrap()["fix"]
+            .clone()
+    };
     assert_eq!(fix("GLOO-005")["values_path"], "gloo.gateway.validation.allowWarnings");
-    assert_eq!((fix("GLOO-005")["line"].clone(), fix("GLOO-005")["exact"].clone()), (serde_json::json!(4), serde_json::json!(true)));
+    assert_eq!(
+        (fix("GLOO-005")["line"].clone(), fix("GLOO-005")["exact"].clone()),
+        (serde_json::json!(4), serde_json::json!(true))
+    );
     assert_eq!(fix("GLOO-007")["line"], 5);
-    assert_eq!(fix("GLOO-019")["values_path"], "gloo.gatewayProxies.gatewayProxy.kind.deployment.replicas");
+    assert_eq!(
+        fix("GLOO-019")["values_path"],
+        "gloo.gatewayProxies.gatewayProxy.kind.deployment.replicas"
+    );
     assert_eq!(fix("GLOO-019")["line"], 10);
     // A key the user's file does not have goes under its deepest parent there.
-    assert_eq!(fix("GLOO-003")["values_path"], "gloo.settings.invalidConfigPolicy.replaceInvalidRoutes");
-    assert_eq!((fix("GLOO-003")["line"].clone(), fix("GLOO-003")["exact"].clone()), (serde_json::json!(1), serde_json::json!(false)));
+    assert_eq!(
+        fix("GLOO-003")["values_path"],
+        "gloo.settings.invalidConfigPolicy.replaceInvalidRoutes"
+    );
+    assert_eq!(
+        (fix("GLOO-003")["line"].clone(), fix("GLOO-003")["exact"].clone()),
+        (serde_json::json!(1), serde_json::json!(false))
+    );
 }
 
 #[test]
@@ -518,7 +801,21 @@ fn packaged_chart_is_checked_too() {
         eprintln!("SKIP: no helm");
         return;
     };
-    let (code, json) = json_of(cmd().args(["check", "fixtures/charts/umbrella/charts/gloo-1.17.0-mini.tgz", "-n", "gloo-system", "--release", "gloo", "--format", "json", "--helm"]).arg(&helm));
+    let (code, json) = json_of(
+        cmd()
+            .args([
+                "check",
+                "fixtures/charts/umbrella/charts/gloo-1.17.0-mini.tgz",
+                "-n",
+                "gloo-system",
+                "--release",
+                "gloo",
+                "--format",
+                "json",
+                "--helm",
+            ])
+            .arg(&helm),
+    );
     assert_eq!(code, 1);
     assert_eq!(json["chart"]["name"], "gloo", "named from the render's # Source: lines");
     assert_eq!(json["chart"]["version"], "1.17.0", "from the gloo image tag");
@@ -529,15 +826,28 @@ fn overlay_header_says_what_the_overlay_is_made_of() {
     let tmp = tempfile::tempdir().unwrap();
     let mine = write(tmp.path(), "mine.yaml", "gateway:\n  validation:\n    failurePolicy: Fail\n");
     let base = ["overlay", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml"];
-    let first_line = |c: &mut Command| stdout_of(c).1.lines().next().unwrap_or_default().to_string();
+    let first_line =
+        |c: &mut Command| stdout_of(c).1.lines().next().unwrap_or_default().to_string();
     let generated = first_line(cmd().args(base));
-    assert!(generated.contains(": fixes ") && generated.ends_with(" rule(s) through values."), "{generated}");
+    assert!(
+        generated.contains(": fixes ") && generated.ends_with(" rule(s) through values."),
+        "{generated}"
+    );
     // Only the user's overlay: nothing generated, so no rule count that would read "fixes 0".
     let only_mine = first_line(cmd().args(base).arg("--overlay").arg(&mine));
-    assert!(only_mine.contains(&format!(": your overlay {} (`helm-harden diff` shows what it fixes).", mine.display())), "{only_mine}");
+    assert!(
+        only_mine.contains(&format!(
+            ": your overlay {} (`helm-harden diff` shows what it fixes).",
+            mine.display()
+        )),
+        "{only_mine}"
+    );
     assert!(!only_mine.contains("fixes 0"), "{only_mine}");
     let added = first_line(cmd().args(base).arg("--overlay").arg(&mine).arg("--overlay-add"));
-    assert!(added.contains(" rule(s) through values, with ") && added.contains("mine.yaml"), "{added}");
+    assert!(
+        added.contains(" rule(s) through values, with ") && added.contains("mine.yaml"),
+        "{added}"
+    );
 }
 
 #[test]

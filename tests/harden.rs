@@ -18,7 +18,11 @@ fn cmd(helm: &Path) -> Command {
 
 fn run(c: &mut Command) -> (i32, String, String) {
     let out = c.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 fn helm_or_skip() -> Option<PathBuf> {
@@ -36,12 +40,16 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-
 const CHART_ARGS: [&str; 4] = ["-n", "gloo-system", "--release", "gloo"];
 
 /// JSON of `check --all` on a chart with extra args.
 fn check(helm: &Path, chart: &Path, extra: &[&str]) -> Value {
-    let (code, out, err) = run(cmd(helm).arg("check").arg(chart).args(CHART_ARGS).args(["--format", "json"]).args(extra));
+    let (code, out, err) = run(cmd(helm)
+        .arg("check")
+        .arg(chart)
+        .args(CHART_ARGS)
+        .args(["--format", "json"])
+        .args(extra));
     assert!(code == 0 || code == 1, "{err}");
     serde_json::from_str(&out).unwrap()
 }
@@ -64,7 +72,11 @@ fn overlay_of_each_real_chart_fixes_every_fixable_failure() {
             .filter(|f| f["status"] == "FAIL" && !f["fix"].is_null())
             .map(|f| format!("{} {}: {}", f["rule"], f["object"]["name"], f["message"]))
             .collect();
-        assert!(fixable.is_empty(), "{version}: fixable failures left after the overlay:\n{}", fixable.join("\n"));
+        assert!(
+            fixable.is_empty(),
+            "{version}: fixable failures left after the overlay:\n{}",
+            fixable.join("\n")
+        );
         // Only the keys needed: nothing for a rule that passes by default.
         assert!(!overlay.contains("GLOO-002") && !overlay.contains("ENVOY-016"), "{overlay}");
     }
@@ -74,13 +86,23 @@ fn overlay_of_each_real_chart_fixes_every_fixable_failure() {
 fn diff_of_the_real_chart() {
     let Some(helm) = helm_or_skip() else { return };
     let Some(chart) = common::real_chart("1.17.38") else { return };
-    let (code, text, err) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--color", "never"]));
+    let (code, text, err) =
+        run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--color", "never"]));
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!("diff_1_17_38", text);
     assert!(text.contains("gloo-system, gateway-proxy, Deployment (apps) has changed:"));
-    assert!(text.contains("gloo-system, gateway-proxy-pdb, PodDisruptionBudget (policy) has been added:"));
-    assert!(text.contains("in ConfigMap/gloo-custom-resource-config[custom-resources] has changed:"), "Gateways compared on their own");
-    assert!(!text.contains("ConfigMap (v1) has changed:\n--- base/ConfigMap/gloo-custom-resource-config"), "the Gateways' ConfigMap is not diffed as text");
+    assert!(text
+        .contains("gloo-system, gateway-proxy-pdb, PodDisruptionBudget (policy) has been added:"));
+    assert!(
+        text.contains("in ConfigMap/gloo-custom-resource-config[custom-resources] has changed:"),
+        "Gateways compared on their own"
+    );
+    assert!(
+        !text.contains(
+            "ConfigMap (v1) has changed:\n--- base/ConfigMap/gloo-custom-resource-config"
+        ),
+        "the Gateways' ConfigMap is not diffed as text"
+    );
     assert!(text.contains("fixed     GLOO-025  Deployment/gateway-proxy"));
     // --exit-code: 1 when something differs.
     let (code, _, _) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).arg("--exit-code"));
@@ -92,7 +114,12 @@ fn no_difference_exits_zero_with_exit_code() {
     let Some(helm) = helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let empty = write(tmp.path(), "noop.yaml", "{}\n");
-    let (code, text, err) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini"]).args(CHART_ARGS).arg("--overlay").arg(&empty).arg("--exit-code"));
+    let (code, text, err) = run(cmd(&helm)
+        .args(["diff", "fixtures/charts/gloo-mini"])
+        .args(CHART_ARGS)
+        .arg("--overlay")
+        .arg(&empty)
+        .arg("--exit-code"));
     assert_eq!(code, 0, "{err}");
     assert!(text.starts_with("no differences"), "{text}");
     assert!(text.contains("remains   GLOO-025"), "{text}");
@@ -103,12 +130,29 @@ fn no_difference_exits_zero_with_exit_code() {
 fn user_overlays_replace_or_add_to_the_generated_one() {
     let Some(helm) = helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let mine = write(tmp.path(), "mine.yaml", "gatewayProxies:\n  gatewayProxy:\n    kind:\n      deployment:\n        replicas: 3\n");
-    let (_, only_mine, _) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--format", "json"]).args(CHART_ARGS).arg("--overlay").arg(&mine));
+    let mine = write(
+        tmp.path(),
+        "mine.yaml",
+        "gatewayProxies:\n  gatewayProxy:\n    kind:\n      deployment:\n        replicas: 3\n",
+    );
+    let (_, only_mine, _) = run(cmd(&helm)
+        .args(["diff", "fixtures/charts/gloo-mini", "--format", "json"])
+        .args(CHART_ARGS)
+        .arg("--overlay")
+        .arg(&mine));
     let only_mine: Value = serde_json::from_str(&only_mine).unwrap();
-    let fixed: Vec<&str> = only_mine["fixed"].as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap()).collect();
+    let fixed: Vec<&str> = only_mine["fixed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["rule"].as_str().unwrap())
+        .collect();
     assert_eq!(fixed, ["GLOO-019"], "only my overlay applied");
-    let (_, added, _) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini", "--overlay-add"]).args(CHART_ARGS).arg("--overlay").arg(&mine));
+    let (_, added, _) = run(cmd(&helm)
+        .args(["overlay", "fixtures/charts/gloo-mini", "--overlay-add"])
+        .args(CHART_ARGS)
+        .arg("--overlay")
+        .arg(&mine));
     assert!(added.contains("replicas: 3"), "mine wins on top of the generated one: {added}");
     assert!(added.contains("probes: true"), "and the generated keys stay: {added}");
 }
@@ -118,12 +162,23 @@ fn overlay_write_refuses_to_replace() {
     let Some(helm) = helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let target = write(tmp.path(), "hardened.yaml", "# mine\n");
-    let (code, out, err) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini"]).args(CHART_ARGS).arg("--write").arg(&target));
+    let (code, out, err) = run(cmd(&helm)
+        .args(["overlay", "fixtures/charts/gloo-mini"])
+        .args(CHART_ARGS)
+        .arg("--write")
+        .arg(&target));
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert_eq!(err, format!("error: {}: exists; refusing to replace it (use --force)\n", target.display()));
+    assert_eq!(
+        err,
+        format!("error: {}: exists; refusing to replace it (use --force)\n", target.display())
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "# mine\n", "untouched");
-    let (code, _, _) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini", "--force"]).args(CHART_ARGS).arg("--write").arg(&target));
+    let (code, _, _) = run(cmd(&helm)
+        .args(["overlay", "fixtures/charts/gloo-mini", "--force"])
+        .args(CHART_ARGS)
+        .arg("--write")
+        .arg(&target));
     assert_eq!(code, 0);
     assert!(std::fs::read_to_string(&target).unwrap().contains("# GLOO-025"));
 }
@@ -132,10 +187,17 @@ fn overlay_write_refuses_to_replace() {
 fn full_overlay_covers_every_proxy() {
     let Some(helm) = helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let values = write(tmp.path(), "two.yaml", "gatewayProxies:\n  gatewayProxy: {}\n  internalGw: {}\n");
-    let (code, overlay, err) = run(cmd(&helm).args(["overlay", "fixtures/charts/gloo-mini", "--all", "-f"]).arg(&values).args(CHART_ARGS));
+    let values =
+        write(tmp.path(), "two.yaml", "gatewayProxies:\n  gatewayProxy: {}\n  internalGw: {}\n");
+    let (code, overlay, err) = run(cmd(&helm)
+        .args(["overlay", "fixtures/charts/gloo-mini", "--all", "-f"])
+        .arg(&values)
+        .args(CHART_ARGS));
     assert_eq!(code, 0, "{err}");
-    assert!(overlay.contains("  internalGw:\n") && overlay.contains("  gatewayProxy:\n"), "{overlay}");
+    assert!(
+        overlay.contains("  internalGw:\n") && overlay.contains("  gatewayProxy:\n"),
+        "{overlay}"
+    );
     assert!(overlay.contains("disableNetBind: true  # GLOO-002"), "passing rules too: {overlay}");
 }
 
@@ -149,11 +211,20 @@ fn umbrella_chart_gets_a_gloo_nested_overlay_that_works() {
     write(&umbrella, "Chart.yaml", "apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n  - name: gloo\n    version: 1.17.38\n    repository: file://charts/gloo\n");
     let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&umbrella).args(CHART_ARGS));
     assert_eq!(code, 0, "{err}");
-    let top: Vec<&str> = overlay.lines().filter(|l| !l.starts_with('#') && !l.starts_with(' ')).collect();
-    assert!(top.iter().all(|l| *l == "gloo:" || *l == "global:"), "everything nested under gloo: (or global:): {top:?}");
+    let top: Vec<&str> =
+        overlay.lines().filter(|l| !l.starts_with('#') && !l.starts_with(' ')).collect();
+    assert!(
+        top.iter().all(|l| *l == "gloo:" || *l == "global:"),
+        "everything nested under gloo: (or global:): {top:?}"
+    );
     let file = write(tmp.path(), "overlay.yaml", &overlay);
     let report = check(&helm, &umbrella, &["-f", file.to_str().unwrap()]);
-    let fixable: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "FAIL" && !f["fix"].is_null()).collect();
+    let fixable: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "FAIL" && !f["fix"].is_null())
+        .collect();
     assert!(fixable.is_empty(), "{fixable:?}");
 }
 
@@ -174,35 +245,49 @@ fn secret_values_appear_in_no_output() {
     let Some(helm) = helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let chart = chart_with_secret(tmp.path());
-    let planted = ["planted-password", "planted-static-secret", "planted-token", "cGxhbnRlZC", "bGFudGVk"];
+    let planted =
+        ["planted-password", "planted-static-secret", "planted-token", "cGxhbnRlZC", "bGFudGVk"];
     for format in ["text", "json", "markdown"] {
-        let (code, out, err) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--format", format]));
+        let (code, out, err) =
+            run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--format", format]));
         assert_eq!(code, 0, "{err}");
-        assert!(out.contains("upstream-credentials"), "the Secret changed and is shown ({format}): {out}");
+        assert!(
+            out.contains("upstream-credentials"),
+            "the Secret changed and is shown ({format}): {out}"
+        );
         for p in planted {
             assert!(!out.contains(p) && !err.contains(p), "{p} leaked in {format} diff output");
         }
     }
     for format in ["text", "json"] {
-        let (_, out, err) = run(cmd(&helm).arg("check").arg(&chart).args(CHART_ARGS).args(["--diff", "--all", "--format", format]));
+        let (_, out, err) = run(cmd(&helm)
+            .arg("check")
+            .arg(&chart)
+            .args(CHART_ARGS)
+            .args(["--diff", "--all", "--format", format]));
         for p in planted {
             assert!(!out.contains(p) && !err.contains(p), "{p} leaked in check --diff {format}");
         }
     }
     // Shown only when asked.
-    let (_, out, _) = run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).arg("--show-secrets"));
+    let (_, out, _) =
+        run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).arg("--show-secrets"));
     assert!(out.contains("planted-token"), "--show-secrets prints them");
 }
 
 #[test]
 fn check_with_diff_in_one_command() {
     let Some(helm) = helm_or_skip() else { return };
-    let (code, out, err) = run(cmd(&helm).args(["check", "fixtures/charts/gloo-mini", "--diff", "--color", "never"]).args(CHART_ARGS));
+    let (code, out, err) = run(cmd(&helm)
+        .args(["check", "fixtures/charts/gloo-mini", "--diff", "--color", "never"])
+        .args(CHART_ARGS));
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("FAIL GLOO-025"));
     assert!(out.contains("Diff with the hardened overlay:"));
     assert!(out.contains("gloo-system, gateway-proxy, Deployment (apps) has changed:"));
-    let (code, out, _) = run(cmd(&helm).args(["check", "fixtures/charts/gloo-mini", "--diff", "--format", "json"]).args(CHART_ARGS));
+    let (code, out, _) = run(cmd(&helm)
+        .args(["check", "fixtures/charts/gloo-mini", "--diff", "--format", "json"])
+        .args(CHART_ARGS));
     assert_eq!(code, 1);
     let json: Value = serde_json::from_str(&out).unwrap();
     assert!(!json["diff"]["resources"].as_array().unwrap().is_empty());
@@ -212,7 +297,9 @@ fn check_with_diff_in_one_command() {
 #[test]
 fn markdown_diff_is_one_block_per_resource() {
     let Some(helm) = helm_or_skip() else { return };
-    let (code, out, _) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--format", "markdown"]).args(CHART_ARGS));
+    let (code, out, _) = run(cmd(&helm)
+        .args(["diff", "fixtures/charts/gloo-mini", "--format", "markdown"])
+        .args(CHART_ARGS));
     assert_eq!(code, 0);
     let blocks = out.matches("<details><summary>").count();
     assert_eq!(blocks, out.matches("</details>").count());
@@ -224,10 +311,12 @@ fn markdown_diff_is_one_block_per_resource() {
 #[test]
 fn diff_needs_a_chart_not_manifests() {
     let Some(helm) = helm_or_skip() else { return };
-    let (code, _, err) = run(cmd(&helm).args(["diff", "--manifests", "fixtures/manifests/gloo-mini-default.yaml"]));
+    let (code, _, err) =
+        run(cmd(&helm).args(["diff", "--manifests", "fixtures/manifests/gloo-mini-default.yaml"]));
     assert_eq!(code, 2);
     assert!(err.contains("diff needs a chart"), "{err}");
-    let (code, _, err) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--suppress-annotation", "("]));
+    let (code, _, err) =
+        run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--suppress-annotation", "("]));
     assert_eq!(code, 2);
     assert!(err.starts_with("error: --suppress-annotation ("), "{err}");
 }
@@ -268,14 +357,24 @@ fn a_second_diff_renders_base_and_hardened_at_once_and_stays_exact() {
     let cache = tmp.path().join("cache");
     let values = write(tmp.path(), "v.yaml", "gloo:\n  deployment:\n    replicas: 1\n");
     let diff = |extra: &[&str]| {
-        let (code, out, err) = run(cmd(&helm).args(["diff", "fixtures/charts/gloo-mini", "--format", "json"]).args(CHART_ARGS).arg("--cache-dir").arg(&cache).arg("-f").arg(&values).args(extra));
+        let (code, out, err) = run(cmd(&helm)
+            .args(["diff", "fixtures/charts/gloo-mini", "--format", "json"])
+            .args(CHART_ARGS)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .arg("-f")
+            .arg(&values)
+            .args(extra));
         assert_eq!(code, 0, "{err}");
         serde_json::from_str::<Value>(&out).unwrap()
     };
     let first = diff(&[]);
     let calls = template_calls(tmp.path());
     assert_eq!(calls.len(), 2, "first run: base, then hardened");
-    assert!(calls[1].0 >= calls[0].1, "the first run cannot know the overlay before the base check");
+    assert!(
+        calls[1].0 >= calls[0].1,
+        "the first run cannot know the overlay before the base check"
+    );
     // A values change that fixes nothing new: same overlay, so the prediction holds.
     std::fs::write(&values, "gloo:\n  deployment:\n    replicas: 1\n    resources: {requests: {cpu: 600m, memory: 300Mi}}\n").unwrap();
     std::fs::remove_file(tmp.path().join("calls.log")).unwrap();
@@ -289,13 +388,24 @@ fn a_second_diff_renders_base_and_hardened_at_once_and_stays_exact() {
     std::fs::write(&values, "gloo:\n  deployment:\n    replicas: 2\n").unwrap();
     std::fs::remove_file(tmp.path().join("calls.log")).unwrap();
     let third = diff(&[]);
-    assert_eq!(template_calls(tmp.path()).len(), 3, "base, discarded prediction, and the real hardened render");
+    assert_eq!(
+        template_calls(tmp.path()).len(),
+        3,
+        "base, discarded prediction, and the real hardened render"
+    );
     let fresh = {
-        let (_, out, _) = run(cmd(&real).args(["diff", "fixtures/charts/gloo-mini", "--format", "json", "--no-cache"]).args(CHART_ARGS).arg("-f").arg(&values));
+        let (_, out, _) = run(cmd(&real)
+            .args(["diff", "fixtures/charts/gloo-mini", "--format", "json", "--no-cache"])
+            .args(CHART_ARGS)
+            .arg("-f")
+            .arg(&values));
         serde_json::from_str::<Value>(&out).unwrap()
     };
     assert_eq!(third, fresh, "the same diff as a run without any prediction");
-    assert!(!third["fixed"].as_array().unwrap().iter().any(|v| v["rule"] == "GLOO-023"), "GLOO-023 passes with 2 replicas now");
+    assert!(
+        !third["fixed"].as_array().unwrap().iter().any(|v| v["rule"] == "GLOO-023"),
+        "GLOO-023 passes with 2 replicas now"
+    );
 }
 
 /// `(rule, object)` of the failures in a `check --format json` report; with `fixable`, only
@@ -306,7 +416,16 @@ fn failures(report: &Value, fixable: bool) -> std::collections::BTreeSet<(String
         .unwrap()
         .iter()
         .filter(|f| f["status"] == "FAIL" && (!fixable || !f["fix"].is_null()))
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), format!("{}/{}", f["object"]["kind"].as_str().unwrap(), f["object"]["name"].as_str().unwrap())))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                format!(
+                    "{}/{}",
+                    f["object"]["kind"].as_str().unwrap(),
+                    f["object"]["name"].as_str().unwrap()
+                ),
+            )
+        })
         .collect()
 }
 
@@ -317,22 +436,37 @@ fn failures(report: &Value, fixable: bool) -> std::collections::BTreeSet<(String
 #[test]
 fn the_overlay_for_a_users_values_fixes_what_it_offers_and_breaks_nothing() {
     let Some(helm) = helm_or_skip() else { return };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/values/user")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/values/user"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let mut problems = Vec::new();
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
         for (values, all) in files.iter().flat_map(|f| [(f, false), (f, true)]) {
             let values_arg = values.to_str().unwrap();
-            let name = format!("{}{}", values.file_name().unwrap().to_string_lossy(), if all { " (--all)" } else { "" });
+            let name = format!(
+                "{}{}",
+                values.file_name().unwrap().to_string_lossy(),
+                if all { " (--all)" } else { "" }
+            );
             let before = check(&helm, &chart, &["-f", values_arg]);
-            let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).args(["-f", values_arg]).args(all.then_some("--all")));
+            let (code, overlay, err) = run(cmd(&helm)
+                .arg("overlay")
+                .arg(&chart)
+                .args(CHART_ARGS)
+                .args(["-f", values_arg])
+                .args(all.then_some("--all")));
             assert_eq!(code, 0, "{version} {name}: {err}");
             let tmp = tempfile::tempdir().unwrap();
             let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
-            let after = check(&helm, &chart, &["-f", values_arg, "-f", overlay_file.to_str().unwrap()]);
-            let left: Vec<_> = failures(&before, true).intersection(&failures(&after, false)).cloned().collect();
-            let new: Vec<_> = failures(&after, false).difference(&failures(&before, false)).cloned().collect();
+            let after =
+                check(&helm, &chart, &["-f", values_arg, "-f", overlay_file.to_str().unwrap()]);
+            let left: Vec<_> =
+                failures(&before, true).intersection(&failures(&after, false)).cloned().collect();
+            let new: Vec<_> =
+                failures(&after, false).difference(&failures(&before, false)).cloned().collect();
             if !left.is_empty() || !new.is_empty() {
                 problems.push(format!("{version} {name}:\n  still failing: {left:?}\n  newly failing: {new:?}\n{overlay}"));
             }
@@ -353,7 +487,10 @@ fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
         ("tracing.yaml", "zipkinConfig:"),
         ("socket-options.yaml", "intValue: 300"),
         ("socket-options.yaml", "name: 15"),
-        ("overload-manager.yaml", "name: envoy.resource_monitors.global_downstream_max_connections"),
+        (
+            "overload-manager.yaml",
+            "name: envoy.resource_monitors.global_downstream_max_connections",
+        ),
         ("overload-manager.yaml", "refresh_interval: 1s"),
         ("global-stats.yaml", "name: gateway-proxy-monitoring-service"),
         ("passing-own-settings.yaml", "name: 15"),
@@ -363,7 +500,13 @@ fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
         let Some(chart) = common::real_chart(version) else { return };
         for ((file, needle), all) in kept.iter().flat_map(|k| [(k, false), (k, true)]) {
             let values = root().join("fixtures/values/user").join(file);
-            let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values).args(all.then_some("--all")));
+            let (code, overlay, err) = run(cmd(&helm)
+                .arg("overlay")
+                .arg(&chart)
+                .args(CHART_ARGS)
+                .arg("-f")
+                .arg(&values)
+                .args(all.then_some("--all")));
             assert_eq!(code, 0, "{err}");
             let tmp = tempfile::tempdir().unwrap();
             let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
@@ -374,15 +517,23 @@ fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
             };
             let before = count(&[]);
             assert!(before >= 1, "{version} {file}: the fixture renders {needle}");
-            assert_eq!(count(&["-f", overlay_file.to_str().unwrap()]), before, "{version} {file} (--all: {all}): {needle} lost\n{overlay}");
+            assert_eq!(
+                count(&["-f", overlay_file.to_str().unwrap()]),
+                before,
+                "{version} {file} (--all: {all}): {needle} lost\n{overlay}"
+            );
         }
     }
 }
 
 /// A quantity in base units (`250m` CPU, `128Mi` memory).
 fn quantity(text: &str) -> f64 {
-    let units = [("Ki", 1024.0), ("Mi", 1024.0 * 1024.0), ("Gi", 1024.0 * 1024.0 * 1024.0), ("m", 0.001)];
-    let (number, factor) = units.iter().find_map(|(suffix, f)| text.strip_suffix(suffix).map(|n| (n, *f))).unwrap_or((text, 1.0));
+    let units =
+        [("Ki", 1024.0), ("Mi", 1024.0 * 1024.0), ("Gi", 1024.0 * 1024.0 * 1024.0), ("m", 0.001)];
+    let (number, factor) = units
+        .iter()
+        .find_map(|(suffix, f)| text.strip_suffix(suffix).map(|n| (n, *f)))
+        .unwrap_or((text, 1.0));
     number.parse::<f64>().unwrap_or_else(|_| panic!("quantity {text}")) * factor
 }
 
@@ -393,20 +544,42 @@ fn quantity(text: &str) -> f64 {
 fn the_overlay_adds_no_request_above_a_limit() {
     let Some(helm) = helm_or_skip() else { return };
     let files = ["resource-limits.yaml", "passing-own-settings.yaml"];
-    for (version, file, all) in ["1.13.39", "1.17.38", "1.22.1"].into_iter().flat_map(|v| files.into_iter().flat_map(move |f| [(v, f, false), (v, f, true)])) {
+    for (version, file, all) in ["1.13.39", "1.17.38", "1.22.1"]
+        .into_iter()
+        .flat_map(|v| files.into_iter().flat_map(move |f| [(v, f, false), (v, f, true)]))
+    {
         let values = root().join("fixtures/values/user").join(file);
         let Some(chart) = common::real_chart(version) else { return };
-        let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values).args(all.then_some("--all")));
+        let (code, overlay, err) = run(cmd(&helm)
+            .arg("overlay")
+            .arg(&chart)
+            .args(CHART_ARGS)
+            .arg("-f")
+            .arg(&values)
+            .args(all.then_some("--all")));
         assert_eq!(code, 0, "{err}");
         let tmp = tempfile::tempdir().unwrap();
         let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
-        let render = common::helm_template(&chart, &["-f", values.to_str().unwrap(), "-f", overlay_file.to_str().unwrap()]);
+        let render = common::helm_template(
+            &chart,
+            &["-f", values.to_str().unwrap(), "-f", overlay_file.to_str().unwrap()],
+        );
         let mut containers = 0;
-        for doc in render.split("\n---").map(|d| yaml_serde::from_str::<Value>(d).unwrap_or_else(|e| panic!("{version}: {e}\n{d}"))).filter(|d| d["kind"] == "Deployment") {
-            for c in doc["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+        for doc in render
+            .split("\n---")
+            .map(|d| {
+                yaml_serde::from_str::<Value>(d).unwrap_or_else(|e| panic!("{version}: {e}\n{d}"))
+            })
+            .filter(|d| d["kind"] == "Deployment")
+        {
+            for c in doc["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten()
+            {
                 containers += 1;
                 for r in ["cpu", "memory"] {
-                    if let (Some(request), Some(limit)) = (c["resources"]["requests"][r].as_str(), c["resources"]["limits"][r].as_str()) {
+                    if let (Some(request), Some(limit)) = (
+                        c["resources"]["requests"][r].as_str(),
+                        c["resources"]["limits"][r].as_str(),
+                    ) {
                         assert!(quantity(request) <= quantity(limit), "{version} {file} (--all: {all}) {}/{}: {r} request {request} above its limit {limit}\n{overlay}", doc["metadata"]["name"], c["name"]);
                     }
                 }
@@ -424,18 +597,25 @@ fn with_a_floating_user_id_the_overlay_pins_no_user() {
     let values = root().join("fixtures/values/user/openshift-floating-user.yaml");
     for version in ["1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
-        let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
+        let (code, overlay, err) =
+            run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("-f").arg(&values));
         assert_eq!(code, 0, "{err}");
         let tmp = tempfile::tempdir().unwrap();
         let overlay_file = write(tmp.path(), "overlay.yaml", &overlay);
-        let render = common::helm_template(&chart, &["-f", values.to_str().unwrap(), "-f", overlay_file.to_str().unwrap()]);
+        let render = common::helm_template(
+            &chart,
+            &["-f", values.to_str().unwrap(), "-f", overlay_file.to_str().unwrap()],
+        );
         let proxy = render
             .split("\n---")
             .map(|d| yaml_serde::from_str::<Value>(d).unwrap_or_else(|e| panic!("{version}: {e}")))
             .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "gateway-proxy")
             .expect("the proxy Deployment");
         let pod = &proxy["spec"]["template"]["spec"];
-        assert!(pod["securityContext"]["runAsUser"].is_null(), "{version}: pod runAsUser pinned\n{overlay}");
+        assert!(
+            pod["securityContext"]["runAsUser"].is_null(),
+            "{version}: pod runAsUser pinned\n{overlay}"
+        );
         let envoy = &pod["containers"][0]["securityContext"];
         assert!(envoy["runAsUser"].is_null(), "{version}: container runAsUser pinned\n{overlay}");
         assert_eq!(envoy["runAsNonRoot"], true, "{version}\n{overlay}");
@@ -451,12 +631,22 @@ fn a_users_own_bootstrap_gets_no_values_fix() {
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
         let report = check(&helm, &chart, &["-f", values.to_str().unwrap()]);
-        let envoy_002 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "ENVOY-002").unwrap();
+        let envoy_002 = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "ENVOY-002")
+            .unwrap();
         assert_eq!(envoy_002["status"], "FAIL");
         assert!(envoy_002["fix"].is_null(), "{version}: {envoy_002}");
         assert!(envoy_002["message"].as_str().unwrap().ends_with("(the Envoy bootstrap is your gatewayProxies.gatewayProxy.configMap.data: change it there)"), "{version}: {envoy_002}");
         // The Gateway rules still fix the Gateways, which the bootstrap does not hold.
-        let envoy_005 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "ENVOY-005").unwrap();
+        let envoy_005 = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "ENVOY-005")
+            .unwrap();
         assert!(!envoy_005["fix"].is_null(), "{version}: {envoy_005}");
     }
 }

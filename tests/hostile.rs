@@ -20,7 +20,11 @@ fn cmd() -> Command {
 
 fn run(c: &mut Command) -> (i32, String, String) {
     let out = c.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 fn helm_or_skip(test: &str) -> Option<PathBuf> {
@@ -30,7 +34,6 @@ fn helm_or_skip(test: &str) -> Option<PathBuf> {
     }
     helm
 }
-
 
 const CHART_ARGS: [&str; 4] = ["-n", "gloo-system", "--release", "gloo"];
 
@@ -54,16 +57,25 @@ fn assert_markdown_safe(out: &str) {
     let mut i = 0;
     let mut blocks = 0;
     while i < lines.len() {
-        if let Some(fence) = lines[i].strip_suffix("diff").filter(|f| f.len() >= 3 && f.chars().all(|c| c == '`')) {
+        if let Some(fence) =
+            lines[i].strip_suffix("diff").filter(|f| f.len() >= 3 && f.chars().all(|c| c == '`'))
+        {
             blocks += 1;
             let close = (i + 1..lines.len())
                 .find(|&j| {
                     let l = lines[j].trim_start_matches(' ');
-                    lines[j].len() - l.len() <= 3 && l.len() >= fence.len() && l.trim_end().chars().all(|c| c == '`') && !l.trim_end().is_empty()
+                    lines[j].len() - l.len() <= 3
+                        && l.len() >= fence.len()
+                        && l.trim_end().chars().all(|c| c == '`')
+                        && !l.trim_end().is_empty()
                 })
                 .expect("every fence closes");
             assert_eq!(lines[close], fence, "closed by its own fence, not by a line of the body");
-            assert_eq!(lines.get(close + 2).copied(), Some("</details>"), "the block ends right after the fence");
+            assert_eq!(
+                lines.get(close + 2).copied(),
+                Some("</details>"),
+                "the block ends right after the fence"
+            );
             i = close + 1;
         } else {
             rendered.push_str(lines[i]);
@@ -73,9 +85,16 @@ fn assert_markdown_safe(out: &str) {
     }
     assert!(blocks > 0, "{out}");
     assert_eq!(blocks, out.matches("<details>").count());
-    assert!(!rendered.contains("<script") && !rendered.contains("<img"), "no HTML tag from the chart:\n{rendered}");
+    assert!(
+        !rendered.contains("<script") && !rendered.contains("<img"),
+        "no HTML tag from the chart:\n{rendered}"
+    );
     for (i, _) in rendered.match_indices('@') {
-        assert!(rendered[i + 1..].starts_with('\u{200b}'), "an @ not followed by a zero-width space: {}", &rendered[i..(i + 20).min(rendered.len())]);
+        assert!(
+            rendered[i + 1..].starts_with('\u{200b}'),
+            "an @ not followed by a zero-width space: {}",
+            &rendered[i..(i + 20).min(rendered.len())]
+        );
     }
 }
 
@@ -92,11 +111,18 @@ fn hostile_chart(dir: &Path) -> PathBuf {
 
 #[test]
 fn hostile_names_through_diff_text_json_and_markdown() {
-    let Some(helm) = helm_or_skip("hostile_names_through_diff_text_json_and_markdown") else { return };
+    let Some(helm) = helm_or_skip("hostile_names_through_diff_text_json_and_markdown") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let chart = hostile_chart(tmp.path());
     let diff = |format: &str| {
-        let (code, out, err) = run(cmd().env("HELM_BIN", &helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--format", format, "-C", "20"]));
+        let (code, out, err) = run(cmd()
+            .env("HELM_BIN", &helm)
+            .arg("diff")
+            .arg(&chart)
+            .args(CHART_ARGS)
+            .args(["--format", format, "-C", "20"]));
         assert_eq!(code, 0, "{err}");
         assert_terminal_safe(&format!("diff --format {format} stderr"), &err);
         out
@@ -104,13 +130,20 @@ fn hostile_names_through_diff_text_json_and_markdown() {
     let text = diff("text");
     assert_terminal_safe("diff text", &text);
     assert!(text.contains("\u{fffd}[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{fffd}, ConfigMap (v1) has changed:"), "{text}");
-    assert!(!text.lines().any(|l| l.starts_with("@org")), "the annotation's lines stay inside the diff");
+    assert!(
+        !text.lines().any(|l| l.starts_with("@org")),
+        "the annotation's lines stay inside the diff"
+    );
 
     let json = diff("json");
     assert_terminal_safe("diff json", &json);
     let doc: Value = serde_json::from_str(&json).unwrap();
-    let names: Vec<&str> = doc["resources"].as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
-    assert!(names.contains(&"\x1b[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{202e}"), "JSON keeps the name exactly, escaped: {names:?}");
+    let names: Vec<&str> =
+        doc["resources"].as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+    assert!(
+        names.contains(&"\x1b[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{202e}"),
+        "JSON keeps the name exactly, escaped: {names:?}"
+    );
 
     let markdown = diff("markdown");
     assert_markdown_safe(&markdown);
@@ -120,10 +153,14 @@ fn hostile_names_through_diff_text_json_and_markdown() {
 
 /// The example render with the Settings object renamed to the hostile name.
 fn hostile_settings_render() -> String {
-    let render = std::fs::read_to_string(root().join("fixtures/manifests/gloo-mini-default.yaml")).unwrap();
+    let render =
+        std::fs::read_to_string(root().join("fixtures/manifests/gloo-mini-default.yaml")).unwrap();
     let at = render.find("kind: Settings").unwrap();
     let (head, tail) = render.split_at(at);
-    format!("{head}{}", tail.replacen("  name: default\n", &format!("  name: {HOSTILE_NAME_YAML}\n"), 1))
+    format!(
+        "{head}{}",
+        tail.replacen("  name: default\n", &format!("  name: {HOSTILE_NAME_YAML}\n"), 1)
+    )
 }
 
 #[test]
@@ -132,17 +169,23 @@ fn hostile_names_through_check_text_and_json() {
     let render = tmp.path().join("render.yaml");
     std::fs::write(&render, hostile_settings_render()).unwrap();
     for color in ["never", "always"] {
-        let (code, out, err) = run(cmd().args(["check", "--all", "--color", color, "--manifests"]).arg(&render));
+        let (code, out, err) =
+            run(cmd().args(["check", "--all", "--color", color, "--manifests"]).arg(&render));
         assert_eq!(code, 1, "{err}");
         // With colour on, our own SGR codes are the only escapes: each ESC starts `ESC[<digits;>m`.
         let stripped = regex_free_strip_sgr(&out);
         assert_terminal_safe(&format!("check text, color {color}"), &stripped);
         assert!(stripped.contains("gloo-system/Settings/\u{fffd}[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{fffd}"), "{stripped}");
     }
-    let (_, out, _) = run(cmd().args(["check", "--all", "--format", "json", "--manifests"]).arg(&render));
+    let (_, out, _) =
+        run(cmd().args(["check", "--all", "--format", "json", "--manifests"]).arg(&render));
     assert_terminal_safe("check json", &out);
     let doc: Value = serde_json::from_str(&out).unwrap();
-    assert!(doc["findings"].as_array().unwrap().iter().any(|f| f["object"]["name"].as_str().unwrap().starts_with("\x1b[31mred-<script>")));
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["object"]["name"].as_str().unwrap().starts_with("\x1b[31mred-<script>")));
 }
 
 #[test]
@@ -150,7 +193,8 @@ fn hostile_names_through_github_annotations_and_sarif() {
     let tmp = tempfile::tempdir().unwrap();
     let render = tmp.path().join("render.yaml");
     std::fs::write(&render, hostile_settings_render()).unwrap();
-    let (code, out, err) = run(cmd().args(["check", "--format", "github", "--manifests"]).arg(&render));
+    let (code, out, err) =
+        run(cmd().args(["check", "--format", "github", "--manifests"]).arg(&render));
     assert_eq!(code, 1, "{err}");
     assert_terminal_safe("check github", &out);
     let settings: Vec<&str> = out.lines().filter(|l| l.contains("::Settings/")).collect();
@@ -164,8 +208,16 @@ fn hostile_names_through_github_annotations_and_sarif() {
     assert_terminal_safe("check sarif", &out);
     assert!(out.contains("|y\\u202e"), "bidi override as a \\u escape, as in the JSON report");
     let sarif: Value = serde_json::from_str(&out).unwrap();
-    let names: Vec<&str> = sarif["runs"][0]["results"].as_array().unwrap().iter().filter_map(|r| r["locations"][0]["logicalLocations"][0]["name"].as_str()).collect();
-    assert!(names.contains(&"\x1b[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{202e}"), "and decodes to the name: {names:?}");
+    let names: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["logicalLocations"][0]["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"\x1b[31mred-<script>alert(1)</script>-@org/team-`x`-|y\u{202e}"),
+        "and decodes to the name: {names:?}"
+    );
 }
 
 /// Removes the SGR sequences our own colouring writes (`ESC [ digits ; m`) and nothing else.
@@ -175,7 +227,11 @@ fn regex_free_strip_sgr(text: &str) -> String {
     while let Some(i) = rest.find('\x1b') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        let len = after.strip_prefix('[').and_then(|a| a.find('m').filter(|&m| a[..m].chars().all(|c| c.is_ascii_digit() || c == ';')).map(|m| m + 2));
+        let len = after.strip_prefix('[').and_then(|a| {
+            a.find('m')
+                .filter(|&m| a[..m].chars().all(|c| c.is_ascii_digit() || c == ';'))
+                .map(|m| m + 2)
+        });
         match len {
             Some(n) => rest = &after[n..],
             None => {
@@ -192,7 +248,16 @@ fn regex_free_strip_sgr(text: &str) -> String {
 
 /// Values planted in Secrets: as stringData, as base64 data (and fragments of that base64), in a
 /// duplicated key, in a multi-line value.
-const PLANTED: [&str; 8] = ["planted-password", "planted-static", "planted-token", "planted-dup", "planted-multi", "planted-in-list", "cGxhbnRlZC", "bGFudGVk"];
+const PLANTED: [&str; 8] = [
+    "planted-password",
+    "planted-static",
+    "planted-token",
+    "planted-dup",
+    "planted-multi",
+    "planted-in-list",
+    "cGxhbnRlZC",
+    "bGFudGVk",
+];
 
 fn chart_with_secrets(dir: &Path) -> PathBuf {
     let chart = dir.join("gloo");
@@ -220,7 +285,10 @@ fn assert_no_secret(what: &str, out: &str, err: &str) {
 
 #[test]
 fn secret_values_appear_in_no_output_of_any_command_or_format() {
-    let Some(helm) = helm_or_skip("secret_values_appear_in_no_output_of_any_command_or_format") else { return };
+    let Some(helm) = helm_or_skip("secret_values_appear_in_no_output_of_any_command_or_format")
+    else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let chart = chart_with_secrets(tmp.path());
     let runs: Vec<Vec<&str>> = vec![
@@ -242,8 +310,17 @@ fn secret_values_appear_in_no_output_of_any_command_or_format() {
     let sarif = tmp.path().join("out.sarif");
     for args in runs {
         let what = args.join(" ");
-        let args: Vec<String> = args.iter().map(|a| if *a == "SARIF" { sarif.display().to_string() } else { a.to_string() }).collect();
-        let (code, out, err) = run(cmd().env("HELM_BIN", &helm).env("GITHUB_STEP_SUMMARY", &summary).arg(&args[0]).arg(&chart).args(CHART_ARGS).args(&args[1..]));
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| if *a == "SARIF" { sarif.display().to_string() } else { a.to_string() })
+            .collect();
+        let (code, out, err) = run(cmd()
+            .env("HELM_BIN", &helm)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .arg(&args[0])
+            .arg(&chart)
+            .args(CHART_ARGS)
+            .args(&args[1..]));
         assert!(code == 0 || code == 1, "{what}: exit {code}: {err}");
         assert!(!out.is_empty(), "{what} printed a report");
         assert_no_secret(&what, &out, &err);
@@ -253,16 +330,36 @@ fn secret_values_appear_in_no_output_of_any_command_or_format() {
             assert_no_secret(&format!("{what} -> {}", file.display()), &written, "");
         }
         if args[0] == "diff" {
-            assert!(out.contains("upstream-credentials"), "{what}: the Secret changed and is shown (redacted)");
-            assert!(out.contains("listed-credentials"), "{what}: the Secret inside a List changed and is shown on its own (redacted)");
+            assert!(
+                out.contains("upstream-credentials"),
+                "{what}: the Secret changed and is shown (redacted)"
+            );
+            assert!(
+                out.contains("listed-credentials"),
+                "{what}: the Secret inside a List changed and is shown on its own (redacted)"
+            );
         }
     }
     let written = std::fs::read_to_string(&summary).unwrap();
-    assert!(written.contains("upstream-credentials"), "the job summary carried the diff with the (redacted) Secret");
-    assert!(std::fs::read_to_string(&sarif).unwrap().contains("\"version\": \"2.1.0\""), "the SARIF file was written");
+    assert!(
+        written.contains("upstream-credentials"),
+        "the job summary carried the diff with the (redacted) Secret"
+    );
+    assert!(
+        std::fs::read_to_string(&sarif).unwrap().contains("\"version\": \"2.1.0\""),
+        "the SARIF file was written"
+    );
     // The one way to see them is to ask.
-    let (_, out, _) = run(cmd().env("HELM_BIN", &helm).arg("diff").arg(&chart).args(CHART_ARGS).arg("--show-secrets"));
-    assert!(out.contains("planted-token") && out.contains("planted-in-list"), "--show-secrets prints them");
+    let (_, out, _) = run(cmd()
+        .env("HELM_BIN", &helm)
+        .arg("diff")
+        .arg(&chart)
+        .args(CHART_ARGS)
+        .arg("--show-secrets"));
+    assert!(
+        out.contains("planted-token") && out.contains("planted-in-list"),
+        "--show-secrets prints them"
+    );
 }
 
 #[test]
@@ -283,7 +380,10 @@ fn a_secret_that_does_not_parse_is_not_quoted_in_the_error() {
         std::fs::write(&path, &render).unwrap();
         let (code, out, err) = run(cmd().args(["check", "--manifests"]).arg(&path));
         assert_eq!(code, 2, "case {i} is an error: {out}{err}");
-        assert!(err.starts_with(&format!("error: {}:", path.display())), "case {i} names the file and line: {err}");
+        assert!(
+            err.starts_with(&format!("error: {}:", path.display())),
+            "case {i} names the file and line: {err}"
+        );
         assert_no_secret(&format!("broken Secret {i}"), &out, &err);
     }
 }

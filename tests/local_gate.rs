@@ -26,7 +26,6 @@ fn skip(reason: &str) {
     eprintln!("SKIP: {reason}");
 }
 
-
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -45,7 +44,16 @@ fn text(out: &Output) -> String {
 fn git(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
         .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
@@ -83,7 +91,15 @@ fn path_with_bin() -> std::ffi::OsString {
 /// A helm that records that it was started, then runs the real one.
 fn logging_helm(dir: &Path, real: &Path) -> PathBuf {
     let path = dir.join("logging-helm");
-    std::fs::write(&path, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n", dir.join("helm.log").display(), real.display())).unwrap();
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            dir.join("helm.log").display(),
+            real.display()
+        ),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
@@ -115,10 +131,14 @@ fn install_pre_commit() -> Option<PathBuf> {
     }
     let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).output();
     if !made.as_ref().is_ok_and(|o| o.status.success()) {
-        skip(&format!("python3 -m venv failed: {}", made.map(|o| text(&o)).unwrap_or_else(|e| e.to_string())));
+        skip(&format!(
+            "python3 -m venv failed: {}",
+            made.map(|o| text(&o)).unwrap_or_else(|e| e.to_string())
+        ));
         return None;
     }
-    let pip = Command::new(venv.join("bin/pip")).args(["install", "-q", "pre-commit"]).output().unwrap();
+    let pip =
+        Command::new(venv.join("bin/pip")).args(["install", "-q", "pre-commit"]).output().unwrap();
     if !pip.status.success() {
         skip(&format!("pip install pre-commit failed: {}", text(&pip)));
         return None;
@@ -132,7 +152,10 @@ fn install_pre_commit() -> Option<PathBuf> {
 /// fixed, so pre-commit's store (keyed by repository and revision) reuses the hook it built
 /// while the sources are unchanged.
 fn hooks_repo(with_sources: bool) -> (PathBuf, String) {
-    let dir = root().join(format!("target/test-tools/hooks-repo-{}", if with_sources { "rust" } else { "system" }));
+    let dir = root().join(format!(
+        "target/test-tools/hooks-repo-{}",
+        if with_sources { "rust" } else { "system" }
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let r = dir.as_path();
@@ -154,7 +177,14 @@ fn hooks_repo(with_sources: bool) -> (PathBuf, String) {
 /// Sets the user repository up with pre-commit and the given hook of `hooks`.
 fn use_pre_commit(pre_commit: &Path, repo: &Path, hooks: &Path, sha: &str, id: &str) {
     // The four lines of the README's "Local gate", pointing at the local clone.
-    write(repo, ".pre-commit-config.yaml", &format!("repos:\n  - repo: {}\n    rev: {sha}\n    hooks: [{{id: {id}}}]\n", hooks.display()));
+    write(
+        repo,
+        ".pre-commit-config.yaml",
+        &format!(
+            "repos:\n  - repo: {}\n    rev: {sha}\n    hooks: [{{id: {id}}}]\n",
+            hooks.display()
+        ),
+    );
     git_ok(repo, &["add", ".pre-commit-config.yaml"]);
     let out = Command::new(pre_commit).current_dir(repo).arg("install").output().unwrap();
     assert!(out.status.success(), "pre-commit install: {}", text(&out));
@@ -165,7 +195,17 @@ fn use_pre_commit(pre_commit: &Path, repo: &Path, hooks: &Path, sha: &str, id: &
 fn commit(repo: &Path, envs: &[(&str, &std::ffi::OsStr)]) -> Output {
     let mut c = Command::new("git");
     c.current_dir(repo)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "commit", "-m", "change"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-m",
+            "change",
+        ])
         .env("PRE_COMMIT_HOME", root().join("target/test-tools/pre-commit-home"))
         .env("PRE_COMMIT_COLOR", "never")
         .env("NO_COLOR", "1")
@@ -187,14 +227,19 @@ fn pre_commit_hook_blocks_weakening_passes_hardened_and_skips_unrelated() {
     let log_dir = tempfile::tempdir().unwrap();
     let helm = logging_helm(log_dir.path(), &helm);
     let envs = [("PATH", path_with_bin()), ("HELM_BIN", helm.clone().into_os_string())];
-    let envs: Vec<(&str, &std::ffi::OsStr)> = envs.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    let envs: Vec<(&str, &std::ffi::OsStr)> =
+        envs.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
 
     // Unrelated files only: the hook exits at once and helm never starts.
     write(repo, "README.md", "# platform\n\nnotes\n");
     git_ok(repo, &["add", "README.md"]);
     let out = commit(repo, &envs);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!log_dir.path().join("helm.log").exists(), "helm ran for an unrelated commit: {}", text(&out));
+    assert!(
+        !log_dir.path().join("helm.log").exists(),
+        "helm ran for an unrelated commit: {}",
+        text(&out)
+    );
 
     // A hardened change passes.
     write(repo, "values/prod.yaml", &format!("# reviewed\n{}", fixture("values/hardened.yaml")));
@@ -210,8 +255,17 @@ fn pre_commit_hook_blocks_weakening_passes_hardened_and_skips_unrelated() {
     let output = text(&out);
     assert!(!out.status.success(), "a weakening commit must fail: {output}");
     assert!(output.contains("FAIL GLOO-004"), "{output}");
-    assert!(output.contains("fix: gateway.validation.alwaysAcceptResources: false  (change at values/prod.yaml:5)"), "{output}");
-    assert_eq!(git_ok(repo, &["rev-list", "--count", "HEAD"]), "3", "the weakening commit was not made");
+    assert!(
+        output.contains(
+            "fix: gateway.validation.alwaysAcceptResources: false  (change at values/prod.yaml:5)"
+        ),
+        "{output}"
+    );
+    assert_eq!(
+        git_ok(repo, &["rev-list", "--count", "HEAD"]),
+        "3",
+        "the weakening commit was not made"
+    );
 
     // Deleting a template weakens too, although pre-commit passes hooks no deleted files.
     git_ok(repo, &["checkout", "HEAD", "--", "values/prod.yaml"]);
@@ -220,7 +274,11 @@ fn pre_commit_hook_blocks_weakening_passes_hardened_and_skips_unrelated() {
     let output = text(&out);
     assert!(!out.status.success(), "deleting the proxy's PodDisruptionBudget must fail: {output}");
     assert!(output.contains("FAIL GLOO-020"), "{output}");
-    assert_eq!(git_ok(repo, &["rev-list", "--count", "HEAD"]), "3", "the deleting commit was not made");
+    assert_eq!(
+        git_ok(repo, &["rev-list", "--count", "HEAD"]),
+        "3",
+        "the deleting commit was not made"
+    );
 }
 
 /// The `language: rust` hook: pre-commit builds helm-harden from the repository with cargo
@@ -236,16 +294,31 @@ fn pre_commit_rust_hook_builds_from_source_and_blocks_weakening() {
     use_pre_commit(&pre_commit, repo, &hooks, &sha, "helm-harden");
     // cargo on PATH for pre-commit, and no helm-harden there: the hook must use its own build.
     let cargo = PathBuf::from(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    let path = std::env::join_paths(cargo.parent().into_iter().map(Path::to_path_buf).chain([PathBuf::from("/usr/local/bin"), PathBuf::from("/usr/bin"), PathBuf::from("/bin")])).unwrap();
+    let path = std::env::join_paths(cargo.parent().into_iter().map(Path::to_path_buf).chain([
+        PathBuf::from("/usr/local/bin"),
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/bin"),
+    ]))
+    .unwrap();
     let target = root().join("target/test-tools/pre-commit-cargo-target");
     write(repo, "values/prod.yaml", &fixture("values/weak.yaml"));
     git_ok(repo, &["add", "values/prod.yaml"]);
     let started = Instant::now();
-    let out = commit(repo, &[("PATH", path.as_os_str()), ("HELM_BIN", helm.as_os_str()), ("CARGO_TARGET_DIR", target.as_os_str())]);
+    let out = commit(
+        repo,
+        &[
+            ("PATH", path.as_os_str()),
+            ("HELM_BIN", helm.as_os_str()),
+            ("CARGO_TARGET_DIR", target.as_os_str()),
+        ],
+    );
     eprintln!("pre-commit with the language: rust hook took {:.1}s (includes the cargo build when not cached)", started.elapsed().as_secs_f64());
     let output = text(&out);
     assert!(!out.status.success(), "a weakening commit must fail: {output}");
-    assert!(output.contains("FAIL GLOO-004") && output.contains("(change at values/prod.yaml:5)"), "{output}");
+    assert!(
+        output.contains("FAIL GLOO-004") && output.contains("(change at values/prod.yaml:5)"),
+        "{output}"
+    );
 }
 
 // ---- the plain git hook ----------------------------------------------------------------------
@@ -258,7 +331,18 @@ fn install_git_hook(repo: &Path) {
 fn plain_commit(repo: &Path, helm: &Path) -> Output {
     Command::new("git")
         .current_dir(repo)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "change"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "-m",
+            "change",
+        ])
         .env("PATH", path_with_bin())
         .env("HELM_BIN", helm)
         .env("NO_COLOR", "1")
@@ -281,7 +365,11 @@ fn git_hook_judges_the_staged_content_not_the_working_tree() {
     write(repo, "values/prod.yaml", &weak);
     let out = plain_commit(repo, &helm);
     assert!(out.status.success(), "staged content is hardened: {}", text(&out));
-    assert_eq!(std::fs::read_to_string(repo.join("values/prod.yaml")).unwrap(), weak, "the working tree is untouched");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("values/prod.yaml")).unwrap(),
+        weak,
+        "the working tree is untouched"
+    );
 
     // Weakening staged, hardened in the working tree: the commit fails, and nothing moves.
     git_ok(repo, &["add", "values/prod.yaml"]);
@@ -289,9 +377,20 @@ fn git_hook_judges_the_staged_content_not_the_working_tree() {
     let out = plain_commit(repo, &helm);
     let output = text(&out);
     assert!(!out.status.success(), "staged content is weak: {output}");
-    assert!(output.contains("FAIL GLOO-004") && output.contains("(change at values/prod.yaml:5)"), "paths are the repository's: {output}");
-    assert_eq!(std::fs::read_to_string(repo.join("values/prod.yaml")).unwrap(), hardened, "the working tree is untouched");
-    assert_eq!(git_ok(repo, &["show", ":values/prod.yaml"]), weak.trim_end(), "the index is untouched");
+    assert!(
+        output.contains("FAIL GLOO-004") && output.contains("(change at values/prod.yaml:5)"),
+        "paths are the repository's: {output}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("values/prod.yaml")).unwrap(),
+        hardened,
+        "the working tree is untouched"
+    );
+    assert_eq!(
+        git_ok(repo, &["show", ":values/prod.yaml"]),
+        weak.trim_end(),
+        "the index is untouched"
+    );
     assert_eq!(git_ok(repo, &["rev-list", "--count", "HEAD"]), "2");
 }
 
@@ -306,12 +405,22 @@ fn git_hook_takes_git_ignored_chart_dependencies_from_the_working_tree() {
     git_ok(repo, &["add", "-A"]);
     git_ok(repo, &["commit", "-q", "--no-verify", "-m", "start"]);
     install_git_hook(repo);
-    write(repo, "platform/values.yaml", &(std::fs::read_to_string(repo.join("platform/values.yaml")).unwrap() + "# touched\n"));
+    write(
+        repo,
+        "platform/values.yaml",
+        &(std::fs::read_to_string(repo.join("platform/values.yaml")).unwrap() + "# touched\n"),
+    );
     git_ok(repo, &["add", "platform/values.yaml"]);
     let out = plain_commit(repo, &helm);
     let output = text(&out);
-    assert!(!output.contains("error:"), "the umbrella renders with its ignored dependency: {output}");
-    assert!(output.contains("platform/charts/gloo/templates/"), "the gloo dependency was rendered: {output}");
+    assert!(
+        !output.contains("error:"),
+        "the umbrella renders with its ignored dependency: {output}"
+    );
+    assert!(
+        output.contains("platform/charts/gloo/templates/"),
+        "the gloo dependency was rendered: {output}"
+    );
 }
 
 #[test]
@@ -325,20 +434,33 @@ fn hook_install_never_overwrites_and_follows_core_hooks_path() {
 
     let out = Command::new(bin()).current_dir(repo).args(["hook", "install"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("githooks/pre-commit: a pre-commit hook already exists; not overwriting it"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("githooks/pre-commit: a pre-commit hook already exists; not overwriting it"),
+        "{}",
+        text(&out)
+    );
 
     git_ok(repo, &["config", "--unset", "core.hooksPath"]);
     write(repo, ".git/hooks/pre-commit", "#!/bin/sh\necho mine\n");
     let out = Command::new(bin()).current_dir(repo).args(["hook", "install"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(repo.join(".git/hooks/pre-commit")).unwrap(), "#!/bin/sh\necho mine\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".git/hooks/pre-commit")).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
 }
 
 #[test]
 fn hook_run_on_unrelated_files_exits_at_once_without_helm() {
     let user = user_repo();
     let started = Instant::now();
-    let out = Command::new(bin()).current_dir(user.path()).args(["hook", "run", "README.md", "docs/gone.md"]).env("HELM_BIN", "/nonexistent/helm").output().unwrap();
+    let out = Command::new(bin())
+        .current_dir(user.path())
+        .args(["hook", "run", "README.md", "docs/gone.md"])
+        .env("HELM_BIN", "/nonexistent/helm")
+        .output()
+        .unwrap();
     eprintln!("hook run on unrelated files: {:?}", started.elapsed());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(out.stdout.is_empty());
@@ -349,9 +471,17 @@ fn hook_run_on_unrelated_files_exits_at_once_without_helm() {
 /// The helm binaries of each major version available: `$HELM3_BIN`, `$HELM4_BIN`, `$HELM_BIN`,
 /// PATH, and the ones `scripts/setup` installs.
 fn helms_by_major() -> Vec<(String, PathBuf)> {
-    let mut candidates: Vec<PathBuf> = ["HELM3_BIN", "HELM4_BIN", "HELM_BIN"].iter().filter_map(std::env::var_os).map(PathBuf::from).collect();
+    let mut candidates: Vec<PathBuf> = ["HELM3_BIN", "HELM4_BIN", "HELM_BIN"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(PathBuf::from)
+        .collect();
     candidates.extend(common::helm());
-    candidates.extend([".tools/helm-v3/helm", ".tools/helm-v4/helm", ".tools/bin/helm"].iter().map(|p| root().join(p)));
+    candidates.extend(
+        [".tools/helm-v3/helm", ".tools/helm-v4/helm", ".tools/bin/helm"]
+            .iter()
+            .map(|p| root().join(p)),
+    );
     let mut found: Vec<(String, PathBuf)> = Vec::new();
     for helm in candidates.into_iter().filter(|p| p.is_file()) {
         let Ok(out) = Command::new(&helm).args(["version", "--short"]).output() else { continue };
@@ -377,26 +507,58 @@ fn helm_plugin_runs_under_helm_3_and_helm_4() {
         let home = tempfile::tempdir().unwrap();
         let h = home.path();
         // helm 4 installs into $HELM_DATA_HOME/plugins; both read $HELM_PLUGINS.
-        let envs = [("HELM_DATA_HOME", h.join("data")), ("HELM_PLUGINS", h.join("data/plugins")), ("HELM_CONFIG_HOME", h.join("config")), ("HELM_CACHE_HOME", h.join("cache"))];
+        let envs = [
+            ("HELM_DATA_HOME", h.join("data")),
+            ("HELM_PLUGINS", h.join("data/plugins")),
+            ("HELM_CONFIG_HOME", h.join("config")),
+            ("HELM_CACHE_HOME", h.join("cache")),
+        ];
         // No helm on PATH: the plugin must render with the helm that calls it ($HELM_BIN).
-        let path = std::env::join_paths([bin().parent().unwrap(), Path::new("/usr/bin"), Path::new("/bin")]).unwrap();
+        let path = std::env::join_paths([
+            bin().parent().unwrap(),
+            Path::new("/usr/bin"),
+            Path::new("/bin"),
+        ])
+        .unwrap();
         let run = |args: &[&str]| {
             let mut c = Command::new(&helm);
-            c.current_dir(root()).args(args).envs(envs.iter().map(|(k, v)| (*k, v.as_os_str()))).env("PATH", &path).env_remove("HELM_BIN").env_remove("HELM_NAMESPACE").env("NO_COLOR", "1");
+            c.current_dir(root())
+                .args(args)
+                .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
+                .env("PATH", &path)
+                .env_remove("HELM_BIN")
+                .env_remove("HELM_NAMESPACE")
+                .env("NO_COLOR", "1");
             c.output().unwrap()
         };
         let out = run(&["plugin", "install", root().to_str().unwrap()]);
         assert!(out.status.success(), "helm {major}: plugin install: {}", text(&out));
 
         // helm takes -n itself and hands it over as $HELM_NAMESPACE, which reaches the render.
-        let out = run(&["harden", "check", "fixtures/charts/gloo-mini", "-f", "fixtures/values/weak.yaml", "-n", "plugin-ns", "--no-cache"]);
+        let out = run(&[
+            "harden",
+            "check",
+            "fixtures/charts/gloo-mini",
+            "-f",
+            "fixtures/values/weak.yaml",
+            "-n",
+            "plugin-ns",
+            "--no-cache",
+        ]);
         let output = text(&out);
         assert_eq!(out.status.code(), Some(1), "helm {major}: {output}");
         assert!(output.contains("plugin-ns/Deployment/gateway-proxy"), "helm {major}: {output}");
-        assert!(output.contains("(change at fixtures/values/weak.yaml:5)"), "helm {major}: {output}");
+        assert!(
+            output.contains("(change at fixtures/values/weak.yaml:5)"),
+            "helm {major}: {output}"
+        );
 
         let out = run(&["harden", "rules", "GLOO-004"]);
-        assert!(out.status.success() && text(&out).contains("GLOO-004"), "helm {major}: {}", text(&out));
+        assert!(
+            out.status.success() && text(&out).contains("GLOO-004"),
+            "helm {major}: {}",
+            text(&out)
+        );
     }
 }
 
@@ -433,7 +595,12 @@ fn init_write_creates_working_files_and_never_overwrites() {
         assert!(r.join(f).is_file(), "{f} written");
     }
     // The config it wrote drives a check of every value set.
-    let out = Command::new(bin()).current_dir(r).args(["check", "--no-cache", "--helm"]).arg(&helm).output().unwrap();
+    let out = Command::new(bin())
+        .current_dir(r)
+        .args(["check", "--no-cache", "--helm"])
+        .arg(&helm)
+        .output()
+        .unwrap();
     let output = text(&out);
     assert_eq!(out.status.code(), Some(1), "staging is weak: {output}");
     for target in ["gloo/ci", "gloo/prod", "gloo/staging"] {
@@ -443,31 +610,53 @@ fn init_write_creates_working_files_and_never_overwrites() {
     let before = std::fs::read_to_string(r.join(".helm-harden.yaml")).unwrap();
     let out = Command::new(bin()).current_dir(r).args(["init", "--write"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains(".helm-harden.yaml: already exists; not overwriting it"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(".helm-harden.yaml: already exists; not overwriting it"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(std::fs::read_to_string(r.join(".helm-harden.yaml")).unwrap(), before);
 
     // One existing file stops everything: nothing else is written.
     let other = init_repo();
     write(other.path(), ".pre-commit-config.yaml", "repos: []\n");
-    let out = Command::new(bin()).current_dir(other.path()).args(["init", "--write"]).output().unwrap();
+    let out =
+        Command::new(bin()).current_dir(other.path()).args(["init", "--write"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains(".pre-commit-config.yaml: already exists"), "{}", text(&out));
-    assert!(!other.path().join(".helm-harden.yaml").exists() && !other.path().join(".github").exists());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(".pre-commit-config.yaml: already exists"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !other.path().join(".helm-harden.yaml").exists() && !other.path().join(".github").exists()
+    );
 }
 
 #[test]
 fn init_rejects_a_repo_that_is_not_owner_slash_name() {
     let repo = init_repo();
-    let out = Command::new(bin()).current_dir(repo.path()).args(["init", "--repo", "bad repo"]).output().unwrap();
+    let out = Command::new(bin())
+        .current_dir(repo.path())
+        .args(["init", "--repo", "bad repo"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(out.stdout.is_empty(), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("--repo `bad repo`: not a GitHub repository; expected owner/name"), "{stderr}");
+    assert!(
+        stderr.contains("--repo `bad repo`: not a GitHub repository; expected owner/name"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn plugin_version_follows_the_crate() {
     let plugin = std::fs::read_to_string(root().join("plugin.yaml")).unwrap();
-    assert!(plugin.contains(&format!("version: \"{}\"", env!("CARGO_PKG_VERSION"))), "plugin.yaml's version must be the crate's");
+    assert!(
+        plugin.contains(&format!("version: \"{}\"", env!("CARGO_PKG_VERSION"))),
+        "plugin.yaml's version must be the crate's"
+    );
 }

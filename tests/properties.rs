@@ -100,7 +100,19 @@ enum V {
 
 fn value() -> impl Strategy<Value = V> {
     let leaf = prop_oneof![
-        prop::sample::select(vec!["1", "true", "x", "\"quoted: text\"", "'single'", "null", "", "10s", "[]", "{}"]).prop_map(V::Scalar),
+        prop::sample::select(vec![
+            "1",
+            "true",
+            "x",
+            "\"quoted: text\"",
+            "'single'",
+            "null",
+            "",
+            "10s",
+            "[]",
+            "{}"
+        ])
+        .prop_map(V::Scalar),
         (0usize..4).prop_map(V::Alias),
     ];
     leaf.prop_recursive(5, 48, 5, |inner| {
@@ -136,10 +148,16 @@ impl Writer {
                 }
             }
             V::Alias(n) => self.alias(*n),
-            V::Seq(items) => format!("[{}]", items.iter().map(|i| self.flow(i)).collect::<Vec<_>>().join(", ")),
+            V::Seq(items) => {
+                format!("[{}]", items.iter().map(|i| self.flow(i)).collect::<Vec<_>>().join(", "))
+            }
             V::Map { entries, anchor, .. } => {
                 let id = anchor.then(|| self.new_anchor());
-                let body = entries.iter().map(|(k, v)| format!("{k}: {}", self.flow(v))).collect::<Vec<_>>().join(", ");
+                let body = entries
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", self.flow(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 match id {
                     Some(id) => {
                         self.complete.push(id);
@@ -230,7 +248,9 @@ fn key_path() -> impl Strategy<Value = Vec<&'static str>> {
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/properties.txt"))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/properties.txt",
+        ))),
         ..ProptestConfig::default()
     }
 }
@@ -304,8 +324,20 @@ proptest! {
 const RENDER: &str = include_str!("../fixtures/manifests/gloo-mini-default.yaml");
 
 /// Values of every YAML type, to put where the rules expect another.
-const ODD_VALUES: [&str; 12] =
-    ["[]", "{}", "null", "\"text\"", "-1", "1e400", "true", "[1, {a: b}]", "{a: [1, 2]}", "0x7fffffffffffffff", "\"\"", "|\n      block"];
+const ODD_VALUES: [&str; 12] = [
+    "[]",
+    "{}",
+    "null",
+    "\"text\"",
+    "-1",
+    "1e400",
+    "true",
+    "[1, {a: b}]",
+    "{a: [1, 2]}",
+    "0x7fffffffffffffff",
+    "\"\"",
+    "|\n      block",
+];
 
 proptest! {
     #![proptest_config(config())]

@@ -35,7 +35,13 @@ fn findings(report: &Value) -> &Vec<Value> {
 fn verdicts(report: &Value) -> Vec<(String, String, String)> {
     let mut v: Vec<_> = findings(report)
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["status"].as_str().unwrap().to_string(), f["object"]["name"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+                f["object"]["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -59,7 +65,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-
 fn ready(version: &str) -> Option<PathBuf> {
     let chart = common::real_chart(version)?;
     if common::helm().is_none() {
@@ -71,7 +76,11 @@ fn ready(version: &str) -> Option<PathBuf> {
 
 #[test]
 fn hardened_values_leave_no_fixable_failure() {
-    for (version, values) in [("1.13.39", "values/hardened-1.13.yaml"), ("1.17.38", "values/hardened.yaml"), ("1.22.1", "values/hardened.yaml")] {
+    for (version, values) in [
+        ("1.13.39", "values/hardened-1.13.yaml"),
+        ("1.17.38", "values/hardened.yaml"),
+        ("1.22.1", "values/hardened.yaml"),
+    ] {
         let Some(chart) = ready(version) else { return };
         let (code, report) = check_json(&chart, &["-f", fixture(values).to_str().unwrap()]);
         let failing: Vec<_> = findings(&report)
@@ -80,8 +89,15 @@ fn hardened_values_leave_no_fixable_failure() {
             .map(|f| format!("{} {} {}", f["rule"], f["object"]["name"], f["message"]))
             .collect();
         // Every failure left must be one values cannot fix (no `fix` offered).
-        let fixable: Vec<_> = findings(&report).iter().filter(|f| f["status"] == "FAIL" && !f["fix"].is_null()).collect();
-        assert!(fixable.is_empty(), "{version} with {values}: fixable failures remain:\n{}", failing.join("\n"));
+        let fixable: Vec<_> = findings(&report)
+            .iter()
+            .filter(|f| f["status"] == "FAIL" && !f["fix"].is_null())
+            .collect();
+        assert!(
+            fixable.is_empty(),
+            "{version} with {values}: fixable failures remain:\n{}",
+            failing.join("\n")
+        );
         assert!(code == 0 || !failing.is_empty());
     }
 }
@@ -104,7 +120,11 @@ fn umbrella_chart_gives_the_same_verdicts_with_gloo_prefixed_fixes() {
     assert_eq!(verdicts(&nested), verdicts(&plain), "same verdicts as the plain chart");
 
     let fix = |report: &Value, rule: &str| -> Value {
-        findings(report).iter().find(|f| f["rule"] == rule && f["status"] == "FAIL").unwrap_or_else(|| panic!("{rule} fails"))["fix"].clone()
+        findings(report)
+            .iter()
+            .find(|f| f["rule"] == rule && f["status"] == "FAIL")
+            .unwrap_or_else(|| panic!("{rule} fails"))["fix"]
+            .clone()
     };
     let f = fix(&nested, "GLOO-005");
     assert_eq!(f["values_path"], "gloo.gateway.validation.allowWarnings");
@@ -112,10 +132,20 @@ fn umbrella_chart_gives_the_same_verdicts_with_gloo_prefixed_fixes() {
     assert_eq!(f["line"], 5, "the allowWarnings line of the user's file");
     assert_eq!(f["exact"], true);
     let f = fix(&nested, "GLOO-026");
-    assert!(f["values_path"].as_str().unwrap().starts_with("gloo.gatewayProxies.gatewayProxy.podTemplate"), "{f}");
+    assert!(
+        f["values_path"]
+            .as_str()
+            .unwrap()
+            .starts_with("gloo.gatewayProxies.gatewayProxy.podTemplate"),
+        "{f}"
+    );
     assert_eq!(f["line"], 9, "the user sets podTemplate.probes: that is the line to change");
     let f = fix(&nested, "GLOO-033");
-    assert!(f["values_path"].as_str().unwrap().starts_with("gloo.") || f["values_path"].as_str().unwrap().starts_with("global."), "{f}");
+    assert!(
+        f["values_path"].as_str().unwrap().starts_with("gloo.")
+            || f["values_path"].as_str().unwrap().starts_with("global."),
+        "{f}"
+    );
     assert_eq!(nested["chart"]["name"], "platform");
     assert_eq!(nested["chart"]["version"], "1.17.38");
 }
@@ -133,8 +163,15 @@ fn every_proxy_is_checked_on_its_own() {
     assert_eq!(status_of(&report, "GLOO-025", "gateway-proxy"), ["FAIL"]);
     assert_eq!(status_of(&report, "GLOO-025", "internal-gw"), ["PASS"]);
     assert_eq!(status_of(&report, "GLOO-026", "internal-gw"), ["PASS"]);
-    let fail = findings(&report).iter().find(|f| f["rule"] == "GLOO-025" && f["status"] == "FAIL").unwrap();
-    assert!(fail["fix"]["values_path"].as_str().unwrap().starts_with("gatewayProxies.gatewayProxy."), "{}", fail["fix"]);
+    let fail = findings(&report)
+        .iter()
+        .find(|f| f["rule"] == "GLOO-025" && f["status"] == "FAIL")
+        .unwrap();
+    assert!(
+        fail["fix"]["values_path"].as_str().unwrap().starts_with("gatewayProxies.gatewayProxy."),
+        "{}",
+        fail["fix"]
+    );
     assert_eq!(fail["fix"]["line"], 2, "under the gatewayProxy key of the file");
     // The second proxy's Gateways are checked too.
     assert_eq!(status_of(&report, "ENVOY-005", "internal-gw"), ["FAIL"]);
@@ -147,17 +184,25 @@ fn a_disabled_proxy_yields_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let values = write(tmp.path(), "disabled.yaml", "gatewayProxies:\n  gatewayProxy:\n    disabled: true\n  edgeGw:\n    disabled: false  # proxies inherit gatewayProxy's values\n");
     let (_, report) = check_json(&chart, &["-f", values.to_str().unwrap()]);
-    let objects: Vec<&str> = findings(&report).iter().map(|f| f["object"]["name"].as_str().unwrap()).collect();
-    assert!(objects.iter().all(|o| !o.starts_with("gateway-proxy")), "nothing of the disabled proxy: {objects:?}");
+    let objects: Vec<&str> =
+        findings(&report).iter().map(|f| f["object"]["name"].as_str().unwrap()).collect();
+    assert!(
+        objects.iter().all(|o| !o.starts_with("gateway-proxy")),
+        "nothing of the disabled proxy: {objects:?}"
+    );
     assert_eq!(status_of(&report, "GLOO-025", "edge-gw"), ["FAIL"]);
 }
 
 #[test]
 fn set_arguments_are_reported_as_the_source() {
     let Some(chart) = ready("1.22.1") else { return };
-    let (code, report) = check_json(&chart, &["--set", "gateway.validation.alwaysAcceptResources=true"]);
+    let (code, report) =
+        check_json(&chart, &["--set", "gateway.validation.alwaysAcceptResources=true"]);
     assert_eq!(code, 1);
-    let f = findings(&report).iter().find(|f| f["rule"] == "GLOO-004" && f["status"] == "FAIL").unwrap();
+    let f = findings(&report)
+        .iter()
+        .find(|f| f["rule"] == "GLOO-004" && f["status"] == "FAIL")
+        .unwrap();
     assert_eq!(f["fix"]["file"], "--set");
     assert_eq!(f["fix"]["set"], "--set gateway.validation.alwaysAcceptResources=true");
 }

@@ -10,20 +10,33 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-
 /// A helm that logs its arguments and runs the real one; `version` may be overridden.
 fn wrapper(dir: &Path, real: &Path, version: Option<&str>) -> PathBuf {
     let path = dir.join("helm");
     let log = dir.join("helm.log");
-    let fake_version = version.map(|v| format!("if [ \"$1\" = version ]; then echo {v}; exit 0; fi\n")).unwrap_or_default();
-    std::fs::write(&path, format!("#!/bin/sh\necho \"$*\" >> '{}'\n{fake_version}exec '{}' \"$@\"\n", log.display(), real.display())).unwrap();
+    let fake_version = version
+        .map(|v| format!("if [ \"$1\" = version ]; then echo {v}; exit 0; fi\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\n{fake_version}exec '{}' \"$@\"\n",
+            log.display(),
+            real.display()
+        ),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
 }
 
 fn templates_run(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("helm.log")).unwrap_or_default().lines().filter(|l| l.starts_with("template")).count()
+    std::fs::read_to_string(dir.join("helm.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("template"))
+        .count()
 }
 
 struct Setup {
@@ -52,16 +65,31 @@ fn setup() -> Option<Setup> {
 impl Setup {
     fn command(&self, extra: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_helm-harden"));
-        c.arg("check").arg(&self.chart).arg("-f").arg(&self.values).args(["-n", "gloo-system", "--color", "never", "--helm"]).arg(&self.helm).arg("--cache-dir").arg(&self.cache).args(extra);
+        c.arg("check")
+            .arg(&self.chart)
+            .arg("-f")
+            .arg(&self.values)
+            .args(["-n", "gloo-system", "--color", "never", "--helm"])
+            .arg(&self.helm)
+            .arg("--cache-dir")
+            .arg(&self.cache)
+            .args(extra);
         c
     }
     fn run(&self, extra: &[&str]) -> Output {
         let out = self.command(extra).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "weak values fail the check; stderr: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "weak values fail the check; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out
     }
     fn renders(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.cache.join("renders")).map(|r| r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+        let mut names: Vec<String> = std::fs::read_dir(self.cache.join("renders"))
+            .map(|r| r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
         names.sort();
         names
     }
@@ -77,15 +105,26 @@ fn hit_miss_and_invalidation() {
 
     let second = s.run(&[]);
     assert_eq!(templates_run(dir), 1, "warm cache: helm does not render again");
-    assert_eq!(second.stdout, first.stdout, "a cached render reports exactly what a fresh one does");
+    assert_eq!(
+        second.stdout, first.stdout,
+        "a cached render reports exactly what a fresh one does"
+    );
     let log = std::fs::read_to_string(dir.join("helm.log")).unwrap();
-    assert_eq!(log.lines().filter(|l| l.starts_with("version")).count(), 1, "helm's version is remembered too: {log}");
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("version")).count(),
+        1,
+        "helm's version is remembered too: {log}"
+    );
 
     s.run(&["--no-cache"]);
     assert_eq!(templates_run(dir), 2, "--no-cache renders");
     assert_eq!(s.renders().len(), 1, "--no-cache does not write");
 
-    std::fs::write(&s.values, std::fs::read_to_string(&s.values).unwrap().replace("replicas: 1", "replicas: 2")).unwrap();
+    std::fs::write(
+        &s.values,
+        std::fs::read_to_string(&s.values).unwrap().replace("replicas: 1", "replicas: 2"),
+    )
+    .unwrap();
     s.run(&[]);
     assert_eq!(templates_run(dir), 3, "changed values: miss");
 
@@ -94,7 +133,11 @@ fn hit_miss_and_invalidation() {
     assert_eq!(templates_run(dir), 4, "changed chart: miss");
 
     std::fs::create_dir_all(s.chart.join("charts/dep")).unwrap();
-    std::fs::write(s.chart.join("charts/dep/Chart.yaml"), "apiVersion: v2\nname: dep\nversion: 0.1.0\n").unwrap();
+    std::fs::write(
+        s.chart.join("charts/dep/Chart.yaml"),
+        "apiVersion: v2\nname: dep\nversion: 0.1.0\n",
+    )
+    .unwrap();
     s.run(&[]);
     assert_eq!(templates_run(dir), 5, "a dependency under charts/ is chart content: miss");
 

@@ -6,7 +6,10 @@
 mod common;
 
 use assert_cmd::Command;
-use common::github_mock::{fingerprint, methods_and_routes, pr_files, FakeGitHub, Fault, Repo, Request, HEAD_SHA, MERGE_SHA, TOKEN, VALUES_PATH};
+use common::github_mock::{
+    fingerprint, methods_and_routes, pr_files, FakeGitHub, Fault, Repo, Request, HEAD_SHA,
+    MERGE_SHA, TOKEN, VALUES_PATH,
+};
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::path::Path;
@@ -19,7 +22,9 @@ fn root() -> &'static Path {
 /// locations: no helm needed.
 fn review_cmd(repo: &Repo, gh: &FakeGitHub) -> Command {
     let mut c = base_cmd(repo, gh);
-    c.args(["review", "--manifests"]).arg(root().join("fixtures/manifests/gloo-mini-default.yaml")).args(["-f", VALUES_PATH, "--verbose"]);
+    c.args(["review", "--manifests"])
+        .arg(root().join("fixtures/manifests/gloo-mini-default.yaml"))
+        .args(["-f", VALUES_PATH, "--verbose"]);
     c
 }
 
@@ -27,7 +32,11 @@ fn review_cmd(repo: &Repo, gh: &FakeGitHub) -> Command {
 /// the values changes the findings.
 fn review_chart_cmd(repo: &Repo, gh: &FakeGitHub, helm: &Path) -> Command {
     let mut c = base_cmd(repo, gh);
-    c.env("HELM_BIN", helm).arg("review").arg(root().join("fixtures/charts/gloo-mini")).args(["-f", VALUES_PATH, "--verbose"]);
+    c.env("HELM_BIN", helm).arg("review").arg(root().join("fixtures/charts/gloo-mini")).args([
+        "-f",
+        VALUES_PATH,
+        "--verbose",
+    ]);
     c
 }
 
@@ -55,8 +64,17 @@ struct Run {
 
 fn run(c: &mut Command) -> Run {
     let out = c.output().unwrap();
-    let run = Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8(out.stdout).unwrap(), stderr: String::from_utf8(out.stderr).unwrap() };
-    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN), "the token leaked:\n{}\n{}", run.stdout, run.stderr);
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert!(
+        !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+        "the token leaked:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
     run
 }
 
@@ -97,17 +115,32 @@ fn first_run_posts_one_review_and_a_summary_with_exact_requests() {
     }
     // The high-severity scalar fix: a one-click suggestion rewriting the key's own line.
     let line = repo.line_of("alwaysAcceptResources");
-    let c = comments.iter().find(|c| c["body"].as_str().unwrap().starts_with("**GLOO-004**")).expect("GLOO-004 commented");
+    let c = comments
+        .iter()
+        .find(|c| c["body"].as_str().unwrap().starts_with("**GLOO-004**"))
+        .expect("GLOO-004 commented");
     assert_eq!(c["line"], line);
     assert!(c.get("start_line").is_none(), "a single line");
     let body = c["body"].as_str().unwrap();
     assert!(body.contains("```suggestion\n    alwaysAcceptResources: false\n```"), "{body}");
-    assert!(body.contains("Fix: set `gateway.validation.alwaysAcceptResources` to `false`"), "{body}");
+    assert!(
+        body.contains("Fix: set `gateway.validation.alwaysAcceptResources` to `false`"),
+        "{body}"
+    );
     assert!(body.contains("<!-- helm-harden:fp="), "{body}");
     // A missing key: the suggestion replaces the parent line with itself plus the new lines.
-    let c = comments.iter().find(|c| c["body"].as_str().unwrap().starts_with("**GLOO-001**")).expect("GLOO-001 commented");
+    let c = comments
+        .iter()
+        .find(|c| c["body"].as_str().unwrap().starts_with("**GLOO-001**"))
+        .expect("GLOO-001 commented");
     assert_eq!(c["line"], repo.line_of("gateway:"));
-    assert!(c["body"].as_str().unwrap().contains("```suggestion\ngateway:\n  proxyServiceAccount:\n    disableAutomount: true\n```"), "{}", c["body"]);
+    assert!(
+        c["body"].as_str().unwrap().contains(
+            "```suggestion\ngateway:\n  proxyServiceAccount:\n    disableAutomount: true\n```"
+        ),
+        "{}",
+        c["body"]
+    );
     // The summary lists every finding, those not commented inline first.
     let summary = reqs[5].json()["body"].as_str().unwrap().to_string();
     assert!(summary.starts_with("<!-- helm-harden:summary -->"));
@@ -115,7 +148,11 @@ fn first_run_posts_one_review_and_a_summary_with_exact_requests() {
     assert!(listed > 30, "all findings listed, not only the 30 inline: {listed}");
     assert!(summary.contains("### Not commented inline"), "{summary}");
     assert!(r.stdout.contains("GLOO-004"), "the text report on stdout");
-    assert!(r.stderr.contains("github: POST /repos/octo/gw/pulls/7/reviews -> 200"), "--verbose logs requests: {}", r.stderr);
+    assert!(
+        r.stderr.contains("github: POST /repos/octo/gw/pulls/7/reviews -> 200"),
+        "--verbose logs requests: {}",
+        r.stderr
+    );
     assert!(r.stderr.lines().last().unwrap().starts_with("review: 30 inline comments posted, 0 already there; 0 outdated deleted; summary comment "), "{}", r.stderr);
 }
 
@@ -124,7 +161,8 @@ fn rerun_posts_no_duplicate_and_updates_the_summary_in_place() {
     let repo = Repo::new();
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     assert_eq!(run(&mut review_cmd(&repo, &gh)).code, 1);
-    let first: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    let first: Vec<String> =
+        gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
     gh.clear_requests();
     // Second run: the findings past the first 30 get their comments; nothing posted twice.
     assert_eq!(run(&mut review_cmd(&repo, &gh)).code, 1);
@@ -133,18 +171,29 @@ fn rerun_posts_no_duplicate_and_updates_the_summary_in_place() {
     assert_eq!(posts.len(), 1, "one review, no new summary: {:?}", methods_and_routes(&reqs));
     assert_eq!(posts[0].route(), "/repos/octo/gw/pulls/7/reviews");
     for c in posts[0].json()["comments"].as_array().unwrap() {
-        assert!(!first.contains(&fingerprint(c["body"].as_str().unwrap())), "duplicate inline comment");
+        assert!(
+            !first.contains(&fingerprint(c["body"].as_str().unwrap())),
+            "duplicate inline comment"
+        );
     }
     let patch: Vec<&Request> = reqs.iter().filter(|r| r.method == "PATCH").collect();
     assert_eq!(patch.len(), 1);
-    assert_eq!(patch[0].route(), format!("/repos/octo/gw/issues/comments/{}", gh.issue_comments()[0]["id"]));
+    assert_eq!(
+        patch[0].route(),
+        format!("/repos/octo/gw/issues/comments/{}", gh.issue_comments()[0]["id"])
+    );
     // Third run: everything is there; only reads and the summary update.
     gh.clear_requests();
     assert_eq!(run(&mut review_cmd(&repo, &gh)).code, 1);
-    let writes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET")).collect();
-    assert_eq!(writes, [format!("PATCH /repos/octo/gw/issues/comments/{}", gh.issue_comments()[0]["id"])]);
+    let writes: Vec<String> =
+        methods_and_routes(&gh.requests()).into_iter().filter(|r| !r.starts_with("GET")).collect();
+    assert_eq!(
+        writes,
+        [format!("PATCH /repos/octo/gw/issues/comments/{}", gh.issue_comments()[0]["id"])]
+    );
     assert_eq!(gh.issue_comments().len(), 1, "one summary comment per PR");
-    let fps: Vec<String> = gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
+    let fps: Vec<String> =
+        gh.review_comments().iter().map(|c| fingerprint(c["body"].as_str().unwrap())).collect();
     let unique: std::collections::BTreeSet<&String> = fps.iter().collect();
     assert_eq!(unique.len(), fps.len(), "no fingerprint twice");
 }
@@ -159,22 +208,45 @@ fn fixed_findings_are_struck_through_and_their_comments_deleted_unless_answered(
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     run(&mut review_chart_cmd(&repo, &gh, &helm));
     let comments = gh.review_comments();
-    let body_of = |rule: &str| comments.iter().find(|c| c["body"].as_str().unwrap().starts_with(&format!("**{rule}**"))).unwrap_or_else(|| panic!("{rule}")).clone();
+    let body_of = |rule: &str| {
+        comments
+            .iter()
+            .find(|c| c["body"].as_str().unwrap().starts_with(&format!("**{rule}**")))
+            .unwrap_or_else(|| panic!("{rule}"))
+            .clone()
+    };
     let (gloo004, gloo007) = (body_of("GLOO-004"), body_of("GLOO-007"));
     // Someone answers the GLOO-007 comment.
     gh.state.lock().unwrap().review_comments.push(json!({"id": 1, "body": "we know", "in_reply_to_id": gloo007["id"], "path": VALUES_PATH, "line": gloo007["line"]}));
     // The author fixes both.
-    let fixed = repo.values.replace("alwaysAcceptResources: true", "alwaysAcceptResources: false").replace("failurePolicy: Ignore", "failurePolicy: Fail");
+    let fixed = repo
+        .values
+        .replace("alwaysAcceptResources: true", "alwaysAcceptResources: false")
+        .replace("failurePolicy: Ignore", "failurePolicy: Fail");
     std::fs::write(repo.path().join(VALUES_PATH), fixed).unwrap();
     gh.clear_requests();
     run(&mut review_chart_cmd(&repo, &gh, &helm));
-    let deletes: Vec<String> = methods_and_routes(&gh.requests()).into_iter().filter(|r| r.starts_with("DELETE")).collect();
-    assert_eq!(deletes, [format!("DELETE /repos/octo/gw/pulls/comments/{}", gloo004["id"])], "the answered comment stays");
+    let deletes: Vec<String> = methods_and_routes(&gh.requests())
+        .into_iter()
+        .filter(|r| r.starts_with("DELETE"))
+        .collect();
+    assert_eq!(
+        deletes,
+        [format!("DELETE /repos/octo/gw/pulls/comments/{}", gloo004["id"])],
+        "the answered comment stays"
+    );
     let summary = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
     let struck: Vec<&str> = summary.lines().filter(|l| l.starts_with("- ~~")).collect();
     assert_eq!(struck.len(), 2, "{summary}");
-    assert!(struck.iter().any(|l| l.contains("GLOO-004")) && struck.iter().any(|l| l.contains("GLOO-007")));
-    assert!(summary.contains("<details><summary>Diff with the hardened overlay</summary>") && summary.contains("```diff"), "a chart target's summary carries the diff, collapsed: {summary}");
+    assert!(
+        struck.iter().any(|l| l.contains("GLOO-004"))
+            && struck.iter().any(|l| l.contains("GLOO-007"))
+    );
+    assert!(
+        summary.contains("<details><summary>Diff with the hardened overlay</summary>")
+            && summary.contains("```diff"),
+        "a chart target's summary carries the diff, collapsed: {summary}"
+    );
 }
 
 #[test]
@@ -182,9 +254,23 @@ fn retries_502_and_secondary_rate_limits_without_duplicating_a_write() {
     let repo = Repo::new();
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     // A read fails once with a 502: read again.
-    gh.fault(Fault { method: "GET", route_ends: "/pulls/7/files", status: 502, headers: vec![], body: "", applied: false });
+    gh.fault(Fault {
+        method: "GET",
+        route_ends: "/pulls/7/files",
+        status: 502,
+        headers: vec![],
+        body: "",
+        applied: false,
+    });
     // The review is created but the proxy answers 502: look, find it, do not post again.
-    gh.fault(Fault { method: "POST", route_ends: "/pulls/7/reviews", status: 502, headers: vec![], body: "", applied: true });
+    gh.fault(Fault {
+        method: "POST",
+        route_ends: "/pulls/7/reviews",
+        status: 502,
+        headers: vec![],
+        body: "",
+        applied: true,
+    });
     // The summary hits a secondary rate limit (refused): wait Retry-After, then post.
     gh.fault(Fault {
         method: "POST",
@@ -197,9 +283,24 @@ fn retries_502_and_secondary_rate_limits_without_duplicating_a_write() {
     let r = run(&mut review_cmd(&repo, &gh));
     assert_eq!(r.code, 1, "{}", r.stderr);
     let routes = methods_and_routes(&gh.requests());
-    assert_eq!(routes.iter().filter(|r| r.starts_with("GET /repos/octo/gw/pulls/7/files?per_page=100")).count(), 3, "page 1 twice, page 2 once: {routes:?}");
-    assert_eq!(routes.iter().filter(|r| *r == "POST /repos/octo/gw/pulls/7/reviews").count(), 1, "no second review: {routes:?}");
-    assert_eq!(routes.iter().filter(|r| *r == "POST /repos/octo/gw/issues/7/comments").count(), 2, "{routes:?}");
+    assert_eq!(
+        routes
+            .iter()
+            .filter(|r| r.starts_with("GET /repos/octo/gw/pulls/7/files?per_page=100"))
+            .count(),
+        3,
+        "page 1 twice, page 2 once: {routes:?}"
+    );
+    assert_eq!(
+        routes.iter().filter(|r| *r == "POST /repos/octo/gw/pulls/7/reviews").count(),
+        1,
+        "no second review: {routes:?}"
+    );
+    assert_eq!(
+        routes.iter().filter(|r| *r == "POST /repos/octo/gw/issues/7/comments").count(),
+        2,
+        "{routes:?}"
+    );
     assert_eq!(gh.review_comments().len(), 30);
     assert_eq!(gh.issue_comments().len(), 1);
     // After the 502 the client looked (listed the review comments) before deciding.
@@ -212,16 +313,33 @@ fn persistent_server_errors_give_up_with_exit_2_and_no_token() {
     let repo = Repo::new();
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     for _ in 0..5 {
-        gh.fault(Fault { method: "GET", route_ends: "/pulls/7/files", status: 502, headers: vec![], body: r#"{"message":"Server Error"}"#, applied: false });
+        gh.fault(Fault {
+            method: "GET",
+            route_ends: "/pulls/7/files",
+            status: 502,
+            headers: vec![],
+            body: r#"{"message":"Server Error"}"#,
+            applied: false,
+        });
     }
     let r = run(&mut review_cmd(&repo, &gh));
     assert_eq!(r.code, 2);
     let last = r.stderr.lines().last().unwrap();
-    assert!(last.starts_with("error: GitHub: GET /repos/octo/gw/pulls/7/files") && last.contains("502") && last.contains("5 attempts"), "{last}");
+    assert!(
+        last.starts_with("error: GitHub: GET /repos/octo/gw/pulls/7/files")
+            && last.contains("502")
+            && last.contains("5 attempts"),
+        "{last}"
+    );
     // Nobody listening: the transport error is one line, token-free, exit 2.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let r = run(review_cmd(&repo, &gh).env("GITHUB_API_URL", format!("http://127.0.0.1:{closed}")));
-    assert_eq!((r.code, r.stderr.lines().filter(|l| l.starts_with("error:")).count()), (2, 1), "{}", r.stderr);
+    assert_eq!(
+        (r.code, r.stderr.lines().filter(|l| l.starts_with("error:")).count()),
+        (2, 1),
+        "{}",
+        r.stderr
+    );
 }
 
 /// A fork's pull request: every write is 403 "Resource not accessible by integration".
@@ -242,22 +360,44 @@ fn fork_token_falls_back_to_annotations_and_exits_by_findings() {
     let gh = read_only(&repo);
     let summary = repo.path().join("step-summary.md");
     std::fs::write(&summary, "# earlier step\n").unwrap();
-    let r = run(review_cmd(&repo, &gh).env("GITHUB_STEP_SUMMARY", &summary).args(["--fail-on", "high"]));
+    let r = run(review_cmd(&repo, &gh)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["--fail-on", "high"]));
     assert_eq!(r.code, 1, "high findings remain; the 403 decides nothing: {}", r.stderr);
     assert_eq!(r.stderr.matches("warning:").count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains("warning: the GitHub token cannot comment on this pull request"), "outside GitHub Actions, a plain line: {}", r.stderr);
+    assert!(
+        r.stderr.contains("warning: the GitHub token cannot comment on this pull request"),
+        "outside GitHub Actions, a plain line: {}",
+        r.stderr
+    );
     assert!(!r.stdout.contains("::warning::"), "{}", r.stdout);
     // The annotations are check --format github's: same title format, message and cap, each
     // level at most 10 and a final notice counting the rest.
     let line = repo.line_of("alwaysAcceptResources");
-    assert!(r.stdout.contains(&format!("::error file={VALUES_PATH},line={line},title=GLOO-004 ")), "{}", r.stdout);
-    assert!(r.stdout.lines().any(|l| l.starts_with("::warning file=")), "medium findings as warnings");
+    assert!(
+        r.stdout.contains(&format!("::error file={VALUES_PATH},line={line},title=GLOO-004 ")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("::warning file=")),
+        "medium findings as warnings"
+    );
     let commands = workflow_commands(&r.stdout);
     for level in ["::error ", "::warning ", "::notice "] {
-        assert!(commands.iter().filter(|l| l.starts_with(level)).count() <= 10, "at most 10 {level}: {}", r.stdout);
+        assert!(
+            commands.iter().filter(|l| l.starts_with(level)).count() <= 10,
+            "at most 10 {level}: {}",
+            r.stdout
+        );
     }
     let last = commands.last().unwrap();
-    assert!(last.starts_with("::notice title=helm-harden::") && last.contains("more failures not annotated") && last.ends_with("are in this step's log."), "{last}");
+    assert!(
+        last.starts_with("::notice title=helm-harden::")
+            && last.contains("more failures not annotated")
+            && last.ends_with("are in this step's log."),
+        "{last}"
+    );
     let check = common::helm_harden()
         .current_dir(repo.path())
         .env_clear()
@@ -269,11 +409,25 @@ fn fork_token_falls_back_to_annotations_and_exits_by_findings() {
         .unwrap();
     let check = String::from_utf8(check.stdout).unwrap();
     let check = workflow_commands(&check);
-    assert_eq!(commands[..commands.len() - 1], check[..check.len() - 1], "the same annotations as check --format github");
+    assert_eq!(
+        commands[..commands.len() - 1],
+        check[..check.len() - 1],
+        "the same annotations as check --format github"
+    );
     let written = std::fs::read_to_string(&summary).unwrap();
-    assert!(written.starts_with("# earlier step\n") && written.contains("helm-harden review") && written.contains("in this step's annotations"), "appended: {written}");
+    assert!(
+        written.starts_with("# earlier step\n")
+            && written.contains("helm-harden review")
+            && written.contains("in this step's annotations"),
+        "appended: {written}"
+    );
     assert_eq!(gh.review_comments().len(), 0);
-    assert!(gh.requests().iter().all(|r| r.method == "GET" || r.route() == "/repos/octo/gw/pulls/7/reviews"), "no write after the first 403");
+    assert!(
+        gh.requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.route() == "/repos/octo/gw/pulls/7/reviews"),
+        "no write after the first 403"
+    );
 }
 
 #[test]
@@ -281,15 +435,42 @@ fn fallback_job_summary_writes_only_the_note() {
     let repo = Repo::new();
     let gh = read_only(&repo);
     let summary = repo.path().join("step-summary.md");
-    let r = run(review_cmd(&repo, &gh).env("GITHUB_STEP_SUMMARY", &summary).args(["--fail-on", "high", "--fallback", "job-summary"]));
+    let r = run(review_cmd(&repo, &gh).env("GITHUB_STEP_SUMMARY", &summary).args([
+        "--fail-on",
+        "high",
+        "--fallback",
+        "job-summary",
+    ]));
     assert_eq!(r.code, 1, "the findings still decide: {}", r.stderr);
-    assert!(workflow_commands(&r.stdout).is_empty(), "no annotation: an earlier check step wrote them\n{}", r.stdout);
+    assert!(
+        workflow_commands(&r.stdout).is_empty(),
+        "no annotation: an earlier check step wrote them\n{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("GLOO-004"), "the text report on stdout");
-    assert_eq!(r.stderr.matches("warning: the GitHub token cannot comment on this pull request").count(), 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("warning: the GitHub token cannot comment on this pull request").count(),
+        1,
+        "{}",
+        r.stderr
+    );
     let written = std::fs::read_to_string(&summary).unwrap();
-    assert!(written.starts_with("\n### helm-harden review\n\nThe token could not comment on this pull request"), "{written}");
-    assert!(written.contains("in this job's annotations and in the job summary above."), "{written}");
-    assert!(gh.requests().iter().all(|r| r.method == "GET" || r.route() == "/repos/octo/gw/pulls/7/reviews"), "no write after the first 403");
+    assert!(
+        written.starts_with(
+            "\n### helm-harden review\n\nThe token could not comment on this pull request"
+        ),
+        "{written}"
+    );
+    assert!(
+        written.contains("in this job's annotations and in the job summary above."),
+        "{written}"
+    );
+    assert!(
+        gh.requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.route() == "/repos/octo/gw/pulls/7/reviews"),
+        "no write after the first 403"
+    );
 }
 
 #[test]
@@ -297,11 +478,14 @@ fn in_github_actions_the_fork_warning_is_one_workflow_command() {
     let repo = Repo::new();
     for fallback in ["annotations", "job-summary"] {
         let gh = read_only(&repo);
-        let r = run(review_cmd(&repo, &gh).env("GITHUB_ACTIONS", "true").args(["--fallback", fallback]));
+        let r = run(review_cmd(&repo, &gh)
+            .env("GITHUB_ACTIONS", "true")
+            .args(["--fallback", fallback]));
         assert_eq!(r.code, 1, "{fallback}: {}", r.stderr);
         assert!(!r.stderr.contains("warning:"), "{fallback}: no plain warning line: {}", r.stderr);
         let commands = workflow_commands(&r.stdout);
-        let warnings: Vec<&&str> = commands.iter().filter(|l| l.starts_with("::warning::")).collect();
+        let warnings: Vec<&&str> =
+            commands.iter().filter(|l| l.starts_with("::warning::")).collect();
         assert_eq!(warnings.len(), 1, "{fallback}: {}", r.stdout);
         // One line, its text escaped as workflow-command data: `(`, `'` and `:` stay as they are.
         assert_eq!(
@@ -314,8 +498,17 @@ fn in_github_actions_the_fork_warning_is_one_workflow_command() {
         assert_eq!(commands[0], *warnings[0], "{fallback}: the warning comes first");
         if fallback == "annotations" {
             // The warning takes one of the step's 10 warning annotations.
-            assert_eq!(commands.iter().filter(|l| l.starts_with("::warning ")).count(), 9, "{}", r.stdout);
-            assert!(commands.last().unwrap().starts_with("::notice title=helm-harden::"), "{}", r.stdout);
+            assert_eq!(
+                commands.iter().filter(|l| l.starts_with("::warning ")).count(),
+                9,
+                "{}",
+                r.stdout
+            );
+            assert!(
+                commands.last().unwrap().starts_with("::notice title=helm-harden::"),
+                "{}",
+                r.stdout
+            );
         } else {
             assert_eq!(commands.len(), 1, "only the warning: {}", r.stdout);
         }
@@ -333,7 +526,11 @@ fn findings_outside_the_diff_land_in_the_summary() {
     let summary = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
     let replicas = repo.line_of("replicas: 1");
     let not_inline = summary.split("### Commented inline").next().unwrap();
-    assert!(not_inline.contains("**GLOO-019**") && not_inline.contains(&format!("`{VALUES_PATH}:{replicas}`")), "{summary}");
+    assert!(
+        not_inline.contains("**GLOO-019**")
+            && not_inline.contains(&format!("`{VALUES_PATH}:{replicas}`")),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -343,8 +540,14 @@ fn github_enterprise_api_prefix_is_kept_on_every_request() {
     let r = run(&mut review_cmd(&repo, &gh));
     assert_eq!(r.code, 1, "{}", r.stderr);
     let routes = methods_and_routes(&gh.requests());
-    assert!(routes.iter().all(|r| r.split(' ').nth(1).unwrap().starts_with("/api/v3/repos/octo/gw/")), "{routes:?}");
-    assert!(routes.contains(&"GET /api/v3/repos/octo/gw/pulls/7/files?per_page=100&page=2".to_string()), "Link pagination under the prefix");
+    assert!(
+        routes.iter().all(|r| r.split(' ').nth(1).unwrap().starts_with("/api/v3/repos/octo/gw/")),
+        "{routes:?}"
+    );
+    assert!(
+        routes.contains(&"GET /api/v3/repos/octo/gw/pulls/7/files?per_page=100&page=2".to_string()),
+        "Link pagination under the prefix"
+    );
     assert_eq!(gh.review_comments().len(), 30);
     assert_eq!(gh.issue_comments().len(), 1);
 }
@@ -355,11 +558,20 @@ fn summary_stays_under_githubs_comment_limit() {
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     // A previous summary listing 3000 findings that are now all gone: far too many to strike through in 65,536 characters.
     let lines: String = (0..3000).map(|i| format!("- **GLOO-0{:02}** (medium) some long title of a finding number {i} on `Deployment/gateway-proxy-{i}` <!-- helm-harden:fp={i:016x} -->\n", i % 40)).collect();
-    gh.state.lock().unwrap().issue_comments.push(json!({"id": 5, "body": format!("<!-- helm-harden:summary -->\n{lines}")}));
+    gh.state
+        .lock()
+        .unwrap()
+        .issue_comments
+        .push(json!({"id": 5, "body": format!("<!-- helm-harden:summary -->\n{lines}")}));
     run(&mut review_cmd(&repo, &gh));
     let body = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
     assert!(body.chars().count() <= 65_536, "{}", body.chars().count());
-    assert!(body.contains("truncated") && body.contains("https://github.example/octo/gw/actions/runs/99"), "{}", &body[body.len() - 400..]);
+    assert!(
+        body.contains("truncated")
+            && body.contains("https://github.example/octo/gw/actions/runs/99"),
+        "{}",
+        &body[body.len() - 400..]
+    );
     assert!(body.contains("**GLOO-004**"), "current findings come before the struck-through ones");
 }
 
@@ -368,7 +580,13 @@ fn summary_mode_posts_only_the_summary_and_off_posts_nothing() {
     let repo = Repo::new();
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     assert_eq!(run(review_cmd(&repo, &gh).args(["--comment", "summary"])).code, 1);
-    assert_eq!(methods_and_routes(&gh.requests()), ["GET /repos/octo/gw/issues/7/comments?per_page=100", "POST /repos/octo/gw/issues/7/comments"]);
+    assert_eq!(
+        methods_and_routes(&gh.requests()),
+        [
+            "GET /repos/octo/gw/issues/7/comments?per_page=100",
+            "POST /repos/octo/gw/issues/7/comments"
+        ]
+    );
     gh.clear_requests();
     let r = run(review_cmd(&repo, &gh).args(["--comment", "off"]).env_remove("GITHUB_EVENT_PATH"));
     assert_eq!(r.code, 1);
@@ -385,18 +603,32 @@ fn missing_or_malformed_environment_is_a_one_line_error() {
     std::fs::write(repo.path().join("push.json"), r#"{"ref":"refs/heads/main"}"#).unwrap();
     let r = run(review_cmd(&repo, &gh).env("GITHUB_EVENT_PATH", repo.path().join("push.json")));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("push.json") && r.stderr.contains("not a pull_request"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("push.json") && r.stderr.contains("not a pull_request"),
+        "{}",
+        r.stderr
+    );
     let r = run(review_cmd(&repo, &gh).env_remove("GITHUB_TOKEN"));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("GITHUB_TOKEN is not set"), "{}", r.stderr);
     let r = run(review_cmd(&repo, &gh).env("GITHUB_TOKEN", format!("{TOKEN}\nX-Injected: 1")));
-    assert_eq!((r.code, r.stderr.lines().count()), (2, 1), "a token that would break the header is refused: {}", r.stderr);
+    assert_eq!(
+        (r.code, r.stderr.lines().count()),
+        (2, 1),
+        "a token that would break the header is refused: {}",
+        r.stderr
+    );
     assert!(r.stderr.contains("GITHUB_TOKEN holds characters"), "{}", r.stderr);
-    let r = run(review_cmd(&repo, &gh).env_remove("GITHUB_TOKEN").env("MY_TOKEN", TOKEN).args(["--token-env", "MY_TOKEN"]));
+    let r = run(review_cmd(&repo, &gh)
+        .env_remove("GITHUB_TOKEN")
+        .env("MY_TOKEN", TOKEN)
+        .args(["--token-env", "MY_TOKEN"]));
     assert_eq!(r.code, 1, "the token from --token-env: {}", r.stderr);
-    assert!(gh.requests().iter().all(|r| !r.body.contains(TOKEN)), "the token only in the Authorization header");
+    assert!(
+        gh.requests().iter().all(|r| !r.body.contains(TOKEN)),
+        "the token only in the Authorization header"
+    );
 }
-
 
 /// The value at a dotted path of parsed YAML.
 fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
@@ -407,7 +639,9 @@ fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
 /// the user set besides the fix's stay).
 fn sets(actual: &Value, fix: &Value) -> bool {
     match (actual, fix) {
-        (Value::Object(a), Value::Object(f)) => f.iter().all(|(k, v)| a.get(k).is_some_and(|x| sets(x, v))),
+        (Value::Object(a), Value::Object(f)) => {
+            f.iter().all(|(k, v)| a.get(k).is_some_and(|x| sets(x, v)))
+        }
         _ => actual == fix,
     }
 }
@@ -440,7 +674,12 @@ fn fixes_named(body: &str) -> Vec<(String, Value)> {
 fn apply_all(values: &str, mut suggestions: Vec<(usize, usize, String)>) -> String {
     suggestions.sort();
     for pair in suggestions.windows(2) {
-        assert!(pair[0].1 < pair[1].0, "suggestions on overlapping lines cannot be applied together: {:?} and {:?}", pair[0], pair[1]);
+        assert!(
+            pair[0].1 < pair[1].0,
+            "suggestions on overlapping lines cannot be applied together: {:?} and {:?}",
+            pair[0],
+            pair[1]
+        );
     }
     let mut lines: Vec<&str> = values.lines().collect();
     for (first, last, text) in suggestions.iter().rev() {
@@ -462,21 +701,39 @@ fn every_suggestion_applied_alone_sets_the_fixes_it_names_and_keeps_the_file_val
         let Some(suggestion) = suggestion_of(c) else { continue };
         let fixes = fixes_named(c["body"].as_str().unwrap());
         let changed = apply_all(&repo.values, vec![suggestion]);
-        let doc: Value = yaml_serde::from_str(&changed).unwrap_or_else(|e| panic!("{:?}: the suggestion breaks the file ({e}):\n{changed}", fixes[0]));
+        let doc: Value = yaml_serde::from_str(&changed).unwrap_or_else(|e| {
+            panic!("{:?}: the suggestion breaks the file ({e}):\n{changed}", fixes[0])
+        });
         for (path, value) in &fixes {
-            let actual = at_path(&doc, path).unwrap_or_else(|| panic!("{path} unset after the suggestion:\n{changed}"));
-            assert!(sets(actual, value), "{path} after the suggestion is {actual}, not {value}:\n{changed}");
+            let actual = at_path(&doc, path)
+                .unwrap_or_else(|| panic!("{path} unset after the suggestion:\n{changed}"));
+            assert!(
+                sets(actual, value),
+                "{path} after the suggestion is {actual}, not {value}:\n{changed}"
+            );
         }
-        for key in ["gateway.validation.failurePolicy", "gatewayProxies.gatewayProxy.kind.deployment.replicas", "gatewayProxies.gatewayProxy.podTemplate.runUnprivileged"] {
+        for key in [
+            "gateway.validation.failurePolicy",
+            "gatewayProxies.gatewayProxy.kind.deployment.replicas",
+            "gatewayProxies.gatewayProxy.podTemplate.runUnprivileged",
+        ] {
             if !fixes.iter().any(|(path, _)| key.starts_with(path.as_str())) {
-                assert_eq!(at_path(&doc, key), at_path(&before, key), "{:?}: the suggestion changed {key}", fixes[0]);
+                assert_eq!(
+                    at_path(&doc, key),
+                    at_path(&before, key),
+                    "{:?}: the suggestion changed {key}",
+                    fixes[0]
+                );
             }
         }
         checked += 1;
         combined += usize::from(fixes.len() > 1);
     }
     assert!(checked >= 8, "the comments carry suggestions: {checked} of {}", comments.len());
-    assert!(combined >= 2, "the weak values put several fixes on one line: some suggestions combine them ({combined})");
+    assert!(
+        combined >= 2,
+        "the weak values put several fixes on one line: some suggestions combine them ({combined})"
+    );
 }
 
 #[test]
@@ -496,7 +753,10 @@ fn on_a_users_own_settings_the_suggestions_still_apply_together() {
         eprintln!("SKIP: needs helm and ../shared/charts");
         return;
     };
-    let mut files: Vec<_> = std::fs::read_dir(root().join("fixtures/values/user")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(root().join("fixtures/values/user"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for file in files {
         let repo = Repo::with_values(&std::fs::read_to_string(&file).unwrap());
@@ -516,18 +776,26 @@ fn batch_fixes(repo: &Repo, gh: &FakeGitHub, mut review: Command) -> usize {
     let comments = gh.review_comments();
     // What GitHub's "Add suggestion to batch" then "Commit suggestions" does with all of them.
     let changed = apply_all(&repo.values, comments.iter().filter_map(suggestion_of).collect());
-    let doc: Value = yaml_serde::from_str(&changed).unwrap_or_else(|e| panic!("the suggestions together break the file ({e}):\n{changed}"));
+    let doc: Value = yaml_serde::from_str(&changed)
+        .unwrap_or_else(|e| panic!("the suggestions together break the file ({e}):\n{changed}"));
     let mut fixed = 0;
     for c in &comments {
         let body = c["body"].as_str().unwrap();
         let shared = body.contains("applies this fix too");
         if suggestion_of(c).is_none() && !shared {
-            assert!(body.contains("No one-click suggestion") || !body.contains("Fix: set"), "a fix without a suggestion says why:\n{body}");
+            assert!(
+                body.contains("No one-click suggestion") || !body.contains("Fix: set"),
+                "a fix without a suggestion says why:\n{body}"
+            );
             continue;
         }
         let (path, value) = &fixes_named(body)[0];
-        let actual = at_path(&doc, path).unwrap_or_else(|| panic!("{path} unset after all suggestions:\n{changed}"));
-        assert!(sets(actual, value), "{path} is {actual} after all suggestions, not {value}:\n{changed}");
+        let actual = at_path(&doc, path)
+            .unwrap_or_else(|| panic!("{path} unset after all suggestions:\n{changed}"));
+        assert!(
+            sets(actual, value),
+            "{path} is {actual} after all suggestions, not {value}:\n{changed}"
+        );
         fixed += 1;
     }
     // No fix conflicts with another: the batch fixes every commented one.
@@ -542,22 +810,61 @@ fn a_values_patch_left_out_of_a_big_page_is_fetched_alone() {
     gh.state.lock().unwrap().patch_limit = true;
     run(&mut review_cmd(&repo, &gh));
     let routes = methods_and_routes(&gh.requests());
-    assert_eq!(&routes[..3], ["GET /repos/octo/gw/pulls/7/files?per_page=100", "GET /repos/octo/gw/pulls/7/files?per_page=100&page=2", "GET /repos/octo/gw/pulls/7/files?per_page=1&page=150"]);
-    assert_eq!(gh.review_comments().len(), 30, "commented inline with the patch of the single-file page");
+    assert_eq!(
+        &routes[..3],
+        [
+            "GET /repos/octo/gw/pulls/7/files?per_page=100",
+            "GET /repos/octo/gw/pulls/7/files?per_page=100&page=2",
+            "GET /repos/octo/gw/pulls/7/files?per_page=1&page=150"
+        ]
+    );
+    assert_eq!(
+        gh.review_comments().len(),
+        30,
+        "commented inline with the patch of the single-file page"
+    );
 }
 
 #[test]
 fn a_fix_merged_into_an_existing_block_is_a_multi_line_comment() {
     let weak = std::fs::read_to_string(root().join("fixtures/values/weak.yaml")).unwrap();
-    let values = weak.replace("      probes: false\n", "      probes: false\n      resources:\n        requests:\n          cpu: 10m\n");
+    let values = weak.replace(
+        "      probes: false\n",
+        "      probes: false\n      resources:\n        requests:\n          cpu: 10m\n",
+    );
     let repo = Repo::with_values(&values);
     let (first, last) = (repo.line_of("requests:"), repo.line_of("cpu: 10m"));
     let gh = FakeGitHub::start("", pr_files(&repo.hunk_patch(first - 2, last)));
     run(&mut review_cmd(&repo, &gh));
-    let review = gh.requests().into_iter().find(|r| r.method == "POST" && r.route().ends_with("/reviews")).expect("a review").json();
-    let c = review["comments"].as_array().unwrap().iter().find(|c| c["body"].as_str().unwrap().starts_with("**GLOO-012**")).expect("GLOO-012 inline").clone();
-    assert_eq!((c["start_line"].as_u64(), c["start_side"].as_str(), c["line"].as_u64(), c["side"].as_str()), (Some(first as u64), Some("RIGHT"), Some(last as u64), Some("RIGHT")));
-    assert!(c["body"].as_str().unwrap().contains("```suggestion\n        requests:\n          cpu: 500m\n          memory: 256Mi\n```"), "{}", c["body"]);
+    let review = gh
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.route().ends_with("/reviews"))
+        .expect("a review")
+        .json();
+    let c = review["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["body"].as_str().unwrap().starts_with("**GLOO-012**"))
+        .expect("GLOO-012 inline")
+        .clone();
+    assert_eq!(
+        (
+            c["start_line"].as_u64(),
+            c["start_side"].as_str(),
+            c["line"].as_u64(),
+            c["side"].as_str()
+        ),
+        (Some(first as u64), Some("RIGHT"), Some(last as u64), Some("RIGHT"))
+    );
+    assert!(
+        c["body"].as_str().unwrap().contains(
+            "```suggestion\n        requests:\n          cpu: 500m\n          memory: 256Mi\n```"
+        ),
+        "{}",
+        c["body"]
+    );
 }
 
 #[test]
@@ -571,7 +878,11 @@ fn a_clean_pr_gets_no_comment_and_a_fixed_one_gets_its_summary_updated() {
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     let r = run(&mut review_chart_cmd(&repo, &gh, &helm));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(gh.requests().iter().all(|r| r.method == "GET"), "{:?}", methods_and_routes(&gh.requests()));
+    assert!(
+        gh.requests().iter().all(|r| r.method == "GET"),
+        "{:?}",
+        methods_and_routes(&gh.requests())
+    );
     // A PR whose earlier push failed: the summary is updated to say it is clean now.
     gh.state.lock().unwrap().issue_comments.push(json!({"id": 9, "body": "<!-- helm-harden:summary -->\n- **GLOO-004** (high) x on `Settings/default` <!-- helm-harden:fp=0123456789abcdef -->\n"}));
     assert_eq!(run(&mut review_chart_cmd(&repo, &gh, &helm)).code, 0);

@@ -92,7 +92,8 @@ fn real_renders_parse_as_saphyr_parses_them_and_mostly_on_the_fast_path() {
     for (text, line) in &texts {
         assert_same(text, *line);
         // Coverage counts what the tool parses as objects (not the shell scripts in Jobs).
-        let objects = parse_all_general(text, 1).is_ok_and(|docs| docs.iter().all(|d| d.root.is_map()));
+        let objects =
+            parse_all_general(text, 1).is_ok_and(|docs| docs.iter().all(|d| d.root.is_map()));
         if !objects {
             continue;
         }
@@ -103,7 +104,11 @@ fn real_renders_parse_as_saphyr_parses_them_and_mostly_on_the_fast_path() {
     }
     let share = taken as f64 / total as f64;
     eprintln!("fast path took {:.1}% of {total} bytes in {} texts", share * 100.0, texts.len());
-    assert!(share > 0.99, "the fast path took only {:.1}% of the real renders' bytes", share * 100.0);
+    assert!(
+        share > 0.99,
+        "the fast path took only {:.1}% of the real renders' bytes",
+        share * 100.0
+    );
 }
 
 #[test]
@@ -131,9 +136,60 @@ impl Rng {
 
 /// Characters and strings that sit on the subset's edges.
 const PIECES: &[&str] = &[
-    ":", ": ", " #", "#", "-", "- ", "'", "\"", "''", "\\", "\\n", "\\x41", "|", "|-", "|+", "|2", ">", "&a ", "*a", "!!str ",
-    "{", "}", "[", "]", "{}", "[]", ",", "?", "? ", "%", "@", "`", "\t", " ", "  ", "\n", "\n\n", "\n  ", "---", "...", "~",
-    "\r", "é", "\u{feff}", "\u{2028}", "yes", "0x1F", "1e3", "key: value", "k:", "- a", "  - b", "\"a\\\"b\"", "'it''s'",
+    ":",
+    ": ",
+    " #",
+    "#",
+    "-",
+    "- ",
+    "'",
+    "\"",
+    "''",
+    "\\",
+    "\\n",
+    "\\x41",
+    "|",
+    "|-",
+    "|+",
+    "|2",
+    ">",
+    "&a ",
+    "*a",
+    "!!str ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "{}",
+    "[]",
+    ",",
+    "?",
+    "? ",
+    "%",
+    "@",
+    "`",
+    "\t",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\n  ",
+    "---",
+    "...",
+    "~",
+    "\r",
+    "é",
+    "\u{feff}",
+    "\u{2028}",
+    "yes",
+    "0x1F",
+    "1e3",
+    "key: value",
+    "k:",
+    "- a",
+    "  - b",
+    "\"a\\\"b\"",
+    "'it''s'",
 ];
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
@@ -153,7 +209,10 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
             at
         };
         match rng.below(8) {
-            0 => out[i] = format!("{}{}{}", &line[..at], PIECES[rng.below(PIECES.len())], &line[at..]),
+            0 => {
+                out[i] =
+                    format!("{}{}{}", &line[..at], PIECES[rng.below(PIECES.len())], &line[at..])
+            }
             1 => {
                 let mut end = (at + 1 + rng.below(4)).min(line.len());
                 while !line.is_char_boundary(end) {
@@ -195,7 +254,8 @@ fn mutations_parse_as_saphyr_parses_them() {
     // `HH_MUTATION_ROUNDS=1000000` for a longer search (about 25 s per 1,000,000 in a release
     // build), `HH_MUTATION_SEED=<number>` for other mutations than CI's.
     let env_number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let mut rng = Rng(env_number("HH_MUTATION_SEED").filter(|&s| s != 0).unwrap_or(0x5eed_cafe_f00d_d00d));
+    let mut rng =
+        Rng(env_number("HH_MUTATION_SEED").filter(|&s| s != 0).unwrap_or(0x5eed_cafe_f00d_d00d));
     let mut taken = 0;
     let rounds = env_number("HH_MUTATION_ROUNDS").map_or(40_000, |r| r as usize);
     for _ in 0..rounds {
@@ -208,5 +268,8 @@ fn mutations_parse_as_saphyr_parses_them() {
     }
     eprintln!("fast path took {taken} of {rounds} mutants");
     // The mutations must reach both sides of the subset's edge, or they test nothing.
-    assert!(taken > rounds / 10 && taken < rounds * 9 / 10, "fast path took {taken} of {rounds} mutants");
+    assert!(
+        taken > rounds / 10 && taken < rounds * 9 / 10,
+        "fast path took {taken} of {rounds} mutants"
+    );
 }

@@ -60,7 +60,12 @@ pub struct Client {
 impl Client {
     /// `api_url` is `https://api.github.com` or a GitHub Enterprise `https://HOST/api/v3`:
     /// octocrab keeps the base's path and prefixes it to every route.
-    pub fn new(api_url: &str, token: String, retry_base: Duration, verbose: bool) -> Result<Client> {
+    pub fn new(
+        api_url: &str,
+        token: String,
+        retry_base: Duration,
+        verbose: bool,
+    ) -> Result<Client> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -78,7 +83,12 @@ impl Client {
                 .set_connect_timeout(Some(Duration::from_secs(30)))
                 .set_read_timeout(Some(Duration::from_secs(60)))
                 .build()
-                .map_err(|e| Error::new(format!("cannot build the GitHub client: {}", sanitise(&e.to_string(), &token))))?
+                .map_err(|e| {
+                    Error::new(format!(
+                        "cannot build the GitHub client: {}",
+                        sanitise(&e.to_string(), &token)
+                    ))
+                })?
         };
         Ok(Client { octocrab, runtime, token, retry_base, verbose })
     }
@@ -95,7 +105,12 @@ impl Client {
     }
 
     /// One attempt. `route` is a path (and query) under the API base.
-    fn send_once(&self, method: &str, route: &str, body: Option<&serde_json::Value>) -> std::result::Result<Reply, String> {
+    fn send_once(
+        &self,
+        method: &str,
+        route: &str,
+        body: Option<&serde_json::Value>,
+    ) -> std::result::Result<Reply, String> {
         let result = self.runtime.block_on(async {
             let response = match method {
                 "GET" => self.octocrab._get(route).await,
@@ -105,12 +120,21 @@ impl Client {
                 _ => unreachable!("method {method}"),
             }?;
             let status = response.status().as_u16();
-            let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let header = |name: &str| {
+                response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+            };
             let link_next = header("link").and_then(|l| next_link(&l));
             let retry_after = header("retry-after").and_then(|v| v.trim().parse().ok());
-            let rate_limit_remaining = header("x-ratelimit-remaining").and_then(|v| v.trim().parse().ok());
+            let rate_limit_remaining =
+                header("x-ratelimit-remaining").and_then(|v| v.trim().parse().ok());
             let body = self.octocrab.body_to_string(response).await?;
-            Ok::<_, octocrab::Error>(Reply { status, body, link_next, retry_after, rate_limit_remaining })
+            Ok::<_, octocrab::Error>(Reply {
+                status,
+                body,
+                link_next,
+                retry_after,
+                rate_limit_remaining,
+            })
         });
         result.map_err(|e| self.scrub(&one_line_error(&e)))
     }
@@ -118,7 +142,13 @@ impl Client {
     /// Sends with retries of 5xx and secondary rate limits. `idempotent` requests are simply
     /// sent again; for the others `look` is asked first whether the failed attempt went through
     /// after all, and when it did its answer is the result: a write is never duplicated.
-    pub fn send(&self, method: &str, route: &str, body: Option<&serde_json::Value>, look: &mut dyn FnMut(&Client) -> ApiResult<Option<Reply>>) -> ApiResult<Reply> {
+    pub fn send(
+        &self,
+        method: &str,
+        route: &str,
+        body: Option<&serde_json::Value>,
+        look: &mut dyn FnMut(&Client) -> ApiResult<Option<Reply>>,
+    ) -> ApiResult<Reply> {
         let idempotent = method != "POST";
         let mut attempt = 0;
         loop {
@@ -129,9 +159,16 @@ impl Client {
                     let wait = match classify(&reply) {
                         Class::Done => return Ok(reply),
                         Class::ReadOnly => return Err(ApiError::ReadOnly),
-                        Class::Fatal => return Err(ApiError::Other(Error::new(format!("GitHub: {method} {route}: {}", self.scrub(&describe(&reply)))))),
+                        Class::Fatal => {
+                            return Err(ApiError::Other(Error::new(format!(
+                                "GitHub: {method} {route}: {}",
+                                self.scrub(&describe(&reply))
+                            ))))
+                        }
                         // GitHub: wait `Retry-After` seconds, or at least a minute without it.
-                        Class::RateLimited => reply.retry_after.map_or(self.retry_base * 60, Duration::from_secs),
+                        Class::RateLimited => {
+                            reply.retry_after.map_or(self.retry_base * 60, Duration::from_secs)
+                        }
                         Class::ServerError => backoff,
                     };
                     (wait, describe(&reply))
@@ -142,14 +179,20 @@ impl Client {
                 }
             };
             if attempt >= MAX_RETRIES {
-                return Err(ApiError::Other(Error::new(format!("GitHub: {method} {route}: {} (gave up after {} attempts)", self.scrub(&why), attempt + 1))));
+                return Err(ApiError::Other(Error::new(format!(
+                    "GitHub: {method} {route}: {} (gave up after {} attempts)",
+                    self.scrub(&why),
+                    attempt + 1
+                ))));
             }
             std::thread::sleep(wait.min(Duration::from_secs(120)));
             attempt += 1;
             if !idempotent {
                 // A POST that timed out or got a 5xx may have been applied: look before re-posting.
                 if let Some(found) = look(self)? {
-                    self.log(&format!("{method} {route}: the earlier attempt went through; not re-posting"));
+                    self.log(&format!(
+                        "{method} {route}: the earlier attempt went through; not re-posting"
+                    ));
                     return Ok(found);
                 }
             }
@@ -180,8 +223,15 @@ impl Client {
         Ok(items)
     }
 
-    pub fn write<B: Serialize>(&self, method: &str, route: &str, body: &B, look: &mut dyn FnMut(&Client) -> ApiResult<Option<Reply>>) -> ApiResult<Reply> {
-        let value = serde_json::to_value(body).map_err(|e| ApiError::Other(Error::new(format!("cannot encode a request: {e}"))))?;
+    pub fn write<B: Serialize>(
+        &self,
+        method: &str,
+        route: &str,
+        body: &B,
+        look: &mut dyn FnMut(&Client) -> ApiResult<Option<Reply>>,
+    ) -> ApiResult<Reply> {
+        let value = serde_json::to_value(body)
+            .map_err(|e| ApiError::Other(Error::new(format!("cannot encode a request: {e}"))))?;
         self.send(method, route, Some(&value), look)
     }
 
@@ -201,7 +251,9 @@ pub fn found(body: String) -> Reply {
 }
 
 pub fn parse_json<T: DeserializeOwned>(reply: &Reply, route: &str) -> ApiResult<T> {
-    serde_json::from_str(&reply.body).map_err(|e| ApiError::Other(Error::new(format!("GitHub: {route}: unexpected response: {e}"))))
+    serde_json::from_str(&reply.body).map_err(|e| {
+        ApiError::Other(Error::new(format!("GitHub: {route}: unexpected response: {e}")))
+    })
 }
 
 enum Class {
@@ -218,7 +270,12 @@ fn classify(reply: &Reply) -> Class {
         200..=299 => Class::Done,
         403 if message.contains("resource not accessible by integration") => Class::ReadOnly,
         429 => Class::RateLimited,
-        403 if reply.retry_after.is_some() || message.contains("rate limit") || reply.rate_limit_remaining == Some(0) => Class::RateLimited,
+        403 if reply.retry_after.is_some()
+            || message.contains("rate limit")
+            || reply.rate_limit_remaining == Some(0) =>
+        {
+            Class::RateLimited
+        }
         500..=599 => Class::ServerError,
         _ => Class::Fatal,
     }
@@ -253,7 +310,10 @@ fn describe(reply: &Reply) -> String {
 fn next_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
-        params.split(';').any(|p| p.trim() == "rel=\"next\"").then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
     })
 }
 
@@ -261,7 +321,9 @@ fn next_link(header: &str) -> Option<String> {
 /// to its base's host, and a relative route always goes there.
 fn route_of(url: &str) -> String {
     match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into()),
+        Some((_, rest)) => {
+            rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into())
+        }
         None => url.to_string(),
     }
 }
@@ -299,21 +361,46 @@ mod tests {
 
     #[test]
     fn tokens_are_masked() {
-        assert_eq!(sanitise("Authorization: Bearer ghs_secret123 failed", "ghs_secret123"), "Authorization: Bearer *** failed");
+        assert_eq!(
+            sanitise("Authorization: Bearer ghs_secret123 failed", "ghs_secret123"),
+            "Authorization: Bearer *** failed"
+        );
     }
 
     fn reply(status: u16, body: &str, retry_after: Option<u64>) -> Reply {
-        Reply { status, body: body.into(), link_next: None, retry_after, rate_limit_remaining: None }
+        Reply {
+            status,
+            body: body.into(),
+            link_next: None,
+            retry_after,
+            rate_limit_remaining: None,
+        }
     }
 
     #[test]
     fn classification_follows_githubs_rate_limit_docs() {
-        assert!(matches!(classify(&reply(403, r#"{"message":"Resource not accessible by integration"}"#, None)), Class::ReadOnly));
-        assert!(matches!(classify(&reply(403, r#"{"message":"You have exceeded a secondary rate limit"}"#, None)), Class::RateLimited));
+        assert!(matches!(
+            classify(&reply(403, r#"{"message":"Resource not accessible by integration"}"#, None)),
+            Class::ReadOnly
+        ));
+        assert!(matches!(
+            classify(&reply(
+                403,
+                r#"{"message":"You have exceeded a secondary rate limit"}"#,
+                None
+            )),
+            Class::RateLimited
+        ));
         assert!(matches!(classify(&reply(403, r#"{"message":"x"}"#, Some(3))), Class::RateLimited));
-        assert!(matches!(classify(&reply(403, r#"{"message":"Must have admin rights"}"#, None)), Class::Fatal));
+        assert!(matches!(
+            classify(&reply(403, r#"{"message":"Must have admin rights"}"#, None)),
+            Class::Fatal
+        ));
         assert!(matches!(classify(&reply(429, "", None)), Class::RateLimited));
         assert!(matches!(classify(&reply(502, "", None)), Class::ServerError));
-        assert!(matches!(classify(&reply(422, r#"{"message":"Validation Failed"}"#, None)), Class::Fatal));
+        assert!(matches!(
+            classify(&reply(422, r#"{"message":"Validation Failed"}"#, None)),
+            Class::Fatal
+        ));
     }
 }

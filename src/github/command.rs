@@ -3,7 +3,10 @@
 //! summary comment kept up to date, and a clean fallback when the token cannot write.
 
 use super::client::{self, ApiError, ApiResult, Client, Reply};
-use super::review::{self, Commentable, InlineComment, SummaryInput, SummaryItem, MAX_INLINE_COMMENTS, SUMMARY_MARKER};
+use super::review::{
+    self, Commentable, InlineComment, SummaryInput, SummaryItem, MAX_INLINE_COMMENTS,
+    SUMMARY_MARKER,
+};
 use super::PullRequest;
 use crate::check::{Finding, Summary};
 use crate::cli::{ChartArgs, FailOn};
@@ -99,7 +102,8 @@ impl Entry {
 pub fn run(args: ReviewArgs) -> Result<i32> {
     let env = |k: &str| std::env::var(k).ok();
     // The PR and token first: a misconfigured workflow fails before a long render.
-    let github = if args.comment == CommentMode::Off { None } else { Some(github_env(&args, &env)?) };
+    let github =
+        if args.comment == CommentMode::Off { None } else { Some(github_env(&args, &env)?) };
     let token = github.as_ref().map(|g| g.token.clone()).unwrap_or_default();
     let scrub = |e: Error| Error::new(client::sanitise(e.message(), &token));
     review(args, github, &env).map_err(scrub)
@@ -113,21 +117,36 @@ struct GithubEnv {
 
 fn github_env(args: &ReviewArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<GithubEnv> {
     let pr = PullRequest::from_env(env)?;
-    let token = env(&args.token_env).filter(|t| !t.trim().is_empty()).ok_or_else(|| Error::new(format!("{} is not set: give the job a token (`github-token`, or --token-env NAME)", args.token_env)))?;
+    let token = env(&args.token_env).filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        Error::new(format!(
+            "{} is not set: give the job a token (`github-token`, or --token-env NAME)",
+            args.token_env
+        ))
+    })?;
     let token = token.trim().to_string();
     if !token.bytes().all(|b| b.is_ascii_graphic()) {
         // Never echo it: say only what is wrong.
-        return Err(Error::new(format!("{} holds characters a token cannot have (spaces or control characters)", args.token_env)));
+        return Err(Error::new(format!(
+            "{} holds characters a token cannot have (spaces or control characters)",
+            args.token_env
+        )));
     }
-    let api_url = env("GITHUB_API_URL").filter(|u| !u.is_empty()).unwrap_or_else(|| "https://api.github.com".into());
+    let api_url = env("GITHUB_API_URL")
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "https://api.github.com".into());
     if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
         return Err(Error::new(format!("GITHUB_API_URL must be an http(s) URL, got {api_url:?}")));
     }
     Ok(GithubEnv { pr, token, api_url })
 }
 
-fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Option<String>) -> Result<i32> {
-    let cwd = std::env::current_dir().map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+fn review(
+    args: ReviewArgs,
+    github: Option<GithubEnv>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<i32> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
     let config = Config::discover(args.chart.config.as_deref(), &cwd)?;
     let jobs = pipeline::plan(&args.chart.inputs(), &config, &cwd)?;
     let today = config::today();
@@ -138,7 +157,13 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
         let checked = match job.manifests {
             // As `check --diff`: one pass gives the findings and the diff with the hardened overlay.
             None if github.is_some() && !args.no_diff => {
-                let h = crate::harden::harden(job, &crate::harden::OverlayChoice::default(), &config, &today, &crate::diff::DiffOptions::default())?;
+                let h = crate::harden::harden(
+                    job,
+                    &crate::harden::OverlayChoice::default(),
+                    &config,
+                    &today,
+                    &crate::diff::DiffOptions::default(),
+                )?;
                 if let Some(label) = &job.label {
                     diffs.push_str(&format!("**{}**\n\n", crate::report::markdown_escape(label)));
                 }
@@ -152,10 +177,15 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
         }
         reports.push(checked.report);
     }
-    let threshold: Severity = args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    let threshold: Severity =
+        args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
     let exit = if failing > 0 { 1 } else { 0 };
-    print_out(&crate::report::text::render(&reports, false, crate::report::text::Style { color: false }))?;
+    print_out(&crate::report::text::render(
+        &reports,
+        false,
+        crate::report::text::Style { color: false },
+    ))?;
     let Some(github) = github else { return Ok(exit) };
 
     let top = git_top_level(&cwd);
@@ -165,25 +195,48 @@ fn review(args: ReviewArgs, github: Option<GithubEnv>, env: &dyn Fn(&str) -> Opt
     let mut seen = HashSet::new();
     let mut entries = Vec::new();
     for (index, report) in reports.iter().enumerate() {
-        for f in report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none()) {
+        for f in
+            report.findings.iter().filter(|f| f.status == Status::Fail && f.suppressed.is_none())
+        {
             let fingerprint = review::fingerprint(f);
             if !seen.insert(fingerprint.clone()) {
                 continue; // the same finding from another target or value set
             }
             let file = f.fix.as_ref().filter(|x| x.set.is_none()).and_then(|x| x.file.clone());
-            let repo_path = file.as_deref().zip(top.as_deref()).and_then(|(file, top)| repo_relative(&cwd, top, file));
-            entries.push(Entry { finding: f.clone(), report: index, fingerprint, repo_path, file_text: file.and_then(|p| texts.get(&p).cloned()) });
+            let repo_path = file
+                .as_deref()
+                .zip(top.as_deref())
+                .and_then(|(file, top)| repo_relative(&cwd, top, file));
+            entries.push(Entry {
+                finding: f.clone(),
+                report: index,
+                fingerprint,
+                repo_path,
+                file_text: file.and_then(|p| texts.get(&p).cloned()),
+            });
         }
     }
     let checks = total(&reports);
-    let retry_base = Duration::from_millis(env("HELM_HARDEN_RETRY_BASE_MS").and_then(|v| v.parse().ok()).unwrap_or(1000));
+    let retry_base = Duration::from_millis(
+        env("HELM_HARDEN_RETRY_BASE_MS").and_then(|v| v.parse().ok()).unwrap_or(1000),
+    );
     let client = Client::new(&github.api_url, github.token.clone(), retry_base, args.verbose)?;
     let run_url = match (env("GITHUB_SERVER_URL"), env("GITHUB_REPOSITORY"), env("GITHUB_RUN_ID")) {
-        (Some(s), Some(r), Some(id)) => Some(format!("{}/{r}/actions/runs/{id}", s.trim_end_matches('/'))),
+        (Some(s), Some(r), Some(id)) => {
+            Some(format!("{}/{r}/actions/runs/{id}", s.trim_end_matches('/')))
+        }
         _ => None,
     };
     let diff = (!diffs.is_empty()).then_some(diffs);
-    let ctx = Ctx { client: &client, pr: &github.pr, entries: &entries, checks, threshold, run_url, diff };
+    let ctx = Ctx {
+        client: &client,
+        pr: &github.pr,
+        entries: &entries,
+        checks,
+        threshold,
+        run_url,
+        diff,
+    };
     match post(&ctx, args.comment) {
         Ok(done) => {
             eprintln!("{done}");
@@ -272,27 +325,46 @@ fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<String> {
     if mode == CommentMode::Review {
         let files_route = format!("{base}/pulls/{}/files", pr.number);
         let mut files: Vec<PrFile> = ctx.client.get_all(&files_route, client::MAX_PAGES)?;
-        let wanted: BTreeSet<&str> = ctx.entries.iter().filter_map(|e| e.repo_path.as_deref()).collect();
+        let wanted: BTreeSet<&str> =
+            ctx.entries.iter().filter_map(|e| e.repo_path.as_deref()).collect();
         for (i, file) in files.iter_mut().enumerate() {
-            if file.patch.is_none() && file.status.as_deref() != Some("removed") && wanted.contains(file.filename.as_str()) {
+            if file.patch.is_none()
+                && file.status.as_deref() != Some("removed")
+                && wanted.contains(file.filename.as_str())
+            {
                 // GitHub drops `patch` from the files of a page once the page's patches add up
                 // to its diff limit; a page of this one file carries it.
-                let alone: Vec<PrFile> = ctx.client.get_json(&format!("{files_route}?per_page=1&page={}", i + 1))?;
-                file.patch = alone.into_iter().find(|f| f.filename == file.filename).and_then(|f| f.patch);
+                let alone: Vec<PrFile> =
+                    ctx.client.get_json(&format!("{files_route}?per_page=1&page={}", i + 1))?;
+                file.patch =
+                    alone.into_iter().find(|f| f.filename == file.filename).and_then(|f| f.patch);
             }
         }
-        let commentable: BTreeMap<String, Commentable> = files.into_iter().filter_map(|f| Some((f.filename, Commentable::from_patch(&f.patch?)))).collect();
+        let commentable: BTreeMap<String, Commentable> = files
+            .into_iter()
+            .filter_map(|f| Some((f.filename, Commentable::from_patch(&f.patch?))))
+            .collect();
         let existing: Vec<ReviewComment> = list_review_comments(ctx)?;
-        let existing_fps: BTreeSet<String> = existing.iter().filter_map(|c| review::fingerprint_in(&c.body)).map(str::to_string).collect();
+        let existing_fps: BTreeSet<String> = existing
+            .iter()
+            .filter_map(|c| review::fingerprint_in(&c.body))
+            .map(str::to_string)
+            .collect();
         let candidates = inline_candidates(ctx.entries, &commentable);
-        let (already, new): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|c| existing_fps.contains(&c.fingerprint));
+        let (already, new): (Vec<_>, Vec<_>) =
+            candidates.into_iter().partition(|c| existing_fps.contains(&c.fingerprint));
         inline_fps.extend(already.iter().map(|c| c.fingerprint.clone()));
         let posting: Vec<InlineComment> = new.into_iter().take(MAX_INLINE_COMMENTS).collect();
         if !posting.is_empty() {
             post_review(ctx, &posting)?;
             inline_fps.extend(posting.iter().map(|c| c.fingerprint.clone()));
         }
-        report.push(format!("{} inline comment{} posted, {} already there", posting.len(), if posting.len() == 1 { "" } else { "s" }, already.len()));
+        report.push(format!(
+            "{} inline comment{} posted, {} already there",
+            posting.len(),
+            if posting.len() == 1 { "" } else { "s" },
+            already.len()
+        ));
         let current: BTreeSet<&str> = ctx.entries.iter().map(|e| e.fingerprint.as_str()).collect();
         let replied: BTreeSet<u64> = existing.iter().filter_map(|c| c.in_reply_to_id).collect();
         let mut deleted = 0;
@@ -311,11 +383,15 @@ fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<String> {
 }
 
 fn list_review_comments(ctx: &Ctx) -> ApiResult<Vec<ReviewComment>> {
-    ctx.client.get_all(&format!("{}/pulls/{}/comments", ctx.pr.repo_route(), ctx.pr.number), usize::MAX)
+    ctx.client
+        .get_all(&format!("{}/pulls/{}/comments", ctx.pr.repo_route(), ctx.pr.number), usize::MAX)
 }
 
 /// Findings that can be commented on a line of the diff, most severe first.
-fn inline_candidates(entries: &[Entry], commentable: &BTreeMap<String, Commentable>) -> Vec<InlineComment> {
+fn inline_candidates(
+    entries: &[Entry],
+    commentable: &BTreeMap<String, Commentable>,
+) -> Vec<InlineComment> {
     struct Candidate<'e> {
         entry: &'e Entry,
         path: &'e str,
@@ -337,22 +413,41 @@ fn inline_candidates(entries: &[Entry], commentable: &BTreeMap<String, Commentab
             .zip(e.file_text.as_deref())
             .and_then(|(fix, text)| review::suggestion(text, fix))
             .filter(|s| s.start_line.is_none_or(|start| lines.contains_range(start, s.line)));
-        candidates.push(Candidate { entry: e, path, line, suggestion, note: review::SuggestionNote::None });
+        candidates.push(Candidate {
+            entry: e,
+            path,
+            line,
+            suggestion,
+            note: review::SuggestionNote::None,
+        });
     }
     candidates.sort_by(|a, b| {
-        b.entry.finding.severity.cmp(&a.entry.finding.severity).then_with(|| a.path.cmp(b.path)).then_with(|| a.line.cmp(&b.line))
+        b.entry
+            .finding
+            .severity
+            .cmp(&a.entry.finding.severity)
+            .then_with(|| a.path.cmp(b.path))
+            .then_with(|| a.line.cmp(&b.line))
     });
 
     // Suggestions whose lines overlap: one suggestion applying them all, on the comment of the
     // most severe finding it applies; the others point at it.
-    for cluster in overlapping_suggestions(&candidates.iter().map(|c| (c.path, c.suggestion.as_ref())).collect::<Vec<_>>()) {
+    for cluster in overlapping_suggestions(
+        &candidates.iter().map(|c| (c.path, c.suggestion.as_ref())).collect::<Vec<_>>(),
+    ) {
         let file_text = candidates[cluster[0]].entry.file_text.as_deref().unwrap_or("");
-        let fixes: Vec<&crate::check::FixSuggestion> = cluster.iter().filter_map(|&i| candidates[i].entry.finding.fix.as_deref()).collect();
+        let fixes: Vec<&crate::check::FixSuggestion> =
+            cluster.iter().filter_map(|&i| candidates[i].entry.finding.fix.as_deref()).collect();
         let lines = &commentable[candidates[cluster[0]].path];
         let combined = (fixes.len() == cluster.len())
             .then(|| review::combine(file_text, &fixes))
             .flatten()
-            .filter(|c| lines.contains_range(c.suggestion.start_line.unwrap_or(c.suggestion.line), c.suggestion.line));
+            .filter(|c| {
+                lines.contains_range(
+                    c.suggestion.start_line.unwrap_or(c.suggestion.line),
+                    c.suggestion.line,
+                )
+            });
         let (carrier, applied) = match combined {
             Some(c) => {
                 let carrier = cluster[c.applied[0]];
@@ -390,7 +485,13 @@ fn inline_candidates(entries: &[Entry], commentable: &BTreeMap<String, Commentab
                 path: c.path.to_string(),
                 line: c.suggestion.as_ref().map_or(c.line, |s| s.line),
                 start_line: c.suggestion.as_ref().and_then(|s| s.start_line),
-                body: review::comment_body(&c.entry.finding, why, c.suggestion.as_ref(), &c.note, &c.entry.fingerprint),
+                body: review::comment_body(
+                    &c.entry.finding,
+                    why,
+                    c.suggestion.as_ref(),
+                    &c.note,
+                    &c.entry.fingerprint,
+                ),
                 fingerprint: c.entry.fingerprint.clone(),
             }
         })
@@ -449,7 +550,10 @@ fn post_review(ctx: &Ctx, comments: &[InlineComment]) -> ApiResult<()> {
     // Did a failed attempt create the review after all? Its comments would be listed now.
     let mut look = |_: &Client| -> ApiResult<Option<Reply>> {
         let now = list_review_comments(ctx)?;
-        Ok(now.iter().any(|c| review::fingerprint_in(&c.body).is_some_and(|fp| ours.contains(fp))).then(|| client::found("{}".into())))
+        Ok(now
+            .iter()
+            .any(|c| review::fingerprint_in(&c.body).is_some_and(|fp| ours.contains(fp)))
+            .then(|| client::found("{}".into())))
     };
     ctx.client.write("POST", &route, &request, &mut look)?;
     Ok(())
@@ -460,7 +564,9 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
     let list_route = format!("{base}/issues/{}/comments", ctx.pr.number);
     let find = |client: &Client| -> ApiResult<Option<IssueComment>> {
         let comments: Vec<IssueComment> = client.get_all(&list_route, usize::MAX)?;
-        Ok(comments.into_iter().find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(SUMMARY_MARKER))))
+        Ok(comments
+            .into_iter()
+            .find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(SUMMARY_MARKER))))
     };
     let previous = find(ctx.client)?;
     if previous.is_none() && ctx.entries.is_empty() {
@@ -470,7 +576,12 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
     let items = ctx
         .entries
         .iter()
-        .map(|e| SummaryItem { finding: &e.finding, fingerprint: e.fingerprint.clone(), location: e.location(), inline: inline_fps.contains(&e.fingerprint) })
+        .map(|e| SummaryItem {
+            finding: &e.finding,
+            fingerprint: e.fingerprint.clone(),
+            location: e.location(),
+            inline: inline_fps.contains(&e.fingerprint),
+        })
         .collect();
     let body = review::summary_body(&SummaryInput {
         items,
@@ -484,26 +595,44 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
     let request = CommentBody { body: &body };
     match previous {
         Some(c) => {
-            ctx.client.write("PATCH", &format!("{base}/issues/comments/{}", c.id), &request, &mut |_| Ok(None))?;
+            ctx.client.write(
+                "PATCH",
+                &format!("{base}/issues/comments/{}", c.id),
+                &request,
+                &mut |_| Ok(None),
+            )?;
             Ok(format!("summary comment {} updated", c.id))
         }
         None => {
-            let mut look = |client: &Client| -> ApiResult<Option<Reply>> { Ok(find(client)?.map(|c| client::found(format!("{{\"id\":{}}}", c.id)))) };
+            let mut look = |client: &Client| -> ApiResult<Option<Reply>> {
+                Ok(find(client)?.map(|c| client::found(format!("{{\"id\":{}}}", c.id))))
+            };
             let reply = ctx.client.write("POST", &list_route, &request, &mut look)?;
-            let id = serde_json::from_str::<serde_json::Value>(&reply.body).ok().and_then(|v| v["id"].as_u64()).map(|id| format!(" {id}")).unwrap_or_default();
+            let id = serde_json::from_str::<serde_json::Value>(&reply.body)
+                .ok()
+                .and_then(|v| v["id"].as_u64())
+                .map(|id| format!(" {id}"))
+                .unwrap_or_default();
             Ok(format!("summary comment{id} created"))
         }
     }
 }
 
 /// What the fork warning says before the reason of each mode.
-const READ_ONLY_WARNING: &str = "the GitHub token cannot comment on this pull request (read-only, as on a fork's pull request)";
+const READ_ONLY_WARNING: &str =
+    "the GitHub token cannot comment on this pull request (read-only, as on a fork's pull request)";
 
 /// The token cannot write (a fork's pull request): say so once (as a `::warning::` workflow
 /// command in a GitHub Actions job, else a `warning:` line on stderr), report by `mode`, and
 /// let the findings decide the exit code. `repo` is the working directory and the top of its
 /// git work tree, to give annotations repository paths.
-fn fallback(mode: Fallback, reports: &[crate::check::CheckReport], entries: &[Entry], repo: Option<(&Path, &Path)>, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+fn fallback(
+    mode: Fallback,
+    reports: &[crate::check::CheckReport],
+    entries: &[Entry],
+    repo: Option<(&Path, &Path)>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<()> {
     let warning = match mode {
         Fallback::Annotations => format!("{READ_ONLY_WARNING}: reporting through annotations and the job summary instead"),
         Fallback::JobSummary => format!("{READ_ONLY_WARNING}: the findings are in this job's annotations and job summary instead"),
@@ -524,9 +653,11 @@ fn fallback(mode: Fallback, reports: &[crate::check::CheckReport], entries: &[En
             .iter()
             .map(|e| {
                 let report = &reports[e.report];
-                let place = location::place(report, &e.finding).map(|p| match repo.and_then(|(cwd, top)| repo_relative(cwd, top, &p.file)) {
-                    Some(file) => Place { file, line: p.line },
-                    None => p,
+                let place = location::place(report, &e.finding).map(|p| {
+                    match repo.and_then(|(cwd, top)| repo_relative(cwd, top, &p.file)) {
+                        Some(file) => Place { file, line: p.line },
+                        None => p,
+                    }
                 });
                 Annotation { report, finding: &e.finding, place }
             })
@@ -540,11 +671,19 @@ fn fallback(mode: Fallback, reports: &[crate::check::CheckReport], entries: &[En
             n => format!("The {n} findings are"),
         };
         let where_ = match mode {
-            Fallback::Annotations => format!("{findings} in this step's annotations (at most 10 of each level) and log."),
-            Fallback::JobSummary => format!("{findings} in this job's annotations and in the job summary above."),
+            Fallback::Annotations => {
+                format!("{findings} in this step's annotations (at most 10 of each level) and log.")
+            }
+            Fallback::JobSummary => {
+                format!("{findings} in this job's annotations and in the job summary above.")
+            }
         };
         let note = format!("\n### helm-harden review\n\nThe token could not comment on this pull request (read-only, as on a fork's pull request). {where_}\n");
-        let write = std::fs::OpenOptions::new().append(true).create(true).open(&path).and_then(|mut f| f.write_all(note.as_bytes()));
+        let write = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(note.as_bytes()));
         if let Err(e) = write {
             eprintln!("warning: GITHUB_STEP_SUMMARY {path}: cannot append: {e}");
         }
@@ -565,7 +704,13 @@ fn total(reports: &[crate::check::CheckReport]) -> Summary {
 }
 
 fn git_top_level(cwd: &Path) -> Option<PathBuf> {
-    let out = std::process::Command::new("git").arg("-C").arg(cwd).args(["rev-parse", "--show-toplevel"]).stderr(std::process::Stdio::null()).output().ok()?;
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(cwd)
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -598,20 +743,48 @@ mod tests {
         Suggestion { start_line: start, line, text: String::new() }
     }
 
-    fn entry(rule: &'static str, severity: Severity, path: &str, value: serde_json::Value, line: usize, exact: bool) -> Entry {
-        let fix = crate::check::FixSuggestion { values_path: path.into(), value: value.into(), file: Some("v.yaml".into()), line: Some(line), exact, set: None };
+    fn entry(
+        rule: &'static str,
+        severity: Severity,
+        path: &str,
+        value: serde_json::Value,
+        line: usize,
+        exact: bool,
+    ) -> Entry {
+        let fix = crate::check::FixSuggestion {
+            values_path: path.into(),
+            value: value.into(),
+            file: Some("v.yaml".into()),
+            line: Some(line),
+            exact,
+            set: None,
+        };
         let finding = Finding {
             rule,
             severity,
             status: Status::Fail,
             title: "title",
             message: "message".into(),
-            object: std::sync::Arc::new(crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: rule.into(), namespace: None, template: None, embedded_in: None, line: 1 }),
+            object: std::sync::Arc::new(crate::check::ObjectRef {
+                api_version: "v1".into(),
+                kind: "Deployment".into(),
+                name: rule.into(),
+                namespace: None,
+                template: None,
+                embedded_in: None,
+                line: 1,
+            }),
             fix: Some(Box::new(fix)),
             suppressed: None,
             pin: None,
         };
-        Entry { fingerprint: review::fingerprint(&finding), finding, report: 0, repo_path: Some("v.yaml".into()), file_text: Some("a:\n  b: 1\n".into()) }
+        Entry {
+            fingerprint: review::fingerprint(&finding),
+            finding,
+            report: 0,
+            repo_path: Some("v.yaml".into()),
+            file_text: Some("a:\n  b: 1\n".into()),
+        }
     }
 
     #[test]
@@ -622,24 +795,61 @@ mod tests {
             entry("R-HIGH", Severity::High, "a.b", serde_json::json!(2), 2, true),
             entry("R-MEDIUM", Severity::Medium, "a.b", serde_json::json!(3), 2, true),
         ];
-        let commentable = BTreeMap::from([("v.yaml".to_string(), Commentable::from_patch("@@ -0,0 +1,2 @@\n+a:\n+  b: 1"))]);
+        let commentable = BTreeMap::from([(
+            "v.yaml".to_string(),
+            Commentable::from_patch("@@ -0,0 +1,2 @@\n+a:\n+  b: 1"),
+        )]);
         let comments = inline_candidates(&entries, &commentable);
-        let by_rule = |rule: &str| comments.iter().find(|c| c.body.starts_with(&format!("**{rule}**"))).unwrap();
+        let by_rule = |rule: &str| {
+            comments.iter().find(|c| c.body.starts_with(&format!("**{rule}**"))).unwrap()
+        };
         let high = by_rule("R-HIGH");
-        assert_eq!((high.start_line, high.line), (None, 2), "only the line the combined change differs on");
+        assert_eq!(
+            (high.start_line, high.line),
+            (None, 2),
+            "only the line the combined change differs on"
+        );
         assert!(high.body.contains("```suggestion\n  b: 2\n  c: true\n```"), "{}", high.body);
-        assert!(high.body.contains("- **R-LOW**: set `a` to `{c: true}`") && !high.body.contains("- **R-MEDIUM**"), "{}", high.body);
+        assert!(
+            high.body.contains("- **R-LOW**: set `a` to `{c: true}`")
+                && !high.body.contains("- **R-MEDIUM**"),
+            "{}",
+            high.body
+        );
         let low = by_rule("R-LOW");
-        assert!(low.body.contains("suggestion in the **R-HIGH** comment") && !low.body.contains("```suggestion"), "{}", low.body);
+        assert!(
+            low.body.contains("suggestion in the **R-HIGH** comment")
+                && !low.body.contains("```suggestion"),
+            "{}",
+            low.body
+        );
         let medium = by_rule("R-MEDIUM");
-        assert!(medium.body.contains("No one-click suggestion") && medium.body.contains("**R-HIGH**") && !medium.body.contains("```suggestion"), "{}", medium.body);
-        assert_eq!(comments.iter().map(|c| c.body.split("**").nth(1).unwrap()).collect::<Vec<_>>(), ["R-HIGH", "R-MEDIUM", "R-LOW"], "most severe first");
+        assert!(
+            medium.body.contains("No one-click suggestion")
+                && medium.body.contains("**R-HIGH**")
+                && !medium.body.contains("```suggestion"),
+            "{}",
+            medium.body
+        );
+        assert_eq!(
+            comments.iter().map(|c| c.body.split("**").nth(1).unwrap()).collect::<Vec<_>>(),
+            ["R-HIGH", "R-MEDIUM", "R-LOW"],
+            "most severe first"
+        );
     }
 
     #[test]
     fn suggestions_group_when_their_lines_overlap_in_one_file() {
-        let (a, b, c, d, e) = (at(None, 8), at(Some(8), 20), at(None, 16), at(None, 21), at(None, 16));
-        let given = [("v.yaml", Some(&a)), ("v.yaml", Some(&b)), ("v.yaml", None), ("v.yaml", Some(&c)), ("v.yaml", Some(&d)), ("w.yaml", Some(&e))];
+        let (a, b, c, d, e) =
+            (at(None, 8), at(Some(8), 20), at(None, 16), at(None, 21), at(None, 16));
+        let given = [
+            ("v.yaml", Some(&a)),
+            ("v.yaml", Some(&b)),
+            ("v.yaml", None),
+            ("v.yaml", Some(&c)),
+            ("v.yaml", Some(&d)),
+            ("w.yaml", Some(&e)),
+        ];
         // 8, 8..=20 and 16 overlap (transitively); 21 is next to the range, not on it; w.yaml is
         // another file; the finding without a suggestion is in no group.
         assert_eq!(overlapping_suggestions(&given), [vec![0, 1, 3]]);

@@ -2,7 +2,7 @@
 //! says (with a one-click ```suggestion), the hidden fingerprints that make re-runs idempotent,
 //! and the summary comment. Pure functions: no I/O, so every decision is unit-tested.
 
-use crate::check::{FixSuggestion, Finding};
+use crate::check::{Finding, FixSuggestion};
 use crate::report::{markdown_escape, yaml_flow, yaml_scalar};
 use crate::values::{self, Location, ValuesFile};
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,7 +77,14 @@ fn hunk_new_start(line: &str) -> Option<usize> {
 pub fn fingerprint(finding: &Finding) -> String {
     let o = &finding.object;
     let path = finding.fix.as_ref().map(|f| f.values_path.as_str()).unwrap_or("");
-    let key = format!("{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", finding.rule, o.kind, o.namespace.as_deref().unwrap_or(""), o.name, path);
+    let key = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        finding.rule,
+        o.kind,
+        o.namespace.as_deref().unwrap_or(""),
+        o.name,
+        path
+    );
     // FNV-1a, 64 bit: stable across Rust versions and platforms, unlike `DefaultHasher`.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
@@ -149,9 +156,24 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
                 return None; // a nested block today: replacing it with a scalar needs a human
             }
             let value = yaml_flow(&fix.value);
-            return Some(Suggestion { start_line: None, line: line_no, text: format!("{}{}{}{}", parsed.lead, parsed.key_text, parsed.sep_or_default(), value) + &parsed.comment });
+            return Some(Suggestion {
+                start_line: None,
+                line: line_no,
+                text: format!(
+                    "{}{}{}{}",
+                    parsed.lead,
+                    parsed.key_text,
+                    parsed.sep_or_default(),
+                    value
+                ) + &parsed.comment,
+            });
         }
-        if block_end == line_no && (parsed.value.is_empty() || parsed.value == "{}" || parsed.value == "null" || parsed.value == "~") {
+        if block_end == line_no
+            && (parsed.value.is_empty()
+                || parsed.value == "{}"
+                || parsed.value == "null"
+                || parsed.value == "~")
+        {
             let mut out = format!("{}{}:{}", parsed.lead, parsed.key_text, parsed.comment);
             push_block(&mut out, &fix.value, parsed.indent_width() + 2);
             return Some(Suggestion { start_line: None, line: line_no, text: out });
@@ -172,7 +194,9 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
     }
     let child_indent = lines
         .get(line_no..)
-        .and_then(|rest| rest.iter().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')))
+        .and_then(|rest| {
+            rest.iter().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
         .map(|l| l.len() - l.trim_start().len())
         .filter(|&w| w > parsed.indent_width())
         .unwrap_or(parsed.indent_width() + 2);
@@ -219,10 +243,15 @@ pub fn combine(file: &str, fixes: &[&FixSuggestion]) -> Option<Combined> {
     let mut applied: Vec<usize> = Vec::new();
     for (i, fix) in fixes.iter().enumerate() {
         // The first fix was located in this very text by `check`.
-        let located = if applied.is_empty() { Some((*fix).clone()) } else { locate_again(&current, fix) };
+        let located =
+            if applied.is_empty() { Some((*fix).clone()) } else { locate_again(&current, fix) };
         let Some(s) = located.and_then(|f| suggestion(&current.text, &f)) else { continue };
         let Some(next) = parse(apply(&current.text, &s)) else { continue };
-        let holds = |fix: &FixSuggestion| next.root.path(&fix.values_path).is_some_and(|node| values::sets_value(node, &fix.value));
+        let holds = |fix: &FixSuggestion| {
+            next.root
+                .path(&fix.values_path)
+                .is_some_and(|node| values::sets_value(node, &fix.value))
+        };
         if applied.iter().chain([&i]).all(|&j| holds(fixes[j])) {
             current = next;
             applied.push(i);
@@ -264,7 +293,8 @@ fn changed_lines(before: &str, after: &str) -> Option<Suggestion> {
     }
     let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
     let room = old.len().min(new.len()) - prefix;
-    let suffix = old.iter().rev().zip(new.iter().rev()).take(room).take_while(|(a, b)| a == b).count();
+    let suffix =
+        old.iter().rev().zip(new.iter().rev()).take(room).take_while(|(a, b)| a == b).count();
     let (mut start, old_end, new_end) = (prefix, old.len() - suffix, new.len() - suffix);
     if start == old_end {
         // Only added lines: anchor on the line above (a suggestion replaces at least one line).
@@ -280,17 +310,34 @@ fn changed_lines(before: &str, after: &str) -> Option<Suggestion> {
 /// The key's nested block (`line_no..=end`) rewritten with `value` merged over it, as helm
 /// merges values: keys the user set that the fix does not name are kept. A multi-line
 /// suggestion (`start_line`..`line`); comments inside the block are not kept.
-fn merge_block(lines: &[&str], line_no: usize, end: usize, key: &KeyLine, value: &serde_json::Value) -> Option<Suggestion> {
+fn merge_block(
+    lines: &[&str],
+    line_no: usize,
+    end: usize,
+    key: &KeyLine,
+    value: &serde_json::Value,
+) -> Option<Suggestion> {
     let indent = key.indent_width();
-    let block: Vec<&str> = lines[line_no - 1..end].iter().map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start())).collect();
+    let block: Vec<&str> = lines[line_no - 1..end]
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
+        .collect();
     let parsed: serde_json::Value = yaml_serde::from_str(&block.join("\n")).ok()?;
     let existing = parsed.get(&key.key)?.clone();
     if !existing.is_object() {
         return None;
     }
-    let child_indent = lines[line_no..end].iter().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).map(|l| l.len() - l.trim_start().len())?;
+    let child_indent = lines[line_no..end]
+        .iter()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|l| l.len() - l.trim_start().len())?;
     let mut out = format!("{}{}:{}", key.lead, key.key_text, key.comment);
-    push_block_step(&mut out, &deep_merge(existing, value), child_indent, (child_indent - indent).max(2));
+    push_block_step(
+        &mut out,
+        &deep_merge(existing, value),
+        child_indent,
+        (child_indent - indent).max(2),
+    );
     Some(Suggestion { start_line: Some(line_no), line: end, text: out })
 }
 
@@ -330,7 +377,10 @@ fn push_block_step(out: &mut String, value: &serde_json::Value, indent: usize, s
         J::Object(map) if !map.is_empty() => {
             for (k, v) in map {
                 out.push_str(&format!("\n{pad}{}:", yaml_scalar(k)));
-                if is_scalar(v) || v.as_object().is_some_and(|m| m.is_empty()) || v.as_array().is_some_and(|a| a.is_empty()) {
+                if is_scalar(v)
+                    || v.as_object().is_some_and(|m| m.is_empty())
+                    || v.as_array().is_some_and(|a| a.is_empty())
+                {
                     out.push(' ');
                     out.push_str(&yaml_flow(v));
                 } else {
@@ -394,7 +444,9 @@ impl<'a> KeyLine<'a> {
         let body_start = line.len() - line.trim_start().len();
         let mut lead_end = body_start;
         if line[body_start..].starts_with("- ") {
-            lead_end = body_start + 2 + (line[body_start + 2..].len() - line[body_start + 2..].trim_start().len());
+            lead_end = body_start
+                + 2
+                + (line[body_start + 2..].len() - line[body_start + 2..].trim_start().len());
         }
         let rest = &line[lead_end..];
         let (key, key_len) = match rest.chars().next()? {
@@ -403,10 +455,14 @@ impl<'a> KeyLine<'a> {
                 (rest[1..close].to_string(), close + 1)
             }
             _ => {
-                let colon = rest.find(": ").or_else(|| rest.strip_suffix(':').map(|r| r.len())).or_else(|| rest.find(":\t")).or_else(|| {
-                    let hash = rest.find(" #")?;
-                    rest[..hash].trim_end().strip_suffix(':').map(|k| k.len())
-                })?;
+                let colon = rest
+                    .find(": ")
+                    .or_else(|| rest.strip_suffix(':').map(|r| r.len()))
+                    .or_else(|| rest.find(":\t"))
+                    .or_else(|| {
+                        let hash = rest.find(" #")?;
+                        rest[..hash].trim_end().strip_suffix(':').map(|k| k.len())
+                    })?;
                 (rest[..colon].to_string(), colon)
             }
         };
@@ -480,7 +536,13 @@ pub enum SuggestionNote<'a> {
 
 /// The body of an inline comment: rule and title, why it matters, the fix, the suggestion and
 /// the hidden fingerprint.
-pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion>, note: &SuggestionNote, fingerprint: &str) -> String {
+pub fn comment_body(
+    finding: &Finding,
+    why: &str,
+    suggestion: Option<&Suggestion>,
+    note: &SuggestionNote,
+    fingerprint: &str,
+) -> String {
     let mut body = format!(
         "**{}** ({}): {}\n\n{}\n\n{}",
         finding.rule,
@@ -491,7 +553,11 @@ pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion
     );
     body.push_str(&format!("\n\nObject: `{}`", inline_code(&finding.object.kind_name())));
     if let Some(fix) = &finding.fix {
-        body.push_str(&format!("\n\nFix: set `{}` to `{}`.", inline_code(&fix.values_path), inline_code(&yaml_flow(&fix.value))));
+        body.push_str(&format!(
+            "\n\nFix: set `{}` to `{}`.",
+            inline_code(&fix.values_path),
+            inline_code(&yaml_flow(&fix.value))
+        ));
     }
     match note {
         SuggestionNote::None => {}
@@ -499,7 +565,12 @@ pub fn comment_body(finding: &Finding, why: &str, suggestion: Option<&Suggestion
             body.push_str("\n\nThe suggestion also applies the fixes of these findings (each has its own comment):");
             for other in others {
                 if let Some(fix) = &other.fix {
-                    body.push_str(&format!("\n- **{}**: set `{}` to `{}`", other.rule, inline_code(&fix.values_path), inline_code(&yaml_flow(&fix.value))));
+                    body.push_str(&format!(
+                        "\n- **{}**: set `{}` to `{}`",
+                        other.rule,
+                        inline_code(&fix.values_path),
+                        inline_code(&yaml_flow(&fix.value))
+                    ));
                 }
             }
         }
@@ -564,17 +635,27 @@ pub fn summary_body(input: &SummaryInput) -> String {
                 .filter_map(|l| {
                     let at = l.find(FP_PREFIX)?;
                     let fp = fingerprint_in(l)?;
-                    (!current.contains(fp)).then(|| format!("- ~~{}~~ fixed {FIXED_PREFIX}{fp} -->", l[..at].trim_start_matches("- ").trim_end()))
+                    (!current.contains(fp)).then(|| {
+                        format!(
+                            "- ~~{}~~ fixed {FIXED_PREFIX}{fp} -->",
+                            l[..at].trim_start_matches("- ").trim_end()
+                        )
+                    })
                 })
                 .collect()
         })
         .unwrap_or_default();
     let failing = input.items.iter().filter(|i| i.finding.severity >= input.threshold).count();
-    let mut by_severity: BTreeMap<std::cmp::Reverse<crate::rules::Severity>, usize> = BTreeMap::new();
+    let mut by_severity: BTreeMap<std::cmp::Reverse<crate::rules::Severity>, usize> =
+        BTreeMap::new();
     for i in &input.items {
         *by_severity.entry(std::cmp::Reverse(i.finding.severity)).or_default() += 1;
     }
-    let counts = by_severity.iter().map(|(s, n)| format!("{n} {}", s.0.as_str())).collect::<Vec<_>>().join(", ");
+    let counts = by_severity
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.0.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sha = input.head_sha.get(..12).unwrap_or(input.head_sha);
     let mut head = format!("{SUMMARY_MARKER}\n## helm-harden\n\n");
     if input.items.is_empty() {
@@ -588,7 +669,10 @@ pub fn summary_body(input: &SummaryInput) -> String {
         ));
     }
     let c = &input.checks;
-    head.push_str(&format!("\n\nChecks: {} pass, {} fail, {} not applicable, {} advisory, {} suppressed.\n", c.pass, c.fail, c.na, c.advisory, c.suppressed));
+    head.push_str(&format!(
+        "\n\nChecks: {} pass, {} fail, {} not applicable, {} advisory, {} suppressed.\n",
+        c.pass, c.fail, c.na, c.advisory, c.suppressed
+    ));
     let mut lines: Vec<String> = Vec::new();
     let (inline, elsewhere): (Vec<_>, Vec<_>) = input.items.iter().partition(|i| i.inline);
     if !elsewhere.is_empty() {
@@ -604,15 +688,27 @@ pub fn summary_body(input: &SummaryInput) -> String {
         lines.push(format!("\n### Fixed since the last run ({})\n", fixed.len()));
         lines.extend(fixed);
     }
-    let diff = input.diff.map(|d| format!("\n<details><summary>Diff with the hardened overlay</summary>\n\n{d}\n</details>"));
+    let diff = input.diff.map(|d| {
+        format!("\n<details><summary>Diff with the hardened overlay</summary>\n\n{d}\n</details>")
+    });
     fit(head, lines, diff, input.run_url.as_deref())
 }
 
 fn item_line(item: &SummaryItem) -> String {
     let f = item.finding;
-    let mut line = format!("- **{}** ({}) {} on `{}`", f.rule, f.severity.as_str(), markdown_escape(f.title), inline_code(&f.object.kind_name()));
+    let mut line = format!(
+        "- **{}** ({}) {} on `{}`",
+        f.rule,
+        f.severity.as_str(),
+        markdown_escape(f.title),
+        inline_code(&f.object.kind_name())
+    );
     if let Some(fix) = &f.fix {
-        line.push_str(&format!(": set `{}` to `{}`", inline_code(&fix.values_path), inline_code(&yaml_flow(&fix.value))));
+        line.push_str(&format!(
+            ": set `{}` to `{}`",
+            inline_code(&fix.values_path),
+            inline_code(&yaml_flow(&fix.value))
+        ));
     }
     if let Some(loc) = &item.location {
         line.push_str(&format!(" at `{}`", inline_code(loc)));
@@ -649,7 +745,9 @@ fn fit(head: String, lines: Vec<String>, tail: Option<String>, run_url: Option<&
             body.push_str(&tail);
             body.push('\n');
         } else {
-            body.push_str(&format!("\nThe diff with the hardened overlay is too long for a comment: see {where_}.\n"));
+            body.push_str(&format!(
+                "\nThe diff with the hardened overlay is too long for a comment: see {where_}.\n"
+            ));
         }
     }
     body
@@ -661,7 +759,14 @@ mod tests {
     use serde_json::json;
 
     fn fix(path: &str, value: serde_json::Value, line: usize, exact: bool) -> FixSuggestion {
-        FixSuggestion { values_path: path.into(), value: value.into(), file: Some("values.yaml".into()), line: Some(line), exact, set: None }
+        FixSuggestion {
+            values_path: path.into(),
+            value: value.into(),
+            file: Some("values.yaml".into()),
+            line: Some(line),
+            exact,
+            set: None,
+        }
     }
 
     #[test]
@@ -681,23 +786,60 @@ mod tests {
     #[test]
     fn scalar_fix_rewrites_the_key_line_keeping_indent_and_comment() {
         let file = "gateway:\n  validation:\n    alwaysAcceptResources: true   # why not\n    failurePolicy: 'Ignore'\n";
-        let s = suggestion(file, &fix("gateway.validation.alwaysAcceptResources", json!(false), 3, true)).unwrap();
-        assert_eq!(s, Suggestion { start_line: None, line: 3, text: "    alwaysAcceptResources: false   # why not".into() });
-        let s = suggestion(file, &fix("gateway.validation.failurePolicy", json!("Fail"), 4, true)).unwrap();
+        let s = suggestion(
+            file,
+            &fix("gateway.validation.alwaysAcceptResources", json!(false), 3, true),
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            Suggestion {
+                start_line: None,
+                line: 3,
+                text: "    alwaysAcceptResources: false   # why not".into()
+            }
+        );
+        let s = suggestion(file, &fix("gateway.validation.failurePolicy", json!("Fail"), 4, true))
+            .unwrap();
         assert_eq!(s.text, "    failurePolicy: Fail");
-        let s = suggestion(file, &fix("gateway.validation.failurePolicy", json!("true"), 4, true)).unwrap();
-        assert_eq!(s.text, "    failurePolicy: \"true\"", "a string that reads as a bool stays a string");
+        let s = suggestion(file, &fix("gateway.validation.failurePolicy", json!("true"), 4, true))
+            .unwrap();
+        assert_eq!(
+            s.text, "    failurePolicy: \"true\"",
+            "a string that reads as a bool stays a string"
+        );
     }
 
     #[test]
     fn missing_key_goes_under_its_parent_at_the_childrens_indent() {
         let file = "gateway:\n    validation:\n        failurePolicy: Ignore\n";
-        let s = suggestion(file, &fix("gateway.proxyServiceAccount.disableAutomount", json!(true), 1, false)).unwrap();
+        let s = suggestion(
+            file,
+            &fix("gateway.proxyServiceAccount.disableAutomount", json!(true), 1, false),
+        )
+        .unwrap();
         assert_eq!(s.text, "gateway:\n    proxyServiceAccount:\n        disableAutomount: true");
-        let s = suggestion(file, &fix("gloo.gatewayProxies.gatewayProxy.podTemplate.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 1, false));
+        let s = suggestion(
+            file,
+            &fix(
+                "gloo.gatewayProxies.gatewayProxy.podTemplate.resources.requests",
+                json!({"cpu": "500m", "memory": "256Mi"}),
+                1,
+                false,
+            ),
+        );
         assert!(s.is_none(), "the parent line's key must be on the values path");
         let file = "pod:\n  podTemplate:\n    probes: false\n";
-        let s = suggestion(file, &fix("pod.podTemplate.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 2, false)).unwrap();
+        let s = suggestion(
+            file,
+            &fix(
+                "pod.podTemplate.resources.requests",
+                json!({"cpu": "500m", "memory": "256Mi"}),
+                2,
+                false,
+            ),
+        )
+        .unwrap();
         assert_eq!(s.text, "  podTemplate:\n    resources:\n      requests:\n        cpu: 500m\n        memory: 256Mi");
     }
 
@@ -708,30 +850,63 @@ mod tests {
         let value = json!({"disableLeaderElection": false, "deployment": {"customEnv": [{"name": "LOG_LEVEL", "value": "info"}]}});
         let s = suggestion(file, &fix("gloo", value.clone(), 4, true)).unwrap();
         assert_eq!((s.start_line, s.line), (Some(1), 8));
-        let parsed = ValuesFile::parse(std::path::Path::new("values.yaml"), apply(file, &s)).unwrap();
+        let parsed =
+            ValuesFile::parse(std::path::Path::new("values.yaml"), apply(file, &s)).unwrap();
         assert!(crate::values::sets_value(parsed.root.get("gloo").unwrap(), &value));
-        assert_eq!(parsed.root.path("gloo.deployment.replicas").and_then(crate::yaml::Node::as_i64), Some(3), "the rest of the block stays");
-        assert!(suggestion(file, &fix("gloo", json!({"other": 1}), 4, true)).is_none(), "the line must lie on a key of the fix value");
+        assert_eq!(
+            parsed.root.path("gloo.deployment.replicas").and_then(crate::yaml::Node::as_i64),
+            Some(3),
+            "the rest of the block stays"
+        );
+        assert!(
+            suggestion(file, &fix("gloo", json!({"other": 1}), 4, true)).is_none(),
+            "the line must lie on a key of the fix value"
+        );
     }
 
     #[test]
     fn a_key_the_fix_removes_becomes_null_as_helm_drops_it() {
         // GLOO-020 on a budget by minAvailable: maxUnavailable beside it would be rejected.
-        let file = "gatewayProxies:\n  gatewayProxy:\n    podDisruptionBudget:\n      minAvailable: 1\n";
+        let file =
+            "gatewayProxies:\n  gatewayProxy:\n    podDisruptionBudget:\n      minAvailable: 1\n";
         let value = json!({"maxUnavailable": 1, "minAvailable": null});
-        let s = suggestion(file, &fix("gatewayProxies.gatewayProxy.podDisruptionBudget", value.clone(), 4, true)).unwrap();
-        assert_eq!(s, Suggestion { start_line: Some(3), line: 4, text: "    podDisruptionBudget:\n      minAvailable: null\n      maxUnavailable: 1".into() });
+        let s = suggestion(
+            file,
+            &fix("gatewayProxies.gatewayProxy.podDisruptionBudget", value.clone(), 4, true),
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            Suggestion {
+                start_line: Some(3),
+                line: 4,
+                text: "    podDisruptionBudget:\n      minAvailable: null\n      maxUnavailable: 1"
+                    .into()
+            }
+        );
         let after = apply(file, &s);
         let parsed = ValuesFile::parse(std::path::Path::new("values.yaml"), after).unwrap();
-        assert!(crate::values::sets_value(parsed.root.path("gatewayProxies.gatewayProxy.podDisruptionBudget").unwrap(), &value));
+        assert!(crate::values::sets_value(
+            parsed.root.path("gatewayProxies.gatewayProxy.podDisruptionBudget").unwrap(),
+            &value
+        ));
     }
 
     #[test]
     fn no_suggestion_where_a_line_rewrite_would_lose_something() {
         let file = "a:\n  b:\n    c: 1\n  d: {x: 1}\n";
-        assert!(suggestion(file, &fix("a.b", json!(true), 2, true)).is_none(), "a block replaced by a scalar");
-        assert!(suggestion(file, &fix("a.d.y", json!(1), 4, false)).is_none(), "a flow mapping parent");
-        assert!(suggestion(file, &fix("a.zz", json!(1), 2, true)).is_none(), "the line holds another key");
+        assert!(
+            suggestion(file, &fix("a.b", json!(true), 2, true)).is_none(),
+            "a block replaced by a scalar"
+        );
+        assert!(
+            suggestion(file, &fix("a.d.y", json!(1), 4, false)).is_none(),
+            "a flow mapping parent"
+        );
+        assert!(
+            suggestion(file, &fix("a.zz", json!(1), 2, true)).is_none(),
+            "the line holds another key"
+        );
         assert!(suggestion(file, &fix("a.b", json!(1), 9, true)).is_none(), "past the end");
     }
 
@@ -752,7 +927,11 @@ mod tests {
             "both keys inserted under the parent line (each right below it), the user's key below them kept"
         );
         let alone = combine(file, &[&a]).unwrap();
-        assert_eq!(alone.suggestion, suggestion(file, &a).unwrap(), "one fix: the same suggestion as on its own");
+        assert_eq!(
+            alone.suggestion,
+            suggestion(file, &a).unwrap(),
+            "one fix: the same suggestion as on its own"
+        );
     }
 
     #[test]
@@ -767,7 +946,11 @@ mod tests {
         assert_eq!(c.applied, [0, 1, 2]);
         let after = apply(file, &c.suggestion);
         assert_eq!(after, "proxy:\n  resources:\n    limits:\n      memory: 1Gi\n    requests:\n      cpu: 500m\n  replicas: 2\n");
-        assert_eq!((c.suggestion.start_line, c.suggestion.line), (None, 2), "only the line that differs, the new lines in its replacement");
+        assert_eq!(
+            (c.suggestion.start_line, c.suggestion.line),
+            (None, 2),
+            "only the line that differs, the new lines in its replacement"
+        );
     }
 
     #[test]
@@ -785,29 +968,57 @@ mod tests {
     #[test]
     fn changed_lines_are_the_smallest_range_that_differs() {
         assert_eq!(changed_lines("a\nb\nc\n", "a\nb\nc\n"), None);
-        assert_eq!(changed_lines("a\nb\nc\n", "a\nB\nc\n"), Some(Suggestion { start_line: None, line: 2, text: "B".into() }));
-        assert_eq!(changed_lines("a\nb\nc\n", "a\nb\nx\ny\nc\n"), Some(Suggestion { start_line: None, line: 2, text: "b\nx\ny".into() }));
-        assert_eq!(changed_lines("a\nb\nc\nd\n", "a\nB\nc\nD\n"), Some(Suggestion { start_line: Some(2), line: 4, text: "B\nc\nD".into() }));
+        assert_eq!(
+            changed_lines("a\nb\nc\n", "a\nB\nc\n"),
+            Some(Suggestion { start_line: None, line: 2, text: "B".into() })
+        );
+        assert_eq!(
+            changed_lines("a\nb\nc\n", "a\nb\nx\ny\nc\n"),
+            Some(Suggestion { start_line: None, line: 2, text: "b\nx\ny".into() })
+        );
+        assert_eq!(
+            changed_lines("a\nb\nc\nd\n", "a\nB\nc\nD\n"),
+            Some(Suggestion { start_line: Some(2), line: 4, text: "B\nc\nD".into() })
+        );
         // A repeated line: the insertion is still anchored on a line above it.
-        assert_eq!(changed_lines("a\na\n", "a\na\na\n"), Some(Suggestion { start_line: None, line: 2, text: "a\na".into() }));
+        assert_eq!(
+            changed_lines("a\na\n", "a\na\na\n"),
+            Some(Suggestion { start_line: None, line: 2, text: "a\na".into() })
+        );
     }
 
     #[test]
     fn a_mapping_fix_on_an_existing_block_is_a_range_merged_as_helm_merges() {
         let file = "proxy:\n    resources:\n        requests:\n            cpu: 10m\n            ephemeral: 1Gi\n    other: 1\n";
-        let s = suggestion(file, &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 3, true)).unwrap();
+        let s = suggestion(
+            file,
+            &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 3, true),
+        )
+        .unwrap();
         assert_eq!(s.start_line, Some(3));
         assert_eq!(s.line, 5);
         assert_eq!(s.text, "        requests:\n            cpu: 500m\n            ephemeral: 1Gi\n            memory: 256Mi");
-        let anchored = suggestion(file, &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 4, true)).unwrap();
-        assert_eq!(anchored, s, "pointed at a key inside the mapping, the suggestion covers the mapping");
-        assert!(suggestion(file, &fix("proxy.resources.limits", json!({"cpu": "1"}), 4, true)).is_none(), "the parent is another key");
+        let anchored = suggestion(
+            file,
+            &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 4, true),
+        )
+        .unwrap();
+        assert_eq!(
+            anchored, s,
+            "pointed at a key inside the mapping, the suggestion covers the mapping"
+        );
+        assert!(
+            suggestion(file, &fix("proxy.resources.limits", json!({"cpu": "1"}), 4, true))
+                .is_none(),
+            "the parent is another key"
+        );
     }
 
     #[test]
     fn list_values_become_block_sequences() {
         let file = "root:\n";
-        let s = suggestion(file, &fix("root.log", json!([{"name": "a", "v": 1}, "b"]), 1, false)).unwrap();
+        let s = suggestion(file, &fix("root.log", json!([{"name": "a", "v": 1}, "b"]), 1, false))
+            .unwrap();
         assert_eq!(s.text, "root:\n  log:\n    - name: a\n      v: 1\n    - b");
     }
 
@@ -818,7 +1029,15 @@ mod tests {
             status: crate::rules::Status::Fail,
             title: "Title <b>",
             message: "message".into(),
-            object: std::sync::Arc::new(crate::check::ObjectRef { api_version: "v1".into(), kind: "Deployment".into(), name: name.into(), namespace: Some("ns".into()), template: None, embedded_in: None, line: 3 }),
+            object: std::sync::Arc::new(crate::check::ObjectRef {
+                api_version: "v1".into(),
+                kind: "Deployment".into(),
+                name: name.into(),
+                namespace: Some("ns".into()),
+                template: None,
+                embedded_in: None,
+                line: 3,
+            }),
             fix: Some(Box::new(fix(path, json!(true), 3, true))),
             suppressed: None,
             pin: None,
@@ -845,16 +1064,46 @@ mod tests {
         let a = finding("GLOO-001", "gw", "a.b");
         let b = finding("GLOO-002", "gw", "a.c");
         let checks = crate::check::Summary { fail: 2, pass: 5, na: 1, advisory: 0, suppressed: 0 };
-        let item = |f: &'static Finding| SummaryItem { finding: f, fingerprint: fingerprint(f), location: Some("v.yaml:3".into()), inline: false };
-        let (a, b): (&'static Finding, &'static Finding) = (Box::leak(Box::new(a)), Box::leak(Box::new(b)));
-        let first = summary_body(&SummaryInput { items: vec![item(a), item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "abc", previous: None, run_url: None, diff: None });
+        let item = |f: &'static Finding| SummaryItem {
+            finding: f,
+            fingerprint: fingerprint(f),
+            location: Some("v.yaml:3".into()),
+            inline: false,
+        };
+        let (a, b): (&'static Finding, &'static Finding) =
+            (Box::leak(Box::new(a)), Box::leak(Box::new(b)));
+        let first = summary_body(&SummaryInput {
+            items: vec![item(a), item(b)],
+            checks,
+            threshold: crate::rules::Severity::Low,
+            head_sha: "abc",
+            previous: None,
+            run_url: None,
+            diff: None,
+        });
         assert!(first.starts_with(SUMMARY_MARKER));
         assert!(first.contains("**2 failures**"), "{first}");
-        let second = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&first), run_url: None, diff: None });
+        let second = summary_body(&SummaryInput {
+            items: vec![item(b)],
+            checks,
+            threshold: crate::rules::Severity::Low,
+            head_sha: "def",
+            previous: Some(&first),
+            run_url: None,
+            diff: None,
+        });
         let struck: Vec<&str> = second.lines().filter(|l| l.contains("~~")).collect();
         assert_eq!(struck.len(), 1, "{second}");
         assert!(struck[0].starts_with("- ~~**GLOO-001**"), "{}", struck[0]);
-        let third = summary_body(&SummaryInput { items: vec![item(b)], checks, threshold: crate::rules::Severity::Low, head_sha: "def", previous: Some(&second), run_url: None, diff: None });
+        let third = summary_body(&SummaryInput {
+            items: vec![item(b)],
+            checks,
+            threshold: crate::rules::Severity::Low,
+            head_sha: "def",
+            previous: Some(&second),
+            run_url: None,
+            diff: None,
+        });
         assert!(!third.contains("~~"), "struck once, then gone: {third}");
     }
 
@@ -869,9 +1118,14 @@ mod tests {
     #[test]
     fn summary_is_cut_below_the_comment_limit_with_a_pointer() {
         let head = "h".to_string();
-        let lines: Vec<String> = (0..2000).map(|i| format!("- line {i} {}", "x".repeat(80))).collect();
+        let lines: Vec<String> =
+            (0..2000).map(|i| format!("- line {i} {}", "x".repeat(80))).collect();
         let body = fit(head, lines, Some("x".repeat(10)), Some("https://example.test/run/1"));
         assert!(body.chars().count() <= MAX_COMMENT_CHARS);
-        assert!(body.contains("more lines") && body.contains("https://example.test/run/1"), "{}", &body[body.len() - 300..]);
+        assert!(
+            body.contains("more lines") && body.contains("https://example.test/run/1"),
+            "{}",
+            &body[body.len() - 300..]
+        );
     }
 }

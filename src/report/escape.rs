@@ -20,7 +20,15 @@ pub fn terminal(text: &str) -> String {
 
 /// [`terminal`], keeping the control characters in `keep` as well (for the caller to escape).
 fn terminal_keeping(text: &str, keep: &[char]) -> String {
-    text.chars().map(|c| if ((c.is_control() && c != '\t') || is_bidi_control(c)) && !keep.contains(&c) { '\u{fffd}' } else { c }).collect()
+    text.chars()
+        .map(|c| {
+            if ((c.is_control() && c != '\t') || is_bidi_control(c)) && !keep.contains(&c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Inline markdown (and HTML) text: no tag, entity, `@mention`, link, emphasis, table cell break,
@@ -160,7 +168,10 @@ impl JsonTextWriter<'_> {
 /// runner's log is a terminal: every other control character (ESC, ...) and bidi control becomes
 /// `�`, as in [`terminal`].
 pub fn workflow_data(text: &str) -> String {
-    terminal_keeping(text, &['\r', '\n']).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    terminal_keeping(text, &['\r', '\n'])
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// A property value of a workflow command (`file=`, `title=`): also `:` and `,`, which end a
@@ -180,7 +191,10 @@ mod tests {
         let mut writer = JsonTextWriter::new(&mut out);
         serde_json::to_writer_pretty(&mut writer, &value).unwrap();
         std::io::Write::flush(&mut writer).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), json_text(serde_json::to_string_pretty(&value).unwrap()));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            json_text(serde_json::to_string_pretty(&value).unwrap())
+        );
     }
 
     #[test]
@@ -199,7 +213,10 @@ mod tests {
         assert_eq!(markdown("@org/team"), "@\u{200b}org/team");
         assert_eq!(markdown("[x](https://e.example)"), "\\[x\\](https://e.example)");
         assert_eq!(markdown("a|b"), "a\\|b");
-        assert_eq!(markdown("`code` *em* _em_ ~~s~~ $x$"), "\\`code\\` \\*em\\* \\_em\\_ \\~\\~s\\~\\~ \\$x\\$");
+        assert_eq!(
+            markdown("`code` *em* _em_ ~~s~~ $x$"),
+            "\\`code\\` \\*em\\* \\_em\\_ \\~\\~s\\~\\~ \\$x\\$"
+        );
         assert_eq!(markdown("&lt;"), "&amp;lt;");
         assert_eq!(markdown("x=\"y\""), "x=&quot;y&quot;");
         assert_eq!(markdown("line\nbreak\u{202e}"), "line break");
@@ -207,7 +224,10 @@ mod tests {
 
     #[test]
     fn html_text_cannot_open_tags_or_mentions() {
-        assert_eq!(html("<b>x</b> & \"@team\" `y`_z\n\u{202e}"), "&lt;b&gt;x&lt;/b&gt; &amp; &quot;@\u{200b}team&quot; `y`_z\u{fffd}\u{fffd}");
+        assert_eq!(
+            html("<b>x</b> & \"@team\" `y`_z\n\u{202e}"),
+            "&lt;b&gt;x&lt;/b&gt; &amp; &quot;@\u{200b}team&quot; `y`_z\u{fffd}\u{fffd}"
+        );
     }
 
     #[test]
@@ -234,7 +254,10 @@ mod tests {
 
     #[test]
     fn workflow_commands_carry_no_terminal_controls() {
-        assert_eq!(workflow_data("a\x1b[31mred\u{9b}2J\u{202e}x\ty"), "a\u{fffd}[31mred\u{fffd}2J\u{fffd}x\ty");
+        assert_eq!(
+            workflow_data("a\x1b[31mred\u{9b}2J\u{202e}x\ty"),
+            "a\u{fffd}[31mred\u{fffd}2J\u{fffd}x\ty"
+        );
         assert_eq!(workflow_property("t\u{1b}\u{2066}:"), "t\u{fffd}\u{fffd}%3A");
     }
 }

@@ -76,11 +76,17 @@ impl<'a> Annotation<'a> {
         let (report, f) = (self.report, self.finding);
         let mut props = place_properties(self.place.as_ref());
         props.push(format!("title={}", escape_property(&format!("{} {}", f.rule, f.title))));
-        let mut message = format!("{}: {}\n{}", object_name(&f.object), f.message, location::fix_sentence(f));
+        let mut message =
+            format!("{}: {}\n{}", object_name(&f.object), f.message, location::fix_sentence(f));
         if let Some(target) = &report.target {
             message.push_str(&format!("\nTarget: {target}"));
         }
-        format!("::{} {}::{}\n", Level::of(f.severity).command(), props.join(","), escape_data(&message))
+        format!(
+            "::{} {}::{}\n",
+            Level::of(f.severity).command(),
+            props.join(","),
+            escape_data(&message)
+        )
     }
 }
 
@@ -99,8 +105,14 @@ fn place_properties(place: Option<&Place>) -> Vec<String> {
 /// unsuppressed failure, capped per level counting the warnings.
 pub fn render(reports: &[CheckReport]) -> String {
     let (mut out, already) = warnings(&super::warnings(reports));
-    let failures: Vec<Annotation> =
-        reports.iter().flat_map(|r| location::failures(r).filter(|f| f.suppressed.is_none()).map(move |f| Annotation::at_place(r, f))).collect();
+    let failures: Vec<Annotation> = reports
+        .iter()
+        .flat_map(|r| {
+            location::failures(r)
+                .filter(|f| f.suppressed.is_none())
+                .map(move |f| Annotation::at_place(r, f))
+        })
+        .collect();
     out.push_str(&annotate(failures, &already, "in the job summary and the SARIF report"));
     out
 }
@@ -115,7 +127,8 @@ fn warnings(warnings: &[&Warning]) -> (String, Vec<Level>) {
             out.push_str(&format!("warning: {}\n", escape::terminal(&w.to_string())));
             continue;
         }
-        let place = w.file.as_ref().map(|file| Place { file: location::cwd_relative(file), line: w.line });
+        let place =
+            w.file.as_ref().map(|file| Place { file: location::cwd_relative(file), line: w.line });
         let props = place_properties(place.as_ref());
         let props = if props.is_empty() { String::new() } else { format!(" {}", props.join(",")) };
         out.push_str(&format!("::warning{props}::{}\n", escape_data(&w.message)));
@@ -131,7 +144,9 @@ fn warnings(warnings: &[&Warning]) -> (String, Vec<Level>) {
 pub fn annotate(mut failures: Vec<Annotation>, already: &[Level], rest_are: &str) -> String {
     // Most severe first; stable, so report order (already by severity) is kept within a level.
     failures.sort_by_key(|a| std::cmp::Reverse(a.finding.severity));
-    let room = |level: Level| PER_LEVEL_LIMIT.saturating_sub(already.iter().filter(|l| **l == level).count());
+    let room = |level: Level| {
+        PER_LEVEL_LIMIT.saturating_sub(already.iter().filter(|l| **l == level).count())
+    };
     let shown = |notice_cap: usize| {
         let mut counts = [0usize; 3];
         failures
@@ -192,7 +207,13 @@ mod tests {
     }
 
     fn report(findings: Vec<Finding>) -> CheckReport {
-        CheckReport { chart: ChartInfo::default(), findings, summary: Summary::default(), warnings: vec![], target: None }
+        CheckReport {
+            chart: ChartInfo::default(),
+            findings,
+            summary: Summary::default(),
+            warnings: vec![],
+            target: None,
+        }
     }
 
     #[test]
@@ -231,7 +252,10 @@ mod tests {
         std::sync::Arc::make_mut(&mut no_template.object).template = None;
         let out = render(&[report(vec![finding("K8S-001", Severity::Medium, "a"), no_template])]);
         let lines: Vec<&str> = out.lines().collect();
-        assert!(lines[0].starts_with("::warning file=gloo/templates/x.yaml,line=1,title=K8S-001 "), "line 1, as in SARIF: {out}");
+        assert!(
+            lines[0].starts_with("::warning file=gloo/templates/x.yaml,line=1,title=K8S-001 "),
+            "line 1, as in SARIF: {out}"
+        );
         assert!(lines[1].starts_with("::warning title=K8S-001 "), "{out}");
     }
 
@@ -271,17 +295,24 @@ mod tests {
 
     #[test]
     fn the_overflow_notice_is_never_the_eleventh_notice() {
-        let findings: Vec<Finding> = (0..12).map(|i| finding("INFO-1", Severity::Info, &format!("i{i}"))).collect();
+        let findings: Vec<Finding> =
+            (0..12).map(|i| finding("INFO-1", Severity::Info, &format!("i{i}"))).collect();
         let out = render(&[report(findings)]);
         assert_eq!(out.lines().filter(|l| l.starts_with("::notice")).count(), 10, "{out}");
-        assert!(out.lines().last().unwrap().starts_with("::notice title=helm-harden::3 more failures"));
+        assert!(out
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("::notice title=helm-harden::3 more failures"));
     }
 
     #[test]
     fn commands_already_printed_in_the_step_count_against_the_limit() {
-        let findings: Vec<Finding> = (0..12).map(|i| finding("MED-1", Severity::Medium, &format!("m{i}"))).collect();
+        let findings: Vec<Finding> =
+            (0..12).map(|i| finding("MED-1", Severity::Medium, &format!("m{i}"))).collect();
         let r = report(findings);
-        let failures: Vec<Annotation> = r.findings.iter().map(|f| Annotation::at_place(&r, f)).collect();
+        let failures: Vec<Annotation> =
+            r.findings.iter().map(|f| Annotation::at_place(&r, f)).collect();
         let out = annotate(failures, &[Level::Warning], "in the log");
         assert_eq!(out.lines().filter(|l| l.starts_with("::warning ")).count(), 9, "{out}");
         assert_eq!(out.lines().last().unwrap(), "::notice title=helm-harden::3 more failures not annotated (GitHub shows 10 annotations of each level per step); all 12 are in the log.");
@@ -289,23 +320,37 @@ mod tests {
 
     #[test]
     fn warnings_come_first_once_each_and_count_against_the_limit() {
-        let warning = |n: usize| Warning { file: Some("cfg/hh.yaml".into()), line: Some(n), message: format!("suppression {n} matched nothing") };
-        let mut a = report((0..12).map(|i| finding("MED-1", Severity::Medium, &format!("m{i}"))).collect());
+        let warning = |n: usize| Warning {
+            file: Some("cfg/hh.yaml".into()),
+            line: Some(n),
+            message: format!("suppression {n} matched nothing"),
+        };
+        let mut a =
+            report((0..12).map(|i| finding("MED-1", Severity::Medium, &format!("m{i}"))).collect());
         a.warnings = vec![warning(6)];
         let mut b = report(vec![]);
         b.warnings = vec![warning(6)];
         let out = render(&[a, b]);
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[0], "::warning file=cfg/hh.yaml,line=6::suppression 6 matched nothing", "{out}");
+        assert_eq!(
+            lines[0], "::warning file=cfg/hh.yaml,line=6::suppression 6 matched nothing",
+            "{out}"
+        );
         assert_eq!(out.matches("matched nothing").count(), 1, "once for both targets: {out}");
         assert_eq!(lines.iter().filter(|l| l.starts_with("::warning ")).count(), 10, "{out}");
-        assert!(lines.last().unwrap().starts_with("::notice title=helm-harden::3 more failures"), "{out}");
+        assert!(
+            lines.last().unwrap().starts_with("::notice title=helm-harden::3 more failures"),
+            "{out}"
+        );
         // Past GitHub's limit a warning is still in the log, as a plain line.
         let mut many = report(vec![]);
         many.warnings = (1..=11).map(warning).collect();
         let out = render(&[many]);
         assert_eq!(out.lines().filter(|l| l.starts_with("::warning ")).count(), 10);
-        assert_eq!(out.lines().last().unwrap(), "warning: cfg/hh.yaml:11: suppression 11 matched nothing");
+        assert_eq!(
+            out.lines().last().unwrap(),
+            "warning: cfg/hh.yaml:11: suppression 11 matched nothing"
+        );
     }
 
     #[test]

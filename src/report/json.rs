@@ -57,7 +57,11 @@ pub fn report_value(report: &CheckReport, all: bool) -> Value {
 }
 
 /// Writes the report (or reports) as JSON to `out`, as [`render`] would print it.
-pub fn write(out: &mut dyn std::io::Write, reports: &[CheckReport], all: bool) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn std::io::Write,
+    reports: &[CheckReport],
+    all: bool,
+) -> std::io::Result<()> {
     #[derive(Serialize)]
     struct Many<'a> {
         version: u32,
@@ -66,7 +70,10 @@ pub fn write(out: &mut dyn std::io::Write, reports: &[CheckReport], all: bool) -
     let mut out = super::escape::JsonTextWriter::new(out);
     match reports {
         [one] => serde_json::to_writer_pretty(&mut out, &report_json(one, all)),
-        many => serde_json::to_writer_pretty(&mut out, &Many { version: 1, reports: many.iter().map(|r| report_json(r, all)).collect() }),
+        many => serde_json::to_writer_pretty(
+            &mut out,
+            &Many { version: 1, reports: many.iter().map(|r| report_json(r, all)).collect() },
+        ),
     }
     .map_err(std::io::Error::other)?;
     std::io::Write::write_all(&mut out, b"\n")?;
@@ -81,7 +88,10 @@ pub fn render(reports: &[CheckReport], all: bool) -> String {
     }
     let mut out = match reports {
         [one] => serde_json::to_string_pretty(&report_json(one, all)),
-        many => serde_json::to_string_pretty(&Many { version: 1, reports: many.iter().map(|r| report_json(r, all)).collect() }),
+        many => serde_json::to_string_pretty(&Many {
+            version: 1,
+            reports: many.iter().map(|r| report_json(r, all)).collect(),
+        }),
     }
     .unwrap_or_default();
     out.push('\n');

@@ -51,7 +51,9 @@ pub fn config_place(f: &Finding) -> Option<Place> {
 /// A path relative to the working directory when it is under it, as the user's other paths
 /// are given (a config found upward from there is known by its absolute path).
 pub fn cwd_relative(path: &str) -> String {
-    let relative = std::env::current_dir().ok().and_then(|cwd| Path::new(path).strip_prefix(cwd).ok().map(|p| p.display().to_string()));
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| Path::new(path).strip_prefix(cwd).ok().map(|p| p.display().to_string()));
     strip_dot_slash(&relative.filter(|p| !p.is_empty()).unwrap_or_else(|| path.to_string()))
 }
 
@@ -90,7 +92,9 @@ pub fn object_name(o: &ObjectRef) -> String {
 pub fn fix_sentence(f: &Finding) -> String {
     match &f.fix {
         Some(fix) => {
-            let at = fix_location(fix).map(|l| format!(" ({} {l})", if fix.exact { "change at" } else { "add under" })).unwrap_or_default();
+            let at = fix_location(fix)
+                .map(|l| format!(" ({} {l})", if fix.exact { "change at" } else { "add under" }))
+                .unwrap_or_default();
             format!("Fix: set {}: {}{at}.", fix.values_path, yaml_flow(&fix.value))
         }
         None => format!("Fix: not possible through values; see `helm-harden rules {}`.", f.rule),

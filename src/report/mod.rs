@@ -18,10 +18,15 @@ pub fn yaml_flow(value: &serde_json::Value) -> String {
         J::Bool(b) => b.to_string(),
         J::Number(n) => n.to_string(),
         J::String(s) => yaml_scalar(s),
-        J::Array(items) => format!("[{}]", items.iter().map(yaml_flow).collect::<Vec<_>>().join(", ")),
+        J::Array(items) => {
+            format!("[{}]", items.iter().map(yaml_flow).collect::<Vec<_>>().join(", "))
+        }
         J::Object(map) => format!(
             "{{{}}}",
-            map.iter().map(|(k, v)| format!("{}: {}", yaml_scalar(k), yaml_flow(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", yaml_scalar(k), yaml_flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -77,10 +82,16 @@ mod tests {
 
     #[test]
     fn flow_yaml() {
-        assert_eq!(yaml_flow(&json!({"probes": true, "livenessProbeEnabled": true})), "{probes: true, livenessProbeEnabled: true}");
+        assert_eq!(
+            yaml_flow(&json!({"probes": true, "livenessProbeEnabled": true})),
+            "{probes: true, livenessProbeEnabled: true}"
+        );
         assert_eq!(yaml_flow(&json!("/stats/prometheus?usedonly")), "/stats/prometheus?usedonly");
         assert_eq!(yaml_flow(&json!("true")), "\"true\"");
-        assert_eq!(yaml_flow(&json!({"listener-::-8080": {"connection_limit": 10}})), "{\"listener-::-8080\": {connection_limit: 10}}");
+        assert_eq!(
+            yaml_flow(&json!({"listener-::-8080": {"connection_limit": 10}})),
+            "{\"listener-::-8080\": {connection_limit: 10}}"
+        );
         assert_eq!(yaml_flow(&json!("10s")), "10s");
     }
 

@@ -31,7 +31,8 @@ use crate::rules::{Rule, Severity, RULES};
 use serde_json::{json, Value};
 
 /// The `$schema` (and `id`) of the official SARIF 2.1.0 schema (OASIS, errata 01).
-pub const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Name of the fingerprint in `partialFingerprints`; bump the suffix if the recipe changes.
 pub const FINGERPRINT_KEY: &str = "helmHarden/v1";
@@ -52,7 +53,9 @@ fn repository() -> Option<&'static str> {
 
 /// The SARIF document as text, bidi controls written as `\u` escapes like the JSON report's.
 pub fn render(reports: &[CheckReport]) -> String {
-    let mut out = super::escape::json_text(serde_json::to_string_pretty(&document(reports)).unwrap_or_default());
+    let mut out = super::escape::json_text(
+        serde_json::to_string_pretty(&document(reports)).unwrap_or_default(),
+    );
     out.push('\n');
     out
 }
@@ -67,7 +70,8 @@ pub fn document(reports: &[CheckReport]) -> Value {
     if let Some(repo) = repository() {
         driver["informationUri"] = json!(repo);
     }
-    let results: Vec<Value> = reports.iter().flat_map(|r| location::failures(r).map(move |f| result(r, f))).collect();
+    let results: Vec<Value> =
+        reports.iter().flat_map(|r| location::failures(r).map(move |f| result(r, f))).collect();
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -108,7 +112,10 @@ fn pascal_case(title: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut chars = w.chars();
-            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -123,7 +130,10 @@ fn security_severity(severity: Severity) -> &'static str {
 }
 
 fn help_text(rule: &Rule) -> String {
-    format!("{}\n\nChecks: {}\n\nFix: {}\n\nSource: {}\n\nMore: helm-harden rules {}", rule.why, rule.predicate, rule.fix_doc, rule.source, rule.id)
+    format!(
+        "{}\n\nChecks: {}\n\nFix: {}\n\nSource: {}\n\nMore: helm-harden rules {}",
+        rule.why, rule.predicate, rule.fix_doc, rule.source, rule.id
+    )
 }
 
 fn help_markdown(rule: &Rule) -> String {
@@ -142,7 +152,8 @@ fn help_markdown(rule: &Rule) -> String {
 
 fn result(report: &CheckReport, f: &Finding) -> Value {
     let object = object_name(&f.object);
-    let mut logical = json!({"name": f.object.name, "fullyQualifiedName": object, "kind": "resource"});
+    let mut logical =
+        json!({"name": f.object.name, "fullyQualifiedName": object, "kind": "resource"});
     if let Some(embedded) = &f.object.embedded_in {
         logical["properties"] = json!({"embeddedIn": embedded});
     }
@@ -163,7 +174,9 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
         "properties": {"severity": f.severity.as_str()},
     });
     // Every finding's rule is in the registry; were one not, no index rather than a wrong one.
-    if let (Some(index), Some(fields)) = (RULES.iter().position(|r| r.id == f.rule), r.as_object_mut()) {
+    if let (Some(index), Some(fields)) =
+        (RULES.iter().position(|r| r.id == f.rule), r.as_object_mut())
+    {
         fields.shift_insert(1, "ruleIndex".into(), json!(index));
     }
     if let Some(target) = &report.target {
@@ -174,14 +187,19 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
         r["properties"]["value"] = (*fix.value).clone();
     }
     if let Some(reason) = &f.suppressed {
-        r["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": reason}]);
+        r["suppressions"] =
+            json!([{"kind": "external", "status": "accepted", "justification": reason}]);
     }
     r
 }
 
 /// Writes `text` to `path` for `--sarif-file`, atomically ([`crate::output::write_atomically`]).
 /// A directory is never replaced, nor anything else but a regular file, nor one of `inputs`.
-pub fn write_file(path: &std::path::Path, text: &str, inputs: &[&std::path::Path]) -> crate::error::Result<()> {
+pub fn write_file(
+    path: &std::path::Path,
+    text: &str,
+    inputs: &[&std::path::Path],
+) -> crate::error::Result<()> {
     use crate::error::Error;
     if path.is_dir() {
         return Err(Error::in_file(path, "is a directory; --sarif-file needs a file path"));
@@ -206,7 +224,9 @@ pub fn fingerprint(report: &CheckReport, f: &Finding) -> String {
 }
 
 fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// A path as a URI reference: everything but unreserved characters and `/` percent-encoded
@@ -244,7 +264,10 @@ mod tests {
         assert_eq!(uri_reference("values/prod values.yaml"), "values/prod%20values.yaml");
         assert_eq!(uri_reference("charts/gloo/templates/x.yaml"), "charts/gloo/templates/x.yaml");
         assert_eq!(uri_reference("a#b%c"), "a%23b%25c");
-        assert_eq!(uri_reference("/ci/work/values prod.yaml"), "file:///ci/work/values%20prod.yaml");
+        assert_eq!(
+            uri_reference("/ci/work/values prod.yaml"),
+            "file:///ci/work/values%20prod.yaml"
+        );
     }
 
     #[test]
@@ -253,7 +276,11 @@ mod tests {
         assert_eq!(pascal_case("use_remote_address"), "UseRemoteAddress");
         for rule in RULES {
             let name = pascal_case(rule.title);
-            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()), "{}: {name}", rule.id);
+            assert!(
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{}: {name}",
+                rule.id
+            );
         }
     }
 

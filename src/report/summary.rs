@@ -66,7 +66,12 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
     let target = report.target.as_ref().map(|t| format!(" [{}]", esc(t))).unwrap_or_default();
     let s = report.summary;
     let mut head = format!("### helm-harden: {}{}{target}\n\n", esc(&chart), esc(&version));
-    write!(head, "**{} failing**, {} passed, {} not applicable, {} advisory", s.fail, s.pass, s.na, s.advisory).ok();
+    write!(
+        head,
+        "**{} failing**, {} passed, {} not applicable, {} advisory",
+        s.fail, s.pass, s.na, s.advisory
+    )
+    .ok();
     if s.suppressed > 0 {
         write!(head, ", {} suppressed", s.suppressed).ok();
     }
@@ -75,7 +80,9 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
     if failures.is_empty() {
         return (head, vec![]);
     }
-    head.push_str("| Rule | Severity | Object | Message | File:line | Fix |\n|---|---|---|---|---|---|\n");
+    head.push_str(
+        "| Rule | Severity | Object | Message | File:line | Fix |\n|---|---|---|---|---|---|\n",
+    );
     let rows = failures
         .iter()
         .map(|f| {
@@ -86,7 +93,11 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
                 .or_else(|| location::template_path(report, &f.object))
                 .unwrap_or_default();
             let fix = match &f.fix {
-                Some(fix) => format!("`{}: {}`", fix.values_path.replace('`', "'"), yaml_flow(&fix.value).replace('`', "'")),
+                Some(fix) => format!(
+                    "`{}: {}`",
+                    fix.values_path.replace('`', "'"),
+                    yaml_flow(&fix.value).replace('`', "'")
+                ),
                 None => "not through values".into(),
             };
             let severity = match &f.suppressed {
@@ -94,7 +105,11 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
                 None => f.severity.as_str().to_string(),
             };
             // Inside a code span nothing renders, but `|` still ends the cell.
-            let fix = fix.replace('|', "\\|").chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+            let fix = fix
+                .replace('|', "\\|")
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect::<String>();
             format!(
                 "| {} | {severity} | {} | {} | {} | {fix} |\n",
                 f.rule,
@@ -129,7 +144,8 @@ pub fn append(path: &Path, reports: &[CheckReport], hardenings: &[Hardening]) ->
         .append(true)
         .open(path)
         .map_err(|e| Error::in_file(path, format!("cannot append the job summary: {e}")))?;
-    file.write_all(text.as_bytes()).map_err(|e| Error::in_file(path, format!("cannot append the job summary: {e}")))
+    file.write_all(text.as_bytes())
+        .map_err(|e| Error::in_file(path, format!("cannot append the job summary: {e}")))
 }
 
 #[cfg(test)]
@@ -170,12 +186,22 @@ mod tests {
 
     fn report(findings: Vec<Finding>) -> CheckReport {
         let summary = Summary { fail: findings.len(), pass: 3, ..Summary::default() };
-        CheckReport { chart: ChartInfo { name: Some("gloo".into()), ..ChartInfo::default() }, findings, summary, warnings: vec![], target: None }
+        CheckReport {
+            chart: ChartInfo { name: Some("gloo".into()), ..ChartInfo::default() },
+            findings,
+            summary,
+            warnings: vec![],
+            target: None,
+        }
     }
 
     #[test]
     fn lists_counts_and_each_failure_with_its_line_and_fix() {
-        let md = render(&[report(vec![finding("gateway-proxy", "replicas is 1")])], &[], STEP_SUMMARY_LIMIT);
+        let md = render(
+            &[report(vec![finding("gateway-proxy", "replicas is 1")])],
+            &[],
+            STEP_SUMMARY_LIMIT,
+        );
         assert!(md.starts_with("### helm-harden: gloo\n\n**1 failing**, 3 passed, 0 not applicable, 0 advisory\n\n"), "{md}");
         assert!(md.contains(
             "| GLOO-019 | medium | Deployment/gloo-system/gateway-proxy | replicas is 1 | values/prod.yaml:12 | `gatewayProxies.gatewayProxy.kind.deployment.replicas: 2` |\n"
@@ -184,7 +210,11 @@ mod tests {
 
     #[test]
     fn names_from_the_chart_cannot_render_html_or_mention_anyone() {
-        let md = render(&[report(vec![finding("<img src=x>", "owned by @org/team | <script>")])], &[], STEP_SUMMARY_LIMIT);
+        let md = render(
+            &[report(vec![finding("<img src=x>", "owned by @org/team | <script>")])],
+            &[],
+            STEP_SUMMARY_LIMIT,
+        );
         assert!(!md.contains("<img"), "{md}");
         assert!(!md.contains("<script"), "{md}");
         assert!(md.contains("&lt;img src=x&gt;"), "{md}");
@@ -197,12 +227,17 @@ mod tests {
 
     #[test]
     fn stays_within_the_budget_and_says_what_it_left_out() {
-        let findings: Vec<Finding> = (0..2000).map(|i| finding(&format!("proxy-{i}"), &"x".repeat(200))).collect();
+        let findings: Vec<Finding> =
+            (0..2000).map(|i| finding(&format!("proxy-{i}"), &"x".repeat(200))).collect();
         let md = render(&[report(findings)], &[], 64 * 1024);
         assert!(md.len() <= 64 * 1024, "{}", md.len());
         let listed = md.lines().filter(|l| l.starts_with("| GLOO-019")).count();
         assert!(listed > 100 && listed < 2000, "{listed}");
-        assert!(md.contains(&format!("> **Truncated:** {} failures not listed", 2000 - listed)), "{}", &md[md.len() - 300..]);
+        assert!(
+            md.contains(&format!("> **Truncated:** {} failures not listed", 2000 - listed)),
+            "{}",
+            &md[md.len() - 300..]
+        );
     }
 
     #[test]

@@ -57,14 +57,16 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     let version = chart.gloo_version.map(|v| format!(" (gloo {v})")).unwrap_or_default();
     let target = report.target.as_ref().map(|t| format!(" [{t}]")).unwrap_or_default();
     writeln!(out, "{}", style.paint("1", &clean(&format!("{name}{version}{target}")))).ok();
-    let shown: Vec<&Finding> = report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
+    let shown: Vec<&Finding> =
+        report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
     // Group by object, in order of first appearance (failures come first). The object, not its
     // ObjectRef: a finding about one line of it has a ref of its own.
     let mut groups: Vec<(&ObjectRef, Vec<&Finding>)> = Vec::new();
     let mut group_of: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
     for f in shown {
         let o = &*f.object;
-        let identity = (&o.api_version, &o.kind, &o.name, &o.namespace, &o.template, &o.embedded_in);
+        let identity =
+            (&o.api_version, &o.kind, &o.name, &o.namespace, &o.template, &o.embedded_in);
         match group_of.get(&identity) {
             Some(&i) => groups[i].1.push(f),
             None => {
@@ -101,14 +103,29 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
                     let verb = if fix.exact { "change at" } else { "add under" };
                     format!("  ({verb} {l})")
                 });
-                writeln!(out, "         fix: {}: {}{}", clean(&fix.values_path), clean(&yaml_flow(&fix.value)), clean(&at.unwrap_or_default())).ok();
+                writeln!(
+                    out,
+                    "         fix: {}: {}{}",
+                    clean(&fix.values_path),
+                    clean(&yaml_flow(&fix.value)),
+                    clean(&at.unwrap_or_default())
+                )
+                .ok();
             } else if f.status == Status::Fail {
-                writeln!(out, "         fix: not possible through values; see `helm-harden rules {}`", f.rule).ok();
+                writeln!(
+                    out,
+                    "         fix: not possible through values; see `helm-harden rules {}`",
+                    f.rule
+                )
+                .ok();
             }
         }
     }
     let s = report.summary;
-    let mut line = format!("\n{} failing, {} passed, {} not applicable, {} advisory", s.fail, s.pass, s.na, s.advisory);
+    let mut line = format!(
+        "\n{} failing, {} passed, {} not applicable, {} advisory",
+        s.fail, s.pass, s.na, s.advisory
+    );
     if s.suppressed > 0 {
         write!(line, ", {} suppressed", s.suppressed).ok();
     }

@@ -26,7 +26,9 @@ pub(crate) fn is_loopback(address: &str) -> bool {
     }
     match a.parse::<IpAddr>() {
         Ok(IpAddr::V4(v4)) => v4.is_loopback(),
-        Ok(IpAddr::V6(v6)) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Ok(IpAddr::V6(v6)) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
         Err(_) => false,
     }
 }
@@ -48,7 +50,8 @@ fn is_admin_address(address: &Node, admin: &Admin) -> bool {
     match admin {
         Admin::Off => false,
         Admin::Port(port) => address.get("socket_address").is_some_and(|s| {
-            text(s.get("address")).is_some_and(|a| is_loopback(&a)) && text(s.get("port_value")).as_deref() == Some(port.as_str())
+            text(s.get("address")).is_some_and(|a| is_loopback(&a))
+                && text(s.get("port_value")).as_deref() == Some(port.as_str())
         }),
         Admin::Pipe(path) => text(address.path("pipe.path")).as_deref() == Some(path.as_str()),
     }
@@ -60,8 +63,12 @@ fn admin_clusters(bootstrap: &Node, admin: &Admin) -> Vec<String> {
     clusters
         .iter()
         .filter(|c| {
-            let endpoints = c.path("load_assignment.endpoints").map(Node::items).unwrap_or_default();
-            let modern = endpoints.iter().flat_map(|e| e.get("lb_endpoints").map(Node::items).unwrap_or_default()).filter_map(|lb| lb.path("endpoint.address"));
+            let endpoints =
+                c.path("load_assignment.endpoints").map(Node::items).unwrap_or_default();
+            let modern = endpoints
+                .iter()
+                .flat_map(|e| e.get("lb_endpoints").map(Node::items).unwrap_or_default())
+                .filter_map(|lb| lb.path("endpoint.address"));
             let legacy = c.get("hosts").map(Node::items).unwrap_or_default().iter();
             modern.chain(legacy).any(|a| is_admin_address(a, admin))
         })
@@ -91,19 +98,24 @@ fn exposed(listener: &Node) -> Option<String> {
 /// A route is allowed to reach the admin port when it only matches GET and its target path
 /// starts with `/ready` or `/stats`. Returns the target path text for messages.
 fn admin_route(route: &Node) -> (bool, String) {
-    let get_only = route.path("match.headers").map(Node::items).unwrap_or_default().iter().any(|h| {
-        text(h.get("name")).as_deref() == Some(":method")
-            && h.get("invert_match").and_then(Node::as_bool) != Some(true)
-            && (text(h.get("exact_match")).as_deref() == Some("GET") || text(h.path("string_match.exact")).as_deref() == Some("GET"))
-    });
+    let get_only =
+        route.path("match.headers").map(Node::items).unwrap_or_default().iter().any(|h| {
+            text(h.get("name")).as_deref() == Some(":method")
+                && h.get("invert_match").and_then(Node::as_bool) != Some(true)
+                && (text(h.get("exact_match")).as_deref() == Some("GET")
+                    || text(h.path("string_match.exact")).as_deref() == Some("GET"))
+        });
     let target = if let Some(rewrite) = route.path("route.prefix_rewrite") {
         text(Some(rewrite))
     } else if route.path("route.regex_rewrite").is_some() {
         None
     } else {
-        ["path", "prefix", "path_separated_prefix"].iter().find_map(|k| text(route.path(&format!("match.{k}"))))
+        ["path", "prefix", "path_separated_prefix"]
+            .iter()
+            .find_map(|k| text(route.path(&format!("match.{k}"))))
     };
-    let allowed = get_only && target.as_deref().is_some_and(|p| p.starts_with("/ready") || p.starts_with("/stats"));
+    let allowed = get_only
+        && target.as_deref().is_some_and(|p| p.starts_with("/ready") || p.starts_with("/stats"));
     let method = if get_only { "GET" } else { "any method" };
     (allowed, format!("{method} {}", target.unwrap_or_else(|| "(unknown path)".into())))
 }
@@ -137,25 +149,39 @@ fn judge(bootstrap: &Node) -> (Status, String, Option<usize>) {
                 (Admin::Port(port.clone()), format!("admin on {host}:{port}"))
             }
             (None, None) => {
-                violations.push(("admin address is neither a socket address nor a pipe".to_string(), a.line()));
+                violations.push((
+                    "admin address is neither a socket address nor a pipe".to_string(),
+                    a.line(),
+                ));
                 (Admin::Off, String::new())
             }
         },
     };
     let admin_clusters = admin_clusters(bootstrap, &admin);
     let mut allowed = Vec::new();
-    for listener in bootstrap.path("static_resources.listeners").map(Node::items).unwrap_or_default() {
+    for listener in
+        bootstrap.path("static_resources.listeners").map(Node::items).unwrap_or_default()
+    {
         let Some(bound) = exposed(listener) else { continue };
         let name = text(listener.get("name")).unwrap_or_else(|| "(unnamed)".into());
-        let mut chains: Vec<&Node> = listener.get("filter_chains").map(Node::items).unwrap_or_default().iter().collect();
+        let mut chains: Vec<&Node> =
+            listener.get("filter_chains").map(Node::items).unwrap_or_default().iter().collect();
         chains.extend(listener.get("default_filter_chain"));
-        for filter in chains.iter().flat_map(|c| c.get("filters").map(Node::items).unwrap_or_default()) {
+        for filter in
+            chains.iter().flat_map(|c| c.get("filters").map(Node::items).unwrap_or_default())
+        {
             let config = filter.get("typed_config").unwrap_or(Node::null());
             if targets(config).iter().any(|c| admin_clusters.contains(c)) {
-                violations.push((format!("listener {name} ({bound}) proxies TCP to the admin port"), filter.line()));
+                violations.push((
+                    format!("listener {name} ({bound}) proxies TCP to the admin port"),
+                    filter.line(),
+                ));
             }
-            let hosts = config.path("route_config.virtual_hosts").map(Node::items).unwrap_or_default();
-            for route in hosts.iter().flat_map(|h| h.get("routes").map(Node::items).unwrap_or_default()) {
+            let hosts =
+                config.path("route_config.virtual_hosts").map(Node::items).unwrap_or_default();
+            for route in
+                hosts.iter().flat_map(|h| h.get("routes").map(Node::items).unwrap_or_default())
+            {
                 let Some(action) = route.get("route") else { continue };
                 if !targets(action).iter().any(|c| admin_clusters.contains(c)) {
                     continue;
@@ -164,7 +190,10 @@ fn judge(bootstrap: &Node) -> (Status, String, Option<usize>) {
                 if ok {
                     allowed.push(what);
                 } else {
-                    violations.push((format!("listener {name} ({bound}) exposes {what} from the admin port"), route.line()));
+                    violations.push((
+                        format!("listener {name} ({bound}) exposes {what} from the admin port"),
+                        route.line(),
+                    ));
                 }
             }
         }
@@ -173,7 +202,11 @@ fn judge(bootstrap: &Node) -> (Status, String, Option<usize>) {
         let message = violations.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join("; ");
         return (Status::Fail, message, Some(*line).filter(|l| *l > 0));
     }
-    let exposure = if allowed.is_empty() { "no exposed listener routes to it".to_string() } else { format!("exposed only for {}", allowed.join(", ")) };
+    let exposure = if allowed.is_empty() {
+        "no exposed listener routes to it".to_string()
+    } else {
+        format!("exposed only for {}", allowed.join(", "))
+    };
     (Status::Pass, format!("{admin_text}; {exposure}"), None)
 }
 
@@ -192,7 +225,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
                         None => outcome,
                     }
                 }
-                None => Outcome::new(Status::Na, p.workload, target, "the Envoy bootstrap ConfigMap is not in the render"),
+                None => Outcome::new(
+                    Status::Na,
+                    p.workload,
+                    target,
+                    "the Envoy bootstrap ConfigMap is not in the render",
+                ),
             }
         })
         .collect();
@@ -222,12 +260,20 @@ mod tests {
 
     #[test]
     fn chart_default_passes() {
-        let routes = get("path: \"/ready\"", "") + &get("prefix: \"/metrics\"", "    prefix_rewrite: /stats/prometheus\n");
+        let routes = get("path: \"/ready\"", "")
+            + &get("prefix: \"/metrics\"", "    prefix_rewrite: /stats/prometheus\n");
         assert_eq!(statuses(&RULE, &render("127.0.0.1", &routes), "1.17.38"), [Pass]);
         let msgs = outcomes_with_messages(&RULE, &render("127.0.0.1", &routes), "1.17.38");
-        assert_eq!(msgs[0].2, "admin on 127.0.0.1:19000; exposed only for GET /ready, GET /stats/prometheus");
+        assert_eq!(
+            msgs[0].2,
+            "admin on 127.0.0.1:19000; exposed only for GET /ready, GET /stats/prometheus"
+        );
         let stats = routes + &get("prefix: \"/stats\"", "    prefix_rewrite: /stats\n");
-        assert_eq!(statuses(&RULE, &render("127.0.0.1", &stats), "1.17.38"), [Pass], "enableStatsRoute");
+        assert_eq!(
+            statuses(&RULE, &render("127.0.0.1", &stats), "1.17.38"),
+            [Pass],
+            "enableStatsRoute"
+        );
     }
 
     #[test]
@@ -248,13 +294,23 @@ mod tests {
 
     #[test]
     fn exceptions_need_get_only_and_the_rewritten_path() {
-        let any_method = "- match:\n    prefix: \"/stats\"\n  route:\n    cluster: admin_port_cluster\n";
-        assert_eq!(statuses(&RULE, &render("127.0.0.1", any_method), "1.17.38"), [Fail], "not GET-only");
+        let any_method =
+            "- match:\n    prefix: \"/stats\"\n  route:\n    cluster: admin_port_cluster\n";
+        assert_eq!(
+            statuses(&RULE, &render("127.0.0.1", any_method), "1.17.38"),
+            [Fail],
+            "not GET-only"
+        );
         let rewritten = get("prefix: \"/stats\"", "    prefix_rewrite: /quitquitquit\n");
-        assert_eq!(statuses(&RULE, &render("127.0.0.1", &rewritten), "1.17.38"), [Fail], "prefix_rewrite decides");
+        assert_eq!(
+            statuses(&RULE, &render("127.0.0.1", &rewritten), "1.17.38"),
+            [Fail],
+            "prefix_rewrite decides"
+        );
         let string_match = "- match:\n    path: /ready\n    headers:\n    - name: \":method\"\n      string_match:\n        exact: GET\n  route:\n    cluster: admin_port_cluster\n";
         assert_eq!(statuses(&RULE, &render("127.0.0.1", string_match), "1.17.38"), [Pass]);
-        let inverted = string_match.replace("      string_match:", "      invert_match: true\n      string_match:");
+        let inverted = string_match
+            .replace("      string_match:", "      invert_match: true\n      string_match:");
         assert_eq!(statuses(&RULE, &render("127.0.0.1", &inverted), "1.17.38"), [Fail]);
     }
 
@@ -263,7 +319,8 @@ mod tests {
         let other = "- match:\n    prefix: \"/\"\n  route:\n    cluster: some_backend\n";
         assert_eq!(statuses(&RULE, &render("127.0.0.1", other), "1.17.38"), [Pass]);
         let dump = get("prefix: \"/config_dump\"", "");
-        let local = render("127.0.0.1", &dump).replacen("address: 0.0.0.0", "address: 127.0.0.1", 1);
+        let local =
+            render("127.0.0.1", &dump).replacen("address: 0.0.0.0", "address: 127.0.0.1", 1);
         assert_eq!(statuses(&RULE, &local, "1.17.38"), [Pass]);
     }
 
@@ -271,20 +328,39 @@ mod tests {
     fn no_admin_address_or_pipe_passes() {
         let none = proxy("", "") + &bootstrap("admin:\n  access_log_path: /dev/null\n");
         assert_eq!(statuses(&RULE, &none, "1.17.38"), [Pass]);
-        let pipe = proxy("", "") + &bootstrap("admin:\n  address:\n    pipe:\n      path: /tmp/admin.sock\n");
+        let pipe = proxy("", "")
+            + &bootstrap("admin:\n  address:\n    pipe:\n      path: /tmp/admin.sock\n");
         assert_eq!(statuses(&RULE, &pipe, "1.17.38"), [Pass]);
     }
 
     #[test]
     fn not_applicable_without_bootstrap_or_proxy() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 
     #[test]
     fn loopback_addresses() {
-        assert!(is_loopback("127.0.0.1") && is_loopback("127.1.2.3") && is_loopback("::1") && is_loopback("[::1]") && is_loopback("LOCALHOST"));
+        assert!(
+            is_loopback("127.0.0.1")
+                && is_loopback("127.1.2.3")
+                && is_loopback("::1")
+                && is_loopback("[::1]")
+                && is_loopback("LOCALHOST")
+        );
         assert!(is_loopback("::ffff:127.0.0.1"));
-        assert!(!is_loopback("0.0.0.0") && !is_loopback("::") && !is_loopback("10.0.0.1") && !is_loopback(""));
+        assert!(
+            !is_loopback("0.0.0.0")
+                && !is_loopback("::")
+                && !is_loopback("10.0.0.1")
+                && !is_loopback("")
+        );
     }
 }

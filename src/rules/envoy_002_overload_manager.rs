@@ -1,7 +1,7 @@
 //! ENVOY-002: Envoy sheds load under memory pressure instead of being OOM-killed.
 
-use super::helpers::{each_bootstrap, fail, pass};
-use super::{Fix, OutcomeFix, Rule, Severity, Status};
+use super::helpers::{each_bootstrap, fail, pass, with_own_fixes, OwnFixFor};
+use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -24,8 +24,16 @@ pub static RULE: Rule = Rule {
 /// and refresh interval kept (the lists are replaced whole by helm), what is missing taken from
 /// the declared fix, and the fixed-heap monitor the declared actions trigger on added if absent.
 fn completing(overload_manager: &Node) -> OutcomeFix {
-    let declared: serde_json::Value = RULE.fixes.first().and_then(|f| yaml_serde::from_str(f.value).ok()).unwrap_or_default();
-    let own = |key: &str| overload_manager.get(key).map(Node::items).unwrap_or_default().iter().map(Node::to_json).collect::<Vec<_>>();
+    let declared = RULE.fixes[0].json();
+    let own = |key: &str| {
+        overload_manager
+            .get(key)
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .map(Node::to_json)
+            .collect::<Vec<_>>()
+    };
     let name = |v: &serde_json::Value| v.get("name").and_then(|n| n.as_str()).map(str::to_string);
     let (mut monitors, mut actions) = (own("resource_monitors"), own("actions"));
     if actions.is_empty() {
@@ -39,7 +47,11 @@ fn completing(overload_manager: &Node) -> OutcomeFix {
     if monitors.is_empty() {
         monitors = declared["resourceMonitors"].as_array().cloned().unwrap_or_default();
     }
-    let refresh = overload_manager.get("refresh_interval").filter(|n| !n.is_null()).map(Node::to_json).unwrap_or_else(|| declared["refreshInterval"].clone());
+    let refresh = overload_manager
+        .get("refresh_interval")
+        .filter(|n| !n.is_null())
+        .map(Node::to_json)
+        .unwrap_or_else(|| declared["refreshInterval"].clone());
     OutcomeFix::Custom {
         path: "{GP}.envoyOverloadManager".into(),
         value: serde_json::json!({"enabled": true, "refreshInterval": refresh, "resourceMonitors": monitors, "actions": actions}),
@@ -56,16 +68,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         match (monitors, actions) {
             (0, _) => fail("overload_manager has no resource_monitors"),
             (_, 0) => fail("overload_manager has no actions"),
-            (m, a) => pass(format!("overload_manager has {m} resource monitor(s) and {a} action(s)")),
+            (m, a) => {
+                pass(format!("overload_manager has {m} resource monitor(s) and {a} action(s)"))
+            }
         }
     });
-    outcomes
-        .into_iter()
-        .map(|o| match o.doc.root.get("overload_manager").filter(|n| !n.is_null()) {
-            Some(om) if o.status != Status::Na => o.fixed_by(completing(om)),
-            _ => o,
-        })
-        .collect()
+    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+        o.doc.root.get("overload_manager").filter(|n| !n.is_null()).map(completing)
+    })
 }
 
 #[cfg(test)]
@@ -74,7 +84,8 @@ mod tests {
     use crate::rules::testing::{bootstrap, proxy, statuses};
     use crate::rules::Status::*;
 
-    const ADMIN: &str = "admin:\n  address:\n    socket_address: {address: 127.0.0.1, port_value: 19000}\n";
+    const ADMIN: &str =
+        "admin:\n  address:\n    socket_address: {address: 127.0.0.1, port_value: 19000}\n";
 
     #[test]
     fn fails_without_monitors_or_actions() {
@@ -91,13 +102,31 @@ mod tests {
         use crate::rules::OutcomeFix;
         let own = format!("{ADMIN}overload_manager:\n  actions: []\n  refresh_interval: 1s\n  resource_monitors:\n  - name: envoy.resource_monitors.global_downstream_max_connections\n    typed_config: {{max_active_downstream_connections: 50000}}\n");
         let found = fixes(&RULE, &(proxy("", "") + &bootstrap(&own)), "1.17.38");
-        let [(Fail, OutcomeFix::Custom { path, value })] = found.as_slice() else { panic!("a custom fix: {found:?}") };
+        let [(Fail, OutcomeFix::Custom { path, value })] = found.as_slice() else {
+            panic!("a custom fix: {found:?}")
+        };
         assert_eq!(path, "{GP}.envoyOverloadManager");
         assert_eq!(value["refreshInterval"], "1s");
-        let monitors: Vec<&str> = value["resourceMonitors"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
-        assert_eq!(monitors, ["envoy.resource_monitors.global_downstream_max_connections", "envoy.resource_monitors.fixed_heap"], "the actions' trigger exists");
+        let monitors: Vec<&str> = value["resourceMonitors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            monitors,
+            [
+                "envoy.resource_monitors.global_downstream_max_connections",
+                "envoy.resource_monitors.fixed_heap"
+            ],
+            "the actions' trigger exists"
+        );
         assert_eq!(value["actions"].as_array().unwrap().len(), 2);
-        assert_eq!(fixes(&RULE, &(proxy("", "") + &bootstrap(ADMIN)), "1.17.38"), [(Fail, OutcomeFix::Declared)], "absent: the declared fix");
+        assert_eq!(
+            fixes(&RULE, &(proxy("", "") + &bootstrap(ADMIN)), "1.17.38"),
+            [(Fail, OutcomeFix::Declared)],
+            "absent: the declared fix"
+        );
     }
 
     #[test]
@@ -110,12 +139,22 @@ mod tests {
     fn one_outcome_per_proxy() {
         let om = format!("{ADMIN}overload_manager:\n  actions:\n  - name: a\n  resource_monitors:\n  - name: m\n");
         let second = (proxy("", "") + &bootstrap(ADMIN)).replace("gateway-proxy", "second-proxy");
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap(&om) + &second), "1.17.38"), [Pass, Fail]);
+        assert_eq!(
+            statuses(&RULE, &(proxy("", "") + &bootstrap(&om) + &second), "1.17.38"),
+            [Pass, Fail]
+        );
     }
 
     #[test]
     fn not_applicable_without_bootstrap_or_proxy() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

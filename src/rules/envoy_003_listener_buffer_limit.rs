@@ -19,7 +19,9 @@ pub static RULE: Rule = Rule {
 
 /// Verdict for a per-connection buffer limit field that must be in `1..=32768`.
 pub(crate) fn buffer_limit(field: &str, value: Option<&Node>) -> Verdict {
-    let Some(v) = value.filter(|n| !n.is_null()) else { return fail(format!("{field} is absent (Envoy default 1 MiB)")) };
+    let Some(v) = value.filter(|n| !n.is_null()) else {
+        return fail(format!("{field} is absent (Envoy default 1 MiB)"));
+    };
     match v.as_i64() {
         Some(n) if (1..=32_768).contains(&n) => pass(format!("{field} is {n}")),
         Some(n) => fail(format!("{field} is {n} (limit 1..32768)")),
@@ -28,7 +30,12 @@ pub(crate) fn buffer_limit(field: &str, value: Option<&Node>) -> Verdict {
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway(m, |_, spec| buffer_limit("spec.options.perConnectionBufferLimitBytes", spec.path("options.perConnectionBufferLimitBytes")))
+    each_gateway(m, |_, spec| {
+        buffer_limit(
+            "spec.options.perConnectionBufferLimitBytes",
+            spec.path("options.perConnectionBufferLimitBytes"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -40,20 +47,36 @@ mod tests {
     #[test]
     fn absent_zero_or_too_large_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 0"), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 1048576"), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: \"32768\""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 0"), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 1048576"), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: \"32768\""), "1.17.38"),
+            [Fail, Fail]
+        );
     }
 
     #[test]
     fn at_most_32k_passes() {
-        assert_eq!(statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 32768"), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 1"), "1.13.39"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 32768"), "1.17.38"),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways("", "perConnectionBufferLimitBytes: 1"), "1.13.39"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
     fn tcp_gateways_are_judged_too() {
-        let render = gateways("", "perConnectionBufferLimitBytes: 32768").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = gateways("", "perConnectionBufferLimitBytes: 32768")
+            .replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass, Pass]);
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Fail, Fail]);
@@ -61,6 +84,13 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -45,9 +45,24 @@ mod tests {
     #[test]
     fn judges_every_upstream() {
         assert_eq!(statuses(&RULE, &upstream(""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &upstream("  connectionConfig:\n    perConnectionBufferLimitBytes: 1048576\n"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &upstream("  connectionConfig:\n    perConnectionBufferLimitBytes: 32768\n"), "1.17.38"), [Pass]);
-        let two = upstream("  connectionConfig:\n    perConnectionBufferLimitBytes: 32768\n") + &upstream("").replace("name: u", "name: v");
+        assert_eq!(
+            statuses(
+                &RULE,
+                &upstream("  connectionConfig:\n    perConnectionBufferLimitBytes: 1048576\n"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &upstream("  connectionConfig:\n    perConnectionBufferLimitBytes: 32768\n"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        let two = upstream("  connectionConfig:\n    perConnectionBufferLimitBytes: 32768\n")
+            + &upstream("").replace("name: u", "name: v");
         assert_eq!(statuses(&RULE, &two, "1.17.38"), [Pass, Fail]);
     }
 

@@ -20,7 +20,9 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_hcm_setting(m, "useRemoteAddress", |v| match boolean(v, "useRemoteAddress") {
         Ok(Some(true)) => pass("useRemoteAddress is true"),
         Ok(Some(false)) => fail("useRemoteAddress is false"),
-        Ok(None) => fail("useRemoteAddress is absent (false): X-Forwarded-For from clients is trusted"),
+        Ok(None) => {
+            fail("useRemoteAddress is absent (false): X-Forwarded-For from clients is trusted")
+        }
         Err(not_boolean) => not_boolean,
     })
 }
@@ -41,7 +43,8 @@ mod tests {
     #[test]
     fn a_string_is_not_a_boolean() {
         let quoted = "options:\n  httpConnectionManagerSettings:\n    useRemoteAddress: \"true\"";
-        let out = crate::rules::testing::outcomes_with_messages(&RULE, &gateways(quoted, ""), "1.17.38");
+        let out =
+            crate::rules::testing::outcomes_with_messages(&RULE, &gateways(quoted, ""), "1.17.38");
         assert_eq!(out[0].0, Fail);
         assert_eq!(out[0].2, "useRemoteAddress is not a boolean: \"true\"");
     }
@@ -51,10 +54,20 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let render = gateways("", "").replace("name: gateway-proxy-ssl", "name: hybrid");
-        assert_eq!(fixes(&RULE, &render, "1.17.38"), [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Nothing)]);
+        assert_eq!(
+            fixes(&RULE, &render, "1.17.38"),
+            [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Nothing)]
+        );
         let messages = crate::rules::testing::outcomes_with_messages(&RULE, &render, "1.17.38");
-        assert!(messages[1].2.ends_with("(not a Gateway the chart generates: change it where it is defined)"), "{}", messages[1].2);
-        let failover = gateways("", "").replace("name: gateway-proxy-ssl", "name: gateway-proxy-failover");
+        assert!(
+            messages[1]
+                .2
+                .ends_with("(not a Gateway the chart generates: change it where it is defined)"),
+            "{}",
+            messages[1].2
+        );
+        let failover =
+            gateways("", "").replace("name: gateway-proxy-ssl", "name: gateway-proxy-failover");
         let messages = crate::rules::testing::outcomes_with_messages(&RULE, &failover, "1.17.38");
         assert!(messages[1].2.ends_with("(the chart's failover Gateway: set it through gatewayProxies.<name>.failover.kubeResourceOverride)"), "{}", messages[1].2);
     }

@@ -29,7 +29,9 @@ pub(crate) fn timeout_set(field: &str, value: Option<&Node>) -> Verdict {
 
 /// Verdict for a timeout that has a non-zero Envoy default: only an explicit zero disables it.
 pub(crate) fn timeout_not_disabled(field: &str, value: Option<&Node>, default: &str) -> Verdict {
-    let Some(v) = value else { return pass(format!("{field} is absent (Envoy default {default})")) };
+    let Some(v) = value else {
+        return pass(format!("{field} is absent (Envoy default {default})"));
+    };
     match duration_seconds(v) {
         Some(s) if s > 0.0 => pass(format!("{field} is {}", show(Some(v)))),
         Some(_) => fail(format!("{field} is {} (disabled)", show(Some(v)))),
@@ -54,16 +56,28 @@ mod tests {
     #[test]
     fn absent_or_zero_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0s"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: soon"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0s"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: soon"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
         let msgs = outcomes_with_messages(&RULE, &gateways("", ""), "1.17.38");
         assert_eq!(msgs[0].2, "requestHeadersTimeout is absent (disabled)");
     }
 
     #[test]
     fn positive_duration_passes() {
-        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 10s"), ""), "1.13.39"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0.5s"), ""), "1.22.1"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 10s"), ""), "1.13.39"),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0.5s"), ""), "1.22.1"),
+            [Pass, Pass]
+        );
     }
 
     #[test]

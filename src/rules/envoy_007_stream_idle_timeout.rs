@@ -34,19 +34,35 @@ mod tests {
     #[test]
     fn absent_or_positive_passes() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 300s"), ""), "1.17.38"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 300s"), ""), "1.17.38"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
     fn zero_fails() {
-        assert_eq!(statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 0s"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 0ms"), ""), "1.13.39"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 0s"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("streamIdleTimeout: 0ms"), ""), "1.13.39"),
+            [Fail, Fail]
+        );
     }
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

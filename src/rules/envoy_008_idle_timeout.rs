@@ -34,7 +34,10 @@ mod tests {
     #[test]
     fn absent_or_positive_passes() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("idleTimeout: 3600s"), ""), "1.17.38"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("idleTimeout: 3600s"), ""), "1.17.38"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
@@ -46,6 +49,13 @@ mod tests {
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

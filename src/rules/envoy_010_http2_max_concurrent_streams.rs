@@ -20,18 +20,27 @@ pub static RULE: Rule = Rule {
 /// Verdict for an `http2ProtocolOptions` integer that must be in `min..=max` (`min` is Envoy's
 /// own lower bound; `default` describes Envoy's value when the field is absent).
 pub(crate) fn h2_limit(options: &Node, field: &str, min: i64, max: i64, default: &str) -> Verdict {
-    let value = options.path("httpConnectionManagerSettings.http2ProtocolOptions").and_then(|h| h.get(field)).filter(|n| !n.is_null());
-    let Some(v) = value else { return fail(format!("http2ProtocolOptions.{field} is absent (Envoy default {default})")) };
+    let value = options
+        .path("httpConnectionManagerSettings.http2ProtocolOptions")
+        .and_then(|h| h.get(field))
+        .filter(|n| !n.is_null());
+    let Some(v) = value else {
+        return fail(format!("http2ProtocolOptions.{field} is absent (Envoy default {default})"));
+    };
     match v.as_i64() {
         Some(n) if n > max => fail(format!("http2ProtocolOptions.{field} is {n} (limit {max})")),
-        Some(n) if n < min => fail(format!("http2ProtocolOptions.{field} is {n}, below Envoy's minimum {min} (rejected)")),
+        Some(n) if n < min => fail(format!(
+            "http2ProtocolOptions.{field} is {n}, below Envoy's minimum {min} (rejected)"
+        )),
         Some(n) => pass(format!("http2ProtocolOptions.{field} is {n}")),
         None => fail(format!("http2ProtocolOptions.{field} is not an integer: {}", show(Some(v)))),
     }
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_http_gateway(m, |o| h2_limit(o, "maxConcurrentStreams", 1, 100, "2147483647, 1024 from Envoy 1.36"))
+    each_http_gateway(m, |o| {
+        h2_limit(o, "maxConcurrentStreams", 1, 100, "2147483647, 1024 from Envoy 1.36")
+    })
 }
 
 #[cfg(test)]
@@ -41,29 +50,59 @@ mod tests {
     use crate::rules::Status::*;
 
     fn h2(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}")
+        format!(
+            "options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}"
+        )
     }
 
     #[test]
     fn absent_or_too_high_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.22.1"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 101"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&h2("maxConcurrentStreams: \"100\""), ""), "1.17.38"), [Fail, Fail], "a string is not an integer");
-        assert_eq!(statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 0"), ""), "1.17.38"), [Fail, Fail], "0 is invalid");
-        let msgs = outcomes_with_messages(&RULE, &gateways(&h2("maxConcurrentStreams: 1000"), ""), "1.17.38");
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 101"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("maxConcurrentStreams: \"100\""), ""), "1.17.38"),
+            [Fail, Fail],
+            "a string is not an integer"
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 0"), ""), "1.17.38"),
+            [Fail, Fail],
+            "0 is invalid"
+        );
+        let msgs = outcomes_with_messages(
+            &RULE,
+            &gateways(&h2("maxConcurrentStreams: 1000"), ""),
+            "1.17.38",
+        );
         assert_eq!(msgs[0].2, "http2ProtocolOptions.maxConcurrentStreams is 1000 (limit 100)");
     }
 
     #[test]
     fn at_most_100_passes() {
-        assert_eq!(statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 100"), ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 1"), ""), "1.13.39"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 100"), ""), "1.17.38"),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("maxConcurrentStreams: 1"), ""), "1.13.39"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

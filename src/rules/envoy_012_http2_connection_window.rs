@@ -18,7 +18,15 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_http_gateway(m, |o| h2_limit(o, "initialConnectionWindowSize", 65535, 1_048_576, "256 MiB, 24 MiB from Envoy 1.36"))
+    each_http_gateway(m, |o| {
+        h2_limit(
+            o,
+            "initialConnectionWindowSize",
+            65535,
+            1_048_576,
+            "256 MiB, 24 MiB from Envoy 1.36",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -28,26 +36,47 @@ mod tests {
     use crate::rules::Status::*;
 
     fn h2(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}")
+        format!(
+            "options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}"
+        )
     }
 
     #[test]
     fn absent_or_too_high_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 1048577"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 100"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 1048577"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 100"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
     }
 
     #[test]
     fn at_most_1m_passes() {
-        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 1048576"), ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 65536"), ""), "1.22.1"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 1048576"), ""), "1.17.38"),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&h2("initialConnectionWindowSize: 65536"), ""), "1.22.1"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

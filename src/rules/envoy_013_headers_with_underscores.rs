@@ -44,23 +44,63 @@ mod tests {
     #[test]
     fn absent_allow_or_envoy_name_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: ALLOW"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: 0"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: REJECT_REQUEST"), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: ALLOW"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: 0"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &gateways(&hcm("headersWithUnderscoresAction: REJECT_REQUEST"), ""),
+                "1.17.38"
+            ),
+            [Fail, Fail]
+        );
     }
 
     #[test]
     fn reject_or_drop_passes_by_name_or_number() {
-        assert_eq!(statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: REJECT_CLIENT_REQUEST"), ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: DROP_HEADER"), ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: 1"), ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: 2"), ""), "1.13.39"), [Pass, Pass]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &gateways(&hcm("headersWithUnderscoresAction: REJECT_CLIENT_REQUEST"), ""),
+                "1.17.38"
+            ),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &gateways(&hcm("headersWithUnderscoresAction: DROP_HEADER"), ""),
+                "1.17.38"
+            ),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: 1"), ""), "1.17.38"),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("headersWithUnderscoresAction: 2"), ""), "1.13.39"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! ENVOY-014: every Gateway's listener caps its active connections.
 
 use super::envoy_015_global_connection_limit::{runtime_int, static_runtime};
-use super::helpers::{each_gateway, fail, http_option_sets, pass};
-use super::{Fix, OutcomeFix, Rule, Severity, Status};
+use super::helpers::{each_gateway, fail, http_option_sets, pass, with_own_fixes, OwnFixFor};
+use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::chart::Version;
 use crate::model::{gateway_proxy_names, Model};
 use crate::parse::Doc;
@@ -47,7 +47,8 @@ fn max_active(options: &Node) -> Option<i64> {
 
 /// Envoy's name for the listener of a Gateway, as Gloo's translator makes it.
 fn listener_name(spec: &Node) -> String {
-    let address = spec.get("bindAddress").and_then(Node::scalar_text).unwrap_or_else(|| "::".to_string());
+    let address =
+        spec.get("bindAddress").and_then(Node::scalar_text).unwrap_or_else(|| "::".to_string());
     let port = spec.get("bindPort").and_then(Node::scalar_text).unwrap_or_default();
     format!("listener-{address}-{port}")
 }
@@ -60,7 +61,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             let least = limits.iter().flatten().min().copied().unwrap_or_default();
             return pass(format!("connectionLimit.maxActiveConnections is {least}"));
         }
-        let key = format!("envoy.resource_limits.listener.{}.connection_limit", listener_name(spec));
+        let key =
+            format!("envoy.resource_limits.listener.{}.connection_limit", listener_name(spec));
         let proxies = gateway_proxy_names(gw);
         let runtime_limit = |name: &String| {
             let proxy = m.proxies.iter().find(|p| p.name == name.as_str())?;
@@ -80,17 +82,16 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // Before 1.17 the fix is a runtime key named after the listener: this Gateway's, not the
     // default ports' the declared fix shows.
-    let runtime_fix = RULE.fix_for(m.version).is_some_and(|f| f.path == "{GP}.customStaticLayer");
-    outcomes
-        .into_iter()
-        .map(|o| match o.doc.root.get("spec") {
-            Some(spec) if runtime_fix && o.status == Status::Fail && o.fix == OutcomeFix::Declared => o.fixed_by(OutcomeFix::Custom {
-                path: "{GP}.customStaticLayer".into(),
-                value: serde_json::json!({ "envoy": { "resource_limits": { "listener": { listener_name(spec): { "connection_limit": 100000 } } } } }),
-            }),
-            _ => o,
+    if !m.chart_before(Version::new(1, 17, 0)) {
+        return outcomes;
+    }
+    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+        let spec = o.doc.root.get("spec")?;
+        Some(OutcomeFix::Custom {
+            path: "{GP}.customStaticLayer".into(),
+            value: serde_json::json!({ "envoy": { "resource_limits": { "listener": { listener_name(spec): { "connection_limit": 100000 } } } } }),
         })
-        .collect()
+    })
 }
 
 #[cfg(test)]
@@ -105,13 +106,23 @@ mod tests {
 
     fn runtime(listeners: &str) -> String {
         let layer = crate::rules::testing::indent(listeners, 6);
-        proxy("", "") + &bootstrap(&format!("layered_runtime:\n  layers:\n  - name: static_layer\n    static_layer:\n{layer}"))
+        proxy("", "")
+            + &bootstrap(&format!(
+                "layered_runtime:\n  layers:\n  - name: static_layer\n    static_layer:\n{layer}"
+            ))
     }
 
     #[test]
     fn fails_without_any_limit() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &(gateways("", "") + &runtime("overload:\n  global_downstream_max_connections: 1")), "1.13.39"), [Fail, Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(gateways("", "") + &runtime("overload:\n  global_downstream_max_connections: 1")),
+                "1.13.39"
+            ),
+            [Fail, Fail]
+        );
         assert_eq!(statuses(&RULE, &gateways(&limit(0), ""), "1.17.38"), [Fail, Fail]);
     }
 
@@ -120,15 +131,28 @@ mod tests {
         assert_eq!(statuses(&RULE, &gateways(&limit(1000), ""), "1.17.38"), [Pass, Pass]);
         let tcp = "---\napiVersion: gateway.solo.io/v1\nkind: Gateway\nmetadata:\n  name: failover\nspec:\n  bindPort: 15443\n  tcpGateway:\n    options:\n      connectionLimit:\n        maxActiveConnections: 10\n";
         assert_eq!(statuses(&RULE, tcp, "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &tcp.replace("maxActiveConnections: 10", "delayBeforeClose: 1s"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &tcp.replace("maxActiveConnections: 10", "delayBeforeClose: 1s"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
     }
 
     #[test]
     fn passes_with_runtime_limits_per_listener() {
         let nested = "envoy:\n  resource_limits:\n    listener:\n      \"listener-::-8080\":\n        connection_limit: 1000\n      \"listener-::-8443\":\n        connection_limit: 1000";
-        assert_eq!(statuses(&RULE, &(gateways("", "") + &runtime(nested)), "1.13.39"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &(gateways("", "") + &runtime(nested)), "1.13.39"),
+            [Pass, Pass]
+        );
         let only_http = "envoy.resource_limits.listener.listener-::-8080.connection_limit: 1000";
-        assert_eq!(statuses(&RULE, &(gateways("", "") + &runtime(only_http)), "1.13.39"), [Pass, Fail]);
+        assert_eq!(
+            statuses(&RULE, &(gateways("", "") + &runtime(only_http)), "1.13.39"),
+            [Pass, Fail]
+        );
     }
 
     #[test]
@@ -140,16 +164,31 @@ mod tests {
             path: "{GP}.customStaticLayer".into(),
             value: serde_json::json!({"envoy": {"resource_limits": {"listener": {name: {"connection_limit": 100000}}}}}),
         };
-        assert_eq!(fixes(&RULE, &render, "1.13.39"), [(Fail, listener("listener-::-8081")), (Fail, listener("listener-::-8443"))]);
-        assert_eq!(fixes(&RULE, &render, "1.17.38"), [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Declared)], "1.17+: connectionLimit options");
+        assert_eq!(
+            fixes(&RULE, &render, "1.13.39"),
+            [(Fail, listener("listener-::-8081")), (Fail, listener("listener-::-8443"))]
+        );
+        assert_eq!(
+            fixes(&RULE, &render, "1.17.38"),
+            [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Declared)],
+            "1.17+: connectionLimit options"
+        );
     }
 
     #[test]
     fn runtime_limit_must_hold_on_every_proxy_of_the_gateway() {
         let nested = "envoy.resource_limits.listener.listener-::-8080.connection_limit: 1000\nenvoy.resource_limits.listener.listener-::-8443.connection_limit: 1000";
-        let other = runtime("overload.global_downstream_max_connections: 1").replace("gateway-proxy", "other-proxy");
-        let both = gateways("", "").replace("      - gateway-proxy\n", "      - gateway-proxy\n      - other-proxy\n") + &runtime(nested) + &other;
-        assert_eq!(statuses(&RULE, &both, "1.13.39"), [Fail, Fail], "other-proxy has no listener limit");
+        let other = runtime("overload.global_downstream_max_connections: 1")
+            .replace("gateway-proxy", "other-proxy");
+        let both = gateways("", "")
+            .replace("      - gateway-proxy\n", "      - gateway-proxy\n      - other-proxy\n")
+            + &runtime(nested)
+            + &other;
+        assert_eq!(
+            statuses(&RULE, &both, "1.13.39"),
+            [Fail, Fail],
+            "other-proxy has no listener limit"
+        );
         let fixed = both.replace(&other, &runtime(nested).replace("gateway-proxy", "other-proxy"));
         assert_eq!(statuses(&RULE, &fixed, "1.13.39"), [Pass, Pass]);
     }
@@ -164,6 +203,13 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

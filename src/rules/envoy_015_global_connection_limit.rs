@@ -29,7 +29,11 @@ pub(crate) fn static_runtime(bootstrap: &Node) -> BTreeMap<String, &Node> {
                     if entries[i + 1..].iter().any(|e| e.key == entry.key) {
                         continue;
                     }
-                    let key = if prefix.is_empty() { entry.key.to_string() } else { format!("{prefix}.{}", entry.key) };
+                    let key = if prefix.is_empty() {
+                        entry.key.to_string()
+                    } else {
+                        format!("{prefix}.{}", entry.key)
+                    };
                     flatten(&key, &entry.value, out);
                 }
             }
@@ -49,10 +53,12 @@ pub(crate) fn static_runtime(bootstrap: &Node) -> BTreeMap<String, &Node> {
 
 /// A runtime value as an integer (runtime accepts numbers and numeric strings).
 pub(crate) fn runtime_int(node: &Node) -> Option<i64> {
-    node.as_i64().or_else(|| node.as_str().and_then(|s| s.trim().parse().ok())).or(match node.value {
-        Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(f as i64),
-        _ => None,
-    })
+    node.as_i64().or_else(|| node.as_str().and_then(|s| s.trim().parse().ok())).or(
+        match node.value {
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(f as i64),
+            _ => None,
+        },
+    )
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
@@ -63,9 +69,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             .map(Node::items)
             .unwrap_or_default()
             .iter()
-            .any(|r| r.get("name").and_then(Node::as_str) == Some("envoy.resource_monitors.global_downstream_max_connections"));
+            .any(|r| {
+                r.get("name").and_then(Node::as_str)
+                    == Some("envoy.resource_monitors.global_downstream_max_connections")
+            });
         if monitor {
-            return pass("overload_manager has the global_downstream_max_connections resource monitor");
+            return pass(
+                "overload_manager has the global_downstream_max_connections resource monitor",
+            );
         }
         let runtime = static_runtime(&b.root);
         match runtime.get("overload.global_downstream_max_connections").copied() {
@@ -91,18 +102,62 @@ mod tests {
 
     #[test]
     fn passes_with_a_positive_runtime_limit() {
-        assert_eq!(statuses(&RULE, &runtime("overload:\n  global_downstream_max_connections: 250000"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &runtime("overload.global_downstream_max_connections: 1000"), "1.17.38"), [Pass], "dotted key");
-        assert_eq!(statuses(&RULE, &runtime("overload:\n  global_downstream_max_connections: \"1000\""), "1.17.38"), [Pass], "numeric string");
+        assert_eq!(
+            statuses(
+                &RULE,
+                &runtime("overload:\n  global_downstream_max_connections: 250000"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &runtime("overload.global_downstream_max_connections: 1000"),
+                "1.17.38"
+            ),
+            [Pass],
+            "dotted key"
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &runtime("overload:\n  global_downstream_max_connections: \"1000\""),
+                "1.17.38"
+            ),
+            [Pass],
+            "numeric string"
+        );
     }
 
     #[test]
     fn fails_when_zero_or_absent() {
-        assert_eq!(statuses(&RULE, &runtime("overload:\n  global_downstream_max_connections: 0"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &runtime("upstream:\n  healthy_panic_threshold:\n    value: 50"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &bootstrap("admin: {}\n")), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &runtime("overload:\n  global_downstream_max_connections: 0"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &runtime("upstream:\n  healthy_panic_threshold:\n    value: 50"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &(proxy("", "") + &bootstrap("admin: {}\n")), "1.17.38"),
+            [Fail]
+        );
         let dup = "overload:\n  global_downstream_max_connections: 1000\noverload:\n  other: 1";
-        assert_eq!(statuses(&RULE, &runtime(dup), "1.17.38"), [Fail], "a later duplicate key replaces the earlier map");
+        assert_eq!(
+            statuses(&RULE, &runtime(dup), "1.17.38"),
+            [Fail],
+            "a later duplicate key replaces the earlier map"
+        );
     }
 
     #[test]
@@ -114,6 +169,13 @@ mod tests {
     #[test]
     fn not_applicable_without_bootstrap_or_proxy() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -39,19 +39,36 @@ mod tests {
     #[test]
     fn absent_or_true_passes() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("normalizePath: true"), ""), "1.17.38"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("normalizePath: true"), ""), "1.17.38"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
     fn false_fails() {
-        assert_eq!(statuses(&RULE, &gateways(&hcm("normalizePath: false"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("normalizePath: \"true\""), ""), "1.17.38"), [Fail, Fail], "a string is not a bool");
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("normalizePath: false"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("normalizePath: \"true\""), ""), "1.17.38"),
+            [Fail, Fail],
+            "a string is not a bool"
+        );
     }
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

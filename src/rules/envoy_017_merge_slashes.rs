@@ -39,19 +39,35 @@ mod tests {
     #[test]
     fn absent_false_or_string_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("mergeSlashes: false"), ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways(&hcm("mergeSlashes: \"true\""), ""), "1.17.38"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("mergeSlashes: false"), ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("mergeSlashes: \"true\""), ""), "1.17.38"),
+            [Fail, Fail]
+        );
     }
 
     #[test]
     fn true_passes() {
-        assert_eq!(statuses(&RULE, &gateways(&hcm("mergeSlashes: true"), ""), "1.17.38"), [Pass, Pass]);
+        assert_eq!(
+            statuses(&RULE, &gateways(&hcm("mergeSlashes: true"), ""), "1.17.38"),
+            [Pass, Pass]
+        );
     }
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

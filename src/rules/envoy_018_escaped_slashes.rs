@@ -41,15 +41,38 @@ mod tests {
     #[test]
     fn absent_keep_or_forward_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        for v in ["IMPLEMENTATION_SPECIFIC_DEFAULT", "KEEP_UNCHANGED", "UNESCAPE_AND_FORWARD", "0", "1", "4"] {
-            assert_eq!(statuses(&RULE, &gateways(&hcm(&format!("pathWithEscapedSlashesAction: {v}")), ""), "1.17.38"), [Fail, Fail], "{v}");
+        for v in [
+            "IMPLEMENTATION_SPECIFIC_DEFAULT",
+            "KEEP_UNCHANGED",
+            "UNESCAPE_AND_FORWARD",
+            "0",
+            "1",
+            "4",
+        ] {
+            assert_eq!(
+                statuses(
+                    &RULE,
+                    &gateways(&hcm(&format!("pathWithEscapedSlashesAction: {v}")), ""),
+                    "1.17.38"
+                ),
+                [Fail, Fail],
+                "{v}"
+            );
         }
     }
 
     #[test]
     fn reject_or_redirect_passes_by_name_or_number() {
         for v in ["REJECT_REQUEST", "UNESCAPE_AND_REDIRECT", "2", "3"] {
-            assert_eq!(statuses(&RULE, &gateways(&hcm(&format!("pathWithEscapedSlashesAction: {v}")), ""), "1.17.38"), [Pass, Pass], "{v}");
+            assert_eq!(
+                statuses(
+                    &RULE,
+                    &gateways(&hcm(&format!("pathWithEscapedSlashesAction: {v}")), ""),
+                    "1.17.38"
+                ),
+                [Pass, Pass],
+                "{v}"
+            );
         }
     }
 
@@ -57,6 +80,13 @@ mod tests {
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! ENVOY-019: advice on how many X-Forwarded-For hops to trust.
 
-use super::helpers::{gateway_outcome, http_option_sets, na_without, show};
+use super::helpers::{each_http_option_sets, show};
 use super::{Rule, Severity, Status};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -20,10 +20,11 @@ pub static RULE: Rule = Rule {
 /// The XFF settings of one HTTP option set, as rendered.
 fn describe(options: &Node) -> String {
     let hcm = options.get("httpConnectionManagerSettings");
-    let field = |name: &str, absent: &str| match hcm.and_then(|h| h.get(name)).filter(|n| !n.is_null()) {
-        None => absent.to_string(),
-        v => show(v),
-    };
+    let field =
+        |name: &str, absent: &str| match hcm.and_then(|h| h.get(name)).filter(|n| !n.is_null()) {
+            None => absent.to_string(),
+            v => show(v),
+        };
     format!(
         "useRemoteAddress {}, xffNumTrustedHops {}, skipXffAppend {}",
         field("useRemoteAddress", "absent (false)"),
@@ -33,22 +34,19 @@ fn describe(options: &Node) -> String {
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = m
-        .gateways
-        .iter()
-        .map(|gw| {
-            let sets = http_option_sets(gw);
-            let (status, message) = match sets.as_slice() {
-                [] => (Status::Na, "TCP-only Gateway: no HTTP options".to_string()),
-                [one] => (Status::Advisory, describe(one)),
-                // A hybrid Gateway: every matched gateway's settings, each may differ.
-                several => (Status::Advisory, several.iter().enumerate().map(|(i, o)| format!("matched gateway {}: {}", i + 1, describe(o))).collect::<Vec<_>>().join("; ")),
-            };
-            let message = if status == Status::Advisory { format!("{message}: set xffNumTrustedHops to the number of trusted L7 proxies in front of Envoy") } else { message };
-            gateway_outcome(gw, status, message)
-        })
-        .collect();
-    na_without(m, outcomes, "Gateway")
+    each_http_option_sets(m, |sets| {
+        let settings = match sets {
+            [one] => describe(one),
+            // A hybrid Gateway: every matched gateway's settings, each may differ.
+            several => several
+                .iter()
+                .enumerate()
+                .map(|(i, o)| format!("matched gateway {}: {}", i + 1, describe(o)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        (Status::Advisory, format!("{settings}: set xffNumTrustedHops to the number of trusted L7 proxies in front of Envoy"))
+    })
 }
 
 #[cfg(test)]
@@ -63,7 +61,13 @@ mod tests {
         let set = "options:\n  httpConnectionManagerSettings:\n    useRemoteAddress: true\n    xffNumTrustedHops: 1";
         let out = outcomes_with_messages(&RULE, &gateways(set, ""), "1.17.38");
         assert_eq!(out[0].0, Advisory);
-        assert!(out[0].2.starts_with("useRemoteAddress true, xffNumTrustedHops 1, skipXffAppend absent (false)"), "{}", out[0].2);
+        assert!(
+            out[0].2.starts_with(
+                "useRemoteAddress true, xffNumTrustedHops 1, skipXffAppend absent (false)"
+            ),
+            "{}",
+            out[0].2
+        );
     }
 
     #[test]
@@ -78,6 +82,13 @@ mod tests {
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! GLOO-001: the internet-facing proxy pod should not carry a Kubernetes API token.
 
-use super::helpers::{each_proxy, fail, na, pass};
-use super::{Fix, OutcomeFix, Rule, Severity, Status};
+use super::helpers::{each_proxy, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -28,9 +28,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             return na("Istio integration: the token is needed by the istio-proxy sidecar");
         }
         if let Some(pod) = p.pod_spec.get("automountServiceAccountToken").and_then(Node::as_bool) {
-            return if pod { fail("pod sets automountServiceAccountToken: true") } else { pass("pod sets automountServiceAccountToken: false") };
+            return if pod {
+                fail("pod sets automountServiceAccountToken: true")
+            } else {
+                pass("pod sets automountServiceAccountToken: false")
+            };
         }
-        let sa_name = p.pod_spec.get("serviceAccountName").and_then(Node::as_str).unwrap_or("default");
+        let sa_name =
+            p.pod_spec.get("serviceAccountName").and_then(Node::as_str).unwrap_or("default");
         match m.find("ServiceAccount", sa_name, p.namespace) {
             Some(sa) => match sa.root.get("automountServiceAccountToken").and_then(Node::as_bool) {
                 Some(false) => pass(format!("ServiceAccount {sa_name} sets automountServiceAccountToken: false")),
@@ -42,9 +47,15 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // The pod's own setting wins over the ServiceAccount's: where the user's kubeResourceOverride
     // sets it, the fix goes there.
-    let pod_setting = "{GP}.kubeResourceOverride.spec.template.spec.automountServiceAccountToken".to_string();
-    let in_override = OutcomeFix::WhereSet { when_set: vec![pod_setting.clone()], unless_set: vec![], path: pod_setting, value: false.into() };
-    outcomes.into_iter().map(|o| if o.status == Status::Fail { o.fixed_by(in_override.clone()) } else { o }).collect()
+    let pod_setting =
+        "{GP}.kubeResourceOverride.spec.template.spec.automountServiceAccountToken".to_string();
+    let in_override = OutcomeFix::WhereSet {
+        when_set: vec![pod_setting.clone()],
+        unless_set: vec![],
+        path: pod_setting,
+        value: false.into(),
+    };
+    with_own_fixes(outcomes, OwnFixFor::Failures, |_| Some(in_override.clone()))
 }
 
 #[cfg(test)]
@@ -58,20 +69,34 @@ mod tests {
     #[test]
     fn fails_when_nothing_disables_automount() {
         assert_eq!(statuses(&RULE, &(proxy("", "") + SA), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail], "ServiceAccount not rendered");
+        assert_eq!(
+            statuses(&RULE, &proxy("", ""), "1.17.38"),
+            [Fail],
+            "ServiceAccount not rendered"
+        );
     }
 
     #[test]
     fn passes_when_the_service_account_or_pod_disables_it() {
         let sa = format!("{SA}automountServiceAccountToken: false\n");
         assert_eq!(statuses(&RULE, &(proxy("", "") + &sa), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &(proxy("automountServiceAccountToken: false", "") + SA), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &(proxy("automountServiceAccountToken: true", "") + &sa), "1.17.38"), [Fail], "pod overrides SA");
+        assert_eq!(
+            statuses(&RULE, &(proxy("automountServiceAccountToken: false", "") + SA), "1.17.38"),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &(proxy("automountServiceAccountToken: true", "") + &sa), "1.17.38"),
+            [Fail],
+            "pod overrides SA"
+        );
     }
 
     #[test]
     fn not_applicable_with_istio() {
-        let render = proxy("", "") .replace("      volumes:", "      - name: istio-proxy\n        image: istio/proxyv2\n      volumes:") + SA;
+        let render = proxy("", "").replace(
+            "      volumes:",
+            "      - name: istio-proxy\n        image: istio/proxyv2\n      volumes:",
+        ) + SA;
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
         let sds = proxy("", "env:\n- name: ISTIO_MTLS_SDS_ENABLED\n  value: \"true\"") + SA;
         assert_eq!(statuses(&RULE, &sds, "1.17.38"), [Na]);

@@ -1,7 +1,7 @@
 //! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
-use super::helpers::{each_envoy_container, fail, na, pass};
-use super::{Fix, OutcomeFix, Rule, Severity, Status};
+use super::helpers::{each_envoy_container, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::chart::Version;
 use crate::model::{Model, Proxy};
 use crate::yaml::Node;
@@ -34,20 +34,24 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // 1.17+ renders a custom glooContainerSecurityContext instead of the chart's: where the
     // user's values set its capabilities, the fix is their list without the capability.
-    if m.version.is_some_and(|v| v < Version::new(1, 17, 0)) {
+    if m.chart_before(Version::new(1, 17, 0)) {
         return outcomes;
     }
-    outcomes
-        .into_iter()
-        .map(|o| match m.proxy_with_workload(o.doc).and_then(|p| p.envoy) {
-            Some(envoy) if o.status == Status::Fail => {
-                let kept = added(envoy).iter().filter(|cap| !cap.as_str().is_some_and(is_net_bind)).map(Node::to_json).collect();
-                let path = "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".to_string();
-                o.fixed_by(OutcomeFix::WhereSet { when_set: vec![path.clone()], unless_set: vec![], path, value: serde_json::Value::Array(kept) })
-            }
-            _ => o,
+    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+        let envoy = m.proxy_with_workload(o.doc)?.envoy?;
+        let kept = added(envoy)
+            .iter()
+            .filter(|cap| !cap.as_str().is_some_and(is_net_bind))
+            .map(Node::to_json)
+            .collect();
+        let path = "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".to_string();
+        Some(OutcomeFix::WhereSet {
+            when_set: vec![path.clone()],
+            unless_set: vec![],
+            path,
+            value: serde_json::Value::Array(kept),
         })
-        .collect()
+    })
 }
 
 fn is_net_bind(cap: &str) -> bool {
@@ -62,11 +66,14 @@ fn is_low(port: Option<i64>) -> Option<i64> {
 /// Why the proxy needs to bind a privileged port, if it does.
 fn low_port(m: &Model<'_>, p: &Proxy<'_>, envoy: &Node) -> Option<String> {
     let ports = envoy.get("ports").map(Node::items).unwrap_or_default();
-    if let Some(port) = ports.iter().find_map(|port| is_low(port.get("containerPort").and_then(Node::as_i64))) {
+    if let Some(port) =
+        ports.iter().find_map(|port| is_low(port.get("containerPort").and_then(Node::as_i64)))
+    {
         return Some(format!("the Envoy container declares containerPort {port}"));
     }
     m.gateways_of(p.name).into_iter().find_map(|gw| {
-        is_low(gw.root.path("spec.bindPort").and_then(Node::as_i64)).map(|port| format!("Gateway {} binds port {port}", gw.name))
+        is_low(gw.root.path("spec.bindPort").and_then(Node::as_i64))
+            .map(|port| format!("Gateway {} binds port {port}", gw.name))
     })
 }
 
@@ -89,21 +96,38 @@ mod tests {
     fn on_1_17_a_custom_context_is_fixed_by_its_own_list() {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
-        let added = format!("{PORTS}securityContext:\n  capabilities:\n    add: [NET_BIND_SERVICE, SYS_TIME]\n");
+        let added = format!(
+            "{PORTS}securityContext:\n  capabilities:\n    add: [NET_BIND_SERVICE, SYS_TIME]\n"
+        );
         let path = "{GP}.podTemplate.glooContainerSecurityContext.capabilities.add".to_string();
-        let expected = OutcomeFix::WhereSet { when_set: vec![path.clone()], unless_set: vec![], path, value: serde_json::json!(["SYS_TIME"]) };
+        let expected = OutcomeFix::WhereSet {
+            when_set: vec![path.clone()],
+            unless_set: vec![],
+            path,
+            value: serde_json::json!(["SYS_TIME"]),
+        };
         assert_eq!(fixes(&RULE, &proxy("", &added), "1.17.38"), [(Fail, expected)]);
-        assert_eq!(fixes(&RULE, &proxy("", &added), "1.13.39"), [(Fail, OutcomeFix::Declared)], "1.13 has no custom context");
+        assert_eq!(
+            fixes(&RULE, &proxy("", &added), "1.13.39"),
+            [(Fail, OutcomeFix::Declared)],
+            "1.13 has no custom context"
+        );
     }
 
     #[test]
     fn fails_when_added_under_any_spelling() {
         for cap in ["NET_BIND_SERVICE", "CAP_NET_BIND_SERVICE", "net_bind_service"] {
-            let c = format!("{PORTS}securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [{cap}]\n");
+            let c = format!(
+                "{PORTS}securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [{cap}]\n"
+            );
             assert_eq!(statuses(&RULE, &proxy("", &c), "1.13.39"), [Fail], "{cap}");
         }
         let other = format!("{PORTS}securityContext:\n  capabilities:\n    add: [NET_ADMIN]\n");
-        assert_eq!(statuses(&RULE, &proxy("", &other), "1.13.39"), [Pass], "other capabilities are K8S-004's business");
+        assert_eq!(
+            statuses(&RULE, &proxy("", &other), "1.13.39"),
+            [Pass],
+            "other capabilities are K8S-004's business"
+        );
     }
 
     #[test]
@@ -112,12 +136,19 @@ mod tests {
         let low_container = format!("ports:\n- containerPort: 80\n  hostPort: 80\n{add}");
         assert_eq!(statuses(&RULE, &proxy("", &low_container), "1.17.38"), [Na]);
         let low_gateway = gateways("", "").replace("bindPort: 8443", "bindPort: 443");
-        let out = outcomes_with_messages(&RULE, &(proxy("", &format!("{PORTS}{add}")) + &low_gateway), "1.17.38");
+        let out = outcomes_with_messages(
+            &RULE,
+            &(proxy("", &format!("{PORTS}{add}")) + &low_gateway),
+            "1.17.38",
+        );
         assert_eq!(out[0].0, Na);
         assert!(out[0].2.contains("gateway-proxy-ssl binds port 443"), "{}", out[0].2);
         // A low port on a Gateway of another proxy does not count.
         let other = low_gateway.replace("      - gateway-proxy\n", "      - other-proxy\n");
-        assert_eq!(statuses(&RULE, &(proxy("", &format!("{PORTS}{add}")) + &other), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &(proxy("", &format!("{PORTS}{add}")) + &other), "1.17.38"),
+            [Fail]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! GLOO-003: replace invalid routes instead of freezing the whole proxy's configuration.
 
-use super::helpers::{boolean, each_settings, fail, pass};
+use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -17,12 +17,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    const FIELD: &str = "spec.gloo.invalidConfigPolicy.replaceInvalidRoutes";
-    each_settings(m, |spec| match boolean(spec.path("gloo.invalidConfigPolicy.replaceInvalidRoutes"), FIELD) {
-        Ok(Some(true)) => pass("replaceInvalidRoutes is true"),
-        Ok(Some(false)) => fail(format!("{FIELD} is false")),
-        Ok(None) => fail(format!("{FIELD} is absent (false)")),
-        Err(not_boolean) => not_boolean,
+    each_settings(m, |spec| {
+        settings_field_true(spec, "gloo.invalidConfigPolicy.replaceInvalidRoutes")
     })
 }
 
@@ -34,14 +30,43 @@ mod tests {
 
     #[test]
     fn judges_settings() {
-        assert_eq!(statuses(&RULE, &settings("gloo:\n  invalidConfigPolicy:\n    replaceInvalidRoutes: false"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &settings("gloo:\n  invalidConfigPolicy:\n    replaceInvalidRoutes: false"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &settings("gloo: {}"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &settings("gloo:\n  invalidConfigPolicy:\n    replaceInvalidRoutes: true"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &settings("gloo:\n  invalidConfigPolicy:\n    replaceInvalidRoutes: \"true\""), "1.17.38"), [Fail], "a string is not a bool");
+        assert_eq!(
+            statuses(
+                &RULE,
+                &settings("gloo:\n  invalidConfigPolicy:\n    replaceInvalidRoutes: true"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &settings("gloo:\n  invalidConfigPolicy:\n    replaceInvalidRoutes: \"true\""),
+                "1.17.38"
+            ),
+            [Fail],
+            "a string is not a bool"
+        );
     }
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

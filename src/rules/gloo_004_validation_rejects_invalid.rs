@@ -1,7 +1,7 @@
 //! GLOO-004: the validation webhook rejects invalid Gloo resources instead of admitting them.
 
-use super::helpers::{each_settings, fail, pass, Verdict};
-use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status};
+use super::helpers::{each_settings, fail, pass, with_own_fixes, OwnFixFor, Verdict};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -32,22 +32,23 @@ pub(crate) fn validation_block(spec: &Node) -> Result<&Node, Verdict> {
 /// A validation rule's fix where validation is off (GLOO-004 to 007): `gateway.validation` with
 /// `enabled` (and `serverEnabled` when that is what is off) beside the rule's own `key`. The
 /// declared fix alone sets a key the chart does not render while validation is off.
-pub(crate) fn turning_validation_on<'a>(outcomes: Vec<Outcome<'a>>, key: &str, value: serde_json::Value) -> Vec<Outcome<'a>> {
-    outcomes
-        .into_iter()
-        .map(|o| {
-            let spec = o.doc.root.get("spec").unwrap_or(Node::null());
-            if o.status != Status::Fail || o.doc.kind != "Settings" || validation_block(spec).is_ok() {
-                return o;
-            }
-            let mut fix = serde_json::json!({ "enabled": true });
-            if spec.path("gateway.validation.serverEnabled").and_then(Node::as_bool) == Some(false) {
-                fix["serverEnabled"] = true.into();
-            }
-            fix[key] = value.clone();
-            o.fixed_by(OutcomeFix::Custom { path: "gateway.validation".into(), value: fix })
-        })
-        .collect()
+pub(crate) fn turning_validation_on<'a>(
+    outcomes: Vec<Outcome<'a>>,
+    key: &str,
+    value: serde_json::Value,
+) -> Vec<Outcome<'a>> {
+    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+        let spec = o.doc.root.get("spec").unwrap_or(Node::null());
+        if o.doc.kind != "Settings" || validation_block(spec).is_ok() {
+            return None;
+        }
+        let mut fix = serde_json::json!({ "enabled": true });
+        if spec.path("gateway.validation.serverEnabled").and_then(Node::as_bool) == Some(false) {
+            fix["serverEnabled"] = true.into();
+        }
+        fix[key] = value.clone();
+        Some(OutcomeFix::Custom { path: "gateway.validation".into(), value: fix })
+    })
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
@@ -77,17 +78,45 @@ mod tests {
 
     #[test]
     fn judges_always_accept() {
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: true\nalwaysAccept: true"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: true"), "1.17.38"), [Fail], "absent = true");
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: true\nalwaysAccept: false"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &validation("alwaysAccept: false"), "1.17.38"), [Pass], "serverEnabled absent is not false");
-        assert_eq!(statuses(&RULE, &validation("alwaysAccept: \"false\""), "1.17.38"), [Fail], "a string is not a bool");
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: true\nalwaysAccept: true"), "1.17.38"),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: true"), "1.17.38"),
+            [Fail],
+            "absent = true"
+        );
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: true\nalwaysAccept: false"), "1.17.38"),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &validation("alwaysAccept: false"), "1.17.38"),
+            [Pass],
+            "serverEnabled absent is not false"
+        );
+        assert_eq!(
+            statuses(&RULE, &validation("alwaysAccept: \"false\""), "1.17.38"),
+            [Fail],
+            "a string is not a bool"
+        );
     }
 
     #[test]
     fn fails_when_validation_is_off() {
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: false\nalwaysAccept: false"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &settings("gateway:\n  readGatewaysFromAllNamespaces: false"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: false\nalwaysAccept: false"), "1.17.38"),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &settings("gateway:\n  readGatewaysFromAllNamespaces: false"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &settings("gateway:\n  validation: null"), "1.17.38"), [Fail]);
     }
 
@@ -100,13 +129,31 @@ mod tests {
             crate::values::merge(&mut value, extra);
             OutcomeFix::Custom { path: "gateway.validation".into(), value }
         };
-        assert_eq!(fixes(&RULE, &settings("gloo: {}"), "1.17.38"), [(Fail, on(serde_json::json!({})))], "no validation block");
-        assert_eq!(fixes(&RULE, &validation("serverEnabled: false\nalwaysAccept: true"), "1.17.38"), [(Fail, on(serde_json::json!({"serverEnabled": true})))]);
-        assert_eq!(fixes(&RULE, &validation("serverEnabled: true\nalwaysAccept: true"), "1.17.38"), [(Fail, OutcomeFix::Declared)], "validation on: the declared fix");
+        assert_eq!(
+            fixes(&RULE, &settings("gloo: {}"), "1.17.38"),
+            [(Fail, on(serde_json::json!({})))],
+            "no validation block"
+        );
+        assert_eq!(
+            fixes(&RULE, &validation("serverEnabled: false\nalwaysAccept: true"), "1.17.38"),
+            [(Fail, on(serde_json::json!({"serverEnabled": true})))]
+        );
+        assert_eq!(
+            fixes(&RULE, &validation("serverEnabled: true\nalwaysAccept: true"), "1.17.38"),
+            [(Fail, OutcomeFix::Declared)],
+            "validation on: the declared fix"
+        );
     }
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -45,20 +45,44 @@ mod tests {
 
     #[test]
     fn judges_allow_warnings() {
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: true\nallowWarnings: true"), "1.13.39"), [Fail]);
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: true"), "1.13.39"), [Fail], "absent = true");
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: true\nallowWarnings: false"), "1.13.39"), [Pass]);
-        assert_eq!(statuses(&RULE, &validation("allowWarnings: \"false\""), "1.13.39"), [Fail], "a string is not a bool");
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: true\nallowWarnings: true"), "1.13.39"),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: true"), "1.13.39"),
+            [Fail],
+            "absent = true"
+        );
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: true\nallowWarnings: false"), "1.13.39"),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &validation("allowWarnings: \"false\""), "1.13.39"),
+            [Fail],
+            "a string is not a bool"
+        );
     }
 
     #[test]
     fn fails_when_validation_is_off() {
-        assert_eq!(statuses(&RULE, &validation("serverEnabled: false\nallowWarnings: false"), "1.22.1"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &validation("serverEnabled: false\nallowWarnings: false"), "1.22.1"),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &settings("gateway: {}"), "1.22.1"), [Fail]);
     }
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

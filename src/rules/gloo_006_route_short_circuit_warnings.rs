@@ -1,10 +1,9 @@
 //! GLOO-006: validation reports routes shadowed by earlier routes.
 
 use super::gloo_004_validation_rejects_invalid::turning_validation_on;
-use super::helpers::{each_settings, fail, pass};
+use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
     id: "GLOO-006",
@@ -19,10 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_settings(m, |spec| match spec.path("gateway.validation.warnRouteShortCircuiting").and_then(Node::as_bool) {
-        Some(true) => pass("warnRouteShortCircuiting is true"),
-        Some(false) => fail("spec.gateway.validation.warnRouteShortCircuiting is false"),
-        None => fail("spec.gateway.validation.warnRouteShortCircuiting is absent (false)"),
+    let outcomes = each_settings(m, |spec| {
+        settings_field_true(spec, "gateway.validation.warnRouteShortCircuiting")
     });
     turning_validation_on(outcomes, "warnRouteShortCircuiting", true.into())
 }
@@ -35,16 +32,33 @@ mod tests {
 
     #[test]
     fn judges_the_flag() {
-        let v = |f: &str| settings(&format!("gateway:\n  validation:\n    serverEnabled: true\n    {f}"));
+        let v = |f: &str| {
+            settings(&format!("gateway:\n  validation:\n    serverEnabled: true\n    {f}"))
+        };
         assert_eq!(statuses(&RULE, &v("warnRouteShortCircuiting: false"), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &v("alwaysAccept: true"), "1.17.38"), [Fail], "absent = false");
         assert_eq!(statuses(&RULE, &v("warnRouteShortCircuiting: true"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &v("warnRouteShortCircuiting: \"true\""), "1.17.38"), [Fail], "a string is not a bool");
-        assert_eq!(statuses(&RULE, &settings("gateway: {}"), "1.17.38"), [Fail], "no validation block");
+        assert_eq!(
+            statuses(&RULE, &v("warnRouteShortCircuiting: \"true\""), "1.17.38"),
+            [Fail],
+            "a string is not a bool"
+        );
+        assert_eq!(
+            statuses(&RULE, &settings("gateway: {}"), "1.17.38"),
+            [Fail],
+            "no validation block"
+        );
     }
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -18,12 +18,17 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const GLOO_GROUPS: &[&str] = &["gateway.solo.io", "gloo.solo.io", "enterprise.gloo.solo.io", "ratelimit.solo.io"];
+const GLOO_GROUPS: &[&str] =
+    &["gateway.solo.io", "gloo.solo.io", "enterprise.gloo.solo.io", "ratelimit.solo.io"];
 
 /// Whether a webhook entry validates any Gloo API group.
 fn covers_gloo(webhook: &Node) -> bool {
     webhook.get("rules").map(Node::items).unwrap_or_default().iter().any(|rule| {
-        rule.get("apiGroups").map(Node::items).unwrap_or_default().iter().any(|g| g.as_str().is_some_and(|g| GLOO_GROUPS.contains(&g)))
+        rule.get("apiGroups")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .any(|g| g.as_str().is_some_and(|g| GLOO_GROUPS.contains(&g)))
     })
 }
 
@@ -31,11 +36,15 @@ fn judge(config: &Doc, webhook: &Node, name: &str) -> Verdict {
     match webhook.get("failurePolicy").filter(|n| !n.is_null()) {
         Some(policy) => match policy.as_str() {
             Some("Fail") => pass(format!("webhook {name}: failurePolicy is Fail")),
-            _ => fail(format!("webhook {name}: failurePolicy is {}", super::helpers::show(Some(policy)))),
+            _ => fail(format!(
+                "webhook {name}: failurePolicy is {}",
+                super::helpers::show(Some(policy))
+            )),
         },
-        None if config.api_version.ends_with("/v1beta1") => {
-            fail(format!("webhook {name}: failurePolicy is absent (Ignore in {})", config.api_version))
-        }
+        None if config.api_version.ends_with("/v1beta1") => fail(format!(
+            "webhook {name}: failurePolicy is absent (Ignore in {})",
+            config.api_version
+        )),
         None => pass(format!("webhook {name}: failurePolicy is absent (Fail)")),
     }
 }
@@ -47,7 +56,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             if !covers_gloo(webhook) {
                 continue;
             }
-            let name = webhook.get("name").and_then(Node::scalar_text).unwrap_or_else(|| "(unnamed)".into());
+            let name = webhook
+                .get("name")
+                .and_then(Node::scalar_text)
+                .unwrap_or_else(|| "(unnamed)".into());
             let (status, message) = judge(config, webhook, &name);
             outcomes.push(Outcome::new(status, config, Target::Chart, message).at(webhook.line()));
         }
@@ -94,13 +106,29 @@ mod tests {
         let absent = entry("gloo.gloo-system.svc", "gateway.solo.io", "");
         assert_eq!(statuses(&RULE, &webhook("v1", &[ignore.as_str()]), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &webhook("v1", &[fail.as_str()]), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &webhook("v1", &[absent.as_str()]), "1.17.38"), [Pass], "absent = Fail in v1");
-        assert_eq!(statuses(&RULE, &webhook("v1beta1", &[absent.as_str()]), "1.17.38"), [Fail], "absent = Ignore in v1beta1");
+        assert_eq!(
+            statuses(&RULE, &webhook("v1", &[absent.as_str()]), "1.17.38"),
+            [Pass],
+            "absent = Fail in v1"
+        );
+        assert_eq!(
+            statuses(&RULE, &webhook("v1beta1", &[absent.as_str()]), "1.17.38"),
+            [Fail],
+            "absent = Ignore in v1beta1"
+        );
         let lower = entry("gloo.gloo-system.svc", "gloo.solo.io", "  failurePolicy: fail\n");
-        assert_eq!(statuses(&RULE, &webhook("v1", &[lower.as_str()]), "1.17.38"), [Fail], "the enum is case-sensitive");
+        assert_eq!(
+            statuses(&RULE, &webhook("v1", &[lower.as_str()]), "1.17.38"),
+            [Fail],
+            "the enum is case-sensitive"
+        );
         for group in ["gloo.solo.io", "enterprise.gloo.solo.io", "ratelimit.solo.io"] {
             let e = entry("x.gloo-system.svc", group, "  failurePolicy: Ignore\n");
-            assert_eq!(statuses(&RULE, &webhook("v1", &[e.as_str()]), "1.17.38"), [Fail], "{group}");
+            assert_eq!(
+                statuses(&RULE, &webhook("v1", &[e.as_str()]), "1.17.38"),
+                [Fail],
+                "{group}"
+            );
         }
     }
 
@@ -108,19 +136,33 @@ mod tests {
     fn core_only_entries_are_ignored() {
         let gloo = entry("gloo.gloo-system.svc", "gateway.solo.io", "  failurePolicy: Fail\n");
         let kube = entry("kube.gloo-system.svc", "\"\"", "  failurePolicy: Ignore\n");
-        let out = outcomes_with_messages(&RULE, &webhook("v1", &[gloo.as_str(), kube.as_str()]), "1.22.1");
+        let out = outcomes_with_messages(
+            &RULE,
+            &webhook("v1", &[gloo.as_str(), kube.as_str()]),
+            "1.22.1",
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].0, Pass);
         assert!(out[0].2.contains("gloo.gloo-system.svc"));
         // Only a core entry: nothing validates Gloo resources.
-        assert_eq!(statuses(&RULE, &(settings("gateway: {}") + &webhook("v1", &[kube.as_str()])), "1.22.1"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(settings("gateway: {}") + &webhook("v1", &[kube.as_str()])),
+                "1.22.1"
+            ),
+            [Fail]
+        );
     }
 
     #[test]
     fn every_gloo_entry_is_judged() {
         let a = entry("a.gloo-system.svc", "gateway.solo.io", "  failurePolicy: Fail\n");
         let b = entry("b.gloo-system.svc", "ratelimit.solo.io", "  failurePolicy: Ignore\n");
-        assert_eq!(statuses(&RULE, &webhook("v1", &[a.as_str(), b.as_str()]), "1.17.38"), [Pass, Fail]);
+        assert_eq!(
+            statuses(&RULE, &webhook("v1", &[a.as_str(), b.as_str()]), "1.17.38"),
+            [Pass, Fail]
+        );
     }
 
     #[test]

@@ -30,19 +30,40 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             let shared = has_properties(spec.path("validation.openAPIV3Schema.properties"));
             let versions = spec.get("versions").map(Node::items).unwrap_or_default();
             let (status, message) = if versions.is_empty() {
-                if shared { pass("spec.validation.openAPIV3Schema has properties") } else { fail("no version has an OpenAPI schema") }
+                if shared {
+                    pass("spec.validation.openAPIV3Schema has properties")
+                } else {
+                    fail("no version has an OpenAPI schema")
+                }
             } else {
-                let open = versions.iter().any(|v| v.path("schema.openAPIV3Schema.x-kubernetes-preserve-unknown-fields").and_then(Node::as_bool) == Some(true));
+                let open = versions.iter().any(|v| {
+                    v.path("schema.openAPIV3Schema.x-kubernetes-preserve-unknown-fields")
+                        .and_then(Node::as_bool)
+                        == Some(true)
+                });
                 let missing: Vec<String> = versions
                     .iter()
-                    .filter(|v| !shared && !has_properties(v.path("schema.openAPIV3Schema.properties")))
-                    .map(|v| v.get("name").and_then(Node::scalar_text).unwrap_or_else(|| "(unnamed)".into()))
+                    .filter(|v| {
+                        !shared && !has_properties(v.path("schema.openAPIV3Schema.properties"))
+                    })
+                    .map(|v| {
+                        v.get("name")
+                            .and_then(Node::scalar_text)
+                            .unwrap_or_else(|| "(unnamed)".into())
+                    })
                     .collect();
                 if missing.is_empty() {
                     pass(format!("all {} version(s) have an OpenAPI schema", versions.len()))
                 } else {
-                    let why = if open { " (x-kubernetes-preserve-unknown-fields: any content is accepted)" } else { "" };
-                    fail(format!("no schema.openAPIV3Schema.properties for version(s) {}{why}", missing.join(", ")))
+                    let why = if open {
+                        " (x-kubernetes-preserve-unknown-fields: any content is accepted)"
+                    } else {
+                        ""
+                    };
+                    fail(format!(
+                        "no schema.openAPIV3Schema.properties for version(s) {}{why}",
+                        missing.join(", ")
+                    ))
                 }
             };
             Outcome::new(status, crd, Target::Chart, message)
@@ -71,29 +92,59 @@ mod tests {
 
     #[test]
     fn judges_every_version() {
-        assert_eq!(statuses(&RULE, &crd("gateways.gateway.solo.io", "v1", WITH), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &crd("gateways.gateway.solo.io", "v1", WITHOUT), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &crd("gateways.gateway.solo.io", "v1", WITH), "1.17.38"),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &crd("gateways.gateway.solo.io", "v1", WITHOUT), "1.17.38"),
+            [Fail]
+        );
         // As the charts ship ratelimitconfigs.ratelimit.solo.io: a schema that accepts anything.
         let open = "versions:\n- name: v1alpha1\n  schema:\n    openAPIV3Schema:\n      type: object\n      x-kubernetes-preserve-unknown-fields: true\n";
-        let out = crate::rules::testing::outcomes_with_messages(&RULE, &crd("ratelimitconfigs.ratelimit.solo.io", "v1", open), "1.17.38");
+        let out = crate::rules::testing::outcomes_with_messages(
+            &RULE,
+            &crd("ratelimitconfigs.ratelimit.solo.io", "v1", open),
+            "1.17.38",
+        );
         assert_eq!(out[0].0, Fail);
         assert!(out[0].2.contains("preserve-unknown-fields"), "{}", out[0].2);
         let mixed = format!("{WITH}- name: v2\n  schema:\n    openAPIV3Schema:\n      type: object\n      properties: {{}}\n");
-        assert_eq!(statuses(&RULE, &crd("gateways.gateway.solo.io", "v1", &mixed), "1.17.38"), [Fail], "empty properties");
+        assert_eq!(
+            statuses(&RULE, &crd("gateways.gateway.solo.io", "v1", &mixed), "1.17.38"),
+            [Fail],
+            "empty properties"
+        );
     }
 
     #[test]
     fn v1beta1_shared_schema_counts() {
         let shared = format!("{WITHOUT}validation:\n  openAPIV3Schema:\n    properties:\n      spec: {{type: object}}\n");
-        assert_eq!(statuses(&RULE, &crd("gateways.gateway.solo.io", "v1beta1", &shared), "1.13.39"), [Pass]);
+        assert_eq!(
+            statuses(&RULE, &crd("gateways.gateway.solo.io", "v1beta1", &shared), "1.13.39"),
+            [Pass]
+        );
         let no_versions = "version: v1\nvalidation:\n  openAPIV3Schema:\n    properties:\n      spec: {type: object}\n";
-        assert_eq!(statuses(&RULE, &crd("gateways.gateway.solo.io", "v1beta1", no_versions), "1.13.39"), [Pass]);
-        assert_eq!(statuses(&RULE, &crd("gateways.gateway.solo.io", "v1beta1", "version: v1\n"), "1.13.39"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &crd("gateways.gateway.solo.io", "v1beta1", no_versions), "1.13.39"),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &crd("gateways.gateway.solo.io", "v1beta1", "version: v1\n"),
+                "1.13.39"
+            ),
+            [Fail]
+        );
     }
 
     #[test]
     fn not_applicable_without_solo_crds() {
         assert_eq!(statuses(&RULE, &settings("gateway: {}"), "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, &crd("certificates.cert-manager.io", "v1", WITHOUT), "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(&RULE, &crd("certificates.cert-manager.io", "v1", WITHOUT), "1.17.38"),
+            [Na]
+        );
     }
 }

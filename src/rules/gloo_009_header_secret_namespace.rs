@@ -23,18 +23,26 @@ const ENV: &str = "HEADER_SECRET_REF_NS_MATCHES_US";
 fn judge(container: &Node) -> Verdict {
     let env = container.get("env").map(Node::items).unwrap_or_default();
     // Kubernetes keeps the last of duplicate names.
-    let Some(var) = env.iter().rev().find(|e| e.get("name").and_then(Node::as_str) == Some(ENV)) else {
+    let Some(var) = env.iter().rev().find(|e| e.get("name").and_then(Node::as_str) == Some(ENV))
+    else {
         return fail(format!("{ENV} is absent (false)"));
     };
     match var.get("value") {
         Some(v) => match v.as_str() {
             Some(text) if go_truthy(text) => pass(format!("{ENV} is \"{text}\"")),
             Some(text) => fail(format!("{ENV} is \"{text}\" (not true)")),
-            None if v.is_null() && var.get("valueFrom").is_some() => fail(format!("{ENV} is set through valueFrom (cannot be checked)")),
+            None if v.is_null() && var.get("valueFrom").is_some() => {
+                fail(format!("{ENV} is set through valueFrom (cannot be checked)"))
+            }
             None if v.is_null() => fail(format!("{ENV} has no value (false)")),
-            None => fail(format!("{ENV} is {} (not a string; Kubernetes rejects it)", super::helpers::show(Some(v)))),
+            None => fail(format!(
+                "{ENV} is {} (not a string; Kubernetes rejects it)",
+                super::helpers::show(Some(v))
+            )),
         },
-        None if var.get("valueFrom").is_some() => fail(format!("{ENV} is set through valueFrom (cannot be checked)")),
+        None if var.get("valueFrom").is_some() => {
+            fail(format!("{ENV} is set through valueFrom (cannot be checked)"))
+        }
         None => fail(format!("{ENV} has no value (false)")),
     }
 }
@@ -44,12 +52,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         return super::helpers::na_without(m, Vec::new(), "gloo control-plane Deployment");
     };
     let (status, message) = match m.version {
-        Some(v) if v < Version::new(1, 15, 0) => na(format!("chart {v} < 1.15: the header-secret namespace check does not exist")),
+        Some(v) if v < Version::new(1, 15, 0) => {
+            na(format!("chart {v} < 1.15: the header-secret namespace check does not exist"))
+        }
         _ => judge(container),
     };
     vec![Outcome::new(status, gloo, Target::Chart, message)]
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -63,12 +72,30 @@ mod tests {
 
     #[test]
     fn fails_when_absent_or_false() {
-        assert_eq!(statuses(&RULE, &gloo("replicas: 1\n", "env:\n- name: POD_NAMESPACE\n  value: x\n"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &gloo("replicas: 1\n", "env:\n- name: POD_NAMESPACE\n  value: x\n"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &gloo("", ""), "1.22.1"), [Fail]);
         assert_eq!(statuses(&RULE, &env("value: \"false\""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &env("value: \"yes\""), "1.17.38"), [Fail], "ParseBool rejects yes");
-        assert_eq!(statuses(&RULE, &env("valueFrom:\n    configMapKeyRef: {name: x, key: y}"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &env("value: true"), "1.17.38"), [Fail], "a YAML bool is not a valid env value");
+        assert_eq!(
+            statuses(&RULE, &env("value: \"yes\""), "1.17.38"),
+            [Fail],
+            "ParseBool rejects yes"
+        );
+        assert_eq!(
+            statuses(&RULE, &env("valueFrom:\n    configMapKeyRef: {name: x, key: y}"), "1.17.38"),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &env("value: true"), "1.17.38"),
+            [Fail],
+            "a YAML bool is not a valid env value"
+        );
     }
 
     #[test]

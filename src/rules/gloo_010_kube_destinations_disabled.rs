@@ -1,6 +1,6 @@
 //! GLOO-010: no in-memory Upstreams for every Kubernetes Service.
 
-use super::helpers::{boolean, each_settings, fail, pass};
+use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -17,13 +17,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    const FIELD: &str = "spec.gloo.disableKubernetesDestinations";
-    each_settings(m, |spec| match boolean(spec.path("gloo.disableKubernetesDestinations"), FIELD) {
-        Ok(Some(true)) => pass("disableKubernetesDestinations is true"),
-        Ok(Some(false)) => fail(format!("{FIELD} is false")),
-        Ok(None) => fail(format!("{FIELD} is absent (false)")),
-        Err(not_boolean) => not_boolean,
-    })
+    each_settings(m, |spec| settings_field_true(spec, "gloo.disableKubernetesDestinations"))
 }
 
 #[cfg(test)]
@@ -34,15 +28,40 @@ mod tests {
 
     #[test]
     fn judges_settings() {
-        assert_eq!(statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: false"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: false"), "1.17.38"),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &settings("gloo: {}"), "1.17.38"), [Fail], "absent = false");
-        assert_eq!(statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: true"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: \"true\""), "1.17.38"), [Fail], "a string is not a bool");
-        assert_eq!(statuses(&RULE, &settings("disableKubernetesDestinations: true"), "1.17.38"), [Fail], "wrong level");
+        assert_eq!(
+            statuses(&RULE, &settings("gloo:\n  disableKubernetesDestinations: true"), "1.17.38"),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &settings("gloo:\n  disableKubernetesDestinations: \"true\""),
+                "1.17.38"
+            ),
+            [Fail],
+            "a string is not a bool"
+        );
+        assert_eq!(
+            statuses(&RULE, &settings("disableKubernetesDestinations: true"), "1.17.38"),
+            [Fail],
+            "wrong level"
+        );
     }
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

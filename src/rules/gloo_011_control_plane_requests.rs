@@ -33,7 +33,8 @@ pub(crate) fn missing_requests(container: &Node, path: &str) -> OutcomeFix {
     let resources = container.get("resources").unwrap_or(Node::null());
     let mut requests = serde_json::Map::new();
     for (r, default) in [("cpu", "500m"), ("memory", "256Mi")] {
-        let set = |block: &str| resources.path(block).and_then(|q| q.get(r)).filter(|q| !q.is_null());
+        let set =
+            |block: &str| resources.path(block).and_then(|q| q.get(r)).filter(|q| !q.is_null());
         let limit = set("limits").filter(|q| !is_zero(q));
         match set("requests") {
             Some(q) if !is_zero(q) => continue,
@@ -59,12 +60,18 @@ pub(crate) fn requests_verdict(container: &Node) -> Verdict {
         let request = resources.path("requests").and_then(|q| q.get(r)).filter(|q| !q.is_null());
         let (quantity, from) = match request {
             Some(q) => (Some(q), "request"),
-            None => (resources.path("limits").and_then(|q| q.get(r)).filter(|q| !q.is_null()), "limit"),
+            None => {
+                (resources.path("limits").and_then(|q| q.get(r)).filter(|q| !q.is_null()), "limit")
+            }
         };
         match quantity {
             Some(q) if !is_zero(q) => {
                 let text = super::helpers::show(Some(q));
-                found.push(if from == "request" { format!("{r} {text}") } else { format!("{r} {text} (from the limit)") });
+                found.push(if from == "request" {
+                    format!("{r} {text}")
+                } else {
+                    format!("{r} {text} (from the limit)")
+                });
             }
             Some(_) => missing.push(format!("{r} (zero)")),
             None => missing.push(r.to_string()),
@@ -73,7 +80,10 @@ pub(crate) fn requests_verdict(container: &Node) -> Verdict {
     if missing.is_empty() {
         pass(format!("requests {}", found.join(", ")))
     } else {
-        fail(format!("no {} request (resources.requests and resources.limits)", missing.join(" or ")))
+        fail(format!(
+            "no {} request (resources.requests and resources.limits)",
+            missing.join(" or ")
+        ))
     }
 }
 
@@ -82,7 +92,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         return super::helpers::na_without(m, Vec::new(), "gloo control-plane Deployment");
     };
     let (status, message) = requests_verdict(container);
-    vec![Outcome::new(status, gloo, Target::Chart, message).fixed_by(missing_requests(container, "gloo.deployment.resources.requests"))]
+    vec![Outcome::new(status, gloo, Target::Chart, message)
+        .fixed_by(missing_requests(container, "gloo.deployment.resources.requests"))]
 }
 
 #[cfg(test)]
@@ -93,14 +104,40 @@ mod tests {
 
     #[test]
     fn judges_requests_and_limits() {
-        let res = |r: &str| gloo("", &format!("resources:\n{}", crate::rules::testing::indent(r, 2)));
-        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 500m\n  memory: 256Mi"), "1.17.38"), [Pass]);
+        let res =
+            |r: &str| gloo("", &format!("resources:\n{}", crate::rules::testing::indent(r, 2)));
+        assert_eq!(
+            statuses(&RULE, &res("requests:\n  cpu: 500m\n  memory: 256Mi"), "1.17.38"),
+            [Pass]
+        );
         assert_eq!(statuses(&RULE, &gloo("", ""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &res("limits:\n  memory: 1Gi"), "1.17.38"), [Fail], "no CPU request");
-        assert_eq!(statuses(&RULE, &res("limits:\n  cpu: 1\n  memory: 1Gi"), "1.17.38"), [Pass], "limits are copied into requests");
-        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 100m\nlimits:\n  memory: 1Gi"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 0\n  memory: 256Mi\nlimits:\n  cpu: 1"), "1.17.38"), [Fail], "an explicit zero request is not replaced by the limit");
-        assert_eq!(statuses(&RULE, &res("requests:\n  cpu: 0m\n  memory: 256Mi"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &res("limits:\n  memory: 1Gi"), "1.17.38"),
+            [Fail],
+            "no CPU request"
+        );
+        assert_eq!(
+            statuses(&RULE, &res("limits:\n  cpu: 1\n  memory: 1Gi"), "1.17.38"),
+            [Pass],
+            "limits are copied into requests"
+        );
+        assert_eq!(
+            statuses(&RULE, &res("requests:\n  cpu: 100m\nlimits:\n  memory: 1Gi"), "1.17.38"),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &res("requests:\n  cpu: 0\n  memory: 256Mi\nlimits:\n  cpu: 1"),
+                "1.17.38"
+            ),
+            [Fail],
+            "an explicit zero request is not replaced by the limit"
+        );
+        assert_eq!(
+            statuses(&RULE, &res("requests:\n  cpu: 0m\n  memory: 256Mi"), "1.17.38"),
+            [Fail]
+        );
         let out = outcomes_with_messages(&RULE, &res("requests:\n  cpu: 500m"), "1.17.38");
         assert_eq!(out[0].2, "no memory request (resources.requests and resources.limits)");
     }
@@ -109,11 +146,30 @@ mod tests {
     fn the_fix_adds_only_the_missing_requests_and_none_above_a_limit() {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
-        let res = |r: &str| gloo("", &format!("resources:\n{}", crate::rules::testing::indent(r, 2)));
-        let requests = |value: serde_json::Value| OutcomeFix::Custom { path: "gloo.deployment.resources.requests".into(), value };
-        assert_eq!(fixes(&RULE, &gloo("", ""), "1.17.38"), [(Fail, requests(serde_json::json!({"cpu": "500m", "memory": "256Mi"})))]);
-        assert_eq!(fixes(&RULE, &res("limits:\n  cpu: 250m"), "1.17.38"), [(Fail, requests(serde_json::json!({"memory": "256Mi"})))], "the CPU limit is the CPU request");
-        assert_eq!(fixes(&RULE, &res("requests:\n  memory: 0\nlimits:\n  cpu: 250m\n  memory: 128Mi"), "1.17.38"), [(Fail, requests(serde_json::json!({"memory": "128Mi"})))], "not above the limit");
+        let res =
+            |r: &str| gloo("", &format!("resources:\n{}", crate::rules::testing::indent(r, 2)));
+        let requests = |value: serde_json::Value| OutcomeFix::Custom {
+            path: "gloo.deployment.resources.requests".into(),
+            value,
+        };
+        assert_eq!(
+            fixes(&RULE, &gloo("", ""), "1.17.38"),
+            [(Fail, requests(serde_json::json!({"cpu": "500m", "memory": "256Mi"})))]
+        );
+        assert_eq!(
+            fixes(&RULE, &res("limits:\n  cpu: 250m"), "1.17.38"),
+            [(Fail, requests(serde_json::json!({"memory": "256Mi"})))],
+            "the CPU limit is the CPU request"
+        );
+        assert_eq!(
+            fixes(
+                &RULE,
+                &res("requests:\n  memory: 0\nlimits:\n  cpu: 250m\n  memory: 128Mi"),
+                "1.17.38"
+            ),
+            [(Fail, requests(serde_json::json!({"memory": "128Mi"})))],
+            "not above the limit"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! GLOO-012: the Envoy container requests CPU and memory.
 
 use super::gloo_011_control_plane_requests::{missing_requests, requests_verdict};
-use super::helpers::{each_envoy_container, na_without};
-use super::{Fix, Rule, Severity, Status};
+use super::helpers::{each_envoy_container, na_without, with_own_fixes, OwnFixFor};
+use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
 pub static RULE: Rule = Rule {
@@ -18,13 +18,16 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_envoy_container(m, |_, c| requests_verdict(c))
-        .into_iter()
-        .map(|o| match m.proxy_with_workload(o.doc).and_then(|p| p.envoy) {
-            Some(envoy) if o.status != Status::Na => o.fixed_by(missing_requests(envoy, "{GP}.podTemplate.resources.requests")),
-            _ => o,
-        })
-        .collect();
+    let outcomes = with_own_fixes(
+        each_envoy_container(m, |_, c| requests_verdict(c)),
+        OwnFixFor::Judged,
+        |o| {
+            Some(missing_requests(
+                m.proxy_with_workload(o.doc)?.envoy?,
+                "{GP}.podTemplate.resources.requests",
+            ))
+        },
+    );
     na_without(m, outcomes, "gateway proxy")
 }
 
@@ -37,9 +40,26 @@ mod tests {
     #[test]
     fn judges_the_envoy_container() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "resources:\n  requests:\n    cpu: 500m\n    memory: 256Mi"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &proxy("", "resources:\n  requests:\n    memory: 256Mi"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "resources:\n  limits:\n    cpu: 1\n    memory: 1Gi"), "1.17.38"), [Pass]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "resources:\n  requests:\n    cpu: 500m\n    memory: 256Mi"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &proxy("", "resources:\n  requests:\n    memory: 256Mi"), "1.17.38"),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "resources:\n  limits:\n    cpu: 1\n    memory: 1Gi"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
     }
 
     #[test]

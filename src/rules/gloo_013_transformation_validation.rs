@@ -20,7 +20,11 @@ pub static RULE: Rule = Rule {
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     let outcomes = super::helpers::each_settings(m, |spec| {
         if !spec.path("gateway.validation").is_some_and(Node::is_map) {
-            return (Status::Advisory, "validation is off (no spec.gateway.validation): nothing is validated at admission".to_string());
+            return (
+                Status::Advisory,
+                "validation is off (no spec.gateway.validation): nothing is validated at admission"
+                    .to_string(),
+            );
         }
         let message = match spec.path("gateway.validation.disableTransformationValidation").and_then(Node::as_bool) {
             Some(true) => "disableTransformationValidation is true: transformations are not validated at admission (faster, riskier)",
@@ -41,10 +45,16 @@ mod tests {
     #[test]
     fn always_advisory() {
         for v in ["true", "false", "\"true\""] {
-            let s = settings(&format!("gateway:\n  validation:\n    disableTransformationValidation: {v}"));
+            let s = settings(&format!(
+                "gateway:\n  validation:\n    disableTransformationValidation: {v}"
+            ));
             assert_eq!(statuses(&RULE, &s, "1.17.38"), [Advisory], "{v}");
         }
-        let out = outcomes_with_messages(&RULE, &settings("gateway:\n  validation:\n    disableTransformationValidation: true"), "1.17.38");
+        let out = outcomes_with_messages(
+            &RULE,
+            &settings("gateway:\n  validation:\n    disableTransformationValidation: true"),
+            "1.17.38",
+        );
         assert!(out[0].2.contains("not validated"));
         let off = outcomes_with_messages(&RULE, &settings("gateway: {}"), "1.17.38");
         assert_eq!(off[0].0, Advisory);
@@ -53,6 +63,13 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

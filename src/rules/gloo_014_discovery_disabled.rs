@@ -19,13 +19,26 @@ pub static RULE: Rule = Rule {
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     let found: Vec<Outcome<'a>> = m
         .of_kind("Deployment")
-        .filter(|d| d.embedded_in.is_none() && (d.label("gloo") == Some("discovery") || d.name == "discovery"))
-        .map(|d| Outcome::new(Status::Fail, d, Target::Chart, format!("discovery Deployment {} is rendered", d.name)))
+        .filter(|d| {
+            d.embedded_in.is_none()
+                && (d.label("gloo") == Some("discovery") || d.name == "discovery")
+        })
+        .map(|d| {
+            Outcome::new(
+                Status::Fail,
+                d,
+                Target::Chart,
+                format!("discovery Deployment {} is rendered", d.name),
+            )
+        })
         .collect();
     if !found.is_empty() {
         return found;
     }
-    chart_anchor(m).map(|doc| Outcome::new(Status::Pass, doc, Target::Chart, "no discovery Deployment")).into_iter().collect()
+    chart_anchor(m)
+        .map(|doc| Outcome::new(Status::Pass, doc, Target::Chart, "no discovery Deployment"))
+        .into_iter()
+        .collect()
 }
 
 #[cfg(test)]
@@ -40,15 +53,30 @@ mod tests {
 
     #[test]
     fn fails_when_discovery_is_rendered() {
-        assert_eq!(statuses(&RULE, &(gloo("", "") + &deployment("discovery", "discovery")), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &(gloo("", "") + &deployment("my-discovery", "discovery")), "1.17.38"), [Fail], "by label");
-        assert_eq!(statuses(&RULE, &(gloo("", "") + &deployment("discovery", "other")), "1.17.38"), [Fail], "by name");
+        assert_eq!(
+            statuses(&RULE, &(gloo("", "") + &deployment("discovery", "discovery")), "1.17.38"),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &(gloo("", "") + &deployment("my-discovery", "discovery")), "1.17.38"),
+            [Fail],
+            "by label"
+        );
+        assert_eq!(
+            statuses(&RULE, &(gloo("", "") + &deployment("discovery", "other")), "1.17.38"),
+            [Fail],
+            "by name"
+        );
     }
 
     #[test]
     fn passes_without_discovery() {
         assert_eq!(statuses(&RULE, &gloo("", ""), "1.22.1"), [Pass]);
         let service = "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: discovery\n  labels:\n    gloo: discovery\n";
-        assert_eq!(statuses(&RULE, &(gloo("", "") + service), "1.22.1"), [Pass], "only Deployments count");
+        assert_eq!(
+            statuses(&RULE, &(gloo("", "") + service), "1.22.1"),
+            [Pass],
+            "only Deployments count"
+        );
     }
 }

@@ -32,10 +32,28 @@ mod tests {
     #[test]
     fn judges_every_http_gateway() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &gateways("options:\n  gzip:\n    compressionLevel: SPEED", ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways("options:\n  gzip: {}", ""), "1.17.38"), [Pass, Pass], "any content");
-        assert_eq!(statuses(&RULE, &gateways("options:\n  gzip: null", ""), "1.17.38"), [Fail, Fail]);
-        let one = gateways("options:\n  gzip: {}", "").replacen("gzip: {}", "healthCheck: {path: /hc}", 1);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &gateways("options:\n  gzip:\n    compressionLevel: SPEED", ""),
+                "1.17.38"
+            ),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways("options:\n  gzip: {}", ""), "1.17.38"),
+            [Pass, Pass],
+            "any content"
+        );
+        assert_eq!(
+            statuses(&RULE, &gateways("options:\n  gzip: null", ""), "1.17.38"),
+            [Fail, Fail]
+        );
+        let one = gateways("options:\n  gzip: {}", "").replacen(
+            "gzip: {}",
+            "healthCheck: {path: /hc}",
+            1,
+        );
         assert_eq!(statuses(&RULE, &one, "1.17.38"), [Fail, Pass]);
     }
 

@@ -18,13 +18,22 @@ pub static RULE: Rule = Rule {
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_settings(m, |spec| {
-        let Some(timeout) = spec.path("gloo.endpointsWarmingTimeout").filter(|n| !n.is_null()) else {
+        let Some(timeout) = spec.path("gloo.endpointsWarmingTimeout").filter(|n| !n.is_null())
+        else {
             return pass("endpointsWarmingTimeout is absent (Gloo default 5m)");
         };
         match duration_seconds(timeout) {
-            Some(s) if s > 0.0 => pass(format!("endpointsWarmingTimeout is {}", show(Some(timeout)))),
-            Some(_) => fail(format!("spec.gloo.endpointsWarmingTimeout is {}: warming is disabled", show(Some(timeout)))),
-            None => fail(format!("spec.gloo.endpointsWarmingTimeout is {}: not a duration", show(Some(timeout)))),
+            Some(s) if s > 0.0 => {
+                pass(format!("endpointsWarmingTimeout is {}", show(Some(timeout))))
+            }
+            Some(_) => fail(format!(
+                "spec.gloo.endpointsWarmingTimeout is {}: warming is disabled",
+                show(Some(timeout))
+            )),
+            None => fail(format!(
+                "spec.gloo.endpointsWarmingTimeout is {}: not a duration",
+                show(Some(timeout))
+            )),
         }
     })
 }
@@ -57,6 +66,13 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -44,9 +44,17 @@ mod tests {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
         let log = "accessLoggingService:\n  accessLog:\n  - fileSink:\n      path: /dev/stdout\n";
         assert_eq!(statuses(&RULE, &gateways("", log), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &gateways("", "accessLoggingService:\n  accessLog: []\n"), "1.17.38"), [Fail, Fail]);
-        let listener = "listenerAccessLoggingService:\n  accessLog:\n  - fileSink: {path: /dev/stdout}\n";
-        assert_eq!(statuses(&RULE, &gateways("", listener), "1.17.38"), [Fail, Fail], "listener-level logs do not count");
+        assert_eq!(
+            statuses(&RULE, &gateways("", "accessLoggingService:\n  accessLog: []\n"), "1.17.38"),
+            [Fail, Fail]
+        );
+        let listener =
+            "listenerAccessLoggingService:\n  accessLog:\n  - fileSink: {path: /dev/stdout}\n";
+        assert_eq!(
+            statuses(&RULE, &gateways("", listener), "1.17.38"),
+            [Fail, Fail],
+            "listener-level logs do not count"
+        );
     }
 
     #[test]

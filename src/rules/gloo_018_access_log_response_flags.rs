@@ -36,7 +36,8 @@ fn judge_entry(entry: &Node, n: usize) -> Verdict {
         return pass(format!("entry {n}: gRPC access log (structured, includes flags)"));
     }
     if let Some(sink) = entry.get("fileSink").filter(|s| !s.is_null()) {
-        let string_format = sink.get("stringFormat").and_then(Node::as_str).filter(|s| !s.is_empty());
+        let string_format =
+            sink.get("stringFormat").and_then(Node::as_str).filter(|s| !s.is_empty());
         if let Some(format) = string_format {
             return if format.contains(FLAGS) {
                 pass(format!("entry {n}: stringFormat has %RESPONSE_FLAGS%"))
@@ -51,7 +52,9 @@ fn judge_entry(entry: &Node, n: usize) -> Verdict {
                 fail(format!("entry {n}: fileSink.jsonFormat has no value with %RESPONSE_FLAGS%"))
             };
         }
-        return pass(format!("entry {n}: fileSink without format (Envoy's default format includes %RESPONSE_FLAGS%)"));
+        return pass(format!(
+            "entry {n}: fileSink without format (Envoy's default format includes %RESPONSE_FLAGS%)"
+        ));
     }
     // Any other sink (OpenTelemetry, ...): the operator must appear somewhere in it.
     let mut sinks = entry.entries().iter().filter(|e| e.key != "filter");
@@ -70,8 +73,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if entries.is_empty() {
             return na("no access log on this Gateway (see GLOO-017)");
         }
-        let verdicts: Vec<Verdict> = entries.iter().enumerate().map(|(i, e)| judge_entry(e, i + 1)).collect();
-        let failures: Vec<&str> = verdicts.iter().filter(|v| v.0 == super::Status::Fail).map(|v| v.1.as_str()).collect();
+        let verdicts: Vec<Verdict> =
+            entries.iter().enumerate().map(|(i, e)| judge_entry(e, i + 1)).collect();
+        let failures: Vec<&str> =
+            verdicts.iter().filter(|v| v.0 == super::Status::Fail).map(|v| v.1.as_str()).collect();
         if failures.is_empty() {
             pass(verdicts.into_iter().map(|v| v.1).collect::<Vec<_>>().join("; "))
         } else {
@@ -99,7 +104,11 @@ mod tests {
         let without = "- fileSink:\n    path: /dev/stdout\n    stringFormat: \"%START_TIME% %RESPONSE_CODE%\\n\"\n";
         assert_eq!(statuses(&RULE, &logs(without), "1.17.38"), [Fail, Fail]);
         let empty = "- fileSink:\n    path: /dev/stdout\n    stringFormat: \"\"\n";
-        assert_eq!(statuses(&RULE, &logs(empty), "1.17.38"), [Pass, Pass], "empty = Envoy default format");
+        assert_eq!(
+            statuses(&RULE, &logs(empty), "1.17.38"),
+            [Pass, Pass],
+            "empty = Envoy default format"
+        );
         let bare = "- fileSink:\n    path: /dev/stdout\n";
         assert_eq!(statuses(&RULE, &logs(bare), "1.17.38"), [Pass, Pass]);
     }
@@ -109,8 +118,13 @@ mod tests {
         let json = "- fileSink:\n    path: /dev/stdout\n    jsonFormat:\n      code: \"%RESPONSE_CODE%\"\n      flags: \"%RESPONSE_FLAGS%\"\n";
         assert_eq!(statuses(&RULE, &logs(json), "1.17.38"), [Pass, Pass]);
         let json_without = "- fileSink:\n    path: /dev/stdout\n    jsonFormat:\n      code: \"%RESPONSE_CODE%\"\n      \"%RESPONSE_FLAGS%\": x\n";
-        assert_eq!(statuses(&RULE, &logs(json_without), "1.17.38"), [Fail, Fail], "keys are not values");
-        let grpc = "- grpcService:\n    logName: example\n    staticClusterName: access_log_cluster\n";
+        assert_eq!(
+            statuses(&RULE, &logs(json_without), "1.17.38"),
+            [Fail, Fail],
+            "keys are not values"
+        );
+        let grpc =
+            "- grpcService:\n    logName: example\n    staticClusterName: access_log_cluster\n";
         assert_eq!(statuses(&RULE, &logs(grpc), "1.17.38"), [Pass, Pass]);
         let otel = "- openTelemetryService:\n    collector: {endpoint: x}\n";
         assert_eq!(statuses(&RULE, &logs(otel), "1.17.38"), [Fail, Fail]);

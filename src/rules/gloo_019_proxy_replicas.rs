@@ -29,7 +29,9 @@ pub(crate) struct Replicas {
 /// (absent = 1), else `spec.replicas` (absent = 1). Err: the count is not an integer.
 pub(crate) fn effective_replicas(m: &Model<'_>, workload: &Doc) -> Result<Replicas, String> {
     let (field, node) = match m.hpa_for(workload) {
-        Some(hpa) => (format!("{} minReplicas", hpa.kind_name()), hpa.root.path("spec.minReplicas")),
+        Some(hpa) => {
+            (format!("{} minReplicas", hpa.kind_name()), hpa.root.path("spec.minReplicas"))
+        }
         None => ("spec.replicas".to_string(), workload.root.path("spec.replicas")),
     };
     match node.filter(|n| !n.is_null()) {
@@ -57,11 +59,17 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     outcomes
         .into_iter()
         .map(|o| match m.hpa_for(o.doc) {
-            Some(hpa) if o.status == Status::Fail && hpa.name == format!("{}-hpa", o.doc.name) => {
-                o.fixed_by(OutcomeFix::Custom { path: "{GP}.horizontalPodAutoscaler.minReplicas".into(), value: 2.into() })
-            }
+            Some(hpa) if o.status == Status::Fail && hpa.name == format!("{}-hpa", o.doc.name) => o
+                .fixed_by(OutcomeFix::Custom {
+                    path: "{GP}.horizontalPodAutoscaler.minReplicas".into(),
+                    value: 2.into(),
+                }),
             Some(hpa) if o.status == Status::Fail => {
-                let message = format!("{} ({} is not the chart's: change its minReplicas where it is defined)", o.message, hpa.kind_name());
+                let message = format!(
+                    "{} ({} is not the chart's: change its minReplicas where it is defined)",
+                    o.message,
+                    hpa.kind_name()
+                );
                 super::Outcome { message, ..o }.fixed_by(OutcomeFix::Nothing)
             }
             _ => o,
@@ -83,11 +91,24 @@ mod tests {
     fn with_the_charts_hpa_the_fix_is_its_min_replicas() {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
-        let expected = OutcomeFix::Custom { path: "{GP}.horizontalPodAutoscaler.minReplicas".into(), value: 2.into() };
-        assert_eq!(fixes(&RULE, &(proxy("", "") + &hpa("  minReplicas: 1\n")), "1.17.38"), [(Fail, expected)]);
+        let expected = OutcomeFix::Custom {
+            path: "{GP}.horizontalPodAutoscaler.minReplicas".into(),
+            value: 2.into(),
+        };
+        assert_eq!(
+            fixes(&RULE, &(proxy("", "") + &hpa("  minReplicas: 1\n")), "1.17.38"),
+            [(Fail, expected)]
+        );
         let other = hpa("  minReplicas: 1\n").replace("name: gateway-proxy-hpa", "name: team-hpa");
-        assert_eq!(fixes(&RULE, &(proxy("", "") + &other), "1.17.38"), [(Fail, OutcomeFix::Nothing)]);
-        assert_eq!(fixes(&RULE, &proxy("", ""), "1.17.38"), [(Fail, OutcomeFix::Declared)], "no HPA: replicas");
+        assert_eq!(
+            fixes(&RULE, &(proxy("", "") + &other), "1.17.38"),
+            [(Fail, OutcomeFix::Nothing)]
+        );
+        assert_eq!(
+            fixes(&RULE, &proxy("", ""), "1.17.38"),
+            [(Fail, OutcomeFix::Declared)],
+            "no HPA: replicas"
+        );
     }
 
     #[test]
@@ -116,25 +137,44 @@ mod tests {
         let two = proxy("", "").replace("  replicas: 1\n", "  replicas: 2\n");
         assert_eq!(statuses(&RULE, &(two.clone() + &hpa("  minReplicas: 1\n")), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &(two + &hpa("")), "1.17.38"), [Fail], "absent minReplicas = 1");
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &hpa("  minReplicas: 3\n")), "1.17.38"), [Pass]);
-        let other = hpa("  minReplicas: 3\n").replace("    name: gateway-proxy\n", "    name: other\n");
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &other), "1.17.38"), [Fail], "HPA of another Deployment");
+        assert_eq!(
+            statuses(&RULE, &(proxy("", "") + &hpa("  minReplicas: 3\n")), "1.17.38"),
+            [Pass]
+        );
+        let other =
+            hpa("  minReplicas: 3\n").replace("    name: gateway-proxy\n", "    name: other\n");
+        assert_eq!(
+            statuses(&RULE, &(proxy("", "") + &other), "1.17.38"),
+            [Fail],
+            "HPA of another Deployment"
+        );
     }
 
     #[test]
     fn daemonsets_pass() {
-        let ds = proxy("", "").replace("kind: Deployment", "kind: DaemonSet").replace("  replicas: 1\n", "");
+        let ds = proxy("", "")
+            .replace("kind: Deployment", "kind: DaemonSet")
+            .replace("  replicas: 1\n", "");
         assert_eq!(statuses(&RULE, &ds, "1.17.38"), [Pass]);
     }
 
     #[test]
     fn several_proxies_are_judged_separately() {
-        let second = proxy("", "").replace("gateway-proxy", "internal-proxy").replace("  replicas: 1\n", "  replicas: 2\n");
+        let second = proxy("", "")
+            .replace("gateway-proxy", "internal-proxy")
+            .replace("  replicas: 1\n", "  replicas: 2\n");
         assert_eq!(statuses(&RULE, &(proxy("", "") + &second), "1.17.38"), [Fail, Pass]);
     }
 
     #[test]
     fn not_applicable_without_proxies() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! GLOO-020: a PodDisruptionBudget keeps node drains from evicting every proxy at once.
 
 use super::gloo_019_proxy_replicas::effective_replicas;
-use super::helpers::{declared_fix_with, each_proxy, fail, na, pass, show, Verdict};
-use super::{Fix, Rule, Severity, Status, Versions};
+use super::helpers::{
+    declared_fix_with, each_proxy, fail, na, pass, show, with_own_fixes, OwnFixFor, Verdict,
+};
+use super::{Fix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
 use crate::parse::Doc;
@@ -31,20 +33,19 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         let replicas = effective_replicas(m, p.workload).map(|r| r.count).unwrap_or(1);
         pdb_verdict(m, p.workload, replicas)
     });
-    outcomes
-        .into_iter()
-        .map(|o| {
-            // A budget by minAvailable: maxUnavailable beside it renders a PDB with both, which
-            // the API server rejects; the fix removes minAvailable.
-            let by_min_available = matches!(pdbs_of(m, o.doc).as_slice(), [pdb] if pdb.root.path("spec.minAvailable").is_some_and(|n| !n.is_null()));
-            if o.status != Status::Na && by_min_available {
-                let fix = declared_fix_with(&RULE, m.version, "{GP}.podDisruptionBudget", serde_json::json!({ "minAvailable": null }));
-                o.fixed_by(fix)
-            } else {
-                o
-            }
+    // A budget by minAvailable: maxUnavailable beside it renders a PDB with both, which the API
+    // server rejects; the fix removes minAvailable.
+    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+        let by_min_available = matches!(pdbs_of(m, o.doc).as_slice(), [pdb] if pdb.root.path("spec.minAvailable").is_some_and(|n| !n.is_null()));
+        by_min_available.then(|| {
+            declared_fix_with(
+                &RULE,
+                m.version,
+                "{GP}.podDisruptionBudget",
+                serde_json::json!({ "minAvailable": null }),
+            )
         })
-        .collect()
+    })
 }
 
 /// The PodDisruptionBudgets of the workload's namespace that select its pod template labels.
@@ -67,38 +68,61 @@ pub(crate) fn pdb_verdict(m: &Model<'_>, workload: &Doc, replicas: i64) -> Verdi
         [one] => *one,
         several => {
             let names: Vec<String> = several.iter().map(|d| d.kind_name()).collect();
-            return fail(format!("{} select the pods; the eviction API refuses to evict a pod with several budgets", names.join(", ")));
+            return fail(format!(
+                "{} select the pods; the eviction API refuses to evict a pod with several budgets",
+                names.join(", ")
+            ));
         }
     };
     let name = pdb.kind_name();
     match pdb.api_version.as_str() {
         "policy/v1" => {}
         "" => return fail(format!("{name} has no apiVersion")),
-        other => return fail(format!("{name} is {other} (only policy/v1 is served by Kubernetes 1.25+)")),
+        other => {
+            return fail(format!(
+                "{name} is {other} (only policy/v1 is served by Kubernetes 1.25+)"
+            ))
+        }
     }
     let spec = pdb.root.get("spec").unwrap_or(Node::null());
     let field = |key: &str| spec.get(key).filter(|n| !n.is_null());
     match (field("maxUnavailable"), field("minAvailable")) {
-        (Some(_), Some(_)) => fail(format!("{name} sets both minAvailable and maxUnavailable (rejected by the API server)")),
-        (None, None) => fail(format!("{name} sets neither minAvailable nor maxUnavailable: no explicit limit")),
+        (Some(_), Some(_)) => fail(format!(
+            "{name} sets both minAvailable and maxUnavailable (rejected by the API server)"
+        )),
+        (None, None) => {
+            fail(format!("{name} sets neither minAvailable nor maxUnavailable: no explicit limit"))
+        }
         (Some(max), None) => match int_or_percent(max) {
-            Some(IntOrPercent::Int(0) | IntOrPercent::Percent(0)) => {
-                fail(format!("{name} maxUnavailable is {}: every voluntary eviction is blocked", show(Some(max))))
-            }
+            Some(IntOrPercent::Int(0) | IntOrPercent::Percent(0)) => fail(format!(
+                "{name} maxUnavailable is {}: every voluntary eviction is blocked",
+                show(Some(max))
+            )),
             Some(_) => pass(format!("{name} maxUnavailable is {}", show(Some(max)))),
-            None => fail(format!("{name} maxUnavailable is not an integer or percentage ({})", show(Some(max)))),
+            None => fail(format!(
+                "{name} maxUnavailable is not an integer or percentage ({})",
+                show(Some(max))
+            )),
         },
         (None, Some(min)) => {
             let required = match int_or_percent(min) {
                 Some(IntOrPercent::Int(n)) => n,
                 // Kubernetes rounds a percentage of minAvailable up.
                 Some(IntOrPercent::Percent(p)) => (p * replicas.max(0) + 99) / 100,
-                None => return fail(format!("{name} minAvailable is not an integer or percentage ({})", show(Some(min)))),
+                None => {
+                    return fail(format!(
+                        "{name} minAvailable is not an integer or percentage ({})",
+                        show(Some(min))
+                    ))
+                }
             };
             if required >= replicas {
                 fail(format!("{name} minAvailable is {} (= {required} pods) with {replicas} replica(s): every voluntary eviction is blocked", show(Some(min))))
             } else {
-                pass(format!("{name} minAvailable is {} (= {required} pods) with {replicas} replicas", show(Some(min))))
+                pass(format!(
+                    "{name} minAvailable is {} (= {required} pods) with {replicas} replicas",
+                    show(Some(min))
+                ))
             }
         }
     }
@@ -124,26 +148,35 @@ fn int_or_percent(node: &Node) -> Option<IntOrPercent> {
 /// Whether a PDB's label selector selects pods with `labels`. A missing selector selects
 /// nothing; an empty one selects every pod (policy/v1) or nothing (policy/v1beta1).
 fn selects(pdb: &Doc, labels: &Node) -> bool {
-    let Some(selector) = pdb.root.path("spec.selector").filter(|n| !n.is_null()) else { return false };
+    let Some(selector) = pdb.root.path("spec.selector").filter(|n| !n.is_null()) else {
+        return false;
+    };
     let match_labels = selector.get("matchLabels").map(Node::entries).unwrap_or_default();
     let expressions = selector.get("matchExpressions").map(Node::items).unwrap_or_default();
     if match_labels.is_empty() && expressions.is_empty() {
         return pdb.api_version == "policy/v1";
     }
     let label = |key: &str| labels.get(key).and_then(Node::scalar_text);
-    match_labels.iter().all(|e| e.value.scalar_text().is_some_and(|v| label(&e.key).as_deref() == Some(v.as_str())))
-        && expressions.iter().all(|x| {
-            let Some(key) = x.get("key").and_then(Node::as_str) else { return false };
-            let values: Vec<String> = x.get("values").map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar_text).collect();
-            let value = label(key);
-            match x.get("operator").and_then(Node::as_str) {
-                Some("In") => value.is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => value.is_none_or(|v| !values.contains(&v)),
-                Some("Exists") => value.is_some(),
-                Some("DoesNotExist") => value.is_none(),
-                _ => false,
-            }
-        })
+    match_labels.iter().all(|e| {
+        e.value.scalar_text().is_some_and(|v| label(&e.key).as_deref() == Some(v.as_str()))
+    }) && expressions.iter().all(|x| {
+        let Some(key) = x.get("key").and_then(Node::as_str) else { return false };
+        let values: Vec<String> = x
+            .get("values")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::scalar_text)
+            .collect();
+        let value = label(key);
+        match x.get("operator").and_then(Node::as_str) {
+            Some("In") => value.is_some_and(|v| values.contains(&v)),
+            Some("NotIn") => value.is_none_or(|v| !values.contains(&v)),
+            Some("Exists") => value.is_some(),
+            Some("DoesNotExist") => value.is_none(),
+            _ => false,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -168,11 +201,48 @@ mod tests {
 
     #[test]
     fn max_unavailable_one_passes_zero_fails() {
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 1\n")), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 10%\n")), "1.17.38"), [Pass], "rounded up to 1");
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 0\n")), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 0%\n")), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: \"1\"\n")), "1.17.38"), [Fail], "a string must be a percentage");
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 1\n")),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 10%\n")),
+                "1.17.38"
+            ),
+            [Pass],
+            "rounded up to 1"
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 0\n")),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 0%\n")),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(proxy("", "") + &pdb("policy/v1", "  maxUnavailable: \"1\"\n")),
+                "1.17.38"
+            ),
+            [Fail],
+            "a string must be a percentage"
+        );
     }
 
     #[test]
@@ -180,34 +250,67 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let render = proxy("", "") + &pdb("policy/v1", "  minAvailable: 1\n");
-        let expected = OutcomeFix::Custom { path: "{GP}.podDisruptionBudget".into(), value: serde_json::json!({"maxUnavailable": 1, "minAvailable": null}) };
+        let expected = OutcomeFix::Custom {
+            path: "{GP}.podDisruptionBudget".into(),
+            value: serde_json::json!({"maxUnavailable": 1, "minAvailable": null}),
+        };
         assert_eq!(fixes(&RULE, &render, "1.17.38"), [(Fail, expected)]);
         // 1.13's declared fix is the whole mapping: minAvailable goes beside its keys.
         let expected = OutcomeFix::Custom {
             path: "{GP}.podDisruptionBudget".into(),
             value: serde_json::json!({"maxUnavailable": 1, "kubeResourceOverride": {"apiVersion": "policy/v1"}, "minAvailable": null}),
         };
-        assert_eq!(fixes(&RULE, &render.replace("policy/v1", "policy/v1beta1"), "1.13.39"), [(Fail, expected)]);
-        assert_eq!(fixes(&RULE, &proxy("", ""), "1.17.38"), [(Fail, OutcomeFix::Declared)], "no PDB: the declared fix");
+        assert_eq!(
+            fixes(&RULE, &render.replace("policy/v1", "policy/v1beta1"), "1.13.39"),
+            [(Fail, expected)]
+        );
+        assert_eq!(
+            fixes(&RULE, &proxy("", ""), "1.17.38"),
+            [(Fail, OutcomeFix::Declared)],
+            "no PDB: the declared fix"
+        );
     }
 
     #[test]
     fn policy_v1beta1_fails() {
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &pdb("policy/v1beta1", "  maxUnavailable: 1\n")), "1.13.39"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(proxy("", "") + &pdb("policy/v1beta1", "  maxUnavailable: 1\n")),
+                "1.13.39"
+            ),
+            [Fail]
+        );
     }
 
     #[test]
     fn min_available_against_effective_replicas() {
         let min = |v: &str| pdb("policy/v1", &format!("  minAvailable: {v}\n"));
         assert_eq!(statuses(&RULE, &(with_replicas(1) + &min("1")), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &(with_replicas(2) + &min("2")), "1.17.38"), [Fail], "the guide's example");
+        assert_eq!(
+            statuses(&RULE, &(with_replicas(2) + &min("2")), "1.17.38"),
+            [Fail],
+            "the guide's example"
+        );
         assert_eq!(statuses(&RULE, &(with_replicas(3) + &min("2")), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &(with_replicas(1) + &min("50%")), "1.17.38"), [Fail], "50% of 1 rounds up to 1");
+        assert_eq!(
+            statuses(&RULE, &(with_replicas(1) + &min("50%")), "1.17.38"),
+            [Fail],
+            "50% of 1 rounds up to 1"
+        );
         assert_eq!(statuses(&RULE, &(with_replicas(2) + &min("50%")), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &(with_replicas(3) + &min("50%")), "1.17.38"), [Pass], "ceil(1.5) = 2 < 3");
+        assert_eq!(
+            statuses(&RULE, &(with_replicas(3) + &min("50%")), "1.17.38"),
+            [Pass],
+            "ceil(1.5) = 2 < 3"
+        );
         assert_eq!(statuses(&RULE, &(with_replicas(5) + &min("100%")), "1.17.38"), [Fail]);
         let absent = proxy("", "").replace("  replicas: 1\n", "");
-        assert_eq!(statuses(&RULE, &(absent + &min("1")), "1.17.38"), [Fail], "absent replicas = 1");
+        assert_eq!(
+            statuses(&RULE, &(absent + &min("1")), "1.17.38"),
+            [Fail],
+            "absent replicas = 1"
+        );
     }
 
     #[test]
@@ -220,14 +323,23 @@ mod tests {
     #[test]
     fn neither_or_both_limits_fail() {
         assert_eq!(statuses(&RULE, &(with_replicas(2) + &pdb("policy/v1", "")), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &(with_replicas(2) + &pdb("policy/v1", "  minAvailable: 1\n  maxUnavailable: 1\n")), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &(with_replicas(2) + &pdb("policy/v1", "  minAvailable: 1\n  maxUnavailable: 1\n")),
+                "1.17.38"
+            ),
+            [Fail]
+        );
     }
 
     #[test]
     fn the_pdb_must_select_the_pods() {
-        let other = pdb("policy/v1", "  maxUnavailable: 1\n").replace("gateway-proxy-id: gateway-proxy", "gateway-proxy-id: other");
+        let other = pdb("policy/v1", "  maxUnavailable: 1\n")
+            .replace("gateway-proxy-id: gateway-proxy", "gateway-proxy-id: other");
         assert_eq!(statuses(&RULE, &(proxy("", "") + &other), "1.17.38"), [Fail]);
-        let elsewhere = pdb("policy/v1", "  maxUnavailable: 1\n").replace("namespace: gloo-system", "namespace: other");
+        let elsewhere = pdb("policy/v1", "  maxUnavailable: 1\n")
+            .replace("namespace: gloo-system", "namespace: other");
         assert_eq!(statuses(&RULE, &(proxy("", "") + &elsewhere), "1.17.38"), [Fail]);
         let expr = "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: by-expression\n  namespace: gloo-system\nspec:\n  maxUnavailable: 1\n  selector:\n    matchExpressions:\n    - {key: gateway-proxy-id, operator: In, values: [gateway-proxy]}\n";
         assert_eq!(statuses(&RULE, &(proxy("", "") + expr), "1.17.38"), [Pass]);
@@ -237,7 +349,8 @@ mod tests {
 
     #[test]
     fn several_matching_pdbs_fail() {
-        let second = pdb("policy/v1", "  maxUnavailable: 1\n").replace("gateway-proxy-pdb", "extra-pdb");
+        let second =
+            pdb("policy/v1", "  maxUnavailable: 1\n").replace("gateway-proxy-pdb", "extra-pdb");
         let render = proxy("", "") + &pdb("policy/v1", "  maxUnavailable: 1\n") + &second;
         let got = outcomes_with_messages(&RULE, &render, "1.17.38");
         assert_eq!(got.len(), 1);
@@ -256,6 +369,13 @@ mod tests {
     fn daemonsets_and_empty_renders_are_not_applicable() {
         let ds = proxy("", "").replace("kind: Deployment", "kind: DaemonSet");
         assert_eq!(statuses(&RULE, &ds, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

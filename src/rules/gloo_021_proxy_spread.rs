@@ -24,8 +24,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         }
         let anti = p.pod_spec.path("affinity.podAntiAffinity").unwrap_or(Node::null());
         let terms = |key: &str| anti.get(key).map(|n| n.items().len()).unwrap_or(0);
-        let (preferred, required) = (terms("preferredDuringSchedulingIgnoredDuringExecution"), terms("requiredDuringSchedulingIgnoredDuringExecution"));
-        let spread = p.pod_spec.get("topologySpreadConstraints").map(|n| n.items().len()).unwrap_or(0);
+        let (preferred, required) = (
+            terms("preferredDuringSchedulingIgnoredDuringExecution"),
+            terms("requiredDuringSchedulingIgnoredDuringExecution"),
+        );
+        let spread =
+            p.pod_spec.get("topologySpreadConstraints").map(|n| n.items().len()).unwrap_or(0);
         if preferred + required > 0 {
             pass(format!("podAntiAffinity has {} term(s)", preferred + required))
         } else if spread > 0 {
@@ -47,11 +51,18 @@ mod tests {
     #[test]
     fn nothing_fails() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("affinity:\n  podAntiAffinity: {}", ""), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &proxy("affinity:\n  podAntiAffinity: {}", ""), "1.17.38"),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &proxy("affinity:\n  podAntiAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution: []", ""), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &proxy("topologySpreadConstraints: []", ""), "1.17.38"), [Fail]);
         let node_affinity = "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n      - matchExpressions: [{key: pool, operator: In, values: [edge]}]";
-        assert_eq!(statuses(&RULE, &proxy(node_affinity, ""), "1.17.38"), [Fail], "node affinity does not spread");
+        assert_eq!(
+            statuses(&RULE, &proxy(node_affinity, ""), "1.17.38"),
+            [Fail],
+            "node affinity does not spread"
+        );
     }
 
     #[test]
@@ -67,6 +78,13 @@ mod tests {
     fn daemonsets_and_empty_renders_are_not_applicable() {
         let ds = proxy("", "").replace("kind: Deployment", "kind: DaemonSet");
         assert_eq!(statuses(&RULE, &ds, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

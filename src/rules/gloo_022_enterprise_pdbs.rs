@@ -51,7 +51,9 @@ mod tests {
 
     #[test]
     fn each_deployment_needs_a_usable_pdb() {
-        let render = deployment("extauth", 2) + &deployment("rate-limit", 2) + &pdb("extauth", "  maxUnavailable: 1\n");
+        let render = deployment("extauth", 2)
+            + &deployment("rate-limit", 2)
+            + &pdb("extauth", "  maxUnavailable: 1\n");
         assert_eq!(
             outcomes(&RULE, &render, "1.17.38"),
             [(Pass, "Deployment/extauth".to_string()), (Fail, "Deployment/rate-limit".to_string())]

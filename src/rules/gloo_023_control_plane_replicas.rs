@@ -32,7 +32,11 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             // it back on as well.
             match m.gloo_container().and_then(leader_election_values) {
                 Some(mut values) if status == Status::Fail => {
-                    let deployment = values.as_object_mut().and_then(|v| v.entry("deployment").or_insert_with(|| serde_json::json!({})).as_object_mut());
+                    let deployment = values.as_object_mut().and_then(|v| {
+                        v.entry("deployment")
+                            .or_insert_with(|| serde_json::json!({}))
+                            .as_object_mut()
+                    });
                     deployment.map(|d| d.insert("replicas".into(), 2.into()));
                     outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values })
                 }
@@ -56,7 +60,11 @@ mod tests {
         assert_eq!(statuses(&RULE, &gloo("", ""), "1.17.38"), [Fail], "absent = 1");
         assert_eq!(statuses(&RULE, &gloo("replicas: 2", ""), "1.17.38"), [Pass]);
         assert_eq!(statuses(&RULE, &gloo("replicas: 3", ""), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &gloo("replicas: \"2\"", ""), "1.17.38"), [Fail], "a string is not a count");
+        assert_eq!(
+            statuses(&RULE, &gloo("replicas: \"2\"", ""), "1.17.38"),
+            [Fail],
+            "a string is not a count"
+        );
     }
 
     #[test]
@@ -70,9 +78,16 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let off = "env:\n- name: POD_NAMESPACE\n  value: x\n- name: DISABLE_LEADER_ELECTION\n  value: \"true\"";
-        let expected = OutcomeFix::Custom { path: "gloo".into(), value: serde_json::json!({"disableLeaderElection": false, "deployment": {"replicas": 2}}) };
+        let expected = OutcomeFix::Custom {
+            path: "gloo".into(),
+            value: serde_json::json!({"disableLeaderElection": false, "deployment": {"replicas": 2}}),
+        };
         assert_eq!(fixes(&RULE, &gloo("replicas: 1", off), "1.17.38"), [(Fail, expected)]);
-        assert_eq!(fixes(&RULE, &gloo("replicas: 1", ""), "1.17.38"), [(Fail, OutcomeFix::Declared)], "leader election on: the declared fix");
+        assert_eq!(
+            fixes(&RULE, &gloo("replicas: 1", ""), "1.17.38"),
+            [(Fail, OutcomeFix::Declared)],
+            "leader election on: the declared fix"
+        );
     }
 
     #[test]

@@ -30,19 +30,37 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
                     let replicas = effective_replicas(m, gloo);
                     match (env.as_deref().is_some_and(go_truthy), replicas) {
                         (false, _) => pass(match env {
-                            Some(v) => format!("DISABLE_LEADER_ELECTION is {v:?}: leader election is on"),
-                            None => "DISABLE_LEADER_ELECTION is not set: leader election is on".to_string(),
+                            Some(v) => {
+                                format!("DISABLE_LEADER_ELECTION is {v:?}: leader election is on")
+                            }
+                            None => "DISABLE_LEADER_ELECTION is not set: leader election is on"
+                                .to_string(),
                         }),
-                        (true, Ok(r)) if r.count <= 1 => pass(format!("leader election is disabled, but {}: only one writer", r.source)),
-                        (true, Ok(r)) => fail(format!("leader election is disabled{} and {}: several active writers", custom_env_note(c), r.source)),
-                        (true, Err(e)) => fail(format!("leader election is disabled{} and {e}", custom_env_note(c))),
+                        (true, Ok(r)) if r.count <= 1 => pass(format!(
+                            "leader election is disabled, but {}: only one writer",
+                            r.source
+                        )),
+                        (true, Ok(r)) => fail(format!(
+                            "leader election is disabled{} and {}: several active writers",
+                            custom_env_note(c),
+                            r.source
+                        )),
+                        (true, Err(e)) => fail(format!(
+                            "leader election is disabled{} and {e}",
+                            custom_env_note(c)
+                        )),
                     }
                 }
             };
             let outcome = Outcome::new(status, gloo, Target::Chart, message);
             match m.gloo_container().and_then(leader_election_values) {
                 // Set through customEnv: the declared fix alone would leave it disabled.
-                Some(values) if !custom_env_entries(m.gloo_container().unwrap_or(Node::null())).is_empty() => outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values }),
+                Some(values)
+                    if !custom_env_entries(m.gloo_container().unwrap_or(Node::null()))
+                        .is_empty() =>
+                {
+                    outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values })
+                }
                 _ => outcome,
             }
         })
@@ -61,8 +79,12 @@ fn custom_env(container: &Node) -> &[Node] {
     const CHART_LEADING: [&str; 3] = ["GLOO_LICENSE_KEY", "GOMEMLIMIT", "GOMAXPROCS"];
     let env = container.get("env").map(Node::items).unwrap_or_default();
     let name = |e: &Node| e.get("name").and_then(Node::as_str).map(str::to_string);
-    let chart_end = env.iter().position(|e| name(e).as_deref() == Some("POD_NAMESPACE")).unwrap_or(0);
-    let custom_start = env[..chart_end].iter().take_while(|e| name(e).is_some_and(|n| CHART_LEADING.contains(&n.as_str()))).count();
+    let chart_end =
+        env.iter().position(|e| name(e).as_deref() == Some("POD_NAMESPACE")).unwrap_or(0);
+    let custom_start = env[..chart_end]
+        .iter()
+        .take_while(|e| name(e).is_some_and(|n| CHART_LEADING.contains(&n.as_str())))
+        .count();
     &env[custom_start..chart_end]
 }
 
@@ -70,7 +92,10 @@ fn custom_env(container: &Node) -> &[Node] {
 fn custom_env_entries(container: &Node) -> Vec<&Node> {
     custom_env(container)
         .iter()
-        .filter(|e| e.get("name").and_then(Node::as_str) == Some(VARIABLE) && e.get("value").and_then(Node::scalar_text).is_some_and(|v| go_truthy(&v)))
+        .filter(|e| {
+            e.get("name").and_then(Node::as_str) == Some(VARIABLE)
+                && e.get("value").and_then(Node::scalar_text).is_some_and(|v| go_truthy(&v))
+        })
         .collect()
 }
 
@@ -93,7 +118,11 @@ pub fn leader_election_values(container: &Node) -> Option<Value> {
     let mut values = Map::new();
     values.insert("disableLeaderElection".into(), Value::Bool(false));
     if !custom_env_entries(container).is_empty() {
-        let kept: Vec<Value> = custom_env(container).iter().filter(|e| e.get("name").and_then(Node::as_str) != Some(VARIABLE)).map(Node::to_json).collect();
+        let kept: Vec<Value> = custom_env(container)
+            .iter()
+            .filter(|e| e.get("name").and_then(Node::as_str) != Some(VARIABLE))
+            .map(Node::to_json)
+            .collect();
         values.insert("deployment".into(), json!({ "customEnv": kept }));
     }
     Some(Value::Object(values))
@@ -112,17 +141,33 @@ mod tests {
     #[test]
     fn disabled_with_several_replicas_fails() {
         assert_eq!(statuses(&RULE, &gloo("replicas: 2", &env("\"true\"")), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &gloo("replicas: 3", &env("\"1\"")), "1.17.38"), [Fail], "Go-true");
-        assert_eq!(statuses(&RULE, &gloo("replicas: 3", &env("\"T\"")), "1.17.38"), [Fail], "Go-true");
+        assert_eq!(
+            statuses(&RULE, &gloo("replicas: 3", &env("\"1\"")), "1.17.38"),
+            [Fail],
+            "Go-true"
+        );
+        assert_eq!(
+            statuses(&RULE, &gloo("replicas: 3", &env("\"T\"")), "1.17.38"),
+            [Fail],
+            "Go-true"
+        );
     }
 
     #[test]
     fn enabled_or_single_replica_passes() {
         assert_eq!(statuses(&RULE, &gloo("replicas: 2", ""), "1.17.38"), [Pass]);
         assert_eq!(statuses(&RULE, &gloo("replicas: 2", &env("\"false\"")), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &gloo("replicas: 2", &env("\"yes\"")), "1.17.38"), [Pass], "not Go-true");
+        assert_eq!(
+            statuses(&RULE, &gloo("replicas: 2", &env("\"yes\"")), "1.17.38"),
+            [Pass],
+            "not Go-true"
+        );
         assert_eq!(statuses(&RULE, &gloo("replicas: 1", &env("\"true\"")), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &gloo("", &env("\"true\"")), "1.17.38"), [Pass], "absent replicas = 1");
+        assert_eq!(
+            statuses(&RULE, &gloo("", &env("\"true\"")), "1.17.38"),
+            [Pass],
+            "absent replicas = 1"
+        );
     }
 
     #[test]
@@ -138,7 +183,10 @@ mod tests {
         assert_eq!(fixes(&RULE, &gloo("replicas: 3", custom), "1.17.38"), [(Fail, expected)]);
         // The chart's own entry (after POD_NAMESPACE): gloo.disableLeaderElection, the declared fix.
         let chart = "env:\n- name: POD_NAMESPACE\n  value: x\n- name: DISABLE_LEADER_ELECTION\n  value: \"true\"";
-        assert_eq!(fixes(&RULE, &gloo("replicas: 3", chart), "1.17.38"), [(Fail, OutcomeFix::Declared)]);
+        assert_eq!(
+            fixes(&RULE, &gloo("replicas: 3", chart), "1.17.38"),
+            [(Fail, OutcomeFix::Declared)]
+        );
     }
 
     #[test]

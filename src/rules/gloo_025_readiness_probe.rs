@@ -33,7 +33,8 @@ mod tests {
     fn judges_the_envoy_container() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
         assert_eq!(statuses(&RULE, &proxy("", "readinessProbe:"), "1.17.38"), [Fail], "null probe");
-        let probe = "readinessProbe:\n  exec:\n    command: [wget, -O, /dev/null, 127.0.0.1:19000/ready]";
+        let probe =
+            "readinessProbe:\n  exec:\n    command: [wget, -O, /dev/null, 127.0.0.1:19000/ready]";
         assert_eq!(statuses(&RULE, &proxy("", probe), "1.17.38"), [Pass]);
         let liveness_only = "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}";
         assert_eq!(statuses(&RULE, &proxy("", liveness_only), "1.17.38"), [Fail]);
@@ -47,8 +48,18 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: example/other:1");
+        let render = proxy("", "").replace(
+            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
+            "name: other\n        image: example/other:1",
+        );
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -32,23 +32,43 @@ mod tests {
     #[test]
     fn judges_the_envoy_container() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "livenessProbe: null"), "1.17.38"), [Fail], "null probe");
-        let readiness_only = "readinessProbe:\n  exec:\n    command: [wget, -O, /dev/null, 127.0.0.1:19000/ready]";
-        assert_eq!(statuses(&RULE, &proxy("", readiness_only), "1.17.38"), [Fail], "probes: true alone");
+        assert_eq!(
+            statuses(&RULE, &proxy("", "livenessProbe: null"), "1.17.38"),
+            [Fail],
+            "null probe"
+        );
+        let readiness_only =
+            "readinessProbe:\n  exec:\n    command: [wget, -O, /dev/null, 127.0.0.1:19000/ready]";
+        assert_eq!(
+            statuses(&RULE, &proxy("", readiness_only), "1.17.38"),
+            [Fail],
+            "probes: true alone"
+        );
         let probe = "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}";
         assert_eq!(statuses(&RULE, &proxy("", probe), "1.17.38"), [Pass]);
     }
 
     #[test]
     fn several_proxies_are_judged_separately() {
-        let second = proxy("", "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}").replace("gateway-proxy", "internal-proxy");
+        let second = proxy("", "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}")
+            .replace("gateway-proxy", "internal-proxy");
         assert_eq!(statuses(&RULE, &(proxy("", "") + &second), "1.17.38"), [Fail, Pass]);
     }
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: example/other:1");
+        let render = proxy("", "").replace(
+            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
+            "name: other\n        image: example/other:1",
+        );
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

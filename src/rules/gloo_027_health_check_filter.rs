@@ -23,7 +23,9 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         match path.and_then(Node::as_str) {
             Some(p) if !p.is_empty() => pass(format!("healthCheck.path is {p}")),
             Some(_) => fail("healthCheck.path is empty"),
-            None if path.is_some_and(|n| !n.is_null()) => fail(format!("healthCheck.path is not a string ({})", show(path))),
+            None if path.is_some_and(|n| !n.is_null()) => {
+                fail(format!("healthCheck.path is not a string ({})", show(path)))
+            }
             None => fail("healthCheck.path is absent: no health-check filter on the listener"),
         }
     })
@@ -48,7 +50,10 @@ mod tests {
 
     #[test]
     fn listener_options_do_not_count() {
-        assert_eq!(statuses(&RULE, &gateways("", "healthCheck:\n  path: /envoy-hc"), "1.17.38"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &gateways("", "healthCheck:\n  path: /envoy-hc"), "1.17.38"),
+            [Fail, Fail]
+        );
     }
 
     #[test]
@@ -67,6 +72,13 @@ mod tests {
     fn tcp_gateways_and_no_gateways_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

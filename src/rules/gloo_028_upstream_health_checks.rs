@@ -19,7 +19,10 @@ pub static RULE: Rule = Rule {
 };
 
 /// Applies `judge` to the `spec` of every rendered `gloo.solo.io` Upstream; one NA when none.
-pub(crate) fn each_upstream<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+pub(crate) fn each_upstream<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&'a Node) -> Verdict,
+) -> Vec<Outcome<'a>> {
     let outcomes = m
         .of_kind("Upstream")
         .filter(|d: &&'a Doc| d.group() == "gloo.solo.io")
@@ -55,7 +58,10 @@ pub(crate) mod tests {
     #[test]
     fn judges_every_upstream() {
         let checked = upstream("a", "healthChecks:\n- timeout: 1s\n  interval: 10s\n  unhealthyThreshold: 3\n  healthyThreshold: 1\n  httpHealthCheck: {path: /healthz}");
-        assert_eq!(statuses(&RULE, &(checked.clone() + &upstream("b", "")), "1.17.38"), [Pass, Fail]);
+        assert_eq!(
+            statuses(&RULE, &(checked.clone() + &upstream("b", "")), "1.17.38"),
+            [Pass, Fail]
+        );
         assert_eq!(statuses(&RULE, &upstream("c", "healthChecks: []"), "1.17.38"), [Fail]);
     }
 

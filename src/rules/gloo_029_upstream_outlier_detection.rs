@@ -35,7 +35,11 @@ mod tests {
     fn judges_every_upstream() {
         let on = upstream("a", "outlierDetection:\n  consecutive5xx: 5\n  interval: 10s");
         assert_eq!(statuses(&RULE, &(on + &upstream("b", "")), "1.17.38"), [Pass, Fail]);
-        assert_eq!(statuses(&RULE, &upstream("c", "outlierDetection: {}"), "1.17.38"), [Pass], "Envoy defaults");
+        assert_eq!(
+            statuses(&RULE, &upstream("c", "outlierDetection: {}"), "1.17.38"),
+            [Pass],
+            "Envoy defaults"
+        );
         assert_eq!(statuses(&RULE, &upstream("d", "outlierDetection: null"), "1.17.38"), [Fail]);
     }
 

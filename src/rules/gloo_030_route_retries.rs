@@ -21,7 +21,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     let outcomes = m
         .docs
         .iter()
-        .filter(|d| d.group() == "gateway.solo.io" && matches!(d.kind.as_str(), "VirtualService" | "RouteTable"))
+        .filter(|d| {
+            d.group() == "gateway.solo.io"
+                && matches!(d.kind.as_str(), "VirtualService" | "RouteTable")
+        })
         .map(|d| {
             let spec = d.root.get("spec").unwrap_or(Node::null());
             let (status, message) = if d.kind == "VirtualService" {
@@ -57,7 +60,12 @@ fn judge_routes(routes: Option<&Node>) -> (Status, String) {
     if without.is_empty() {
         pass(format!("all {} route(s) set options.retries", routes.len()))
     } else {
-        fail(format!("{} of {} route(s) without options.retries: {}", without.len(), routes.len(), without.join(", ")))
+        fail(format!(
+            "{} of {} route(s) without options.retries: {}",
+            without.len(),
+            routes.len(),
+            without.join(", ")
+        ))
     }
 }
 
@@ -96,7 +104,10 @@ mod tests {
     #[test]
     fn route_tables_are_judged_too() {
         assert_eq!(statuses(&RULE, &route_table(&[RETRIES]), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &(vs("", &[RETRIES]) + &route_table(&[""])), "1.17.38"), [Pass, Fail]);
+        assert_eq!(
+            statuses(&RULE, &(vs("", &[RETRIES]) + &route_table(&[""])), "1.17.38"),
+            [Pass, Fail]
+        );
     }
 
     #[test]

@@ -21,7 +21,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         return m
             .docs
             .first()
-            .map(|doc| Outcome::new(Status::Na, doc, Target::Chart, "open-source render: proxyLatency is an Enterprise-only option"))
+            .map(|doc| {
+                Outcome::new(
+                    Status::Na,
+                    doc,
+                    Target::Chart,
+                    "open-source render: proxyLatency is an Enterprise-only option",
+                )
+            })
             .into_iter()
             .collect();
     }
@@ -38,22 +45,34 @@ mod tests {
     use crate::rules::Status::*;
 
     fn enterprise(http: &str) -> String {
-        gloo("", "").replace("quay.io/solo-io/gloo:1.17.38", "quay.io/solo-io/gloo-ee:1.17.8") + &gateways(http, "")
+        gloo("", "").replace("quay.io/solo-io/gloo:1.17.38", "quay.io/solo-io/gloo-ee:1.17.8")
+            + &gateways(http, "")
     }
 
     #[test]
     fn open_source_renders_are_not_applicable() {
         let render = gloo("", "") + &gateways("", "");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        let with_it = gloo("", "") + &gateways("options:\n  proxyLatency: {measureRequestInternally: true}", "");
+        let with_it = gloo("", "")
+            + &gateways("options:\n  proxyLatency: {measureRequestInternally: true}", "");
         assert_eq!(statuses(&RULE, &with_it, "1.17.38"), [Na]);
     }
 
     #[test]
     fn enterprise_gateways_need_the_filter() {
         assert_eq!(statuses(&RULE, &enterprise(""), "1.17.8"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &enterprise("options:\n  proxyLatency: {measureRequestInternally: true}"), "1.17.8"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &enterprise("options:\n  proxyLatency: null"), "1.17.8"), [Fail, Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &enterprise("options:\n  proxyLatency: {measureRequestInternally: true}"),
+                "1.17.8"
+            ),
+            [Pass, Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &enterprise("options:\n  proxyLatency: null"), "1.17.8"),
+            [Fail, Fail]
+        );
     }
 
     #[test]

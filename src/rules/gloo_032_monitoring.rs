@@ -38,7 +38,10 @@ mod tests {
 
     #[test]
     fn always_one_advice() {
-        assert_eq!(outcomes(&RULE, &(proxy("", "") + &gloo("", "")), "1.17.38"), [(Advisory, "Deployment/gloo".to_string())]);
+        assert_eq!(
+            outcomes(&RULE, &(proxy("", "") + &gloo("", "")), "1.17.38"),
+            [(Advisory, "Deployment/gloo".to_string())]
+        );
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.13.39"), [Advisory]);
     }
 

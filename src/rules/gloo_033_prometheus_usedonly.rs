@@ -1,7 +1,7 @@
 //! GLOO-033: the proxy's Prometheus scrape path emits only the metrics in use.
 
-use super::helpers::{each_bootstrap, fail, na, pass};
-use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status};
+use super::helpers::{each_bootstrap, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -30,10 +30,16 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         if routes.is_empty() {
             return na("no /metrics route in the bootstrap (stats disabled)");
         }
-        let rewrites: Vec<Option<&str>> = routes.iter().map(|r| r.path("route.prefix_rewrite").and_then(Node::as_str)).collect();
+        let rewrites: Vec<Option<&str>> =
+            routes.iter().map(|r| r.path("route.prefix_rewrite").and_then(Node::as_str)).collect();
         match rewrites.iter().find(|r| !r.is_some_and(|p| p.contains("usedonly"))) {
-            None => pass(format!("/metrics rewrites to {}", rewrites.first().copied().flatten().unwrap_or_default())),
-            Some(Some(p)) => fail(format!("/metrics rewrites to {p} (no usedonly): every Envoy stat is scraped")),
+            None => pass(format!(
+                "/metrics rewrites to {}",
+                rewrites.first().copied().flatten().unwrap_or_default()
+            )),
+            Some(Some(p)) => {
+                fail(format!("/metrics rewrites to {p} (no usedonly): every Envoy stat is scraped"))
+            }
             Some(None) => fail("the /metrics route has no prefix_rewrite containing usedonly"),
         }
     });
@@ -45,7 +51,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         path: "global.glooStats.routePrefixRewrite".into(),
         value: "/stats/prometheus?usedonly".into(),
     };
-    outcomes.into_iter().map(|o| if o.status != Status::Na { o.fixed_by(global.clone()) } else { o }).collect()
+    with_own_fixes(outcomes, OwnFixFor::Judged, |_| Some(global.clone()))
 }
 
 #[cfg(test)]
@@ -63,7 +69,14 @@ mod tests {
 
     #[test]
     fn the_default_rewrite_fails() {
-        assert_eq!(statuses(&RULE, &with_rewrite("                  prefix_rewrite: /stats/prometheus\n"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &with_rewrite("                  prefix_rewrite: /stats/prometheus\n"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &with_rewrite(""), "1.17.38"), [Fail], "no rewrite");
     }
 
@@ -77,20 +90,42 @@ mod tests {
             path: "global.glooStats.routePrefixRewrite".into(),
             value: "/stats/prometheus?usedonly".into(),
         };
-        assert_eq!(fixes(&RULE, &with_rewrite("                  prefix_rewrite: /stats/prometheus\n"), "1.17.38"), [(Fail, expected)]);
+        assert_eq!(
+            fixes(
+                &RULE,
+                &with_rewrite("                  prefix_rewrite: /stats/prometheus\n"),
+                "1.17.38"
+            ),
+            [(Fail, expected)]
+        );
     }
 
     #[test]
     fn usedonly_passes() {
-        assert_eq!(statuses(&RULE, &with_rewrite("                  prefix_rewrite: /stats/prometheus?usedonly\n"), "1.17.38"), [Pass]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &with_rewrite("                  prefix_rewrite: /stats/prometheus?usedonly\n"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
         assert_eq!(statuses(&RULE, &with_rewrite("                  prefix_rewrite: \"/stats/prometheus?usedonly&filter=envoy\"\n"), "1.17.38"), [Pass]);
     }
 
     #[test]
     fn not_applicable_without_a_metrics_route_or_bootstrap() {
-        let no_stats = proxy("", "") + &bootstrap("static_resources:\n  listeners: []\n  clusters: []\n");
+        let no_stats =
+            proxy("", "") + &bootstrap("static_resources:\n  listeners: []\n  clusters: []\n");
         assert_eq!(statuses(&RULE, &no_stats, "1.17.38"), [Na]);
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na], "ConfigMap missing");
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

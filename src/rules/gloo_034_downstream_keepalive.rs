@@ -1,7 +1,7 @@
 //! GLOO-034: downstream connections use TCP keepalive.
 
-use super::helpers::{each_gateway, fail, pass};
-use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status};
+use super::helpers::{each_gateway, fail, pass, with_own_fixes, OwnFixFor};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
@@ -29,27 +29,41 @@ fn int64(node: Option<&Node>) -> Option<i64> {
 /// The socket options a Gateway needs: its own list (helm replaces a list whole) with
 /// SO_KEEPALIVE on, and the keepalive timings it does not set yet from the declared fix.
 fn socket_options_fix(spec: &Node) -> OutcomeFix {
-    let wanted: Vec<serde_json::Value> = RULE.fixes.first().and_then(|f| yaml_serde::from_str(f.value).ok()).unwrap_or_default();
+    let wanted = RULE.fixes[0].json().as_array().cloned().unwrap_or_default();
     let key = |o: &serde_json::Value| {
-        let number = |k: &str| o.get(k).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())));
+        let number = |k: &str| {
+            o.get(k)
+                .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())))
+        };
         (number("level"), number("name"))
     };
     let so_keepalive = (Some(1), Some(9));
-    let mut options: Vec<serde_json::Value> =
-        spec.path("options.socketOptions").map(Node::items).unwrap_or_default().iter().map(Node::to_json).filter(|o| key(o) != so_keepalive).collect();
+    let mut options: Vec<serde_json::Value> = spec
+        .path("options.socketOptions")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(Node::to_json)
+        .filter(|o| key(o) != so_keepalive)
+        .collect();
     for option in wanted {
         if key(&option) == so_keepalive || !options.iter().any(|o| key(o) == key(&option)) {
             options.push(option);
         }
     }
-    OutcomeFix::Custom { path: "{GP}.gatewaySettings.options.socketOptions".into(), value: serde_json::Value::Array(options) }
+    OutcomeFix::Custom {
+        path: "{GP}.gatewaySettings.options.socketOptions".into(),
+        value: serde_json::Value::Array(options),
+    }
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     let outcomes = each_gateway(m, |_, spec| {
         let options = spec.path("options.socketOptions").map(Node::items).unwrap_or_default();
-        let keepalive: Vec<&Node> =
-            options.iter().filter(|o| int64(o.get("level")) == Some(1) && int64(o.get("name")) == Some(9)).collect();
+        let keepalive: Vec<&Node> = options
+            .iter()
+            .filter(|o| int64(o.get("level")) == Some(1) && int64(o.get("name")) == Some(9))
+            .collect();
         if keepalive.iter().any(|o| int64(o.get("intValue")).is_some_and(|v| v != 0)) {
             pass("SO_KEEPALIVE is on (socketOptions level 1, name 9)")
         } else if !keepalive.is_empty() {
@@ -58,16 +72,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             fail("spec.options.socketOptions has no SO_KEEPALIVE (level 1, name 9)")
         }
     });
-    outcomes
-        .into_iter()
-        .map(|o| match o.doc.root.get("spec") {
-            Some(spec) if o.status != Status::Na && o.fix == OutcomeFix::Declared && spec.path("options.socketOptions").is_some() => {
-                let fix = socket_options_fix(spec);
-                o.fixed_by(fix)
-            }
-            _ => o,
-        })
-        .collect()
+    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+        o.doc
+            .root
+            .get("spec")
+            .filter(|spec| spec.path("options.socketOptions").is_some())
+            .map(socket_options_fix)
+    })
 }
 
 #[cfg(test)]
@@ -83,18 +94,29 @@ mod tests {
     #[test]
     fn absent_fails() {
         assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(statuses(&RULE, &with("- {level: 6, name: 4, intValue: 60}"), "1.17.38"), [Fail, Fail], "TCP_KEEPIDLE alone");
+        assert_eq!(
+            statuses(&RULE, &with("- {level: 6, name: 4, intValue: 60}"), "1.17.38"),
+            [Fail, Fail],
+            "TCP_KEEPIDLE alone"
+        );
     }
 
     #[test]
     fn so_keepalive_passes() {
         assert_eq!(statuses(&RULE, &with("- {level: 1, name: 9, intValue: 1, state: STATE_PREBIND}\n- {level: 6, name: 4, intValue: 60}"), "1.17.38"), [Pass, Pass]);
-        assert_eq!(statuses(&RULE, &with("- {level: \"1\", name: \"9\", intValue: \"1\"}"), "1.17.38"), [Pass, Pass], "int64 as strings");
+        assert_eq!(
+            statuses(&RULE, &with("- {level: \"1\", name: \"9\", intValue: \"1\"}"), "1.17.38"),
+            [Pass, Pass],
+            "int64 as strings"
+        );
     }
 
     #[test]
     fn zero_or_missing_int_value_fails() {
-        assert_eq!(statuses(&RULE, &with("- {level: 1, name: 9, intValue: 0}"), "1.17.38"), [Fail, Fail]);
+        assert_eq!(
+            statuses(&RULE, &with("- {level: 1, name: 9, intValue: 0}"), "1.17.38"),
+            [Fail, Fail]
+        );
         assert_eq!(statuses(&RULE, &with("- {level: 1, name: 9}"), "1.17.38"), [Fail, Fail]);
     }
 
@@ -114,17 +136,29 @@ mod tests {
             ]),
         };
         assert_eq!(fixes(&RULE, &own, "1.17.38"), [(Fail, expected.clone()), (Fail, expected)]);
-        assert_eq!(fixes(&RULE, &gateways("", ""), "1.17.38"), [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Declared)], "none of its own: the declared fix");
+        assert_eq!(
+            fixes(&RULE, &gateways("", ""), "1.17.38"),
+            [(Fail, OutcomeFix::Declared), (Fail, OutcomeFix::Declared)],
+            "none of its own: the declared fix"
+        );
     }
 
     #[test]
     fn tcp_gateways_are_judged_too() {
-        let render = with("- {level: 1, name: 9, intValue: 1}").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = with("- {level: 1, name: 9, intValue: 1}")
+            .replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass, Pass]);
     }
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -37,11 +37,18 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         }
         let clusters = root.path("static_resources.clusters").map(Node::items).unwrap_or_default();
         for name in &names {
-            let Some(cluster) = clusters.iter().find(|c| c.get("name").and_then(Node::scalar_text).as_deref() == Some(name)) else {
+            let Some(cluster) = clusters
+                .iter()
+                .find(|c| c.get("name").and_then(Node::scalar_text).as_deref() == Some(name))
+            else {
                 return fail(format!("xDS cluster {name} is not in static_resources.clusters"));
             };
-            let Some(keepalive) = cluster.path("upstream_connection_options.tcp_keepalive").filter(|n| !n.is_null()) else {
-                return fail(format!("xDS cluster {name} has no upstream_connection_options.tcp_keepalive"));
+            let Some(keepalive) =
+                cluster.path("upstream_connection_options.tcp_keepalive").filter(|n| !n.is_null())
+            else {
+                return fail(format!(
+                    "xDS cluster {name} has no upstream_connection_options.tcp_keepalive"
+                ));
             };
             if let Some(time) = keepalive.get("keepalive_time").filter(|n| !n.is_null()) {
                 match integer(time) {
@@ -53,7 +60,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         }
         let time = clusters
             .iter()
-            .find(|c| c.get("name").and_then(Node::scalar_text).as_deref() == names.first().map(String::as_str))
+            .find(|c| {
+                c.get("name").and_then(Node::scalar_text).as_deref()
+                    == names.first().map(String::as_str)
+            })
             .and_then(|c| c.path("upstream_connection_options.tcp_keepalive.keepalive_time"));
         pass(match time {
             Some(t) => format!("xDS cluster has TCP keepalive (keepalive_time {})", show(Some(t))),
@@ -80,14 +90,29 @@ mod tests {
     #[test]
     fn keepalive_on_the_xds_cluster_passes() {
         assert_eq!(statuses(&RULE, &with("    upstream_connection_options:\n      tcp_keepalive:\n        keepalive_time: 60\n"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &with("    upstream_connection_options:\n      tcp_keepalive: {}\n"), "1.17.38"), [Pass], "time unset: OS default");
+        assert_eq!(
+            statuses(
+                &RULE,
+                &with("    upstream_connection_options:\n      tcp_keepalive: {}\n"),
+                "1.17.38"
+            ),
+            [Pass],
+            "time unset: OS default"
+        );
     }
 
     #[test]
     fn zero_or_missing_keepalive_fails() {
         assert_eq!(statuses(&RULE, &with("    upstream_connection_options:\n      tcp_keepalive:\n        keepalive_time: 0\n"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &with(""), "1.17.38"), [Fail], "another cluster's keepalive does not count");
-        assert_eq!(statuses(&RULE, &with("    upstream_connection_options: {}\n"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &with(""), "1.17.38"),
+            [Fail],
+            "another cluster's keepalive does not count"
+        );
+        assert_eq!(
+            statuses(&RULE, &with("    upstream_connection_options: {}\n"), "1.17.38"),
+            [Fail]
+        );
     }
 
     #[test]

@@ -18,9 +18,11 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
-    each_upstream(m, |spec| match spec.path("connectionConfig.tcpKeepalive").filter(|n| !n.is_null()) {
-        Some(_) => pass("spec.connectionConfig.tcpKeepalive is set"),
-        None => fail("spec.connectionConfig.tcpKeepalive is absent"),
+    each_upstream(m, |spec| {
+        match spec.path("connectionConfig.tcpKeepalive").filter(|n| !n.is_null()) {
+            Some(_) => pass("spec.connectionConfig.tcpKeepalive is set"),
+            None => fail("spec.connectionConfig.tcpKeepalive is absent"),
+        }
     })
 }
 
@@ -35,7 +37,14 @@ mod tests {
     fn judges_every_upstream() {
         let on = upstream("a", "connectionConfig:\n  tcpKeepalive:\n    keepaliveTime: 60s\n    keepaliveInterval: 10s");
         assert_eq!(statuses(&RULE, &(on + &upstream("b", "")), "1.17.38"), [Pass, Fail]);
-        assert_eq!(statuses(&RULE, &upstream("c", "connectionConfig:\n  maxRequestsPerConnection: 10"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &upstream("c", "connectionConfig:\n  maxRequestsPerConnection: 10"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@ pub fn na(msg: impl Into<String>) -> Verdict {
 }
 
 /// Applies `judge` to every gateway proxy, one outcome each. No proxy rendered: nothing.
-pub fn each_proxy<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>) -> Verdict) -> Vec<Outcome<'a>> {
+pub fn each_proxy<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&Proxy<'a>) -> Verdict,
+) -> Vec<Outcome<'a>> {
     let outcomes = m
         .proxies
         .iter()
@@ -45,7 +48,10 @@ pub fn each_proxy<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>) -> Verdic
 }
 
 /// Applies `judge` to the Envoy container of every proxy (NA when it cannot be identified).
-pub fn each_envoy_container<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+pub fn each_envoy_container<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&Proxy<'a>, &'a Node) -> Verdict,
+) -> Vec<Outcome<'a>> {
     each_proxy(m, |p| match p.envoy {
         Some(c) => judge(p, c),
         None => na("no Envoy container found in the proxy workload"),
@@ -53,7 +59,10 @@ pub fn each_envoy_container<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>,
 }
 
 /// Applies `judge` to the Envoy bootstrap of every proxy (NA when the ConfigMap is missing).
-pub fn each_bootstrap<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a Doc) -> Verdict) -> Vec<Outcome<'a>> {
+pub fn each_bootstrap<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&Proxy<'a>, &'a Doc) -> Verdict,
+) -> Vec<Outcome<'a>> {
     let outcomes = m
         .proxies
         .iter()
@@ -74,7 +83,10 @@ pub fn each_bootstrap<'a>(m: &Model<'a>, mut judge: impl FnMut(&Proxy<'a>, &'a D
 }
 
 /// Applies `judge` to the Settings `spec` (NA when Settings is not rendered: `settings.create: false`).
-pub fn each_settings<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+pub fn each_settings<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&'a Node) -> Verdict,
+) -> Vec<Outcome<'a>> {
     let outcomes = m
         .settings
         .iter()
@@ -91,7 +103,12 @@ pub fn each_settings<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> Verdi
 pub fn na_without<'a>(m: &Model<'a>, outcomes: Vec<Outcome<'a>>, what: &str) -> Vec<Outcome<'a>> {
     if outcomes.is_empty() {
         if let Some(doc) = m.docs.first() {
-            return vec![Outcome::new(Status::Na, doc, Target::Chart, format!("no {what} in the render"))];
+            return vec![Outcome::new(
+                Status::Na,
+                doc,
+                Target::Chart,
+                format!("no {what} in the render"),
+            )];
         }
     }
     outcomes
@@ -116,14 +133,19 @@ pub fn gateway_outcome(gateway: &Doc, status: Status, message: String) -> Outcom
 /// or `<proxy>-ssl`); None for any other Gateway.
 pub fn generated_gateway_target(gateway: &Doc) -> Option<Target> {
     match gateway_target(gateway) {
-        Target::Gateway { proxy, ssl } if gateway.name == proxy || gateway.name == format!("{proxy}-ssl") => Some(Target::Gateway { proxy, ssl }),
+        Target::Gateway { proxy, ssl }
+            if gateway.name == proxy || gateway.name == format!("{proxy}-ssl") =>
+        {
+            Some(Target::Gateway { proxy, ssl })
+        }
         _ => None,
     }
 }
 
 /// The values target of a Gateway: its first proxy, and whether it is the `-ssl` one.
 pub fn gateway_target(gateway: &Doc) -> Target {
-    let proxy = gateway_proxy_names(gateway).into_iter().next().unwrap_or_else(|| "gateway-proxy".into());
+    let proxy =
+        gateway_proxy_names(gateway).into_iter().next().unwrap_or_else(|| "gateway-proxy".into());
     let ssl = gateway.root.path("spec.ssl").and_then(Node::as_bool).unwrap_or(false)
         || gateway.name.ends_with("-ssl");
     Target::Gateway { proxy, ssl }
@@ -149,7 +171,27 @@ pub fn http_option_sets(gateway: &Doc) -> Vec<&Node> {
 
 /// Applies `judge` to every HTTP option set of every Gateway; a Gateway fails when any of its
 /// sets fails. TCP-only Gateways are NA. No Gateway rendered: one NA saying so.
-pub fn each_http_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+pub fn each_http_gateway<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&'a Node) -> Verdict,
+) -> Vec<Outcome<'a>> {
+    each_http_option_sets(m, |sets| {
+        let verdicts: Vec<Verdict> = sets.iter().map(|s| judge(s)).collect();
+        verdicts
+            .iter()
+            .find(|v| v.0 == Status::Fail)
+            .or_else(|| verdicts.iter().find(|v| v.0 == Status::Pass))
+            .cloned()
+            .unwrap_or_else(|| verdicts[0].clone())
+    })
+}
+
+/// Applies `judge` to all HTTP option sets of each Gateway at once (never empty: TCP-only
+/// Gateways are NA). No Gateway rendered: one NA saying so.
+pub fn each_http_option_sets<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&[&'a Node]) -> Verdict,
+) -> Vec<Outcome<'a>> {
     let outcomes = m
         .gateways
         .iter()
@@ -158,13 +200,7 @@ pub fn each_http_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> V
             let (status, message) = if sets.is_empty() {
                 na("TCP-only Gateway: no HTTP options")
             } else {
-                let verdicts: Vec<Verdict> = sets.into_iter().map(&mut judge).collect();
-                verdicts
-                    .iter()
-                    .find(|v| v.0 == Status::Fail)
-                    .or_else(|| verdicts.iter().find(|v| v.0 == Status::Pass))
-                    .cloned()
-                    .unwrap_or_else(|| verdicts[0].clone())
+                judge(&sets)
             };
             gateway_outcome(gw, status, message)
         })
@@ -174,12 +210,26 @@ pub fn each_http_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Node) -> V
 
 /// Like [`each_http_gateway`] for one `httpConnectionManagerSettings` field: `judge` gets the
 /// field (None when absent).
-pub fn each_hcm_setting<'a>(m: &Model<'a>, field: &str, mut judge: impl FnMut(Option<&'a Node>) -> Verdict) -> Vec<Outcome<'a>> {
-    each_http_gateway(m, |options| judge(options.path("httpConnectionManagerSettings").and_then(|h| h.get(field)).filter(|n| !n.is_null())))
+pub fn each_hcm_setting<'a>(
+    m: &Model<'a>,
+    field: &str,
+    mut judge: impl FnMut(Option<&'a Node>) -> Verdict,
+) -> Vec<Outcome<'a>> {
+    each_http_gateway(m, |options| {
+        judge(
+            options
+                .path("httpConnectionManagerSettings")
+                .and_then(|h| h.get(field))
+                .filter(|n| !n.is_null()),
+        )
+    })
 }
 
 /// Applies `judge` to the `spec` of every Gateway (HTTP and TCP).
-pub fn each_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Doc, &'a Node) -> Verdict) -> Vec<Outcome<'a>> {
+pub fn each_gateway<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&'a Doc, &'a Node) -> Verdict,
+) -> Vec<Outcome<'a>> {
     let outcomes = m
         .gateways
         .iter()
@@ -191,18 +241,71 @@ pub fn each_gateway<'a>(m: &Model<'a>, mut judge: impl FnMut(&'a Doc, &'a Node) 
     na_without(m, outcomes, "Gateway")
 }
 
+/// Which outcomes an object's own fix is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnFixFor {
+    /// Failures only: where the object passes, the declared fix does no harm.
+    Failures,
+    /// Failures and passes: `overlay --all` writes a passing object's fix too, and the declared
+    /// one would replace what the user set (check.rs, `Finding::pin`).
+    Judged,
+}
+
+/// Gives each outcome `own` finds a fix for that fix in place of its rule's declared one. Only
+/// outcomes still on the declared fix (a helper may already have said values cannot fix it) and
+/// of the statuses `like` names.
+pub fn with_own_fixes<'a>(
+    outcomes: Vec<Outcome<'a>>,
+    like: OwnFixFor,
+    mut own: impl FnMut(&Outcome<'a>) -> Option<OutcomeFix>,
+) -> Vec<Outcome<'a>> {
+    outcomes
+        .into_iter()
+        .map(|o| {
+            let judged = match like {
+                OwnFixFor::Failures => o.status == Status::Fail,
+                OwnFixFor::Judged => matches!(o.status, Status::Fail | Status::Pass),
+            };
+            match (judged && o.fix == OutcomeFix::Declared).then(|| own(&o)).flatten() {
+                Some(fix) => o.fixed_by(fix),
+                None => o,
+            }
+        })
+        .collect()
+}
+
 /// The declared fix of `rule` for `version`, lifted to the mapping at `parent` (a prefix of
 /// its path) with `extra` merged in: for a fix that needs a sibling key changed too (a null
 /// removes one, as in a values file).
-pub fn declared_fix_with(rule: &Rule, version: Option<Version>, parent: &str, extra: serde_json::Value) -> OutcomeFix {
+pub fn declared_fix_with(
+    rule: &Rule,
+    version: Option<Version>,
+    parent: &str,
+    extra: serde_json::Value,
+) -> OutcomeFix {
     let Some(fix) = rule.fix_for(version) else { return OutcomeFix::Declared };
-    let Some(below) = fix.path.strip_prefix(parent).filter(|b| b.is_empty() || b.starts_with('.')) else { return OutcomeFix::Declared };
-    let mut value: serde_json::Value = yaml_serde::from_str(fix.value).unwrap_or(serde_json::Value::Null);
+    let Some(below) = fix.path.strip_prefix(parent).filter(|b| b.is_empty() || b.starts_with('.'))
+    else {
+        return OutcomeFix::Declared;
+    };
+    let mut value = serde_json::Value::clone(&fix.json());
     for key in below.split('.').filter(|k| !k.is_empty()).rev() {
         value = serde_json::json!({ key: value });
     }
     crate::values::merge(&mut value, extra);
     OutcomeFix::Custom { path: parent.to_string(), value }
+}
+
+/// A field of the Settings `spec` that must be `true` (`path` below `spec`; absent = false).
+pub fn settings_field_true(spec: &Node, path: &str) -> Verdict {
+    let field = format!("spec.{path}");
+    let short = path.rsplit('.').next().unwrap_or(path);
+    match boolean(spec.path(path), &field) {
+        Ok(Some(true)) => pass(format!("{short} is true")),
+        Ok(Some(false)) => fail(format!("{field} is false")),
+        Ok(None) => fail(format!("{field} is absent (false)")),
+        Err(not_boolean) => not_boolean,
+    }
 }
 
 /// A boolean field as the API server reads it: `Ok(None)` when absent or null, a FAIL saying
@@ -212,7 +315,10 @@ pub fn boolean(node: Option<&Node>, name: &str) -> Result<Option<bool>, Verdict>
         None => Ok(None),
         Some(n) => match n.as_bool() {
             Some(b) => Ok(Some(b)),
-            None => Err(fail(format!("{name} is not a boolean: {}", n.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| show(Some(n)))))),
+            None => Err(fail(format!(
+                "{name} is not a boolean: {}",
+                n.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| show(Some(n)))
+            ))),
         },
     }
 }
@@ -224,7 +330,15 @@ pub fn show(node: Option<&Node>) -> String {
         Some(n) => n.scalar_text().unwrap_or_else(|| {
             let json = n.to_json().to_string();
             if json.len() > 80 {
-                format!("{}…", &json[..json.char_indices().take_while(|(i, _)| *i < 77).last().map(|(i, c)| i + c.len_utf8()).unwrap_or(0)])
+                format!(
+                    "{}…",
+                    &json[..json
+                        .char_indices()
+                        .take_while(|(i, _)| *i < 77)
+                        .last()
+                        .map(|(i, c)| i + c.len_utf8())
+                        .unwrap_or(0)]
+                )
             } else {
                 json
             }
@@ -235,5 +349,7 @@ pub fn show(node: Option<&Node>) -> String {
 /// Enum fields may be written by name or by number (HARDENING.md 1.5).
 pub fn enum_is(node: Option<&Node>, accepted: &[(&str, i64)]) -> bool {
     let Some(node) = node else { return false };
-    accepted.iter().any(|(name, number)| node.as_str() == Some(name) || node.as_i64() == Some(*number))
+    accepted
+        .iter()
+        .any(|(name, number)| node.as_str() == Some(name) || node.as_i64() == Some(*number))
 }

@@ -25,7 +25,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
                     Status::Fail,
                     doc,
                     Target::Chart,
-                    format!("duplicate key {} on lines {} and {}: the later value is used", d.path, d.first_line, d.line),
+                    format!(
+                        "duplicate key {} on lines {} and {}: the later value is used",
+                        d.path, d.first_line, d.line
+                    ),
                 )
                 .at(d.line)
             })
@@ -33,7 +36,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         .collect();
     if outcomes.is_empty() {
         if let Some(first) = m.docs.first() {
-            outcomes.push(Outcome::new(Status::Pass, first, Target::Chart, format!("no duplicate keys in {} documents", m.docs.len())));
+            outcomes.push(Outcome::new(
+                Status::Pass,
+                first,
+                Target::Chart,
+                format!("no duplicate keys in {} documents", m.docs.len()),
+            ));
         }
     }
     outcomes
@@ -62,7 +70,11 @@ mod tests {
         let got = outcomes_with_messages(&RULE, &render, "1.17.38");
         assert_eq!(got.len(), 1);
         assert_eq!((got[0].0, got[0].1.as_str()), (Fail, "Settings/default"));
-        assert!(got[0].2.contains("spec.gloo.invalidConfigPolicy.replaceInvalidRoutes"), "{}", got[0].2);
+        assert!(
+            got[0].2.contains("spec.gloo.invalidConfigPolicy.replaceInvalidRoutes"),
+            "{}",
+            got[0].2
+        );
         assert!(got[0].2.contains("lines 10 and 11"), "{}", got[0].2);
         let docs = parse_stream(&render).unwrap();
         let model = Model::new(&docs, None);
@@ -75,12 +87,16 @@ mod tests {
         let render = proxy("", "") + &bootstrap(b);
         let got = outcomes_with_messages(&RULE, &render, "1.17.38");
         assert_eq!(got.len(), 1);
-        assert_eq!((got[0].0, got[0].1.as_str()), (Fail, "EnvoyBootstrap/gateway-proxy-envoy-config"));
+        assert_eq!(
+            (got[0].0, got[0].1.as_str()),
+            (Fail, "EnvoyBootstrap/gateway-proxy-envoy-config")
+        );
     }
 
     #[test]
     fn several_duplicates_give_several_failures() {
-        let render = settings("a: 1\na: 2\nb: 1\nb: 2") + &settings("c: 1\nc: 2").replace("name: default", "name: other");
+        let render = settings("a: 1\na: 2\nb: 1\nb: 2")
+            + &settings("c: 1\nc: 2").replace("name: default", "name: other");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Fail, Fail, Fail]);
     }
 

@@ -20,10 +20,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_envoy_container(m, |_, c| match c.path("securityContext.readOnlyRootFilesystem").and_then(Node::as_bool) {
-        Some(true) => pass("readOnlyRootFilesystem is true"),
-        Some(false) => fail("securityContext.readOnlyRootFilesystem is false"),
-        None => fail("securityContext.readOnlyRootFilesystem is absent (false)"),
+    each_envoy_container(m, |_, c| {
+        match c.path("securityContext.readOnlyRootFilesystem").and_then(Node::as_bool) {
+            Some(true) => pass("readOnlyRootFilesystem is true"),
+            Some(false) => fail("securityContext.readOnlyRootFilesystem is false"),
+            None => fail("securityContext.readOnlyRootFilesystem is absent (false)"),
+        }
     })
 }
 
@@ -35,8 +37,18 @@ mod tests {
 
     #[test]
     fn judges_the_envoy_container() {
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  readOnlyRootFilesystem: true"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsUser: 10101"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "securityContext:\n  readOnlyRootFilesystem: true"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(&RULE, &proxy("", "securityContext:\n  runAsUser: 10101"), "1.17.38"),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
     }
 }

@@ -1,7 +1,7 @@
 //! K8S-002: the Envoy container runs as a non-root user.
 
-use super::helpers::{each_envoy_container, fail, pass, show};
-use super::{Fix, OutcomeFix, Rule, Severity, Status, Versions};
+use super::helpers::{each_envoy_container, fail, pass, show, with_own_fixes, OwnFixFor};
+use super::{Fix, OutcomeFix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
 use crate::yaml::Node;
@@ -45,22 +45,27 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
                 None => pass("runAsNonRoot is true"),
             },
             Some(false) => fail("runAsNonRoot is false"),
-            None if non_root.is_some() => fail(format!("runAsNonRoot is not a boolean: {}", show(non_root))),
+            None if non_root.is_some() => {
+                fail(format!("runAsNonRoot is not a boolean: {}", show(non_root)))
+            }
             None => fail("runAsNonRoot is absent (root allowed)"),
         }
     });
     // With floatingUserId (OpenShift: the platform picks the user) the fix must not pin one:
     // a fixed runAsUser is refused by restricted SCCs (HARDENING.md K8S-002).
-    if m.version.is_some_and(|v| v < Version::new(1, 17, 0)) {
+    if m.chart_before(Version::new(1, 17, 0)) {
         return outcomes;
     }
     let floating = OutcomeFix::WhereSet {
-        when_set: vec!["{GP}.podTemplate.floatingUserId".into(), "global.securitySettings.floatingUserId".into()],
+        when_set: vec![
+            "{GP}.podTemplate.floatingUserId".into(),
+            "global.securitySettings.floatingUserId".into(),
+        ],
         unless_set: vec![],
         path: "{GP}.podTemplate".into(),
         value: serde_json::json!({"runUnprivileged": true, "glooContainerSecurityContext": {"mergePolicy": "helm-merge", "runAsNonRoot": true}}),
     };
-    outcomes.into_iter().map(|o| if o.status != Status::Na { o.fixed_by(floating.clone()) } else { o }).collect()
+    with_own_fixes(outcomes, OwnFixFor::Judged, |_| Some(floating.clone()))
 }
 
 #[cfg(test)]
@@ -71,7 +76,10 @@ mod tests {
 
     #[test]
     fn chart_defaults_pass() {
-        let render = proxy("securityContext:\n  fsGroup: 10101\n  runAsUser: 10101", "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101");
+        let render = proxy(
+            "securityContext:\n  fsGroup: 10101\n  runAsUser: 10101",
+            "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101",
+        );
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass]);
     }
 
@@ -80,37 +88,108 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let found = fixes(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: false"), "1.17.38");
-        let [(Fail, OutcomeFix::WhereSet { when_set, path, value, .. })] = found.as_slice() else { panic!("{found:?}") };
-        assert_eq!(when_set, &["{GP}.podTemplate.floatingUserId", "global.securitySettings.floatingUserId"]);
+        let [(Fail, OutcomeFix::WhereSet { when_set, path, value, .. })] = found.as_slice() else {
+            panic!("{found:?}")
+        };
+        assert_eq!(
+            when_set,
+            &["{GP}.podTemplate.floatingUserId", "global.securitySettings.floatingUserId"]
+        );
         assert_eq!(path, "{GP}.podTemplate");
         assert!(value["glooContainerSecurityContext"].get("runAsUser").is_none(), "{value}");
-        assert_eq!(fixes(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: false"), "1.13.39"), [(Fail, OutcomeFix::Declared)]);
+        assert_eq!(
+            fixes(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: false"), "1.13.39"),
+            [(Fail, OutcomeFix::Declared)]
+        );
     }
 
     #[test]
     fn floating_user_id_passes() {
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: true"), "1.17.38"), [Pass]);
+        assert_eq!(
+            statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: true"), "1.17.38"),
+            [Pass]
+        );
     }
 
     #[test]
     fn pod_level_settings_count_when_the_container_is_silent() {
-        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101", ""), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  runAsNonRoot: true", "securityContext:\n  runAsNonRoot: false"), "1.17.38"), [Fail], "container wins");
-        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  runAsUser: 0", "securityContext:\n  runAsNonRoot: true"), "1.17.38"), [Fail], "pod runs as root");
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101", ""),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy(
+                    "securityContext:\n  runAsNonRoot: true",
+                    "securityContext:\n  runAsNonRoot: false"
+                ),
+                "1.17.38"
+            ),
+            [Fail],
+            "container wins"
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy(
+                    "securityContext:\n  runAsUser: 0",
+                    "securityContext:\n  runAsNonRoot: true"
+                ),
+                "1.17.38"
+            ),
+            [Fail],
+            "pod runs as root"
+        );
     }
 
     #[test]
     fn root_or_unset_fails() {
-        assert_eq!(statuses(&RULE, &proxy("securityContext:\n  fsGroup: 10101\n  runAsUser: 10101", "securityContext:\n  readOnlyRootFilesystem: true"), "1.13.39"), [Fail], "runUnprivileged: false");
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: true\n  runAsUser: 0"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: \"true\""), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy(
+                    "securityContext:\n  fsGroup: 10101\n  runAsUser: 10101",
+                    "securityContext:\n  readOnlyRootFilesystem: true"
+                ),
+                "1.13.39"
+            ),
+            [Fail],
+            "runUnprivileged: false"
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "securityContext:\n  runAsNonRoot: true\n  runAsUser: 0"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: \"true\""), "1.17.38"),
+            [Fail]
+        );
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
     }
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: busybox");
+        let render = proxy("", "").replace(
+            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
+            "name: other\n        image: busybox",
+        );
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

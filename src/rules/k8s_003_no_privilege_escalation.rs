@@ -28,11 +28,15 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if sc.and_then(|s| s.get("privileged")).and_then(Node::as_bool) == Some(true) {
             return fail("securityContext.privileged is true");
         }
-        let escalation = sc.and_then(|s| s.get("allowPrivilegeEscalation")).filter(|n| !n.is_null());
+        let escalation =
+            sc.and_then(|s| s.get("allowPrivilegeEscalation")).filter(|n| !n.is_null());
         match escalation.and_then(Node::as_bool) {
             Some(false) => pass("allowPrivilegeEscalation is false"),
             Some(true) => fail("securityContext.allowPrivilegeEscalation is true"),
-            None if escalation.is_some() => fail(format!("securityContext.allowPrivilegeEscalation is not a boolean: {}", show(escalation))),
+            None if escalation.is_some() => fail(format!(
+                "securityContext.allowPrivilegeEscalation is not a boolean: {}",
+                show(escalation)
+            )),
             None => fail("securityContext.allowPrivilegeEscalation is absent (true)"),
         }
     })
@@ -46,23 +50,77 @@ mod tests {
 
     #[test]
     fn passes_when_escalation_is_off() {
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: false"), "1.17.38"), [Pass]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: false"), "1.17.38"), [Pass]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "securityContext:\n  allowPrivilegeEscalation: false"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy(
+                    "",
+                    "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: false"
+                ),
+                "1.17.38"
+            ),
+            [Pass]
+        );
     }
 
     #[test]
     fn fails_when_absent_true_or_privileged() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  runAsUser: 10101"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: true"), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: \"false\""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: true"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(&RULE, &proxy("", "securityContext:\n  runAsUser: 10101"), "1.17.38"),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "securityContext:\n  allowPrivilegeEscalation: true"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "securityContext:\n  allowPrivilegeEscalation: \"false\""),
+                "1.17.38"
+            ),
+            [Fail]
+        );
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy(
+                    "",
+                    "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: true"
+                ),
+                "1.17.38"
+            ),
+            [Fail]
+        );
     }
 
     #[test]
     fn not_applicable_without_an_envoy_container_or_proxy() {
-        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: busybox");
+        let render = proxy("", "").replace(
+            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
+            "name: other\n        image: busybox",
+        );
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

@@ -30,7 +30,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_envoy_container(m, |_, c| {
         let caps = c.path("securityContext.capabilities");
         let drop = names(caps.and_then(|n| n.get("drop")));
-        let extra: Vec<String> = names(caps.and_then(|n| n.get("add"))).into_iter().filter(|a| a != "NET_BIND_SERVICE").collect();
+        let extra: Vec<String> = names(caps.and_then(|n| n.get("add")))
+            .into_iter()
+            .filter(|a| a != "NET_BIND_SERVICE")
+            .collect();
         if !drop.iter().any(|d| d == "ALL") {
             return if drop.is_empty() {
                 fail("capabilities.drop is absent (no capability dropped)")
@@ -53,23 +56,51 @@ mod tests {
 
     #[test]
     fn passes_when_all_are_dropped() {
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - ALL"), "1.17.38"), [Pass]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - ALL"),
+                "1.17.38"
+            ),
+            [Pass]
+        );
         let net_bind = "securityContext:\n  capabilities:\n    drop:\n    - ALL\n    add:\n    - NET_BIND_SERVICE";
-        assert_eq!(statuses(&RULE, &proxy("", net_bind), "1.13.39"), [Pass], "NET_BIND_SERVICE is GLOO-002's business");
+        assert_eq!(
+            statuses(&RULE, &proxy("", net_bind), "1.13.39"),
+            [Pass],
+            "NET_BIND_SERVICE is GLOO-002's business"
+        );
     }
 
     #[test]
     fn fails_when_not_all_dropped_or_others_added() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - NET_RAW"), "1.17.38"), [Fail]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - NET_RAW"),
+                "1.17.38"
+            ),
+            [Fail]
+        );
         let added = "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE, SYS_ADMIN]";
         assert_eq!(statuses(&RULE, &proxy("", added), "1.17.38"), [Fail]);
     }
 
     #[test]
     fn not_applicable_without_an_envoy_container_or_proxy() {
-        let render = proxy("", "").replace("name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38", "name: other\n        image: busybox");
+        let render = proxy("", "").replace(
+            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
+            "name: other\n        image: busybox",
+        );
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", "1.17.38"), [Na]);
+        assert_eq!(
+            statuses(
+                &RULE,
+                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
+                "1.17.38"
+            ),
+            [Na]
+        );
     }
 }

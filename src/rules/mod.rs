@@ -149,7 +149,9 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -227,7 +229,12 @@ pub enum OutcomeFix {
     /// As `Custom` where the user's values set one of `when_set` (their own list to edit, or a
     /// switch that changes what the fix must be) and none of `unless_set` (a key that takes
     /// precedence over them); elsewhere the declared fix.
-    WhereSet { when_set: Vec<String>, unless_set: Vec<String>, path: String, value: serde_json::Value },
+    WhereSet {
+        when_set: Vec<String>,
+        unless_set: Vec<String>,
+        path: String,
+        value: serde_json::Value,
+    },
 }
 
 /// One result of a rule.
@@ -246,7 +253,14 @@ pub struct Outcome<'a> {
 
 impl<'a> Outcome<'a> {
     pub fn new(status: Status, doc: &'a Doc, target: Target, message: impl Into<String>) -> Self {
-        Outcome { status, doc, message: message.into(), target, line: None, fix: OutcomeFix::Declared }
+        Outcome {
+            status,
+            doc,
+            message: message.into(),
+            target,
+            line: None,
+            fix: OutcomeFix::Declared,
+        }
     }
 
     pub fn at(mut self, line: usize) -> Self {
@@ -315,6 +329,26 @@ impl Fix {
     pub const fn unless_set_at(self, path: &'static str) -> Fix {
         Fix { unless_set_at: Some(path), ..self }
     }
+
+    /// The value (YAML text, checked by a registry test) as JSON, parsed once per distinct text
+    /// and shared: a large render repeats the same fix thousands of times.
+    pub fn json(&self) -> std::sync::Arc<serde_json::Value> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock};
+        static PARSED: OnceLock<Mutex<HashMap<&'static str, Arc<serde_json::Value>>>> =
+            OnceLock::new();
+        let cache = PARSED.get_or_init(Default::default);
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(self.value)
+            .or_insert_with(|| {
+                Arc::new(
+                    yaml_serde::from_str::<serde_json::Value>(self.value)
+                        .unwrap_or(serde_json::Value::Null),
+                )
+            })
+            .clone()
+    }
 }
 
 pub struct Rule {
@@ -365,10 +399,15 @@ mod tests {
         sorted.dedup();
         assert_eq!(ids, sorted, "RULES must be in ID order without duplicates");
         for r in RULES {
-            assert!(!r.title.is_empty() && !r.why.is_empty() && !r.predicate.is_empty(), "{} lacks docs", r.id);
+            assert!(
+                !r.title.is_empty() && !r.why.is_empty() && !r.predicate.is_empty(),
+                "{} lacks docs",
+                r.id
+            );
             assert!(!r.source.is_empty(), "{} lacks a source", r.id);
             for fix in r.fixes {
-                yaml_serde::from_str::<serde_json::Value>(fix.value).unwrap_or_else(|e| panic!("{}: bad fix value: {e}", r.id));
+                yaml_serde::from_str::<serde_json::Value>(fix.value)
+                    .unwrap_or_else(|e| panic!("{}: bad fix value: {e}", r.id));
             }
         }
     }

@@ -12,7 +12,11 @@ pub fn outcomes(rule: &Rule, render: &str, version: &str) -> Vec<(Status, String
 }
 
 /// As [`outcomes`], with each outcome's message.
-pub fn outcomes_with_messages(rule: &Rule, render: &str, version: &str) -> Vec<(Status, String, String)> {
+pub fn outcomes_with_messages(
+    rule: &Rule,
+    render: &str,
+    version: &str,
+) -> Vec<(Status, String, String)> {
     let docs = parse_stream(render).unwrap_or_else(|e| panic!("test render does not parse: {e}"));
     let model = Model::new(&docs, Version::parse(version));
     (rule.check)(&model).into_iter().map(|o| (o.status, o.doc.kind_name(), o.message)).collect()
@@ -81,8 +85,16 @@ pub fn indent(text: &str, n: usize) -> String {
 /// The Gateway ConfigMap as the chart renders it, with `{HTTP}` for the `httpGateway` block's
 /// content and `{OPTIONS}` for listener `spec.options` (both indent 6 inside the embedded text).
 pub fn gateways(http: &str, options: &str) -> String {
-    let http_block = if http.trim().is_empty() { "httpGateway: {}\n".to_string() } else { format!("httpGateway:\n{}", indent(http, 2)) };
-    let options_block = if options.trim().is_empty() { String::new() } else { format!("options:\n{}", indent(options, 2)) };
+    let http_block = if http.trim().is_empty() {
+        "httpGateway: {}\n".to_string()
+    } else {
+        format!("httpGateway:\n{}", indent(http, 2))
+    };
+    let options_block = if options.trim().is_empty() {
+        String::new()
+    } else {
+        format!("options:\n{}", indent(options, 2))
+    };
     let gw = |name: &str, port: u32, ssl: bool| {
         format!(
             "    ---\n    apiVersion: gateway.solo.io/v1\n    kind: Gateway\n    metadata:\n      name: {name}\n      namespace: gloo-system\n    spec:\n      bindAddress: \"::\"\n      bindPort: {port}\n{http}{options}      ssl: {ssl}\n      proxyNames:\n      - gateway-proxy\n",

@@ -38,7 +38,14 @@ fn parse_with(text: &str, builder: Builder, first_line: usize) -> Option<Vec<Par
     if !plain_characters(text) {
         return None;
     }
-    let mut scan = Scan { text, pos: 0, end: line_end(text, 0), line: 0, offset: first_line.saturating_sub(1), builder };
+    let mut scan = Scan {
+        text,
+        pos: 0,
+        end: line_end(text, 0),
+        line: 0,
+        offset: first_line.saturating_sub(1),
+        builder,
+    };
     scan.stream().ok()?;
     Some(scan.builder.docs)
 }
@@ -53,7 +60,12 @@ fn plain_characters(text: &str) -> bool {
     if bytes.is_ascii() {
         return true;
     }
-    !text.chars().any(|c| matches!(c, '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
+    !text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+    })
 }
 
 struct Scan<'a> {
@@ -248,14 +260,22 @@ impl<'a> Scan<'a> {
         if !(rest.is_empty() || rest.starts_with('#')) {
             // Content on this line: a scalar, or after `- ` also a nested entry or mapping
             // (`key: a: b` is an error, saphyr's to report).
-            return if after_dash { self.node(col, indent as isize) } else { self.scalar_or_empty(col, indent as isize) };
+            return if after_dash {
+                self.node(col, indent as isize)
+            } else {
+                self.scalar_or_empty(col, indent as isize)
+            };
         }
         let key_line = self.file_line();
         self.advance();
         match self.next_content()? {
             Some(next) if next > indent => self.node(next, indent as isize),
             // A sequence may sit at its key's indentation (`key:` then `- item`).
-            Some(next) if next == indent && is_entry(&self.current()[next..]) && self.in_mapping() => self.sequence(next),
+            Some(next)
+                if next == indent && is_entry(&self.current()[next..]) && self.in_mapping() =>
+            {
+                self.sequence(next)
+            }
             _ => {
                 // Nothing: null. saphyr places the empty scalar on the key's line.
                 self.builder.scalar("", ScalarStyle::Plain, None, 0, key_line);
@@ -280,7 +300,11 @@ impl<'a> Scan<'a> {
                 if !only_comment(after) {
                     return Err(Unsupported);
                 }
-                let style = if rest.starts_with('"') { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
+                let style = if rest.starts_with('"') {
+                    ScalarStyle::DoubleQuoted
+                } else {
+                    ScalarStyle::SingleQuoted
+                };
                 self.builder.scalar(&text, style, None, 0, file_line);
             }
             b'{' | b'[' => self.flow_collection(rest)?,
@@ -299,7 +323,12 @@ impl<'a> Scan<'a> {
     /// A plain scalar whose first line was `first`: folded with its continuation lines (more
     /// indented than `parent`), as YAML folds them: a line break is a space, each empty line
     /// between two lines a line break.
-    fn plain_continued(&mut self, first: &'a str, commented: bool, parent: isize) -> Step<Cow<'a, str>> {
+    fn plain_continued(
+        &mut self,
+        first: &'a str,
+        commented: bool,
+        parent: isize,
+    ) -> Step<Cow<'a, str>> {
         let mut text: Option<String> = None;
         loop {
             let mark = self.mark();
@@ -317,7 +346,13 @@ impl<'a> Scan<'a> {
             // A comment ends a plain scalar; text after it is an error. Tabs, indicators,
             // `: ` and comments inside continuation lines are left to saphyr.
             let piece = next[indent..].trim_end_matches(' ');
-            if commented || next.contains('\t') || !plain_may_start_with(piece.as_bytes()[0]) || colon_space(piece).is_some() || comment_start(piece).is_some() || piece.ends_with(':') {
+            if commented
+                || next.contains('\t')
+                || !plain_may_start_with(piece.as_bytes()[0])
+                || colon_space(piece).is_some()
+                || comment_start(piece).is_some()
+                || piece.ends_with(':')
+            {
                 return Err(Unsupported);
             }
             let folded = text.get_or_insert_with(|| first.to_string());
@@ -335,7 +370,8 @@ impl<'a> Scan<'a> {
     /// the flow collections templates commonly write; nested or multi-line ones are saphyr's.
     fn flow_collection(&mut self, rest: &str) -> Step {
         let line = self.file_line();
-        let (kind, close) = if rest.starts_with('[') { (Collection::Seq, b']') } else { (Collection::Map, b'}') };
+        let (kind, close) =
+            if rest.starts_with('[') { (Collection::Seq, b']') } else { (Collection::Map, b'}') };
         self.start(kind)?;
         let mut inner = &rest[1..];
         loop {
@@ -357,7 +393,9 @@ impl<'a> Scan<'a> {
             let after = after.trim_start_matches(' ');
             inner = match after.strip_prefix(',') {
                 // `[a, ]`: a trailing comma is saphyr's to judge.
-                Some(next) if next.trim_start_matches(' ').as_bytes().first() == Some(&close) => return Err(Unsupported),
+                Some(next) if next.trim_start_matches(' ').as_bytes().first() == Some(&close) => {
+                    return Err(Unsupported)
+                }
                 Some(next) => next,
                 None if after.as_bytes().first() == Some(&close) => after,
                 None => return Err(Unsupported),
@@ -427,12 +465,19 @@ impl<'a> Scan<'a> {
     /// The lines of a literal block from the current one, indented by at least `content_indent`
     /// (empty lines may be less): their text's length, clipped to one final line break, and the
     /// empty lines after the last content line. Appends the text to `out` when given.
-    fn literal_body(&mut self, content_indent: usize, mut out: Option<&mut String>) -> Step<(usize, usize)> {
+    fn literal_body(
+        &mut self,
+        content_indent: usize,
+        mut out: Option<&mut String>,
+    ) -> Step<(usize, usize)> {
         let (mut len, mut trailing_blank) = (0usize, 0usize);
         while !self.at_end() {
             let line = self.current();
             let indent = indent_of(line);
-            if self.end == self.text.len() && !line.is_empty() && indent >= content_indent.min(line.len()) {
+            if self.end == self.text.len()
+                && !line.is_empty()
+                && indent >= content_indent.min(line.len())
+            {
                 // The last line, without a line break: chomping differs at the end of input.
                 return Err(Unsupported);
             }
@@ -502,7 +547,25 @@ fn key_of(rest: &str) -> Step<Option<(Cow<'_, str>, &str)>> {
 fn plain_may_start_with(first: u8) -> bool {
     !matches!(
         first,
-        b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b' '
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+            | b' '
     )
 }
 
@@ -533,7 +596,8 @@ fn flow_scalar(inner: &str, close: u8, is_key: bool) -> Step<((Cow<'_, str>, Sca
     match *inner.as_bytes().first().ok_or(Unsupported)? {
         quote @ (b'"' | b'\'') => {
             let (text, after) = quoted(inner)?;
-            let style = if quote == b'"' { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
+            let style =
+                if quote == b'"' { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
             Ok(((text, style), after))
         }
         first if plain_may_start_with(first) => {
@@ -549,7 +613,10 @@ fn flow_scalar(inner: &str, close: u8, is_key: bool) -> Step<((Cow<'_, str>, Sca
                 return Err(Unsupported);
             }
             // Nested collections, comments, `: ` and `:` before a flow indicator are saphyr's.
-            let colon_unsafe = bytes.iter().enumerate().any(|(i, &b)| b == b':' && bytes.get(i + 1).is_none_or(|&n| n == b' '));
+            let colon_unsafe = bytes
+                .iter()
+                .enumerate()
+                .any(|(i, &b)| b == b':' && bytes.get(i + 1).is_none_or(|&n| n == b' '));
             if text.contains(['#', '[', ']', '{', '}', ',']) || colon_unsafe {
                 return Err(Unsupported);
             }
@@ -735,10 +802,19 @@ mod tests {
         builder.outline = true;
         let outline = parse_with(text, builder, 1).unwrap().pop().unwrap();
         let whole = parse(text, 1).unwrap().pop().unwrap();
-        assert_eq!(outline.root.path("kind").and_then(super::super::Node::as_str), Some("ClusterRole"));
-        assert_eq!(outline.root.path("metadata.name").and_then(super::super::Node::as_str), Some("r"));
+        assert_eq!(
+            outline.root.path("kind").and_then(super::super::Node::as_str),
+            Some("ClusterRole")
+        );
+        assert_eq!(
+            outline.root.path("metadata.name").and_then(super::super::Node::as_str),
+            Some("r")
+        );
         assert!(outline.root.path("metadata.labels").unwrap().is_null());
-        assert!(outline.root.path("rules.0").unwrap().is_null(), "collections below the second level are dropped");
+        assert!(
+            outline.root.path("rules.0").unwrap().is_null(),
+            "collections below the second level are dropped"
+        );
         assert_eq!(outline.duplicates, whole.duplicates);
         assert_eq!(outline.duplicates[0].path, "rules.0.verbs");
     }

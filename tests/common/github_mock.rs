@@ -37,7 +37,9 @@ impl Request {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{} {}: body is not JSON ({e}): {}", self.method, self.target, self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!("{} {}: body is not JSON ({e}): {}", self.method, self.target, self.body)
+        })
     }
     pub fn route(&self) -> &str {
         self.target.split('?').next().unwrap()
@@ -91,7 +93,14 @@ impl FakeGitHub {
     pub fn start_with_token(prefix: &str, token: &str, files: Vec<Value>) -> FakeGitHub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(Mutex::new(State { prefix: prefix.into(), token: token.into(), port, files, next_id: 1000, ..Default::default() }));
+        let state = Arc::new(Mutex::new(State {
+            prefix: prefix.into(),
+            token: token.into(),
+            port,
+            files,
+            next_id: 1000,
+            ..Default::default()
+        }));
         let shared = state.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -126,7 +135,8 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         return;
     }
     let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let (method, target) =
+        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
@@ -138,7 +148,11 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         let (k, v) = h.split_once(':').unwrap();
         headers.push((k.trim().to_string(), v.trim().to_string()));
     }
-    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).map(|(_, v)| v.parse().unwrap()).unwrap_or(0);
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.parse().unwrap())
+        .unwrap_or(0);
     let mut body = vec![0; len];
     reader.read_exact(&mut body).unwrap();
     let request = Request { method, target, headers, body: String::from_utf8(body).unwrap() };
@@ -178,24 +192,44 @@ fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
     if r.header("authorization") != Some(&format!("Bearer {}", s.token)) {
         return (401, vec![], error_body("Bad credentials"));
     }
-    let Some(route) = r.route().strip_prefix(s.prefix.as_str()).map(str::to_string) else { return (404, vec![], error_body("Not Found")) };
-    let fault = s.faults.iter().position(|f| f.method == r.method && route.ends_with(f.route_ends)).map(|i| s.faults.remove(i));
+    let Some(route) = r.route().strip_prefix(s.prefix.as_str()).map(str::to_string) else {
+        return (404, vec![], error_body("Not Found"));
+    };
+    let fault = s
+        .faults
+        .iter()
+        .position(|f| f.method == r.method && route.ends_with(f.route_ends))
+        .map(|i| s.faults.remove(i));
     if let Some(f) = &fault {
         if !f.applied {
-            return (f.status, f.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), f.body.to_string());
+            return (
+                f.status,
+                f.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                f.body.to_string(),
+            );
         }
     }
     if s.read_only && r.method != "GET" {
         return (403, vec![], error_body("Resource not accessible by integration"));
     }
-    let query: Vec<(String, String)> = r.target.split_once('?').map(|(_, q)| q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect()).unwrap_or_default();
+    let query: Vec<(String, String)> = r
+        .target
+        .split_once('?')
+        .map(|(_, q)| {
+            q.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect()
+        })
+        .unwrap_or_default();
     let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (status, headers, body) = match (r.method.as_str(), route.as_str()) {
         ("GET", "/repos/octo/gw/pulls/7/files") => {
             let per_page: usize = q("per_page").map(|v| v.parse().unwrap()).unwrap_or(30).min(100);
             let page: usize = q("page").map(|v| v.parse().unwrap()).unwrap_or(1);
             let pages = s.files.len().div_ceil(per_page).max(1);
-            let mut items: Vec<Value> = s.files.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+            let mut items: Vec<Value> =
+                s.files.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
             if s.patch_limit && per_page > 1 {
                 for f in items.iter_mut().filter(|f| f["filename"] == VALUES_PATH) {
                     f.as_object_mut().unwrap().remove("patch");
@@ -203,7 +237,9 @@ fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
                     f["changes"] = json!(0);
                 }
             }
-            let link = |p: usize| format!("http://127.0.0.1:{}{}/repos/octo/gw/pulls/7/files?per_page={per_page}&page={p}", s.port, s.prefix);
+            let link = |p: usize| {
+                format!("http://127.0.0.1:{}{}/repos/octo/gw/pulls/7/files?per_page={per_page}&page={p}", s.port, s.prefix)
+            };
             let mut rels = Vec::new();
             if page < pages {
                 rels.push(format!("<{}>; rel=\"next\"", link(page + 1)));
@@ -213,10 +249,13 @@ fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
                 rels.push(format!("<{}>; rel=\"prev\"", link(page - 1)));
                 rels.push(format!("<{}>; rel=\"first\"", link(1)));
             }
-            let headers = if rels.is_empty() { vec![] } else { vec![("Link".to_string(), rels.join(", "))] };
+            let headers =
+                if rels.is_empty() { vec![] } else { vec![("Link".to_string(), rels.join(", "))] };
             (200, headers, Value::Array(items).to_string())
         }
-        ("GET", "/repos/octo/gw/pulls/7/comments") => (200, vec![], Value::Array(s.review_comments.clone()).to_string()),
+        ("GET", "/repos/octo/gw/pulls/7/comments") => {
+            (200, vec![], Value::Array(s.review_comments.clone()).to_string())
+        }
         ("POST", "/repos/octo/gw/pulls/7/reviews") => {
             let body = r.json();
             s.next_id += 1;
@@ -242,7 +281,9 @@ fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
                 (204, vec![], String::new())
             }
         }
-        ("GET", "/repos/octo/gw/issues/7/comments") => (200, vec![], Value::Array(s.issue_comments.clone()).to_string()),
+        ("GET", "/repos/octo/gw/issues/7/comments") => {
+            (200, vec![], Value::Array(s.issue_comments.clone()).to_string())
+        }
         ("POST", "/repos/octo/gw/issues/7/comments") => {
             s.next_id += 1;
             let c = json!({"id": s.next_id, "body": r.json()["body"]});
@@ -263,7 +304,11 @@ fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
         _ => (404, vec![], error_body("Not Found")),
     };
     match fault {
-        Some(f) => (f.status, f.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), f.body.to_string()),
+        Some(f) => (
+            f.status,
+            f.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            f.body.to_string(),
+        ),
         None => (status, headers, body),
     }
 }
@@ -284,7 +329,12 @@ impl Repo {
         let values = std::fs::read_to_string(root().join("fixtures/values/weak.yaml")).unwrap();
         std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
         std::fs::write(dir.path().join(VALUES_PATH), &values).unwrap();
-        let git = std::process::Command::new("git").arg("init").arg("-q").current_dir(dir.path()).status().expect("git");
+        let git = std::process::Command::new("git")
+            .arg("init")
+            .arg("-q")
+            .current_dir(dir.path())
+            .status()
+            .expect("git");
         assert!(git.success());
         let event = json!({"action": "synchronize", "number": 7, "pull_request": {"number": 7, "head": {"sha": HEAD_SHA, "ref": "weaken"}, "base": {"sha": MERGE_SHA}}});
         std::fs::write(dir.path().join("event.json"), event.to_string()).unwrap();
@@ -300,7 +350,13 @@ impl Repo {
 
     /// A hunk of context lines `first..=last`.
     pub fn hunk_patch(&self, first: usize, last: usize) -> String {
-        let lines: Vec<String> = self.values.lines().skip(first - 1).take(last + 1 - first).map(|l| format!(" {l}")).collect();
+        let lines: Vec<String> = self
+            .values
+            .lines()
+            .skip(first - 1)
+            .take(last + 1 - first)
+            .map(|l| format!(" {l}"))
+            .collect();
         format!("@@ -{first},{n} +{first},{n} @@\n{}", lines.join("\n"), n = last + 1 - first)
     }
 
@@ -311,17 +367,28 @@ impl Repo {
     /// The values file as a new file in the PR: every line added, so every line commentable.
     pub fn added_patch(&self) -> String {
         let lines: Vec<&str> = self.values.lines().collect();
-        format!("@@ -0,0 +1,{} @@\n{}", lines.len(), lines.iter().map(|l| format!("+{l}")).collect::<Vec<_>>().join("\n"))
+        format!(
+            "@@ -0,0 +1,{} @@\n{}",
+            lines.len(),
+            lines.iter().map(|l| format!("+{l}")).collect::<Vec<_>>().join("\n")
+        )
     }
 
     /// The values file changed in lines 1..=n only.
     pub fn partial_patch(&self, n: usize) -> String {
         let lines: Vec<&str> = self.values.lines().take(n).collect();
-        format!("@@ -1,{n} +1,{n} @@\n{}", lines.iter().map(|l| format!(" {l}")).collect::<Vec<_>>().join("\n"))
+        format!(
+            "@@ -1,{n} +1,{n} @@\n{}",
+            lines.iter().map(|l| format!(" {l}")).collect::<Vec<_>>().join("\n")
+        )
     }
 
     pub fn line_of(&self, text: &str) -> usize {
-        1 + self.values.lines().position(|l| l.contains(text)).unwrap_or_else(|| panic!("{text} not in values"))
+        1 + self
+            .values
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} not in values"))
     }
 }
 
@@ -337,6 +404,7 @@ pub fn methods_and_routes(reqs: &[Request]) -> Vec<String> {
 }
 
 pub fn fingerprint(body: &str) -> String {
-    let start = body.find("<!-- helm-harden:fp=").expect("fingerprint marker") + "<!-- helm-harden:fp=".len();
+    let start = body.find("<!-- helm-harden:fp=").expect("fingerprint marker")
+        + "<!-- helm-harden:fp=".len();
     body[start..start + 16].to_string()
 }

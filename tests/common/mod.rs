@@ -16,7 +16,9 @@ pub fn shared_charts() -> Option<PathBuf> {
 /// The real charts, or None after printing why the caller skips.
 pub fn real_chart(version: &str) -> Option<PathBuf> {
     match shared_charts() {
-        Some(dir) if dir.join(format!("gloo-{version}")).is_dir() => Some(dir.join(format!("gloo-{version}"))),
+        Some(dir) if dir.join(format!("gloo-{version}")).is_dir() => {
+            Some(dir.join(format!("gloo-{version}")))
+        }
         _ => {
             eprintln!("SKIP: ../shared/charts/gloo-{version} is absent; real-chart test not run");
             None
