@@ -218,7 +218,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) {
         return;
     }
     let Ok(mut tmp) = tempfile::Builder::new().prefix(".tmp").tempfile_in(dir) else { return };
-    if tmp.write_all(bytes).and_then(|_| tmp.flush()).is_ok() {
+    if tmp.write_all(bytes).and_then(|()| tmp.flush()).is_ok() {
         let _ = tmp.persist(path);
     }
 }

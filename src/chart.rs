@@ -26,7 +26,7 @@ impl Version {
         let mut parts = core.split('.');
         let major = parts.next()?.parse().ok()?;
         let minor = parts.next()?.parse().ok()?;
-        let patch = parts.next().map(|p| p.parse().ok()).unwrap_or(Some(0))?;
+        let patch = parts.next().map_or(Some(0), |p| p.parse().ok())?;
         Some(Version { major, minor, patch })
     }
 }

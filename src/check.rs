@@ -39,7 +39,7 @@ pub fn evaluate<'a>(docs: &'a [Doc], chart: &ChartInfo) -> Vec<RuleResult<'a>> {
     let threads = if docs.len() < PARALLEL_RULES_THRESHOLD {
         1
     } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     };
     evaluate_on(docs, chart, threads)
 }
@@ -515,7 +515,7 @@ pub fn check(
         let fix = rule.fix_for(chart.gloo_version);
         for outcome in result.outcomes {
             let object = objects
-                .entry((outcome.doc as *const Doc, outcome.line))
+                .entry((std::ptr::from_ref::<Doc>(outcome.doc), outcome.line))
                 .or_insert_with(|| Arc::new(ObjectRef::of(outcome.doc, outcome.line)))
                 .clone();
             let mut suppressed = None;

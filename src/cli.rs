@@ -471,7 +471,7 @@ fn print_out(text: &str) -> Result<()> {
 /// Writes to stdout through a buffer; a closed pipe (`| head`) is not an error worth a message.
 fn write_out(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match write(&mut out).and_then(|_| out.flush()) {
+    match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::new(format!("cannot write output: {e}"))),
@@ -536,7 +536,7 @@ fn overlay_command(args: OverlayArgs) -> Result<i32> {
     match &args.write {
         Some(path) => {
             let inputs = run_inputs(&config, &jobs, &args.overlay.overlay);
-            crate::overlay::write_new(path, &text, args.force, &inputs)?
+            crate::overlay::write_new(path, &text, args.force, &inputs)?;
         }
         None => print_out(&text)?,
     }
@@ -583,7 +583,7 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
         if args.format == DiffFormat::Json { report::escape::json_text(output) } else { output };
     print_out(&output)?;
     let changed = results.iter().any(|(_, h)| !h.diffs.is_empty());
-    Ok(if args.exit_code && changed { 1 } else { 0 })
+    Ok(i32::from(args.exit_code && changed))
 }
 
 fn check_command(args: CheckArgs) -> Result<i32> {
@@ -613,7 +613,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         print_warnings(args.format, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
         let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
-        return Ok(if failing > 0 { 1 } else { 0 });
+        return Ok(i32::from(failing > 0));
     }
     let output = match args.format {
         Format::Json => {
@@ -651,7 +651,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     print_warnings(args.format, &reports);
     print_out(&output)?;
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
-    Ok(if failing > 0 { 1 } else { 0 })
+    Ok(i32::from(failing > 0))
 }
 
 /// The warnings (a suppression that matched nothing) of formats that do not show them: JSON
@@ -680,7 +680,7 @@ fn write_github_outputs(
     if args.format == Format::Github || args.github.step_summary {
         match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
             Some(path) => {
-                report::summary::append(std::path::Path::new(&path), reports, hardenings)?
+                report::summary::append(std::path::Path::new(&path), reports, hardenings)?;
             }
             None if args.github.step_summary => eprintln!(
                 "warning: --step-summary: $GITHUB_STEP_SUMMARY is not set; no job summary written"
@@ -753,5 +753,5 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
-    Ok(if failing > 0 { 1 } else { 0 })
+    Ok(i32::from(failing > 0))
 }

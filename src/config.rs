@@ -141,7 +141,7 @@ impl Config {
                             value_at(&entry.value),
                             "fail-on must be one of info, low, medium, high".into(),
                         )
-                    })?)
+                    })?);
                 }
                 "targets" => {
                     for t in seq(&entry.value, "targets", &err)? {
@@ -287,8 +287,7 @@ fn target(node: &Node, base: &Path, err: &ErrFn) -> Result<TargetConfig> {
         t.name = t
             .chart
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "chart".into());
+            .map_or_else(|| "chart".into(), |n| n.to_string_lossy().into_owned());
     }
     Ok(t)
 }
@@ -359,8 +358,7 @@ fn valid_date(s: &str) -> bool {
 pub fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_secs());
     civil_date((secs / 86_400) as i64)
 }
 

@@ -38,14 +38,16 @@ pub struct ResourceDiff {
 impl ResourceDiff {
     /// helm-diff's header: `gloo-system, gateway-proxy, Deployment (apps) has changed:`.
     pub fn header(&self) -> String {
-        let group =
-            self.api_version.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_else(|| {
+        let group = self.api_version.rsplit_once('/').map_or_else(
+            || {
                 if self.api_version.is_empty() {
                     "embedded".to_string()
                 } else {
                     self.api_version.clone()
                 }
-            });
+            },
+            |(g, _)| g.to_string(),
+        );
         let ns = self.namespace.as_deref().unwrap_or("");
         let inside = self.embedded_in.as_ref().map(|e| format!(" in {e}")).unwrap_or_default();
         let verb = match self.change {

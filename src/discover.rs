@@ -49,7 +49,7 @@ pub fn find_values(root: &Path) -> Vec<PathBuf> {
             let path = rel.join(&name);
             match e.file_type() {
                 Ok(t) if t.is_dir() && !SKIPPED_DIRS.contains(&name.to_string_lossy().as_ref()) => {
-                    stack.push(path)
+                    stack.push(path);
                 }
                 Ok(t) if t.is_file() && is_values_file(root, &path) => files.push(path),
                 _ => {}

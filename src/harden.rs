@@ -164,7 +164,7 @@ pub fn harden(
         // hardened render starts with the overlay this target got last time; it is used only
         // if this run's overlay is the same, else the chart is rendered again with the new one.
         let target = target_identity(job, choice);
-        let target: Vec<&[u8]> = target.iter().map(|p| p.as_slice()).collect();
+        let target: Vec<&[u8]> = target.iter().map(std::vec::Vec::as_slice).collect();
         let predicted = job.cache.as_ref().and_then(|c| crate::cache::last_overlay(c, &target));
         let (base_stream, speculative) = std::thread::scope(|s| {
             let speculative = predicted.as_ref().map(|text| {

@@ -170,7 +170,7 @@ fn workflow_text(targets: &[FoundTarget], repo: &str) -> String {
     paths.dedup();
     let paths: String = paths.iter().map(|p| format!("      - {}\n", q(p))).collect();
     format!(
-        r#"# helm-harden on every pull request that touches a chart or its values (written by
+        r"# helm-harden on every pull request that touches a chart or its values (written by
 # `helm-harden init`). Findings become review comments on the values lines to change and
 # code-scanning alerts (SARIF).
 name: helm-harden
@@ -201,7 +201,7 @@ jobs:
         with:
           sarif_file: helm-harden.sarif
           category: helm-harden
-"#,
+",
         major = env!("CARGO_PKG_VERSION_MAJOR")
     )
 }
@@ -215,11 +215,7 @@ fn pre_commit_text(repo: &str) -> String {
 
 /// The files, as `init` prints them.
 pub fn to_text(files: &[GeneratedFile]) -> String {
-    files
-        .iter()
-        .map(|f| format!("# ----- {} -----\n{}\n", f.path, f.text))
-        .collect::<Vec<_>>()
-        .join("")
+    files.iter().map(|f| format!("# ----- {} -----\n{}\n", f.path, f.text)).collect::<String>()
 }
 
 /// Creates the files under `root`. If any exists, nothing is written and the error names it.

@@ -25,7 +25,7 @@ static RUNNING: Mutex<Running> =
     Mutex::new(Running { groups: BTreeSet::new(), dirs: BTreeSet::new() });
 
 fn running() -> std::sync::MutexGuard<'static, Running> {
-    RUNNING.lock().unwrap_or_else(|e| e.into_inner())
+    RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The signals to take over: those the caller did not set to be ignored (`nohup` ignores
@@ -36,13 +36,13 @@ fn signal_set() -> libc::sigset_t {
     // action only reads the current one.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
+        libc::sigemptyset(&raw mut set);
         for s in SIGNALS {
             let mut current: libc::sigaction = std::mem::zeroed();
-            let ignored = libc::sigaction(s, std::ptr::null(), &mut current) == 0
+            let ignored = libc::sigaction(s, std::ptr::null(), &raw mut current) == 0
                 && current.sa_sigaction == libc::SIG_IGN;
             if !ignored {
-                libc::sigaddset(&mut set, s);
+                libc::sigaddset(&raw mut set, s);
             }
         }
         set
@@ -54,13 +54,14 @@ fn signal_set() -> libc::sigset_t {
 pub fn install() {
     let set = signal_set();
     // SAFETY: pthread_sigmask on the calling thread with a valid set.
-    if unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) } != 0 {
+    if unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, std::ptr::null_mut()) } != 0
+    {
         return;
     }
     std::thread::spawn(move || {
         let mut signal: libc::c_int = 0;
         // SAFETY: sigwait on signals blocked in every thread.
-        if unsafe { libc::sigwait(&set, &mut signal) } != 0 {
+        if unsafe { libc::sigwait(&raw const set, &raw mut signal) } != 0 {
             return;
         }
         // Held until the end: a helm thread that saw its helm die waits on it to untrack the
@@ -78,9 +79,9 @@ pub fn install() {
         unsafe {
             libc::signal(signal, libc::SIG_DFL);
             let mut one: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut one);
-            libc::sigaddset(&mut one, signal);
-            libc::pthread_sigmask(libc::SIG_UNBLOCK, &one, std::ptr::null_mut());
+            libc::sigemptyset(&raw mut one);
+            libc::sigaddset(&raw mut one, signal);
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const one, std::ptr::null_mut());
             libc::raise(signal);
         }
     });

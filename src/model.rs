@@ -216,8 +216,8 @@ impl<'a> Model<'a> {
             }
         }
         // Render order, once each.
-        out.sort_by_key(|d| *d as *const Doc as usize);
-        out.dedup_by_key(|d| *d as *const Doc as usize);
+        out.sort_by_key(|d| std::ptr::from_ref::<Doc>(*d) as usize);
+        out.dedup_by_key(|d| std::ptr::from_ref::<Doc>(*d) as usize);
         out
     }
 }
@@ -262,8 +262,7 @@ fn proxy_of<'a>(
         .find(|v| v.get("name").and_then(Node::as_str) == Some("envoy-config"))
         .and_then(|v| v.path("configMap.name"))
         .and_then(Node::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("{}-envoy-config", workload.name));
+        .map_or_else(|| format!("{}-envoy-config", workload.name), str::to_string);
     let bootstrap = bootstraps.get(&(workload.namespace.as_deref(), config_map.as_str())).copied();
     Proxy {
         name: &workload.name,

@@ -49,7 +49,7 @@ pub struct Doc {
 impl Doc {
     /// API group: the part of apiVersion before `/` (empty for the core group).
     pub fn group(&self) -> &str {
-        self.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
     }
 
     pub fn is(&self, kind: &str) -> bool {
@@ -189,7 +189,7 @@ pub const KINDS_NO_RULE_READS: &[&str] =
 /// [`parse_stream`], keeping only what `keep` says.
 pub fn parse_stream_keeping(stream: &str, keep: Keep) -> Result<Vec<Doc>, ParseError> {
     let raws = split_stream(stream);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     // Documents are independent once split: large renders are parsed on every core, in
     // contiguous runs of similar size so the result keeps render order.
     if threads < 2 || stream.len() < PARALLEL_THRESHOLD {
@@ -386,8 +386,8 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
             );
             doc.kind = ENVOY_BOOTSTRAP.into();
             doc.api_version = CompactString::default();
-            doc.name = config_map.name.clone();
-            doc.namespace = config_map.namespace.clone();
+            doc.name.clone_from(&config_map.name);
+            doc.namespace.clone_from(&config_map.namespace);
             out.push(doc);
         } else if text.contains("kind:") && text.contains("apiVersion:") {
             let parsed = match yaml::parse_all(text, first_line) {
@@ -409,7 +409,7 @@ fn embedded_docs(config_map: &Doc) -> Result<Vec<Doc>, ParseError> {
                     embedded_in(),
                 );
                 if doc.namespace.is_none() {
-                    doc.namespace = config_map.namespace.clone();
+                    doc.namespace.clone_from(&config_map.namespace);
                 }
                 out.push(doc);
             }

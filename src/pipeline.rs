@@ -147,7 +147,7 @@ pub fn map_jobs<T: Send>(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
                 let result = work(job);
-                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                *slots[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
             });
         }
     });
@@ -155,7 +155,7 @@ pub fn map_jobs<T: Send>(
         .into_iter()
         .map(|slot| {
             slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .unwrap_or_else(|| Err(Error::new("a check did not run")))
         })
         .collect()
@@ -163,7 +163,7 @@ pub fn map_jobs<T: Send>(
 
 /// The number of cores, the default for `-j`.
 pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// A checked render, with what later steps (overlay, diff) need.
@@ -213,24 +213,18 @@ pub fn load_values(job: &Job) -> Result<(Vec<ValuesFile>, Vec<values::SetKey>)> 
 /// The manifest stream of a job: helm's render, or the `--manifests` file. `extra_values` are
 /// added after the user's files (overlays apply last, as helm's later `-f` files do).
 pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, String)> {
-    match &job.manifests {
-        Some(path) => {
-            let name = if path == Path::new("-") {
-                "<stdin>".to_string()
-            } else {
-                path.display().to_string()
-            };
-            Ok((read_manifests(path, job.request.max_bytes)?, name))
-        }
-        None => {
-            let helm = render::find_helm(job.helm.as_deref())?;
-            let mut request = job.request.clone();
-            request.values.extend(extra_values.iter().cloned());
-            Ok((
-                crate::cache::render(job.cache.as_ref(), &helm, &request)?,
-                format!("render of {}", job.request.chart.display()),
-            ))
-        }
+    if let Some(path) = &job.manifests {
+        let name =
+            if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
+        Ok((read_manifests(path, job.request.max_bytes)?, name))
+    } else {
+        let helm = render::find_helm(job.helm.as_deref())?;
+        let mut request = job.request.clone();
+        request.values.extend(extra_values.iter().cloned());
+        Ok((
+            crate::cache::render(job.cache.as_ref(), &helm, &request)?,
+            format!("render of {}", job.request.chart.display()),
+        ))
     }
 }
 
@@ -265,7 +259,7 @@ pub fn check_docs(
         generated_gateway_extras: crate::check::generated_gateway_extras(&docs),
     };
     let mut report = check(&docs, chart, &values, config, today);
-    report.target = job.label.clone();
+    report.target.clone_from(&job.label);
     let proxies = crate::model::proxy_names(&docs);
     Checked { report, values, docs, proxies }
 }
@@ -345,7 +339,7 @@ fn read_manifests(path: &Path, max: usize) -> Result<String> {
     } else {
         std::fs::File::open(path).and_then(|f| {
             // Sized up front: a large render is read without regrowing (and copying) the buffer.
-            let size = f.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
+            let size = f.metadata().map_or(0, |m| m.len()).min(limit);
             bytes.reserve_exact(usize::try_from(size).unwrap_or(0));
             f.take(limit).read_to_end(&mut bytes)
         })

@@ -245,6 +245,8 @@ fn run_bounded(
     let out_reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
         let mut truncated = false;
+        // On the reader thread's own stack (2 MiB): a 64 KiB read keeps the pipe drained.
+        #[allow(clippy::large_stack_arrays)]
         let mut chunk = [0u8; 64 * 1024];
         loop {
             match stdout.read(&mut chunk) {
@@ -292,7 +294,7 @@ fn run_bounded(
             if libc::waitid(
                 libc::P_PID,
                 pid as libc::id_t,
-                &mut info,
+                &raw mut info,
                 libc::WEXITED | libc::WNOWAIT,
             ) == 0
             {
@@ -304,9 +306,10 @@ fn run_bounded(
         let _ = tx.send(child.wait());
     });
     let status = match timeout {
-        Some(t) => match rx.recv_timeout(t) {
-            Ok(status) => status,
-            Err(_) => {
+        Some(t) => {
+            if let Ok(status) = rx.recv_timeout(t) {
+                status
+            } else {
                 // SAFETY: kill(2) on our own child's process group.
                 unsafe { libc::kill(-pid, libc::SIGKILL) };
                 let _ = rx.recv();
@@ -315,7 +318,7 @@ fn run_bounded(
                     t.as_secs_f64()
                 )));
             }
-        },
+        }
         None => rx.recv().map_err(|_| Error::new("helm: lost track of the process"))?,
     }
     .map_err(|e| Error::new(format!("helm: {e}")))?;

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 /// Writes `text` to `rel` under `root`, creating the folders on the way.
-pub fn write(root: &Path, rel: &str, text: &str) {
+pub(crate) fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
     std::fs::create_dir_all(path.parent().expect("a relative path under root")).unwrap();
     std::fs::write(path, text).unwrap();

@@ -347,7 +347,7 @@ fn overlaps(set: &[String], path: &[&str]) -> bool {
 
 /// Line of the key at `path`, when the file sets it.
 pub fn exact_line(root: &Node, path: &[&str]) -> Option<usize> {
-    entry_at(root, path).map(|e| e.line())
+    entry_at(root, path).map(super::yaml::Entry::line)
 }
 
 /// Line of the deepest key along `path` that the file has (None: not even the first).

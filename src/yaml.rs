@@ -203,8 +203,7 @@ impl Node {
             Value::Bool(b) => Some(b.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
-            Value::Null => None,
-            _ => None,
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
         }
     }
 
@@ -243,7 +242,7 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => {
@@ -424,7 +423,9 @@ impl Builder {
         !self.outline || self.stack.len() <= OUTLINE_DEPTH
     }
 
-    /// An error at `at` = (line in the file, 1-based column).
+    /// An error at `at` = (line in the file, 1-based column). A method so that every error of
+    /// the builder is made the same way, wherever it is raised.
+    #[allow(clippy::unused_self)]
     fn err(&self, at: (usize, usize), message: impl Into<String>) -> YamlError {
         YamlError { line: at.0, col: at.1, message: message.into() }
     }
@@ -628,7 +629,7 @@ impl Builder {
             .iter()
             .filter_map(|f| match f {
                 Frame::Seq { start, .. } => Some(*start),
-                _ => None,
+                Frame::Map { .. } => None,
             })
             .skip(1);
         for frame in &self.stack {
@@ -638,7 +639,7 @@ impl Builder {
                     let end = later_seq_starts.next().unwrap_or(self.items.len());
                     parts.push((end - start).to_string());
                 }
-                _ => {}
+                Frame::Map { .. } => {}
             }
         }
         parts.join(".")
@@ -718,7 +719,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>, line: u32) 
     let value = match (style, tag) {
         (_, Some("str")) => Value::Str(text.into()),
         (ScalarStyle::Plain, Some("int")) => {
-            text.parse().map(Value::Int).unwrap_or_else(|_| Value::Str(text.into()))
+            text.parse().map_or_else(|_| Value::Str(text.into()), Value::Int)
         }
         (ScalarStyle::Plain, _) => resolve_plain(text),
         _ => Value::Str(text.into()),

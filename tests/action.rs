@@ -266,8 +266,7 @@ impl Runner {
             }
         }
         self.run.cached_renders = std::fs::read_dir(self.cache_home().join("helm-harden/renders"))
-            .map(|d| d.count())
-            .unwrap_or(0);
+            .map_or(0, std::iter::Iterator::count);
         let outputs = self.action["outputs"].as_object().unwrap().clone();
         for (name, spec) in outputs {
             let value = self.substitute(spec["value"].as_str().unwrap());
@@ -1318,17 +1317,14 @@ fn without_a_usable_release_binary_the_action_builds_its_source() {
 
         assert_eq!(run.exit_code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
         assert!(!dir.path().join("ran").exists(), "a binary that failed its checksum ran");
-        match expected {
-            // The version input (with or without its `v`) wins over the action's ref.
-            Some(path) => {
-                assert_eq!(&host.paths()[0], path);
-                assert!(run.stdout.contains(&format!("no release binary {asset} for v2.0.0 (or its checksum does not match); building the action's source")), "{}", run.stdout);
-                assert!(run.stdout.contains(&format!("::warning title=helm-harden::no usable release binary {asset} for version {version}")), "{}", run.stdout);
-            }
-            None => {
-                assert_eq!(host.paths(), Vec::<String>::new(), "at a branch nothing is downloaded");
-                assert!(!run.stdout.contains("::warning"), "{}", run.stdout);
-            }
+        // The version input (with or without its `v`) wins over the action's ref.
+        if let Some(path) = expected {
+            assert_eq!(&host.paths()[0], path);
+            assert!(run.stdout.contains(&format!("no release binary {asset} for v2.0.0 (or its checksum does not match); building the action's source")), "{}", run.stdout);
+            assert!(run.stdout.contains(&format!("::warning title=helm-harden::no usable release binary {asset} for version {version}")), "{}", run.stdout);
+        } else {
+            assert_eq!(host.paths(), Vec::<String>::new(), "at a branch nothing is downloaded");
+            assert!(!run.stdout.contains("::warning"), "{}", run.stdout);
         }
         let find = &run.step_outputs["find"];
         assert_eq!(find["found"], "false");

@@ -47,8 +47,7 @@ fn sarif_of(c: &mut Command) -> (i32, Value) {
 /// PyPI, sha256-pinned), or `$SARIF_SCHEMA`.
 fn sarif_validator() -> jsonschema::Validator {
     let path = std::env::var_os("SARIF_SCHEMA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".tools/sarif/sarif-schema-2.1.0.json"));
+        .map_or_else(|| root().join(".tools/sarif/sarif-schema-2.1.0.json"), PathBuf::from);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!("{}: {e}; run scripts/setup to install the SARIF 2.1.0 schema", path.display())
     });

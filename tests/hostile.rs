@@ -232,12 +232,11 @@ fn regex_free_strip_sgr(text: &str) -> String {
                 .filter(|&m| a[..m].chars().all(|c| c.is_ascii_digit() || c == ';'))
                 .map(|m| m + 2)
         });
-        match len {
-            Some(n) => rest = &after[n..],
-            None => {
-                out.push('\x1b');
-                rest = after;
-            }
+        if let Some(n) = len {
+            rest = &after[n..];
+        } else {
+            out.push('\x1b');
+            rest = after;
         }
     }
     out.push_str(rest);

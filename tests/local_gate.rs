@@ -107,11 +107,13 @@ fn logging_helm(dir: &Path, real: &Path) -> PathBuf {
 
 // ---- pre-commit, the framework from PyPI ---------------------------------------------------
 
+// Outer None: not looked for yet; inner None: looked for, not available.
+#[allow(clippy::option_option)]
 static PRE_COMMIT: Mutex<Option<Option<PathBuf>>> = Mutex::new(None);
 
 /// `pre-commit` from `$PRE_COMMIT_BIN`, else a virtualenv under target/ made once (pip install).
 fn pre_commit() -> Option<PathBuf> {
-    let mut guard = PRE_COMMIT.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = PRE_COMMIT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(found) = guard.as_ref() {
         return found.clone();
     }
@@ -133,7 +135,7 @@ fn install_pre_commit() -> Option<PathBuf> {
     if !made.as_ref().is_ok_and(|o| o.status.success()) {
         skip(&format!(
             "python3 -m venv failed: {}",
-            made.map(|o| text(&o)).unwrap_or_else(|e| e.to_string())
+            made.map_or_else(|e| e.to_string(), |o| text(&o))
         ));
         return None;
     }

@@ -194,8 +194,8 @@ const PIECES: &[&str] = &[
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    for _ in 0..1 + rng.below(3) {
+    let mut out: Vec<String> = lines.iter().map(std::string::ToString::to_string).collect();
+    for _ in 0..=rng.below(3) {
         if out.is_empty() {
             break;
         }
@@ -211,7 +211,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
         match rng.below(8) {
             0 => {
                 out[i] =
-                    format!("{}{}{}", &line[..at], PIECES[rng.below(PIECES.len())], &line[at..])
+                    format!("{}{}{}", &line[..at], PIECES[rng.below(PIECES.len())], &line[at..]);
             }
             1 => {
                 let mut end = (at + 1 + rng.below(4)).min(line.len());

@@ -321,9 +321,7 @@ fn next_link(header: &str) -> Option<String> {
 /// to its base's host, and a relative route always goes there.
 fn route_of(url: &str) -> String {
     match url.split_once("://") {
-        Some((_, rest)) => {
-            rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into())
-        }
+        Some((_, rest)) => rest.find('/').map_or_else(|| "/".into(), |i| rest[i..].to_string()),
         None => url.to_string(),
     }
 }

@@ -180,7 +180,7 @@ fn review(
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
-    let exit = if failing > 0 { 1 } else { 0 };
+    let exit = i32::from(failing > 0);
     print_out(&crate::report::text::render(
         &reports,
         false,
@@ -480,7 +480,7 @@ fn inline_candidates(
     candidates
         .into_iter()
         .map(|c| {
-            let why = rules::find(c.entry.finding.rule).map(|r| r.why).unwrap_or("");
+            let why = rules::find(c.entry.finding.rule).map_or("", |r| r.why);
             InlineComment {
                 path: c.path.to_string(),
                 line: c.suggestion.as_ref().map_or(c.line, |s| s.line),
@@ -506,7 +506,7 @@ fn overlapping_suggestions(suggestions: &[(&str, Option<&review::Suggestion>)]) 
         .enumerate()
         .filter_map(|(i, (path, s))| s.map(|s| (*path, s.start_line.unwrap_or(s.line), s.line, i)))
         .collect();
-    ranged.sort();
+    ranged.sort_unstable();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut reach: Option<(&str, usize)> = None;
     for (path, start, end, i) in ranged {
@@ -525,7 +525,7 @@ fn overlapping_suggestions(suggestions: &[(&str, Option<&review::Suggestion>)]) 
         .into_iter()
         .filter(|g| g.len() > 1)
         .map(|mut g| {
-            g.sort();
+            g.sort_unstable();
             g
         })
         .collect()
@@ -593,28 +593,25 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
         diff: ctx.diff.as_deref(),
     });
     let request = CommentBody { body: &body };
-    match previous {
-        Some(c) => {
-            ctx.client.write(
-                "PATCH",
-                &format!("{base}/issues/comments/{}", c.id),
-                &request,
-                &mut |_| Ok(None),
-            )?;
-            Ok(format!("summary comment {} updated", c.id))
-        }
-        None => {
-            let mut look = |client: &Client| -> ApiResult<Option<Reply>> {
-                Ok(find(client)?.map(|c| client::found(format!("{{\"id\":{}}}", c.id))))
-            };
-            let reply = ctx.client.write("POST", &list_route, &request, &mut look)?;
-            let id = serde_json::from_str::<serde_json::Value>(&reply.body)
-                .ok()
-                .and_then(|v| v["id"].as_u64())
-                .map(|id| format!(" {id}"))
-                .unwrap_or_default();
-            Ok(format!("summary comment{id} created"))
-        }
+    if let Some(c) = previous {
+        ctx.client.write(
+            "PATCH",
+            &format!("{base}/issues/comments/{}", c.id),
+            &request,
+            &mut |_| Ok(None),
+        )?;
+        Ok(format!("summary comment {} updated", c.id))
+    } else {
+        let mut look = |client: &Client| -> ApiResult<Option<Reply>> {
+            Ok(find(client)?.map(|c| client::found(format!("{{\"id\":{}}}", c.id))))
+        };
+        let reply = ctx.client.write("POST", &list_route, &request, &mut look)?;
+        let id = serde_json::from_str::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| v["id"].as_u64())
+            .map(|id| format!(" {id}"))
+            .unwrap_or_default();
+        Ok(format!("summary comment{id} created"))
     }
 }
 
@@ -727,7 +724,7 @@ fn repo_relative(cwd: &Path, top: &Path, file: &str) -> Option<String> {
 
 fn print_out(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::new(format!("cannot write output: {e}"))),

@@ -62,8 +62,10 @@ fn parse_event(text: &str) -> std::result::Result<(u64, String), String> {
     let pr = event
         .get("pull_request")
         .ok_or("not a pull_request or pull_request_target event (no pull_request)")?;
-    let number =
-        pr.get("number").and_then(|n| n.as_u64()).ok_or("pull_request.number is missing")?;
+    let number = pr
+        .get("number")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or("pull_request.number is missing")?;
     let sha = pr
         .get("head")
         .and_then(|h| h.get("sha"))

@@ -41,7 +41,7 @@ impl Commentable {
             }
             let Some((set, next)) = current.as_mut() else { continue };
             match line.chars().next() {
-                Some('+') | Some(' ') | None => {
+                Some('+' | ' ') | None => {
                     set.insert(*next);
                     *next += 1;
                 }
@@ -76,7 +76,7 @@ fn hunk_new_start(line: &str) -> Option<usize> {
 /// never the line (lines move as the file is edited).
 pub fn fingerprint(finding: &Finding) -> String {
     let o = &finding.object;
-    let path = finding.fix.as_ref().map(|f| f.values_path.as_str()).unwrap_or("");
+    let path = finding.fix.as_ref().map_or("", |f| f.values_path.as_str());
     let key = format!(
         "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
         finding.rule,
@@ -91,7 +91,7 @@ pub fn fingerprint(finding: &Finding) -> String {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{:016x}", hash)
+    format!("{hash:016x}")
 }
 
 /// The fingerprint hidden in a comment body, if it is one of ours.
@@ -366,7 +366,7 @@ fn is_scalar(v: &serde_json::Value) -> bool {
 
 /// Appends `value` as block YAML at `indent` (each entry on its own line), nesting by 2.
 fn push_block(out: &mut String, value: &serde_json::Value, indent: usize) {
-    push_block_step(out, value, indent, 2)
+    push_block_step(out, value, indent, 2);
 }
 
 /// [`push_block`] nesting by `step` spaces, to match a file's own indentation.
@@ -378,8 +378,8 @@ fn push_block_step(out: &mut String, value: &serde_json::Value, indent: usize, s
             for (k, v) in map {
                 out.push_str(&format!("\n{pad}{}:", yaml_scalar(k)));
                 if is_scalar(v)
-                    || v.as_object().is_some_and(|m| m.is_empty())
-                    || v.as_array().is_some_and(|a| a.is_empty())
+                    || v.as_object().is_some_and(serde_json::Map::is_empty)
+                    || v.as_array().is_some_and(std::vec::Vec::is_empty)
                 {
                     out.push(' ');
                     out.push_str(&yaml_flow(v));
@@ -449,22 +449,19 @@ impl<'a> KeyLine<'a> {
                 + (line[body_start + 2..].len() - line[body_start + 2..].trim_start().len());
         }
         let rest = &line[lead_end..];
-        let (key, key_len) = match rest.chars().next()? {
-            q @ ('"' | '\'') => {
-                let close = rest[1..].find(q)? + 1;
-                (rest[1..close].to_string(), close + 1)
-            }
-            _ => {
-                let colon = rest
-                    .find(": ")
-                    .or_else(|| rest.strip_suffix(':').map(|r| r.len()))
-                    .or_else(|| rest.find(":\t"))
-                    .or_else(|| {
-                        let hash = rest.find(" #")?;
-                        rest[..hash].trim_end().strip_suffix(':').map(|k| k.len())
-                    })?;
-                (rest[..colon].to_string(), colon)
-            }
+        let (key, key_len) = if let q @ ('"' | '\'') = rest.chars().next()? {
+            let close = rest[1..].find(q)? + 1;
+            (rest[1..close].to_string(), close + 1)
+        } else {
+            let colon = rest
+                .find(": ")
+                .or_else(|| rest.strip_suffix(':').map(str::len))
+                .or_else(|| rest.find(":\t"))
+                .or_else(|| {
+                    let hash = rest.find(" #")?;
+                    rest[..hash].trim_end().strip_suffix(':').map(str::len)
+                })?;
+            (rest[..colon].to_string(), colon)
         };
         let after = &rest[key_len..];
         let after_colon = after.strip_prefix(':')?;
@@ -477,7 +474,7 @@ impl<'a> KeyLine<'a> {
             lead: &line[..lead_end],
             key_text: &rest[..key_len],
             key,
-            sep: &after[..1 + value_start],
+            sep: &after[..=value_start],
             value: value.trim_end(),
             comment,
         })
@@ -503,10 +500,9 @@ fn split_comment(s: &str) -> (&str, &str) {
     for (i, c) in s.char_indices() {
         match quote {
             Some(q) if c == q => quote = None,
-            Some(_) => {}
             None if (c == '"' || c == '\'') && i == 0 => quote = Some(c),
             None if c == '#' && prev_space => return (s[..i].trim_end(), &s[i..]),
-            None => {}
+            Some(_) | None => {}
         }
         prev_space = c == ' ' || c == '\t';
     }

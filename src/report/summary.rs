@@ -134,7 +134,7 @@ fn diff_section(h: &Hardening) -> String {
 /// Appends the summary to `path` (`$GITHUB_STEP_SUMMARY`), within what is left of the limit.
 pub fn append(path: &Path, reports: &[CheckReport], hardenings: &[Hardening]) -> Result<()> {
     use std::io::Write as _;
-    let existing = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
+    let existing = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
     if path.is_dir() {
         return Err(Error::in_file(path, "is a directory, not the job summary file"));
     }

@@ -12,7 +12,7 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
+    fn paint(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -67,12 +67,11 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
         let o = &*f.object;
         let identity =
             (&o.api_version, &o.kind, &o.name, &o.namespace, &o.template, &o.embedded_in);
-        match group_of.get(&identity) {
-            Some(&i) => groups[i].1.push(f),
-            None => {
-                group_of.insert(identity, groups.len());
-                groups.push((o, vec![f]));
-            }
+        if let Some(&i) = group_of.get(&identity) {
+            groups[i].1.push(f);
+        } else {
+            group_of.insert(identity, groups.len());
+            groups.push((o, vec![f]));
         }
     }
     for (object, findings) in groups {

@@ -6,7 +6,7 @@ use crate::model::Model;
 use crate::yaml::Node;
 use std::net::IpAddr;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-001",
     title: "Admin endpoint not exposed",
     severity: Severity::High,

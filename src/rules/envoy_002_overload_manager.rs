@@ -5,7 +5,7 @@ use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-002",
     title: "Overload manager",
     severity: Severity::Medium,
@@ -50,8 +50,7 @@ fn completing(overload_manager: &Node) -> OutcomeFix {
     let refresh = overload_manager
         .get("refresh_interval")
         .filter(|n| !n.is_null())
-        .map(Node::to_json)
-        .unwrap_or_else(|| declared["refreshInterval"].clone());
+        .map_or_else(|| declared["refreshInterval"].clone(), Node::to_json);
     OutcomeFix::Custom {
         path: "{GP}.envoyOverloadManager".into(),
         value: serde_json::json!({"enabled": true, "refreshInterval": refresh, "resourceMonitors": monitors, "actions": actions}),

@@ -5,7 +5,7 @@ use super::helpers::na_without;
 use super::{Outcome, Rule, Severity, Target};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-004",
     title: "Upstream buffer limit <= 32 KiB",
     severity: Severity::Low,

@@ -4,7 +4,7 @@ use super::helpers::{boolean, each_hcm_setting, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-005",
     title: "use_remote_address",
     severity: Severity::High,

@@ -5,7 +5,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::{duration_seconds, Model};
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-006",
     title: "request_headers_timeout set",
     severity: Severity::Medium,

@@ -5,7 +5,7 @@ use super::helpers::each_hcm_setting;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-007",
     title: "stream_idle_timeout not disabled",
     severity: Severity::Medium,

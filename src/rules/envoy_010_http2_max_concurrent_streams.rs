@@ -5,7 +5,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-010",
     title: "HTTP/2 max concurrent streams <= 100",
     severity: Severity::Medium,

@@ -5,7 +5,7 @@ use super::helpers::each_http_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-011",
     title: "HTTP/2 stream window <= 64 KiB",
     severity: Severity::Medium,

@@ -5,7 +5,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-013",
     title: "Headers with underscores rejected",
     severity: Severity::Medium,

@@ -8,7 +8,7 @@ use crate::model::{gateway_proxy_names, Model};
 use crate::parse::Doc;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-014",
     title: "Listener connection limit",
     severity: Severity::Low,
@@ -89,7 +89,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         let spec = o.doc.root.get("spec")?;
         Some(OutcomeFix::Custom {
             path: "{GP}.customStaticLayer".into(),
-            value: serde_json::json!({ "envoy": { "resource_limits": { "listener": { listener_name(spec): { "connection_limit": 100000 } } } } }),
+            value: serde_json::json!({ "envoy": { "resource_limits": { "listener": { listener_name(spec): { "connection_limit": 100_000 } } } } }),
         })
     })
 }
@@ -162,7 +162,7 @@ mod tests {
         let render = gateways("", "").replace("bindPort: 8080", "bindPort: 8081");
         let listener = |name: &str| OutcomeFix::Custom {
             path: "{GP}.customStaticLayer".into(),
-            value: serde_json::json!({"envoy": {"resource_limits": {"listener": {name: {"connection_limit": 100000}}}}}),
+            value: serde_json::json!({"envoy": {"resource_limits": {"listener": {name: {"connection_limit": 100_000}}}}}),
         };
         assert_eq!(
             fixes(&RULE, &render, "1.13.39"),

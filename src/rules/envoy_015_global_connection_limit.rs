@@ -6,7 +6,7 @@ use crate::model::Model;
 use crate::yaml::{Node, Value};
 use std::collections::BTreeMap;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-015",
     title: "Global downstream connection limit",
     severity: Severity::Medium,

@@ -4,7 +4,7 @@ use super::helpers::{each_hcm_setting, enum_is, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-018",
     title: "Escaped slashes rejected/redirected",
     severity: Severity::Medium,

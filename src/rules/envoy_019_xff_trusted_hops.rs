@@ -5,7 +5,7 @@ use super::{Rule, Severity, Status};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "ENVOY-019",
     title: "xff_num_trusted_hops (advice)",
     severity: Severity::Info,

@@ -5,7 +5,7 @@ use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-001",
     title: "Proxy does not automount a service-account token",
     severity: Severity::Medium,

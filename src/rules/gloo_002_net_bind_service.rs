@@ -6,7 +6,7 @@ use crate::chart::Version;
 use crate::model::{Model, Proxy};
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-002",
     title: "Proxy does not add NET_BIND_SERVICE",
     severity: Severity::Low,

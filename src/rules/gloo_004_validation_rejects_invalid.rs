@@ -5,7 +5,7 @@ use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-004",
     title: "Validation rejects invalid resources",
     severity: Severity::High,

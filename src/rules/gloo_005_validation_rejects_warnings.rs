@@ -6,7 +6,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-005",
     title: "Validation rejects warnings",
     severity: Severity::Medium,

@@ -6,7 +6,7 @@ use crate::model::Model;
 use crate::parse::Doc;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-007",
     title: "Validation webhook fails closed",
     severity: Severity::Medium,

@@ -5,7 +5,7 @@ use super::{Outcome, Rule, Severity, Status, Target};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-008",
     title: "CRDs carry OpenAPI schemas",
     severity: Severity::Info,

@@ -6,7 +6,7 @@ use crate::chart::Version;
 use crate::model::{go_truthy, Model};
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-009",
     title: "Header secrets from the upstream's namespace",
     severity: Severity::Medium,

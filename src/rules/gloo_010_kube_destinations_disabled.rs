@@ -4,7 +4,7 @@ use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-010",
     title: "Kubernetes destinations disabled",
     severity: Severity::Low,

@@ -5,7 +5,7 @@ use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-011",
     title: "Control-plane resource requests",
     severity: Severity::Low,
@@ -41,7 +41,7 @@ pub(crate) fn missing_requests(container: &Node, path: &str) -> OutcomeFix {
             None if limit.is_some() => continue, // Kubernetes copies the limit into the request
             _ => {}
         }
-        let value = limit.map(Node::to_json).unwrap_or_else(|| default.into());
+        let value = limit.map_or_else(|| default.into(), Node::to_json);
         requests.insert(r.to_string(), value);
     }
     if requests.is_empty() {

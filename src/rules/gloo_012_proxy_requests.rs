@@ -5,7 +5,7 @@ use super::helpers::{each_envoy_container, na_without, with_own_fixes, OwnFixFor
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-012",
     title: "Proxy resource requests",
     severity: Severity::Medium,

@@ -4,7 +4,7 @@ use super::helpers::chart_anchor;
 use super::{Fix, Outcome, Rule, Severity, Status, Target};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-014",
     title: "Discovery disabled",
     severity: Severity::Low,

@@ -4,7 +4,7 @@ use super::helpers::{each_http_gateway, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-015",
     title: "Gzip filter",
     severity: Severity::Info,

@@ -4,7 +4,7 @@ use super::helpers::{each_settings, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::model::{duration_seconds, Model};
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-016",
     title: "EDS warming timeout non-zero",
     severity: Severity::Low,

@@ -6,7 +6,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-018",
     title: "Access log keeps %RESPONSE_FLAGS%",
     severity: Severity::Low,
@@ -58,12 +58,11 @@ fn judge_entry(entry: &Node, n: usize) -> Verdict {
     }
     // Any other sink (OpenTelemetry, ...): the operator must appear somewhere in it.
     let mut sinks = entry.entries().iter().filter(|e| e.key != "filter");
-    match sinks.clone().find(|e| mentions_flags(&e.value)) {
-        Some(sink) => pass(format!("entry {n}: {} mentions %RESPONSE_FLAGS%", sink.key)),
-        None => {
-            let kind = sinks.next().map(|e| e.key.as_str()).unwrap_or("entry without sink");
-            fail(format!("entry {n}: {kind} does not mention %RESPONSE_FLAGS%"))
-        }
+    if let Some(sink) = sinks.clone().find(|e| mentions_flags(&e.value)) {
+        pass(format!("entry {n}: {} mentions %RESPONSE_FLAGS%", sink.key))
+    } else {
+        let kind = sinks.next().map_or("entry without sink", |e| e.key.as_str());
+        fail(format!("entry {n}: {kind} does not mention %RESPONSE_FLAGS%"))
     }
 }
 

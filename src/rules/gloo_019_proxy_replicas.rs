@@ -5,7 +5,7 @@ use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
 use crate::parse::Doc;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-019",
     title: "Proxy has >= 2 replicas",
     severity: Severity::High,

@@ -10,7 +10,7 @@ use crate::model::Model;
 use crate::parse::Doc;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-020",
     title: "Proxy PodDisruptionBudget",
     severity: Severity::Medium,
@@ -30,7 +30,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if p.is_daemonset() {
             return na("DaemonSet proxy: the chart renders no PodDisruptionBudget for it");
         }
-        let replicas = effective_replicas(m, p.workload).map(|r| r.count).unwrap_or(1);
+        let replicas = effective_replicas(m, p.workload).map_or(1, |r| r.count);
         pdb_verdict(m, p.workload, replicas)
     });
     // A budget by minAvailable: maxUnavailable beside it renders a PDB with both, which the API

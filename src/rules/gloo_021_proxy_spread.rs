@@ -5,7 +5,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-021",
     title: "Proxy pods spread across nodes",
     severity: Severity::Medium,
@@ -23,13 +23,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             return na("DaemonSet proxy: one pod per node");
         }
         let anti = p.pod_spec.path("affinity.podAntiAffinity").unwrap_or(Node::null());
-        let terms = |key: &str| anti.get(key).map(|n| n.items().len()).unwrap_or(0);
+        let terms = |key: &str| anti.get(key).map_or(0, |n| n.items().len());
         let (preferred, required) = (
             terms("preferredDuringSchedulingIgnoredDuringExecution"),
             terms("requiredDuringSchedulingIgnoredDuringExecution"),
         );
-        let spread =
-            p.pod_spec.get("topologySpreadConstraints").map(|n| n.items().len()).unwrap_or(0);
+        let spread = p.pod_spec.get("topologySpreadConstraints").map_or(0, |n| n.items().len());
         if preferred + required > 0 {
             pass(format!("podAntiAffinity has {} term(s)", preferred + required))
         } else if spread > 0 {

@@ -5,7 +5,7 @@ use super::gloo_020_proxy_pdb::pdb_verdict;
 use super::{Outcome, Rule, Severity, Target};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-022",
     title: "ExtAuth / rate-limit PDBs (Enterprise)",
     severity: Severity::Info,
@@ -22,7 +22,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         .of_kind("Deployment")
         .filter(|d| d.embedded_in.is_none() && matches!(d.name.as_str(), "extauth" | "rate-limit"))
         .map(|d| {
-            let replicas = effective_replicas(m, d).map(|r| r.count).unwrap_or(1);
+            let replicas = effective_replicas(m, d).map_or(1, |r| r.count);
             let (status, message) = pdb_verdict(m, d, replicas);
             Outcome::new(status, d, Target::Chart, message)
         })

@@ -6,7 +6,7 @@ use super::helpers::{fail, na_without, pass};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-023",
     title: "Control plane has >= 2 replicas",
     severity: Severity::Medium,

@@ -7,7 +7,7 @@ use crate::model::{env_value, go_truthy, Model};
 use crate::yaml::Node;
 use serde_json::{json, Map, Value};
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-024",
     title: "Leader election on with several replicas",
     severity: Severity::High,
@@ -111,7 +111,7 @@ fn custom_env_note(container: &Node) -> &'static str {
 /// and `deployment.customEnv` without its entries for the variable when it has any (helm
 /// replaces a list whole, so the fix is the rendered list minus those entries). None when
 /// leader election is on.
-pub fn leader_election_values(container: &Node) -> Option<Value> {
+pub(super) fn leader_election_values(container: &Node) -> Option<Value> {
     if !env_value(container, VARIABLE).as_deref().is_some_and(go_truthy) {
         return None;
     }

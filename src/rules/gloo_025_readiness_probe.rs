@@ -4,7 +4,7 @@ use super::helpers::{each_envoy_container, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-025",
     title: "Envoy readiness probe",
     severity: Severity::Medium,

@@ -5,7 +5,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-027",
     title: "Health-check filter for the load balancer",
     severity: Severity::Medium,

@@ -4,7 +4,7 @@ use super::helpers::{each_http_gateway, fail, pass};
 use super::{Outcome, Rule, Severity, Status, Target};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-031",
     title: "Proxy latency filter (Enterprise)",
     severity: Severity::Info,

@@ -3,7 +3,7 @@
 use super::{Outcome, Rule, Severity, Status, Target};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-032",
     title: "Monitoring stack (advice)",
     severity: Severity::Info,

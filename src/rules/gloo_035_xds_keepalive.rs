@@ -5,7 +5,7 @@ use super::{Fix, Outcome, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-035",
     title: "xDS connection TCP keepalive",
     severity: Severity::Low,

@@ -5,7 +5,7 @@ use super::helpers::{fail, pass};
 use super::{Outcome, Rule, Severity};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "GLOO-036",
     title: "Upstream TCP keepalive",
     severity: Severity::Info,

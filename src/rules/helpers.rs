@@ -317,7 +317,7 @@ pub fn boolean(node: Option<&Node>, name: &str) -> Result<Option<bool>, Verdict>
             Some(b) => Ok(Some(b)),
             None => Err(fail(format!(
                 "{name} is not a boolean: {}",
-                n.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| show(Some(n)))
+                n.as_str().map_or_else(|| show(Some(n)), |s| format!("{s:?}"))
             ))),
         },
     }
@@ -336,8 +336,7 @@ pub fn show(node: Option<&Node>) -> String {
                         .char_indices()
                         .take_while(|(i, _)| *i < 77)
                         .last()
-                        .map(|(i, c)| i + c.len_utf8())
-                        .unwrap_or(0)]
+                        .map_or(0, |(i, c)| i + c.len_utf8())]
                 )
             } else {
                 json

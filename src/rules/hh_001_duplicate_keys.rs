@@ -3,7 +3,7 @@
 use super::{Outcome, Rule, Severity, Status, Target};
 use crate::model::Model;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "HH-001",
     title: "Rendered mappings have no duplicate keys",
     severity: Severity::Medium,

@@ -5,7 +5,7 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "K8S-001",
     title: "Read-only root filesystem",
     severity: Severity::Medium,

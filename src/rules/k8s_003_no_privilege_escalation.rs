@@ -6,7 +6,7 @@ use crate::chart::Version;
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "K8S-003",
     title: "No privilege escalation",
     severity: Severity::High,

@@ -6,7 +6,7 @@ use crate::chart::Version;
 use crate::model::Model;
 use crate::yaml::Node;
 
-pub static RULE: Rule = Rule {
+pub(super) static RULE: Rule = Rule {
     id: "K8S-004",
     title: "Drops all capabilities",
     severity: Severity::Medium,

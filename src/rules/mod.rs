@@ -263,11 +263,13 @@ impl<'a> Outcome<'a> {
         }
     }
 
+    #[must_use]
     pub fn at(mut self, line: usize) -> Self {
         self.line = Some(line);
         self
     }
 
+    #[must_use]
     pub fn fixed_by(mut self, fix: OutcomeFix) -> Self {
         self.fix = fix;
         self
@@ -326,6 +328,7 @@ impl Fix {
         Fix::new(Versions::ALL, path, value)
     }
 
+    #[must_use]
     pub const fn unless_set_at(self, path: &'static str) -> Fix {
         Fix { unless_set_at: Some(path), ..self }
     }
@@ -338,7 +341,7 @@ impl Fix {
         static PARSED: OnceLock<Mutex<HashMap<&'static str, Arc<serde_json::Value>>>> =
             OnceLock::new();
         let cache = PARSED.get_or_init(Default::default);
-        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cache
             .entry(self.value)
             .or_insert_with(|| {
@@ -381,6 +384,8 @@ impl Rule {
     }
 }
 
+// The id names the rule; its prose and function pointer would only bury it in a debug print.
+#[allow(clippy::missing_fields_in_debug)]
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rule").field("id", &self.id).finish()
@@ -395,7 +400,7 @@ mod tests {
     fn ids_are_unique_sorted_and_documented() {
         let ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
         let mut sorted = ids.clone();
-        sorted.sort();
+        sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(ids, sorted, "RULES must be in ID order without duplicates");
         for r in RULES {

@@ -36,7 +36,7 @@ pub fn statuses(rule: &Rule, render: &str, version: &str) -> Vec<Status> {
 
 /// A gateway proxy Deployment as the chart renders it, with `{CONTAINER}` extra container
 /// fields and `{POD}` extra pod-spec fields left for the test to fill (indent 8 and 6).
-pub const PROXY: &str = r#"---
+pub const PROXY: &str = r"---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -69,7 +69,7 @@ spec:
       - configMap:
           name: gateway-proxy-envoy-config
         name: envoy-config
-"#;
+";
 
 /// Fills [`PROXY`]'s placeholders.
 pub fn proxy(pod: &str, container: &str) -> String {

@@ -14,17 +14,17 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// The token [`FakeGitHub::start`] accepts (`Authorization: Bearer TOKEN`); any other is 401.
-pub const TOKEN: &str = "ghs_PLANTEDt0kenNeverPrinted42";
-pub const HEAD_SHA: &str = "5f1b2c3d4e5f60718293a4b5c6d7e8f901234567";
-pub const MERGE_SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-pub const VALUES_PATH: &str = "deploy/values.yaml";
+pub(crate) const TOKEN: &str = "ghs_PLANTEDt0kenNeverPrinted42";
+pub(crate) const HEAD_SHA: &str = "5f1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+pub(crate) const MERGE_SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub(crate) const VALUES_PATH: &str = "deploy/values.yaml";
 /// `GITHUB_REPOSITORY` of the pull request the server knows.
-pub const REPOSITORY: &str = "octo/gw";
+pub(crate) const REPOSITORY: &str = "octo/gw";
 /// Its number (in the event file [`Repo`] writes).
-pub const PR_NUMBER: u64 = 7;
+pub(crate) const PR_NUMBER: u64 = 7;
 
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     /// Path and query, as received.
     pub target: String,
@@ -33,22 +33,22 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| {
             panic!("{} {}: body is not JSON ({e}): {}", self.method, self.target, self.body)
         })
     }
-    pub fn route(&self) -> &str {
+    pub(crate) fn route(&self) -> &str {
         self.target.split('?').next().unwrap()
     }
 }
 
 /// A fault to inject into the next matching request.
 #[derive(Clone)]
-pub struct Fault {
+pub(crate) struct Fault {
     pub method: &'static str,
     pub route_ends: &'static str,
     pub status: u16,
@@ -60,7 +60,7 @@ pub struct Fault {
 }
 
 #[derive(Default)]
-pub struct State {
+pub(crate) struct State {
     pub prefix: String,
     /// The only token accepted.
     pub token: String,
@@ -77,7 +77,7 @@ pub struct State {
     pub requests: Vec<Request>,
 }
 
-pub struct FakeGitHub {
+pub(crate) struct FakeGitHub {
     pub state: Arc<Mutex<State>>,
     pub url: String,
 }
@@ -85,12 +85,12 @@ pub struct FakeGitHub {
 impl FakeGitHub {
     /// Serves under `prefix` (`""` for api.github.com, `/api/v3` for GitHub Enterprise),
     /// accepting [`TOKEN`].
-    pub fn start(prefix: &str, files: Vec<Value>) -> FakeGitHub {
+    pub(crate) fn start(prefix: &str, files: Vec<Value>) -> FakeGitHub {
         FakeGitHub::start_with_token(prefix, TOKEN, files)
     }
 
     /// As [`FakeGitHub::start`], accepting `token` instead.
-    pub fn start_with_token(prefix: &str, token: &str, files: Vec<Value>) -> FakeGitHub {
+    pub(crate) fn start_with_token(prefix: &str, token: &str, files: Vec<Value>) -> FakeGitHub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State {
@@ -111,19 +111,19 @@ impl FakeGitHub {
         FakeGitHub { state, url: format!("http://127.0.0.1:{port}{prefix}") }
     }
 
-    pub fn requests(&self) -> Vec<Request> {
+    pub(crate) fn requests(&self) -> Vec<Request> {
         self.state.lock().unwrap().requests.clone()
     }
-    pub fn clear_requests(&self) {
+    pub(crate) fn clear_requests(&self) {
         self.state.lock().unwrap().requests.clear();
     }
-    pub fn fault(&self, f: Fault) {
+    pub(crate) fn fault(&self, f: Fault) {
         self.state.lock().unwrap().faults.push(f);
     }
-    pub fn review_comments(&self) -> Vec<Value> {
+    pub(crate) fn review_comments(&self) -> Vec<Value> {
         self.state.lock().unwrap().review_comments.clone()
     }
-    pub fn issue_comments(&self) -> Vec<Value> {
+    pub(crate) fn issue_comments(&self) -> Vec<Value> {
         self.state.lock().unwrap().issue_comments.clone()
     }
 }
@@ -151,8 +151,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let len: usize = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .map(|(_, v)| v.parse().unwrap())
-        .unwrap_or(0);
+        .map_or(0, |(_, v)| v.parse().unwrap());
     let mut body = vec![0; len];
     reader.read_exact(&mut body).unwrap();
     let request = Request { method, target, headers, body: String::from_utf8(body).unwrap() };
@@ -225,8 +224,8 @@ fn respond(s: &mut State, r: &Request) -> (u16, Vec<(String, String)>, String) {
     let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (status, headers, body) = match (r.method.as_str(), route.as_str()) {
         ("GET", "/repos/octo/gw/pulls/7/files") => {
-            let per_page: usize = q("per_page").map(|v| v.parse().unwrap()).unwrap_or(30).min(100);
-            let page: usize = q("page").map(|v| v.parse().unwrap()).unwrap_or(1);
+            let per_page: usize = q("per_page").map_or(30, |v| v.parse().unwrap()).min(100);
+            let page: usize = q("page").map_or(1, |v| v.parse().unwrap());
             let pages = s.files.len().div_ceil(per_page).max(1);
             let mut items: Vec<Value> =
                 s.files.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
@@ -318,13 +317,13 @@ fn root() -> &'static Path {
 }
 
 /// A throwaway repository with the weak values file at `deploy/values.yaml`.
-pub struct Repo {
+pub(crate) struct Repo {
     pub dir: tempfile::TempDir,
     pub values: String,
 }
 
 impl Repo {
-    pub fn new() -> Repo {
+    pub(crate) fn new() -> Repo {
         let dir = tempfile::tempdir().unwrap();
         let values = std::fs::read_to_string(root().join("fixtures/values/weak.yaml")).unwrap();
         std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
@@ -342,14 +341,14 @@ impl Repo {
     }
 
     /// The repository with `values` instead of the weak fixture.
-    pub fn with_values(values: &str) -> Repo {
+    pub(crate) fn with_values(values: &str) -> Repo {
         let repo = Repo::new();
         std::fs::write(repo.path().join(VALUES_PATH), values).unwrap();
         Repo { values: values.to_string(), ..repo }
     }
 
     /// A hunk of context lines `first..=last`.
-    pub fn hunk_patch(&self, first: usize, last: usize) -> String {
+    pub(crate) fn hunk_patch(&self, first: usize, last: usize) -> String {
         let lines: Vec<String> = self
             .values
             .lines()
@@ -360,12 +359,12 @@ impl Repo {
         format!("@@ -{first},{n} +{first},{n} @@\n{}", lines.join("\n"), n = last + 1 - first)
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// The values file as a new file in the PR: every line added, so every line commentable.
-    pub fn added_patch(&self) -> String {
+    pub(crate) fn added_patch(&self) -> String {
         let lines: Vec<&str> = self.values.lines().collect();
         format!(
             "@@ -0,0 +1,{} @@\n{}",
@@ -375,7 +374,7 @@ impl Repo {
     }
 
     /// The values file changed in lines 1..=n only.
-    pub fn partial_patch(&self, n: usize) -> String {
+    pub(crate) fn partial_patch(&self, n: usize) -> String {
         let lines: Vec<&str> = self.values.lines().take(n).collect();
         format!(
             "@@ -1,{n} +1,{n} @@\n{}",
@@ -383,7 +382,7 @@ impl Repo {
         )
     }
 
-    pub fn line_of(&self, text: &str) -> usize {
+    pub(crate) fn line_of(&self, text: &str) -> usize {
         1 + self
             .values
             .lines()
@@ -393,17 +392,17 @@ impl Repo {
 }
 
 /// 150 files: the values file lands on the second page of 100.
-pub fn pr_files(values_patch: &str) -> Vec<Value> {
+pub(crate) fn pr_files(values_patch: &str) -> Vec<Value> {
     let mut files: Vec<Value> = (0..149).map(|i| json!({"sha": "0", "filename": format!("docs/page-{i:03}.md"), "status": "added", "additions": 1, "deletions": 0, "changes": 1, "patch": "@@ -0,0 +1 @@\n+hello"})).collect();
     files.push(json!({"sha": "1", "filename": VALUES_PATH, "status": "added", "additions": 20, "deletions": 0, "changes": 20, "patch": values_patch}));
     files
 }
 
-pub fn methods_and_routes(reqs: &[Request]) -> Vec<String> {
+pub(crate) fn methods_and_routes(reqs: &[Request]) -> Vec<String> {
     reqs.iter().map(|r| format!("{} {}", r.method, r.target)).collect()
 }
 
-pub fn fingerprint(body: &str) -> String {
+pub(crate) fn fingerprint(body: &str) -> String {
     let start = body.find("<!-- helm-harden:fp=").expect("fingerprint marker")
         + "<!-- helm-harden:fp=".len();
     body[start..start + 16].to_string()

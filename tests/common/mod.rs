@@ -5,16 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub mod github_mock;
+pub(crate) mod github_mock;
 
 /// `../shared/charts` beside the repository, when present.
-pub fn shared_charts() -> Option<PathBuf> {
+pub(crate) fn shared_charts() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/charts");
     dir.is_dir().then_some(dir)
 }
 
 /// The real charts, or None after printing why the caller skips.
-pub fn real_chart(version: &str) -> Option<PathBuf> {
+pub(crate) fn real_chart(version: &str) -> Option<PathBuf> {
     match shared_charts() {
         Some(dir) if dir.join(format!("gloo-{version}")).is_dir() => {
             Some(dir.join(format!("gloo-{version}")))
@@ -27,7 +27,7 @@ pub fn real_chart(version: &str) -> Option<PathBuf> {
 }
 
 /// The helm binary: `$HELM_BIN`, else `helm` on PATH, else the one `scripts/setup` installs.
-pub fn helm() -> Option<PathBuf> {
+pub(crate) fn helm() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("HELM_BIN") {
         return Some(PathBuf::from(p));
     }
@@ -44,7 +44,7 @@ fn which_helm() -> Result<PathBuf, ()> {
 }
 
 /// `helm template gloo <chart> --namespace gloo-system [args]`, stdout as text.
-pub fn helm_template(chart: &Path, args: &[&str]) -> String {
+pub(crate) fn helm_template(chart: &Path, args: &[&str]) -> String {
     let helm = helm().expect("helm is required for this test: run scripts/setup or set HELM_BIN");
     let out = Command::new(helm)
         .args(["template", "gloo"])
@@ -60,7 +60,7 @@ pub fn helm_template(chart: &Path, args: &[&str]) -> String {
 /// The binary under test, with a render cache private to this test process: results never
 /// depend on what earlier runs (or stand-in helms with the same version text) left in the
 /// user's cache.
-pub fn helm_harden() -> assert_cmd::Command {
+pub(crate) fn helm_harden() -> assert_cmd::Command {
     static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let dir = CACHE.get_or_init(|| tempfile::tempdir().expect("cache dir"));
     let mut cmd = assert_cmd::Command::cargo_bin("helm-harden").expect("binary");
@@ -69,7 +69,7 @@ pub fn helm_harden() -> assert_cmd::Command {
 }
 
 /// Copies a directory tree (a fixture or a real chart into a test's temp dir).
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
