@@ -3,7 +3,7 @@
 //! A rule about the config, not the render: its failures are made by `check::check` from the
 //! config's suppressions (one per expired suppression, at its line in the config file); the
 //! render gives it nothing to inspect. It is declared here like every other rule so that
-//! `rules HH-CONFIG`, README's table and SARIF's `tool.driver.rules` know it.
+//! `rules HH-CONFIG`, docs/rules.md and SARIF's `tool.driver.rules` know it.
 
 use super::{Outcome, Rule, Severity};
 use crate::model::Model;

@@ -2,7 +2,7 @@
 //!
 //! A rule is one small unit (one file) that carries everything about itself: its ID, title,
 //! severity, source, rationale, the predicate in words, the values fix per chart version, the
-//! predicate in code and its tests. `helm-harden rules`, `rules ID` and README's rule table are
+//! predicate in code and its tests. `helm-harden rules`, `rules ID` and docs/rules.md are
 //! generated from these declarations (see `crate::docs`); nothing about a rule is written twice.
 //!
 //! The spec for every rule is `HARDENING.md` (shipped beside the project as `../shared/`).
