@@ -493,15 +493,32 @@ fn a_clean_chart_passes_and_an_error_stops_the_action() {
     assert!(!run.ran.contains(&"Exit by the findings".to_string()));
 }
 
+/// The bodies of the ```` ```yaml ```` blocks of a markdown text, in order.
+fn yaml_blocks(markdown: &str) -> Vec<&str> {
+    let mut blocks = Vec::new();
+    let mut rest = markdown;
+    while let Some(start) = rest.find("```yaml\n") {
+        let body = &rest[start + "```yaml\n".len()..];
+        let end = body.find("```").expect("a yaml block is closed");
+        blocks.push(&body[..end]);
+        rest = &body[end + 3..];
+    }
+    blocks
+}
+
+/// The example workflow of the GitHub Action section (docs/review-and-action.md, moved there
+/// from the README): the permissions it needs, every input it passes declared in action.yml, and
+/// the SARIF upload reading the file the action writes.
 #[test]
-fn the_readme_workflow_uses_the_action_as_declared() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section =
-        &readme[readme.find("## GitHub Action").expect("README has a GitHub Action section")..];
-    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
-    let workflow: Value =
-        yaml_serde::from_str(&section[start..start + section[start..].find("```").unwrap()])
-            .expect("the workflow parses");
+fn the_documented_workflow_uses_the_action_as_declared() {
+    let page = std::fs::read_to_string(root().join("docs/review-and-action.md")).unwrap();
+    let section = &page[page
+        .find("## GitHub Action")
+        .expect("docs/review-and-action.md has a GitHub Action section")..];
+    let workflow: Value = yaml_serde::from_str(
+        yaml_blocks(section).into_iter().find(|b| b.contains("jobs:")).expect("a workflow"),
+    )
+    .expect("the workflow parses");
     assert!(workflow["on"].get("pull_request").is_some());
     assert_eq!(
         workflow["permissions"],
@@ -514,7 +531,7 @@ fn the_readme_workflow_uses_the_action_as_declared() {
         .unwrap();
     let inputs = action()["inputs"].as_object().unwrap().clone();
     for key in ours["with"].as_object().unwrap().keys() {
-        assert!(inputs.contains_key(key), "README passes an input action.yml lacks: {key}");
+        assert!(inputs.contains_key(key), "the docs pass an input action.yml lacks: {key}");
     }
     let upload = steps
         .iter()
@@ -523,6 +540,57 @@ fn the_readme_workflow_uses_the_action_as_declared() {
         })
         .unwrap();
     assert_eq!(upload["with"]["sarif_file"], ours["with"]["sarif-file"]);
+}
+
+/// Every use of the action shown in README.md and docs/*.md (a whole workflow or a few steps)
+/// passes only inputs action.yml declares.
+#[test]
+fn every_documented_use_of_the_action_passes_declared_inputs() {
+    fn uses_of_the_action<'a>(v: &'a Value, found: &mut Vec<&'a Value>) {
+        match v {
+            Value::Object(map) => {
+                if map
+                    .get("uses")
+                    .and_then(Value::as_str)
+                    .is_some_and(|u| u.contains("/helm-harden@"))
+                {
+                    found.push(v);
+                }
+                map.values().for_each(|child| uses_of_the_action(child, found));
+            }
+            Value::Array(items) => items.iter().for_each(|child| uses_of_the_action(child, found)),
+            _ => {}
+        }
+    }
+    let inputs = action()["inputs"].as_object().unwrap().clone();
+    let mut pages = vec![root().join("README.md")];
+    for entry in std::fs::read_dir(root().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    let mut checked = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for block in yaml_blocks(&text).into_iter().filter(|b| b.contains("/helm-harden@")) {
+            let doc: Value = yaml_serde::from_str(block)
+                .unwrap_or_else(|e| panic!("{}: a yaml block does not parse: {e}", page.display()));
+            let mut found = Vec::new();
+            uses_of_the_action(&doc, &mut found);
+            for step in found {
+                for key in step["with"].as_object().into_iter().flat_map(|w| w.keys()) {
+                    assert!(
+                        inputs.contains_key(key),
+                        "{} passes an input action.yml lacks: {key}",
+                        page.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 2, "the README and docs/review-and-action.md both show the action");
 }
 
 /// `helm-harden init --write` in a repository, then the action run with the inputs of the

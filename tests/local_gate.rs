@@ -176,17 +176,30 @@ fn hooks_repo(with_sources: bool) -> (PathBuf, String) {
     (dir, sha)
 }
 
+/// The four lines docs/local-gate.md ("pre-commit") tells a user to put in
+/// `.pre-commit-config.yaml` (the repository pinned at a full commit SHA, as long as no release
+/// tag exists), pointing at the local clone `hooks` at `sha`, with the hook `id`.
+fn documented_pre_commit_config(hooks: &Path, sha: &str, id: &str) -> String {
+    const REPO: &str = "https://github.com/OWNER/helm-harden";
+    const REV: &str = "<full commit sha>";
+    const HOOK: &str = "{id: helm-harden}";
+    let page = std::fs::read_to_string(root().join("docs/local-gate.md")).unwrap();
+    let section = &page[page.find("## pre-commit").expect("docs/local-gate.md: ## pre-commit")..];
+    let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    let lines = &section[start..start + section[start..].find("```").unwrap()];
+    assert_eq!(lines.lines().count(), 4, "the documented config is four lines: {lines}");
+    for placeholder in [REPO, REV, HOOK] {
+        assert!(lines.contains(placeholder), "the documented config lacks {placeholder}: {lines}");
+    }
+    lines
+        .replace(REPO, &hooks.display().to_string())
+        .replace(REV, sha)
+        .replace(HOOK, &format!("{{id: {id}}}"))
+}
+
 /// Sets the user repository up with pre-commit and the given hook of `hooks`.
 fn use_pre_commit(pre_commit: &Path, repo: &Path, hooks: &Path, sha: &str, id: &str) {
-    // The four lines of the README's "Local gate", pointing at the local clone.
-    write(
-        repo,
-        ".pre-commit-config.yaml",
-        &format!(
-            "repos:\n  - repo: {}\n    rev: {sha}\n    hooks: [{{id: {id}}}]\n",
-            hooks.display()
-        ),
-    );
+    write(repo, ".pre-commit-config.yaml", &documented_pre_commit_config(hooks, sha, id));
     git_ok(repo, &["add", ".pre-commit-config.yaml"]);
     let out = Command::new(pre_commit).current_dir(repo).arg("install").output().unwrap();
     assert!(out.status.success(), "pre-commit install: {}", text(&out));

@@ -2,9 +2,10 @@
 //!
 //! * `tool.driver.rules` is the whole rule registry, in registry order (`ruleIndex` points into
 //!   it): title, why, and the check and fix in `help` (text and markdown), straight from the rule
-//!   declarations. `helpUri` / `informationUri` point at README's rules section in the
-//!   repository named by Cargo.toml's `repository`; while that is unset they are left out (both
-//!   are optional, and a made-up URL would be worse than none) — `help` carries the full text.
+//!   declarations. `helpUri` / `informationUri` point at README's rules section (which links to
+//!   docs/rules.md) in the repository named by Cargo.toml's `repository`; while that is unset
+//!   they are left out (both are optional, and a made-up URL would be worse than none) — `help`
+//!   carries the full text.
 //! * One result per failure (passes, NA and advisories are not results). Level from severity:
 //!   high → `error`, medium and low → `warning` (low failures fail the default `--fail-on low`
 //!   gate, so they are not mere notes), info → `note`. The same mapping drives `--format github`.
