@@ -264,4 +264,158 @@ mod tests {
              `HH_UPDATE_DOCS=1 cargo test --lib docs::tests::rules_page_is_current`"
         );
     }
+
+    /// The README keeps no copy of generated docs (it would go stale unchecked), and stays
+    /// short enough to find the commands in.
+    #[test]
+    fn readme_is_short_and_holds_no_generated_table() {
+        let readme = std::fs::read_to_string(repository_file("README.md")).expect("README.md");
+        assert!(!readme.contains(TABLE_BEGIN) && !readme.contains(DETAILS_BEGIN));
+        assert!(
+            readme.len() <= 12 * 1024,
+            "README.md is {} bytes; keep it under 12 KiB",
+            readme.len()
+        );
+    }
+
+    /// The markdown files a reader meets: README.md and docs/*.md.
+    fn doc_files() -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = std::fs::read_dir(repository_file("docs"))
+            .expect("docs/")
+            .map(|e| e.expect("docs/ entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        files.sort();
+        files.insert(0, repository_file("README.md"));
+        files
+    }
+
+    /// The lines of `text` outside fenced code blocks.
+    fn prose_lines(text: &str) -> Vec<&str> {
+        let mut fence: Option<&str> = None;
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            let marker = &trimmed[..trimmed.len() - trimmed.trim_start_matches('`').len()];
+            match fence {
+                Some(open)
+                    if marker.len() >= open.len() && trimmed.trim_matches('`').is_empty() =>
+                {
+                    fence = None;
+                }
+                Some(_) => {}
+                None if marker.len() >= 3 => fence = Some(marker),
+                None => lines.push(line),
+            }
+        }
+        lines
+    }
+
+    /// `line` without its code spans (`` `x` ``, ```` ``` ````, ...).
+    fn without_code_spans(line: &str) -> String {
+        let mut out = String::new();
+        let mut rest = line;
+        while let Some(start) = rest.find('`') {
+            out.push_str(&rest[..start]);
+            let ticks = rest[start..].len() - rest[start..].trim_start_matches('`').len();
+            let after = &rest[start + ticks..];
+            let closing = "`".repeat(ticks);
+            // The span ends at the next run of exactly as many backticks.
+            let mut end = None;
+            let mut from = 0;
+            while let Some(i) = after[from..].find(&closing) {
+                let at = from + i;
+                let run = after[at..].len() - after[at..].trim_start_matches('`').len();
+                if run == ticks {
+                    end = Some(at + ticks);
+                    break;
+                }
+                from = at + run;
+            }
+            let Some(end) = end else {
+                // An unclosed run of backticks is text.
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            rest = &after[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// GitHub's anchor for a heading: lower case, spaces to `-`, punctuation but `-` and `_`
+    /// dropped.
+    fn anchor(heading: &str) -> String {
+        heading
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn anchors(text: &str) -> Vec<String> {
+        prose_lines(text)
+            .into_iter()
+            .filter(|l| l.starts_with('#'))
+            .map(|l| anchor(l.trim_start_matches('#')))
+            .collect()
+    }
+
+    /// The targets of the inline links (`[text](target)`) of `text`, outside code.
+    fn link_targets(text: &str) -> Vec<String> {
+        let mut targets = Vec::new();
+        for line in prose_lines(text) {
+            let line = without_code_spans(line);
+            let mut rest = line.as_str();
+            while let Some(i) = rest.find("](") {
+                let after = &rest[i + 2..];
+                let end = after.find(')').expect("a link target ends with `)` on its line");
+                targets.push(after[..end].to_string());
+                rest = &after[end..];
+            }
+        }
+        targets
+    }
+
+    #[test]
+    fn relative_links_in_the_docs_lead_to_files() {
+        let mut broken = Vec::new();
+        let mut checked = 0;
+        for file in doc_files() {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let dir = file.parent().unwrap();
+            for target in link_targets(&text) {
+                if ["http://", "https://", "mailto:"].iter().any(|s| target.starts_with(s)) {
+                    continue;
+                }
+                checked += 1;
+                let (path, fragment) = target.split_once('#').unwrap_or((&target, ""));
+                let linked = if path.is_empty() { file.clone() } else { dir.join(path) };
+                let name = format!("{}: {target}", file.display());
+                if !linked.exists() {
+                    broken.push(format!("{name} (no such file)"));
+                } else if !fragment.is_empty() {
+                    let linked_text = std::fs::read_to_string(&linked).unwrap_or_default();
+                    if !anchors(&linked_text).iter().any(|a| a == fragment) {
+                        broken.push(format!("{name} (no such heading)"));
+                    }
+                }
+            }
+        }
+        assert!(checked > 20, "only {checked} relative links found: is the scan broken?");
+        assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    }
+
+    #[test]
+    fn the_link_scan_sees_links_and_headings_but_not_code() {
+        let text = "# Usage: `helm-harden check`\n[a](x.md) `[b](y.md)` ```` ``[c](z)`` ````\n\
+                    ```yaml\n[d](w.md)\n# not a heading\n```\n[e](v.md#usage-helm-harden-check)\n";
+        assert_eq!(link_targets(text), ["x.md", "v.md#usage-helm-harden-check"]);
+        assert_eq!(anchors(text), ["usage-helm-harden-check"]);
+    }
 }
