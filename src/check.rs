@@ -131,6 +131,10 @@ pub struct FixSuggestion {
     /// The `--set` argument that sets the key, when one does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub set: Option<String>,
+    /// A rename: the full path of the key on `line` that becomes `values_path` (its value
+    /// kept), for a misspelled key (VALUES-001).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renames: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -174,6 +178,8 @@ pub struct ValuesContext {
     /// is unset (the proxy's `tracing.provider`, HARDENING.md 5), below that block's path, by
     /// proxy and `ssl`: a fix that creates the block carries it along or it is dropped.
     pub generated_gateway_extras: HashMap<(String, bool), serde_json::Value>,
+    /// The chart's values schema, when the user's values are judged against it (VALUES-*).
+    pub schema: Option<Arc<crate::schema::ChartSchema>>,
 }
 
 impl ValuesContext {
@@ -360,7 +366,7 @@ impl ValuesContext {
             Location::Set { flag } => (Some("--set".to_string()), None, true, Some(flag)),
             Location::Nowhere => (None, None, false, None),
         };
-        FixSuggestion { values_path, value, file, line, exact, set }
+        FixSuggestion { values_path, value, file, line, exact, set, renames: None }
     }
 }
 
@@ -426,6 +432,78 @@ fn camel_case(kebab: &str) -> String {
     out
 }
 
+/// A problem in the user's values (VALUES-*) as a finding at its values line, suppressible by
+/// rule and `Values/<path>` like any other; None when the config turns its rule off.
+fn values_finding(
+    issue: crate::schema::values_check::ValuesIssue,
+    config: &Config,
+    today: &str,
+    used_suppressions: &mut [bool],
+) -> Option<Finding> {
+    use crate::rules::{
+        VALUES_DUPLICATE_KEY, VALUES_OTHER_VERSION, VALUES_TYPE, VALUES_UNKNOWN_KEY,
+    };
+    use crate::schema::values_check::{IssueFix, IssueKind};
+    let rule: &'static Rule = match issue.kind {
+        IssueKind::UnknownKey => &VALUES_UNKNOWN_KEY,
+        IssueKind::OtherVersion => &VALUES_OTHER_VERSION,
+        IssueKind::WrongType => &VALUES_TYPE,
+        IssueKind::DuplicateKey => &VALUES_DUPLICATE_KEY,
+    };
+    let severity = config.severity_of(rule)?;
+    let object = Arc::new(ObjectRef {
+        api_version: String::new(),
+        kind: VALUES_KIND.into(),
+        name: issue.path.clone(),
+        namespace: None,
+        template: (!issue.from_set).then(|| issue.file.clone()),
+        embedded_in: None,
+        line: issue.line,
+    });
+    let mut suppressed = None;
+    if let Some((i, s)) = config.suppression_for(rule.id, &object.kind_name()) {
+        used_suppressions[i] = true;
+        if !s.expired(today) {
+            suppressed = Some(s.reason.clone());
+        }
+    }
+    // A fix on a list element's key is left to the message: the values line editor works on
+    // mapping keys.
+    let fix = match issue.fix {
+        _ if issue.from_set || issue.path.contains('[') => None,
+        Some(IssueFix::Rename { path, value, .. }) => Some(FixSuggestion {
+            values_path: path,
+            value: Arc::new(value),
+            file: Some(issue.file.clone()),
+            line: Some(issue.line),
+            exact: true,
+            set: None,
+            renames: Some(issue.path.clone()),
+        }),
+        Some(IssueFix::Value(value)) => Some(FixSuggestion {
+            values_path: issue.path.clone(),
+            value: Arc::new(value),
+            file: Some(issue.file.clone()),
+            line: Some(issue.line),
+            exact: true,
+            set: None,
+            renames: None,
+        }),
+        None => None,
+    };
+    Some(Finding {
+        rule: rule.id,
+        severity,
+        status: Status::Fail,
+        title: rule.title,
+        message: issue.message,
+        object,
+        fix: fix.map(Box::new),
+        suppressed,
+        pin: None,
+    })
+}
+
 /// Summary counts over unsuppressed outcomes.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
@@ -437,12 +515,33 @@ pub struct Summary {
     pub suppressed: usize,
 }
 
+impl Summary {
+    /// The counts of a report's findings.
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut summary = Summary::default();
+        for f in findings {
+            match (f.status, f.suppressed.is_some()) {
+                (Status::Fail, true) => summary.suppressed += 1,
+                (Status::Fail, false) => summary.fail += 1,
+                (Status::Pass, _) => summary.pass += 1,
+                (Status::Na, _) => summary.na += 1,
+                (Status::Advisory, _) => summary.advisory += 1,
+            }
+        }
+        summary
+    }
+}
+
 /// The `kind` of the [`ObjectRef`] of an HH-CONFIG finding, the expired suppression: its
 /// `name` is what it suppressed (`GLOO-005 for Settings/*`), its `template` the config file it
 /// comes from and its `line` its line there. Fingerprints are built from kind and name, so two
 /// expired suppressions stay two alerts, and the config's path (absolute when found upward)
 /// stays out of them.
 pub const CONFIG_KIND: &str = "Suppression";
+
+/// The `kind` of the [`ObjectRef`] of a VALUES-* finding: its `name` is the key's dotted path,
+/// its `template` the values file (None for a `--set` key) and its `line` the key's line there.
+pub const VALUES_KIND: &str = "Values";
 
 /// A non-fatal note for the user, at a line of a file when there is one (a suppression that
 /// matched nothing: the config file and the suppression's line). Shown and serialized as
@@ -484,6 +583,12 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// Keeps the findings `keep` says, counted again.
+    pub fn retain(&mut self, keep: impl Fn(&Finding) -> bool) {
+        self.findings.retain(|f| keep(f));
+        self.summary = Summary::of(&self.findings);
+    }
+
     /// Failures that count (not suppressed) at or above `threshold`.
     pub fn failing_at(&self, threshold: Severity) -> usize {
         self.findings
@@ -598,20 +703,22 @@ pub fn check(
             });
         }
     }
+    if let Some(schema) = &values.schema {
+        for issue in schema.check_values(&values.files, &values.sets) {
+            let Some(finding) = values_finding(issue, config, today, &mut used_suppressions) else {
+                continue;
+            };
+            findings.push(finding);
+        }
+        if let Some(note) = schema.version_note() {
+            warnings.push(Warning { file: None, line: None, message: note });
+        }
+    }
     findings.sort_by(|a, b| {
         let rank = |f: &Finding| (f.status != Status::Fail || f.suppressed.is_some(), f.status);
         rank(a).cmp(&rank(b)).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(b.rule))
     });
-    let mut summary = Summary::default();
-    for f in &findings {
-        match (f.status, f.suppressed.is_some()) {
-            (Status::Fail, true) => summary.suppressed += 1,
-            (Status::Fail, false) => summary.fail += 1,
-            (Status::Pass, _) => summary.pass += 1,
-            (Status::Na, _) => summary.na += 1,
-            (Status::Advisory, _) => summary.advisory += 1,
-        }
-    }
+    let summary = Summary::of(&findings);
     CheckReport { chart, findings, summary, warnings, target: None }
 }
 

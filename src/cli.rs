@@ -256,6 +256,10 @@ pub struct CheckArgs {
     /// Add the diff of the render with the hardened overlay to the report.
     #[arg(long)]
     pub diff: bool,
+    /// Check only the values files and --set keys against the chart's values schema
+    /// (VALUES-*): no render, no helm needed. For an editor or a fast hook.
+    #[arg(long = "values-only", conflicts_with = "diff")]
+    pub values_only: bool,
     #[command(flatten)]
     pub diff_flags: DiffFlags,
     #[command(flatten)]
@@ -589,7 +593,14 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
 fn check_command(args: CheckArgs) -> Result<i32> {
     let (config, today, jobs) = setup(&args.chart)?;
     let at_once = args.chart.jobs_at_once();
-    let (reports, hardenings) = if args.diff {
+    let (reports, hardenings) = if args.values_only {
+        (
+            pipeline::map_jobs(&jobs, at_once, |job| {
+                pipeline::check_values_only(job, &config, &today)
+            })?,
+            Vec::new(),
+        )
+    } else if args.diff {
         // One pass: the base check comes from the same render the diff starts from.
         let options = args.diff_flags.options()?;
         let choice = overlay_choice(&OverlayFlags::default(), false);

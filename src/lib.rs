@@ -28,6 +28,7 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod schema;
 #[cfg(test)]
 mod test_files;
 pub mod values;

@@ -221,11 +221,45 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
         let helm = render::find_helm(job.helm.as_deref())?;
         let mut request = job.request.clone();
         request.values.extend(extra_values.iter().cloned());
-        Ok((
-            crate::cache::render(job.cache.as_ref(), &helm, &request)?,
-            format!("render of {}", job.request.chart.display()),
-        ))
+        let stream = crate::cache::render(job.cache.as_ref(), &helm, &request)
+            .map_err(|e| with_values_at_fault(job, e))?;
+        Ok((stream, format!("render of {}", job.request.chart.display())))
     }
+}
+
+/// A failed render's error, led by the values line most likely at fault when the values
+/// schema finds one (VALUES-003 first: a scalar where the chart expects a mapping is what
+/// makes a template fail with `can't evaluate field ... in type bool`, naming no values line).
+/// helm's own message follows.
+fn with_values_at_fault(job: &Job, error: Error) -> Error {
+    use crate::schema::values_check::IssueKind;
+    if !error.message().contains("helm template failed") {
+        return error;
+    }
+    let Ok((files, sets)) = load_values(job) else { return error };
+    if files.is_empty() && sets.is_empty() {
+        return error;
+    }
+    let schema = crate::schema::ChartSchema::for_chart(job.chart.as_deref(), None);
+    let issues = schema.check_values(&files, &sets);
+    // Only a value of the wrong type makes a template fail; an unknown key is ignored by helm,
+    // so naming one first would point away from the cause.
+    let Some(first) = issues.iter().find(|i| i.kind == IssueKind::WrongType) else {
+        return match issues.len() {
+            0 => error,
+            n => Error::new(format!(
+                "{} (the values also have {n} problem(s) of their own: `helm-harden check --values-only` lists them)",
+                error.message()
+            )),
+        };
+    };
+    let at =
+        if first.from_set { first.file.clone() } else { format!("{}:{}", first.file, first.line) };
+    let more = match issues.len() - 1 {
+        0 => String::new(),
+        n => format!(" ({n} more values problem(s): `helm-harden check --values-only` lists them)"),
+    };
+    Error::new(format!("{at}: {}: {}{more}; {}", first.path, first.message, error.message()))
 }
 
 /// Parses a stream, keeping what `keep` says; an empty render is an error.
@@ -251,7 +285,9 @@ pub fn check_docs(
 ) -> Checked {
     let chart_dir = job.chart.as_deref().filter(|c| c.is_dir());
     let chart = ChartInfo::from_render(chart_dir, &docs);
+    let schema = values_schema(job, &chart, !files.is_empty() || !sets.is_empty());
     let values = ValuesContext {
+        schema,
         prefix: chart.values_prefix.clone(),
         proxy_keys: proxy_keys(chart_dir, &chart.values_prefix, &files),
         files,
@@ -262,6 +298,52 @@ pub fn check_docs(
     report.target.clone_from(&job.label);
     let proxies = crate::model::proxy_names(&docs);
     Checked { report, values, docs, proxies }
+}
+
+/// The values schema the user's values are judged by (VALUES-*): the chart's, or for a bare
+/// render of Gloo, Gloo's own by the render's version. None when there is nothing to judge (no
+/// values given) or nothing to judge by (a bare render that is not Gloo).
+pub fn values_schema(
+    job: &Job,
+    chart: &ChartInfo,
+    has_values: bool,
+) -> Option<std::sync::Arc<crate::schema::ChartSchema>> {
+    if !has_values {
+        return None;
+    }
+    let chart_path = job.chart.as_deref().filter(|c| c.exists());
+    if chart_path.is_none() && chart.gloo_version.is_none() {
+        return None;
+    }
+    Some(std::sync::Arc::new(crate::schema::ChartSchema::for_chart(chart_path, chart.gloo_version)))
+}
+
+/// Checks one job's values files and `--set` keys against its chart's values schema alone
+/// (`check --values-only`): no render. The report holds the VALUES-* findings only.
+pub fn check_values_only(job: &Job, config: &Config, today: &str) -> Result<CheckReport> {
+    let (files, sets) = load_values(job)?;
+    let Some(chart_path) = job.chart.as_deref() else {
+        return Err(Error::new("--values-only needs a CHART: the values are judged by its schema"));
+    };
+    if files.is_empty() && sets.is_empty() {
+        return Err(Error::in_file(
+            chart_path,
+            "--values-only: no values file (-f) or --set to check",
+        ));
+    }
+    let chart = ChartInfo::from_render(Some(chart_path).filter(|c| c.is_dir()), &[]);
+    let schema = crate::schema::ChartSchema::for_chart(Some(chart_path), chart.gloo_version);
+    let values = ValuesContext {
+        schema: Some(std::sync::Arc::new(schema)),
+        prefix: chart.values_prefix.clone(),
+        files,
+        sets,
+        ..ValuesContext::default()
+    };
+    let mut report = check(&[], chart, &values, config, today);
+    report.retain(|f| f.object.kind == crate::check::VALUES_KIND);
+    report.target.clone_from(&job.label);
+    Ok(report)
 }
 
 /// Renders (or reads) one job's manifests and checks them.

@@ -11,6 +11,8 @@ pub struct ValuesFile {
     pub path: PathBuf,
     pub text: String,
     pub root: Node,
+    /// Keys given twice in one mapping: helm keeps the later one (VALUES-004).
+    pub duplicates: Vec<yaml::DuplicateKey>,
 }
 
 impl ValuesFile {
@@ -36,7 +38,12 @@ impl ValuesFile {
                 ))
             }
         }
-        Ok(ValuesFile { path: path.to_path_buf(), text, root: parsed.root })
+        Ok(ValuesFile {
+            path: path.to_path_buf(),
+            text,
+            root: parsed.root,
+            duplicates: parsed.duplicates,
+        })
     }
 }
 

@@ -755,6 +755,7 @@ mod tests {
             line: Some(line),
             exact,
             set: None,
+            renames: None,
         };
         let finding = Finding {
             rule,

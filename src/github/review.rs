@@ -119,6 +119,19 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
     let text = *lines.get(line_no.checked_sub(1)?)?;
     let segments: Vec<&str> = fix.values_path.split('.').collect();
     let mut parsed = KeyLine::parse(text)?;
+    if let Some(old) = &fix.renames {
+        // A misspelled key (VALUES-001): the key on its own line renamed, the rest kept.
+        let (old_key, new_key) = (old.rsplit('.').next()?, *segments.last()?);
+        if parsed.key != old_key {
+            return None;
+        }
+        let rest = &text[parsed.lead.len() + parsed.key_text.len()..];
+        return Some(Suggestion {
+            start_line: None,
+            line: line_no,
+            text: format!("{}{}{rest}", parsed.lead, yaml_scalar(new_key)),
+        });
+    }
     let mut line_no = line_no;
     if fix.exact {
         let last = *segments.last()?;
@@ -265,6 +278,11 @@ pub fn combine(file: &str, fixes: &[&FixSuggestion]) -> Option<Combined> {
 
 /// `fix` located in `file` (one values file), as `check` would locate it there.
 fn locate_again(file: &ValuesFile, fix: &FixSuggestion) -> Option<FixSuggestion> {
+    if let Some(old) = &fix.renames {
+        let segments: Vec<&str> = old.split('.').collect();
+        let line = values::exact_line(&file.root, &segments)?;
+        return Some(FixSuggestion { line: Some(line), exact: true, ..fix.clone() });
+    }
     let segments: Vec<&str> = fix.values_path.split('.').collect();
     match values::locate_fix(&segments, &fix.value, std::slice::from_ref(file), &[]) {
         Location::File { line, exact, .. } => Some(FixSuggestion { line, exact, ..fix.clone() }),
@@ -548,12 +566,18 @@ pub fn comment_body(
         markdown_escape(why)
     );
     body.push_str(&format!("\n\nObject: `{}`", inline_code(&finding.object.kind_name())));
-    if let Some(fix) = &finding.fix {
-        body.push_str(&format!(
+    match &finding.fix {
+        Some(fix) if fix.renames.is_some() => body.push_str(&format!(
+            "\n\nFix: rename `{}` to `{}`.",
+            inline_code(fix.renames.as_deref().unwrap_or_default()),
+            inline_code(&fix.values_path)
+        )),
+        Some(fix) => body.push_str(&format!(
             "\n\nFix: set `{}` to `{}`.",
             inline_code(&fix.values_path),
             inline_code(&yaml_flow(&fix.value))
-        ));
+        )),
+        None => {}
     }
     match note {
         SuggestionNote::None => {}
@@ -762,7 +786,39 @@ mod tests {
             line: Some(line),
             exact,
             set: None,
+            renames: None,
         }
+    }
+
+    #[test]
+    fn a_misspelled_key_is_renamed_on_its_line_keeping_value_block_and_comment() {
+        let file = "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      probe: true  # health\n    readConfg:\n      x: 1\n";
+        let rename = |old: &str, new: &str, value: serde_json::Value, line: usize| FixSuggestion {
+            renames: Some(old.into()),
+            ..fix(new, value, line, true)
+        };
+        let probes = rename(
+            "gatewayProxies.gatewayProxy.podTemplate.probe",
+            "gatewayProxies.gatewayProxy.podTemplate.probes",
+            serde_json::json!(true),
+            4,
+        );
+        let s = suggestion(file, &probes).unwrap();
+        assert_eq!((s.line, s.text.as_str()), (4, "      probes: true  # health"));
+        // A key holding a block: only the key line changes.
+        let block = rename(
+            "gatewayProxies.gatewayProxy.readConfg",
+            "gatewayProxies.gatewayProxy.readConfig",
+            serde_json::json!({"x": 1}),
+            5,
+        );
+        assert_eq!(suggestion(file, &block).unwrap().text, "    readConfig:");
+        // Both in one batch: the second is located again after the first is applied.
+        let both = combine(file, &[&probes, &block]).unwrap();
+        assert_eq!(both.applied, [0, 1]);
+        assert_eq!(both.suggestion.text, "      probes: true  # health\n    readConfig:");
+        // The key is not on the line any more: no suggestion rather than a wrong edit.
+        assert_eq!(suggestion(file, &FixSuggestion { line: Some(3), ..probes.clone() }), None);
     }
 
     #[test]

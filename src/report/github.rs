@@ -235,6 +235,7 @@ mod tests {
             line: Some(7),
             exact: true,
             set: None,
+            renames: None,
         }));
         let out = render(&[report(vec![f])]);
         assert_eq!(out.lines().count(), 1, "{out}");

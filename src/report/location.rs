@@ -3,7 +3,7 @@
 //! that renders the object.
 
 use super::{fix_location, yaml_flow};
-use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND};
+use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND, VALUES_KIND};
 use crate::rules::{Status, CONFIG_RULE};
 use std::path::Path;
 
@@ -38,14 +38,16 @@ pub fn template_path(report: &CheckReport, object: &ObjectRef) -> Option<String>
     Some(strip_dot_slash(&in_chart_dir.unwrap_or_else(|| template.to_string())))
 }
 
-/// The line of the config file an HH-CONFIG finding is about (an expired suppression).
+/// The line of the file a finding about a file rather than the render is about: the config's
+/// line for HH-CONFIG (an expired suppression), the values line for VALUES-* (the key).
 pub fn config_place(f: &Finding) -> Option<Place> {
     let o = &f.object;
-    let config = o.template.as_deref().filter(|path| !path.is_empty())?;
-    if f.rule != CONFIG_RULE.id || o.kind != CONFIG_KIND {
+    let file = o.template.as_deref().filter(|path| !path.is_empty())?;
+    let about_config = f.rule == CONFIG_RULE.id && o.kind == CONFIG_KIND;
+    if !about_config && o.kind != VALUES_KIND {
         return None;
     }
-    Some(Place { file: cwd_relative(config), line: Some(o.line.max(1)) })
+    Some(Place { file: cwd_relative(file), line: Some(o.line.max(1)) })
 }
 
 /// A path relative to the working directory when it is under it, as the user's other paths
@@ -95,7 +97,10 @@ pub fn fix_sentence(f: &Finding) -> String {
             let at = fix_location(fix)
                 .map(|l| format!(" ({} {l})", if fix.exact { "change at" } else { "add under" }))
                 .unwrap_or_default();
-            format!("Fix: set {}: {}{at}.", fix.values_path, yaml_flow(&fix.value))
+            match &fix.renames {
+                Some(old) => format!("Fix: rename {old} to {}{at}.", fix.values_path),
+                None => format!("Fix: set {}: {}{at}.", fix.values_path, yaml_flow(&fix.value)),
+            }
         }
         None => format!("Fix: not possible through values; see `helm-harden rules {}`.", f.rule),
     }

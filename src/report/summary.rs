@@ -178,6 +178,7 @@ mod tests {
                 line: Some(12),
                 exact: true,
                 set: None,
+                renames: None,
             })),
             suppressed: None,
             pin: None,

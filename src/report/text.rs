@@ -102,14 +102,12 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
                     let verb = if fix.exact { "change at" } else { "add under" };
                     format!("  ({verb} {l})")
                 });
-                writeln!(
-                    out,
-                    "         fix: {}: {}{}",
-                    clean(&fix.values_path),
-                    clean(&yaml_flow(&fix.value)),
-                    clean(&at.unwrap_or_default())
-                )
-                .ok();
+                let what = match &fix.renames {
+                    Some(old) => format!("rename {old} to {}", fix.values_path),
+                    None => format!("{}: {}", fix.values_path, yaml_flow(&fix.value)),
+                };
+                writeln!(out, "         fix: {}{}", clean(&what), clean(&at.unwrap_or_default()))
+                    .ok();
             } else if f.status == Status::Fail {
                 writeln!(
                     out,

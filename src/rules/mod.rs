@@ -76,6 +76,10 @@ mod k8s_001_read_only_root_fs;
 mod k8s_002_non_root;
 mod k8s_003_no_privilege_escalation;
 mod k8s_004_drop_all_capabilities;
+mod values_001_unknown_key;
+mod values_002_other_version_key;
+mod values_003_value_type;
+mod values_004_duplicate_key;
 
 /// Every rule, in ID order. A test checks the order and that IDs are unique.
 pub static RULES: &[&Rule] = &[
@@ -140,10 +144,21 @@ pub static RULES: &[&Rule] = &[
     &k8s_002_non_root::RULE,
     &k8s_003_no_privilege_escalation::RULE,
     &k8s_004_drop_all_capabilities::RULE,
+    &values_001_unknown_key::RULE,
+    &values_002_other_version_key::RULE,
+    &values_003_value_type::RULE,
+    &values_004_duplicate_key::RULE,
 ];
 
 /// HH-CONFIG, whose failures come from the config (expired suppressions), not the render.
 pub use hh_config_expired_suppressions::RULE as CONFIG_RULE;
+
+/// The values rules, whose failures come from the user's values files against the chart's
+/// values schema ([`crate::schema`]), not from the render.
+pub use values_001_unknown_key::RULE as VALUES_UNKNOWN_KEY;
+pub use values_002_other_version_key::RULE as VALUES_OTHER_VERSION;
+pub use values_003_value_type::RULE as VALUES_TYPE;
+pub use values_004_duplicate_key::RULE as VALUES_DUPLICATE_KEY;
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))

@@ -1,0 +1,301 @@
+//! The values schema (VALUES-*) on what users bring: the 34 real-world values files of
+//! `../shared/realworld-values`, each against the chart its README says, and the charts' own
+//! values.
+//!
+//! The oracle is helm itself: a key reported as one the chart ignores (VALUES-001/002), or the
+//! dead first copy of a duplicated key (VALUES-004), is cut out of the file, and the render must
+//! not change. A report that fails this is a false positive.
+
+mod common;
+
+use common::{copy_dir, helm, helm_harden, real_chart};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// (file number, chart version, whether the file is rendered through an umbrella chart with
+/// gloo as the dependency `gloo`), as `../shared/realworld-values/README.md` says.
+const FILES: &[(&str, &str, bool)] = &[
+    ("01", "1.13.39", false),
+    ("02", "1.13.39", false),
+    ("03", "1.13.39", false),
+    ("04", "1.13.39", false),
+    ("05", "1.17.38", false),
+    ("06", "1.17.38", false),
+    ("07", "1.17.38", false),
+    ("08", "1.13.39", false),
+    ("09", "1.13.39", false),
+    ("10", "1.13.39", false),
+    ("11", "1.13.39", false),
+    ("12", "1.13.39", false),
+    ("13", "1.17.38", false),
+    ("14", "1.22.1", true),
+    ("15", "1.13.39", true),
+    ("16", "1.13.39", true),
+    ("17", "1.17.38", true),
+    ("18", "1.17.38", true),
+    ("19", "1.13.39", true),
+    ("20", "1.13.39", true),
+    ("21", "1.13.39", true),
+    ("22", "1.13.39", true),
+    ("23", "1.13.39", true),
+    ("24", "1.17.38", true),
+    ("25", "1.17.38", true),
+    ("26", "1.22.1", true),
+    ("27", "1.17.38", true),
+    ("28", "1.17.38", true),
+    ("29", "1.13.39", true),
+    ("30", "1.13.39", false),
+    ("31", "1.13.39", true),
+    ("32", "1.13.39", true),
+    ("33", "1.13.39", false),
+];
+
+fn realworld(number: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-values");
+    let entry = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with(&format!("{number}-")))?;
+    Some(entry.path())
+}
+
+/// An umbrella chart `platform` with the real gloo chart as its `gloo` dependency (condition
+/// `gloo.enabled`), in `dir`.
+fn umbrella(dir: &Path, version: &str) -> PathBuf {
+    let root = dir.join(format!("umbrella-{version}"));
+    if !root.exists() {
+        copy_dir(&real_chart(version).expect("real chart"), &root.join("charts/gloo"));
+        std::fs::write(
+            root.join("Chart.yaml"),
+            format!(
+                "apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n- name: gloo\n  version: \"{version}\"\n  repository: file://charts/gloo\n  condition: gloo.enabled\n"
+            ),
+        )
+        .unwrap();
+    }
+    root
+}
+
+/// VALUES-* findings of `check --values-only`: (rule, line, path).
+fn values_findings(chart: &Path, values: &Path) -> Vec<(String, usize, String)> {
+    let out = helm_harden()
+        .args(["check", "--values-only", "--format", "json"])
+        .arg(chart)
+        .arg("-f")
+        .arg(values)
+        .output()
+        .unwrap();
+    let code = out.status.code();
+    assert!(code == Some(0) || code == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert!(f["rule"].as_str().unwrap().starts_with("VALUES-"), "{f}");
+            assert_eq!(f["object"]["template"], values.display().to_string());
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["object"]["line"].as_u64().unwrap() as usize,
+                f["object"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `helm template`, or None when helm fails on these values.
+fn render(chart: &Path, values: &Path) -> Option<String> {
+    let out = Command::new(helm().expect("helm"))
+        .args(["template", "gloo"])
+        .arg(chart)
+        .args(["--namespace", "gloo-system", "-f"])
+        .arg(values)
+        .output()
+        .unwrap();
+    out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+/// `text` without the key on line `line` (1-based) and everything indented below it. A parent
+/// left with no key below it would be `null`, which helm reads as "delete the chart's default":
+/// it goes too.
+fn without_key(text: &str, line: usize) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let significant = |l: &str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    let mut start = line - 1;
+    loop {
+        let own = indent(lines[start]);
+        let end = (start + 1..lines.len())
+            .find(|&i| significant(lines[i]) && indent(lines[i]) <= own)
+            .unwrap_or(lines.len());
+        lines.drain(start..end);
+        let Some(parent) =
+            (0..start).rev().find(|&i| significant(lines[i]) && indent(lines[i]) < own)
+        else {
+            break;
+        };
+        let empty_key = lines[parent].trim_end().ends_with(':');
+        let has_child = lines[parent + 1..]
+            .iter()
+            .find(|l| significant(l))
+            .is_some_and(|l| indent(l) > indent(lines[parent]));
+        if !empty_key || has_child {
+            break;
+        }
+        start = parent;
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn keys_reported_as_ignored_change_nothing_in_the_render() {
+    let Some(_) = real_chart("1.17.38") else { return };
+    let Some(_) = realworld("01") else {
+        assert!(std::env::var_os("HELM_HARDEN_CI").is_none(), "../shared/realworld-values");
+        eprintln!("SKIP: ../shared/realworld-values is absent");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut judged, mut failing_renders) = (0, 0);
+    for (number, version, through_umbrella) in FILES {
+        let values = realworld(number).unwrap();
+        let chart = if *through_umbrella {
+            umbrella(tmp.path(), version)
+        } else {
+            real_chart(version).unwrap()
+        };
+        let findings = values_findings(&chart, &values);
+        let Some(before) = render(&chart, &values) else {
+            failing_renders += 1;
+            continue;
+        };
+        let text = std::fs::read_to_string(&values).unwrap();
+        for (rule, line, path) in &findings {
+            if rule == "VALUES-003"
+                || text.lines().nth(line - 1).unwrap().trim_start().starts_with('-')
+            {
+                continue;
+            }
+            let cut = tmp.path().join(format!("{number}-cut.yaml"));
+            std::fs::write(&cut, without_key(&text, *line)).unwrap();
+            let after = render(&chart, &cut)
+                .unwrap_or_else(|| panic!("{number}: the render fails without {path}"));
+            assert!(
+                before == after,
+                "{number}: {rule} reports {path} (line {line}) as ignored, but the render changes without it"
+            );
+            judged += 1;
+        }
+    }
+    // 39 ignored keys of 27 renderable files today; the six that helm cannot render are judged
+    // below.
+    assert!(judged >= 35, "only {judged} findings were judged by a render");
+    assert_eq!(failing_renders, 6, "the README's six helm failures");
+}
+
+#[test]
+fn known_mistakes_of_the_real_files_are_reported_at_their_lines() {
+    let Some(_) = real_chart("1.17.38") else { return };
+    let Some(_) = realworld("01") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let find = |number: &str, version: &str, umbrella_chart: bool| {
+        let chart = if umbrella_chart {
+            umbrella(tmp.path(), version)
+        } else {
+            real_chart(version).unwrap()
+        };
+        values_findings(&chart, &realworld(number).unwrap())
+    };
+    let has = |found: &[(String, usize, String)], rule: &str, line: usize, path: &str| {
+        assert!(
+            found.iter().any(|(r, l, p)| r == rule && *l == line && p == path),
+            "{rule} {path} at line {line} not in {found:?}"
+        );
+    };
+    // A nesting mistake: discovery sits at the top level of the plain chart.
+    has(&find("12", "1.13.39", false), "VALUES-001", 7, "gloo.discovery");
+    // A second top-level `global:`: the first one is dead.
+    has(&find("13", "1.17.38", false), "VALUES-004", 9, "global");
+    // `stats: true` where 1.13 expects a mapping (helm fails on it).
+    has(&find("08", "1.13.39", false), "VALUES-003", 10, "discovery.deployment.stats");
+    // Strings where the chart reads booleans.
+    has(&find("26", "1.22.1", true), "VALUES-003", 50, "gloo.gloo.deployment.stats.enabled");
+    // An OSS key without the `gloo.` prefix in an umbrella.
+    has(&find("23", "1.13.39", true), "VALUES-001", 1, "settings");
+    // A key of another minor.
+    has(&find("26", "1.22.1", true), "VALUES-002", 24, "gloo.gateway.logLevel");
+    // A file of defaults with nothing wrong raises nothing.
+    assert_eq!(find("33", "1.13.39", false), []);
+}
+
+#[test]
+fn a_failing_render_names_the_values_line_at_fault_first() {
+    let Some(chart) = real_chart("1.13.39") else { return };
+    let Some(values) = realworld("08") else { return };
+    if helm().is_none() {
+        return;
+    }
+    let out = helm_harden()
+        .arg("check")
+        .arg(&chart)
+        .arg("-f")
+        .arg(&values)
+        .arg("--helm")
+        .arg(helm().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let at =
+        format!("error: {}:10: discovery.deployment.stats: `true` is a boolean", values.display());
+    assert!(stderr.starts_with(&at), "{stderr}");
+    // helm's own message is kept after it.
+    assert!(stderr.contains("can't evaluate field enabled in type bool"), "{stderr}");
+}
+
+#[test]
+fn the_charts_own_values_and_the_hardened_fixtures_raise_nothing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = real_chart(version) else { return };
+        let own = chart.join("values.yaml");
+        assert_eq!(values_findings(&chart, &own), [], "{version}'s own values.yaml");
+        let hardened = if version == "1.13.39" { "hardened-1.13.yaml" } else { "hardened.yaml" };
+        let fixture = root.join("fixtures/values").join(hardened);
+        assert_eq!(values_findings(&chart, &fixture), [], "{hardened} on {version}");
+        // The user fixtures probe settings of several versions at once: a key of another
+        // minor (VALUES-002) is right there, anything else is not.
+        for entry in std::fs::read_dir(root.join("fixtures/values/user")).unwrap() {
+            let path = entry.unwrap().path();
+            let found: Vec<_> = values_findings(&chart, &path)
+                .into_iter()
+                .filter(|(rule, _, _)| rule != "VALUES-002")
+                .collect();
+            assert_eq!(found, [], "{} on {version}", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_fix_of_the_full_overlay_names_a_real_key() {
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = real_chart(version) else { return };
+        if helm().is_none() {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let overlay = tmp.path().join("overlay.yaml");
+        let out = helm_harden()
+            .args(["overlay", "--all", "--write"])
+            .arg(&overlay)
+            .arg(&chart)
+            .arg("--helm")
+            .arg(helm().unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(values_findings(&chart, &overlay), [], "the --all overlay of {version}");
+    }
+}
