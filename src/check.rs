@@ -432,6 +432,20 @@ fn camel_case(kebab: &str) -> String {
     out
 }
 
+/// Why a failure of `rule` on `object` is suppressed, when a config suppression matches it and
+/// has not expired; the matching suppression is marked used either way.
+fn suppression(
+    config: &Config,
+    rule: &Rule,
+    object: &ObjectRef,
+    today: &str,
+    used_suppressions: &mut [bool],
+) -> Option<String> {
+    let (i, s) = config.suppression_for(rule.id, &object.kind_name())?;
+    used_suppressions[i] = true;
+    (!s.expired(today)).then(|| s.reason.clone())
+}
+
 /// A problem in the user's values (VALUES-*) as a finding at its values line, suppressible by
 /// rule and `Values/<path>` like any other; None when the config turns its rule off.
 fn values_finding(
@@ -460,37 +474,24 @@ fn values_finding(
         embedded_in: None,
         line: issue.line,
     });
-    let mut suppressed = None;
-    if let Some((i, s)) = config.suppression_for(rule.id, &object.kind_name()) {
-        used_suppressions[i] = true;
-        if !s.expired(today) {
-            suppressed = Some(s.reason.clone());
-        }
-    }
+    let suppressed = suppression(config, rule, &object, today, used_suppressions);
     // A fix on a list element's key is left to the message: the values line editor works on
     // mapping keys.
-    let fix = match issue.fix {
-        _ if issue.from_set || issue.path.contains('[') => None,
-        Some(IssueFix::Rename { path, value, .. }) => Some(FixSuggestion {
-            values_path: path,
+    let fix = issue.fix.filter(|_| !issue.from_set && !issue.path.contains('[')).map(|fix| {
+        let (values_path, value, renames) = match fix {
+            IssueFix::Rename { path, value } => (path, value, Some(issue.path.clone())),
+            IssueFix::Value(value) => (issue.path.clone(), value, None),
+        };
+        FixSuggestion {
+            values_path,
             value: Arc::new(value),
             file: Some(issue.file.clone()),
             line: Some(issue.line),
             exact: true,
             set: None,
-            renames: Some(issue.path.clone()),
-        }),
-        Some(IssueFix::Value(value)) => Some(FixSuggestion {
-            values_path: issue.path.clone(),
-            value: Arc::new(value),
-            file: Some(issue.file.clone()),
-            line: Some(issue.line),
-            exact: true,
-            set: None,
-            renames: None,
-        }),
-        None => None,
-    };
+            renames,
+        }
+    });
     Some(Finding {
         rule: rule.id,
         severity,
@@ -623,15 +624,10 @@ pub fn check(
                 .entry((std::ptr::from_ref::<Doc>(outcome.doc), outcome.line))
                 .or_insert_with(|| Arc::new(ObjectRef::of(outcome.doc, outcome.line)))
                 .clone();
-            let mut suppressed = None;
-            if outcome.status == Status::Fail {
-                if let Some((i, s)) = config.suppression_for(rule.id, &object.kind_name()) {
-                    used_suppressions[i] = true;
-                    if !s.expired(today) {
-                        suppressed = Some(s.reason.clone());
-                    }
-                }
-            }
+            let suppressed = match outcome.status {
+                Status::Fail => suppression(config, rule, &object, today, &mut used_suppressions),
+                _ => None,
+            };
             let mut fix = match outcome.status {
                 Status::Fail => {
                     values.suggestion_for(fix, &outcome.fix, &outcome.target).map(Box::new)

@@ -7,7 +7,7 @@ use crate::diff::{diff_renders, DiffOptions, ResourceDiff};
 use crate::error::{Error, Result};
 use crate::overlay::{self, Overlay};
 use crate::parse::Keep;
-use crate::pipeline::{self, Checked, Job};
+use crate::pipeline::{self, Checked, Job, JudgeValues};
 use crate::rules::Status;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -95,11 +95,15 @@ fn key(f: &Finding) -> (String, String) {
     (f.rule.to_string(), format!("{}/{}", f.object.kind, f.object.name))
 }
 
+/// The failures of a render that count. Findings about the user's values files (VALUES-*) are
+/// left out: they are judged once, with the base render, and an overlay can neither fix nor
+/// keep a key of the user's file.
 fn failing(c: &Checked) -> Vec<&Finding> {
     c.report
         .findings
         .iter()
         .filter(|f| f.status == Status::Fail && f.suppressed.is_none())
+        .filter(|f| f.object.kind != crate::check::VALUES_KIND)
         .collect()
 }
 
@@ -187,8 +191,8 @@ pub fn harden(
             pipeline::parse(&stream, &source, Keep::Everything)?,
             files.clone(),
             sets.clone(),
-            config,
-            today,
+            (config, today),
+            JudgeValues::Yes,
         );
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
@@ -228,15 +232,22 @@ pub fn harden(
             pipeline::parse(&stream, &source, Keep::Everything)?,
             files.clone(),
             sets.clone(),
-            config,
-            today,
+            (config, today),
+            JudgeValues::Yes,
         );
         (base, overlay, hardened?)
     };
     let (stream, source) = hardened_stream;
     let hardened_docs =
         pipeline::parse(&stream, &format!("{source} (hardened)"), Keep::Everything)?;
-    let hardened = pipeline::check_docs(job, hardened_docs, files, sets, config, today);
+    let hardened = pipeline::check_docs(
+        job,
+        hardened_docs,
+        files,
+        sets,
+        (config, today),
+        JudgeValues::AlreadyJudged,
+    );
     let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
     let proof = prove(&base, &hardened, choice);
     Ok(Hardening { base, hardened, overlay, diffs, proof })

@@ -240,7 +240,7 @@ fn with_values_at_fault(job: &Job, error: Error) -> Error {
     if files.is_empty() && sets.is_empty() {
         return error;
     }
-    let schema = crate::schema::ChartSchema::for_chart(job.chart.as_deref(), None);
+    let schema = crate::schema::ChartSchema::cached(job.chart.as_deref(), None);
     let issues = schema.check_values(&files, &sets);
     // Only a value of the wrong type makes a template fail; an unknown key is ignored by helm,
     // so naming one first would point away from the cause.
@@ -274,18 +274,32 @@ pub fn parse(stream: &str, source: &str, keep: Keep) -> Result<Vec<Doc>> {
     Ok(docs)
 }
 
+/// Whether [`check_docs`] judges the user's values against the chart's values schema
+/// (VALUES-*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgeValues {
+    Yes,
+    /// The hardened render of `diff`: the same values plus the overlay, already judged with
+    /// the base render (the overlay is helm-harden's own, not the user's to fix).
+    AlreadyJudged,
+}
+
 /// Checks parsed documents against the job's values.
 pub fn check_docs(
     job: &Job,
     docs: Vec<Doc>,
     files: Vec<ValuesFile>,
     sets: Vec<values::SetKey>,
-    config: &Config,
-    today: &str,
+    (config, today): (&Config, &str),
+    judge: JudgeValues,
 ) -> Checked {
     let chart_dir = job.chart.as_deref().filter(|c| c.is_dir());
     let chart = ChartInfo::from_render(chart_dir, &docs);
-    let schema = values_schema(job, &chart, !files.is_empty() || !sets.is_empty());
+    let has_values = !files.is_empty() || !sets.is_empty();
+    let schema = match judge {
+        JudgeValues::Yes => values_schema(job, &chart, has_values),
+        JudgeValues::AlreadyJudged => None,
+    };
     let values = ValuesContext {
         schema,
         prefix: chart.values_prefix.clone(),
@@ -315,7 +329,7 @@ pub fn values_schema(
     if chart_path.is_none() && chart.gloo_version.is_none() {
         return None;
     }
-    Some(std::sync::Arc::new(crate::schema::ChartSchema::for_chart(chart_path, chart.gloo_version)))
+    Some(crate::schema::ChartSchema::cached(chart_path, chart.gloo_version))
 }
 
 /// Checks one job's values files and `--set` keys against its chart's values schema alone
@@ -332,9 +346,8 @@ pub fn check_values_only(job: &Job, config: &Config, today: &str) -> Result<Chec
         ));
     }
     let chart = ChartInfo::from_render(Some(chart_path).filter(|c| c.is_dir()), &[]);
-    let schema = crate::schema::ChartSchema::for_chart(Some(chart_path), chart.gloo_version);
     let values = ValuesContext {
-        schema: Some(std::sync::Arc::new(schema)),
+        schema: Some(crate::schema::ChartSchema::cached(Some(chart_path), chart.gloo_version)),
         prefix: chart.values_prefix.clone(),
         files,
         sets,
@@ -353,7 +366,7 @@ pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
     // A check reads only what the rules read; the render's text is not needed once parsed.
     let docs = parse(&stream, &source, Keep::WhatRulesRead)?;
     drop(stream);
-    Ok(check_docs(job, docs, files, sets, config, today))
+    Ok(check_docs(job, docs, files, sets, (config, today), JudgeValues::Yes))
 }
 
 fn check_chart_path(chart: &Path) -> Result<()> {

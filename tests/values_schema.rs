@@ -278,24 +278,79 @@ fn the_charts_own_values_and_the_hardened_fixtures_raise_nothing() {
     }
 }
 
+/// Every fix helm-harden writes names a key the chart reads: the declared fixes of every rule
+/// (`overlay --all`) and the fixes that follow a user's own settings (the overlay of each
+/// `fixtures/values/user` file, which exercise every kind of outcome fix), on all three charts.
 #[test]
-fn every_fix_of_the_full_overlay_names_a_real_key() {
+fn every_fix_names_a_real_key() {
+    let Some(helm) = helm() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut users: Vec<PathBuf> = std::fs::read_dir(root.join("fixtures/values/user"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    users.sort();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut overlays = 0;
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = real_chart(version) else { return };
-        if helm().is_none() {
-            return;
+        let runs = std::iter::once(None).chain(users.iter().map(Some));
+        for user in runs {
+            let overlay = tmp.path().join(format!("overlay-{version}-{overlays}.yaml"));
+            let mut cmd = helm_harden();
+            cmd.args(["overlay", "--write"]).arg(&overlay).arg(&chart).arg("--helm").arg(&helm);
+            match user {
+                None => cmd.arg("--all"),
+                Some(values) => cmd.arg("-f").arg(values),
+            };
+            let out = cmd.output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let what = user.map_or("--all".into(), |u| u.display().to_string());
+            assert_eq!(values_findings(&chart, &overlay), [], "the overlay of {what} on {version}");
+            overlays += 1;
         }
-        let tmp = tempfile::tempdir().unwrap();
-        let overlay = tmp.path().join("overlay.yaml");
-        let out = helm_harden()
-            .args(["overlay", "--all", "--write"])
-            .arg(&overlay)
-            .arg(&chart)
-            .arg("--helm")
-            .arg(helm().unwrap())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(values_findings(&chart, &overlay), [], "the --all overlay of {version}");
     }
+    assert_eq!(overlays, 3 * (users.len() + 1));
+}
+
+#[test]
+fn diff_judges_the_values_once_and_its_proof_is_about_the_render() {
+    let Some(helm) = helm() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      probes: \"false\"\n",
+    )
+    .unwrap();
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts/gloo-mini");
+    let out = helm_harden()
+        .args(["check", "--diff", "--format", "json", "--helm"])
+        .arg(&helm)
+        .arg(&chart)
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let values_rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str().filter(|r| r.starts_with("VALUES-")))
+        .collect();
+    assert_eq!(values_rules, ["VALUES-003"], "reported once, with the base render");
+    // The overlay cannot edit the user's file: the proof neither counts the finding as fixed
+    // nor as "still failing with the overlay applied".
+    for verdicts in ["fixed", "remaining", "introduced"] {
+        let rules: Vec<&str> = json["diff"][verdicts]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["rule"].as_str())
+            .collect();
+        assert!(!rules.iter().any(|r| r.starts_with("VALUES-")), "{verdicts}: {rules:?}");
+    }
+    assert!(!json["diff"]["fixed"].as_array().unwrap().is_empty(), "the proof is there");
 }

@@ -17,8 +17,10 @@ pub mod tree;
 pub mod values_check;
 
 use crate::chart::Version;
-use chart_files::{ChartDir, Dependency};
+use chart_files::ChartDir;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
 use tree::{Node, Types};
 
 /// The Gloo minor whose table was used, and whether it is the chart's own minor.
@@ -40,6 +42,28 @@ pub struct ChartSchema {
 }
 
 impl ChartSchema {
+    /// [`ChartSchema::for_chart`], built once per chart in a run: a config's value sets of one
+    /// chart, and a failed render explained, share it.
+    pub fn cached(chart: Option<&Path>, render_version: Option<Version>) -> Arc<ChartSchema> {
+        type Key = (Option<std::path::PathBuf>, Option<Version>);
+        static BUILT: OnceLock<Mutex<HashMap<Key, Arc<ChartSchema>>>> = OnceLock::new();
+        let key = (chart.map(Path::to_path_buf), render_version);
+        let built = BUILT.get_or_init(Mutex::default);
+        if let Some(schema) =
+            built.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key)
+        {
+            return schema.clone();
+        }
+        // Built outside the lock: targets of other charts are checked meanwhile.
+        let schema = Arc::new(ChartSchema::for_chart(chart, render_version));
+        built
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_insert(schema)
+            .clone()
+    }
+
     /// The schema of a chart directory or packaged chart; `render_version` is the Gloo version
     /// seen in the render, used when the chart does not say.
     pub fn for_chart(chart: Option<&Path>, render_version: Option<Version>) -> ChartSchema {
@@ -164,7 +188,7 @@ fn gloo_table(version: Option<Version>) -> (Node, Option<TableUsed>) {
         Some(m) => reference::nearest(m),
         None => (reference::minors().last().expect("tables"), false),
     };
-    let table = reference::table(minor).cloned().unwrap_or_default();
+    let table = reference::owned_table(minor).unwrap_or_default();
     (table, Some((minor, exact)))
 }
 
@@ -178,13 +202,6 @@ fn version_text(version: Option<Version>, table: Option<TableUsed>) -> String {
 
 fn describe(name: &str, version: Option<Version>, table: Option<TableUsed>) -> String {
     format!("chart {name} {}", version_text(version, table))
-}
-
-impl Dependency {
-    /// The key the dependency's values sit under in the parent's values.
-    pub fn key(&self) -> &str {
-        self.alias.as_deref().unwrap_or(&self.name)
-    }
 }
 
 #[cfg(test)]

@@ -27,16 +27,22 @@ pub fn minors() -> impl Iterator<Item = (u32, u32)> {
     TABLES.iter().map(|(minor, _)| *minor)
 }
 
-/// The table of one minor, parsed once.
+/// The table of one minor, parsed the first time it is asked for, to look keys up in: the
+/// other minors are read only to name the minors of a key the chart does not read.
 pub fn table(minor: (u32, u32)) -> Option<&'static Node> {
-    static PARSED: OnceLock<Vec<Node>> = OnceLock::new();
-    let parsed = PARSED.get_or_init(|| {
-        TABLES
-            .iter()
-            .map(|(_, text)| Node::from_table(text).expect("embedded tables are checked by a test"))
-            .collect()
-    });
-    TABLES.iter().position(|(m, _)| *m == minor).map(|i| &parsed[i])
+    static PARSED: [OnceLock<Node>; TABLES.len()] = [const { OnceLock::new() }; TABLES.len()];
+    let i = TABLES.iter().position(|(m, _)| *m == minor)?;
+    Some(PARSED[i].get_or_init(|| parse(TABLES[i].1)))
+}
+
+/// The table of one minor as a tree of its own, to build a chart's schema on: parsing it
+/// again costs what a copy of the parsed one would.
+pub fn owned_table(minor: (u32, u32)) -> Option<Node> {
+    TABLES.iter().find(|(m, _)| *m == minor).map(|(_, text)| parse(text))
+}
+
+fn parse(text: &str) -> Node {
+    Node::from_table(text).expect("embedded tables are checked by a test")
 }
 
 /// The minor whose table stands for `minor`: itself, else the nearest one (the newer one on a

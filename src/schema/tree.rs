@@ -105,11 +105,16 @@ impl Node {
 
     /// The node at a path of segments (`NAME` and `[]` as in the reference), created as needed.
     pub fn at_mut(&mut self, segments: &[&str]) -> &mut Node {
-        segments.iter().fold(self, |node, segment| match *segment {
-            ANY_KEY => node.any_key.get_or_insert_with(Box::default),
-            ITEM => node.item.get_or_insert_with(Box::default),
-            key => node.fields.entry(key.to_string()).or_default(),
-        })
+        segments.iter().fold(self, |node, segment| node.slot(segment))
+    }
+
+    /// The node for one segment below this one (`NAME`, `[]` or a key), created as needed.
+    fn slot(&mut self, segment: &str) -> &mut Node {
+        match segment {
+            ANY_KEY => self.any_key.get_or_insert_with(Box::default),
+            ITEM => self.item.get_or_insert_with(Box::default),
+            key => self.fields.entry(key.to_string()).or_default(),
+        }
     }
 
     /// Records a key a template reads (`.Values.settings.replaceInvalidRoutes`): where the
@@ -173,27 +178,53 @@ impl Node {
         }
     }
 
-    /// Every path below this node whose last key is `key`, as dotted paths (`NAME` and `[]` as
-    /// in the reference), shortest first. Used to find where a key was probably meant to go.
-    pub fn paths_ending_in(&self, key: &str) -> Vec<String> {
+    /// The node for one segment of a concrete values path: `[i]` is a list element, anything
+    /// else a key.
+    pub fn step(&self, segment: &str) -> Option<&Node> {
+        if segment.starts_with('[') {
+            self.item.as_deref()
+        } else {
+            self.child(segment)
+        }
+    }
+
+    /// Whether the tree reads a concrete values path: every segment known, or below a node
+    /// that accepts anything.
+    pub fn reads(&self, path: &[String]) -> bool {
+        let mut node = self;
+        for segment in path {
+            if node.accepts_anything() {
+                return true;
+            }
+            match node.step(segment) {
+                Some(next) => node = next,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Every key below this node named `key`, with its path (segments as in the reference:
+    /// `NAME`, `[]`), fewest segments first. Used to find where a key was probably meant to go.
+    pub fn paths_ending_in(&self, key: &str) -> Vec<(Vec<&str>, &Node)> {
         let mut found = Vec::new();
-        self.collect_paths(&mut Vec::new(), &mut |path, last| {
-            if last == key {
-                found.push(path.join("."));
+        self.collect_paths(&mut Vec::new(), &mut |path, node| {
+            if path.last().copied() == Some(key) {
+                found.push((path.to_vec(), node));
             }
         });
-        found.sort_by_key(|p| (p.matches('.').count(), p.clone()));
+        found.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
         found
     }
 
     fn collect_paths<'a>(
         &'a self,
         prefix: &mut Vec<&'a str>,
-        visit: &mut dyn FnMut(&[&'a str], &str),
+        visit: &mut dyn FnMut(&[&'a str], &'a Node),
     ) {
         for (key, node) in &self.fields {
             prefix.push(key);
-            visit(prefix, key);
+            visit(prefix, node);
             node.collect_paths(prefix, visit);
             prefix.pop();
         }
@@ -235,29 +266,49 @@ impl Node {
 
     /// Reads a compact table written by [`Node::to_table`]; `#` lines are comments.
     pub fn from_table(text: &str) -> Result<Node, String> {
+        // (line number, indentation, text), comments and blank lines left out.
+        let lines: Vec<(usize, usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|(i, l)| {
+                let body = l.trim_start_matches(' ');
+                (i + 1, l.len() - body.len(), body)
+            })
+            .collect();
         let mut root = Node::default();
-        let mut path: Vec<String> = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
+        let mut next = 0;
+        root.read_table_children(&lines, &mut next, 0)?;
+        Ok(root)
+    }
+
+    /// Reads the lines at `indent` from `next` on as this node's children, each with its own
+    /// children below it: every node is built once, where it stands (the table is read on
+    /// every check, so no path is walked again from the root).
+    fn read_table_children(
+        &mut self,
+        lines: &[(usize, usize, &str)],
+        next: &mut usize,
+        indent: usize,
+    ) -> Result<(), String> {
+        while let Some(&(line, at, body)) = lines.get(*next) {
+            if at < indent {
+                return Ok(());
             }
-            let body = line.trim_start_matches(' ');
-            let indent = line.len() - body.len();
-            if indent % 2 != 0 || indent / 2 > path.len() {
-                return Err(format!("line {}: bad indentation", i + 1));
+            if at != indent {
+                return Err(format!("line {line}: bad indentation"));
             }
-            path.truncate(indent / 2);
+            *next += 1;
             let (key, types) = body.split_once(' ').unwrap_or((body, ""));
-            path.push(key.to_string());
-            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-            let node = root.at_mut(&segments);
+            let node = self.slot(key);
             for name in types.split(',').filter(|t| !t.is_empty()) {
                 let t = Types::from_name(name)
-                    .ok_or_else(|| format!("line {}: unknown type `{name}`", i + 1))?;
+                    .ok_or_else(|| format!("line {line}: unknown type `{name}`"))?;
                 node.types = node.types.with(t);
             }
+            node.read_table_children(lines, next, indent + 2)?;
         }
-        Ok(root)
+        Ok(())
     }
 }
 
@@ -294,13 +345,23 @@ mod tests {
         root.at_mut(&["settings", "invalidConfigPolicy", "replaceInvalidRoutes"]).types =
             Types::BOOL;
         root.at_mut(&["gatewayProxies", ANY_KEY, "x", "replaceInvalidRoutes"]).types = Types::BOOL;
+        let paths: Vec<String> =
+            root.paths_ending_in("replaceInvalidRoutes").iter().map(|(p, _)| p.join(".")).collect();
         assert_eq!(
-            root.paths_ending_in("replaceInvalidRoutes"),
+            paths,
             [
                 "settings.invalidConfigPolicy.replaceInvalidRoutes",
                 "gatewayProxies.NAME.x.replaceInvalidRoutes"
             ]
         );
+        let concrete = |p: &[&str]| p.iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert!(root.reads(&concrete(&[
+            "gatewayProxies",
+            "internal",
+            "x",
+            "replaceInvalidRoutes"
+        ])));
+        assert!(!root.reads(&concrete(&["settings", "replaceInvalidRoutes"])));
     }
 
     #[test]

@@ -41,8 +41,9 @@ pub struct ValuesIssue {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueFix {
-    /// Rename the key on its line to `to` (a key of the same mapping); the value stays.
-    Rename { to: String, path: String, value: Json },
+    /// Rename the key on its line so that its full path is `path` (a key of the same
+    /// mapping); the value stays.
+    Rename { path: String, value: Json },
     /// Set this value at the key's own path.
     Value(Json),
 }
@@ -98,15 +99,16 @@ impl Walk<'_> {
                 if !schema.is_mapping() {
                     return self.wrong_type(value, schema, path, "a mapping");
                 }
-                for (i, entry) in entries.iter().enumerate() {
-                    // A key given again later in this mapping is dead (VALUES-004 says so).
-                    if entries[i + 1..].iter().any(|later| later.key == entry.key) {
-                        continue;
-                    }
+                // A key given again later in this mapping is dead (VALUES-004 says so): only
+                // the last of equal keys is judged.
+                let mut later = std::collections::HashSet::new();
+                let live: Vec<&yaml::Entry> =
+                    entries.iter().rev().filter(|e| later.insert(e.key.as_str())).collect();
+                for entry in live.into_iter().rev() {
                     path.push(entry.key.to_string());
                     match schema.child(&entry.key) {
                         Some(child) => self.node(&entry.value, child, path),
-                        None => self.unknown(entry, schema, path),
+                        None => self.unknown(schema, path, entry.line(), Some(&entry.value)),
                     }
                     path.pop();
                 }
@@ -208,32 +210,35 @@ impl Walk<'_> {
         });
     }
 
-    fn unknown(&mut self, entry: &yaml::Entry, parent: &Node, path: &[String]) {
-        let key = entry.key.as_str();
+    /// A key the chart does not read, at `line` (0 for `--set`): the last of `path`, under a
+    /// mapping whose schema is `parent`. `value` is what the file gives it (None for `--set`,
+    /// which offers no rename and no other parent).
+    fn unknown(&mut self, parent: &Node, path: &[String], line: usize, value: Option<&yaml::Node>) {
+        let key = path.last().map_or("", String::as_str);
         let full = join(path);
         let other = self.other_versions(path);
         let chart = &self.schema.described;
-        let value = entry.value.to_json();
-        let sibling = nearest_sibling(key, parent);
-        let elsewhere =
-            if sibling.is_none() { self.elsewhere(key, &entry.value, path) } else { Vec::new() };
+        let from = if self.from_set { format!(" (from {})", self.file) } else { String::new() };
         let mut message = if other.is_empty() {
-            format!("`{full}` is not a key of {chart}: helm renders nothing from it")
+            format!("`{full}`{from} is not a key of {chart}: helm renders nothing from it")
         } else {
             format!(
-                "`{full}` is not a key of {chart}, only of gloo {}: helm renders nothing from it",
+                "`{full}`{from} is not a key of {chart}, only of gloo {}: helm renders nothing from it",
                 versions_text(&other)
             )
         };
         let mut fix = None;
-        if let Some(to) = &sibling {
+        if let Some(to) = nearest_sibling(key, parent) {
             let mut new_path = path[..path.len() - 1].to_vec();
-            new_path.push(to.clone());
+            new_path.push(to);
             message.push_str(&format!("; did you mean `{}`?", join(&new_path)));
-            fix = Some(IssueFix::Rename { to: to.clone(), path: join(&new_path), value });
-        } else if !elsewhere.is_empty() {
-            let list: Vec<String> = elsewhere.iter().map(|p| format!("`{p}`")).collect();
-            message.push_str(&format!("; did you mean {}?", list.join(" or ")));
+            fix = value.map(|v| IssueFix::Rename { path: join(&new_path), value: v.to_json() });
+        } else if let Some(value) = value {
+            let elsewhere: Vec<String> =
+                self.elsewhere(key, value, path).iter().map(|p| format!("`{p}`")).collect();
+            if !elsewhere.is_empty() {
+                message.push_str(&format!("; did you mean {}?", elsewhere.join(" or ")));
+            }
         }
         if let Some(note) = self.schema.version_note() {
             message.push_str(&format!(" ({note})"));
@@ -242,7 +247,7 @@ impl Walk<'_> {
             kind: if other.is_empty() { IssueKind::UnknownKey } else { IssueKind::OtherVersion },
             file: self.file.to_string(),
             from_set: self.from_set,
-            line: entry.line(),
+            line,
             path: full,
             message,
             fix,
@@ -259,50 +264,54 @@ impl Walk<'_> {
         let current = self.schema.table.map(|(m, _)| m);
         reference::minors()
             .filter(|m| Some(*m) != current)
-            .filter(|m| reference::table(*m).is_some_and(|t| knows(t, below)))
+            .filter(|m| reference::table(*m).is_some_and(|t| t.reads(below)))
             .collect()
     }
 
     /// Where else in the schema a key of this name is read, for a key under the wrong parent:
     /// the paths ending in it that take its value, closest to where it was written first.
     fn elsewhere(&self, key: &str, value: &yaml::Node, path: &[String]) -> Vec<String> {
-        let mut found: Vec<(usize, usize, String)> = self
+        use super::tree::ANY_KEY;
+        // (segments shared with where it was written, the candidate as a concrete path)
+        let mut found: Vec<(usize, String)> = self
             .schema
             .root
             .paths_ending_in(key)
             .into_iter()
-            .filter_map(|candidate| {
-                let segments: Vec<&str> = candidate.split('.').collect();
-                let node = lookup(&self.schema.root, &segments)?;
-                if !takes_shape(node, value) {
-                    return None;
-                }
+            .filter(|(_, node)| takes_shape(node, value))
+            .map(|(segments, _)| {
                 let shared = segments
                     .iter()
                     .zip(path)
-                    .take_while(|(c, p)| **c == p.as_str() || **c == super::tree::ANY_KEY)
+                    .take_while(|(c, p)| **c == p.as_str() || **c == ANY_KEY)
                     .count();
-                let concrete: Vec<String> = segments
+                let concrete: Vec<&str> = segments
                     .iter()
                     .enumerate()
                     .map(|(i, s)| match (*s, path.get(i)) {
-                        (super::tree::ANY_KEY, Some(p)) if i < shared => p.clone(),
-                        (super::tree::ANY_KEY, _) => "<name>".to_string(),
-                        (s, _) => s.to_string(),
+                        (ANY_KEY, Some(p)) if i < shared => p.as_str(),
+                        (ANY_KEY, _) => "<name>",
+                        (s, _) => s,
                     })
                     .collect();
-                Some((shared, segments.len(), concrete.join(".")))
+                (shared, concrete.join("."))
             })
             .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        found.dedup_by(|a, b| a.2 == b.2);
+        // Closest first; among equals, fewest segments first (the order they came in).
+        found.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
+        found.dedup_by(|a, b| a.1 == b.1);
         // A key read in many places (`enabled`, `deployment`) says nothing about where it was
-        // meant to go, unless one place is closer to where it was written than the others.
-        if found.len() > 2 && found[0].0 == found[1].0 {
+        // meant to go, unless at most two places are closer to where it was written than the
+        // rest.
+        let closest: Vec<String> = found
+            .iter()
+            .take_while(|(shared, _)| *shared == found[0].0)
+            .map(|(_, p)| p.clone())
+            .collect();
+        if closest.len() > 2 {
             return Vec::new();
         }
-        let keep = if found_len_two(&found) { 2 } else { 1 };
-        found.into_iter().take(keep).map(|(_, _, p)| p).collect()
+        closest
     }
 
     fn set_key(&mut self, set: &SetKey) {
@@ -312,73 +321,15 @@ impl Walk<'_> {
             if node.accepts_anything() {
                 return;
             }
+            // `--set list[0].x` gives the index as a segment of its own.
             let is_index = segment.parse::<usize>().is_ok() && node.item.is_some();
             path.push(if is_index { format!("[{segment}]") } else { segment.clone() });
-            let next = if is_index { node.item.as_deref() } else { node.child(segment) };
-            let Some(next) = next else {
-                let other = self.other_versions(&path);
-                let chart = &self.schema.described;
-                let full = join(&path);
-                let sibling = nearest_sibling(segment, node)
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                let also = if other.is_empty() {
-                    String::new()
-                } else {
-                    format!(", only of gloo {}", versions_text(&other))
-                };
-                self.issues.push(ValuesIssue {
-                    kind: if other.is_empty() {
-                        IssueKind::UnknownKey
-                    } else {
-                        IssueKind::OtherVersion
-                    },
-                    file: set.flag.clone(),
-                    from_set: true,
-                    line: 0,
-                    path: full.clone(),
-                    message: format!(
-                        "`{full}` (from {}) is not a key of {chart}{also}: helm renders nothing from it{sibling}",
-                        set.flag
-                    ),
-                    fix: None,
-                });
-                return;
+            let Some(next) = node.step(path.last().expect("pushed")) else {
+                return self.unknown(node, &path, 0, None);
             };
             node = next;
         }
     }
-}
-
-/// Two candidates equally close are both named; otherwise the closest alone.
-fn found_len_two(found: &[(usize, usize, String)]) -> bool {
-    found.len() == 2 && found[0].0 == found[1].0
-}
-
-/// Whether a table knows a concrete path (list indexes as `[i]`).
-fn knows(table: &Node, path: &[String]) -> bool {
-    let mut node = table;
-    for segment in path {
-        if node.accepts_anything() {
-            return true;
-        }
-        let next =
-            if segment.starts_with('[') { node.item.as_deref() } else { node.child(segment) };
-        match next {
-            Some(next) => node = next,
-            None => return false,
-        }
-    }
-    true
-}
-
-/// The node at a reference path (`NAME`, `[]`).
-fn lookup<'a>(root: &'a Node, segments: &[&str]) -> Option<&'a Node> {
-    segments.iter().try_fold(root, |node, s| match *s {
-        super::tree::ANY_KEY => node.any_key.as_deref(),
-        super::tree::ITEM => node.item.as_deref(),
-        key => node.fields.get(key),
-    })
 }
 
 /// Whether a node can take a value of this shape (mapping, list or scalar), and for a mapping
@@ -530,7 +481,6 @@ mod tests {
         assert_eq!(
             issues[0].fix,
             Some(IssueFix::Rename {
-                to: "probes".into(),
                 path: "gatewayProxies.gatewayProxy.podTemplate.probes".into(),
                 value: Json::Bool(true)
             })
