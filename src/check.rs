@@ -180,6 +180,9 @@ pub struct ValuesContext {
     pub generated_gateway_extras: HashMap<(String, bool), serde_json::Value>,
     /// The chart's values schema, when the user's values are judged against it (VALUES-*).
     pub schema: Option<Arc<crate::schema::ChartSchema>>,
+    /// The CRDs the rendered custom resources are judged by (VALUES-005, VALUES-006), when
+    /// they are judged.
+    pub crds: Option<Arc<crate::schema::crd::CrdSet>>,
 }
 
 impl ValuesContext {
@@ -454,16 +457,8 @@ fn values_finding(
     today: &str,
     used_suppressions: &mut [bool],
 ) -> Option<Finding> {
-    use crate::rules::{
-        VALUES_DUPLICATE_KEY, VALUES_OTHER_VERSION, VALUES_TYPE, VALUES_UNKNOWN_KEY,
-    };
-    use crate::schema::values_check::{IssueFix, IssueKind};
-    let rule: &'static Rule = match issue.kind {
-        IssueKind::UnknownKey => &VALUES_UNKNOWN_KEY,
-        IssueKind::OtherVersion => &VALUES_OTHER_VERSION,
-        IssueKind::WrongType => &VALUES_TYPE,
-        IssueKind::DuplicateKey => &VALUES_DUPLICATE_KEY,
-    };
+    use crate::schema::values_check::IssueFix;
+    let rule = values_rule(issue.kind);
     let severity = config.severity_of(rule)?;
     let object = Arc::new(ObjectRef {
         api_version: String::new(),
@@ -503,6 +498,64 @@ fn values_finding(
         suppressed,
         pin: None,
     })
+}
+
+/// The rule that reports a kind of values issue.
+fn values_rule(kind: crate::schema::values_check::IssueKind) -> &'static Rule {
+    use crate::rules::{
+        VALUES_DUPLICATE_KEY, VALUES_OTHER_VERSION, VALUES_PRUNED_FIELD, VALUES_REFUSED_VALUE,
+        VALUES_TYPE, VALUES_UNKNOWN_KEY,
+    };
+    use crate::schema::values_check::IssueKind;
+    match kind {
+        IssueKind::UnknownKey => &VALUES_UNKNOWN_KEY,
+        IssueKind::OtherVersion => &VALUES_OTHER_VERSION,
+        IssueKind::WrongType => &VALUES_TYPE,
+        IssueKind::DuplicateKey => &VALUES_DUPLICATE_KEY,
+        IssueKind::Pruned => &VALUES_PRUNED_FIELD,
+        IssueKind::Rejected => &VALUES_REFUSED_VALUE,
+    }
+}
+
+/// The fields of rendered custom resources that their CRDs prune or refuse (VALUES-005/006):
+/// at the values key each came from, else at the render. A values key that reaches several
+/// objects (a default proxy's block merged into others) is one finding.
+fn resource_findings(
+    docs: &[Doc],
+    values: &ValuesContext,
+    config: &Config,
+    today: &str,
+    used_suppressions: &mut [bool],
+) -> Vec<Finding> {
+    use crate::schema::resources;
+    let Some(crds) = &values.crds else { return Vec::new() };
+    let mut findings = Vec::new();
+    let mut at_values = std::collections::HashSet::new();
+    for issue in resources::check_resources(docs, crds) {
+        let schema = values.schema.as_deref();
+        if let Some(in_values) = resources::at_values_line(&issue, &values.files, schema) {
+            if at_values.insert((in_values.file.clone(), in_values.line, in_values.path.clone())) {
+                findings.extend(values_finding(in_values, config, today, used_suppressions));
+            }
+            continue;
+        }
+        let rule = values_rule(issue.kind);
+        let Some(severity) = config.severity_of(rule) else { continue };
+        let object = Arc::new(ObjectRef::of(issue.doc, Some(issue.line)));
+        let suppressed = suppression(config, rule, &object, today, used_suppressions);
+        findings.push(Finding {
+            rule: rule.id,
+            severity,
+            status: Status::Fail,
+            title: rule.title,
+            message: format!("`{}` {}", resources::dotted(&issue.path), issue.problem),
+            object,
+            fix: None,
+            suppressed,
+            pin: None,
+        });
+    }
+    findings
 }
 
 /// Summary counts over unsuppressed outcomes.
@@ -659,6 +712,19 @@ pub fn check(
             });
         }
     }
+    // Before the suppressions are looked at: one that only a values finding uses is used.
+    if let Some(schema) = &values.schema {
+        for issue in schema.check_values(&values.files, &values.sets) {
+            let Some(finding) = values_finding(issue, config, today, &mut used_suppressions) else {
+                continue;
+            };
+            findings.push(finding);
+        }
+        if let Some(note) = schema.version_note() {
+            warnings.push(Warning { file: None, line: None, message: note });
+        }
+    }
+    findings.extend(resource_findings(docs, values, config, today, &mut used_suppressions));
     // Suppressions are part of the gate: an expired one fails on its own (HH-CONFIG, at its
     // line in the config file), an unused one warns.
     let config_file = config.path.as_ref().map(|p| p.display().to_string());
@@ -697,17 +763,6 @@ pub fn check(
                 line: Some(s.line),
                 message: format!("suppression of {} for {} matched nothing", s.rule, s.object),
             });
-        }
-    }
-    if let Some(schema) = &values.schema {
-        for issue in schema.check_values(&values.files, &values.sets) {
-            let Some(finding) = values_finding(issue, config, today, &mut used_suppressions) else {
-                continue;
-            };
-            findings.push(finding);
-        }
-        if let Some(note) = schema.version_note() {
-            warnings.push(Warning { file: None, line: None, message: note });
         }
     }
     findings.sort_by(|a, b| {

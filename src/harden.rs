@@ -103,7 +103,7 @@ fn failing(c: &Checked) -> Vec<&Finding> {
         .findings
         .iter()
         .filter(|f| f.status == Status::Fail && f.suppressed.is_none())
-        .filter(|f| f.object.kind != crate::check::VALUES_KIND)
+        .filter(|f| !crate::rules::judges_the_values(f.rule))
         .collect()
 }
 
@@ -163,6 +163,7 @@ pub fn harden(
         ));
     }
     let (files, sets) = pipeline::load_values(job)?;
+    pipeline::warm_schemas(job, config);
     let (base, overlay, hardened_stream) = if choice.uses_generated() {
         // The generated overlay depends on the base's failures. To render both at once, the
         // hardened render starts with the overlay this target got last time; it is used only

@@ -296,9 +296,12 @@ pub fn check_docs(
     let chart_dir = job.chart.as_deref().filter(|c| c.is_dir());
     let chart = ChartInfo::from_render(chart_dir, &docs);
     let has_values = !files.is_empty() || !sets.is_empty();
-    let schema = match judge {
-        JudgeValues::Yes => values_schema(job, &chart, has_values),
-        JudgeValues::AlreadyJudged => None,
+    let (schema, crds) = match judge {
+        JudgeValues::Yes => (
+            values_schema(job, &chart, has_values && SchemaWork::of(config).values),
+            resource_crds(job, &docs).filter(|_| SchemaWork::of(config).resources),
+        ),
+        JudgeValues::AlreadyJudged => (None, None),
     };
     let values = ValuesContext {
         schema,
@@ -307,6 +310,7 @@ pub fn check_docs(
         files,
         sets,
         generated_gateway_extras: crate::check::generated_gateway_extras(&docs),
+        crds,
     };
     let mut report = check(&docs, chart, &values, config, today);
     report.target.clone_from(&job.label);
@@ -329,7 +333,81 @@ pub fn values_schema(
     if chart_path.is_none() && chart.gloo_version.is_none() {
         return None;
     }
+    // A chart that gives its Gloo version itself has one schema whatever the render says: the
+    // one [`warm_schemas`] built while helm rendered.
+    if chart_path.is_some() {
+        let schema = crate::schema::ChartSchema::cached(chart_path, None);
+        if schema.gloo_version.is_some() || schema.gloo_at.is_none() {
+            return Some(schema);
+        }
+    }
     Some(crate::schema::ChartSchema::cached(chart_path, chart.gloo_version))
+}
+
+/// The CRDs the rendered custom resources are judged by: the chart's (`crds/`, its subcharts'
+/// too), else the CustomResourceDefinitions in the render. None when there are none.
+fn resource_crds(job: &Job, docs: &[Doc]) -> Option<std::sync::Arc<crate::schema::crd::CrdSet>> {
+    use crate::schema::crd::CrdSet;
+    let chart = job.chart.as_deref().filter(|c| c.exists() && job.manifests.is_none());
+    if let Some(set) = chart.map(CrdSet::cached).filter(|set| !set.is_empty()) {
+        return Some(set);
+    }
+    let set = CrdSet::of_docs(docs);
+    (!set.is_empty()).then(|| std::sync::Arc::new(set))
+}
+
+/// Builds what the schema checks need of the job's chart (its values schema, its CRDs of the
+/// kinds its templates name) on a thread of its own, while helm renders: the check then finds
+/// them built. The thread is not waited for: a check that gets there first builds what it
+/// needs itself, or waits for what is being built.
+pub fn warm_schemas(job: &Job, config: &Config) {
+    let Some(chart) = job.chart.clone().filter(|c| c.exists() && job.manifests.is_none()) else {
+        return;
+    };
+    let work = SchemaWork::of(config);
+    let has_values = !job.request.values.is_empty()
+        || !job.request.set.is_empty()
+        || !job.request.set_string.is_empty();
+    let spawned = std::thread::Builder::new().name("warm-schemas".into()).spawn(move || {
+        if work.resources {
+            crate::schema::crd::CrdSet::cached(&chart).prefetch();
+        }
+        if has_values && work.values {
+            crate::schema::ChartSchema::cached(Some(&chart), None);
+        }
+    });
+    // Without a thread the check builds them itself.
+    drop(spawned);
+}
+
+/// Which schema work a run does: none for rules the config switches off (`VALUES-*: off`
+/// skips building the values schema and reading the CRDs, not only the findings).
+#[derive(Debug, Clone, Copy)]
+struct SchemaWork {
+    /// The values schema: VALUES-001..004, and placing VALUES-005/006 at the values line.
+    values: bool,
+    /// The CRDs: VALUES-005/006.
+    resources: bool,
+}
+
+impl SchemaWork {
+    fn of(config: &Config) -> SchemaWork {
+        use crate::rules::{
+            VALUES_DUPLICATE_KEY, VALUES_OTHER_VERSION, VALUES_PRUNED_FIELD, VALUES_REFUSED_VALUE,
+            VALUES_TYPE, VALUES_UNKNOWN_KEY,
+        };
+        let on =
+            |rules: &[&crate::rules::Rule]| rules.iter().any(|r| config.severity_of(r).is_some());
+        let resources = on(&[&VALUES_PRUNED_FIELD, &VALUES_REFUSED_VALUE]);
+        let values = resources
+            || on(&[
+                &VALUES_UNKNOWN_KEY,
+                &VALUES_OTHER_VERSION,
+                &VALUES_TYPE,
+                &VALUES_DUPLICATE_KEY,
+            ]);
+        SchemaWork { values, resources }
+    }
 }
 
 /// Checks one job's values files and `--set` keys against its chart's values schema alone
@@ -362,6 +440,7 @@ pub fn check_values_only(job: &Job, config: &Config, today: &str) -> Result<Chec
 /// Renders (or reads) one job's manifests and checks them.
 pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
     let (files, sets) = load_values(job)?;
+    warm_schemas(job, config);
     let (stream, source) = render_stream(job, &[])?;
     // A check reads only what the rules read; the render's text is not needed once parsed.
     let docs = parse(&stream, &source, Keep::WhatRulesRead)?;

@@ -104,6 +104,37 @@ fn values_findings(chart: &Path, values: &Path) -> Vec<(String, usize, String)> 
         .collect()
 }
 
+/// VALUES-* findings of a full `check` (the render included, so VALUES-005/006 too): (rule,
+/// line, object name, message). A finding at the render has the render's line.
+fn render_values_findings(chart: &Path, values: &Path) -> Vec<(String, usize, String, String)> {
+    let out = helm_harden()
+        .args(["check", "--format", "json", "-n", "gloo-system"])
+        .arg(chart)
+        .arg("-f")
+        .arg(values)
+        .arg("--helm")
+        .arg(helm().expect("helm"))
+        .output()
+        .unwrap();
+    let code = out.status.code();
+    assert!(code == Some(0) || code == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("VALUES-"))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["object"]["line"].as_u64().unwrap() as usize,
+                f["object"]["name"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// `helm template`, or None when helm fails on these values.
 fn render(chart: &Path, values: &Path) -> Option<String> {
     let out = Command::new(helm().expect("helm"))
@@ -257,28 +288,41 @@ fn a_failing_render_names_the_values_line_at_fault_first() {
 
 #[test]
 fn the_charts_own_values_and_the_hardened_fixtures_raise_nothing() {
+    if helm().is_none() {
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = real_chart(version) else { return };
+        // The render too: no field of the chart's own resources is one its CRDs prune.
         let own = chart.join("values.yaml");
-        assert_eq!(values_findings(&chart, &own), [], "{version}'s own values.yaml");
+        assert_eq!(render_values_findings(&chart, &own), [], "{version}'s own values.yaml");
         let hardened = if version == "1.13.39" { "hardened-1.13.yaml" } else { "hardened.yaml" };
         let fixture = root.join("fixtures/values").join(hardened);
-        assert_eq!(values_findings(&chart, &fixture), [], "{hardened} on {version}");
+        assert_eq!(render_values_findings(&chart, &fixture), [], "{hardened} on {version}");
         // The user fixtures probe settings of several versions at once: a key of another
-        // minor (VALUES-002) is right there, anything else is not.
+        // minor (VALUES-002) is right there, anything else is not; but for the quoted boolean
+        // that settings-override.yaml writes into the Settings as users do, which the API
+        // server refuses (VALUES-006).
         for entry in std::fs::read_dir(root.join("fixtures/values/user")).unwrap() {
             let path = entry.unwrap().path();
-            let found: Vec<_> = values_findings(&chart, &path)
+            let quoted_boolean = |rule: &str, key: &str| {
+                rule == "VALUES-006"
+                    && path.ends_with("settings-override.yaml")
+                    && key
+                        == "settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations"
+            };
+            let found: Vec<_> = render_values_findings(&chart, &path)
                 .into_iter()
-                .filter(|(rule, _, _)| rule != "VALUES-002")
+                .filter(|(rule, _, key, _)| rule != "VALUES-002" && !quoted_boolean(rule, key))
                 .collect();
             assert_eq!(found, [], "{} on {version}", path.display());
         }
     }
 }
 
-/// Every fix helm-harden writes names a key the chart reads: the declared fixes of every rule
+/// Every fix helm-harden writes names a key the chart reads, and renders into fields the CRDs
+/// keep: the declared fixes of every rule
 /// (`overlay --all`) and the fixes that follow a user's own settings (the overlay of each
 /// `fixtures/values/user` file, which exercise every kind of outcome fix), on all three charts.
 #[test]
@@ -306,7 +350,9 @@ fn every_fix_names_a_real_key() {
             let out = cmd.output().unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             let what = user.map_or("--all".into(), |u| u.display().to_string());
-            assert_eq!(values_findings(&chart, &overlay), [], "the overlay of {what} on {version}");
+            // Rendered, so that a fix's field is also one the CRDs keep (VALUES-005/006).
+            let found = render_values_findings(&chart, &overlay);
+            assert_eq!(found, [], "the overlay of {what} on {version}");
             overlays += 1;
         }
     }
@@ -353,4 +399,185 @@ fn diff_judges_the_values_once_and_its_proof_is_about_the_render() {
         assert!(!rules.iter().any(|r| r.starts_with("VALUES-")), "{verdicts}: {rules:?}");
     }
     assert!(!json["diff"]["fixed"].as_array().unwrap().is_empty(), "the proof is there");
+}
+
+/// A misspelled field in a block the chart passes through to a Gateway as it is: helm renders
+/// it, the values schema cannot judge it (the block is free-form), and the API server would
+/// prune it. It is reported at its values line with the Gateway's field names nearby, on each
+/// chart and through an umbrella; a quoted boolean in a Settings override is refused.
+#[test]
+fn a_field_the_crd_prunes_is_reported_at_its_values_line() {
+    if helm().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      customHttpGateway:\n        options:\n          httpConnectionManagerSettings:\n            useRemoteAdress: true\nsettings:\n  kubeResourceOverride:\n    spec:\n      gloo:\n        disableKubernetesDestinations: \"true\"\n";
+    for (version, through_umbrella) in
+        [("1.13.39", false), ("1.17.38", false), ("1.22.1", false), ("1.17.38", true)]
+    {
+        let Some(chart) = real_chart(version) else { return };
+        let (chart, text, prefix, shift) = if through_umbrella {
+            let indented: String = body.lines().map(|l| format!("  {l}\n")).collect();
+            (umbrella(tmp.path(), version), format!("gloo:\n{indented}"), "gloo.", 1)
+        } else {
+            (chart, body.to_string(), "", 0)
+        };
+        let values = tmp.path().join(format!("typo-{version}-{through_umbrella}.yaml"));
+        std::fs::write(&values, &text).unwrap();
+        let out = helm_harden()
+            .args(["check", "--format", "json"])
+            .arg(&chart)
+            .arg("-f")
+            .arg(&values)
+            .arg("--helm")
+            .arg(helm().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let finding = |rule: &str| {
+            json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["rule"] == rule)
+                .unwrap_or_else(|| panic!("no {rule} on {version}"))
+                .clone()
+        };
+        let pruned = finding("VALUES-005");
+        let path = format!("{prefix}gatewayProxies.gatewayProxy.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings");
+        assert_eq!(pruned["object"]["template"], values.display().to_string());
+        assert_eq!(pruned["object"]["line"], 7 + shift, "{version}");
+        assert_eq!(pruned["object"]["name"], format!("{path}.useRemoteAdress"));
+        let message = pruned["message"].as_str().unwrap();
+        assert!(message.contains("renders into Gateway gateway-proxy as `spec.httpGateway.options.httpConnectionManagerSettings.useRemoteAdress`"), "{message}");
+        assert!(message.contains("the API server prunes it"), "{message}");
+        assert!(message.contains("closest first: `useRemoteAddress`"), "{message}");
+        // The one-click fix renames the key on its line.
+        assert_eq!(pruned["fix"]["values_path"], format!("{path}.useRemoteAddress"));
+        assert_eq!(pruned["fix"]["line"], 7 + shift);
+        let refused = finding("VALUES-006");
+        assert_eq!(refused["object"]["line"], 12 + shift, "{version}");
+        assert!(refused["message"].as_str().unwrap().contains("must be a boolean"), "{refused}");
+        assert_eq!(refused["fix"]["value"], true);
+        assert_eq!(refused["severity"], "high");
+    }
+}
+
+/// The oracle for VALUES-005 on the real files is helm and the CRD: with the reported key cut
+/// out of the values, the resource renders exactly as before less the pruned field, which is
+/// what the API server would have stored anyway.
+#[test]
+fn fields_reported_as_pruned_are_all_the_key_adds_to_the_render() {
+    let Some(_) = real_chart("1.17.38") else { return };
+    let Some(_) = realworld("01") else { return };
+    if helm().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut judged = 0;
+    for (number, version, through_umbrella) in FILES {
+        let values = realworld(number).unwrap();
+        let chart = if *through_umbrella {
+            umbrella(tmp.path(), version)
+        } else {
+            real_chart(version).unwrap()
+        };
+        let Some(before) = render(&chart, &values) else { continue };
+        if before.trim().is_empty() {
+            // File 16 disables gloo: nothing is rendered (and `check` says so).
+            continue;
+        }
+        let text = std::fs::read_to_string(&values).unwrap();
+        for (rule, line, key, message) in render_values_findings(&chart, &values) {
+            if rule != "VALUES-005" {
+                continue;
+            }
+            let (kind, name, field) = rendered_field(&message).unwrap_or_else(|| {
+                panic!("{number}: {key} is not placed at the values: {message}")
+            });
+            let cut = tmp.path().join(format!("{number}-cut.yaml"));
+            std::fs::write(&cut, without_key(&text, line)).unwrap();
+            let after = render(&chart, &cut).expect("renders without the key");
+            let mut expected = object(&before, &kind, &name);
+            remove_field(&mut expected, &field);
+            assert_eq!(
+                object(&after, &kind, &name),
+                expected,
+                "{number}: cutting {key} (line {line}) changes more of {kind} {name} than {field}"
+            );
+            judged += 1;
+        }
+    }
+    // File 26 sets Enterprise keys (`global.extensions.extAuth`) and a 1.17 key that 1.22's
+    // Settings CRD no longer has.
+    assert!(judged >= 3, "only {judged} pruned fields were judged");
+}
+
+/// `(kind, name, field path)` of "renders into Kind name as `a.b.c`, which ...".
+fn rendered_field(message: &str) -> Option<(String, String, String)> {
+    let rest = message.strip_prefix("renders into ")?;
+    let (object, rest) = rest.split_once(" as `")?;
+    let (kind, name) = object.split_once(' ')?;
+    let (field, _) = rest.split_once('`')?;
+    Some((kind.to_string(), name.to_string(), field.to_string()))
+}
+
+/// The one object of `kind` and `name` in a render (embedded ones included), as JSON.
+fn object(render: &str, kind: &str, name: &str) -> serde_json::Value {
+    let docs = helm_harden::parse::parse_stream(render).unwrap();
+    let found: Vec<_> = docs.iter().filter(|d| d.kind == kind && d.name == name).collect();
+    assert_eq!(found.len(), 1, "{kind} {name}");
+    found[0].root.to_json()
+}
+
+/// `json` without the field at `dotted`, and without the parents that leaves empty: the cut
+/// values (see [`without_key`]) lose a parent left empty too.
+fn remove_field(json: &mut serde_json::Value, dotted: &str) {
+    let segments: Vec<&str> = dotted.split('.').collect();
+    for depth in (1..=segments.len()).rev() {
+        let (last, parents) = segments[..depth].split_last().unwrap();
+        let mut at = &mut *json;
+        for segment in parents {
+            at = &mut at[*segment];
+        }
+        let object = at.as_object_mut().unwrap();
+        let is_empty_object = object[*last].as_object().is_some_and(serde_json::Map::is_empty);
+        if depth == segments.len() || is_empty_object {
+            object.remove(*last).expect("the field is in the render");
+        } else {
+            break;
+        }
+    }
+}
+
+/// A pre-rendered stream is judged by the CustomResourceDefinitions it holds, at its lines.
+#[test]
+fn a_stream_with_its_crds_is_judged_at_the_render() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stream = tmp.path().join("render.yaml");
+    std::fs::write(
+        &stream,
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  names:\n    kind: Widget\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              replicas: {type: integer}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  replica: 2\n",
+    )
+    .unwrap();
+    let out = helm_harden()
+        .args(["check", "--format", "json", "--manifests"])
+        .arg(&stream)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pruned: Vec<_> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "VALUES-005").collect();
+    assert_eq!(pruned.len(), 1, "{json}");
+    assert_eq!(pruned[0]["object"]["kind"], "Widget");
+    assert_eq!(pruned[0]["object"]["line"], 25);
+    assert!(
+        pruned[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`spec.replica` is not a field of the Widget CRD (widgets.example.com)"),
+        "{}",
+        pruned[0]["message"]
+    );
 }

@@ -80,6 +80,8 @@ mod values_001_unknown_key;
 mod values_002_other_version_key;
 mod values_003_value_type;
 mod values_004_duplicate_key;
+mod values_005_pruned_field;
+mod values_006_refused_value;
 
 /// Every rule, in ID order. A test checks the order and that IDs are unique.
 pub static RULES: &[&Rule] = &[
@@ -148,6 +150,8 @@ pub static RULES: &[&Rule] = &[
     &values_002_other_version_key::RULE,
     &values_003_value_type::RULE,
     &values_004_duplicate_key::RULE,
+    &values_005_pruned_field::RULE,
+    &values_006_refused_value::RULE,
 ];
 
 /// HH-CONFIG, whose failures come from the config (expired suppressions), not the render.
@@ -155,10 +159,28 @@ pub use hh_config_expired_suppressions::RULE as CONFIG_RULE;
 
 /// The values rules, whose failures come from the user's values files against the chart's
 /// values schema ([`crate::schema`]), not from the render.
+/// Whether a rule judges the user's values (VALUES-*) rather than what the chart makes of them:
+/// its findings are about the values files, judged once per run (not again on a hardened
+/// render), and no overlay fixes them.
+pub fn judges_the_values(id: &str) -> bool {
+    [
+        &VALUES_UNKNOWN_KEY,
+        &VALUES_OTHER_VERSION,
+        &VALUES_TYPE,
+        &VALUES_DUPLICATE_KEY,
+        &VALUES_PRUNED_FIELD,
+        &VALUES_REFUSED_VALUE,
+    ]
+    .iter()
+    .any(|rule| rule.id == id)
+}
+
 pub use values_001_unknown_key::RULE as VALUES_UNKNOWN_KEY;
 pub use values_002_other_version_key::RULE as VALUES_OTHER_VERSION;
 pub use values_003_value_type::RULE as VALUES_TYPE;
 pub use values_004_duplicate_key::RULE as VALUES_DUPLICATE_KEY;
+pub use values_005_pruned_field::RULE as VALUES_PRUNED_FIELD;
+pub use values_006_refused_value::RULE as VALUES_REFUSED_VALUE;
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))

@@ -190,6 +190,33 @@ impl ChartDir {
 /// The text files of a packaged chart (`.tgz`) whose path starts with `under` (all when None).
 /// None when the file is not a gzip'd tar.
 fn archive_files(path: &Path, under: Option<&str>) -> Option<Vec<(String, String)>> {
+    let wanted = |name: &str| {
+        let in_templates = name.split('/').nth(1) == Some("templates")
+            || name.split('/').rev().nth(1) == Some("templates");
+        let wanted = name.ends_with("Chart.yaml")
+            || in_templates
+            || name.ends_with("values.yaml")
+            || name.ends_with("values.schema.json");
+        wanted && under.is_none_or(|u| name.starts_with(u))
+    };
+    archive_texts_or_none(path, MAX_FILE_BYTES, wanted)
+}
+
+/// The `(name, text)` of the files of a packaged chart that `wanted` names, each at most `max`
+/// bytes; empty when it is not a readable package.
+pub fn archive_texts(
+    path: &Path,
+    max: u64,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    archive_texts_or_none(path, max, wanted).unwrap_or_default()
+}
+
+fn archive_texts_or_none(
+    path: &Path,
+    max: u64,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<Vec<(String, String)>> {
     let file = std::fs::File::open(path).ok()?;
     if file.metadata().ok()?.len() > 16 * MAX_FILE_BYTES {
         return None;
@@ -199,17 +226,8 @@ fn archive_files(path: &Path, under: Option<&str>) -> Option<Vec<(String, String
     for entry in archive.entries().ok()? {
         let mut entry = entry.ok()?;
         let name = entry.path().ok()?.to_string_lossy().into_owned();
-        let in_templates = name.split('/').nth(1) == Some("templates")
-            || name.split('/').rev().nth(1) == Some("templates");
-        let wanted = name.ends_with("Chart.yaml")
-            || in_templates
-            || name.ends_with("values.yaml")
-            || name.ends_with("values.schema.json");
-        if !wanted || under.is_some_and(|u| !name.starts_with(u)) {
-            continue;
-        }
         // A subchart packaged inside a package is rare; its keys are then not known.
-        if entry.size() > MAX_FILE_BYTES {
+        if !wanted(&name) || entry.size() > max {
             continue;
         }
         let mut text = String::new();

@@ -12,7 +12,9 @@
 //! `gloo.`), the dependency's `condition` key belongs to the parent, and `global` is shared.
 
 pub mod chart_files;
+pub mod crd;
 pub mod reference;
+pub mod resources;
 pub mod tree;
 pub mod values_check;
 
@@ -45,23 +47,12 @@ impl ChartSchema {
     /// [`ChartSchema::for_chart`], built once per chart in a run: a config's value sets of one
     /// chart, and a failed render explained, share it.
     pub fn cached(chart: Option<&Path>, render_version: Option<Version>) -> Arc<ChartSchema> {
-        type Key = (Option<std::path::PathBuf>, Option<Version>);
-        static BUILT: OnceLock<Mutex<HashMap<Key, Arc<ChartSchema>>>> = OnceLock::new();
-        let key = (chart.map(Path::to_path_buf), render_version);
-        let built = BUILT.get_or_init(Mutex::default);
-        if let Some(schema) =
-            built.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key)
-        {
-            return schema.clone();
-        }
-        // Built outside the lock: targets of other charts are checked meanwhile.
-        let schema = Arc::new(ChartSchema::for_chart(chart, render_version));
-        built
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(key)
-            .or_insert(schema)
-            .clone()
+        static BUILT: BuiltOnce<(Option<std::path::PathBuf>, Option<Version>), ChartSchema> =
+            BuiltOnce::new();
+        // A check that needs the schema `pipeline::warm_schemas` is building waits for it.
+        BUILT.get((chart.map(Path::to_path_buf), render_version), || {
+            ChartSchema::for_chart(chart, render_version)
+        })
     }
 
     /// The schema of a chart directory or packaged chart; `render_version` is the Gloo version
@@ -178,6 +169,34 @@ impl ChartSchema {
                 "the gloo version is unknown: keys are checked against {major}.{minor}, the newest known minor"
             ),
         })
+    }
+}
+
+/// Values built once per key in a run, by the first thread that asks: one that asks for the
+/// same key meanwhile waits for it (not building it again), other keys are built at the same
+/// time (the lock is held only to find the key's slot).
+pub(crate) struct BuiltOnce<K, V> {
+    slots: OnceLock<Mutex<HashMap<K, Slot<V>>>>,
+}
+
+/// One key's value: set once, by whoever gets there first.
+type Slot<V> = Arc<OnceLock<Arc<V>>>;
+
+impl<K: std::hash::Hash + Eq, V> BuiltOnce<K, V> {
+    pub(crate) const fn new() -> Self {
+        BuiltOnce { slots: OnceLock::new() }
+    }
+
+    pub(crate) fn get(&self, key: K, build: impl FnOnce() -> V) -> Arc<V> {
+        let slot = self
+            .slots
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_default()
+            .clone();
+        slot.get_or_init(|| Arc::new(build())).clone()
     }
 }
 

@@ -20,6 +20,10 @@ pub enum IssueKind {
     WrongType,
     /// VALUES-004: a key given twice in one mapping of a file; the first is dead.
     DuplicateKey,
+    /// VALUES-005: a field of a rendered custom resource that its CRD prunes.
+    Pruned,
+    /// VALUES-006: a value of a rendered custom resource that its CRD refuses.
+    Rejected,
 }
 
 /// One problem in the user's values.
@@ -351,19 +355,23 @@ fn takes_shape(node: &Node, value: &yaml::Node) -> bool {
 /// The known key of the same mapping closest to `key` in spelling: the same but for case, or
 /// a few edits away (one for short keys, up to three for long ones).
 fn nearest_sibling(key: &str, parent: &Node) -> Option<String> {
+    nearest_name(key, parent.fields.keys().map(String::as_str)).map(str::to_string)
+}
+
+/// The name among `names` closest to `key` in spelling, within the edits
+/// [`nearest_sibling`] allows.
+pub fn nearest_name<'n>(key: &str, names: impl Iterator<Item = &'n str>) -> Option<&'n str> {
     let lower = key.to_ascii_lowercase();
     let limit = match key.chars().count() {
         0..=4 => 1,
         5..=10 => 2,
         _ => 3,
     };
-    parent
-        .fields
-        .keys()
+    names
         .map(|k| (strsim::damerau_levenshtein(&lower, &k.to_ascii_lowercase()), k))
         .filter(|(d, _)| *d <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, k)| k.clone())
+        .map(|(_, k)| k)
 }
 
 /// What a string that was meant as a boolean says (`"false"`, `fals`, `"yes"`).
