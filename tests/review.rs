@@ -889,3 +889,42 @@ fn a_clean_pr_gets_no_comment_and_a_fixed_one_gets_its_summary_updated() {
     let body = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
     assert!(body.contains("No hardening failure") && body.contains("- ~~**GLOO-004**"), "{body}");
 }
+
+/// A field the CRD prunes (VALUES-005), found in the render of the real chart, is a review
+/// comment on the values line that holds it, with a one-click rename of that key.
+#[test]
+fn a_field_the_crd_prunes_is_renamed_in_one_click() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
+        return;
+    };
+    let Some(chart) = common::real_chart("1.17.38") else { return };
+    let values = "gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      customHttpGateway:\n        options:\n          httpConnectionManagerSettings:\n            useRemoteAdress: true\n";
+    let repo = Repo::with_values(values);
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    let mut review = base_cmd(&repo, &gh);
+    review.env("HELM_BIN", &helm).arg("review").arg(&chart).args(["-f", VALUES_PATH]);
+    let r = run(&mut review);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let posted = gh
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.route().ends_with("/reviews"))
+        .expect("a review")
+        .json();
+    let comment = posted["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["body"].as_str().unwrap().starts_with("**VALUES-005**"))
+        .expect("VALUES-005 inline")
+        .clone();
+    assert_eq!(comment["path"], VALUES_PATH);
+    assert_eq!(comment["line"], repo.line_of("useRemoteAdress") as u64);
+    let body = comment["body"].as_str().unwrap();
+    assert!(body.contains("the API server prunes it"), "{body}");
+    assert!(
+        body.contains("```suggestion\n            useRemoteAddress: true\n```"),
+        "the key renamed on its line: {body}"
+    );
+}
