@@ -928,3 +928,58 @@ fn a_field_the_crd_prunes_is_renamed_in_one_click() {
         "the key renamed on its line: {body}"
     );
 }
+
+/// A workspace that is not a git work tree (a container job without git, where
+/// actions/checkout downloads a tarball) still gets its inline comments: the repository paths
+/// come from `$GITHUB_WORKSPACE`.
+#[test]
+fn a_workspace_without_git_still_gets_inline_comments() {
+    let repo = Repo::new();
+    std::fs::remove_dir_all(repo.path().join(".git")).unwrap();
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    // GIT_DIR at nothing: git fails here as it does without git or in a refused directory.
+    let without = run(review_cmd(&repo, &gh).env("GIT_DIR", repo.path().join("no-git")));
+    assert!(
+        without.stderr.contains("not in a git work tree nor under $GITHUB_WORKSPACE"),
+        "{}",
+        without.stderr
+    );
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    let r = run(review_cmd(&repo, &gh)
+        .env("GIT_DIR", repo.path().join("no-git"))
+        .env("GITHUB_WORKSPACE", repo.path()));
+    assert!(!r.stderr.contains("not in a git work tree"), "{}", r.stderr);
+    let posted = gh
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.route().ends_with("/reviews"))
+        .expect("a review with inline comments")
+        .json();
+    let comments = posted["comments"].as_array().unwrap();
+    assert!(!comments.is_empty() && comments.iter().all(|c| c["path"] == VALUES_PATH), "{posted}");
+}
+
+/// In a GitHub Actions job, `review` writes its summary to the job summary too, unless told
+/// not to (the action's own check step writes one).
+#[test]
+fn in_actions_the_review_summary_goes_to_the_job_summary_unless_told_not_to() {
+    let repo = Repo::new();
+    for (flag, expected) in [(None, true), (Some("--no-step-summary"), false)] {
+        let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+        let summary = repo.path().join(format!("step-summary-{expected}.md"));
+        let mut review = review_cmd(&repo, &gh);
+        review.env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary);
+        if let Some(flag) = flag {
+            review.arg(flag);
+        }
+        let r = run(&mut review);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let written = std::fs::read_to_string(&summary).unwrap_or_default();
+        let posted = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
+        if expected {
+            assert_eq!(written, posted, "the job summary is the summary comment");
+        } else {
+            assert_eq!(written, "", "{flag:?}");
+        }
+    }
+}

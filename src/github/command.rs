@@ -65,6 +65,10 @@ pub struct ReviewArgs {
     /// target instead of two (the GitHub Action passes it with `overlay: false`).
     #[arg(long = "no-diff")]
     pub no_diff: bool,
+    /// In a GitHub Actions job, do not append the summary to `$GITHUB_STEP_SUMMARY` (the
+    /// GitHub Action passes it: its `check --format github` step writes the job summary).
+    #[arg(long = "no-step-summary")]
+    pub no_step_summary: bool,
     /// Environment variable that holds the token.
     #[arg(long = "token-env", value_name = "NAME", default_value = "GITHUB_TOKEN")]
     pub token_env: String,
@@ -188,9 +192,9 @@ fn review(
     ))?;
     let Some(github) = github else { return Ok(exit) };
 
-    let top = git_top_level(&cwd);
+    let top = repository_root(&cwd, env);
     if top.is_none() {
-        eprintln!("warning: not in a git work tree: findings cannot be placed on the pull request's lines and go to the summary comment");
+        eprintln!("warning: not in a git work tree nor under $GITHUB_WORKSPACE: findings cannot be placed on the pull request's lines and go to the summary comment");
     }
     let mut seen = HashSet::new();
     let mut entries = Vec::new();
@@ -238,8 +242,14 @@ fn review(
         diff,
     };
     match post(&ctx, args.comment) {
-        Ok(done) => {
+        Ok((done, summary)) => {
             eprintln!("{done}");
+            if !args.no_step_summary && env("GITHUB_ACTIONS").as_deref() == Some("true") {
+                let note = summary.unwrap_or_else(|| {
+                    "\n### helm-harden review\n\nNo hardening failure to report.\n".into()
+                });
+                append_step_summary(env, &note);
+            }
             Ok(exit)
         }
         Err(ApiError::ReadOnly) => {
@@ -316,8 +326,8 @@ struct CommentBody<'a> {
     body: &'a str,
 }
 
-/// Talks to GitHub; returns the line to print when done.
-fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<String> {
+/// Talks to GitHub; returns the line to print when done, and the summary it posted.
+fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<(String, Option<String>)> {
     let pr = ctx.pr;
     let base = pr.repo_route();
     let mut inline_fps: BTreeSet<String> = BTreeSet::new();
@@ -378,8 +388,9 @@ fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<String> {
         }
         report.push(format!("{deleted} outdated deleted"));
     }
-    report.push(update_summary(ctx, &inline_fps)?);
-    Ok(format!("review: {}", report.join("; ")))
+    let (done, summary) = update_summary(ctx, &inline_fps)?;
+    report.push(done);
+    Ok((format!("review: {}", report.join("; ")), summary))
 }
 
 fn list_review_comments(ctx: &Ctx) -> ApiResult<Vec<ReviewComment>> {
@@ -559,7 +570,8 @@ fn post_review(ctx: &Ctx, comments: &[InlineComment]) -> ApiResult<()> {
     Ok(())
 }
 
-fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String> {
+/// Creates or updates the summary comment; returns the line to print and the body posted.
+fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<(String, Option<String>)> {
     let base = ctx.pr.repo_route();
     let list_route = format!("{base}/issues/{}/comments", ctx.pr.number);
     let find = |client: &Client| -> ApiResult<Option<IssueComment>> {
@@ -571,7 +583,7 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
     let previous = find(ctx.client)?;
     if previous.is_none() && ctx.entries.is_empty() {
         // A clean PR gets no comment; one that had failures gets its summary updated to clean.
-        return Ok("nothing to report, no summary comment".into());
+        return Ok(("nothing to report, no summary comment".into(), None));
     }
     let items = ctx
         .entries
@@ -600,7 +612,7 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
             &request,
             &mut |_| Ok(None),
         )?;
-        Ok(format!("summary comment {} updated", c.id))
+        Ok((format!("summary comment {} updated", c.id), Some(body)))
     } else {
         let mut look = |client: &Client| -> ApiResult<Option<Reply>> {
             Ok(find(client)?.map(|c| client::found(format!("{{\"id\":{}}}", c.id))))
@@ -611,7 +623,7 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<String>
             .and_then(|v| v["id"].as_u64())
             .map(|id| format!(" {id}"))
             .unwrap_or_default();
-        Ok(format!("summary comment{id} created"))
+        Ok((format!("summary comment{id} created"), Some(body)))
     }
 }
 
@@ -662,29 +674,19 @@ fn fallback(
         out.push_str(&annotations::annotate(failures, &already, "in this step's log"));
     }
     print_out(&out)?;
-    if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        let findings = match entries.len() {
-            1 => "The 1 finding is".to_string(),
-            n => format!("The {n} findings are"),
-        };
-        let where_ = match mode {
-            Fallback::Annotations => {
-                format!("{findings} in this step's annotations (at most 10 of each level) and log.")
-            }
-            Fallback::JobSummary => {
-                format!("{findings} in this job's annotations and in the job summary above.")
-            }
-        };
-        let note = format!("\n### helm-harden review\n\nThe token could not comment on this pull request (read-only, as on a fork's pull request). {where_}\n");
-        let write = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(note.as_bytes()));
-        if let Err(e) = write {
-            eprintln!("warning: GITHUB_STEP_SUMMARY {path}: cannot append: {e}");
+    let findings = match entries.len() {
+        1 => "The 1 finding is".to_string(),
+        n => format!("The {n} findings are"),
+    };
+    let where_ = match mode {
+        Fallback::Annotations => {
+            format!("{findings} in this step's annotations (at most 10 of each level) and log.")
         }
-    }
+        Fallback::JobSummary => {
+            format!("{findings} in this job's annotations and in the job summary above.")
+        }
+    };
+    append_step_summary(env, &format!("\n### helm-harden review\n\nThe token could not comment on this pull request (read-only, as on a fork's pull request). {where_}\n"));
     Ok(())
 }
 
@@ -698,6 +700,29 @@ fn total(reports: &[crate::check::CheckReport]) -> Summary {
         s.suppressed += r.summary.suppressed;
     }
     s
+}
+
+/// The top of the repository the working directory is in: git's work tree, else
+/// `$GITHUB_WORKSPACE` when the directory is under it (a container job without git, where
+/// actions/checkout downloads a tarball, or a work tree git refuses as of dubious ownership).
+fn repository_root(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    git_top_level(cwd).or_else(|| {
+        let workspace = std::fs::canonicalize(env("GITHUB_WORKSPACE")?).ok()?;
+        std::fs::canonicalize(cwd).ok()?.starts_with(&workspace).then_some(workspace)
+    })
+}
+
+/// Appends `text` to `$GITHUB_STEP_SUMMARY`, when it is set; a failure is a warning.
+fn append_step_summary(env: &dyn Fn(&str) -> Option<String>, text: &str) {
+    let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else { return };
+    let write = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = write {
+        eprintln!("warning: GITHUB_STEP_SUMMARY {path}: cannot append: {e}");
+    }
 }
 
 fn git_top_level(cwd: &Path) -> Option<PathBuf> {
