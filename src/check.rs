@@ -156,6 +156,9 @@ pub struct Finding {
     /// reported.
     #[serde(skip)]
     pub pin: Option<Box<Pin>>,
+    /// Against the base of a change (`--base`), for a failure: new or existing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::compare::Change>,
 }
 
 /// An object's own hardening fix (see [`Finding::pin`]), as the rule gave it.
@@ -497,6 +500,7 @@ fn values_finding(
         fix: fix.map(Box::new),
         suppressed,
         pin: None,
+        change: None,
     })
 }
 
@@ -553,6 +557,7 @@ fn resource_findings(
             fix: None,
             suppressed,
             pin: None,
+            change: None,
         });
     }
     findings
@@ -634,6 +639,8 @@ pub struct CheckReport {
     pub warnings: Vec<Warning>,
     /// Label of the checked target (config target and value set), when there is one.
     pub target: Option<String>,
+    /// The findings against the base of a change (`--base`), when compared.
+    pub comparison: Option<Box<crate::compare::Comparison>>,
 }
 
 impl CheckReport {
@@ -709,6 +716,7 @@ pub fn check(
                 fix,
                 suppressed,
                 pin,
+                change: None,
             });
         }
     }
@@ -756,6 +764,7 @@ pub fn check(
                 fix: None,
                 suppressed: None,
                 pin: None,
+                change: None,
             });
         } else if !used_suppressions[i] {
             warnings.push(Warning {
@@ -770,7 +779,7 @@ pub fn check(
         rank(a).cmp(&rank(b)).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(b.rule))
     });
     let summary = Summary::of(&findings);
-    CheckReport { chart, findings, summary, warnings, target: None }
+    CheckReport { chart, findings, summary, warnings, target: None, comparison: None }
 }
 
 #[cfg(test)]

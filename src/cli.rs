@@ -238,6 +238,7 @@ pub enum Color {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // one field per switch of the command line
 pub struct CheckArgs {
     #[command(flatten)]
     pub chart: ChartArgs,
@@ -260,6 +261,14 @@ pub struct CheckArgs {
     /// (VALUES-*): no render, no helm needed. For an editor or a fast hook.
     #[arg(long = "values-only", conflicts_with = "diff")]
     pub values_only: bool,
+    /// Also check every target at this git revision (its chart and values files as they are
+    /// there, read with `git archive`; the work tree is not touched) and mark each failure new
+    /// or existing, listing the ones the change fixes.
+    #[arg(long, value_name = "REF", conflicts_with = "values_only")]
+    pub base: Option<String>,
+    /// Exit 1 only for new failures (at or above `--fail-on`): those `--base` does not have.
+    #[arg(long = "fail-on-new", requires = "base")]
+    pub fail_on_new: bool,
     #[command(flatten)]
     pub diff_flags: DiffFlags,
     #[command(flatten)]
@@ -367,6 +376,10 @@ pub struct DiffArgs {
     pub exit_code: bool,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// First show what the change does to the render: each target rendered at this git
+    /// revision (read with `git archive`; the work tree is not touched) against the work tree.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -551,16 +564,52 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
     let (config, today, jobs) = setup(&args.chart)?;
     let choice = overlay_choice(&args.overlay, args.all);
     let opts = args.diff.options()?;
+    let base = match &args.base {
+        Some(rev) => Some(base_tree(rev, &jobs)?),
+        None => None,
+    };
     let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
-        Ok((job.label.clone(), harden::harden(job, &choice, &config, &today, &opts)?))
+        // The base render goes out with the head's two.
+        let (hardening, change) = std::thread::scope(|s| {
+            let change = base.as_ref().map(|(tree, cwd)| {
+                s.spawn(move || -> Result<Vec<crate::parse::Doc>> {
+                    match tree.job(job, cwd) {
+                        crate::base_ref::BaseJob::Job { job, .. } => pipeline::render_docs(&job)
+                            .map_err(|e| {
+                                Error::new(format!("at --base {}: {}", tree.name, e.message()))
+                            }),
+                        crate::base_ref::BaseJob::NewTarget { .. } => Ok(Vec::new()),
+                    }
+                })
+            });
+            let hardening = harden::harden(job, &choice, &config, &today, &opts);
+            let change = change
+                .map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed"))));
+            (hardening, change)
+        });
+        let hardening = hardening?;
+        let change = match change {
+            Some(base_docs) => {
+                Some(crate::diff::diff_renders(&base_docs?, &hardening.base.docs, &opts))
+            }
+            None => None,
+        };
+        Ok((job.label.clone(), hardening, change))
     })?;
+    let since = base.as_ref().map(|(tree, _)| tree.name.as_str()).unwrap_or_default();
     let output = match args.format {
         DiffFormat::Text => results
             .iter()
-            .map(|(label, h)| {
+            .map(|(label, h, change)| {
                 let head = label.as_ref().map(|l| format!("== {l} ==\n")).unwrap_or_default();
+                let change = change.as_ref().map_or(String::new(), |diffs| {
+                    format!(
+                        "Change since {since}:\n\n{}\nDiff with the hardened overlay:\n\n",
+                        crate::diff::render_text(diffs, use_color(args.color))
+                    )
+                });
                 format!(
-                    "{head}{}\n{}",
+                    "{head}{change}{}\n{}",
                     crate::diff::render_text(&h.diffs, use_color(args.color)),
                     harden::proof_text(h)
                 )
@@ -569,13 +618,32 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
             .join("\n"),
         DiffFormat::Markdown => results
             .iter()
-            .map(|(_, h)| {
-                format!("{}\n{}", crate::diff::render_markdown(&h.diffs), harden::proof_markdown(h))
+            .map(|(_, h, change)| {
+                let change = change.as_ref().map_or(String::new(), |diffs| {
+                    format!(
+                        "### Change since {}\n\n{}\n### Diff with the hardened overlay\n\n",
+                        report::markdown_escape(since),
+                        crate::diff::render_markdown(diffs)
+                    )
+                });
+                format!(
+                    "{change}{}\n{}",
+                    crate::diff::render_markdown(&h.diffs),
+                    harden::proof_markdown(h)
+                )
             })
             .collect(),
         DiffFormat::Json => {
-            let docs: Vec<serde_json::Value> =
-                results.iter().map(|(label, h)| harden::to_json(label.as_deref(), h)).collect();
+            let docs: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(label, h, change)| {
+                    let mut doc = harden::to_json(label.as_deref(), h);
+                    if let Some(diffs) = change {
+                        doc["change"] = serde_json::json!({"base": since, "resources": diffs});
+                    }
+                    doc
+                })
+                .collect();
             let value = match docs.as_slice() {
                 [one] => one.clone(),
                 _ => serde_json::json!({"version": 1, "reports": docs}),
@@ -586,8 +654,20 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
     let output =
         if args.format == DiffFormat::Json { report::escape::json_text(output) } else { output };
     print_out(&output)?;
-    let changed = results.iter().any(|(_, h)| !h.diffs.is_empty());
+    let changed = results.iter().any(|(_, h, _)| !h.diffs.is_empty());
     Ok(i32::from(args.exit_code && changed))
+}
+
+/// REF's files for `--base`, and the working directory the jobs' paths are relative to.
+fn base_tree(rev: &str, jobs: &[pipeline::Job]) -> Result<(crate::base_ref::BaseTree, PathBuf)> {
+    if jobs.iter().any(|j| j.manifests.is_some()) {
+        return Err(Error::new(format!(
+            "--base {rev}: pre-rendered manifests have no base; give the CHART"
+        )));
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+    Ok((crate::base_ref::BaseTree::checkout(&cwd, rev, jobs)?, cwd))
 }
 
 fn check_command(args: CheckArgs) -> Result<i32> {
@@ -616,14 +696,25 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             Vec::new(),
         )
     };
+    let mut reports = reports;
+    if let Some(rev) = &args.base {
+        compare_with_base(&mut reports, &jobs, rev, (&config, &today), at_once)?;
+    }
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    let failing_at = |r: &crate::check::CheckReport| {
+        if args.fail_on_new {
+            crate::compare::new_failing_at(r, threshold)
+        } else {
+            r.failing_at(threshold)
+        }
+    };
     if args.format == Format::Json && hardenings.is_empty() {
         // Streamed: a report of a very large render is never held in memory as text.
         write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
         print_warnings(args.format, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
-        let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
+        let failing: usize = reports.iter().map(failing_at).sum();
         return Ok(i32::from(failing > 0));
     }
     let output = match args.format {
@@ -661,8 +752,48 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
     print_warnings(args.format, &reports);
     print_out(&output)?;
-    let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
+    let failing: usize = reports.iter().map(failing_at).sum();
     Ok(i32::from(failing > 0))
+}
+
+/// `--base REF`: checks every target again with its chart and values files as they are at
+/// REF (judged by the same config, so a rule switched off or a suppression added shows no
+/// false change) and compares each report with its base.
+fn compare_with_base(
+    reports: &mut [crate::check::CheckReport],
+    jobs: &[pipeline::Job],
+    rev: &str,
+    (config, today): (&Config, &str),
+    at_once: usize,
+) -> Result<()> {
+    use crate::base_ref::BaseJob;
+    let (tree, cwd) = base_tree(rev, jobs)?;
+    let bases: Vec<BaseJob> = jobs.iter().map(|job| tree.job(job, &cwd)).collect();
+    let to_check: Vec<pipeline::Job> = bases
+        .iter()
+        .filter_map(|b| match b {
+            BaseJob::Job { job, .. } => Some((**job).clone()),
+            BaseJob::NewTarget { .. } => None,
+        })
+        .collect();
+    let mut checked = pipeline::map_jobs(&to_check, at_once, |job| {
+        pipeline::run_job(job, config, today)
+            .map(pipeline::Checked::into_report)
+            .map_err(|e| Error::new(format!("at --base {}: {}", tree.name, e.message())))
+    })?
+    .into_iter();
+    for (report, base) in reports.iter_mut().zip(bases) {
+        match base {
+            BaseJob::Job { notes, .. } => {
+                let base_report = checked.next().expect("one report per base job");
+                crate::compare::compare(report, Some(&base_report), &tree.name, notes);
+            }
+            BaseJob::NewTarget { note } => {
+                crate::compare::compare(report, None, &tree.name, vec![note]);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The warnings (a suppression that matched nothing) of formats that do not show them: JSON

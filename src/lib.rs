@@ -5,10 +5,12 @@
 //! fixes located in the user's [`values`]) → [`report`]. [`cli`] is a thin layer on top;
 //! [`config`] is `.helm-harden.yaml`; [`docs`] generates rule documentation.
 
+pub mod base_ref;
 pub mod cache;
 pub mod chart;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod diff;
 pub mod discover;

@@ -800,6 +800,7 @@ mod tests {
             fix: Some(Box::new(fix)),
             suppressed: None,
             pin: None,
+            change: None,
         };
         Entry {
             fingerprint: review::fingerprint(&finding),

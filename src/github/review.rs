@@ -1093,6 +1093,7 @@ mod tests {
             fix: Some(Box::new(fix(path, json!(true), 3, true))),
             suppressed: None,
             pin: None,
+            change: None,
         }
     }
 

@@ -203,6 +203,7 @@ mod tests {
             fix: None,
             suppressed: None,
             pin: None,
+            change: None,
         }
     }
 
@@ -213,6 +214,7 @@ mod tests {
             summary: Summary::default(),
             warnings: vec![],
             target: None,
+            comparison: None,
         }
     }
 

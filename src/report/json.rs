@@ -6,6 +6,8 @@
 //!  "fix":{"values_path","value","file","line","exact"} | null}],
 //!  "summary":{"fail","pass","na","advisory","suppressed"}}
 //! ```
+//! With `--base REF`, each failure has `"change": "new"|"existing"` and the report a
+//! `"comparison": {"base", "counts": {"new","fixed","existing"}, "fixed": [findings], "notes"}`.
 //! `findings` holds the failures (suppressed ones included, marked `suppressed`); with `--all`
 //! also passes, NA (with the reason in `message`) and advisories. Several targets print one
 //! document with a `reports` array of the above.
@@ -26,6 +28,18 @@ pub struct ReportJson<'a> {
     summary: crate::check::Summary,
     #[serde(skip_serializing_if = "<[Warning]>::is_empty")]
     warnings: &'a [Warning],
+    /// `--base`: what the change does to the failures (each failure also has `change`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<ComparisonJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ComparisonJson<'a> {
+    base: &'a str,
+    counts: crate::compare::Counts,
+    fixed: &'a [Finding],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -48,6 +62,12 @@ pub fn report_json(report: &CheckReport, all: bool) -> ReportJson<'_> {
         findings: report.findings.iter().filter(|f| all || f.status == Status::Fail).collect(),
         summary: report.summary,
         warnings: &report.warnings,
+        comparison: report.comparison.as_deref().map(|c| ComparisonJson {
+            base: &c.base,
+            counts: c.counts,
+            fixed: &c.fixed,
+            notes: &c.notes,
+        }),
     }
 }
 

@@ -191,6 +191,12 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
         r["suppressions"] =
             json!([{"kind": "external", "status": "accepted", "justification": reason}]);
     }
+    // SARIF's own comparison with a baseline (`--base`): code scanning reads it.
+    match f.change {
+        Some(crate::compare::Change::New) => r["baselineState"] = json!("new"),
+        Some(crate::compare::Change::Existing) => r["baselineState"] = json!("unchanged"),
+        None => {}
+    }
     r
 }
 

@@ -182,6 +182,7 @@ mod tests {
             })),
             suppressed: None,
             pin: None,
+            change: None,
         }
     }
 
@@ -193,6 +194,7 @@ mod tests {
             summary,
             warnings: vec![],
             target: None,
+            comparison: None,
         }
     }
 

@@ -57,6 +57,17 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     let version = chart.gloo_version.map(|v| format!(" (gloo {v})")).unwrap_or_default();
     let target = report.target.as_ref().map(|t| format!(" [{t}]")).unwrap_or_default();
     writeln!(out, "{}", style.paint("1", &clean(&format!("{name}{version}{target}")))).ok();
+    if let Some(c) = &report.comparison {
+        let n = c.counts;
+        let line = format!(
+            "compared with {}: {} new, {} fixed, {} existing failure(s)",
+            c.base, n.new, n.fixed, n.existing
+        );
+        writeln!(out, "{}", clean(&line)).ok();
+        for note in &c.notes {
+            writeln!(out, "  {}", clean(note)).ok();
+        }
+    }
     let shown: Vec<&Finding> =
         report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
     // Group by object, in order of first appearance (failures come first). The object, not its
@@ -84,9 +95,13 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
                 (Status::Na, _) => ("NA", "2"),
                 (Status::Advisory, _) => ("ADVISORY", "36"),
             };
+            let change = match f.change {
+                Some(crate::compare::Change::New) => style.paint("33;1", " [new]"),
+                _ => String::new(),
+            };
             writeln!(
                 out,
-                "    {} {:<9} {:<6} {}: {}",
+                "    {} {:<9} {:<6} {}: {}{change}",
                 style.paint(code, &format!("{label:<4}")),
                 f.rule,
                 f.severity.as_str(),
@@ -116,6 +131,14 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
                 )
                 .ok();
             }
+        }
+    }
+    if let Some(c) = report.comparison.as_ref().filter(|c| !c.fixed.is_empty()) {
+        writeln!(out, "\n  fixed since {}:", clean(&c.base)).ok();
+        for f in &c.fixed {
+            let o = &f.object;
+            let line = format!("{} {}/{}: {}", f.rule, o.kind, o.name, f.title);
+            writeln!(out, "    {} {}", style.paint("32", "FIXED"), clean(&line)).ok();
         }
     }
     let s = report.summary;

@@ -1,0 +1,197 @@
+//! `--base REF`: the change's failures against its base, in a real git repository with two
+//! commits: new, fixed and existing failures, `--fail-on-new`, files new in the change.
+
+mod common;
+
+use common::{copy_dir, helm, helm_harden};
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A repository with the mini chart and `values/prod.yaml`: the hardened fixture at the first
+/// commit, then `edit` applied to it in the work tree (committed when `commit`).
+fn repo(edit: impl Fn(&str) -> String, commit: bool) -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root.join("fixtures/charts/gloo-mini"), &dir.path().join("chart"));
+    let hardened = std::fs::read_to_string(root.join("fixtures/values/hardened.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("values")).unwrap();
+    // At the base, one failure: Kubernetes destinations stay on (GLOO-010).
+    let base = hardened
+        .replace("  disableKubernetesDestinations: true", "  disableKubernetesDestinations: false");
+    std::fs::write(dir.path().join("values/prod.yaml"), &base).unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    std::fs::write(dir.path().join("values/prod.yaml"), edit(&base)).unwrap();
+    if commit {
+        git(dir.path(), &["commit", "-q", "-am", "change"]);
+    }
+    dir
+}
+
+fn check(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = helm_harden()
+        .current_dir(dir)
+        .args(["check", "chart", "-f", "values/prod.yaml", "--helm"])
+        .arg(helm().unwrap())
+        .args(if extra.contains(&"--format") { &[][..] } else { &["--format", "json"][..] })
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap(), json, stderr)
+}
+
+/// The change weakens one value (one proxy replica: GLOO-019 new) and fixes another (GLOO-010).
+fn weaken_and_fix(values: &str) -> String {
+    values
+        .replace("  disableKubernetesDestinations: false", "  disableKubernetesDestinations: true")
+        .replacen("        replicas: 2", "        replicas: 1", 1)
+}
+
+#[test]
+fn a_change_that_weakens_one_value_and_fixes_another() {
+    if helm().is_none() {
+        return;
+    }
+    let dir = repo(weaken_and_fix, true);
+    let (code, json, stderr) = check(dir.path(), &["--base", "HEAD~1"]);
+    assert_eq!(code, 1, "{stderr}");
+    let failing: Vec<(&str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(failing, [("GLOO-019", "new")], "{json}");
+    let comparison = &json["comparison"];
+    assert!(comparison["base"].as_str().unwrap().starts_with("HEAD~1 ("), "{comparison}");
+    assert_eq!(comparison["counts"], serde_json::json!({"new": 1, "fixed": 1, "existing": 0}));
+    assert_eq!(comparison["fixed"][0]["rule"], "GLOO-010");
+    // The gate on new failures alone fails on the weakening.
+    assert_eq!(check(dir.path(), &["--base", "HEAD~1", "--fail-on-new"]).0, 1);
+    // SARIF says it in its own terms, for code scanning.
+    let (_, sarif, _) = check(dir.path(), &["--base", "HEAD~1", "--format", "sarif"]);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let states: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| (r["ruleId"].as_str().unwrap(), r["baselineState"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [("GLOO-019", "new")]);
+}
+
+#[test]
+fn fail_on_new_passes_a_change_that_only_keeps_known_failures() {
+    if helm().is_none() {
+        return;
+    }
+    // An edit that changes nothing hardening looks at: GLOO-010 stays failing.
+    let dir = repo(|v| format!("# reviewed\n{v}"), false);
+    let (code, json, stderr) = check(dir.path(), &["--base", "main", "--fail-on-new"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["findings"][0]["change"], "existing", "{json}");
+    assert_eq!(json["comparison"]["counts"]["existing"], 1);
+    // Without --fail-on-new the known failure still fails the gate.
+    assert_eq!(check(dir.path(), &["--base", "main"]).0, 1);
+    // The work tree is not touched: the uncommitted edit is still there.
+    let text = std::fs::read_to_string(dir.path().join("values/prod.yaml")).unwrap();
+    assert!(text.starts_with("# reviewed\n"));
+}
+
+#[test]
+fn a_values_file_new_in_the_change_is_said_and_a_bad_ref_is_an_error() {
+    if helm().is_none() {
+        return;
+    }
+    let dir = repo(str::to_string, false);
+    std::fs::write(
+        dir.path().join("values/extra.yaml"),
+        "settings:\n  disableKubernetesDestinations: true\n",
+    )
+    .unwrap();
+    let out = helm_harden()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "chart",
+            "-f",
+            "values/prod.yaml",
+            "-f",
+            "values/extra.yaml",
+            "--base",
+            "HEAD",
+            "--helm",
+        ])
+        .arg(helm().unwrap())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("compared with HEAD ("), "{text}");
+    assert!(text.contains("the values file values/extra.yaml is new in this change"), "{text}");
+    assert!(text.contains("FIXED GLOO-010"), "{text}");
+    let (code, _, stderr) = check(dir.path(), &["--base", "no-such-ref"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--base no-such-ref: no such commit"), "{stderr}");
+}
+
+/// `diff --base REF` in a repository with two commits: what the change does to the render
+/// comes first, resource by resource (only the two it touches), then the hardened overlay's.
+#[test]
+fn diff_base_shows_what_the_change_does_to_the_render() {
+    if helm().is_none() {
+        return;
+    }
+    let dir = repo(weaken_and_fix, true);
+    let diff = |format: &str| {
+        let out = helm_harden()
+            .current_dir(dir.path())
+            .args([
+                "diff",
+                "chart",
+                "-f",
+                "values/prod.yaml",
+                "--base",
+                "main~1",
+                "--format",
+                format,
+                "--helm",
+            ])
+            .arg(helm().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&diff("json")).unwrap();
+    let changed: Vec<(&str, &str)> = json["change"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(changed, [("Deployment", "gateway-proxy"), ("Settings", "default")], "{json}");
+    let replicas = json["change"]["resources"][0]["diff"].as_str().unwrap();
+    assert!(
+        replicas.contains("-  replicas: 2") && replicas.contains("+  replicas: 1"),
+        "{replicas}"
+    );
+    let text = diff("text");
+    let change = text.find("Change since main~1 (").expect("the change's diff");
+    let hardened = text.find("Diff with the hardened overlay:").expect("then the overlay's");
+    assert!(change < hardened, "{text}");
+    let markdown = diff("markdown");
+    assert!(markdown.starts_with("### Change since main"), "{markdown}");
+    assert!(markdown.contains("### Diff with the hardened overlay"), "{markdown}");
+}
