@@ -6,6 +6,7 @@ use crate::chart::ChartInfo;
 use crate::config::Config;
 use crate::model::Model;
 use crate::parse::Doc;
+use crate::proxy_values::OwnBlock;
 use crate::rules::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target, CONFIG_RULE, RULES};
 use crate::values::{is_set, locate_fix, Location, SetKey, ValuesFile};
 use serde::Serialize;
@@ -186,6 +187,9 @@ pub struct ValuesContext {
     /// The CRDs the rendered custom resources are judged by (VALUES-005, VALUES-006), when
     /// they are judged.
     pub crds: Option<Arc<crate::schema::crd::CrdSet>>,
+    /// The Gloo chart's version: which own keys a proxy rendered from its own block has
+    /// ([`OwnBlock`]).
+    pub version: Option<crate::chart::Version>,
 }
 
 impl ValuesContext {
@@ -198,14 +202,71 @@ impl ValuesContext {
             .unwrap_or_else(|| camel_case(rendered))
     }
 
-    /// The full values path and value of `fix` for `target`.
-    pub fn resolve(&self, fix: &Fix, target: &Target) -> (String, Arc<serde_json::Value>) {
-        let path = fix
+    /// The full values path and value of `fix` for `target`. Err: why the target's proxy has
+    /// no key for it ([`Self::keyed`]).
+    pub fn resolve(
+        &self,
+        fix: &Fix,
+        target: &Target,
+    ) -> Result<(String, Arc<serde_json::Value>), String> {
+        let (path, value) = fix
             .unless_set_at
-            .map(|other| self.resolve_path(other, target))
-            .filter(|other| self.sets_key(other))
-            .unwrap_or_else(|| self.resolve_path(fix.path, target));
-        self.placed(path, fix.json(), target)
+            .and_then(|other| self.keyed(other, fix.json(), target).ok())
+            .filter(|(other, _)| self.sets_key(other))
+            .map_or_else(|| self.keyed(fix.path, fix.json(), target), Ok)?;
+        Ok(self.placed(path, value, target))
+    }
+
+    /// A fix path (as in [`Self::resolve_path`]) and its value as the keys of the target's proxy.
+    /// For a proxy the chart renders from a block of its own ([`OwnBlock`]: Knative, ingress)
+    /// that is its own key, or Err with why there is none: the `gatewayProxies.<key>` of its
+    /// name would not reach it but render a second, stray proxy.
+    fn keyed(
+        &self,
+        path: &str,
+        value: Arc<serde_json::Value>,
+        target: &Target,
+    ) -> Result<(String, Arc<serde_json::Value>), String> {
+        let Some(own) = self.own_block(target) else {
+            return Ok((self.resolve_path(path, target), value));
+        };
+        // The reason names the block, the key that would create the stray proxy, the version.
+        let why = |what: Option<String>| {
+            let stray = self.resolve_path(path, target);
+            let on = self.version.map(|v| format!(" on gloo {v}")).unwrap_or_default();
+            let from = format!("{} is rendered from {}{}", own.proxy, self.prefix, own.block);
+            match what {
+                Some(what) => format!(
+                    "{from}, which has no key for {what}{on}; {stray} would create a second proxy"
+                ),
+                None => format!(
+                    "{from}, not from gatewayProxies: {stray} does not reach it, and that block has no key for it{on}"
+                ),
+            }
+        };
+        // A chart-wide key (`gateway.proxyServiceAccount`) is read for gatewayProxies proxies.
+        let below = path.strip_prefix("{GP}").filter(|b| b.is_empty() || b.starts_with('.'));
+        let Some(below) = below else { return Err(why(None)) };
+        let (own_path, own_value) = own
+            .map(below.trim_start_matches('.'), &value, self.version)
+            .map_err(|what| why(Some(what)))?;
+        Ok((format!("{}{own_path}", self.prefix), Arc::new(own_value)))
+    }
+
+    /// The own block of the target's proxy, when the chart renders it from one: a proxy of that
+    /// name under `gatewayProxies` (the chart's or the user's) is that one.
+    fn own_block(&self, target: &Target) -> Option<&'static OwnBlock> {
+        let (Target::Proxy(proxy) | Target::Gateway { proxy, .. }) = target else { return None };
+        if self.proxy_keys.iter().any(|k| kebab_case(k) == *proxy) {
+            return None;
+        }
+        OwnBlock::of(proxy)
+    }
+
+    /// Whether the user's values set the key at fix path `path` for `target`.
+    fn sets_for(&self, path: &str, target: &Target) -> bool {
+        self.keyed(path, Arc::new(serde_json::Value::Null), target)
+            .is_ok_and(|(key, _)| self.sets_key(&key))
     }
 
     /// A resolved fix as it goes into the user's values: into their `http(s)GatewayKubeOverride`
@@ -316,7 +377,9 @@ impl ValuesContext {
         is_set(&path.split('.').collect::<Vec<_>>(), &self.files, &self.sets)
     }
 
-    /// A fix path (`{GP}` / `{GW}` placeholders, no chart prefix) as the full values path for `target`.
+    /// A fix path (`{GP}` / `{GW}` placeholders, no chart prefix) as the full values path for
+    /// `target`, under `gatewayProxies`: a fix goes through [`Self::keyed`], which knows the
+    /// proxies the chart renders from a block of their own.
     pub fn resolve_path(&self, path: &str, target: &Target) -> String {
         let proxy = match target {
             Target::Proxy(p) | Target::Gateway { proxy: p, .. } => Some(p.as_str()),
@@ -342,24 +405,36 @@ impl ValuesContext {
         outcome: &OutcomeFix,
         target: &Target,
     ) -> Option<FixSuggestion> {
+        self.suggest(declared, outcome, target).ok()
+    }
+
+    /// [`Self::suggestion_for`], or why values cannot fix it when the finding's message does
+    /// not say (Err(None): it does, or the rule has no values fix).
+    pub fn suggest(
+        &self,
+        declared: Option<&Fix>,
+        outcome: &OutcomeFix,
+        target: &Target,
+    ) -> Result<FixSuggestion, Option<String>> {
+        let declared = || self.resolve(declared.ok_or(None)?, target).map_err(Some);
+        let custom = |path: &str, value: &serde_json::Value| {
+            let (path, value) = self.keyed(path, Arc::new(value.clone()), target)?;
+            Ok(self.placed(path, value, target))
+        };
         let (values_path, value) = match outcome {
-            OutcomeFix::Declared => self.resolve(declared?, target),
-            OutcomeFix::Nothing => return None,
-            OutcomeFix::Custom { path, value } => {
-                self.placed(self.resolve_path(path, target), Arc::new(value.clone()), target)
-            }
+            OutcomeFix::Declared => declared()?,
+            OutcomeFix::Nothing => return Err(None),
+            OutcomeFix::Custom { path, value } => custom(path, value).map_err(Some)?,
             OutcomeFix::WhereSet { when_set, unless_set, path, value } => {
-                let sets_any = |keys: &[String]| {
-                    keys.iter().any(|key| self.sets_key(&self.resolve_path(key, target)))
-                };
+                let sets_any = |keys: &[String]| keys.iter().any(|key| self.sets_for(key, target));
                 if sets_any(when_set) && !sets_any(unless_set) {
-                    self.placed(self.resolve_path(path, target), Arc::new(value.clone()), target)
+                    custom(path, value).map_err(Some)?
                 } else {
-                    self.resolve(declared?, target)
+                    declared()?
                 }
             }
         };
-        Some(self.locate(values_path, value))
+        Ok(self.locate(values_path, value))
     }
 
     fn locate(&self, values_path: String, value: Arc<serde_json::Value>) -> FixSuggestion {
@@ -688,14 +763,18 @@ pub fn check(
                 Status::Fail => suppression(config, rule, &object, today, &mut used_suppressions),
                 _ => None,
             };
-            let mut fix = match outcome.status {
-                Status::Fail => {
-                    values.suggestion_for(fix, &outcome.fix, &outcome.target).map(Box::new)
-                }
-                _ => None,
+            let (mut fix, no_fix) = match outcome.status {
+                Status::Fail => match values.suggest(fix, &outcome.fix, &outcome.target) {
+                    Ok(fix) => (Some(Box::new(fix)), None),
+                    Err(why) => (None, why),
+                },
+                _ => (None, None),
             };
             let own_bootstrap = fix.as_ref().and_then(|f| values.users_own_bootstrap(&outcome, f));
             let mut message = outcome.message;
+            if let Some(why) = no_fix {
+                message = format!("{message} (no values fix: {why})");
+            }
             if let Some(own) = own_bootstrap {
                 message = format!("{message} (the Envoy bootstrap is your {own}: change it there)");
                 fix = None;
@@ -807,12 +886,57 @@ mod tests {
             ..Default::default()
         };
         let fix = Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true");
-        let (path, value) =
-            ctx.resolve(&fix, &Target::Gateway { proxy: "gateway-proxy".into(), ssl: true });
+        let (path, value) = ctx
+            .resolve(&fix, &Target::Gateway { proxy: "gateway-proxy".into(), ssl: true })
+            .unwrap();
         assert_eq!(path, "gloo.gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.httpConnectionManagerSettings.useRemoteAddress");
         assert_eq!(*value, serde_json::json!(true));
         let global = Fix::all("global.glooStats.routePrefixRewrite", "/stats/prometheus?usedonly");
-        assert_eq!(ctx.resolve(&global, &Target::Chart).0, "global.glooStats.routePrefixRewrite");
+        assert_eq!(
+            ctx.resolve(&global, &Target::Chart).unwrap().0,
+            "global.glooStats.routePrefixRewrite"
+        );
+    }
+
+    /// Issue 12 (4): a proxy the chart renders from its own block gets its own key, or no fix
+    /// with the reason; one of that name under gatewayProxies is a gatewayProxies proxy.
+    #[test]
+    fn a_proxy_rendered_from_its_own_block_gets_its_own_keys() {
+        let ctx = ValuesContext {
+            prefix: "gloo.".into(),
+            proxy_keys: vec!["gatewayProxy".into()],
+            version: Some(crate::chart::Version::new(1, 17, 38)),
+            ..Default::default()
+        };
+        let knative = Target::Proxy("knative-external-proxy".into());
+        let replicas = Fix::all("{GP}.kind.deployment.replicas", "2")
+            .unless_set_at("{GP}.kubeResourceOverride.spec.replicas");
+        assert_eq!(
+            ctx.resolve(&replicas, &knative).unwrap().0,
+            "gloo.settings.integrations.knative.proxy.replicas"
+        );
+        let probes = Fix::all("{GP}.podTemplate.probes", "true");
+        assert_eq!(
+            ctx.suggest(Some(&probes), &OutcomeFix::Declared, &knative).unwrap_err().unwrap(),
+            "knative-external-proxy is rendered from gloo.settings.integrations.knative.proxy, which has no key for podTemplate.probes on gloo 1.17.38; gloo.gatewayProxies.knativeExternalProxy.podTemplate.probes would create a second proxy"
+        );
+        let automount = Fix::all("gateway.proxyServiceAccount.disableAutomount", "true");
+        assert!(ctx.resolve(&automount, &knative).unwrap_err().contains(
+            "not from gatewayProxies: gloo.gateway.proxyServiceAccount.disableAutomount does not reach it"
+        ));
+        // The user's own override of the Deployment wins, as under gatewayProxies.
+        let mut overridden = ctx.clone();
+        overridden.files = vec![values_file("gloo:\n  settings:\n    integrations:\n      knative:\n        proxy:\n          deployment:\n            kubeResourceOverride:\n              spec: {replicas: 1}\n")];
+        assert_eq!(
+            overridden.resolve(&replicas, &knative).unwrap().0,
+            "gloo.settings.integrations.knative.proxy.deployment.kubeResourceOverride.spec.replicas"
+        );
+        // A gatewayProxies entry of that name renders the proxy: its keys are the fix.
+        let named = ValuesContext { proxy_keys: vec!["ingressProxy".into()], ..ctx };
+        assert_eq!(
+            named.resolve(&replicas, &Target::Proxy("ingress-proxy".into())).unwrap().0,
+            "gloo.gatewayProxies.ingressProxy.kind.deployment.replicas"
+        );
     }
 
     fn values_file(text: &str) -> ValuesFile {
@@ -827,10 +951,13 @@ mod tests {
             files: vec![values_file("settings:\n  create: true\n")],
             ..Default::default()
         };
-        assert_eq!(plain.resolve(&fix, &Target::Chart).0, "settings.disableKubernetesDestinations");
+        assert_eq!(
+            plain.resolve(&fix, &Target::Chart).unwrap().0,
+            "settings.disableKubernetesDestinations"
+        );
         let overridden = ValuesContext { files: vec![values_file("settings:\n  kubeResourceOverride:\n    spec:\n      gloo:\n        disableKubernetesDestinations: \"true\"\n")], ..Default::default() };
         assert_eq!(
-            overridden.resolve(&fix, &Target::Chart).0,
+            overridden.resolve(&fix, &Target::Chart).unwrap().0,
             "settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations"
         );
     }
@@ -855,9 +982,9 @@ mod tests {
         );
         let prefix = "gatewayProxies.gatewayProxy.gatewaySettings";
         let hcm = Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true");
-        assert_eq!(ctx.resolve(&hcm, &ssl).0, format!("{prefix}.httpsGatewayKubeOverride.spec.httpGateway.options.httpConnectionManagerSettings.useRemoteAddress"));
+        assert_eq!(ctx.resolve(&hcm, &ssl).unwrap().0, format!("{prefix}.httpsGatewayKubeOverride.spec.httpGateway.options.httpConnectionManagerSettings.useRemoteAddress"));
         assert_eq!(
-            ctx.resolve(&hcm, &http).0,
+            ctx.resolve(&hcm, &http).unwrap().0,
             format!(
                 "{prefix}.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress"
             ),
@@ -866,11 +993,11 @@ mod tests {
         let listener =
             Fix::all("{GP}.gatewaySettings.options.perConnectionBufferLimitBytes", "32768");
         assert_eq!(
-            ctx.resolve(&listener, &ssl).0,
+            ctx.resolve(&listener, &ssl).unwrap().0,
             format!("{prefix}.httpsGatewayKubeOverride.spec.options.perConnectionBufferLimitBytes")
         );
         assert_eq!(
-            ctx.resolve(&listener, &http).0,
+            ctx.resolve(&listener, &http).unwrap().0,
             format!("{prefix}.options.perConnectionBufferLimitBytes")
         );
     }
@@ -887,14 +1014,17 @@ mod tests {
         let gw = "gatewayProxies.gatewayProxy.gatewaySettings.customHttpGateway";
 
         // Beside the fix in httpConnectionManagerSettings, or one level up for another option.
-        let (path, value) = ctx.resolve(
-            &Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true"),
-            &http,
-        );
+        let (path, value) = ctx
+            .resolve(
+                &Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true"),
+                &http,
+            )
+            .unwrap();
         assert_eq!(path, format!("{gw}.options.httpConnectionManagerSettings"));
         assert_eq!(*value, serde_json::json!({"useRemoteAddress": true, "tracing": tracing}));
-        let (path, value) =
-            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http);
+        let (path, value) = ctx
+            .resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http)
+            .unwrap();
         assert_eq!(path, format!("{gw}.options"));
         assert_eq!(
             *value,
@@ -905,12 +1035,16 @@ mod tests {
         // user sets the block.
         let ssl = Target::Gateway { proxy: "gateway-proxy".into(), ssl: true };
         assert_eq!(
-            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &ssl).0,
+            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &ssl)
+                .unwrap()
+                .0,
             "gatewayProxies.gatewayProxy.gatewaySettings.customHttpsGateway.options.gzip"
         );
         ctx.files = vec![values_file("gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      customHttpGateway:\n        options: {}\n")];
         assert_eq!(
-            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http).0,
+            ctx.resolve(&Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}"), &http)
+                .unwrap()
+                .0,
             format!("{gw}.options.gzip")
         );
     }

@@ -27,6 +27,7 @@ pub mod output;
 pub mod overlay;
 pub mod parse;
 pub mod pipeline;
+pub mod proxy_values;
 pub mod render;
 pub mod report;
 pub mod rules;

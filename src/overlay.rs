@@ -225,8 +225,11 @@ pub fn full(
             vec![Target::Chart]
         };
         for target in targets.iter().filter(|t| !pinned.contains(&(rule.id, t))) {
-            let (path, value) = values.resolve(fix, target);
-            overlay.add(&path, &value, rule.id);
+            // A proxy rendered from its own block gets its own key, or nothing where it has
+            // none (a gatewayProxies key would render a second proxy).
+            if let Ok((path, value)) = values.resolve(fix, target) {
+                overlay.add(&path, &value, rule.id);
+            }
         }
     }
     // A passing object's own fix, resolved here (the check resolves failures' only).

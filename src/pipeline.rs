@@ -311,6 +311,7 @@ pub fn check_docs(
         sets,
         generated_gateway_extras: crate::check::generated_gateway_extras(&docs),
         crds,
+        version: chart.gloo_version,
     };
     let mut report = check(&docs, chart, &values, config, today);
     report.target.clone_from(&job.label);

@@ -581,3 +581,137 @@ fn a_stream_with_its_crds_is_judged_at_the_render() {
         pruned[0]["message"]
     );
 }
+
+/// Issue 12 (4): the Knative proxies (`knative-external-proxy`, `knative-internal-proxy`) are
+/// rendered from `settings.integrations.knative.proxy` and the ingress proxy from
+/// `ingressProxy.deployment`, not from `gatewayProxies`: a `gatewayProxies.knativeExternalProxy`
+/// fix would render a second, stray proxy. Each gets its own keys' fix, or none with the reason,
+/// in `check`, `overlay` and `overlay --all`, on all three charts and under an umbrella chart's
+/// `gloo.`; the overlays pass the values schema and the own-key fixes do fix.
+#[test]
+fn proxies_rendered_from_their_own_block_get_their_own_keys() {
+    // (workload, its bootstrap ConfigMap, the block it is rendered from)
+    const KNATIVE: &str = "settings.integrations.knative.proxy";
+    const OWN: [(&str, &str, &str); 3] = [
+        ("knative-external-proxy", "knative-external-proxy-config", KNATIVE),
+        ("knative-internal-proxy", "knative-internal-proxy-config", KNATIVE),
+        ("ingress-proxy", "ingress-envoy-config", "ingressProxy.deployment"),
+    ];
+    let Some(helm) = helm() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut charts: Vec<(String, PathBuf, &str)> = Vec::new();
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = real_chart(version) else { return };
+        charts.push((version.into(), chart, ""));
+    }
+    charts.push(("1.22.1 as the umbrella's gloo".into(), umbrella(tmp.path(), "1.22.1"), "gloo."));
+    let enable = "settings:\n  integrations:\n    knative:\n      enabled: true\n      version: \"1.5.0\"\ningress:\n  enabled: true\n";
+    for (run, (what, chart, prefix)) in charts.iter().enumerate() {
+        let values = tmp.path().join(format!("knative-{run}.yaml"));
+        let gloo_values = if prefix.is_empty() {
+            std::fs::write(&values, enable).unwrap();
+            chart.join("values.yaml")
+        } else {
+            let nested: String = enable.lines().map(|l| format!("  {l}\n")).collect();
+            std::fs::write(&values, format!("gloo:\n{nested}")).unwrap();
+            chart.join("charts/gloo/values.yaml")
+        };
+        // The chart's own gatewayProxies keys: the only ones a fix may name.
+        let chart_values: serde_json::Value =
+            yaml_serde::from_str(&std::fs::read_to_string(gloo_values).unwrap()).unwrap();
+        let real: Vec<String> = chart_values["gatewayProxies"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| format!("{prefix}gatewayProxies.{k}"))
+            .collect();
+        assert_eq!(real, [format!("{prefix}gatewayProxies.gatewayProxy")], "{what}");
+        let stray = |path: &str| {
+            path.starts_with(&format!("{prefix}gatewayProxies."))
+                && !real.iter().any(|r| path == r || path.starts_with(&format!("{r}.")))
+        };
+        let check = |extra: Option<&Path>| -> serde_json::Value {
+            let mut cmd = helm_harden();
+            cmd.args(["check", "--format", "json", "--helm"]).arg(&helm).arg(chart);
+            cmd.arg("-f").arg(&values);
+            if let Some(extra) = extra {
+                cmd.arg("-f").arg(extra);
+            }
+            let out = cmd.output().unwrap();
+            let code = out.status.code();
+            assert!(matches!(code, Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let report = check(None);
+        let findings = report["findings"].as_array().unwrap();
+        let name = |f: &serde_json::Value| f["object"]["name"].as_str().unwrap().to_string();
+        for (proxy, _, _) in OWN {
+            assert!(findings.iter().any(|f| name(f) == proxy), "{proxy} not in {what}'s render");
+        }
+        let (mut own_fixes, mut reasons, mut replicas) = (0, 0, 0);
+        for f in findings.iter().filter(|f| f["status"] == "FAIL") {
+            let (name, rule) = (name(f), &f["rule"]);
+            let path = f["fix"]["values_path"].as_str();
+            if let Some(path) = path {
+                assert!(!stray(path), "{what}: {rule} on {name} names {path}");
+            }
+            let Some((proxy, _, block)) = OWN.iter().find(|(p, b, _)| name == *p || name == *b)
+            else {
+                continue;
+            };
+            let block = format!("{prefix}{block}");
+            if let Some(path) = path {
+                assert!(path.starts_with(&format!("{block}.")), "{what}: {rule} on {name}: {path}");
+                own_fixes += 1;
+            } else {
+                let message = f["message"].as_str().unwrap();
+                let reason = format!("(no values fix: {proxy} is rendered from {block}");
+                assert!(message.contains(&reason), "{what}: {rule} on {name}: {message}");
+                reasons += 1;
+            }
+            if rule == "GLOO-019" {
+                assert_eq!(path, Some(format!("{block}.replicas").as_str()), "{what}: {name}");
+                replicas += 1;
+            }
+        }
+        assert_eq!(replicas, 3, "{what}: GLOO-019 fails on each proxy");
+        // Replicas and requests of each proxy have their own keys; probes, budgets, ... do not.
+        assert!(own_fixes >= 6, "{what}: {own_fixes} own-key fixes");
+        assert!(reasons >= 3 * 5, "{what}: {reasons} findings with the reason");
+        for all in [false, true] {
+            let overlay = tmp.path().join(format!("overlay-{run}-{all}.yaml"));
+            let mut cmd = helm_harden();
+            cmd.args(["overlay", "--force", "--write"]).arg(&overlay).arg(chart);
+            cmd.arg("--helm").arg(&helm).arg("-f").arg(&values);
+            if all {
+                cmd.arg("--all");
+            }
+            let out = cmd.output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let text = std::fs::read_to_string(&overlay).unwrap();
+            let tree: serde_json::Value = yaml_serde::from_str(&text).unwrap();
+            let gloo = if prefix.is_empty() { &tree } else { &tree["gloo"] };
+            let proxies: Vec<&String> =
+                gloo["gatewayProxies"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+            assert!(
+                proxies.iter().all(|k| *k == "gatewayProxy"),
+                "{what}: overlay (--all: {all}) writes gatewayProxies {proxies:?}"
+            );
+            let knative = &gloo["settings"]["integrations"]["knative"]["proxy"];
+            assert_eq!(knative["replicas"], 2, "{what}: {text}");
+            assert_eq!(gloo["ingressProxy"]["deployment"]["replicas"], 2, "{what}: {text}");
+            assert_eq!(values_findings(chart, &overlay), [], "{what}: the overlay (--all: {all})");
+            if all {
+                continue;
+            }
+            // The own keys do what the gatewayProxies ones do elsewhere: with the overlay the
+            // proxies' replicas and requests pass.
+            for f in check(Some(&overlay))["findings"].as_array().unwrap() {
+                let own = OWN.iter().any(|(p, _, _)| name(f) == *p);
+                if own && (f["rule"] == "GLOO-019" || f["rule"] == "GLOO-012") {
+                    assert_eq!(f["status"], "PASS", "{what}: {f}");
+                }
+            }
+        }
+    }
+}
