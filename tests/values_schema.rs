@@ -354,3 +354,83 @@ fn diff_judges_the_values_once_and_its_proof_is_about_the_render() {
     }
     assert!(!json["diff"]["fixed"].as_array().unwrap().is_empty(), "the proof is there");
 }
+
+/// kubeGateway keys the chart silently ignores are reported as keys it does not read: on 1.17
+/// the whole `podTemplate` (a key of 1.18+; the rendered `extraLabels` is the chart's constant
+/// `gloo: kube-gateway`, not the values key), on 1.22 its `affinity`, `nodeSelector`,
+/// `securityContext` (and `extraLabels`, `readinessProbe`), while the keys it reads are not.
+/// Helm is the oracle: without the reported keys the render is the same.
+#[test]
+fn kube_gateway_keys_the_chart_ignores_are_reported() {
+    if helm().is_none() {
+        return;
+    }
+    let kg = "kubeGateway.gatewayParameters.glooGateway";
+    let read_1_22 = "        probes: true\n        gracefulShutdown: {enabled: true}\n        terminationGracePeriodSeconds: 60\n        topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway}]\n";
+    let ignored = "        extraLabels: {team: edge}\n        affinity: {podAntiAffinity: {}}\n        nodeSelector: {pool: edge}\n        securityContext: {runAsNonRoot: true}\n        readinessProbe: {tcpSocket: {port: 8082}}\n";
+    let text = format!(
+        "kubeGateway:\n  enabled: true\n  gatewayParameters:\n    glooGateway:\n      podTemplate:\n{read_1_22}{ignored}      stats:\n        enableStatsRoute: false\n"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("kube-gateway.yaml");
+    std::fs::write(&values, &text).unwrap();
+    let cases: [(&str, &[&str]); 2] = [
+        ("1.17.38", &["VALUES-002 podTemplate"]),
+        (
+            "1.22.1",
+            &[
+                "VALUES-001 podTemplate.extraLabels",
+                "VALUES-001 podTemplate.affinity",
+                "VALUES-001 podTemplate.nodeSelector",
+                "VALUES-001 podTemplate.securityContext",
+                "VALUES-001 podTemplate.readinessProbe",
+            ],
+        ),
+    ];
+    for (version, expected) in cases {
+        let Some(chart) = real_chart(version) else { return };
+        let found = values_findings(&chart, &values);
+        let got: Vec<String> = found
+            .iter()
+            .map(|(rule, _, path)| format!("{rule} {}", path.trim_start_matches(&format!("{kg}."))))
+            .collect();
+        assert_eq!(got, expected, "{version}");
+        // Cut out (last line first), the reported keys change nothing helm renders.
+        let mut cut = text.clone();
+        let mut lines: Vec<usize> = found.iter().map(|(_, line, _)| *line).collect();
+        lines.sort_unstable();
+        for line in lines.into_iter().rev() {
+            cut = without_key(&cut, line);
+        }
+        let without = tmp.path().join(format!("cut-{version}.yaml"));
+        std::fs::write(&without, &cut).unwrap();
+        assert_eq!(render(&chart, &values), render(&chart, &without), "{version}:\n{cut}");
+    }
+}
+
+/// The kubeGateway fixes of the full overlay are keys the chart reads (no VALUES-* finding).
+#[test]
+fn the_kube_gateway_overlay_names_real_keys() {
+    let Some(helm) = helm() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let on = tmp.path().join("on.yaml");
+    std::fs::write(&on, "kubeGateway:\n  enabled: true\n").unwrap();
+    for version in ["1.17.38", "1.22.1"] {
+        let Some(chart) = real_chart(version) else { return };
+        let overlay = tmp.path().join(format!("overlay-{version}.yaml"));
+        let out = helm_harden()
+            .args(["overlay", "--all", "--write"])
+            .arg(&overlay)
+            .arg(&chart)
+            .arg("--helm")
+            .arg(&helm)
+            .arg("-f")
+            .arg(&on)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = std::fs::read_to_string(&overlay).unwrap();
+        assert!(text.contains("# KGW-008"), "{text}");
+        assert_eq!(values_findings(&chart, &overlay), [], "{version}:\n{text}");
+    }
+}
