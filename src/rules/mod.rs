@@ -434,6 +434,15 @@ impl Rule {
         self.fixes.iter().find(|f| f.versions.contains(version))
     }
 
+    /// The first chart version after `version` whose values fix this rule, when `version` has
+    /// no values fix (a key the chart gained later).
+    pub fn first_fixable_after(&self, version: Version) -> Option<Version> {
+        if self.fixable(Some(version)) {
+            return None;
+        }
+        self.fixes.iter().filter_map(|f| f.versions.from).filter(|from| *from > version).min()
+    }
+
     /// Whether Helm values can fix this rule for a chart version.
     pub fn fixable(&self, version: Option<Version>) -> bool {
         self.fix_for(version).is_some()
@@ -471,6 +480,16 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{}: bad fix value: {e}", r.id));
             }
         }
+    }
+
+    #[test]
+    fn a_rule_without_a_fix_on_a_version_names_the_first_version_with_one() {
+        let v = |text: &str| Version::parse(text).unwrap();
+        let spread = find("KGW-010").unwrap();
+        assert_eq!(spread.first_fixable_after(v("1.17.38")), Some(v("1.19.0")));
+        assert_eq!(spread.first_fixable_after(v("1.22.1")), None, "fixable there");
+        assert_eq!(find("KGW-011").unwrap().first_fixable_after(v("1.17.38")), Some(v("1.18.0")));
+        assert_eq!(find("KGW-009").unwrap().first_fixable_after(v("1.17.38")), None, "never");
     }
 
     #[test]
