@@ -390,7 +390,8 @@ impl ValuesContext {
             Target::Gateway { ssl: true, .. } => format!("{gp}.gatewaySettings.customHttpsGateway"),
             _ => format!("{gp}.gatewaySettings.customHttpGateway"),
         };
-        let path = path.replace("{GW}", &gw).replace("{GP}", &gp);
+        let path =
+            path.replace("{GW}", &gw).replace("{GP}", &gp).replace("{KG}", KUBE_GATEWAY_VALUES);
         if path.starts_with("global.") {
             path
         } else {
@@ -450,6 +451,9 @@ impl ValuesContext {
         FixSuggestion { values_path, value, file, line, exact, set, renames: None }
     }
 }
+
+/// Where the chart's kubeGateway GatewayParameters takes its values (`{KG}` in a fix path).
+pub const KUBE_GATEWAY_VALUES: &str = "kubeGateway.gatewayParameters.glooGateway";
 
 /// Whether dotted `path` is `key` or below it (`a.stats.x` is below `a.stats`; `a.statsX` is not).
 pub fn is_within(path: &str, key: &str) -> bool {

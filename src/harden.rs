@@ -120,7 +120,12 @@ pub fn prove(base: &Checked, hardened: &Checked, choice: &OverlayChoice) -> Proo
         }
         let reason = match (&f.fix, choice.uses_generated()) {
             (None, _) => match base.report.chart.gloo_version {
-                Some(v) => format!("not fixable through values on gloo {v}"),
+                Some(v) => {
+                    // A key the chart gained later: say from which version values fix it.
+                    let from = crate::rules::find(f.rule).and_then(|r| r.first_fixable_after(v));
+                    let later = from.map(|from| format!("; values fix it from gloo {from}"));
+                    format!("not fixable through values on gloo {v}{}", later.unwrap_or_default())
+                }
                 None => "not fixable through values".to_string(),
             },
             (Some(_), true) => "still failing with the overlay applied".to_string(),

@@ -32,6 +32,89 @@ impl Proxy<'_> {
     }
 }
 
+/// A kubeGateway `GatewayParameters` (`gateway.gloo.solo.io`): what the Gloo Gateway controller
+/// builds each proxy from at run time (HARDENING-KGW.md K.1). Its proxies are never in a render.
+#[derive(Debug)]
+pub struct GatewayParams<'a> {
+    pub doc: &'a Doc,
+    /// Named by a GatewayClass of the `solo.io/gloo-gateway` controller: the class default the
+    /// chart renders from `kubeGateway.gatewayParameters.glooGateway`.
+    pub class_default: bool,
+    /// A per-Gateway one (a parent chart's), merged over the class default as the controller
+    /// merges it; None for the class default, or when the render has no class default to merge
+    /// over (then judged on its own).
+    merged: Option<Node>,
+}
+
+impl GatewayParams<'_> {
+    /// `spec.kube` as the controller reads it (merged over the class default, for a per-Gateway one).
+    pub fn kube(&self) -> &Node {
+        self.merged.as_ref().or_else(|| self.doc.root.path("spec.kube")).unwrap_or(Node::null())
+    }
+
+    /// Whether the results were judged merged over the class default.
+    pub fn is_merged(&self) -> bool {
+        self.merged.is_some()
+    }
+
+    /// `spec.selfManaged` set: the controller provisions nothing for it.
+    pub fn self_managed(&self) -> bool {
+        self.doc.root.path("spec.selfManaged").is_some_and(|n| !n.is_null())
+    }
+}
+
+/// The kubeGateway controller (GatewayClass `spec.controllerName`).
+pub const KUBE_GATEWAY_CONTROLLER: &str = "solo.io/gloo-gateway";
+
+/// The GatewayParameters of a render, class defaults first recognised by their GatewayClass.
+fn gateway_params<'a>(docs: &[&'a Doc], classes: &[&'a Doc]) -> Vec<GatewayParams<'a>> {
+    let named_by_class = |gp: &Doc| {
+        classes.iter().any(|c| {
+            let r = c.root.path("spec.parametersRef").unwrap_or(Node::null());
+            r.get("kind").and_then(Node::as_str) == Some("GatewayParameters")
+                && r.get("name").and_then(Node::as_str) == Some(gp.name.as_str())
+                && r.get("namespace")
+                    .and_then(Node::as_str)
+                    .is_none_or(|ns| gp.namespace.as_deref() == Some(ns))
+        })
+    };
+    let default = docs.iter().copied().find(|d| named_by_class(d));
+    docs.iter()
+        .map(|&doc| {
+            let class_default = named_by_class(doc);
+            let merged = match default {
+                Some(base) if !class_default => Some(merge_gateway_params(base, doc)),
+                _ => None,
+            };
+            GatewayParams { doc, class_default, merged }
+        })
+        .collect()
+}
+
+/// `spec.kube` of `over` deep-merged over `base`'s as the controller merges them
+/// (`deployer/merge.go`): a set scalar overrides, maps merge, lists append, and an explicitly
+/// empty list replaces; a null leaves the base as it is.
+fn merge_gateway_params(base: &Doc, over: &Doc) -> Node {
+    fn merge(base: &mut serde_json::Value, over: serde_json::Value) {
+        use serde_json::Value;
+        match (base, over) {
+            (_, Value::Null) => {}
+            (Value::Object(b), Value::Object(o)) => {
+                for (k, v) in o {
+                    merge(b.entry(k).or_insert(Value::Null), v);
+                }
+            }
+            (Value::Array(b), Value::Array(o)) if !o.is_empty() => b.extend(o),
+            (b, o) => *b = o,
+        }
+    }
+    let kube = |d: &Doc| d.root.path("spec.kube").map_or(serde_json::Value::Null, Node::to_json);
+    let mut merged = kube(base);
+    merge(&mut merged, kube(over));
+    crate::yaml::parse_one(&merged.to_string(), over.line)
+        .map_or_else(|_| Node::null().clone(), |p| p.root)
+}
+
 /// Namespace and first `matchLabels` pair of a PodDisruptionBudget.
 type PdbKey<'a> = (Option<&'a str>, Option<(&'a str, &'a str)>);
 
@@ -49,6 +132,11 @@ pub struct Model<'a> {
     pub gloo: Option<&'a Doc>,
     /// True when the render comes from Gloo Enterprise (`gloo-ee` images).
     pub enterprise: bool,
+    /// kubeGateway GatewayParameters, in render order.
+    pub gateway_parameters: Vec<GatewayParams<'a>>,
+    /// Gateway API `Gateway`s of a class the kubeGateway controller handles (a parent chart's;
+    /// the Gloo chart renders none).
+    pub kube_gateways: Vec<&'a Doc>,
     /// Indexes built once, so that rules looking things up per proxy stay linear in the render
     /// (renders with hundreds of proxies exist).
     by_kind: HashMap<&'a str, Vec<&'a Doc>>,
@@ -125,6 +213,31 @@ impl<'a> Model<'a> {
                     .is_some_and(|i| image_name(i).starts_with("gloo-ee"))
             })
         });
+        let of_group = |kind: &str, group: &str| -> Vec<&'a Doc> {
+            by_kind
+                .get(kind)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|d| d.group() == group)
+                .collect()
+        };
+        let classes: Vec<&Doc> = of_group("GatewayClass", "gateway.networking.k8s.io")
+            .into_iter()
+            .filter(|c| {
+                c.root.path("spec.controllerName").and_then(Node::as_str)
+                    == Some(KUBE_GATEWAY_CONTROLLER)
+            })
+            .collect();
+        let gateway_parameters =
+            gateway_params(&of_group("GatewayParameters", "gateway.gloo.solo.io"), &classes);
+        let kube_gateways = of_group("Gateway", "gateway.networking.k8s.io")
+            .into_iter()
+            .filter(|g| {
+                let class = g.root.path("spec.gatewayClassName").and_then(Node::as_str);
+                classes.iter().any(|c| Some(c.name.as_str()) == class)
+            })
+            .collect();
         Model {
             docs,
             version,
@@ -133,6 +246,8 @@ impl<'a> Model<'a> {
             gateways,
             gloo,
             enterprise,
+            gateway_parameters,
+            kube_gateways,
             by_kind,
             by_kind_name,
             gateways_by_proxy,
@@ -161,6 +276,11 @@ impl<'a> Model<'a> {
     /// The proxy whose workload `doc` is (an outcome of a per-proxy rule names its workload).
     pub fn proxy_with_workload(&self, doc: &Doc) -> Option<&Proxy<'a>> {
         self.proxies.iter().find(|p| std::ptr::eq(p.workload, doc))
+    }
+
+    /// The GatewayParameters whose document `doc` is (an outcome of a KGW rule names it).
+    pub fn gateway_params_of(&self, doc: &Doc) -> Option<&GatewayParams<'a>> {
+        self.gateway_parameters.iter().find(|gp| std::ptr::eq(gp.doc, doc))
     }
 
     /// The `gloo` container of the control plane.

@@ -221,6 +221,19 @@ pub fn full(
                 .collect()
         } else if fix.path.contains("{GP}") {
             proxies.iter().map(|p| Target::Proxy(p.clone())).collect()
+        } else if fix.path.contains("{KG}") {
+            // Only where the chart renders its GatewayParameters (kubeGateway on) and the rule
+            // judged it: elsewhere the keys would render nothing.
+            let judged = report.findings.iter().any(|f| {
+                f.rule == rule.id
+                    && f.object.kind == "GatewayParameters"
+                    && matches!(f.status, Status::Fail | Status::Pass)
+            });
+            if judged {
+                vec![Target::Chart]
+            } else {
+                vec![]
+            }
         } else {
             vec![Target::Chart]
         };

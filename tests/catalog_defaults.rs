@@ -138,3 +138,80 @@ fn rules_on_several_threads_say_what_they_say_on_one() {
         assert_eq!(said(3), one, "gloo {version}: threads changed what the rules say");
     }
 }
+
+/// `ID -> [status on 1.17.38, status on 1.22.1]` from the rule index of HARDENING-KGW.md.
+fn kube_gateway_index() -> Option<BTreeMap<String, [String; 2]>> {
+    let spec = common::shared_charts()?.join("../HARDENING-KGW.md");
+    let text = std::fs::read_to_string(spec).ok()?;
+    let mut index = BTreeMap::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 6 || !cells[1].starts_with("KGW-") {
+            continue;
+        }
+        let defaults: Vec<String> = cells[4].split('/').map(|s| s.trim().to_string()).collect();
+        let [on_1_17, on_1_22] = defaults.as_slice() else {
+            panic!("unreadable defaults in {line}")
+        };
+        index.insert(cells[1].to_string(), [on_1_17.clone(), on_1_22.clone()]);
+    }
+    Some(index)
+}
+
+/// The KGW statuses of a real chart rendered with `args`, by rule ID.
+fn kube_gateway_statuses(version: &str, args: &[&str]) -> Option<BTreeMap<String, String>> {
+    let chart = common::real_chart(version)?;
+    let render = common::helm_template(&chart, args);
+    let docs = parse_stream(&render).expect("real render parses");
+    let info = ChartInfo::from_render(Some(&chart), &docs);
+    Some(
+        evaluate(&docs, &info)
+            .iter()
+            .filter(|r| r.rule.id.starts_with("KGW-"))
+            .map(|r| (r.rule.id.to_string(), r.status().as_str().to_string()))
+            .collect(),
+    )
+}
+
+/// With `--set kubeGateway.enabled=true`, every KGW rule's status is the one HARDENING-KGW.md's
+/// rule index gives, on 1.17.38 and 1.22.1.
+#[test]
+fn kube_gateway_on_gives_the_kgw_index_statuses() {
+    let Some(index) = kube_gateway_index() else {
+        eprintln!("SKIP: ../shared/HARDENING-KGW.md is absent");
+        return;
+    };
+    assert_eq!(index.len(), 19, "the KGW rule index lists 19 IDs");
+    let mut mismatches = Vec::new();
+    for (i, version) in ["1.17.38", "1.22.1"].into_iter().enumerate() {
+        let Some(got) = kube_gateway_statuses(version, &["--set", "kubeGateway.enabled=true"])
+        else {
+            return;
+        };
+        assert_eq!(got.len(), 19, "every KGW rule ran on {version}");
+        for (id, expected) in &index {
+            let status = got.get(id).unwrap_or_else(|| panic!("rule {id} is not implemented"));
+            if *status != expected[i] {
+                mismatches
+                    .push(format!("{id} on {version}: expected {}, got {status}", expected[i]));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+/// kubeGateway off (the charts' default), and chart 1.13.39, which has no kubeGateway mode even
+/// when asked: every KGW rule is NA.
+#[test]
+fn kube_gateway_off_or_absent_leaves_every_kgw_rule_not_applicable() {
+    for (version, args) in [
+        ("1.13.39", vec!["--set", "kubeGateway.enabled=true"]),
+        ("1.17.38", vec![]),
+        ("1.22.1", vec![]),
+    ] {
+        let Some(got) = kube_gateway_statuses(version, &args) else { return };
+        assert_eq!(got.len(), 19, "every KGW rule ran on {version}");
+        let applicable: Vec<_> = got.iter().filter(|(_, s)| *s != "NA").collect();
+        assert!(applicable.is_empty(), "{version} {args:?}: {applicable:?}");
+    }
+}

@@ -53,7 +53,11 @@ fn json_of(c: &mut Command) -> (i32, serde_json::Value) {
 fn rules_lists_every_rule() {
     let (code, out, _) = stdout_of(cmd().arg("rules"));
     assert_eq!(code, 0);
-    assert_eq!(out.lines().count(), 67, "59 catalog rules, HH-001, HH-CONFIG, VALUES-001..006");
+    assert_eq!(
+        out.lines().count(),
+        86,
+        "59 catalog rules, KGW-001..019, HH-001, HH-CONFIG, VALUES-001..006"
+    );
     assert!(out.lines().any(|l| l.starts_with("VALUES-003") && l.contains("high")));
     assert!(out.lines().any(|l| l.starts_with("GLOO-001") && l.contains("medium")));
     assert!(out.lines().any(|l| l.starts_with("ENVOY-019")));

@@ -121,7 +121,7 @@ fn sarif_results_are_the_failures_located_on_the_values_line_or_the_template() {
     let sarif = weak_sarif();
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 67, "the whole registry");
+    assert_eq!(rules.len(), 86, "the whole registry");
     let results = run["results"].as_array().unwrap();
     let (_, json) =
         sarif_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f", WEAK, "--format", "json"]));

@@ -650,3 +650,145 @@ fn a_users_own_bootstrap_gets_no_values_fix() {
         assert!(!envoy_005["fix"].is_null(), "{version}: {envoy_005}");
     }
 }
+
+/// `(rule, reason)` of the KGW entries of a `diff --format json` list (`remaining`, ...).
+fn kgw_verdicts(diff: &Value, list: &str) -> Vec<(String, String)> {
+    diff[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["rule"].as_str().unwrap().starts_with("KGW-"))
+        .map(|v| {
+            (
+                v["rule"].as_str().unwrap().to_string(),
+                v["reason"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// With kubeGateway on, the tool's own overlay (for the failures, and `--all`) leaves only what
+/// values cannot fix: nothing on 1.22.1; KGW-010..013 on 1.17.38, each naming the first version
+/// whose values fix it. It breaks nothing, and the partial securityContext it writes keeps the
+/// chart's other fields (KGW-001..004 still pass, the user stays 10101).
+#[test]
+fn kube_gateway_overlay_leaves_only_what_values_cannot_fix() {
+    let Some(helm) = helm_or_skip() else { return };
+    let on = ["--set", "kubeGateway.enabled=true"];
+    let expected_left: [(&str, &[(&str, &str)]); 2] = [
+        (
+            "1.17.38",
+            &[
+                ("KGW-010", "1.19.0"),
+                ("KGW-011", "1.18.0"),
+                ("KGW-012", "1.18.0"),
+                ("KGW-013", "1.18.0"),
+            ],
+        ),
+        ("1.22.1", &[]),
+    ];
+    for (version, left) in expected_left {
+        let Some(chart) = common::real_chart(version) else { return };
+        for all in [false, true] {
+            let (code, out, err) = run(cmd(&helm)
+                .arg("diff")
+                .arg(&chart)
+                .args(CHART_ARGS)
+                .args(on)
+                .args(["--format", "json"])
+                .args(all.then_some("--all")));
+            assert!(code == 0 || code == 1, "{version}: {err}");
+            let diff: Value = serde_json::from_str(&out).unwrap();
+            let mut remaining = kgw_verdicts(&diff, "remaining");
+            remaining.sort();
+            let rules: Vec<&str> = remaining.iter().map(|(r, _)| r.as_str()).collect();
+            assert_eq!(
+                rules,
+                left.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+                "{version} (--all: {all}): {remaining:?}"
+            );
+            for ((rule, reason), (_, from)) in remaining.iter().zip(left) {
+                assert!(
+                    reason.ends_with(&format!("values fix it from gloo {from}")),
+                    "{rule} on {version}: {reason}"
+                );
+            }
+            assert!(kgw_verdicts(&diff, "fixed").len() >= 6, "{version}: {out}");
+            assert_eq!(diff["introduced"], serde_json::json!([]), "{version} (--all: {all})");
+        }
+        // The overlay's securityContext is partial: helm merges it with the chart's default.
+        let (_, overlay, _) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).args(on));
+        let tmp = tempfile::tempdir().unwrap();
+        let file = write(tmp.path(), "overlay.yaml", &overlay);
+        let render = common::helm_template(
+            &chart,
+            &["--set", "kubeGateway.enabled=true", "-f", file.to_str().unwrap()],
+        );
+        let context = render.split("templates/43-gatewayparameters.yaml").nth(1).unwrap();
+        for kept in ["readOnlyRootFilesystem: true", "runAsNonRoot: true", "runAsUser: 10101"] {
+            assert!(context.contains(kept), "{version}: {kept} lost:\n{context}");
+        }
+        let report = check(
+            &helm,
+            &chart,
+            &["--all", "--set", "kubeGateway.enabled=true", "-f", file.to_str().unwrap()],
+        );
+        let passing: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "PASS")
+            .filter_map(|f| f["rule"].as_str())
+            .filter(|r| ["KGW-001", "KGW-002", "KGW-003", "KGW-004"].contains(r))
+            .collect();
+        assert_eq!(passing.len(), 4, "{version}: {passing:?}");
+    }
+}
+
+/// kubeGateway off: the full overlay writes no kubeGateway key (it would render nothing).
+#[test]
+fn kube_gateway_off_gets_no_kube_gateway_fix() {
+    let Some(helm) = helm_or_skip() else { return };
+    for version in ["1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let (code, overlay, err) =
+            run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).arg("--all"));
+        assert_eq!(code, 0, "{err}");
+        assert!(!overlay.contains("kubeGateway") && !overlay.contains("KGW-"), "{overlay}");
+    }
+}
+
+/// In an umbrella chart the kubeGateway fixes go under `gloo.`, and they work there.
+#[test]
+fn umbrella_chart_gets_the_kube_gateway_fixes_under_gloo() {
+    let Some(helm) = helm_or_skip() else { return };
+    let Some(chart) = common::real_chart("1.22.1") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let umbrella = tmp.path().join("platform");
+    common::copy_dir(&chart, &umbrella.join("charts/gloo"));
+    write(&umbrella, "Chart.yaml", "apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n  - name: gloo\n    version: 1.22.1\n    repository: file://charts/gloo\n");
+    let on = ["--set", "gloo.kubeGateway.enabled=true"];
+    let (code, overlay, err) =
+        run(cmd(&helm).arg("overlay").arg(&umbrella).args(CHART_ARGS).args(on));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        overlay.starts_with('#')
+            && overlay.contains("\ngloo:\n")
+            && overlay.contains("\n  kubeGateway:\n    gatewayParameters:\n      glooGateway:\n")
+            && !overlay.contains("\nkubeGateway:"),
+        "{overlay}"
+    );
+    let file = write(tmp.path(), "overlay.yaml", &overlay);
+    let report = check(
+        &helm,
+        &umbrella,
+        &["--set", "gloo.kubeGateway.enabled=true", "-f", file.to_str().unwrap()],
+    );
+    let failing: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "FAIL" && f["rule"].as_str().unwrap().starts_with("KGW-"))
+        .collect();
+    assert!(failing.is_empty(), "{failing:?}");
+}

@@ -107,15 +107,20 @@ fn values_findings(chart: &Path, values: &Path) -> Vec<(String, usize, String)> 
 /// VALUES-* findings of a full `check` (the render included, so VALUES-005/006 too): (rule,
 /// line, object name, message). A finding at the render has the render's line.
 fn render_values_findings(chart: &Path, values: &Path) -> Vec<(String, usize, String, String)> {
-    let out = helm_harden()
-        .args(["check", "--format", "json", "-n", "gloo-system"])
-        .arg(chart)
-        .arg("-f")
-        .arg(values)
-        .arg("--helm")
-        .arg(helm().expect("helm"))
-        .output()
-        .unwrap();
+    render_values_findings_of(chart, &[values])
+}
+
+/// [`render_values_findings`] of several values files, in order.
+fn render_values_findings_of(
+    chart: &Path,
+    values: &[&Path],
+) -> Vec<(String, usize, String, String)> {
+    let mut cmd = helm_harden();
+    cmd.args(["check", "--format", "json", "-n", "gloo-system"]).arg(chart);
+    for file in values {
+        cmd.arg("-f").arg(file);
+    }
+    let out = cmd.arg("--helm").arg(helm().expect("helm")).output().unwrap();
     let code = out.status.code();
     assert!(code == Some(0) || code == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -713,5 +718,88 @@ fn proxies_rendered_from_their_own_block_get_their_own_keys() {
                 }
             }
         }
+    }
+}
+
+/// kubeGateway keys the chart silently ignores are reported as keys it does not read: on 1.17
+/// the whole `podTemplate` (a key of 1.18+; the rendered `extraLabels` is the chart's constant
+/// `gloo: kube-gateway`, not the values key), on 1.22 its `affinity`, `nodeSelector`,
+/// `securityContext` (and `extraLabels`, `readinessProbe`), while the keys it reads are not.
+/// Helm is the oracle: without the reported keys the render is the same.
+#[test]
+fn kube_gateway_keys_the_chart_ignores_are_reported() {
+    if helm().is_none() {
+        return;
+    }
+    let kg = "kubeGateway.gatewayParameters.glooGateway";
+    let read_1_22 = "        probes: true\n        gracefulShutdown: {enabled: true}\n        terminationGracePeriodSeconds: 60\n        topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway}]\n";
+    let ignored = "        extraLabels: {team: edge}\n        affinity: {podAntiAffinity: {}}\n        nodeSelector: {pool: edge}\n        securityContext: {runAsNonRoot: true}\n        readinessProbe: {tcpSocket: {port: 8082}}\n";
+    let text = format!(
+        "kubeGateway:\n  enabled: true\n  gatewayParameters:\n    glooGateway:\n      podTemplate:\n{read_1_22}{ignored}      stats:\n        enableStatsRoute: false\n"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("kube-gateway.yaml");
+    std::fs::write(&values, &text).unwrap();
+    let cases: [(&str, &[&str]); 2] = [
+        ("1.17.38", &["VALUES-002 podTemplate"]),
+        (
+            "1.22.1",
+            &[
+                "VALUES-001 podTemplate.extraLabels",
+                "VALUES-001 podTemplate.affinity",
+                "VALUES-001 podTemplate.nodeSelector",
+                "VALUES-001 podTemplate.securityContext",
+                "VALUES-001 podTemplate.readinessProbe",
+            ],
+        ),
+    ];
+    for (version, expected) in cases {
+        let Some(chart) = real_chart(version) else { return };
+        let found = values_findings(&chart, &values);
+        let got: Vec<String> = found
+            .iter()
+            .map(|(rule, _, path)| format!("{rule} {}", path.trim_start_matches(&format!("{kg}."))))
+            .collect();
+        assert_eq!(got, expected, "{version}");
+        // Cut out (last line first), the reported keys change nothing helm renders.
+        let mut cut = text.clone();
+        let mut lines: Vec<usize> = found.iter().map(|(_, line, _)| *line).collect();
+        lines.sort_unstable();
+        for line in lines.into_iter().rev() {
+            cut = without_key(&cut, line);
+        }
+        let without = tmp.path().join(format!("cut-{version}.yaml"));
+        std::fs::write(&without, &cut).unwrap();
+        assert_eq!(render(&chart, &values), render(&chart, &without), "{version}:\n{cut}");
+    }
+}
+
+/// The kubeGateway fixes of the full overlay are keys the chart reads (no VALUES-* finding).
+#[test]
+fn the_kube_gateway_overlay_names_real_keys() {
+    let Some(helm) = helm() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let on = tmp.path().join("on.yaml");
+    std::fs::write(&on, "kubeGateway:\n  enabled: true\n").unwrap();
+    for version in ["1.17.38", "1.22.1"] {
+        let Some(chart) = real_chart(version) else { return };
+        let overlay = tmp.path().join(format!("overlay-{version}.yaml"));
+        let out = helm_harden()
+            .args(["overlay", "--all", "--write"])
+            .arg(&overlay)
+            .arg(&chart)
+            .arg("--helm")
+            .arg(&helm)
+            .arg("-f")
+            .arg(&on)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = std::fs::read_to_string(&overlay).unwrap();
+        assert!(text.contains("# KGW-008"), "{text}");
+        assert_eq!(values_findings(&chart, &overlay), [], "{version}:\n{text}");
+        // Rendered with kubeGateway on: the fixes are fields the GatewayParameters CRD keeps
+        // (VALUES-005/006).
+        assert_eq!(render_values_findings_of(&chart, &[&on, &overlay]), [], "{version}:\n{text}");
     }
 }

@@ -164,7 +164,8 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
             (line_no, parsed) = (owner, key);
         }
         let block_end = block_end(&lines, line_no, parsed.indent_width());
-        if is_scalar(&fix.value) {
+        // An empty list or mapping is written inline like a scalar (`add: []` for `add: [X, Y]`).
+        if written_inline(&fix.value) {
             if block_end != line_no {
                 return None; // a nested block today: replacing it with a scalar needs a human
             }
@@ -382,6 +383,13 @@ fn is_scalar(v: &serde_json::Value) -> bool {
     !matches!(v, serde_json::Value::Object(_) | serde_json::Value::Array(_))
 }
 
+/// A value YAML writes on the key's own line: a scalar, `[]` or `{}`.
+fn written_inline(v: &serde_json::Value) -> bool {
+    is_scalar(v)
+        || v.as_object().is_some_and(serde_json::Map::is_empty)
+        || v.as_array().is_some_and(std::vec::Vec::is_empty)
+}
+
 /// Appends `value` as block YAML at `indent` (each entry on its own line), nesting by 2.
 fn push_block(out: &mut String, value: &serde_json::Value, indent: usize) {
     push_block_step(out, value, indent, 2);
@@ -395,10 +403,7 @@ fn push_block_step(out: &mut String, value: &serde_json::Value, indent: usize, s
         J::Object(map) if !map.is_empty() => {
             for (k, v) in map {
                 out.push_str(&format!("\n{pad}{}:", yaml_scalar(k)));
-                if is_scalar(v)
-                    || v.as_object().is_some_and(serde_json::Map::is_empty)
-                    || v.as_array().is_some_and(std::vec::Vec::is_empty)
-                {
+                if written_inline(v) {
                     out.push(' ');
                     out.push_str(&yaml_flow(v));
                 } else {
@@ -435,7 +440,10 @@ fn block_end(lines: &[&str], line_no: usize, indent: usize) -> usize {
         if l.trim().is_empty() {
             continue;
         }
-        if l.len() - l.trim_start().len() > indent {
+        // Deeper lines, and the items of a sequence written at the key's own indent.
+        let width = l.len() - l.trim_start().len();
+        let item = l.trim_start() == "-" || l.trim_start().starts_with("- ");
+        if width > indent || (width == indent && item) {
             end = i + 1;
         } else {
             break;
@@ -860,6 +868,19 @@ mod tests {
             s.text, "    failurePolicy: \"true\"",
             "a string that reads as a bool stays a string"
         );
+
+        let caps =
+            "securityContext:\n  capabilities:\n    add: [NET_BIND_SERVICE, SYS_ADMIN]  # ops\n";
+        let s =
+            suggestion(caps, &fix("securityContext.capabilities.add", json!([]), 3, true)).unwrap();
+        assert_eq!(s.text, "    add: []  # ops", "an empty list replaces a one-line list");
+        let block = "capabilities:\n  add:\n  - NET_BIND_SERVICE\n";
+        assert_eq!(
+            suggestion(block, &fix("capabilities.add", json!([]), 2, true)),
+            None,
+            "a block list is more than its key line, also at the key's own indent"
+        );
+        assert_eq!(suggestion(block, &fix("capabilities.add", json!(null), 2, true)), None);
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     })
 }
 
-fn is_net_bind(cap: &str) -> bool {
+pub(crate) fn is_net_bind(cap: &str) -> bool {
     let cap = cap.trim().to_ascii_uppercase();
     cap == "NET_BIND_SERVICE" || cap == "CAP_NET_BIND_SERVICE"
 }

@@ -63,7 +63,13 @@ fn pdbs_of<'a>(m: &Model<'a>, workload: &Doc) -> Vec<&'a Doc> {
 /// workload's namespace selects its pod template labels, is `policy/v1` and allows a limited
 /// disruption given `replicas`.
 pub(crate) fn pdb_verdict(m: &Model<'_>, workload: &Doc, replicas: i64) -> Verdict {
-    let pdb = match pdbs_of(m, workload).as_slice() {
+    budget_verdict(&pdbs_of(m, workload), replicas)
+}
+
+/// The budget test of [`pdb_verdict`] on the PodDisruptionBudgets that select the pods (also
+/// KGW-009's, for proxies the kubeGateway controller creates outside the render).
+pub(crate) fn budget_verdict(pdbs: &[&Doc], replicas: i64) -> Verdict {
+    let pdb = match pdbs {
         [] => return fail("no PodDisruptionBudget selects the pods"),
         [one] => *one,
         several => {
@@ -147,7 +153,7 @@ fn int_or_percent(node: &Node) -> Option<IntOrPercent> {
 
 /// Whether a PDB's label selector selects pods with `labels`. A missing selector selects
 /// nothing; an empty one selects every pod (policy/v1) or nothing (policy/v1beta1).
-fn selects(pdb: &Doc, labels: &Node) -> bool {
+pub(crate) fn selects(pdb: &Doc, labels: &Node) -> bool {
     let Some(selector) = pdb.root.path("spec.selector").filter(|n| !n.is_null()) else {
         return false;
     };

@@ -1,9 +1,9 @@
 //! Building blocks shared by rules: walking proxies, Settings, Gateways and their HTTP options,
 //! so that each rule file holds only its own predicate.
 
-use super::{Outcome, OutcomeFix, Rule, Status, Target};
+use super::{Outcome, OutcomeFix, Rule, Status, Target, Versions};
 use crate::chart::Version;
-use crate::model::{gateway_proxy_names, Model, Proxy};
+use crate::model::{gateway_proxy_names, GatewayParams, Model, Proxy};
 use crate::parse::Doc;
 use crate::yaml::Node;
 
@@ -97,6 +97,74 @@ pub fn each_settings<'a>(
         })
         .collect();
     na_without(m, outcomes, "Settings (settings.create: false)")
+}
+
+/// Applies `judge` to `spec.kube` of every kubeGateway GatewayParameters (HARDENING-KGW.md
+/// K.1.5): one result per GatewayParameters, standing for every proxy the controller builds from
+/// it. `spec.selfManaged` is NA (the controller provisions nothing). A per-Gateway one is judged
+/// merged over the class default (or on its own, said so); values cannot fix it, only the chart's
+/// class default. None rendered (kubeGateway off, or a chart before 1.17): one NA saying so.
+pub fn each_gateway_parameters<'a>(
+    m: &Model<'a>,
+    mut judge: impl FnMut(&GatewayParams<'a>, &Node) -> Verdict,
+) -> Vec<Outcome<'a>> {
+    let outcomes = m
+        .gateway_parameters
+        .iter()
+        .map(|gp| {
+            if gp.self_managed() {
+                let why = "spec.selfManaged: the controller provisions no proxy from it";
+                return Outcome::new(Status::Na, gp.doc, Target::Chart, why);
+            }
+            let (status, message) = judge(gp, gp.kube());
+            if gp.class_default {
+                return Outcome::new(status, gp.doc, Target::Chart, message);
+            }
+            let how = if gp.is_merged() {
+                "per-Gateway GatewayParameters, judged merged over the class default"
+            } else {
+                "per-Gateway GatewayParameters, judged on its own: no class default in the render"
+            };
+            let outcome = Outcome::new(status, gp.doc, Target::Chart, format!("{message} ({how})"));
+            if status == Status::Fail {
+                let message = format!("{}: change it where it is defined", outcome.message);
+                Outcome { message, ..outcome }.fixed_by(OutcomeFix::Nothing)
+            } else {
+                outcome
+            }
+        })
+        .collect();
+    na_without(m, outcomes, KUBE_GATEWAY_ABSENT)
+}
+
+/// What KGW rules find nothing of when kubeGateway mode is off (as [`na_without`] says it).
+pub const KUBE_GATEWAY_ABSENT: &str =
+    "kubeGateway GatewayParameters (kubeGateway.enabled is false, or the chart predates 1.17)";
+
+/// Charts with kubeGateway mode (its GatewayParameters template arrived in 1.17).
+pub const KUBE_GATEWAY_CHARTS: Versions = Versions::from(Version::new(1, 17, 0));
+
+/// A field of the kubeGateway Envoy container's effective security context: the container's
+/// (`envoyContainer.securityContext`), else the pod's (`podTemplate.securityContext`), as the
+/// controller copies both verbatim. Absent or null: None.
+pub fn envoy_security<'n>(kube: &'n Node, field: &str) -> Option<&'n Node> {
+    ["envoyContainer.securityContext", "podTemplate.securityContext"]
+        .iter()
+        .find_map(|context| kube.path(context).and_then(|c| c.get(field)).filter(|n| !n.is_null()))
+}
+
+/// A FAIL on a chart older than `since`, where no values key can fix it: the message names the
+/// key and the first chart version that has it (HARDENING-KGW.md, Decisions).
+pub fn no_key_before(m: &Model<'_>, since: Version, key: &str, verdict: Verdict) -> Verdict {
+    match (verdict, m.version) {
+        ((Status::Fail, message), Some(v)) if v < since => (
+            Status::Fail,
+            format!(
+                "{message}; gloo {v} has no values key for it: `{key}` arrives in gloo {since}"
+            ),
+        ),
+        (verdict, _) => verdict,
+    }
 }
 
 /// Outcome when a rule finds nothing to inspect, so the report still says why.

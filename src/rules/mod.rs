@@ -5,7 +5,8 @@
 //! predicate in code and its tests. `helm-harden rules`, `rules ID` and docs/rules.md are
 //! generated from these declarations (see `crate::docs`); nothing about a rule is written twice.
 //!
-//! The spec for every rule is `HARDENING.md` (shipped beside the project as `../shared/`).
+//! The spec for every rule is `HARDENING.md` (shipped beside the project as `../shared/`); the
+//! kubeGateway rules (KGW-*) are its part K, `HARDENING-KGW.md`.
 
 use crate::chart::Version;
 use crate::model::Model;
@@ -76,6 +77,25 @@ mod k8s_001_read_only_root_fs;
 mod k8s_002_non_root;
 mod k8s_003_no_privilege_escalation;
 mod k8s_004_drop_all_capabilities;
+mod kgw_001_read_only_root_fs;
+mod kgw_002_non_root;
+mod kgw_003_no_privilege_escalation;
+mod kgw_004_drop_all_capabilities;
+mod kgw_005_net_bind_service;
+mod kgw_006_seccomp_profile;
+mod kgw_007_requests;
+mod kgw_008_proxy_replicas;
+mod kgw_009_proxy_pdb;
+mod kgw_010_proxy_spread;
+mod kgw_011_readiness_probe;
+mod kgw_012_liveness_probe;
+mod kgw_013_graceful_shutdown;
+mod kgw_014_token_automount;
+mod kgw_015_admin_not_exposed;
+mod kgw_016_stats_route;
+mod kgw_017_prometheus_usedonly;
+mod kgw_018_overload_manager;
+mod kgw_019_global_connection_limit;
 mod values_001_unknown_key;
 mod values_002_other_version_key;
 mod values_003_value_type;
@@ -146,6 +166,25 @@ pub static RULES: &[&Rule] = &[
     &k8s_002_non_root::RULE,
     &k8s_003_no_privilege_escalation::RULE,
     &k8s_004_drop_all_capabilities::RULE,
+    &kgw_001_read_only_root_fs::RULE,
+    &kgw_002_non_root::RULE,
+    &kgw_003_no_privilege_escalation::RULE,
+    &kgw_004_drop_all_capabilities::RULE,
+    &kgw_005_net_bind_service::RULE,
+    &kgw_006_seccomp_profile::RULE,
+    &kgw_007_requests::RULE,
+    &kgw_008_proxy_replicas::RULE,
+    &kgw_009_proxy_pdb::RULE,
+    &kgw_010_proxy_spread::RULE,
+    &kgw_011_readiness_probe::RULE,
+    &kgw_012_liveness_probe::RULE,
+    &kgw_013_graceful_shutdown::RULE,
+    &kgw_014_token_automount::RULE,
+    &kgw_015_admin_not_exposed::RULE,
+    &kgw_016_stats_route::RULE,
+    &kgw_017_prometheus_usedonly::RULE,
+    &kgw_018_overload_manager::RULE,
+    &kgw_019_global_connection_limit::RULE,
     &values_001_unknown_key::RULE,
     &values_002_other_version_key::RULE,
     &values_003_value_type::RULE,
@@ -343,7 +382,9 @@ impl Versions {
 /// `path` is relative to Gloo's values (the `gloo.` prefix of umbrella charts is added when
 /// needed; `global.*` never takes it). Placeholders: `{GP}` = `gatewayProxies.<proxy key>`,
 /// `{GW}` = `{GP}.gatewaySettings.customHttpGateway` (or `customHttpsGateway` for the `-ssl`
-/// Gateway). `value` is YAML text; a mapping value is merged into whatever is there.
+/// Gateway), `{KG}` = `kubeGateway.gatewayParameters.glooGateway` (the class-default
+/// GatewayParameters of kubeGateway mode). `value` is YAML text; a mapping value is merged into
+/// whatever is there.
 #[derive(Debug, Clone, Copy)]
 pub struct Fix {
     pub versions: Versions,
@@ -415,6 +456,15 @@ impl Rule {
         self.fixes.iter().find(|f| f.versions.contains(version))
     }
 
+    /// The first chart version after `version` whose values fix this rule, when `version` has
+    /// no values fix (a key the chart gained later).
+    pub fn first_fixable_after(&self, version: Version) -> Option<Version> {
+        if self.fixable(Some(version)) {
+            return None;
+        }
+        self.fixes.iter().filter_map(|f| f.versions.from).filter(|from| *from > version).min()
+    }
+
     /// Whether Helm values can fix this rule for a chart version.
     pub fn fixable(&self, version: Option<Version>) -> bool {
         self.fix_for(version).is_some()
@@ -455,8 +505,18 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_without_a_fix_on_a_version_names_the_first_version_with_one() {
+        let v = |text: &str| Version::parse(text).unwrap();
+        let spread = find("KGW-010").unwrap();
+        assert_eq!(spread.first_fixable_after(v("1.17.38")), Some(v("1.19.0")));
+        assert_eq!(spread.first_fixable_after(v("1.22.1")), None, "fixable there");
+        assert_eq!(find("KGW-011").unwrap().first_fixable_after(v("1.17.38")), Some(v("1.18.0")));
+        assert_eq!(find("KGW-009").unwrap().first_fixable_after(v("1.17.38")), None, "never");
+    }
+
+    #[test]
     fn the_catalog_ids_are_all_here() {
-        for prefix_count in [("GLOO", 36), ("K8S", 4), ("ENVOY", 19)] {
+        for prefix_count in [("GLOO", 36), ("K8S", 4), ("ENVOY", 19), ("KGW", 19)] {
             for n in 1..=prefix_count.1 {
                 let id = format!("{}-{n:03}", prefix_count.0);
                 assert!(find(&id).is_some(), "{id} missing");

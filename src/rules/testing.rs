@@ -131,3 +131,47 @@ pub fn gloo(spec: &str, container: &str) -> String {
         indent(container, 8)
     )
 }
+
+/// `spec.kube` of the GatewayParameters the charts render with `kubeGateway.enabled: true`
+/// (1.22.1; 1.17.38 adds `deployment: {replicas: 1}`).
+pub const KUBE_DEFAULT: &str = "service:
+  type: LoadBalancer
+floatingUserId: false
+envoyContainer:
+  securityContext:
+    allowPrivilegeEscalation: false
+    capabilities:
+      add:
+      - NET_BIND_SERVICE
+      drop:
+      - ALL
+    readOnlyRootFilesystem: true
+    runAsNonRoot: true
+    runAsUser: 10101
+podTemplate:
+  extraLabels:
+    gloo: kube-gateway
+stats:
+  enableStatsRoute: true
+  enabled: true
+  routePrefixRewrite: /stats/prometheus
+  statsRoutePrefixRewrite: /stats
+";
+
+/// The chart's GatewayClass and its class-default GatewayParameters `gloo-gateway` with `kube`
+/// as `spec.kube` (see [`KUBE_DEFAULT`]).
+pub fn gateway_parameters(kube: &str) -> String {
+    format!(
+        "---\nkind: GatewayClass\napiVersion: gateway.networking.k8s.io/v1\nmetadata:\n  name: gloo-gateway\nspec:\n  controllerName: solo.io/gloo-gateway\n  parametersRef:\n    group: gateway.gloo.solo.io\n    kind: GatewayParameters\n    name: gloo-gateway\n    namespace: gloo-system\n{}",
+        per_gateway_parameters("gloo-gateway", kube)
+    )
+}
+
+/// A GatewayParameters `name` in `gloo-system` with `kube` as `spec.kube` (no GatewayClass: a
+/// per-Gateway one when beside [`gateway_parameters`]).
+pub fn per_gateway_parameters(name: &str, kube: &str) -> String {
+    format!(
+        "---\nkind: GatewayParameters\napiVersion: gateway.gloo.solo.io/v1alpha1\nmetadata:\n  name: {name}\n  namespace: gloo-system\nspec:\n  kube:\n{}",
+        indent(kube, 4)
+    )
+}
