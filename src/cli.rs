@@ -565,21 +565,16 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
     let choice = overlay_choice(&args.overlay, args.all);
     let opts = args.diff.options()?;
     let base = match &args.base {
-        Some(rev) => Some(base_tree(rev, &jobs)?),
+        Some(rev) => Some(crate::compare::base_tree(rev, &jobs)?),
         None => None,
     };
     let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
         // The base render goes out with the head's two.
         let (hardening, change) = std::thread::scope(|s| {
             let change = base.as_ref().map(|(tree, cwd)| {
-                s.spawn(move || -> Result<Vec<crate::parse::Doc>> {
-                    match tree.job(job, cwd) {
-                        crate::base_ref::BaseJob::Job { job, .. } => pipeline::render_docs(&job)
-                            .map_err(|e| {
-                                Error::new(format!("at --base {}: {}", tree.name, e.message()))
-                            }),
-                        crate::base_ref::BaseJob::NewTarget { .. } => Ok(Vec::new()),
-                    }
+                s.spawn(|| {
+                    crate::compare::check_base((tree, cwd), job, (&config, &today), true)
+                        .map(|base| base.docs)
                 })
             });
             let hardening = harden::harden(job, &choice, &config, &today, &opts);
@@ -656,18 +651,6 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
     print_out(&output)?;
     let changed = results.iter().any(|(_, h, _)| !h.diffs.is_empty());
     Ok(i32::from(args.exit_code && changed))
-}
-
-/// REF's files for `--base`, and the working directory the jobs' paths are relative to.
-fn base_tree(rev: &str, jobs: &[pipeline::Job]) -> Result<(crate::base_ref::BaseTree, PathBuf)> {
-    if jobs.iter().any(|j| j.manifests.is_some()) {
-        return Err(Error::new(format!(
-            "--base {rev}: pre-rendered manifests have no base; give the CHART"
-        )));
-    }
-    let cwd = std::env::current_dir()
-        .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-    Ok((crate::base_ref::BaseTree::checkout(&cwd, rev, jobs)?, cwd))
 }
 
 fn check_command(args: CheckArgs) -> Result<i32> {
@@ -756,9 +739,8 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     Ok(i32::from(failing > 0))
 }
 
-/// `--base REF`: checks every target again with its chart and values files as they are at
-/// REF (judged by the same config, so a rule switched off or a suppression added shows no
-/// false change) and compares each report with its base.
+/// `--base REF`: checks every target again as it is at REF and compares each report with its
+/// base ([`crate::compare`]).
 fn compare_with_base(
     reports: &mut [crate::check::CheckReport],
     jobs: &[pipeline::Job],
@@ -766,32 +748,12 @@ fn compare_with_base(
     (config, today): (&Config, &str),
     at_once: usize,
 ) -> Result<()> {
-    use crate::base_ref::BaseJob;
-    let (tree, cwd) = base_tree(rev, jobs)?;
-    let bases: Vec<BaseJob> = jobs.iter().map(|job| tree.job(job, &cwd)).collect();
-    let to_check: Vec<pipeline::Job> = bases
-        .iter()
-        .filter_map(|b| match b {
-            BaseJob::Job { job, .. } => Some((**job).clone()),
-            BaseJob::NewTarget { .. } => None,
-        })
-        .collect();
-    let mut checked = pipeline::map_jobs(&to_check, at_once, |job| {
-        pipeline::run_job(job, config, today)
-            .map(pipeline::Checked::into_report)
-            .map_err(|e| Error::new(format!("at --base {}: {}", tree.name, e.message())))
-    })?
-    .into_iter();
+    let (tree, cwd) = crate::compare::base_tree(rev, jobs)?;
+    let bases = pipeline::map_jobs(jobs, at_once, |job| {
+        crate::compare::check_base((&tree, &cwd), job, (config, today), false)
+    })?;
     for (report, base) in reports.iter_mut().zip(bases) {
-        match base {
-            BaseJob::Job { notes, .. } => {
-                let base_report = checked.next().expect("one report per base job");
-                crate::compare::compare(report, Some(&base_report), &tree.name, notes);
-            }
-            BaseJob::NewTarget { note } => {
-                crate::compare::compare(report, None, &tree.name, vec![note]);
-            }
-        }
+        crate::compare::compare_with(report, base, &tree.name);
     }
     Ok(())
 }

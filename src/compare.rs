@@ -5,10 +5,16 @@
 //! A failure is matched by rule, object and the values path of its fix, never by line: an edit
 //! above a key moves every line below it.
 
+use crate::base_ref::{BaseJob, BaseTree};
 use crate::check::{CheckReport, Finding};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::parse::{Doc, Keep};
+use crate::pipeline::{self, Job, JudgeValues};
 use crate::rules::{Severity, Status};
 use serde::Serialize;
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 /// A head failure against the base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,4 +101,58 @@ pub fn new_failing_at(report: &CheckReport, threshold: Severity) -> usize {
     failing(report)
         .filter(|f| f.severity >= threshold && f.change != Some(Change::Existing))
         .count()
+}
+
+/// REF's files for `--base`, and the working directory the jobs' paths are relative to.
+pub fn base_tree(rev: &str, jobs: &[Job]) -> Result<(BaseTree, PathBuf)> {
+    if jobs.iter().any(|j| j.manifests.is_some()) {
+        return Err(Error::new(format!(
+            "--base {rev}: pre-rendered manifests have no base; give the CHART"
+        )));
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+    Ok((BaseTree::checkout(&cwd, rev, jobs)?, cwd))
+}
+
+/// A target at the base of a change.
+#[derive(Debug, Default)]
+pub struct BaseSide {
+    /// Its check; None when the target is new in the change.
+    pub report: Option<CheckReport>,
+    /// Its render, whole, when asked for (the change's diff compares it).
+    pub docs: Vec<Doc>,
+    /// What the change does to the target itself.
+    pub notes: Vec<String>,
+}
+
+/// Renders and checks `job` as it is at the base, with the same config (so that a rule
+/// switched off or a suppression added shows no false change); the documents are kept whole
+/// when `keep_docs`.
+pub fn check_base(
+    (tree, cwd): (&BaseTree, &Path),
+    job: &Job,
+    (config, today): (&Config, &str),
+    keep_docs: bool,
+) -> Result<BaseSide> {
+    let (job, notes) = match tree.job(job, cwd) {
+        BaseJob::NewTarget { note } => {
+            return Ok(BaseSide { notes: vec![note], ..BaseSide::default() })
+        }
+        BaseJob::Job { job, notes } => (job, notes),
+    };
+    let at_base = |e: Error| Error::new(format!("at --base {}: {}", tree.name, e.message()));
+    let (files, sets) = pipeline::load_values(&job).map_err(at_base)?;
+    let (stream, source) = pipeline::render_stream(&job, &[]).map_err(at_base)?;
+    let keep = if keep_docs { Keep::Everything } else { Keep::WhatRulesRead };
+    let docs = pipeline::parse(&stream, &source, keep).map_err(at_base)?;
+    drop(stream);
+    let checked = pipeline::check_docs(&job, docs, files, sets, (config, today), JudgeValues::Yes);
+    let docs = if keep_docs { checked.docs } else { Vec::new() };
+    Ok(BaseSide { report: Some(checked.report), docs, notes })
+}
+
+/// `compare` with what [`check_base`] found.
+pub fn compare_with(head: &mut CheckReport, base: BaseSide, base_name: &str) {
+    compare(head, base.report.as_ref(), base_name, base.notes);
 }

@@ -449,13 +449,6 @@ pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
     Ok(check_docs(job, docs, files, sets, (config, today), JudgeValues::Yes))
 }
 
-/// A job's render, parsed whole (as the diff compares it), without checking it.
-pub fn render_docs(job: &Job) -> Result<Vec<Doc>> {
-    load_values(job)?;
-    let (stream, source) = render_stream(job, &[])?;
-    parse(&stream, &source, Keep::Everything)
-}
-
 fn check_chart_path(chart: &Path) -> Result<()> {
     let meta = match std::fs::metadata(chart) {
         Ok(meta) => meta,

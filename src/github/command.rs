@@ -46,6 +46,7 @@ pub enum Fallback {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // one field per switch of the command line
 pub struct ReviewArgs {
     #[command(flatten)]
     pub chart: ChartArgs,
@@ -65,6 +66,14 @@ pub struct ReviewArgs {
     /// target instead of two (the GitHub Action passes it with `overlay: false`).
     #[arg(long = "no-diff")]
     pub no_diff: bool,
+    /// Compare with this git revision (the pull request's base commit): each failure is marked
+    /// new or existing, the summary lists new, fixed and existing apart, and shows what the
+    /// change does to the render above the hardened overlay's diff.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Exit 1 only for new failures (at or above `--fail-on`).
+    #[arg(long = "fail-on-new", requires = "base")]
+    pub fail_on_new: bool,
     /// In a GitHub Actions job, do not append the summary to `$GITHUB_STEP_SUMMARY` (the
     /// GitHub Action passes it: its `check --format github` step writes the job summary).
     #[arg(long = "no-step-summary")]
@@ -157,25 +166,45 @@ fn review(
     let mut reports = Vec::new();
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
     let mut diffs = String::new();
+    let base = match &args.base {
+        Some(rev) => Some(crate::compare::base_tree(rev, &jobs)?),
+        None => None,
+    };
+    let with_diff = github.is_some() && !args.no_diff;
     for job in &jobs {
-        let checked = match job.manifests {
-            // As `check --diff`: one pass gives the findings and the diff with the hardened overlay.
-            None if github.is_some() && !args.no_diff => {
-                let h = crate::harden::harden(
-                    job,
-                    &crate::harden::OverlayChoice::default(),
-                    &config,
-                    &today,
+        // The base render goes out with the head's.
+        let (checked, base_side) = std::thread::scope(|s| {
+            let base_side = base.as_ref().map(|(tree, cwd)| {
+                s.spawn(|| {
+                    crate::compare::check_base((tree, cwd), job, (&config, &today), with_diff)
+                })
+            });
+            let checked = head_check(job, (&config, &today), with_diff);
+            let base_side = base_side
+                .map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed"))));
+            (checked, base_side)
+        });
+        let (mut checked, hardened_diff) = checked?;
+        if let Some(label) = job.label.as_ref().filter(|_| with_diff) {
+            diffs.push_str(&format!("**{}**\n\n", crate::report::markdown_escape(label)));
+        }
+        if let (Some(base_side), Some((tree, _))) = (base_side, &base) {
+            let base_side = base_side?;
+            if with_diff {
+                let change = crate::diff::diff_renders(
+                    &base_side.docs,
+                    &checked.docs,
                     &crate::diff::DiffOptions::default(),
-                )?;
-                if let Some(label) = &job.label {
-                    diffs.push_str(&format!("**{}**\n\n", crate::report::markdown_escape(label)));
-                }
-                diffs.push_str(&crate::diff::render_markdown(&h.diffs));
-                h.base
+                );
+                diffs.push_str(&format!(
+                    "**Change since {}**\n\n{}\n**Diff with the hardened overlay**\n\n",
+                    crate::report::markdown_escape(&tree.name),
+                    crate::diff::render_markdown(&change)
+                ));
             }
-            _ => pipeline::run_job(job, &config, &today)?,
-        };
+            crate::compare::compare_with(&mut checked.report, base_side, &tree.name);
+        }
+        diffs.push_str(&hardened_diff.unwrap_or_default());
         for f in &checked.values.files {
             texts.insert(f.path.display().to_string(), f.text.clone());
         }
@@ -183,7 +212,16 @@ fn review(
     }
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
-    let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
+    let failing: usize = reports
+        .iter()
+        .map(|r| {
+            if args.fail_on_new {
+                crate::compare::new_failing_at(r, threshold)
+            } else {
+                r.failing_at(threshold)
+            }
+        })
+        .sum();
     let exit = i32::from(failing > 0);
     print_out(&crate::report::text::render(
         &reports,
@@ -240,6 +278,7 @@ fn review(
         threshold,
         run_url,
         diff,
+        base: review::BaseSummary::of(&reports),
     };
     match post(&ctx, args.comment) {
         Ok((done, summary)) => {
@@ -261,6 +300,27 @@ fn review(
     }
 }
 
+/// The head's check of one target; with `with_diff`, as `check --diff` (one pass gives the
+/// findings and the diff with the hardened overlay, as markdown) and its documents kept whole.
+fn head_check(
+    job: &pipeline::Job,
+    (config, today): (&Config, &str),
+    with_diff: bool,
+) -> Result<(pipeline::Checked, Option<String>)> {
+    if job.manifests.is_some() || !with_diff {
+        return Ok((pipeline::run_job(job, config, today)?, None));
+    }
+    let h = crate::harden::harden(
+        job,
+        &crate::harden::OverlayChoice::default(),
+        config,
+        today,
+        &crate::diff::DiffOptions::default(),
+    )?;
+    let diff = crate::diff::render_markdown(&h.diffs);
+    Ok((h.base, Some(diff)))
+}
+
 struct Ctx<'a> {
     client: &'a Client,
     pr: &'a PullRequest,
@@ -270,6 +330,8 @@ struct Ctx<'a> {
     run_url: Option<String>,
     /// The diff with the hardened overlay, as markdown (chart targets only).
     diff: Option<String>,
+    /// Against the pull request's base (`--base`).
+    base: Option<review::BaseSummary>,
 }
 
 // GitHub's REST shapes (docs: "Pull request review comments", "Reviews", "Issue comments").
@@ -603,6 +665,7 @@ fn update_summary(ctx: &Ctx, inline_fps: &BTreeSet<String>) -> ApiResult<(String
         previous: previous.as_ref().and_then(|c| c.body.as_deref()),
         run_url: ctx.run_url.clone(),
         diff: ctx.diff.as_deref(),
+        base: ctx.base.as_ref(),
     });
     let request = CommentBody { body: &body };
     if let Some(c) = previous {

@@ -650,6 +650,45 @@ pub struct SummaryInput<'a> {
     pub run_url: Option<String>,
     /// The diff with the hardened overlay (markdown), shown collapsed when it fits whole.
     pub diff: Option<&'a str>,
+    /// The pull request against its base (`--base`), when compared.
+    pub base: Option<&'a BaseSummary>,
+}
+
+/// The failures of a pull request against its base commit, over every target.
+#[derive(Debug, Clone, Default)]
+pub struct BaseSummary {
+    /// `1a2b3c4 (1a2b3c4)`: the base as `--base` named it, and its commit.
+    pub name: String,
+    pub counts: crate::compare::Counts,
+    /// The base's failures this change fixes, one line each (no fingerprint: they are not
+    /// findings of this run).
+    pub fixed: Vec<String>,
+}
+
+impl BaseSummary {
+    /// Over the reports of every target.
+    pub fn of(reports: &[crate::check::CheckReport]) -> Option<BaseSummary> {
+        let mut summary: Option<BaseSummary> = None;
+        for c in reports.iter().filter_map(|r| r.comparison.as_deref()) {
+            let s = summary.get_or_insert_with(|| BaseSummary {
+                name: c.base.clone(),
+                ..BaseSummary::default()
+            });
+            s.counts.new += c.counts.new;
+            s.counts.fixed += c.counts.fixed;
+            s.counts.existing += c.counts.existing;
+            s.fixed.extend(c.fixed.iter().map(|f| {
+                format!(
+                    "- **{}** ({}) {} on `{}`",
+                    f.rule,
+                    f.severity.as_str(),
+                    markdown_escape(f.title),
+                    inline_code(&f.object.kind_name())
+                )
+            }));
+        }
+        summary
+    }
 }
 
 /// Builds the one summary comment: every finding (inline or not), those fixed since the last
@@ -696,6 +735,16 @@ pub fn summary_body(input: &SummaryInput) -> String {
             input.threshold.as_str()
         ));
     }
+    if let Some(base) = input.base {
+        let n = base.counts;
+        head.push_str(&format!(
+            "\n\nAgainst the base `{}`: **{} new**, {} fixed by this change, {} existing.",
+            inline_code(&base.name),
+            n.new,
+            n.fixed,
+            n.existing
+        ));
+    }
     let c = &input.checks;
     head.push_str(&format!(
         "\n\nChecks: {} pass, {} fail, {} not applicable, {} advisory, {} suppressed.\n",
@@ -712,6 +761,10 @@ pub fn summary_body(input: &SummaryInput) -> String {
         lines.push(format!("\n### Commented inline ({})\n", inline.len()));
         lines.extend(inline.iter().map(|i| item_line(i)));
     }
+    if let Some(base) = input.base.filter(|b| !b.fixed.is_empty()) {
+        lines.push(format!("\n### Fixed by this change ({})\n", base.fixed.len()));
+        lines.extend(base.fixed.iter().cloned());
+    }
     if !fixed.is_empty() {
         lines.push(format!("\n### Fixed since the last run ({})\n", fixed.len()));
         lines.extend(fixed);
@@ -724,8 +777,9 @@ pub fn summary_body(input: &SummaryInput) -> String {
 
 fn item_line(item: &SummaryItem) -> String {
     let f = item.finding;
+    let new = if f.change == Some(crate::compare::Change::New) { ", **new**" } else { "" };
     let mut line = format!(
-        "- **{}** ({}) {} on `{}`",
+        "- **{}** ({}{new}) {} on `{}`",
         f.rule,
         f.severity.as_str(),
         markdown_escape(f.title),
@@ -1154,6 +1208,7 @@ mod tests {
             previous: None,
             run_url: None,
             diff: None,
+            base: None,
         });
         assert!(first.starts_with(SUMMARY_MARKER));
         assert!(first.contains("**2 failures**"), "{first}");
@@ -1165,6 +1220,7 @@ mod tests {
             previous: Some(&first),
             run_url: None,
             diff: None,
+            base: None,
         });
         let struck: Vec<&str> = second.lines().filter(|l| l.contains("~~")).collect();
         assert_eq!(struck.len(), 1, "{second}");
@@ -1177,6 +1233,7 @@ mod tests {
             previous: Some(&second),
             run_url: None,
             diff: None,
+            base: None,
         });
         assert!(!third.contains("~~"), "struck once, then gone: {third}");
     }

@@ -347,6 +347,12 @@ impl Repo {
         Repo { values: values.to_string(), ..repo }
     }
 
+    /// `repo` (its git history kept) with `values` written over its values file.
+    pub(crate) fn with_values_in(repo: Repo, values: &str) -> Repo {
+        std::fs::write(repo.path().join(VALUES_PATH), values).unwrap();
+        Repo { values: values.to_string(), ..repo }
+    }
+
     /// A hunk of context lines `first..=last`.
     pub(crate) fn hunk_patch(&self, first: usize, last: usize) -> String {
         let lines: Vec<String> = self
