@@ -64,6 +64,8 @@ struct Runner {
     server_url: String,
     /// The job ends before this step (one that would need the network, for example).
     stop_before: Option<String>,
+    /// The inputs the workflow gave (the others take their defaults).
+    given: Vec<String>,
     run: Run,
 }
 
@@ -81,6 +83,7 @@ impl Runner {
             action_ref: String::new(),
             server_url: "https://github.com".into(),
             stop_before: None,
+            given: given.iter().map(|(n, _)| (*n).to_string()).collect(),
             run: Run::default(),
         };
         // The runner fills every declared input: given, else its default (an expression).
@@ -120,6 +123,15 @@ impl Runner {
             ["github", "action_ref"] => self.action_ref.clone(),
             ["github", "action_repository"] => self.action_repository.clone(),
             ["github", "server_url"] => self.server_url.clone(),
+            // From the event file, as the runner reads `github.event` (empty off a PR).
+            ["github", "event", path @ ..] => self
+                .env
+                .get("GITHUB_EVENT_PATH")
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+                .and_then(|event| path.iter().try_fold(event, |v, key| v.get(*key).cloned()))
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             ["runner", "temp"] => self.runner_temp().display().to_string(),
             ["runner", "os"] => "Linux".into(),
             ["runner", "arch"] => "X64".into(),
@@ -182,6 +194,15 @@ impl Runner {
         self.path = base_path.to_vec();
         for (k, v) in extra_env {
             self.env.insert(k.to_string(), v.to_string());
+        }
+        // Defaults that read the job's context (`github.event`) see its environment, as the
+        // runner's do.
+        for (name, spec) in self.action["inputs"].clone().as_object().unwrap() {
+            let default = spec["default"].as_str().unwrap_or("");
+            if default.contains("github.event") && !self.given.contains(name) {
+                let value = self.substitute(default);
+                self.inputs.insert(name.clone(), value);
+            }
         }
         let steps = self.action["runs"]["steps"].as_array().unwrap().clone();
         for (i, step) in steps.iter().enumerate() {
@@ -1427,4 +1448,126 @@ fn an_empty_sarif_file_input_writes_no_sarif_and_still_gates() {
     let left: Vec<_> =
         std::fs::read_dir(workspace.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "the workspace is left as it was: {left:?}");
+}
+
+/// The action compares with the pull request's base commit (the event's `base.sha`), fetched
+/// from `origin` when the checkout lacks it, as actions/checkout's shallow clone does: on a
+/// pull request that weakens one value and fixes another, the job summary and the summary
+/// comment count one new failure and one fixed, and `new-only` fails the step on the
+/// weakening alone.
+#[test]
+fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
+    let Some(tools) = tools_path() else { return };
+    let git = |dir: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "protocol.file.allow=always",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let hardened = std::fs::read_to_string(root().join("fixtures/values/hardened.yaml")).unwrap();
+    let base = hardened
+        .replace("  disableKubernetesDestinations: true", "  disableKubernetesDestinations: false");
+    let head = base
+        .replace("  disableKubernetesDestinations: false", "  disableKubernetesDestinations: true")
+        .replacen("        replicas: 2", "        replicas: 1", 1);
+    // The upstream repository: the base commit, then the pull request's head.
+    let upstream = Repo::with_values(&base);
+    git(upstream.path(), &["add", VALUES_PATH]);
+    git(upstream.path(), &["commit", "-q", "-m", "base"]);
+    let base_sha = git(upstream.path(), &["rev-parse", "HEAD"]);
+    let upstream = Repo::with_values_in(upstream, &head);
+    git(upstream.path(), &["commit", "-q", "-am", "weaken and fix"]);
+    // The job's checkout: the head alone, one commit deep (the base is not in it).
+    let work = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", upstream.path().display());
+    git(work.path(), &["clone", "-q", "--depth=1", &url, "checkout"]);
+    let checkout = work.path().join("checkout");
+    assert!(
+        Command::new("git")
+            .current_dir(&checkout)
+            .args(["cat-file", "-e", &format!("{base_sha}^{{commit}}")])
+            .status()
+            .unwrap()
+            .code()
+            != Some(0),
+        "the shallow clone must lack the base"
+    );
+    let event = serde_json::json!({"action": "synchronize", "number": PR_NUMBER, "pull_request": {"number": PR_NUMBER, "head": {"sha": HEAD_SHA, "ref": "weaken"}, "base": {"sha": base_sha}}});
+    let event_path = work.path().join("event.json");
+    std::fs::write(&event_path, event.to_string()).unwrap();
+    let chart = gloo_mini();
+    for (new_only, expected_exit) in [("false", 1), ("true", 1)] {
+        let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&upstream.added_patch()));
+        let mut env = pull_request_env(&upstream, &gh);
+        env.retain(|(k, _)| k != "GITHUB_EVENT_PATH");
+        env.push(("GITHUB_EVENT_PATH".into(), event_path.display().to_string()));
+        env.push(("GIT_CONFIG_COUNT".into(), "1".into()));
+        env.push(("GIT_CONFIG_KEY_0".into(), "protocol.file.allow".into()));
+        env.push(("GIT_CONFIG_VALUE_0".into(), "always".into()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let inputs = [
+            ("chart", chart.as_str()),
+            ("values", VALUES_PATH),
+            ("comment", "review"),
+            ("new-only", new_only),
+        ];
+        let run = Runner::new(&inputs).execute(&checkout, &tools, &env);
+        assert_no_token(&run, &gh);
+        assert_eq!(
+            run.exit_code, expected_exit,
+            "new-only {new_only}:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        let short = &base_sha[..7];
+        assert!(
+            run.summary.contains(&format!("Against the base `{base_sha} ({short})`: **1 new**, 1 fixed by this change, 0 existing")),
+            "{}",
+            run.summary
+        );
+        assert!(run.summary.contains("- fixed: GLOO-010"), "{}", run.summary);
+        let comment = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
+        assert!(comment.contains("**1 new**, 1 fixed by this change, 0 existing"), "{comment}");
+        assert!(comment.contains("**Change since "), "{comment}");
+    }
+    // A change that keeps the base's failure and adds none: new-only passes it, the plain
+    // gate does not.
+    let kept = Repo::with_values_in(upstream, &format!("# reviewed\n{base}"));
+    git(kept.path(), &["commit", "-q", "-am", "only a comment"]);
+    let work = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", kept.path().display());
+    git(work.path(), &["clone", "-q", "--depth=1", &url, "checkout"]);
+    let checkout = work.path().join("checkout");
+    for (new_only, expected_exit) in [("true", 0), ("false", 1)] {
+        let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&kept.added_patch()));
+        let mut env = pull_request_env(&kept, &gh);
+        env.retain(|(k, _)| k != "GITHUB_EVENT_PATH");
+        env.push(("GITHUB_EVENT_PATH".into(), event_path.display().to_string()));
+        env.push(("GIT_CONFIG_COUNT".into(), "1".into()));
+        env.push(("GIT_CONFIG_KEY_0".into(), "protocol.file.allow".into()));
+        env.push(("GIT_CONFIG_VALUE_0".into(), "always".into()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let inputs = [
+            ("chart", chart.as_str()),
+            ("values", VALUES_PATH),
+            ("comment", "off"),
+            ("new-only", new_only),
+        ];
+        let run = Runner::new(&inputs).execute(&checkout, &tools, &env);
+        assert_eq!(
+            run.exit_code, expected_exit,
+            "new-only {new_only}:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+    }
 }

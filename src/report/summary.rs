@@ -76,6 +76,34 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
         write!(head, ", {} suppressed", s.suppressed).ok();
     }
     head.push_str("\n\n");
+    if let Some(c) = &report.comparison {
+        let n = c.counts;
+        writeln!(
+            head,
+            "Against the base `{}`: **{} new**, {} fixed by this change, {} existing.\n",
+            c.base.replace('`', "'"),
+            n.new,
+            n.fixed,
+            n.existing
+        )
+        .ok();
+        for note in &c.notes {
+            writeln!(head, "- {}", esc(note)).ok();
+        }
+        for f in &c.fixed {
+            writeln!(
+                head,
+                "- fixed: {} on {}: {}",
+                f.rule,
+                esc(&object_name(&f.object)),
+                esc(f.title)
+            )
+            .ok();
+        }
+        if !c.notes.is_empty() || !c.fixed.is_empty() {
+            head.push('\n');
+        }
+    }
     let failures: Vec<_> = location::failures(report).collect();
     if failures.is_empty() {
         return (head, vec![]);
@@ -100,10 +128,13 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
                 ),
                 None => "not through values".into(),
             };
-            let severity = match &f.suppressed {
+            let mut severity = match &f.suppressed {
                 Some(reason) => format!("{} (suppressed: {})", f.severity.as_str(), esc(reason)),
                 None => f.severity.as_str().to_string(),
             };
+            if f.change == Some(crate::compare::Change::New) {
+                severity.push_str(", **new**");
+            }
             // Inside a code span nothing renders, but `|` still ends the cell.
             let fix = fix
                 .replace('|', "\\|")
