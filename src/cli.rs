@@ -44,6 +44,21 @@ pub enum Command {
     /// Find charts and values files here and print (or --write) a config, a GitHub workflow
     /// and a pre-commit entry.
     Init(InitArgs),
+    /// Record the failures of every target (check's flags) as known: `check --baseline FILE`
+    /// and `hook run --baseline FILE` then tell new failures from these.
+    Baseline(BaselineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub chart: ChartArgs,
+    /// Write the baseline to FILE instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Replace FILE when it exists.
+    #[arg(long, requires = "write")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +110,12 @@ pub struct HookRunArgs {
     /// Size cap of the render cache, in MiB; least recently used renders go first.
     #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
     pub cache_max_mb: u64,
+    /// Mark each failure new or known against this baseline (`helm-harden baseline --write`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only for new failures (at or above `--fail-on`): those the baseline does not have.
+    #[arg(long = "fail-on-new", requires = "baseline")]
+    pub fail_on_new: bool,
 }
 
 #[derive(Debug, Args)]
@@ -266,8 +287,13 @@ pub struct CheckArgs {
     /// or existing, listing the ones the change fixes.
     #[arg(long, value_name = "REF", conflicts_with = "values_only")]
     pub base: Option<String>,
-    /// Exit 1 only for new failures (at or above `--fail-on`): those `--base` does not have.
-    #[arg(long = "fail-on-new", requires = "base")]
+    /// Mark each failure new or known against this baseline file (`helm-harden baseline
+    /// --write FILE`), where no base commit applies.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["base", "values_only"])]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only for new failures (at or above `--fail-on`): those `--base` or `--baseline`
+    /// does not have.
+    #[arg(long = "fail-on-new")]
     pub fail_on_new: bool,
     #[command(flatten)]
     pub diff_flags: DiffFlags,
@@ -438,6 +464,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Check(args) => check_command(args),
         Command::Overlay(args) => overlay_command(args),
         Command::Diff(args) => diff_command(args),
+        Command::Baseline(args) => baseline_command(args),
         Command::Review(args) => crate::github::command::run(args),
         Command::Hook(HookArgs { command: HookCommand::Run(args) }) => hook_run_command(args),
         Command::Hook(HookArgs { command: HookCommand::Install }) => {
@@ -654,6 +681,13 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
 }
 
 fn check_command(args: CheckArgs) -> Result<i32> {
+    if args.fail_on_new && args.base.is_none() && args.baseline.is_none() {
+        return Err(Error::new(
+            "--fail-on-new needs --base REF or --baseline FILE: what is new is told against one",
+        ));
+    }
+    // An input of the run: no file it writes (--sarif-file) may replace it.
+    let baseline_inputs: Vec<PathBuf> = args.baseline.iter().cloned().collect();
     let (config, today, jobs) = setup(&args.chart)?;
     let at_once = args.chart.jobs_at_once();
     let (reports, hardenings) = if args.values_only {
@@ -683,6 +717,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     if let Some(rev) = &args.base {
         compare_with_base(&mut reports, &jobs, rev, (&config, &today), at_once)?;
     }
+    compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let failing_at = |r: &crate::check::CheckReport| {
@@ -694,7 +729,12 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     };
     if args.format == Format::Json && hardenings.is_empty() {
         // Streamed: a report of a very large render is never held in memory as text.
-        write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
+        write_github_outputs(
+            &args,
+            &reports,
+            &hardenings,
+            &run_inputs(&config, &jobs, &baseline_inputs),
+        )?;
         print_warnings(args.format, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
         let failing: usize = reports.iter().map(failing_at).sum();
@@ -732,11 +772,47 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     };
     let output =
         if args.format == Format::Json { report::escape::json_text(output) } else { output };
-    write_github_outputs(&args, &reports, &hardenings, &run_inputs(&config, &jobs, &[]))?;
+    write_github_outputs(
+        &args,
+        &reports,
+        &hardenings,
+        &run_inputs(&config, &jobs, &baseline_inputs),
+    )?;
     print_warnings(args.format, &reports);
     print_out(&output)?;
     let failing: usize = reports.iter().map(failing_at).sum();
     Ok(i32::from(failing > 0))
+}
+
+/// `--baseline FILE`: each report against its target's known failures.
+fn compare_with_baseline(
+    reports: &mut [crate::check::CheckReport],
+    file: Option<&Path>,
+) -> Result<()> {
+    let Some(file) = file else { return Ok(()) };
+    let baseline = crate::baseline::Baseline::load(file)?;
+    let name = format!("baseline {}", file.display());
+    for report in reports {
+        baseline.compare(report, &name);
+    }
+    Ok(())
+}
+
+fn baseline_command(args: BaselineArgs) -> Result<i32> {
+    let (config, today, jobs) = setup(&args.chart)?;
+    let reports = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
+        Ok(pipeline::run_job(job, &config, &today)?.into_report())
+    })?;
+    let text = crate::baseline::Baseline::of(&reports).to_json();
+    match &args.write {
+        Some(path) => {
+            crate::overlay::write_new(path, &text, args.force, &run_inputs(&config, &jobs, &[]))?;
+            let count: usize = reports.iter().map(|r| r.failing_at(Severity::Info)).sum();
+            eprintln!("wrote {} ({count} known failure(s))", path.display());
+        }
+        None => print_out(&text)?,
+    }
+    Ok(0)
 }
 
 /// `--base REF`: checks every target again as it is at REF and compares each report with its
@@ -844,11 +920,12 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         return Ok(0);
     }
     let today = config::today();
-    let reports = plan
+    let mut reports = plan
         .jobs
         .iter()
         .map(|job| pipeline::run_job(job, &config, &today).map(pipeline::Checked::into_report))
         .collect::<Result<Vec<_>>>()?;
+    compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     print_out(&report::text::render(
         &reports,
         false,
@@ -856,6 +933,15 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     ))?;
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
-    let failing: usize = reports.iter().map(|r| r.failing_at(threshold)).sum();
+    let failing: usize = reports
+        .iter()
+        .map(|r| {
+            if args.fail_on_new {
+                crate::compare::new_failing_at(r, threshold)
+            } else {
+                r.failing_at(threshold)
+            }
+        })
+        .sum();
     Ok(i32::from(failing > 0))
 }

@@ -73,23 +73,32 @@ pub fn compare(
     base_name: &str,
     notes: Vec<String>,
 ) {
-    let before: HashSet<Key> = base.map(|b| failing(b).map(key).collect()).unwrap_or_default();
+    let before: Vec<Finding> = base.map(|b| failing(b).cloned().collect()).unwrap_or_default();
+    compare_failures(head, before, base_name, notes);
+}
+
+/// [`compare`] against the failures known before (a base's, or a baseline file's).
+pub fn compare_failures(
+    head: &mut CheckReport,
+    before: Vec<Finding>,
+    base_name: &str,
+    notes: Vec<String>,
+) {
+    let known: HashSet<Key> = before.iter().map(key).collect();
     let now: HashSet<Key> = failing(head).map(key).collect();
     let mut counts = Counts::default();
     for f in &mut head.findings {
         if f.status != Status::Fail || f.suppressed.is_some() {
             continue;
         }
-        let change = if before.contains(&key(f)) { Change::Existing } else { Change::New };
+        let change = if known.contains(&key(f)) { Change::Existing } else { Change::New };
         match change {
             Change::New => counts.new += 1,
             Change::Existing => counts.existing += 1,
         }
         f.change = Some(change);
     }
-    let fixed: Vec<Finding> = base
-        .map(|b| failing(b).filter(|f| !now.contains(&key(f))).cloned().collect())
-        .unwrap_or_default();
+    let fixed: Vec<Finding> = before.into_iter().filter(|f| !now.contains(&key(f))).collect();
     counts.fixed = fixed.len();
     head.comparison =
         Some(Box::new(Comparison { base: base_name.to_string(), fixed, notes, counts }));

@@ -6,6 +6,7 @@
 //! [`config`] is `.helm-harden.yaml`; [`docs`] generates rule documentation.
 
 pub mod base_ref;
+pub mod baseline;
 pub mod cache;
 pub mod chart;
 pub mod check;

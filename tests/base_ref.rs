@@ -195,3 +195,88 @@ fn diff_base_shows_what_the_change_does_to_the_render() {
     assert!(markdown.starts_with("### Change since main"), "{markdown}");
     assert!(markdown.contains("### Diff with the hardened overlay"), "{markdown}");
 }
+
+/// Where no base commit applies (pre-commit, a local run), a committed baseline does the same:
+/// `baseline --write` records the known failures, `check --baseline` marks what is new and what
+/// the change fixed, and `--fail-on-new` gates on the new ones only; `hook run` takes it too.
+#[test]
+fn a_baseline_file_tells_new_failures_from_known_ones() {
+    if helm().is_none() {
+        return;
+    }
+    let dir = repo(str::to_string, false);
+    let helm = helm().unwrap();
+    let write = helm_harden()
+        .current_dir(dir.path())
+        .args(["baseline", "chart", "-f", "values/prod.yaml", "--write", "known.json", "--helm"])
+        .arg(&helm)
+        .output()
+        .unwrap();
+    assert!(write.status.success(), "{}", String::from_utf8_lossy(&write.stderr));
+    let known: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("known.json")).unwrap())
+            .unwrap();
+    assert_eq!(known["targets"][0]["failures"][0]["rule"], "GLOO-010", "{known}");
+    assert_eq!(
+        known["targets"][0]["failures"][0]["values_path"],
+        "settings.disableKubernetesDestinations"
+    );
+    // Written once: never replaced without --force.
+    let again = helm_harden()
+        .current_dir(dir.path())
+        .args(["baseline", "chart", "-f", "values/prod.yaml", "--write", "known.json", "--helm"])
+        .arg(&helm)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+
+    let prod = dir.path().join("values/prod.yaml");
+    let text = std::fs::read_to_string(&prod).unwrap();
+    std::fs::write(&prod, weaken_and_fix(&text)).unwrap();
+    let (code, json, stderr) = check(dir.path(), &["--baseline", "known.json", "--fail-on-new"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(json["findings"][0]["rule"], "GLOO-019");
+    assert_eq!(json["findings"][0]["change"], "new");
+    assert_eq!(
+        json["comparison"]["counts"],
+        serde_json::json!({"new": 1, "fixed": 1, "existing": 0})
+    );
+    assert_eq!(json["comparison"]["base"], "baseline known.json");
+
+    // Only the known failure: --fail-on-new passes, in check and in the hook.
+    std::fs::write(&prod, format!("# reviewed\n{text}")).unwrap();
+    assert_eq!(check(dir.path(), &["--baseline", "known.json", "--fail-on-new"]).0, 0);
+    std::fs::write(
+        dir.path().join(".helm-harden.yaml"),
+        "targets:\n  - name: edge\n    chart: chart\n    values:\n      prod: [values/prod.yaml]\n",
+    )
+    .unwrap();
+    let hook = |extra: &[&str]| {
+        helm_harden()
+            .current_dir(dir.path())
+            .args(["hook", "run", "values/prod.yaml", "--helm"])
+            .arg(&helm)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let baseline_of_the_target = helm_harden()
+        .current_dir(dir.path())
+        .args(["baseline", "--write", "targets.json", "--helm"])
+        .arg(&helm)
+        .output()
+        .unwrap();
+    assert!(baseline_of_the_target.status.success());
+    assert_eq!(hook(&[]).status.code(), Some(1), "the plain gate fails on the known failure");
+    let gated = hook(&["--baseline", "targets.json", "--fail-on-new"]);
+    assert_eq!(gated.status.code(), Some(0), "{}", String::from_utf8_lossy(&gated.stdout));
+    // A file that is not a baseline is a one-line error naming it.
+    std::fs::write(dir.path().join("bad.json"), "{\"version\": 1}\n").unwrap();
+    let (code, _, stderr) = check(dir.path(), &["--baseline", "bad.json"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bad.json:1:") && stderr.contains("not a helm-harden baseline"),
+        "{stderr}"
+    );
+}
