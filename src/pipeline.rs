@@ -233,7 +233,7 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
 /// helm's own message follows.
 fn with_values_at_fault(job: &Job, error: Error) -> Error {
     use crate::schema::values_check::IssueKind;
-    if !error.message().contains("helm template failed") {
+    if error.kind() != crate::error::ErrorKind::HelmFailed {
         return error;
     }
     let Ok((files, sets)) = load_values(job) else { return error };

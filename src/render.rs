@@ -144,7 +144,7 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         // helm quotes values in its errors (`range can't iterate over <value>`), and a --set
         // value is often a secret passed from CI.
         let stderr = trim_stderr(&redact(&output.stderr, &request.set_values()));
-        return Err(Error::new(format!(
+        return Err(Error::helm_failed(format!(
             "{}: helm template failed: {stderr}",
             request.chart.display()
         )));
