@@ -720,13 +720,6 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
-    let failing_at = |r: &crate::check::CheckReport| {
-        if args.fail_on_new {
-            crate::compare::new_failing_at(r, threshold)
-        } else {
-            r.failing_at(threshold)
-        }
-    };
     if args.format == Format::Json && hardenings.is_empty() {
         // Streamed: a report of a very large render is never held in memory as text.
         write_github_outputs(
@@ -737,7 +730,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         )?;
         print_warnings(args.format, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
-        let failing: usize = reports.iter().map(failing_at).sum();
+        let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
         return Ok(i32::from(failing > 0));
     }
     let output = match args.format {
@@ -780,7 +773,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     )?;
     print_warnings(args.format, &reports);
     print_out(&output)?;
-    let failing: usize = reports.iter().map(failing_at).sum();
+    let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
     Ok(i32::from(failing > 0))
 }
 
@@ -933,15 +926,6 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     ))?;
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
-    let failing: usize = reports
-        .iter()
-        .map(|r| {
-            if args.fail_on_new {
-                crate::compare::new_failing_at(r, threshold)
-            } else {
-                r.failing_at(threshold)
-            }
-        })
-        .sum();
+    let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
     Ok(i32::from(failing > 0))
 }

@@ -104,6 +104,15 @@ pub fn compare_failures(
         Some(Box::new(Comparison { base: base_name.to_string(), fixed, notes, counts }));
 }
 
+/// The failures that fail the gate, over every report: those at or above `threshold`, or with
+/// `new_only` (`--fail-on-new`) only those the change brings.
+pub fn gate(reports: &[CheckReport], threshold: Severity, new_only: bool) -> usize {
+    reports
+        .iter()
+        .map(|r| if new_only { new_failing_at(r, threshold) } else { r.failing_at(threshold) })
+        .sum()
+}
+
 /// Failures at or above `threshold` that the change brings (all of them when the report was
 /// not compared).
 pub fn new_failing_at(report: &CheckReport, threshold: Severity) -> usize {

@@ -1450,6 +1450,18 @@ fn an_empty_sarif_file_input_writes_no_sarif_and_still_gates() {
     assert!(left.is_empty(), "the workspace is left as it was: {left:?}");
 }
 
+/// The pull request's environment with `event` as its event file, and git allowed to fetch from
+/// a `file://` remote (the upstream of a test's clone).
+fn base_env(repo: &Repo, gh: &FakeGitHub, event: &Path) -> Vec<(String, String)> {
+    let mut env = pull_request_env(repo, gh);
+    env.retain(|(k, _)| k != "GITHUB_EVENT_PATH");
+    env.push(("GITHUB_EVENT_PATH".into(), event.display().to_string()));
+    env.push(("GIT_CONFIG_COUNT".into(), "1".into()));
+    env.push(("GIT_CONFIG_KEY_0".into(), "protocol.file.allow".into()));
+    env.push(("GIT_CONFIG_VALUE_0".into(), "always".into()));
+    env
+}
+
 /// The action compares with the pull request's base commit (the event's `base.sha`), fetched
 /// from `origin` when the checkout lacks it, as actions/checkout's shallow clone does: on a
 /// pull request that weakens one value and fixes another, the job summary and the summary
@@ -1509,12 +1521,7 @@ fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
     let chart = gloo_mini();
     for (new_only, expected_exit) in [("false", 1), ("true", 1)] {
         let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&upstream.added_patch()));
-        let mut env = pull_request_env(&upstream, &gh);
-        env.retain(|(k, _)| k != "GITHUB_EVENT_PATH");
-        env.push(("GITHUB_EVENT_PATH".into(), event_path.display().to_string()));
-        env.push(("GIT_CONFIG_COUNT".into(), "1".into()));
-        env.push(("GIT_CONFIG_KEY_0".into(), "protocol.file.allow".into()));
-        env.push(("GIT_CONFIG_VALUE_0".into(), "always".into()));
+        let env = base_env(&upstream, &gh, &event_path);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let inputs = [
             ("chart", chart.as_str()),
@@ -1550,12 +1557,7 @@ fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
     let checkout = work.path().join("checkout");
     for (new_only, expected_exit) in [("true", 0), ("false", 1)] {
         let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&kept.added_patch()));
-        let mut env = pull_request_env(&kept, &gh);
-        env.retain(|(k, _)| k != "GITHUB_EVENT_PATH");
-        env.push(("GITHUB_EVENT_PATH".into(), event_path.display().to_string()));
-        env.push(("GIT_CONFIG_COUNT".into(), "1".into()));
-        env.push(("GIT_CONFIG_KEY_0".into(), "protocol.file.allow".into()));
-        env.push(("GIT_CONFIG_VALUE_0".into(), "always".into()));
+        let env = base_env(&kept, &gh, &event_path);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let inputs = [
             ("chart", chart.as_str()),

@@ -212,16 +212,7 @@ fn review(
     }
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
-    let failing: usize = reports
-        .iter()
-        .map(|r| {
-            if args.fail_on_new {
-                crate::compare::new_failing_at(r, threshold)
-            } else {
-                r.failing_at(threshold)
-            }
-        })
-        .sum();
+    let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
     let exit = i32::from(failing > 0);
     print_out(&crate::report::text::render(
         &reports,

@@ -402,10 +402,12 @@ fn collect_archive(path: &Path, crds: &mut Vec<String>, templates: &mut Vec<Stri
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+    /// A small CRD with one of each kind of schema node, for the tests here and of
+    /// [`super::super::resources`].
+    pub(crate) const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: widgets.example.com
@@ -420,21 +422,23 @@ spec:
         properties:
           spec:
             properties:
-              size:
-                type: integer
-                minimum: 1
-              mode:
-                type: string
-                enum: [fast, safe]
+              size: {type: integer, minimum: 1}
+              mode: {type: string, enum: [fast, safe]}
+              useRemoteAddress: {type: boolean}
               labels:
-                additionalProperties:
-                  type: string
+                additionalProperties: {type: string}
                 type: object
               free:
                 type: object
                 x-kubernetes-preserve-unknown-fields: true
               port:
                 x-kubernetes-int-or-string: true
+              items:
+                items:
+                  properties:
+                    name: {type: string}
+                  type: object
+                type: array
             type: object
         type: object
 ";

@@ -410,42 +410,7 @@ pub fn dotted(path: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::parse::parse_stream;
-
-    const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names:
-    kind: Widget
-  versions:
-  - name: v1
-    schema:
-      openAPIV3Schema:
-        properties:
-          spec:
-            properties:
-              size: {type: integer, minimum: 1}
-              mode: {type: string, enum: [fast, safe]}
-              useRemoteAddress: {type: boolean}
-              labels:
-                additionalProperties: {type: string}
-                type: object
-              free:
-                type: object
-                x-kubernetes-preserve-unknown-fields: true
-              port:
-                x-kubernetes-int-or-string: true
-              items:
-                items:
-                  properties:
-                    name: {type: string}
-                  type: object
-                type: array
-            type: object
-        type: object
-";
+    use crate::schema::crd::tests::CRD;
 
     fn issues_of(widget: &str) -> Vec<(IssueKind, String, String)> {
         let docs = parse_stream(&format!("{CRD}---\n{widget}")).unwrap();
