@@ -44,9 +44,27 @@ pub enum Command {
     /// Find charts and values files here and print (or --write) a config, a GitHub workflow
     /// and a pre-commit entry.
     Init(InitArgs),
+    /// Write the fixes into your own values files (the edits a review suggests), then check
+    /// again and say what is fixed and what is left.
+    Fix(FixArgs),
     /// Record the failures of every target (check's flags) as known: `check --baseline FILE`
     /// and `hook run --baseline FILE` then tell new failures from these.
     Baseline(BaselineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub chart: ChartArgs,
+    /// Fix only failures of this severity or higher (default: every failure).
+    #[arg(long, value_enum)]
+    pub severity: Option<FailOn>,
+    /// Print the diff of each file it would change; change nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Exit 1 when a failure of this severity or higher is left (default: the config's, else low).
+    #[arg(long = "fail-on", value_enum)]
+    pub fail_on: Option<FailOn>,
 }
 
 #[derive(Debug, Args)]
@@ -465,6 +483,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Overlay(args) => overlay_command(args),
         Command::Diff(args) => diff_command(args),
         Command::Baseline(args) => baseline_command(args),
+        Command::Fix(args) => fix_command(args),
         Command::Review(args) => crate::github::command::run(args),
         Command::Hook(HookArgs { command: HookCommand::Run(args) }) => hook_run_command(args),
         Command::Hook(HookArgs { command: HookCommand::Install }) => {
@@ -789,6 +808,54 @@ fn compare_with_baseline(
         baseline.compare(report, &name);
     }
     Ok(())
+}
+
+fn fix_command(args: FixArgs) -> Result<i32> {
+    let (config, today, jobs) = setup(&args.chart)?;
+    let min = args.severity.map_or(Severity::Info, Severity::from);
+    let threshold: Severity =
+        args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    let mut out = String::new();
+    let mut left_at_threshold = 0;
+    // One target after another: targets that share a values file see each other's edits.
+    for job in &jobs {
+        let fixed = crate::fix::fix_job(job, (&config, &today), min)?;
+        if let Some(label) = &job.label {
+            out.push_str(&format!("== {label} ==\n"));
+        }
+        for (path, before, after) in &fixed.changes {
+            out.push_str(&crate::fix::unified_diff(path, before, after));
+            if !args.dry_run {
+                crate::output::write_atomically(path, after, "cannot write the fixed values", &[])?;
+            }
+        }
+        let (gone, left) = crate::fix::fixed_and_left(&fixed, min);
+        let verb = if args.dry_run { "would fix" } else { "fixed" };
+        let files = fixed.changes.len();
+        out.push_str(&format!(
+            "{verb} {} failure(s) in {files} file(s){}\n",
+            gone.len(),
+            if files == 0 { " (nothing a values line can fix)" } else { "" }
+        ));
+        for line in &gone {
+            out.push_str(&format!("  {verb}: {}\n", report::text::clean(line)));
+        }
+        if !left.is_empty() {
+            out.push_str(&format!("left {} failure(s):\n", left.len()));
+            for line in &left {
+                out.push_str(&format!("  left: {}\n", report::text::clean(line)));
+            }
+        }
+        for (rule, object, flag) in &fixed.set_by_flag {
+            out.push_str(&format!(
+                "  {rule} {object}: its key is set by {flag}; not edited\n",
+                flag = report::text::clean(flag)
+            ));
+        }
+        left_at_threshold += fixed.after.failing_at(threshold);
+    }
+    print_out(&out)?;
+    Ok(i32::from(left_at_threshold > 0))
 }
 
 fn baseline_command(args: BaselineArgs) -> Result<i32> {

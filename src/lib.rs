@@ -17,6 +17,7 @@ pub mod diff;
 pub mod discover;
 pub mod docs;
 pub mod error;
+pub mod fix;
 pub mod github;
 pub mod harden;
 pub mod hook;

@@ -277,6 +277,13 @@ pub fn combine(file: &str, fixes: &[&FixSuggestion]) -> Option<Combined> {
     Some(Combined { suggestion: changed_lines(file, &current.text)?, applied })
 }
 
+/// `file` with every fix of `fixes` that joins applied ([`combine`]); None when none does.
+/// `helm-harden fix` writes this to the user's file.
+pub fn apply_all(file: &str, fixes: &[&FixSuggestion]) -> Option<String> {
+    let combined = combine(file, fixes)?;
+    Some(apply(file, &combined.suggestion))
+}
+
 /// `fix` located in `file` (one values file), as `check` would locate it there.
 fn locate_again(file: &ValuesFile, fix: &FixSuggestion) -> Option<FixSuggestion> {
     if let Some(old) = &fix.renames {
@@ -343,20 +350,19 @@ fn merge_block(
         .collect();
     let parsed: serde_json::Value = yaml_serde::from_str(&block.join("\n")).ok()?;
     let existing = parsed.get(&key.key)?.clone();
-    if !existing.is_object() {
-        return None;
-    }
+    // helm replaces a list whole: the fix's list (the user's items kept in it) replaces the
+    // block. A mapping over a list, or a list over a mapping, needs a human.
+    let merged = match (existing, value) {
+        (existing @ serde_json::Value::Object(_), _) => deep_merge(existing, value),
+        (serde_json::Value::Array(_), serde_json::Value::Array(_)) => value.clone(),
+        _ => return None,
+    };
     let child_indent = lines[line_no..end]
         .iter()
         .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         .map(|l| l.len() - l.trim_start().len())?;
     let mut out = format!("{}{}:{}", key.lead, key.key_text, key.comment);
-    push_block_step(
-        &mut out,
-        &deep_merge(existing, value),
-        child_indent,
-        (child_indent - indent).max(2),
-    );
+    push_block_step(&mut out, &merged, child_indent, (child_indent - indent).max(2));
     Some(Suggestion { start_line: Some(line_no), line: end, text: out })
 }
 

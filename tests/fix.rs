@@ -1,0 +1,155 @@
+//! `helm-harden fix`: the fixes written into the user's own values files, as a review suggests
+//! them, until nothing a values line can fix is left; run again, it changes nothing.
+
+mod common;
+
+use common::{helm, helm_harden, real_chart};
+use std::path::Path;
+
+fn fix(chart: &Path, values: &Path, extra: &[&str]) -> std::process::Output {
+    helm_harden()
+        .arg("fix")
+        .arg(chart)
+        .arg("-f")
+        .arg(values)
+        .arg("--helm")
+        .arg(helm().unwrap())
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Failing findings of a check: (rule, object, whether a values line can fix it).
+fn failures(chart: &Path, values: &Path) -> Vec<(String, String, bool)> {
+    let out = helm_harden()
+        .args(["check", "--format", "json"])
+        .arg(chart)
+        .arg("-f")
+        .arg(values)
+        .arg("--helm")
+        .arg(helm().unwrap())
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "FAIL" && f.get("suppressed").is_none())
+        .map(|f| {
+            let fixable = f["fix"].is_object() && f["fix"].get("set").is_none();
+            let object = format!(
+                "{}/{}",
+                f["object"]["kind"].as_str().unwrap(),
+                f["object"]["name"].as_str().unwrap()
+            );
+            (f["rule"].as_str().unwrap().to_string(), object, fixable)
+        })
+        .collect()
+}
+
+#[test]
+fn fix_edits_the_file_in_place_keeps_its_comments_and_is_idempotent() {
+    if helm().is_none() {
+        return;
+    }
+    let Some(chart) = real_chart("1.17.38") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("values.yaml");
+    let weak = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/values/weak.yaml"),
+    )
+    .unwrap();
+    let commented = format!("# our production gateway\n{weak}");
+    std::fs::write(&values, &commented).unwrap();
+
+    // --dry-run prints the diff and changes nothing.
+    let dry = fix(&chart, &values, &["--dry-run"]);
+    let stdout = String::from_utf8_lossy(&dry.stdout);
+    assert!(stdout.contains("--- a/") && stdout.contains("+++ b/"), "{stdout}");
+    assert!(stdout.contains("would fix"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&values).unwrap(), commented);
+
+    let first = fix(&chart, &values, &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stdout));
+    let fixed = std::fs::read_to_string(&values).unwrap();
+    assert_ne!(fixed, commented);
+    assert!(fixed.starts_with("# our production gateway\n"), "comments stay:\n{fixed}");
+    // What is left is what no values line can fix.
+    let left = failures(&chart, &values);
+    assert!(left.iter().all(|(_, _, fixable)| !fixable), "{left:?}");
+    // Twice changes nothing.
+    let second = fix(&chart, &values, &[]);
+    assert_eq!(second.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&values).unwrap(), fixed);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("fixed 0 failure(s) in 0 file(s)"));
+}
+
+#[test]
+fn a_key_set_on_the_command_line_is_reported_not_edited() {
+    if helm().is_none() {
+        return;
+    }
+    let Some(chart) = real_chart("1.17.38") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("values.yaml");
+    std::fs::write(&values, "gloo:\n  logLevel: info\n").unwrap();
+    let out = fix(&chart, &values, &["--set", "settings.disableKubernetesDestinations=false"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("GLOO-010 Settings/default: its key is set by --set"), "{stdout}");
+    let text = std::fs::read_to_string(&values).unwrap();
+    assert!(!text.contains("disableKubernetesDestinations"), "{text}");
+    // Something left at the threshold: exit 1.
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// On every user fixture and every real chart: no values-fixable failure is left, and none is
+/// added.
+#[test]
+fn fix_leaves_nothing_values_can_fix_on_every_user_fixture() {
+    if helm().is_none() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut users: Vec<_> = std::fs::read_dir(root.join("fixtures/values/user"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    users.sort();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut fixed_files = 0;
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = real_chart(version) else { return };
+        for user in &users {
+            let values = tmp
+                .path()
+                .join(format!("{version}-{}", user.file_name().unwrap().to_string_lossy()));
+            std::fs::copy(user, &values).unwrap();
+            let before = failures(&chart, &values);
+            let out = fix(&chart, &values, &[]);
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let after = failures(&chart, &values);
+            let what = format!("{} on {version}", user.display());
+            let fixable: Vec<_> = after.iter().filter(|(_, _, fixable)| *fixable).collect();
+            assert!(
+                fixable.is_empty(),
+                "{what}: still fixable {fixable:?}\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            let new: Vec<_> = after
+                .iter()
+                .filter(|(rule, object, _)| {
+                    !before.iter().any(|(r, o, _)| r == rule && o == object)
+                })
+                .collect();
+            assert!(new.is_empty(), "{what}: new failures {new:?}");
+            fixed_files += 1;
+        }
+    }
+    assert_eq!(fixed_files, 3 * users.len());
+}
