@@ -720,6 +720,9 @@ pub struct CheckReport {
     pub target: Option<String>,
     /// The findings against the base of a change (`--base`), when compared.
     pub comparison: Option<Box<crate::compare::Comparison>>,
+    /// Whether any rule applies to the render (see [`rules_apply`]); a render none applies to
+    /// is not a pass but a wrong chart, and the pipeline refuses it.
+    pub applies: bool,
 }
 
 impl CheckReport {
@@ -861,8 +864,74 @@ pub fn check(
         let rank = |f: &Finding| (f.status != Status::Fail || f.suppressed.is_some(), f.status);
         rank(a).cmp(&rank(b)).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(b.rule))
     });
+    let applies = rules_apply(&findings);
+    if applies {
+        warnings.extend(missing_subjects(&findings));
+    }
     let summary = Summary::of(&findings);
-    CheckReport { chart, findings, summary, warnings, target: None, comparison: None }
+    CheckReport { chart, findings, summary, warnings, target: None, comparison: None, applies }
+}
+
+/// Rules whose verdict holds for any Kubernetes render: a check of the YAML (HH-001), a pass
+/// for a component that is absent (GLOO-014) and a standing advice (GLOO-032). They judge a
+/// render without Gloo as readily as one with it, so they do not make a render one the
+/// catalog applies to. A rule added with a vacuous pass belongs here.
+const ANY_RENDER_RULES: &[&str] = &["HH-001", "GLOO-014", "GLOO-032"];
+
+/// Whether some rule applies to the render: an outcome other than NA from a rule that inspects
+/// the render's objects (not VALUES-* or HH-CONFIG, which judge the user's files).
+pub fn rules_apply(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| {
+        f.status != Status::Na
+            && !ANY_RENDER_RULES.contains(&f.rule)
+            && f.object.kind != VALUES_KIND
+            && f.object.kind != CONFIG_KIND
+    })
+}
+
+/// What every Gloo Edge chart renders by default, as the rules name it when it is absent
+/// (`no {subject} in the render`, [`crate::rules::helpers::na_without`]). In a render of Gloo
+/// without one of them, the rules about it are not applicable where they would be expected to
+/// apply; that is said without `--all` (an Upstream or an Enterprise component is absent from
+/// every default render, and its rules stay quiet).
+const CORE_SUBJECTS: &[&str] = &[
+    "gateway proxy",
+    "Gateway",
+    "Settings",
+    "Settings (settings.create: false)",
+    "gloo control-plane Deployment",
+    "Gloo control plane (Settings or gloo Deployment)",
+];
+
+/// One warning per core subject absent from a render of Gloo, naming the rules it leaves
+/// unchecked: `GLOO-006, GLOO-010 not applicable: no Settings (...) in the render`.
+fn missing_subjects(findings: &[Finding]) -> Vec<Warning> {
+    let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
+    for f in findings.iter().filter(|f| f.status == Status::Na) {
+        let core = CORE_SUBJECTS.iter().any(|subject| {
+            f.message.strip_prefix("no ").and_then(|m| m.strip_suffix(" in the render"))
+                == Some(subject)
+        });
+        if !core {
+            continue;
+        }
+        match by_reason.iter_mut().find(|(reason, _)| *reason == f.message) {
+            Some((_, rules)) if !rules.contains(&f.rule) => rules.push(f.rule),
+            Some(_) => {}
+            None => by_reason.push((&f.message, vec![f.rule])),
+        }
+    }
+    by_reason
+        .into_iter()
+        .map(|(reason, mut rules)| {
+            rules.sort_unstable();
+            Warning {
+                file: None,
+                line: None,
+                message: format!("{} not applicable: {reason}", rules.join(", ")),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -182,6 +182,9 @@ pub struct ChartArgs {
     /// Size cap of the render cache, in MiB; least recently used renders go first.
     #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
     pub cache_max_mb: u64,
+    /// Check a render that no rule applies to (no Gloo in it) instead of refusing it (exit 2).
+    #[arg(long = "allow-no-gloo")]
+    pub allow_no_gloo: bool,
 }
 
 /// `--max-render-mb`: at least 1 (0 would refuse every render).
@@ -218,6 +221,7 @@ impl ChartArgs {
                 self.no_cache,
                 self.cache_max_mb,
             ),
+            allow_no_gloo: self.allow_no_gloo,
         }
     }
 }

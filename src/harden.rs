@@ -200,6 +200,7 @@ pub fn harden(
             (config, today),
             JudgeValues::Yes,
         );
+        pipeline::require_rules_apply(job, &base, &source)?;
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
         let hardened = match (predicted.as_deref(), speculative) {
@@ -241,6 +242,7 @@ pub fn harden(
             (config, today),
             JudgeValues::Yes,
         );
+        pipeline::require_rules_apply(job, &base, &source)?;
         (base, overlay, hardened?)
     };
     let (stream, source) = hardened_stream;

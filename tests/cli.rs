@@ -431,7 +431,8 @@ fn helm_gets_a_batch_gc_pace_unless_the_user_set_one() {
     let seen = |env: &[(&str, &str)]| {
         let _ = std::fs::remove_file(&seen_file);
         let mut c = cmd();
-        c.args(["check", "fixtures/charts/gloo-mini", "--no-cache", "--helm"])
+        // The stand-in renders one unrelated ConfigMap: a deliberate run without Gloo.
+        c.args(["check", "fixtures/charts/gloo-mini", "--no-cache", "--allow-no-gloo", "--helm"])
             .arg(&helm)
             .env_remove("GOGC")
             .env_remove("GOMEMLIMIT");
@@ -862,4 +863,131 @@ fn a_rule_is_explained_in_markdown_when_asked() {
     assert_eq!((code, md_code), (0, 0));
     assert!(text.starts_with("GLOO-007 — ") && md.starts_with("### GLOO-007 — "), "{md}");
     assert!(md.contains("| all versions | `gateway.validation.failurePolicy` | `Fail` |"), "{md}");
+}
+
+// ---- nothing passes in silence --------------------------------------------------------------
+
+/// What `helm create nginx` renders, trimmed: no Gloo anywhere.
+const NGINX_RENDER: &str = "---\n# Source: nginx/templates/serviceaccount.yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web-nginx\n---\n# Source: nginx/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web-nginx\nspec:\n  ports:\n    - port: 80\n---\n# Source: nginx/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-nginx\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: nginx\n          image: nginx:1.27\n";
+
+/// A chart of its own rendering [`NGINX_RENDER`]'s objects.
+fn nginx_chart(dir: &Path) -> PathBuf {
+    let chart = dir.join("nginx");
+    write(&chart, "Chart.yaml", "apiVersion: v2\nname: nginx\nversion: 0.1.0\n");
+    for doc in NGINX_RENDER.split("---\n").filter(|d| !d.is_empty()) {
+        let (source, body) = doc.split_once('\n').unwrap();
+        let name = source.rsplit('/').next().unwrap();
+        write(&chart.join("templates"), name, body);
+    }
+    chart
+}
+
+const NO_RULE_APPLIES: &str = "no hardening rule applies: rendered chart nginx: 3 objects (1 ServiceAccount, 1 Service, 1 Deployment), expected Gloo Edge (the gloo control-plane Deployment, a gateway proxy, Settings or a Gateway); check the chart path and that the gloo dependency is enabled, or pass --allow-no-gloo to check it anyway";
+
+#[test]
+fn a_render_without_gloo_is_an_error_not_a_pass() {
+    for format in ["text", "json", "sarif", "github"] {
+        fails_with(
+            cmd().args(["check", "--manifests", "-", "--format", format]).write_stdin(NGINX_RENDER),
+            &format!("error: <stdin>: {NO_RULE_APPLIES}"),
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let render = write(tmp.path(), "render.yaml", NGINX_RENDER);
+    fails_with(
+        cmd().args(["check", "--manifests"]).arg(&render),
+        &format!("error: {}: {NO_RULE_APPLIES}", render.display()),
+    );
+    fails_with(cmd().args(["overlay", "--manifests"]).arg(&render), NO_RULE_APPLIES);
+    // The review: the same gate before anything is posted.
+    fails_with(
+        cmd().args(["review", "--comment", "off", "--manifests", "-"]).write_stdin(NGINX_RENDER),
+        NO_RULE_APPLIES,
+    );
+}
+
+#[test]
+fn allow_no_gloo_checks_a_render_without_gloo_deliberately() {
+    let (code, out, err) = stdout_of(
+        cmd().args(["check", "--allow-no-gloo", "--manifests", "-"]).write_stdin(NGINX_RENDER),
+    );
+    assert_eq!(code, 0, "{err}");
+    // Only the rules that judge any render pass (HH-001, GLOO-014); the rest are NA.
+    assert!(out.contains("\n0 failing, 2 passed, "), "{out}");
+    // A render of Gloo is not refused, with or without the flag.
+    cmd().args(["check", "--fail-on", "high", "--manifests", MINI_RENDER]).assert().code(1);
+}
+
+/// A render of Gloo without a part every Gloo chart renders: the rules about it say why they
+/// did not apply, without `--all`; a complete render has no such warning.
+#[test]
+fn rules_without_their_subject_in_a_gloo_render_say_why() {
+    let render = std::fs::read_to_string(root().join(MINI_RENDER)).unwrap();
+    let without_settings: String =
+        render.split_inclusive("---\n").filter(|doc| !doc.contains("\nkind: Settings\n")).collect();
+    assert_ne!(without_settings, render, "the fixture has Settings");
+    let (code, out, err) =
+        stdout_of(cmd().args(["check", "--manifests", "-"]).write_stdin(without_settings));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.lines().any(|l| l == "warning: GLOO-003, GLOO-004, GLOO-005, GLOO-006, GLOO-010, GLOO-013, GLOO-016 not applicable: no Settings (settings.create: false) in the render"),
+        "{out}"
+    );
+    let (_, json_out, json_err) = stdout_of(
+        cmd()
+            .args(["check", "--format", "json", "--manifests", "-"])
+            .write_stdin(render.replace("kind: Settings\n", "kind: NotSettings\n")),
+    );
+    assert!(json_err.contains("warning: GLOO-003, "), "on stderr beside the document: {json_err}");
+    let json: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert!(
+        json["warnings"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("not applicable: no Settings (settings.create: false) in the render"),
+        "and in it: {json_out}"
+    );
+    let (_, full, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER]));
+    assert!(!full.contains("not applicable:"), "{full}");
+}
+
+#[test]
+fn a_chart_without_gloo_is_refused_by_check_overlay_and_diff() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = nginx_chart(tmp.path());
+    let expected = format!("error: render of {}: no hardening rule applies: rendered chart nginx 0.1.0: 3 objects (1 ServiceAccount, 1 Service, 1 Deployment), expected Gloo Edge", chart.display());
+    for command in ["check", "overlay", "diff"] {
+        fails_with(cmd().env("HELM_BIN", &helm).arg(command).arg(&chart), &expected);
+    }
+    cmd().env("HELM_BIN", &helm).args(["check", "--allow-no-gloo"]).arg(&chart).assert().code(0);
+}
+
+#[test]
+fn an_umbrella_with_the_gloo_dependency_disabled_is_refused() {
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIP: no helm");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let umbrella = tmp.path().join("platform");
+    common::copy_dir(&root().join("fixtures/charts/umbrella"), &umbrella);
+    let chart_yaml = std::fs::read_to_string(umbrella.join("Chart.yaml")).unwrap();
+    write(&umbrella, "Chart.yaml", &format!("{chart_yaml}\n  condition: gloo.enabled\n"));
+    write(
+        &umbrella,
+        "templates/config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: platform\n",
+    );
+    let check = |set: &str| {
+        let mut c = cmd();
+        c.env("HELM_BIN", &helm).arg("check").arg(&umbrella).args(["--set", set]);
+        c
+    };
+    fails_with(&mut check("gloo.enabled=false"), "no hardening rule applies: rendered chart platform 0.1.0: 1 object (1 ConfigMap), expected Gloo Edge");
+    let (code, _, err) = stdout_of(&mut check("gloo.enabled=true"));
+    assert_eq!(code, 1, "Gloo renders: findings, not an error: {err}");
 }
