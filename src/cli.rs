@@ -185,6 +185,12 @@ pub struct ChartArgs {
     /// Check a render that no rule applies to (no Gloo in it) instead of refusing it (exit 2).
     #[arg(long = "allow-no-gloo")]
     pub allow_no_gloo: bool,
+    /// Run only these rules: an ID or a glob (`ENVOY-01*`); repeatable, or comma-separated.
+    #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
+    pub rule: Vec<String>,
+    /// Leave these rules out: an ID or a glob (`ENVOY-01*`); repeatable, or comma-separated.
+    #[arg(long = "skip-rule", value_name = "ID", value_delimiter = ',')]
+    pub skip_rule: Vec<String>,
 }
 
 /// `--max-render-mb`: at least 1 (0 would refuse every render).
@@ -200,6 +206,14 @@ impl ChartArgs {
     /// `-j`, else the number of cores.
     pub fn jobs_at_once(&self) -> usize {
         self.jobs.unwrap_or_else(pipeline::default_jobs).max(1)
+    }
+
+    /// The config (`--config`, else found upward from `cwd`) with `--rule`/`--skip-rule`
+    /// applied.
+    pub fn config(&self, cwd: &Path) -> Result<Config> {
+        let mut config = Config::discover(self.config.as_deref(), cwd)?;
+        config.select_rules(&self.rule, &self.skip_rule)?;
+        Ok(config)
     }
 
     pub fn inputs(&self) -> Inputs {
@@ -234,6 +248,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations (workflow commands); also writes the job summary.
     Github,
+    /// JUnit XML: one test case per rule and object.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -541,7 +557,7 @@ fn use_color(choice: Color) -> bool {
 fn setup(chart: &ChartArgs) -> Result<(Config, String, Vec<pipeline::Job>)> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-    let config = Config::discover(chart.config.as_deref(), &cwd)?;
+    let config = chart.config(&cwd)?;
     let jobs = pipeline::plan(&chart.inputs(), &config, &cwd)?;
     Ok((config, config::today(), jobs))
 }
@@ -766,6 +782,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         }
         Format::Sarif => report::sarif::render(&reports),
         Format::Github => report::github::render(&reports),
+        Format::Junit => report::junit::render(&reports),
     };
     let output =
         if args.format == Format::Json { report::escape::json_text(output) } else { output };
@@ -831,11 +848,11 @@ fn compare_with_base(
     Ok(())
 }
 
-/// The warnings (a suppression that matched nothing) of formats that do not show them: JSON
-/// and SARIF keep stdout for the document, so each warning is one line on stderr, once however
+/// The warnings (a suppression that matched nothing) of formats that do not show them: JSON,
+/// SARIF and JUnit keep stdout for the document, so each warning is one line on stderr, once however
 /// many targets share the config. Text prints them after the reports, github as annotations.
 fn print_warnings(format: Format, reports: &[crate::check::CheckReport]) {
-    if matches!(format, Format::Json | Format::Sarif) {
+    if matches!(format, Format::Json | Format::Sarif | Format::Junit) {
         for w in report::warnings(reports) {
             eprintln!("warning: {}", report::escape::terminal(&w.to_string()));
         }

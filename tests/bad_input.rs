@@ -815,7 +815,7 @@ fn max_render_mb_zero() {
 #[test]
 fn unknown_format() {
     let mut c = manifests_case(RENDER);
-    c.args(["--format", "xml"]).fails("unknown_format", &["error: invalid value 'xml' for '--format <FORMAT>' [possible values: text, json, sarif, github]"]);
+    c.args(["--format", "xml"]).fails("unknown_format", &["error: invalid value 'xml' for '--format <FORMAT>' [possible values: text, json, sarif, github, junit]"]);
 }
 
 // ---- overlay --------------------------------------------------------------------------------

@@ -991,3 +991,205 @@ fn an_umbrella_with_the_gloo_dependency_disabled_is_refused() {
     let (code, _, err) = stdout_of(&mut check("gloo.enabled=true"));
     assert_eq!(code, 1, "Gloo renders: findings, not an error: {err}");
 }
+
+// ---- selection and suppression --------------------------------------------------------------
+
+/// The rule IDs of a JSON report's findings, each once.
+fn rule_ids(json: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn rule_and_skip_rule_select_with_globs_as_ruff_does() {
+    let json_with = |args: &[&str]| {
+        let (code, json) = json_of(
+            cmd()
+                .args(["check", "--manifests", MINI_RENDER, "--all", "--format", "json"])
+                .args(args),
+        );
+        assert!(code < 2, "{json}");
+        rule_ids(&json)
+    };
+    let envoy_1x = json_with(&["--rule", "ENVOY-01*"]);
+    assert_eq!(envoy_1x.len(), 10, "ENVOY-010..019: {envoy_1x:?}");
+    assert!(envoy_1x.iter().all(|id| id.starts_with("ENVOY-01")), "{envoy_1x:?}");
+    // Repeatable, comma-separated, case-insensitive; --skip-rule takes out of the selection.
+    let picked = json_with(&[
+        "--rule",
+        "gloo-00?",
+        "--rule",
+        "K8S-001,K8S-002",
+        "--skip-rule",
+        "GLOO-001,GLOO-002",
+        "--skip-rule",
+        "GLOO-005",
+    ]);
+    let expected = [
+        "GLOO-003", "GLOO-004", "GLOO-006", "GLOO-007", "GLOO-008", "GLOO-009", "K8S-001",
+        "K8S-002",
+    ];
+    assert!(picked.iter().eq(expected.iter()), "{picked:?}");
+    let all = json_with(&[]);
+    let skipped = json_with(&["--skip-rule", "ENVOY-01*"]);
+    assert_eq!(skipped.len(), all.len() - 10, "{skipped:?}");
+    assert!(!skipped.iter().any(|id| id.starts_with("ENVOY-01")));
+    // Only the selected rules decide the exit code.
+    cmd().args(["check", "--manifests", MINI_RENDER, "--rule", "GLOO-008"]).assert().code(0);
+    cmd().args(["check", "--manifests", MINI_RENDER, "--rule", "GLOO-019"]).assert().code(1);
+}
+
+#[test]
+fn a_rule_pattern_that_matches_nothing_is_an_error_naming_it() {
+    fails_with(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--skip-rule", "ENVOY-09*"]),
+        "error: --skip-rule ENVOY-09*: matches no rule ID (see `helm-harden rules`)",
+    );
+    fails_with(
+        cmd().args(["overlay", "--manifests", MINI_RENDER, "--rule", "GLOO-019,GLOO-999"]),
+        "error: --rule GLOO-999: matches no rule ID",
+    );
+}
+
+/// weak.yaml with inline suppressions: GLOO-019 on the line above `replicas`, GLOO-007 on
+/// the line of `failurePolicy`, and one for a rule that does not fail there.
+const WEAK_WITH_INLINE: &str = "gateway:\n  validation:\n    alwaysAcceptResources: true\n    failurePolicy: Ignore # helm-harden: ignore GLOO-007 -- webhook outage runbook OPS-7\ngatewayProxies:\n  gatewayProxy:\n    kind:\n      deployment:\n        # helm-harden: ignore GLOO-019 expires 2999-12-31 -- one replica in the lab\n        replicas: 1\n    podTemplate:\n      # helm-harden: ignore K8S-001 -- nothing fails here\n      probes: false\n";
+
+#[test]
+fn inline_suppressions_hide_on_their_key_and_warn_when_unmatched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let values = write(tmp.path(), "values.yaml", WEAK_WITH_INLINE);
+    let (code, json) = json_of(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f"]).arg(&values),
+    );
+    assert_eq!(code, 1);
+    let finding = |rule: &str| {
+        json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).cloned().unwrap()
+    };
+    let v = values.display();
+    assert_eq!(finding("GLOO-019")["suppressed"], format!("one replica in the lab ({v}:9)"));
+    assert_eq!(finding("GLOO-007")["suppressed"], format!("webhook outage runbook OPS-7 ({v}:4)"));
+    assert!(finding("GLOO-004")["suppressed"].is_null(), "only the rules named");
+    assert_eq!(json["summary"]["suppressed"], 2);
+    assert_eq!(
+        json["warnings"],
+        serde_json::json!([format!(
+            "{v}:12: inline suppression of K8S-001 for values line 13 matched nothing"
+        )])
+    );
+    let (_, text, _) =
+        stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&values));
+    assert!(text.contains("SUPP GLOO-019") || text.contains("SUPPRESSED"), "{text}");
+}
+
+#[test]
+fn an_expired_inline_suppression_fails_at_its_line_and_stops_hiding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let values = write(
+        tmp.path(),
+        "values.yaml",
+        &WEAK_WITH_INLINE.replace("expires 2999-12-31", "expires 2001-01-31"),
+    );
+    let (code, json) = json_of(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f"]).arg(&values),
+    );
+    assert_eq!(code, 1);
+    let findings = json["findings"].as_array().unwrap();
+    let g19 = findings.iter().find(|f| f["rule"] == "GLOO-019").unwrap();
+    assert!(g19["suppressed"].is_null(), "expired: it counts again");
+    let expired = findings.iter().find(|f| f["rule"] == "HH-CONFIG").unwrap();
+    assert_eq!(expired["message"], "inline suppression of GLOO-019 for values line 10 expired on 2001-01-31 (reason was: one replica in the lab)");
+    assert_eq!(expired["object"]["template"], values.display().to_string());
+    assert_eq!(expired["object"]["line"], 9);
+}
+
+#[test]
+fn a_malformed_inline_suppression_is_an_error_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (text, expected) in [
+        ("a: 1 # helm-harden: ignore GLOO-999 -- x\n", ":1:6: unknown rule ID GLOO-999"),
+        (
+            "b:\n  # helm-harden: ignore GLOO-019\n  c: 1\n",
+            ":2:3: an inline suppression needs a reason",
+        ),
+        (
+            "# helm-harden: ignore GLOO-019 expires 2026-02-30 -- x\nd: 1\n",
+            ":1:1: expires: `2026-02-30` is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "e: 1 # helm-harden: skip GLOO-019 -- x\n",
+            ":1:6: unknown helm-harden directive `skip GLOO-019`",
+        ),
+    ] {
+        let values = write(tmp.path(), "values.yaml", text);
+        fails_with(
+            cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&values),
+            &format!("error: {}{expected}", values.display()),
+        );
+    }
+    // A `#` inside a quoted value is not a comment.
+    let quoted = write(tmp.path(), "quoted.yaml", "f: \"x # helm-harden: ignore GLOO-999\"\n");
+    let (code, _, err) =
+        stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&quoted));
+    assert!(code < 2, "{err}");
+}
+
+#[test]
+fn junit_report_of_the_example_render() {
+    let (code, out, err) = stdout_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "junit",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    // One test case per rule and object: as many as distinct (rule, object) pairs in --all.
+    let (_, json) = json_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "json",
+        "--all",
+    ]));
+    let pairs: std::collections::BTreeSet<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["rule"],
+                f["object"]["kind"],
+                f["object"]["namespace"],
+                f["object"]["name"],
+                f["object"]["embedded_in"]
+            )
+        })
+        .collect();
+    assert_eq!(out.matches("<testcase ").count(), pairs.len());
+    assert_eq!(
+        out.matches("<failure ").count(),
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "FAIL")
+            .map(|f| format!(
+                "{} {} {}",
+                f["rule"], f["object"]["name"], f["object"]["embedded_in"]
+            ))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+    insta::assert_snapshot!("check_junit", out);
+}
