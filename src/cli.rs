@@ -129,6 +129,8 @@ pub struct InitArgs {
 }
 
 /// Chart, values and helm arguments, in helm's own terms.
+// Each bool is an on/off command-line flag, as clap parses it; no state machine hides in them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args, Clone, Default)]
 pub struct ChartArgs {
     /// Chart directory or packaged `.tgz`. Default: the config's targets, else the chart in the
@@ -182,6 +184,9 @@ pub struct ChartArgs {
     /// Size cap of the render cache, in MiB; least recently used renders go first.
     #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
     pub cache_max_mb: u64,
+    /// Render the chart's CRDs too (`helm template --include-crds`), for GLOO-008.
+    #[arg(long = "include-crds")]
+    pub include_crds: bool,
     /// Check a render that no rule applies to (no Gloo in it) instead of refusing it (exit 2).
     #[arg(long = "allow-no-gloo")]
     pub allow_no_gloo: bool,
@@ -235,6 +240,7 @@ impl ChartArgs {
                 self.no_cache,
                 self.cache_max_mb,
             ),
+            include_crds: self.include_crds,
             allow_no_gloo: self.allow_no_gloo,
         }
     }
@@ -594,13 +600,26 @@ fn overlay_command(args: OverlayArgs) -> Result<i32> {
         if let Some(label) = &job.label {
             header.insert(0, format!("target {label}"));
         }
-        Ok(overlay.to_yaml(&header))
+        Ok((overlay.to_yaml(&header), header))
     })?;
-    let text = overlays.concat();
+    let text: String = overlays.iter().map(|(yaml, _)| yaml.as_str()).collect();
     match &args.write {
         Some(path) => {
             let inputs = run_inputs(&config, &jobs, &args.overlay.overlay);
             crate::overlay::write_new(path, &text, args.force, &inputs)?;
+            // Say what was written, and how to use it: a silent success leaves the user to
+            // open the file to learn whether anything was fixed.
+            let what: Vec<&str> = overlays
+                .iter()
+                .flat_map(|(_, header)| header.iter().map(String::as_str))
+                .filter(|line| !line.starts_with("Apply it"))
+                .collect();
+            println!(
+                "wrote {}: {}\napply it after your own values: helm ... -f <your values> -f {}",
+                path.display(),
+                report::escape::terminal(&what.join(" ")),
+                path.display()
+            );
         }
         None => print_out(&text)?,
     }

@@ -65,7 +65,7 @@ pub fn overlay_header(base: &Checked, overlay: &Overlay, choice: &OverlayChoice)
         what.push(format!("{how} {} (`helm-harden diff` shows what it fixes)", files.join(", ")));
     }
     vec![
-        format!("helm-harden overlay for gloo{version}: {}.", what.join(", ")),
+        format!("{}gloo{version}: {}.", overlay::HEADER_MARK, what.join(", ")),
         "Apply it after your own values: helm ... -f <your values> -f <this file>".to_string(),
     ]
 }

@@ -30,6 +30,8 @@ pub struct Inputs {
     pub dependency_update: bool,
     /// Render cache (None: `--no-cache`).
     pub cache: Option<crate::cache::CacheSettings>,
+    /// `--include-crds`: render the chart's CRDs too (`helm template --include-crds`).
+    pub include_crds: bool,
     /// `--allow-no-gloo`: a render no rule applies to is checked (and passes) instead of refused.
     pub allow_no_gloo: bool,
 }
@@ -66,6 +68,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
         timeout: Some(Duration::from_secs(args.timeout_secs.max(1))),
         max_bytes: args.max_render_mb.saturating_mul(1024 * 1024),
         dependency_update: args.dependency_update,
+        include_crds: args.include_crds,
     };
     if args.chart.is_some() || args.manifests.is_some() {
         let chart = args.chart.clone();

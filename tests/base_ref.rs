@@ -62,7 +62,7 @@ fn weaken_and_fix(values: &str) -> String {
 
 #[test]
 fn a_change_that_weakens_one_value_and_fixes_another() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let dir = repo(weaken_and_fix, true);
@@ -93,7 +93,7 @@ fn a_change_that_weakens_one_value_and_fixes_another() {
 
 #[test]
 fn fail_on_new_passes_a_change_that_only_keeps_known_failures() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     // An edit that changes nothing hardening looks at: GLOO-010 stays failing.
@@ -111,7 +111,7 @@ fn fail_on_new_passes_a_change_that_only_keeps_known_failures() {
 
 #[test]
 fn a_values_file_new_in_the_change_is_said_and_a_bad_ref_is_an_error() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let dir = repo(str::to_string, false);
@@ -150,7 +150,7 @@ fn a_values_file_new_in_the_change_is_said_and_a_bad_ref_is_an_error() {
 /// comes first, resource by resource (only the two it touches), then the hardened overlay's.
 #[test]
 fn diff_base_shows_what_the_change_does_to_the_render() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let dir = repo(weaken_and_fix, true);

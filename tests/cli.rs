@@ -123,10 +123,7 @@ fn text_report_of_the_example_render() {
 /// admin listener inside the bootstrap; the bootstrap's other findings at the object).
 #[test]
 fn the_text_report_names_each_object_once() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (_, out, _) = stdout_of(cmd().env("HELM_BIN", helm).args([
         "check",
         "fixtures/charts/gloo-mini",
@@ -471,10 +468,7 @@ fn a_hanging_helm_is_killed_with_its_children() {
 
 #[test]
 fn checks_the_bundled_chart_with_real_helm() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (code, from_helm) = json_of(
         cmd()
             .args([
@@ -525,10 +519,7 @@ fn checks_the_bundled_chart_with_real_helm() {
 
 #[test]
 fn config_targets_are_all_checked() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let chart = root().join("fixtures/charts/gloo-mini");
     write(tmp.path(), "values/staging.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
@@ -670,10 +661,7 @@ fn unused_suppressions_warn_on_stderr_once_in_json_and_sarif() {
         assert_eq!(err, expected, "--format {format}");
         serde_json::from_str::<serde_json::Value>(&out).expect("stdout stays pure JSON");
     }
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let chart = root().join("fixtures/charts/gloo-mini");
     write(tmp.path(), "values/a.yaml", "{}\n");
     write(tmp.path(), "values/b.yaml", "{}\n");
@@ -726,10 +714,7 @@ fn config_mistakes_name_file_and_line() {
 
 #[test]
 fn umbrella_fixture_gets_the_same_verdicts_with_gloo_prefixed_fixes() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     // The umbrella's own values.yaml, as the gloo chart itself would take them.
     let flat_defaults = write(tmp.path(), "flat-defaults.yaml", "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      probes: true\ngateway:\n  validation:\n    alwaysAcceptResources: false\nsettings:\n  disableKubernetesDestinations: true\nglobal:\n  glooStats:\n    routePrefixRewrite: /stats/prometheus?usedonly\n");
@@ -803,10 +788,7 @@ fn umbrella_fixture_gets_the_same_verdicts_with_gloo_prefixed_fixes() {
 
 #[test]
 fn packaged_chart_is_checked_too() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (code, json) = json_of(
         cmd()
             .args([
@@ -953,10 +935,7 @@ fn rules_without_their_subject_in_a_gloo_render_say_why() {
 
 #[test]
 fn a_chart_without_gloo_is_refused_by_check_overlay_and_diff() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let chart = nginx_chart(tmp.path());
     let expected = format!("error: render of {}: no hardening rule applies: rendered chart nginx 0.1.0: 3 objects (1 ServiceAccount, 1 Service, 1 Deployment), expected Gloo Edge", chart.display());
@@ -968,10 +947,7 @@ fn a_chart_without_gloo_is_refused_by_check_overlay_and_diff() {
 
 #[test]
 fn an_umbrella_with_the_gloo_dependency_disabled_is_refused() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let umbrella = tmp.path().join("platform");
     common::copy_dir(&root().join("fixtures/charts/umbrella"), &umbrella);
@@ -1192,4 +1168,86 @@ fn junit_report_of_the_example_render() {
             .len()
     );
     insta::assert_snapshot!("check_junit", out);
+}
+
+// ---- small defects --------------------------------------------------------------------------
+
+/// An expired suppression's heading names the config as the user would type it from where they
+/// are (found upward: `../.helm-harden.yaml`) and its line.
+#[test]
+fn an_expired_suppression_in_text_names_its_config_as_typed_and_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), ".helm-harden.yaml", "suppressions:\n  - rule: GLOO-005\n    object: Settings/*\n    reason: old\n    expires: 2001-01-01\n");
+    let sub = tmp.path().join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    let render = root().join(MINI_RENDER);
+    for (dir, shown) in
+        [(tmp.path(), ".helm-harden.yaml:2"), (sub.as_path(), "../.helm-harden.yaml:2")]
+    {
+        let (_, out, _) =
+            stdout_of(cmd().current_dir(dir).arg("check").arg("--manifests").arg(&render));
+        assert!(
+            out.contains(&format!("\n  Suppression/GLOO-005 for Settings/*  ({shown})\n")),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn overlay_write_says_what_it_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("hardening.yaml");
+    let (code, out, err) = stdout_of(
+        cmd()
+            .args([
+                "overlay",
+                "--manifests",
+                MINI_RENDER,
+                "-f",
+                "fixtures/values/weak.yaml",
+                "--write",
+            ])
+            .arg(&path),
+    );
+    assert_eq!(code, 0, "{err}");
+    let p = path.display();
+    assert_eq!(out, format!("wrote {p}: helm-harden overlay for gloo 1.17.0: fixes 33 rule(s) through values.\napply it after your own values: helm ... -f <your values> -f {p}\n"));
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .starts_with("# helm-harden overlay for gloo 1.17.0: fixes 33 rule(s)"));
+}
+
+/// GLOO-008 checks the CRDs Gloo's charts keep in `crds/` when `--include-crds` renders them;
+/// without it, its reason names that flag, which exists.
+#[test]
+fn include_crds_lets_gloo_008_check_the_charts_crds() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let Some(chart) = common::real_chart("1.17.38") else { return };
+    let run = |extra: &[&str]| {
+        let (_, json) = json_of(
+            cmd()
+                .env("HELM_BIN", &helm)
+                .arg("check")
+                .arg(&chart)
+                .args(["-n", "gloo-system", "--rule", "GLOO-008", "--all", "--format", "json"])
+                .args(extra),
+        );
+        json["findings"].as_array().unwrap().clone()
+    };
+    let without = run(&[]);
+    assert_eq!(without.len(), 1);
+    assert!(without[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("rendered only with --include-crds)"));
+    let with = run(&["--include-crds"]);
+    assert!(with.len() > 10, "one outcome per solo.io CRD: {}", with.len());
+    let failing: Vec<&str> = with
+        .iter()
+        .filter(|f| f["status"] == "FAIL")
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["ratelimitconfigs.ratelimit.solo.io"], "as the rule's docs say");
+    let help = cmd().args(["check", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--include-crds"));
 }

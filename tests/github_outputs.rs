@@ -79,14 +79,6 @@ fn weak_sarif() -> Value {
     sarif
 }
 
-fn helm_or_skip() -> Option<PathBuf> {
-    let helm = common::helm();
-    if helm.is_none() {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN); this test renders a chart");
-    }
-    helm
-}
-
 // ---- SARIF ---------------------------------------------------------------------------------
 
 #[test]
@@ -497,7 +489,7 @@ fn a_sarif_file_that_cannot_be_written_is_an_error_and_nothing_is_printed() {
 
 #[test]
 fn the_summary_collapses_the_diff_when_asked() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("summary.md");
     let (code, _, stderr) = run(cmd()
@@ -513,7 +505,7 @@ fn the_summary_collapses_the_diff_when_asked() {
 
 #[test]
 fn findings_of_a_chart_directory_point_at_template_paths_in_the_repository() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     // No values file: no fix has a line, so every annotation points at the template.
     let (code, stdout, stderr) = run(cmd()
         .args(["check", "fixtures/charts/gloo-mini", "--format", "github"])

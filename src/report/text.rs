@@ -2,7 +2,7 @@
 //! Colour only on a terminal, and never when `NO_COLOR` is set.
 
 use super::{fix_location, yaml_flow};
-use crate::check::{CheckReport, Finding, ObjectRef};
+use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND, VALUES_KIND};
 use crate::rules::Status;
 use std::fmt::Write;
 
@@ -30,7 +30,18 @@ pub fn clean(text: &str) -> String {
 fn object_header(o: &ObjectRef) -> String {
     let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
     let mut s = format!("{ns}{}/{}", o.kind, o.name);
-    match (&o.embedded_in, &o.template) {
+    // A suppression or a values key is about a line of the user's file: name it as the user
+    // would (relative to the working directory; a config found upward is known by its absolute
+    // path) with the line, where an editor or a terminal can jump to it.
+    let template = if o.kind == CONFIG_KIND || o.kind == VALUES_KIND {
+        o.template
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("{}:{}", super::location::typed_path(t), o.line.max(1)))
+    } else {
+        o.template.clone()
+    };
+    match (&o.embedded_in, &template) {
         (Some(e), Some(t)) => write!(s, "  (in {e}, {t})").ok(),
         (Some(e), None) => write!(s, "  (in {e})").ok(),
         (None, Some(t)) => write!(s, "  ({t})").ok(),
