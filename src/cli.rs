@@ -278,6 +278,12 @@ impl From<FailOn> for Severity {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    Object,
+    Rule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
     Always,
@@ -293,8 +299,15 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Also report passes, NA (with the reason) and advisories.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "quiet")]
     pub all: bool,
+    /// Text output: only the failures at or above --fail-on, and the counts (warnings go to
+    /// stderr).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Text output: one block per object (default), or per rule listing its objects.
+    #[arg(long = "group-by", value_enum, default_value_t = GroupBy::Object)]
+    pub group_by: GroupBy,
     /// Exit 1 when a failure of this severity or higher remains (default: the config's, else low).
     #[arg(long = "fail-on", value_enum)]
     pub fail_on: Option<FailOn>,
@@ -767,7 +780,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             &hardenings,
             &run_inputs(&config, &jobs, &baseline_inputs),
         )?;
-        print_warnings(args.format, &reports);
+        print_warnings(args.format, args.quiet, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
         let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
         return Ok(i32::from(failing > 0));
@@ -789,7 +802,11 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             let mut text = report::text::render(
                 &reports,
                 args.all,
-                report::text::Style { color: use_color(args.color) },
+                report::text::Style {
+                    color: use_color(args.color),
+                    quiet: args.quiet.then_some(threshold),
+                    by_rule: args.group_by == GroupBy::Rule,
+                },
             );
             for h in &hardenings {
                 text.push_str("Diff with the hardened overlay:\n\n");
@@ -811,7 +828,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         &hardenings,
         &run_inputs(&config, &jobs, &baseline_inputs),
     )?;
-    print_warnings(args.format, &reports);
+    print_warnings(args.format, args.quiet, &reports);
     print_out(&output)?;
     let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
     Ok(i32::from(failing > 0))
@@ -869,9 +886,12 @@ fn compare_with_base(
 
 /// The warnings (a suppression that matched nothing) of formats that do not show them: JSON,
 /// SARIF and JUnit keep stdout for the document, so each warning is one line on stderr, once however
-/// many targets share the config. Text prints them after the reports, github as annotations.
-fn print_warnings(format: Format, reports: &[crate::check::CheckReport]) {
-    if matches!(format, Format::Json | Format::Sarif | Format::Junit) {
+/// many targets share the config. Text prints them after the reports (on stderr with
+/// `--quiet`), github as annotations.
+fn print_warnings(format: Format, quiet: bool, reports: &[crate::check::CheckReport]) {
+    if matches!(format, Format::Json | Format::Sarif | Format::Junit)
+        || (quiet && format == Format::Text)
+    {
         for w in report::warnings(reports) {
             eprintln!("warning: {}", report::escape::terminal(&w.to_string()));
         }
@@ -962,7 +982,7 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     print_out(&report::text::render(
         &reports,
         false,
-        report::text::Style { color: use_color(args.color) },
+        report::text::Style { color: use_color(args.color), ..Default::default() },
     ))?;
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);

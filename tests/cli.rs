@@ -1251,3 +1251,120 @@ fn include_crds_lets_gloo_008_check_the_charts_crds() {
     let help = cmd().args(["check", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("--include-crds"));
 }
+
+// ---- reports a person can read ----------------------------------------------------------------
+
+fn weak_text(args: &[&str]) -> (i32, String, String) {
+    stdout_of(
+        cmd()
+            .args(["check", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml"])
+            .args(args),
+    )
+}
+
+#[test]
+fn the_summary_counts_failures_by_severity() {
+    let (_, json) = json_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "json",
+    ]));
+    let count = |severity: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == severity && f["status"] == "FAIL")
+            .count()
+    };
+    let (_, out, _) = weak_text(&[]);
+    let last = out.lines().rev().find(|l| !l.is_empty()).unwrap();
+    assert_eq!(
+        last,
+        format!(
+            "48 failing ({} high, {} medium, {} low, {} info), 18 passed, {} not applicable, 4 advisory",
+            count("high"),
+            count("medium"),
+            count("low"),
+            count("info"),
+            json["summary"]["na"]
+        )
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_failures_at_the_threshold_and_the_counts() {
+    let (code, out, err) = weak_text(&["--quiet", "--fail-on", "high"]);
+    assert_eq!(code, 1, "{err}");
+    let verdicts: Vec<&str> =
+        out.lines().filter(|l| l.starts_with("    ") && !l.starts_with("     ")).collect();
+    assert_eq!(verdicts.len(), 4, "{out}");
+    assert!(verdicts.iter().all(|l| l.starts_with("    FAIL ") && l.contains(" high ")), "{out}");
+    assert!(out.contains("\n48 failing (4 high, "), "the counts stay: {out}");
+    // A warning goes to stderr: stdout is only failures and counts.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write(
+        tmp.path(),
+        "hh.yaml",
+        "suppressions:\n  - rule: GLOO-006\n    object: Deployment/nothing\n    reason: stale\n",
+    );
+    let (_, out, err) =
+        stdout_of(cmd().args(["check", "-q", "--manifests", MINI_RENDER, "--config"]).arg(&config));
+    assert!(!out.contains("warning:") && err.contains("matched nothing"), "{out}\n{err}");
+    fails_with(
+        cmd().args(["check", "-q", "--all", "--manifests", MINI_RENDER]),
+        "cannot be used with",
+    );
+}
+
+#[test]
+fn group_by_rule_lists_a_rules_objects_with_one_fix_for_one_key() {
+    let (code, out, _) = weak_text(&["--group-by", "rule"]);
+    assert_eq!(code, 1);
+    let block = |rule: &str| {
+        let start =
+            out.find(&format!("\n  FAIL {rule} ")).unwrap_or_else(|| panic!("{rule}: {out}"));
+        let rest = &out[start + 1..];
+        rest[..rest.find("\n\n").unwrap()].to_string()
+    };
+    // Both Gateways get their listener buffer limit from one key: the fix once, at the end.
+    let envoy_003 = block("ENVOY-003");
+    assert!(
+        envoy_003.lines().next().unwrap().ends_with("Listener buffer limit <= 32 KiB  (2 objects)"),
+        "{envoy_003}"
+    );
+    assert_eq!(envoy_003.matches("fix:").count(), 1, "{envoy_003}");
+    assert!(envoy_003.lines().last().unwrap().starts_with("    fix: gatewayProxies.gatewayProxy.gatewaySettings.options.perConnectionBufferLimitBytes: 32768"), "{envoy_003}");
+    // Each Gateway's own key: a fix under each object.
+    let envoy_005 = block("ENVOY-005");
+    assert_eq!(envoy_005.matches("fix:").count(), 2, "{envoy_005}");
+    assert!(envoy_005.contains("customHttpGateway") && envoy_005.contains("customHttpsGateway"));
+    // Every rule once.
+    let headings: Vec<&str> = out.lines().filter(|l| l.starts_with("  FAIL ")).collect();
+    let rules: std::collections::BTreeSet<&str> =
+        headings.iter().map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    assert_eq!(headings.len(), rules.len(), "{out}");
+}
+
+#[test]
+fn a_long_fix_value_is_folded_with_a_pointer_to_the_whole() {
+    let (_, out, _) = weak_text(&[]);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("fix: gatewayProxies.gatewayProxy.envoyOverloadManager: "))
+        .unwrap();
+    assert!(
+        lines[at].contains("resource…  (add under fixtures/values/weak.yaml:8)"),
+        "{}",
+        lines[at]
+    );
+    assert!(lines[at].chars().count() < 200, "{}", lines[at]);
+    assert_eq!(lines[at + 1].trim(), "(value folded, 522 characters: `helm-harden overlay` writes it whole, `helm-harden rules ENVOY-002` explains it)");
+    // A short value is whole.
+    assert!(out.contains("fix: gatewayProxies.gatewayProxy.kind.deployment.replicas: 2  (change at fixtures/values/weak.yaml:12)\n"));
+}

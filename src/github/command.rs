@@ -217,7 +217,7 @@ fn review(
     print_out(&crate::report::text::render(
         &reports,
         false,
-        crate::report::text::Style { color: false },
+        crate::report::text::Style::default(),
     ))?;
     let Some(github) = github else { return Ok(exit) };
 
