@@ -963,6 +963,10 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
             args.no_cache,
             args.cache_max_mb,
         ),
+        // Without targets, every chart of the repository whose files changed is a candidate,
+        // Gloo or not (an app chart beside it): one without Gloo is left out with a note below,
+        // not refused. A target the config names must render Gloo.
+        allow_no_gloo: config.targets.is_empty(),
         ..Inputs::default()
     };
     let plan = crate::hook::plan_changed(&files, &config, root, &inputs)?;
@@ -973,11 +977,20 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         return Ok(0);
     }
     let today = config::today();
-    let mut reports = plan
-        .jobs
-        .iter()
-        .map(|job| pipeline::run_job(job, &config, &today).map(pipeline::Checked::into_report))
-        .collect::<Result<Vec<_>>>()?;
+    let mut reports = Vec::new();
+    for job in &plan.jobs {
+        let report = pipeline::run_job(job, &config, &today)?.into_report();
+        if !report.applies {
+            let chart = job.chart.as_deref().unwrap_or(Path::new(".")).display().to_string();
+            let what = job.label.clone().unwrap_or(chart);
+            eprintln!("helm-harden: {what}: no hardening rule applies to its render (no Gloo in it); not checked");
+            continue;
+        }
+        reports.push(report);
+    }
+    if reports.is_empty() {
+        return Ok(0);
+    }
     compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     print_out(&report::text::render(
         &reports,

@@ -1059,7 +1059,10 @@ fn inline_suppressions_hide_on_their_key_and_warn_when_unmatched() {
     );
     let (_, text, _) =
         stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&values));
-    assert!(text.contains("SUPP GLOO-019") || text.contains("SUPPRESSED"), "{text}");
+    assert!(
+        text.contains(&format!("    SUPPRESSED GLOO-019  high   Proxy has >= 2 replicas: spec.replicas is 1: a single proxy pod serves all traffic\n         suppressed: one replica in the lab ({v}:9)\n")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -478,6 +478,51 @@ fn hook_run_on_unrelated_files_exits_at_once_without_helm() {
     assert!(out.stdout.is_empty());
 }
 
+/// Without a config, the hook checks every chart whose files changed: an app chart without Gloo
+/// beside the Gloo one is left out with a note, not refused (a config target is refused).
+#[test]
+fn hook_run_leaves_a_chart_without_gloo_out_with_a_note() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let user = user_repo();
+    let r = user.path();
+    write(r, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    write(
+        r,
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    );
+    let hook = |files: &[&str]| {
+        Command::new(bin())
+            .current_dir(r)
+            .args(["hook", "run", "--no-cache"])
+            .args(files)
+            .env("HELM_BIN", &helm)
+            .output()
+            .unwrap()
+    };
+    let out = hook(&["charts/web/templates/cm.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(": no hardening rule applies to its render (no Gloo in it); not checked"),
+        "{}",
+        text(&out)
+    );
+    // Beside it, the Gloo chart is checked as before.
+    let out = hook(&["charts/web/templates/cm.yaml", "charts/gloo/values.yaml"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gloo (gloo 1.17.0)"), "{}", text(&out));
+    // A config target that renders no Gloo is an error.
+    write(r, ".helm-harden.yaml", "targets:\n  - chart: charts/web\n");
+    let out = hook(&["charts/web/templates/cm.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no hardening rule applies"),
+        "{}",
+        text(&out)
+    );
+}
+
 // ---- the helm plugin ---------------------------------------------------------------------------
 
 /// The helm binaries of each major version available: `$HELM3_BIN`, `$HELM4_BIN`, `$HELM_BIN`,
