@@ -140,6 +140,7 @@ pub fn render_key(helm_version: &str, request: &RenderRequest) -> Option<String>
     h.opt("release", request.release.as_deref());
     h.opt("namespace", request.namespace.as_deref());
     h.opt("kube-version", request.kube_version.as_deref());
+    h.opt("include-crds", request.include_crds.then_some("yes"));
     if request.namespace.is_none() {
         // helm's namespace then comes from the environment or the current kube context.
         for var in ["HELM_NAMESPACE", "HELM_KUBECONTEXT", "KUBECONFIG"] {
@@ -360,6 +361,9 @@ mod tests {
         let mut r = base.clone();
         r.kube_version = Some("1.30".into());
         assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "kube-version");
+        let mut r = base.clone();
+        r.include_crds = true;
+        assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "--include-crds");
         let mut r = base.clone();
         r.namespace = Some("other".into());
         assert_ne!(render_key("v3.17.3", &r).unwrap(), k, "namespace");

@@ -517,18 +517,111 @@ fn camel_case(kebab: &str) -> String {
     out
 }
 
-/// Why a failure of `rule` on `object` is suppressed, when a config suppression matches it and
-/// has not expired; the matching suppression is marked used either way.
-fn suppression(
-    config: &Config,
-    rule: &Rule,
-    object: &ObjectRef,
-    today: &str,
-    used_suppressions: &mut [bool],
-) -> Option<String> {
-    let (i, s) = config.suppression_for(rule.id, &object.kind_name())?;
-    used_suppressions[i] = true;
-    (!s.expired(today)).then(|| s.reason.clone())
+/// The suppressions of a run: the config's (by rule and `Kind/name`) and the values files'
+/// inline ones (by rule and the values line a failure's fix goes to). Each is marked used when
+/// it matches a failure, expired or not; [`Suppressions::finish`] reports the expired ones as
+/// HH-CONFIG failures at their line and the unused ones as warnings.
+struct Suppressions<'a> {
+    config: &'a Config,
+    inline: Vec<(&'a ValuesFile, &'a crate::config::InlineSuppression)>,
+    used_config: Vec<bool>,
+    used_inline: Vec<bool>,
+    today: &'a str,
+}
+
+impl<'a> Suppressions<'a> {
+    fn new(config: &'a Config, files: &'a [ValuesFile], today: &'a str) -> Self {
+        let inline: Vec<_> =
+            files.iter().flat_map(|f| f.suppressions.iter().map(move |s| (f, s))).collect();
+        Suppressions {
+            config,
+            used_config: vec![false; config.suppressions.len()],
+            used_inline: vec![false; inline.len()],
+            inline,
+            today,
+        }
+    }
+
+    /// Why a failure of `rule` on `object`, fixed by `fix`, is suppressed, when a suppression
+    /// that has not expired matches it: the config's first, else one on the fix's values line
+    /// (its reason followed by where it is written).
+    fn reason(
+        &mut self,
+        rule: &Rule,
+        object: &ObjectRef,
+        fix: Option<&FixSuggestion>,
+    ) -> Option<String> {
+        if let Some((i, s)) = self.config.suppression_for(rule.id, &object.kind_name()) {
+            self.used_config[i] = true;
+            return (!s.expired(self.today)).then(|| s.reason.clone());
+        }
+        let fix = fix.filter(|f| f.set.is_none())?;
+        let (file, line) = (fix.file.as_deref()?, fix.line?);
+        let i = self.inline.iter().position(|(f, s)| {
+            s.key_line == line
+                && s.suppression.rule == rule.id
+                && f.path.display().to_string() == file
+        })?;
+        self.used_inline[i] = true;
+        let s = &self.inline[i].1.suppression;
+        (!s.expired(self.today)).then(|| format!("{} ({file}:{})", s.reason, s.line))
+    }
+
+    /// HH-CONFIG failures for the expired suppressions (when the rule is on) and warnings for
+    /// those that matched nothing.
+    fn finish(self, findings: &mut Vec<Finding>, warnings: &mut Vec<Warning>) {
+        let config_file = self.config.path.as_ref().map(|p| p.display().to_string());
+        let config_severity = self.config.severity_of(&CONFIG_RULE);
+        let config = self
+            .config
+            .suppressions
+            .iter()
+            .zip(self.used_config)
+            .map(|(s, used)| (s, used, config_file.clone(), ""));
+        let inline = self.inline.iter().zip(self.used_inline).map(|((f, s), used)| {
+            (&s.suppression, used, Some(f.path.display().to_string()), "inline ")
+        });
+        for (s, used, file, what) in config.chain(inline) {
+            if s.expired(self.today) {
+                let Some(severity) = config_severity else { continue };
+                findings.push(Finding {
+                    rule: CONFIG_RULE.id,
+                    severity,
+                    status: Status::Fail,
+                    title: CONFIG_RULE.title,
+                    message: format!(
+                        "{what}suppression of {} for {} expired on {} (reason was: {})",
+                        s.rule,
+                        s.object,
+                        s.expires.as_deref().unwrap_or("?"),
+                        s.reason
+                    ),
+                    object: Arc::new(ObjectRef {
+                        api_version: String::new(),
+                        kind: CONFIG_KIND.into(),
+                        name: format!("{} for {}", s.rule, s.object),
+                        namespace: None,
+                        template: file,
+                        embedded_in: None,
+                        line: s.line,
+                    }),
+                    fix: None,
+                    suppressed: None,
+                    pin: None,
+                    change: None,
+                });
+            } else if !used {
+                warnings.push(Warning {
+                    file,
+                    line: Some(s.line),
+                    message: format!(
+                        "{what}suppression of {} for {} matched nothing",
+                        s.rule, s.object
+                    ),
+                });
+            }
+        }
+    }
 }
 
 /// A problem in the user's values (VALUES-*) as a finding at its values line, suppressible by
@@ -536,8 +629,7 @@ fn suppression(
 fn values_finding(
     issue: crate::schema::values_check::ValuesIssue,
     config: &Config,
-    today: &str,
-    used_suppressions: &mut [bool],
+    suppressions: &mut Suppressions<'_>,
 ) -> Option<Finding> {
     use crate::schema::values_check::IssueFix;
     let rule = values_rule(issue.kind);
@@ -551,7 +643,6 @@ fn values_finding(
         embedded_in: None,
         line: issue.line,
     });
-    let suppressed = suppression(config, rule, &object, today, used_suppressions);
     // A fix on a list element's key is left to the message: the values line editor works on
     // mapping keys.
     let fix = issue.fix.filter(|_| !issue.from_set && !issue.path.contains('[')).map(|fix| {
@@ -569,6 +660,17 @@ fn values_finding(
             renames,
         }
     });
+    // Where the key is, whether or not there is a fix: an inline suppression goes on its line.
+    let at = FixSuggestion {
+        values_path: issue.path.clone(),
+        value: Arc::new(serde_json::Value::Null),
+        file: (!issue.from_set).then(|| issue.file.clone()),
+        line: Some(issue.line),
+        exact: true,
+        set: None,
+        renames: None,
+    };
+    let suppressed = suppressions.reason(rule, &object, Some(fix.as_ref().unwrap_or(&at)));
     Some(Finding {
         rule: rule.id,
         severity,
@@ -607,8 +709,7 @@ fn resource_findings(
     docs: &[Doc],
     values: &ValuesContext,
     config: &Config,
-    today: &str,
-    used_suppressions: &mut [bool],
+    suppressions: &mut Suppressions<'_>,
 ) -> Vec<Finding> {
     use crate::schema::resources;
     let Some(crds) = &values.crds else { return Vec::new() };
@@ -618,14 +719,14 @@ fn resource_findings(
         let schema = values.schema.as_deref();
         if let Some(in_values) = resources::at_values_line(&issue, &values.files, schema) {
             if at_values.insert((in_values.file.clone(), in_values.line, in_values.path.clone())) {
-                findings.extend(values_finding(in_values, config, today, used_suppressions));
+                findings.extend(values_finding(in_values, config, suppressions));
             }
             continue;
         }
         let rule = values_rule(issue.kind);
         let Some(severity) = config.severity_of(rule) else { continue };
         let object = Arc::new(ObjectRef::of(issue.doc, Some(issue.line)));
-        let suppressed = suppression(config, rule, &object, today, used_suppressions);
+        let suppressed = suppressions.reason(rule, &object, None);
         findings.push(Finding {
             rule: rule.id,
             severity,
@@ -720,6 +821,10 @@ pub struct CheckReport {
     pub target: Option<String>,
     /// The findings against the base of a change (`--base`), when compared.
     pub comparison: Option<Box<crate::compare::Comparison>>,
+    /// Whether any rule applies to the render (an outcome other than NA from a rule that
+    /// inspects its objects, not one of [`ANY_RENDER_RULES`]); a render none applies to is not
+    /// a pass but a wrong chart, and the pipeline refuses it.
+    pub applies: bool,
 }
 
 impl CheckReport {
@@ -751,9 +856,14 @@ pub fn check(
     let results = evaluate(docs, &chart);
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
-    let mut used_suppressions = vec![false; config.suppressions.len()];
+    let mut suppressions = Suppressions::new(config, &values.files, today);
     // One ObjectRef per inspected object (and line), shared by all its findings.
     let mut objects: HashMap<(*const Doc, Option<usize>), Arc<ObjectRef>> = HashMap::new();
+    // Judged over every rule, switched off or not selected as well: which rules a run reports
+    // does not change what the render is.
+    let applies = results.iter().any(|r| {
+        !ANY_RENDER_RULES.contains(&r.rule.id) && r.outcomes.iter().any(|o| o.status != Status::Na)
+    });
     for result in results {
         let rule = result.rule;
         let Some(severity) = config.severity_of(rule) else { continue };
@@ -763,10 +873,6 @@ pub fn check(
                 .entry((std::ptr::from_ref::<Doc>(outcome.doc), outcome.line))
                 .or_insert_with(|| Arc::new(ObjectRef::of(outcome.doc, outcome.line)))
                 .clone();
-            let suppressed = match outcome.status {
-                Status::Fail => suppression(config, rule, &object, today, &mut used_suppressions),
-                _ => None,
-            };
             let (mut fix, no_fix) = match outcome.status {
                 Status::Fail => match values.suggest(fix, &outcome.fix, &outcome.target) {
                     Ok(fix) => (Some(Box::new(fix)), None),
@@ -783,6 +889,10 @@ pub fn check(
                 message = format!("{message} (the Envoy bootstrap is your {own}: change it there)");
                 fix = None;
             }
+            let suppressed = match outcome.status {
+                Status::Fail => suppressions.reason(rule, &object, fix.as_deref()),
+                _ => None,
+            };
             let pin = match (outcome.status, &outcome.fix) {
                 (Status::Na | Status::Advisory, _) | (_, OutcomeFix::Declared) => None,
                 (_, own) => {
@@ -806,7 +916,7 @@ pub fn check(
     // Before the suppressions are looked at: one that only a values finding uses is used.
     if let Some(schema) = &values.schema {
         for issue in schema.check_values(&values.files, &values.sets) {
-            let Some(finding) = values_finding(issue, config, today, &mut used_suppressions) else {
+            let Some(finding) = values_finding(issue, config, &mut suppressions) else {
                 continue;
             };
             findings.push(finding);
@@ -815,54 +925,70 @@ pub fn check(
             warnings.push(Warning { file: None, line: None, message: note });
         }
     }
-    findings.extend(resource_findings(docs, values, config, today, &mut used_suppressions));
+    findings.extend(resource_findings(docs, values, config, &mut suppressions));
     // Suppressions are part of the gate: an expired one fails on its own (HH-CONFIG, at its
-    // line in the config file), an unused one warns.
-    let config_file = config.path.as_ref().map(|p| p.display().to_string());
-    let config_severity = config.severity_of(&CONFIG_RULE);
-    for (i, s) in config.suppressions.iter().enumerate() {
-        if s.expired(today) {
-            let Some(severity) = config_severity else { continue };
-            findings.push(Finding {
-                rule: CONFIG_RULE.id,
-                severity,
-                status: Status::Fail,
-                title: CONFIG_RULE.title,
-                message: format!(
-                    "suppression of {} for {} expired on {} (reason was: {})",
-                    s.rule,
-                    s.object,
-                    s.expires.as_deref().unwrap_or("?"),
-                    s.reason
-                ),
-                object: Arc::new(ObjectRef {
-                    api_version: String::new(),
-                    kind: CONFIG_KIND.into(),
-                    name: format!("{} for {}", s.rule, s.object),
-                    namespace: None,
-                    template: config_file.clone(),
-                    embedded_in: None,
-                    line: s.line,
-                }),
-                fix: None,
-                suppressed: None,
-                pin: None,
-                change: None,
-            });
-        } else if !used_suppressions[i] {
-            warnings.push(Warning {
-                file: config_file.clone(),
-                line: Some(s.line),
-                message: format!("suppression of {} for {} matched nothing", s.rule, s.object),
-            });
-        }
-    }
+    // line in the config or values file), an unused one warns.
+    suppressions.finish(&mut findings, &mut warnings);
     findings.sort_by(|a, b| {
         let rank = |f: &Finding| (f.status != Status::Fail || f.suppressed.is_some(), f.status);
         rank(a).cmp(&rank(b)).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(b.rule))
     });
+    if applies {
+        warnings.extend(missing_subjects(&findings));
+    }
     let summary = Summary::of(&findings);
-    CheckReport { chart, findings, summary, warnings, target: None, comparison: None }
+    CheckReport { chart, findings, summary, warnings, target: None, comparison: None, applies }
+}
+
+/// Rules whose verdict holds for any Kubernetes render: a check of the YAML (HH-001), a pass
+/// for a component that is absent (GLOO-014) and a standing advice (GLOO-032). They judge a
+/// render without Gloo as readily as one with it, so they do not make a render one the
+/// catalog applies to. A rule added with a vacuous pass belongs here.
+const ANY_RENDER_RULES: &[&str] = &["HH-001", "GLOO-014", "GLOO-032"];
+
+/// What every Gloo Edge chart renders by default, as the rules name it when it is absent
+/// (`no {subject} in the render`, [`crate::rules::helpers::na_without`]). In a render of Gloo
+/// without one of them, the rules about it are not applicable where they would be expected to
+/// apply; that is said without `--all` (an Upstream or an Enterprise component is absent from
+/// every default render, and its rules stay quiet).
+const CORE_SUBJECTS: &[&str] = &[
+    "gateway proxy",
+    "Gateway",
+    "Settings",
+    "Settings (settings.create: false)",
+    "gloo control-plane Deployment",
+    "Gloo control plane (Settings or gloo Deployment)",
+];
+
+/// One warning per core subject absent from a render of Gloo, naming the rules it leaves
+/// unchecked: `GLOO-006, GLOO-010 not applicable: no Settings (...) in the render`.
+fn missing_subjects(findings: &[Finding]) -> Vec<Warning> {
+    let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
+    for f in findings.iter().filter(|f| f.status == Status::Na) {
+        let core = CORE_SUBJECTS.iter().any(|subject| {
+            f.message.strip_prefix("no ").and_then(|m| m.strip_suffix(" in the render"))
+                == Some(subject)
+        });
+        if !core {
+            continue;
+        }
+        match by_reason.iter_mut().find(|(reason, _)| *reason == f.message) {
+            Some((_, rules)) if !rules.contains(&f.rule) => rules.push(f.rule),
+            Some(_) => {}
+            None => by_reason.push((&f.message, vec![f.rule])),
+        }
+    }
+    by_reason
+        .into_iter()
+        .map(|(reason, mut rules)| {
+            rules.sort_unstable();
+            Warning {
+                file: None,
+                line: None,
+                message: format!("{} not applicable: {reason}", rules.join(", ")),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

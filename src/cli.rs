@@ -147,6 +147,8 @@ pub struct InitArgs {
 }
 
 /// Chart, values and helm arguments, in helm's own terms.
+// Each bool is an on/off command-line flag, as clap parses it; no state machine hides in them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args, Clone, Default)]
 pub struct ChartArgs {
     /// Chart directory or packaged `.tgz`. Default: the config's targets, else the chart in the
@@ -200,6 +202,18 @@ pub struct ChartArgs {
     /// Size cap of the render cache, in MiB; least recently used renders go first.
     #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
     pub cache_max_mb: u64,
+    /// Render the chart's CRDs too (`helm template --include-crds`), for GLOO-008.
+    #[arg(long = "include-crds")]
+    pub include_crds: bool,
+    /// Check a render that no rule applies to (no Gloo in it) instead of refusing it (exit 2).
+    #[arg(long = "allow-no-gloo")]
+    pub allow_no_gloo: bool,
+    /// Run only these rules: an ID or a glob (`ENVOY-01*`); repeatable, or comma-separated.
+    #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
+    pub rule: Vec<String>,
+    /// Leave these rules out: an ID or a glob (`ENVOY-01*`); repeatable, or comma-separated.
+    #[arg(long = "skip-rule", value_name = "ID", value_delimiter = ',')]
+    pub skip_rule: Vec<String>,
 }
 
 /// `--max-render-mb`: at least 1 (0 would refuse every render).
@@ -215,6 +229,14 @@ impl ChartArgs {
     /// `-j`, else the number of cores.
     pub fn jobs_at_once(&self) -> usize {
         self.jobs.unwrap_or_else(pipeline::default_jobs).max(1)
+    }
+
+    /// The config (`--config`, else found upward from `cwd`) with `--rule`/`--skip-rule`
+    /// applied.
+    pub fn config(&self, cwd: &Path) -> Result<Config> {
+        let mut config = Config::discover(self.config.as_deref(), cwd)?;
+        config.select_rules(&self.rule, &self.skip_rule)?;
+        Ok(config)
     }
 
     pub fn inputs(&self) -> Inputs {
@@ -236,6 +258,8 @@ impl ChartArgs {
                 self.no_cache,
                 self.cache_max_mb,
             ),
+            include_crds: self.include_crds,
+            allow_no_gloo: self.allow_no_gloo,
         }
     }
 }
@@ -248,6 +272,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations (workflow commands); also writes the job summary.
     Github,
+    /// JUnit XML: one test case per rule and object.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -270,6 +296,12 @@ impl From<FailOn> for Severity {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    Object,
+    Rule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
     Always,
@@ -285,8 +317,15 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Also report passes, NA (with the reason) and advisories.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "quiet")]
     pub all: bool,
+    /// Text output: only the failures at or above --fail-on, and the counts (warnings go to
+    /// stderr).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Text output: one block per object (default), or per rule listing its objects.
+    #[arg(long = "group-by", value_enum, default_value_t = GroupBy::Object)]
+    pub group_by: GroupBy,
     /// Exit 1 when a failure of this severity or higher remains (default: the config's, else low).
     #[arg(long = "fail-on", value_enum)]
     pub fail_on: Option<FailOn>,
@@ -556,7 +595,7 @@ fn use_color(choice: Color) -> bool {
 fn setup(chart: &ChartArgs) -> Result<(Config, String, Vec<pipeline::Job>)> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-    let config = Config::discover(chart.config.as_deref(), &cwd)?;
+    let config = chart.config(&cwd)?;
     let jobs = pipeline::plan(&chart.inputs(), &config, &cwd)?;
     Ok((config, config::today(), jobs))
 }
@@ -593,13 +632,26 @@ fn overlay_command(args: OverlayArgs) -> Result<i32> {
         if let Some(label) = &job.label {
             header.insert(0, format!("target {label}"));
         }
-        Ok(overlay.to_yaml(&header))
+        Ok((overlay.to_yaml(&header), header))
     })?;
-    let text = overlays.concat();
+    let text: String = overlays.iter().map(|(yaml, _)| yaml.as_str()).collect();
     match &args.write {
         Some(path) => {
             let inputs = run_inputs(&config, &jobs, &args.overlay.overlay);
             crate::overlay::write_new(path, &text, args.force, &inputs)?;
+            // Say what was written, and how to use it: a silent success leaves the user to
+            // open the file to learn whether anything was fixed.
+            let what: Vec<&str> = overlays
+                .iter()
+                .flat_map(|(_, header)| header.iter().map(String::as_str))
+                .filter(|line| !line.starts_with("Apply it"))
+                .collect();
+            println!(
+                "wrote {}: {}\napply it after your own values: helm ... -f <your values> -f {}",
+                path.display(),
+                report::escape::terminal(&what.join(" ")),
+                path.display()
+            );
         }
         None => print_out(&text)?,
     }
@@ -747,7 +799,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             &hardenings,
             &run_inputs(&config, &jobs, &baseline_inputs),
         )?;
-        print_warnings(args.format, &reports);
+        print_warnings(args.format, args.quiet, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
         let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
         return Ok(i32::from(failing > 0));
@@ -769,7 +821,11 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             let mut text = report::text::render(
                 &reports,
                 args.all,
-                report::text::Style { color: use_color(args.color) },
+                report::text::Style {
+                    color: use_color(args.color),
+                    quiet: args.quiet.then_some(threshold),
+                    by_rule: args.group_by == GroupBy::Rule,
+                },
             );
             for h in &hardenings {
                 text.push_str("Diff with the hardened overlay:\n\n");
@@ -781,6 +837,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         }
         Format::Sarif => report::sarif::render(&reports),
         Format::Github => report::github::render(&reports),
+        Format::Junit => report::junit::render(&reports),
     };
     let output =
         if args.format == Format::Json { report::escape::json_text(output) } else { output };
@@ -790,7 +847,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         &hardenings,
         &run_inputs(&config, &jobs, &baseline_inputs),
     )?;
-    print_warnings(args.format, &reports);
+    print_warnings(args.format, args.quiet, &reports);
     print_out(&output)?;
     let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
     Ok(i32::from(failing > 0))
@@ -894,11 +951,14 @@ fn compare_with_base(
     Ok(())
 }
 
-/// The warnings (a suppression that matched nothing) of formats that do not show them: JSON
-/// and SARIF keep stdout for the document, so each warning is one line on stderr, once however
-/// many targets share the config. Text prints them after the reports, github as annotations.
-fn print_warnings(format: Format, reports: &[crate::check::CheckReport]) {
-    if matches!(format, Format::Json | Format::Sarif) {
+/// The warnings (a suppression that matched nothing) of formats that do not show them: JSON,
+/// SARIF and JUnit keep stdout for the document, so each warning is one line on stderr, once however
+/// many targets share the config. Text prints them after the reports (on stderr with
+/// `--quiet`), github as annotations.
+fn print_warnings(format: Format, quiet: bool, reports: &[crate::check::CheckReport]) {
+    if matches!(format, Format::Json | Format::Sarif | Format::Junit)
+        || (quiet && format == Format::Text)
+    {
         for w in report::warnings(reports) {
             eprintln!("warning: {}", report::escape::terminal(&w.to_string()));
         }
@@ -970,6 +1030,10 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
             args.no_cache,
             args.cache_max_mb,
         ),
+        // Without targets, every chart of the repository whose files changed is a candidate,
+        // Gloo or not (an app chart beside it): one without Gloo is left out with a note below,
+        // not refused. A target the config names must render Gloo.
+        allow_no_gloo: config.targets.is_empty(),
         ..Inputs::default()
     };
     let plan = crate::hook::plan_changed(&files, &config, root, &inputs)?;
@@ -980,16 +1044,25 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         return Ok(0);
     }
     let today = config::today();
-    let mut reports = plan
-        .jobs
-        .iter()
-        .map(|job| pipeline::run_job(job, &config, &today).map(pipeline::Checked::into_report))
-        .collect::<Result<Vec<_>>>()?;
+    let mut reports = Vec::new();
+    for job in &plan.jobs {
+        let report = pipeline::run_job(job, &config, &today)?.into_report();
+        if !report.applies {
+            let chart = job.chart.as_deref().unwrap_or(Path::new(".")).display().to_string();
+            let what = job.label.clone().unwrap_or(chart);
+            eprintln!("helm-harden: {what}: no hardening rule applies to its render (no Gloo in it); not checked");
+            continue;
+        }
+        reports.push(report);
+    }
+    if reports.is_empty() {
+        return Ok(0);
+    }
     compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     print_out(&report::text::render(
         &reports,
         false,
-        report::text::Style { color: use_color(args.color) },
+        report::text::Style { color: use_color(args.color), ..Default::default() },
     ))?;
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);

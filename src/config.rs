@@ -87,6 +87,36 @@ impl Config {
         }
     }
 
+    /// Applies `--rule` (only these, when any is given) and `--skip-rule` (not these), as ruff's
+    /// select and ignore: an unselected rule is switched off as `rules: {ID: off}` would. Each
+    /// pattern is a rule ID or a glob of them (`ENVOY-01*`, case-insensitive); one that matches
+    /// no rule is an error naming it, since a typo would otherwise select nothing or skip
+    /// nothing in silence.
+    pub fn select_rules(&mut self, select: &[String], skip: &[String]) -> Result<()> {
+        let matching = |flag: &str, patterns: &[String]| -> Result<Vec<&'static str>> {
+            let mut ids = Vec::new();
+            for pattern in patterns {
+                let upper = pattern.trim().to_ascii_uppercase();
+                let before = ids.len();
+                ids.extend(rules::RULES.iter().map(|r| r.id).filter(|id| glob_match(&upper, id)));
+                if ids.len() == before {
+                    return Err(Error::new(format!(
+                        "{flag} {pattern}: matches no rule ID (see `helm-harden rules`)"
+                    )));
+                }
+            }
+            Ok(ids)
+        };
+        let selected = matching("--rule", select)?;
+        let skipped = matching("--skip-rule", skip)?;
+        for rule in rules::RULES {
+            if (!select.is_empty() && !selected.contains(&rule.id)) || skipped.contains(&rule.id) {
+                self.rules.insert(rule.id.to_string(), None);
+            }
+        }
+        Ok(())
+    }
+
     pub fn suppression_for(&self, rule: &str, kind_name: &str) -> Option<(usize, &Suppression)> {
         self.suppressions.iter().enumerate().find(|(_, s)| s.matches(rule, kind_name))
     }
@@ -339,6 +369,109 @@ fn suppression(node: &Node, err: &ErrFn) -> Result<Suppression> {
     Ok(s)
 }
 
+/// A suppression written in a values file, as a comment on the line of the key it is about or
+/// on the line above it: `# helm-harden: ignore GLOO-019 -- reason`, several IDs separated by
+/// commas, `expires YYYY-MM-DD` before `--` to make it expire. It hides a failure whose fix goes
+/// to that key's line; it is reported, expires and warns when unmatched as a config
+/// suppression does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineSuppression {
+    /// `line` is the comment's; `object` names the key's line (`values line 12`).
+    pub suppression: Suppression,
+    /// The line of the key it is about.
+    pub key_line: usize,
+}
+
+/// The marker an inline suppression comment starts with.
+const INLINE_MARKER: &str = "helm-harden:";
+
+/// The inline suppressions of a values file's text; a malformed one (unknown rule ID, no
+/// reason, a bad date, a directive other than `ignore`) is an error at its line and column.
+pub fn inline_suppressions(path: &Path, text: &str) -> Result<Vec<InlineSuppression>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(hash) = comment_start(line) else { continue };
+        let comment = line[hash + 1..].trim_start();
+        let Some(directive) = comment.strip_prefix(INLINE_MARKER) else { continue };
+        let line_no = i + 1;
+        let col = hash + 1;
+        let err = |message: String| Error::at(path, line_no, col, message);
+        let (head, reason) = match directive.split_once("--") {
+            Some((head, reason)) => (head.trim(), reason.trim()),
+            None => (directive.trim(), ""),
+        };
+        let Some(ids) = head.strip_prefix("ignore").filter(|r| r.is_empty() || r.starts_with(' '))
+        else {
+            return Err(err(format!(
+                "unknown helm-harden directive `{head}` (expected `# helm-harden: ignore RULE-ID -- reason`)"
+            )));
+        };
+        let (ids, expires) = match ids.split_once(" expires ") {
+            Some((ids, date)) => {
+                let date = date.trim();
+                if !valid_date(date) {
+                    return Err(err(format!("expires: `{date}` is not a date (YYYY-MM-DD)")));
+                }
+                (ids, Some(date.to_string()))
+            }
+            None => (ids, None),
+        };
+        if reason.is_empty() {
+            return Err(err(
+                "an inline suppression needs a reason: `# helm-harden: ignore RULE-ID -- reason`"
+                    .into(),
+            ));
+        }
+        // Its own line when a key is on it, else the next line that is neither blank nor a
+        // comment (the key below a comment line, or below a stack of them).
+        let own_key = !line[..hash].trim().is_empty();
+        let key_line = if own_key {
+            line_no
+        } else {
+            lines[i + 1..]
+                .iter()
+                .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .map_or(line_no, |n| line_no + 1 + n)
+        };
+        let ids: Vec<&str> = ids.split(',').map(str::trim).filter(|id| !id.is_empty()).collect();
+        if ids.is_empty() {
+            return Err(err("an inline suppression names no rule ID".into()));
+        }
+        for id in ids {
+            let rule = known_rule(id).ok_or_else(|| err(format!("unknown rule ID {id}")))?;
+            found.push(InlineSuppression {
+                suppression: Suppression {
+                    rule: rule.id.to_string(),
+                    object: format!("values line {key_line}"),
+                    reason: reason.to_string(),
+                    expires: expires.clone(),
+                    line: line_no,
+                },
+                key_line,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The byte offset of the `#` that starts a YAML comment on `line`, if one does: at the start
+/// of the line or after a space, and outside quotes.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote = None;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') if prev == ' ' || prev == ':' || i == 0 => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if prev == ' ' || prev == '\t' || i == 0 => return Some(i),
+            _ => {}
+        }
+        prev = c;
+    }
+    None
+}
+
 fn valid_date(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
@@ -481,6 +614,47 @@ mod tests {
             "/repo/.helm-harden.yaml:4:5: duplicate key reason (first at line 3)"
         );
         assert!(parse("suppressions:\n  - rule: GLOO-001\n    reason: a\n  - rule: GLOO-001\n    reason: a\n").is_ok(), "the same keys in two list items");
+    }
+
+    #[test]
+    fn an_inline_suppression_is_about_its_own_line_or_the_next_key() {
+        let text =
+            "a: 1 # helm-harden: ignore GLOO-019 -- own line\n# helm-harden: ignore glooo-7 -- x\n";
+        let e = inline_suppressions(Path::new("v.yaml"), text).unwrap_err();
+        assert_eq!(e.message(), "v.yaml:2:1: unknown rule ID glooo-7");
+        let text = "a: 1 # helm-harden: ignore GLOO-019 -- own line\nb:\n  # helm-harden: ignore GLOO-020, GLOO-021 expires 2030-01-31 -- two\n  # another comment\n\n  c: 2\nd: \"# helm-harden: not a comment\"\n";
+        let found = inline_suppressions(Path::new("v.yaml"), text).unwrap();
+        let summary: Vec<(&str, usize, usize, Option<&str>)> = found
+            .iter()
+            .map(|s| {
+                let t = &s.suppression;
+                (t.rule.as_str(), t.line, s.key_line, t.expires.as_deref())
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("GLOO-019", 1, 1, None),
+                ("GLOO-020", 3, 6, Some("2030-01-31")),
+                ("GLOO-021", 3, 6, Some("2030-01-31"))
+            ]
+        );
+        assert_eq!(found[1].suppression.reason, "two");
+    }
+
+    #[test]
+    fn rule_selection_switches_off_what_is_not_selected() {
+        let mut c = Config::default();
+        c.select_rules(&["envoy-01*".into()], &["ENVOY-019".into()]).unwrap();
+        let on: Vec<&str> =
+            rules::RULES.iter().filter(|r| c.severity_of(r).is_some()).map(|r| r.id).collect();
+        assert_eq!(on.len(), 9, "{on:?}");
+        assert!(on.iter().all(|id| id.starts_with("ENVOY-01") && *id != "ENVOY-019"));
+        let e = Config::default().select_rules(&[], &["GLOO-0?9?".into()]).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "--skip-rule GLOO-0?9?: matches no rule ID (see `helm-harden rules`)"
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!   `.git`, `target`, `node_modules` are not searched.
 //! - A **values file** is a `.yaml`/`.yml` file whose name contains `values`, or that sits
 //!   under a folder named `values`, `env`, `envs` or `environments`; never a chart's own
-//!   `values.yaml`, nor anything under `templates/`, `crds/` or `charts/`.
+//!   `values.yaml`, nor anything under `templates/`, `crds/` or `charts/`, nor an overlay that
+//!   `helm-harden overlay --write` generated.
 //! - A values file belongs to the chart it sits in; outside every chart, to the chart sharing
 //!   the deepest common folder with it. A tie goes to the chart whose folder name appears in the
 //!   values file's path; otherwise the file is ambiguous (a config target must name it).
@@ -130,8 +131,12 @@ pub fn is_values_file(root: &Path, rel: &Path) -> bool {
     {
         return false; // the chart's own defaults, which helm applies anyway
     }
-    name.to_ascii_lowercase().contains("values")
-        || dirs.iter().any(|d| ENV_DIRS.contains(&d.as_str()))
+    (name.to_ascii_lowercase().contains("values")
+        || dirs.iter().any(|d| ENV_DIRS.contains(&d.as_str())))
+        // An overlay `overlay --write` generated (`values/hardening.yaml`) is applied after a
+        // value set, never a value set of its own: checked alone, it fails everything it does
+        // not fix.
+        && !crate::overlay::is_generated(&root.join(rel))
 }
 
 /// Which chart a values file belongs to, or Err with the candidates when it is ambiguous.

@@ -65,7 +65,7 @@ pub fn overlay_header(base: &Checked, overlay: &Overlay, choice: &OverlayChoice)
         what.push(format!("{how} {} (`helm-harden diff` shows what it fixes)", files.join(", ")));
     }
     vec![
-        format!("helm-harden overlay for gloo{version}: {}.", what.join(", ")),
+        format!("{}gloo{version}: {}.", overlay::HEADER_MARK, what.join(", ")),
         "Apply it after your own values: helm ... -f <your values> -f <this file>".to_string(),
     ]
 }
@@ -200,6 +200,7 @@ pub fn harden(
             (config, today),
             JudgeValues::Yes,
         );
+        pipeline::require_rules_apply(job, &base, &source)?;
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
         let hardened = match (predicted.as_deref(), speculative) {
@@ -241,6 +242,7 @@ pub fn harden(
             (config, today),
             JudgeValues::Yes,
         );
+        pipeline::require_rules_apply(job, &base, &source)?;
         (base, overlay, hardened?)
     };
     let (stream, source) = hardened_stream;

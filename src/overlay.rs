@@ -14,6 +14,25 @@ use std::path::Path;
 /// The note on tracing a Gateway fix carries into the custom block it creates.
 pub const CARRIED_TRACING: &str = "kept from tracing.provider";
 
+/// How the header of every overlay helm-harden writes begins (after a `target` line when there
+/// is one): what tells a generated overlay from a user's values file ([`is_generated`]).
+pub const HEADER_MARK: &str = "helm-harden overlay for ";
+
+/// Whether the file at `path` is an overlay helm-harden generated (`overlay --write`): a comment
+/// among its first lines starts with [`HEADER_MARK`]. Only the first 1 KiB is read.
+pub fn is_generated(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 1024];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return false;
+    };
+    String::from_utf8_lossy(&head[..n])
+        .lines()
+        .take(3)
+        .take_while(|l| l.starts_with('#'))
+        .any(|l| l.trim_start_matches('#').trim_start().starts_with(HEADER_MARK))
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
     /// The values tree (insertion order kept).

@@ -30,6 +30,10 @@ pub struct Inputs {
     pub dependency_update: bool,
     /// Render cache (None: `--no-cache`).
     pub cache: Option<crate::cache::CacheSettings>,
+    /// `--include-crds`: render the chart's CRDs too (`helm template --include-crds`).
+    pub include_crds: bool,
+    /// `--allow-no-gloo`: a render no rule applies to is checked (and passes) instead of refused.
+    pub allow_no_gloo: bool,
 }
 
 /// One render to check.
@@ -41,6 +45,8 @@ pub struct Job {
     pub request: RenderRequest,
     pub helm: Option<PathBuf>,
     pub cache: Option<crate::cache::CacheSettings>,
+    /// See [`Inputs::allow_no_gloo`].
+    pub allow_no_gloo: bool,
 }
 
 /// What to check: the chart given, else the config's targets (each value set), else the chart
@@ -62,6 +68,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
         timeout: Some(Duration::from_secs(args.timeout_secs.max(1))),
         max_bytes: args.max_render_mb.saturating_mul(1024 * 1024),
         dependency_update: args.dependency_update,
+        include_crds: args.include_crds,
     };
     if args.chart.is_some() || args.manifests.is_some() {
         let chart = args.chart.clone();
@@ -72,6 +79,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
             request: request(chart.unwrap_or_default(), args.values.clone(), None),
             helm: args.helm.clone(),
             cache: args.cache.clone(),
+            allow_no_gloo: args.allow_no_gloo,
         }]);
     }
     if !config.targets.is_empty() {
@@ -96,6 +104,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
                     request: request(chart.clone(), files, Some(t)),
                     helm: args.helm.clone(),
                     cache: args.cache.clone(),
+                    allow_no_gloo: args.allow_no_gloo,
                 });
             }
         }
@@ -109,6 +118,7 @@ pub fn plan(args: &Inputs, config: &Config, cwd: &Path) -> Result<Vec<Job>> {
             request: request(cwd.to_path_buf(), args.values.clone(), None),
             helm: args.helm.clone(),
             cache: args.cache.clone(),
+            allow_no_gloo: args.allow_no_gloo,
         }]);
     }
     Err(Error::new(format!(
@@ -446,7 +456,49 @@ pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
     // A check reads only what the rules read; the render's text is not needed once parsed.
     let docs = parse(&stream, &source, Keep::WhatRulesRead)?;
     drop(stream);
-    Ok(check_docs(job, docs, files, sets, (config, today), JudgeValues::Yes))
+    let checked = check_docs(job, docs, files, sets, (config, today), JudgeValues::Yes);
+    require_rules_apply(job, &checked, &source)?;
+    Ok(checked)
+}
+
+/// Refuses a render no rule applies to (a chart without Gloo, an umbrella whose gloo
+/// dependency is disabled, a wrong path): every rule NA is no evidence of hardening, and a gate
+/// that passes it passes anything. `--allow-no-gloo` checks it anyway. One line: what was
+/// rendered and what was expected.
+pub fn require_rules_apply(job: &Job, checked: &Checked, source: &str) -> Result<()> {
+    if checked.report.applies || job.allow_no_gloo {
+        return Ok(());
+    }
+    let chart = &checked.report.chart;
+    let chart_name = match (&chart.name, &chart.chart_version) {
+        (Some(name), Some(version)) if !version.is_empty() => format!("chart {name} {version}: "),
+        (Some(name), _) => format!("chart {name}: "),
+        _ => String::new(),
+    };
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for doc in &checked.docs {
+        match kinds.iter_mut().find(|(kind, _)| *kind == doc.kind.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((doc.kind.as_str(), 1)),
+        }
+    }
+    const SHOWN: usize = 5;
+    let mut listed: Vec<String> =
+        kinds.iter().take(SHOWN).map(|(kind, n)| format!("{n} {kind}")).collect();
+    if kinds.len() > SHOWN {
+        listed.push(format!("{} more kinds", kinds.len() - SHOWN));
+    }
+    Err(Error::new(format!(
+        "{source}: no hardening rule applies: rendered {chart_name}{} ({}), expected Gloo Edge \
+         (the gloo control-plane Deployment, a gateway proxy, Settings or a Gateway); check the \
+         chart path and that the gloo dependency is enabled, or pass --allow-no-gloo to check it \
+         anyway",
+        match checked.docs.len() {
+            1 => "1 object".to_string(),
+            n => format!("{n} objects"),
+        },
+        listed.join(", ")
+    )))
 }
 
 fn check_chart_path(chart: &Path) -> Result<()> {

@@ -28,6 +28,8 @@ pub struct RenderRequest {
     pub max_bytes: usize,
     /// `--dependency-update`: `helm dependency update` before the render (off unless asked).
     pub dependency_update: bool,
+    /// `--include-crds`: the chart's `crds/` in the render (GLOO-008 checks them).
+    pub include_crds: bool,
 }
 
 /// Default cap on the size of a render (helm's own output), in bytes.
@@ -80,6 +82,9 @@ impl RenderRequest {
         }
         if let Some(kv) = &self.kube_version {
             args.extend(["--kube-version".into(), kv.clone()]);
+        }
+        if self.include_crds {
+            args.push("--include-crds".into());
         }
         args
     }

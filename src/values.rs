@@ -13,6 +13,8 @@ pub struct ValuesFile {
     pub root: Node,
     /// Keys given twice in one mapping: helm keeps the later one (VALUES-004).
     pub duplicates: Vec<yaml::DuplicateKey>,
+    /// `# helm-harden: ignore ...` comments, checked when the file is read.
+    pub suppressions: Vec<crate::config::InlineSuppression>,
 }
 
 impl ValuesFile {
@@ -38,11 +40,13 @@ impl ValuesFile {
                 ))
             }
         }
+        let suppressions = crate::config::inline_suppressions(path, &text)?;
         Ok(ValuesFile {
             path: path.to_path_buf(),
             text,
             root: parsed.root,
             duplicates: parsed.duplicates,
+            suppressions,
         })
     }
 }

@@ -315,10 +315,7 @@ fn parse_key_values(text: &str) -> BTreeMap<String, String> {
 /// helm-harden (the test build) and helm, on PATH as a runner with both installed has them.
 /// None (after printing why the test skips) without helm, as the other helm tests do.
 fn tools_path() -> Option<Vec<PathBuf>> {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN); the action test needs it");
-        return None;
-    };
+    let helm = common::helm_or_skip()?;
     let helm_dir = std::fs::canonicalize(&helm).unwrap().parent().unwrap().to_path_buf();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_helm-harden")).parent().unwrap().to_path_buf();
     Some(vec![helm_dir, bin_dir])

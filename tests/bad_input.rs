@@ -176,7 +176,7 @@ fn chart_missing() {
 #[test]
 fn chart_directory_unreadable() {
     if running_as_root() {
-        eprintln!("SKIP chart_directory_unreadable: running as root, where permission 000 does not stop reads");
+        common::skip_here("running as root, where permission 000 does not stop reads");
         return;
     }
     let mut c = Case::new();
@@ -232,12 +232,7 @@ fn chart_is_a_device() {
 
 #[test]
 fn packaged_chart_that_is_not_a_chart() {
-    let Some(helm) = common::helm() else {
-        eprintln!(
-            "SKIP packaged_chart_that_is_not_a_chart: no helm (run scripts/setup or set HELM_BIN)"
-        );
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let mut c = Case::new();
     c.file("broken.tgz", "this is not gzip\n");
     c.cmd.env("HELM_BIN", &helm);
@@ -293,7 +288,7 @@ fn values_file_is_a_fifo_and_nothing_blocks() {
     let fifo = c.path().join("values.fifo");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
-        eprintln!("SKIP values_file_is_a_fifo: mkfifo unavailable");
+        common::skip("mkfifo unavailable");
         return;
     }
     c.args(["-f", "values.fifo"])
@@ -815,7 +810,7 @@ fn max_render_mb_zero() {
 #[test]
 fn unknown_format() {
     let mut c = manifests_case(RENDER);
-    c.args(["--format", "xml"]).fails("unknown_format", &["error: invalid value 'xml' for '--format <FORMAT>' [possible values: text, json, sarif, github]"]);
+    c.args(["--format", "xml"]).fails("unknown_format", &["error: invalid value 'xml' for '--format <FORMAT>' [possible values: text, json, sarif, github, junit]"]);
 }
 
 // ---- overlay --------------------------------------------------------------------------------
@@ -1067,10 +1062,7 @@ fn helm_sees_no_plugins_and_no_post_renderer() {
 
 #[test]
 fn real_helm_renders_with_the_empty_plugin_directory() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP real_helm_renders_with_the_empty_plugin_directory: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let mut c = Case::new();
     c.cmd.env("HELM_BIN", &helm);
     let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts/gloo-mini");
@@ -1112,10 +1104,7 @@ fn umbrella_without_dependencies(c: &Case) {
 
 #[test]
 fn chart_with_missing_dependencies_is_not_fetched_unless_asked() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP chart_with_missing_dependencies_is_not_fetched_unless_asked: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let mut c = Case::new();
     umbrella_without_dependencies(&c);
     let unused_cache = tempfile::tempdir().unwrap();

@@ -62,7 +62,7 @@ fn weaken_and_fix(values: &str) -> String {
 
 #[test]
 fn a_change_that_weakens_one_value_and_fixes_another() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let dir = repo(weaken_and_fix, true);
@@ -93,7 +93,7 @@ fn a_change_that_weakens_one_value_and_fixes_another() {
 
 #[test]
 fn fail_on_new_passes_a_change_that_only_keeps_known_failures() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     // An edit that changes nothing hardening looks at: GLOO-010 stays failing.
@@ -111,7 +111,7 @@ fn fail_on_new_passes_a_change_that_only_keeps_known_failures() {
 
 #[test]
 fn a_values_file_new_in_the_change_is_said_and_a_bad_ref_is_an_error() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let dir = repo(str::to_string, false);
@@ -150,7 +150,7 @@ fn a_values_file_new_in_the_change_is_said_and_a_bad_ref_is_an_error() {
 /// comes first, resource by resource (only the two it touches), then the hardened overlay's.
 #[test]
 fn diff_base_shows_what_the_change_does_to_the_render() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let dir = repo(weaken_and_fix, true);
@@ -201,7 +201,7 @@ fn diff_base_shows_what_the_change_does_to_the_render() {
 /// the change fixed, and `--fail-on-new` gates on the new ones only; `hook run` takes it too.
 #[test]
 fn a_baseline_file_tells_new_failures_from_known_ones() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let dir = repo(str::to_string, false);
@@ -279,4 +279,39 @@ fn a_baseline_file_tells_new_failures_from_known_ones() {
         stderr.contains("bad.json:1:") && stderr.contains("not a helm-harden baseline"),
         "{stderr}"
     );
+}
+
+/// A base without Gloo (the change that brings the gateway in) is compared, not refused as a
+/// render no rule applies to: every failure of the change is new.
+#[test]
+fn a_base_without_gloo_is_compared_and_every_failure_is_new() {
+    if common::helm_or_skip().is_none() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("chart/templates")).unwrap();
+    std::fs::create_dir_all(d.join("values")).unwrap();
+    std::fs::write(d.join("chart/Chart.yaml"), "apiVersion: v2\nname: app\nversion: 0.1.0\n")
+        .unwrap();
+    std::fs::write(
+        d.join("chart/templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("values/prod.yaml"), "{}\n").unwrap();
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "app only"]);
+    std::fs::remove_dir_all(d.join("chart")).unwrap();
+    copy_dir(&root.join("fixtures/charts/gloo-mini"), &d.join("chart"));
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "the gateway"]);
+    let (code, json, stderr) = check(d, &["--base", "HEAD~1"]);
+    assert_eq!(code, 1, "{stderr}");
+    let failing = json["findings"].as_array().unwrap();
+    assert!(!failing.is_empty());
+    assert!(failing.iter().all(|f| f["change"] == "new"), "{json}");
+    assert_eq!(json["comparison"]["counts"]["existing"], 0, "{json}");
 }

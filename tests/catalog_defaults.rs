@@ -40,7 +40,7 @@ fn rule_index() -> Option<BTreeMap<String, [String; 3]>> {
 #[test]
 fn default_values_give_the_rule_index_statuses() {
     let Some(index) = rule_index() else {
-        eprintln!("SKIP: ../shared/HARDENING.md is absent");
+        common::skip("../shared/HARDENING.md is absent");
         return;
     };
     assert_eq!(index.len(), 59, "the rule index lists 59 IDs");
@@ -178,7 +178,7 @@ fn kube_gateway_statuses(version: &str, args: &[&str]) -> Option<BTreeMap<String
 #[test]
 fn kube_gateway_on_gives_the_kgw_index_statuses() {
     let Some(index) = kube_gateway_index() else {
-        eprintln!("SKIP: ../shared/HARDENING-KGW.md is absent");
+        common::skip("../shared/HARDENING-KGW.md is absent");
         return;
     };
     assert_eq!(index.len(), 19, "the KGW rule index lists 19 IDs");

@@ -123,10 +123,7 @@ fn text_report_of_the_example_render() {
 /// admin listener inside the bootstrap; the bootstrap's other findings at the object).
 #[test]
 fn the_text_report_names_each_object_once() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (_, out, _) = stdout_of(cmd().env("HELM_BIN", helm).args([
         "check",
         "fixtures/charts/gloo-mini",
@@ -431,7 +428,8 @@ fn helm_gets_a_batch_gc_pace_unless_the_user_set_one() {
     let seen = |env: &[(&str, &str)]| {
         let _ = std::fs::remove_file(&seen_file);
         let mut c = cmd();
-        c.args(["check", "fixtures/charts/gloo-mini", "--no-cache", "--helm"])
+        // The stand-in renders one unrelated ConfigMap: a deliberate run without Gloo.
+        c.args(["check", "fixtures/charts/gloo-mini", "--no-cache", "--allow-no-gloo", "--helm"])
             .arg(&helm)
             .env_remove("GOGC")
             .env_remove("GOMEMLIMIT");
@@ -470,10 +468,7 @@ fn a_hanging_helm_is_killed_with_its_children() {
 
 #[test]
 fn checks_the_bundled_chart_with_real_helm() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (code, from_helm) = json_of(
         cmd()
             .args([
@@ -524,10 +519,7 @@ fn checks_the_bundled_chart_with_real_helm() {
 
 #[test]
 fn config_targets_are_all_checked() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let chart = root().join("fixtures/charts/gloo-mini");
     write(tmp.path(), "values/staging.yaml", "gateway:\n  validation:\n    allowWarnings: true\n");
@@ -669,10 +661,7 @@ fn unused_suppressions_warn_on_stderr_once_in_json_and_sarif() {
         assert_eq!(err, expected, "--format {format}");
         serde_json::from_str::<serde_json::Value>(&out).expect("stdout stays pure JSON");
     }
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let chart = root().join("fixtures/charts/gloo-mini");
     write(tmp.path(), "values/a.yaml", "{}\n");
     write(tmp.path(), "values/b.yaml", "{}\n");
@@ -725,10 +714,7 @@ fn config_mistakes_name_file_and_line() {
 
 #[test]
 fn umbrella_fixture_gets_the_same_verdicts_with_gloo_prefixed_fixes() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     // The umbrella's own values.yaml, as the gloo chart itself would take them.
     let flat_defaults = write(tmp.path(), "flat-defaults.yaml", "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      probes: true\ngateway:\n  validation:\n    alwaysAcceptResources: false\nsettings:\n  disableKubernetesDestinations: true\nglobal:\n  glooStats:\n    routePrefixRewrite: /stats/prometheus?usedonly\n");
@@ -802,10 +788,7 @@ fn umbrella_fixture_gets_the_same_verdicts_with_gloo_prefixed_fixes() {
 
 #[test]
 fn packaged_chart_is_checked_too() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (code, json) = json_of(
         cmd()
             .args([
@@ -862,4 +845,529 @@ fn a_rule_is_explained_in_markdown_when_asked() {
     assert_eq!((code, md_code), (0, 0));
     assert!(text.starts_with("GLOO-007 — ") && md.starts_with("### GLOO-007 — "), "{md}");
     assert!(md.contains("| all versions | `gateway.validation.failurePolicy` | `Fail` |"), "{md}");
+}
+
+// ---- nothing passes in silence --------------------------------------------------------------
+
+/// What `helm create nginx` renders, trimmed: no Gloo anywhere.
+const NGINX_RENDER: &str = "---\n# Source: nginx/templates/serviceaccount.yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web-nginx\n---\n# Source: nginx/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web-nginx\nspec:\n  ports:\n    - port: 80\n---\n# Source: nginx/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-nginx\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: nginx\n          image: nginx:1.27\n";
+
+/// A chart of its own rendering [`NGINX_RENDER`]'s objects.
+fn nginx_chart(dir: &Path) -> PathBuf {
+    let chart = dir.join("nginx");
+    write(&chart, "Chart.yaml", "apiVersion: v2\nname: nginx\nversion: 0.1.0\n");
+    for doc in NGINX_RENDER.split("---\n").filter(|d| !d.is_empty()) {
+        let (source, body) = doc.split_once('\n').unwrap();
+        let name = source.rsplit('/').next().unwrap();
+        write(&chart.join("templates"), name, body);
+    }
+    chart
+}
+
+const NO_RULE_APPLIES: &str = "no hardening rule applies: rendered chart nginx: 3 objects (1 ServiceAccount, 1 Service, 1 Deployment), expected Gloo Edge (the gloo control-plane Deployment, a gateway proxy, Settings or a Gateway); check the chart path and that the gloo dependency is enabled, or pass --allow-no-gloo to check it anyway";
+
+#[test]
+fn a_render_without_gloo_is_an_error_not_a_pass() {
+    for format in ["text", "json", "sarif", "github"] {
+        fails_with(
+            cmd().args(["check", "--manifests", "-", "--format", format]).write_stdin(NGINX_RENDER),
+            &format!("error: <stdin>: {NO_RULE_APPLIES}"),
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let render = write(tmp.path(), "render.yaml", NGINX_RENDER);
+    fails_with(
+        cmd().args(["check", "--manifests"]).arg(&render),
+        &format!("error: {}: {NO_RULE_APPLIES}", render.display()),
+    );
+    fails_with(cmd().args(["overlay", "--manifests"]).arg(&render), NO_RULE_APPLIES);
+    // The review: the same gate before anything is posted.
+    fails_with(
+        cmd().args(["review", "--comment", "off", "--manifests", "-"]).write_stdin(NGINX_RENDER),
+        NO_RULE_APPLIES,
+    );
+}
+
+#[test]
+fn allow_no_gloo_checks_a_render_without_gloo_deliberately() {
+    let (code, out, err) = stdout_of(
+        cmd().args(["check", "--allow-no-gloo", "--manifests", "-"]).write_stdin(NGINX_RENDER),
+    );
+    assert_eq!(code, 0, "{err}");
+    // Only the rules that judge any render pass (HH-001, GLOO-014); the rest are NA.
+    assert!(out.contains("\n0 failing, 2 passed, "), "{out}");
+    // A render of Gloo is not refused, with or without the flag.
+    cmd().args(["check", "--fail-on", "high", "--manifests", MINI_RENDER]).assert().code(1);
+}
+
+/// A render of Gloo without a part every Gloo chart renders: the rules about it say why they
+/// did not apply, without `--all`; a complete render has no such warning.
+#[test]
+fn rules_without_their_subject_in_a_gloo_render_say_why() {
+    let render = std::fs::read_to_string(root().join(MINI_RENDER)).unwrap();
+    let without_settings: String =
+        render.split_inclusive("---\n").filter(|doc| !doc.contains("\nkind: Settings\n")).collect();
+    assert_ne!(without_settings, render, "the fixture has Settings");
+    let (code, out, err) =
+        stdout_of(cmd().args(["check", "--manifests", "-"]).write_stdin(without_settings));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.lines().any(|l| l == "warning: GLOO-003, GLOO-004, GLOO-005, GLOO-006, GLOO-010, GLOO-013, GLOO-016 not applicable: no Settings (settings.create: false) in the render"),
+        "{out}"
+    );
+    let (_, json_out, json_err) = stdout_of(
+        cmd()
+            .args(["check", "--format", "json", "--manifests", "-"])
+            .write_stdin(render.replace("kind: Settings\n", "kind: NotSettings\n")),
+    );
+    assert!(json_err.contains("warning: GLOO-003, "), "on stderr beside the document: {json_err}");
+    let json: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert!(
+        json["warnings"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("not applicable: no Settings (settings.create: false) in the render"),
+        "and in it: {json_out}"
+    );
+    let (_, full, _) = stdout_of(cmd().args(["check", "--manifests", MINI_RENDER]));
+    assert!(!full.contains("not applicable:"), "{full}");
+}
+
+#[test]
+fn a_chart_without_gloo_is_refused_by_check_overlay_and_diff() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = nginx_chart(tmp.path());
+    let expected = format!("error: render of {}: no hardening rule applies: rendered chart nginx 0.1.0: 3 objects (1 ServiceAccount, 1 Service, 1 Deployment), expected Gloo Edge", chart.display());
+    for command in ["check", "overlay", "diff"] {
+        fails_with(cmd().env("HELM_BIN", &helm).arg(command).arg(&chart), &expected);
+    }
+    cmd().env("HELM_BIN", &helm).args(["check", "--allow-no-gloo"]).arg(&chart).assert().code(0);
+}
+
+#[test]
+fn an_umbrella_with_the_gloo_dependency_disabled_is_refused() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let umbrella = tmp.path().join("platform");
+    common::copy_dir(&root().join("fixtures/charts/umbrella"), &umbrella);
+    let chart_yaml = std::fs::read_to_string(umbrella.join("Chart.yaml")).unwrap();
+    write(&umbrella, "Chart.yaml", &format!("{chart_yaml}\n  condition: gloo.enabled\n"));
+    write(
+        &umbrella,
+        "templates/config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: platform\n",
+    );
+    let check = |set: &str| {
+        let mut c = cmd();
+        c.env("HELM_BIN", &helm).arg("check").arg(&umbrella).args(["--set", set]);
+        c
+    };
+    fails_with(&mut check("gloo.enabled=false"), "no hardening rule applies: rendered chart platform 0.1.0: 1 object (1 ConfigMap), expected Gloo Edge");
+    let (code, _, err) = stdout_of(&mut check("gloo.enabled=true"));
+    assert_eq!(code, 1, "Gloo renders: findings, not an error: {err}");
+}
+
+// ---- selection and suppression --------------------------------------------------------------
+
+/// The rule IDs of a JSON report's findings, each once.
+fn rule_ids(json: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn rule_and_skip_rule_select_with_globs_as_ruff_does() {
+    let json_with = |args: &[&str]| {
+        let (code, json) = json_of(
+            cmd()
+                .args(["check", "--manifests", MINI_RENDER, "--all", "--format", "json"])
+                .args(args),
+        );
+        assert!(code < 2, "{json}");
+        rule_ids(&json)
+    };
+    let envoy_1x = json_with(&["--rule", "ENVOY-01*"]);
+    assert_eq!(envoy_1x.len(), 10, "ENVOY-010..019: {envoy_1x:?}");
+    assert!(envoy_1x.iter().all(|id| id.starts_with("ENVOY-01")), "{envoy_1x:?}");
+    // Repeatable, comma-separated, case-insensitive; --skip-rule takes out of the selection.
+    let picked = json_with(&[
+        "--rule",
+        "gloo-00?",
+        "--rule",
+        "K8S-001,K8S-002",
+        "--skip-rule",
+        "GLOO-001,GLOO-002",
+        "--skip-rule",
+        "GLOO-005",
+    ]);
+    let expected = [
+        "GLOO-003", "GLOO-004", "GLOO-006", "GLOO-007", "GLOO-008", "GLOO-009", "K8S-001",
+        "K8S-002",
+    ];
+    assert!(picked.iter().eq(expected.iter()), "{picked:?}");
+    let all = json_with(&[]);
+    let skipped = json_with(&["--skip-rule", "ENVOY-01*"]);
+    assert_eq!(skipped.len(), all.len() - 10, "{skipped:?}");
+    assert!(!skipped.iter().any(|id| id.starts_with("ENVOY-01")));
+    // Only the selected rules decide the exit code.
+    cmd().args(["check", "--manifests", MINI_RENDER, "--rule", "GLOO-008"]).assert().code(0);
+    cmd().args(["check", "--manifests", MINI_RENDER, "--rule", "GLOO-019"]).assert().code(1);
+}
+
+#[test]
+fn a_rule_pattern_that_matches_nothing_is_an_error_naming_it() {
+    fails_with(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--skip-rule", "ENVOY-09*"]),
+        "error: --skip-rule ENVOY-09*: matches no rule ID (see `helm-harden rules`)",
+    );
+    fails_with(
+        cmd().args(["overlay", "--manifests", MINI_RENDER, "--rule", "GLOO-019,GLOO-999"]),
+        "error: --rule GLOO-999: matches no rule ID",
+    );
+}
+
+/// weak.yaml with inline suppressions: GLOO-019 on the line above `replicas`, GLOO-007 on
+/// the line of `failurePolicy`, and one for a rule that does not fail there.
+const WEAK_WITH_INLINE: &str = "gateway:\n  validation:\n    alwaysAcceptResources: true\n    failurePolicy: Ignore # helm-harden: ignore GLOO-007 -- webhook outage runbook OPS-7\ngatewayProxies:\n  gatewayProxy:\n    kind:\n      deployment:\n        # helm-harden: ignore GLOO-019 expires 2999-12-31 -- one replica in the lab\n        replicas: 1\n    podTemplate:\n      # helm-harden: ignore K8S-001 -- nothing fails here\n      probes: false\n";
+
+#[test]
+fn inline_suppressions_hide_on_their_key_and_warn_when_unmatched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let values = write(tmp.path(), "values.yaml", WEAK_WITH_INLINE);
+    let (code, json) = json_of(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f"]).arg(&values),
+    );
+    assert_eq!(code, 1);
+    let finding = |rule: &str| {
+        json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).cloned().unwrap()
+    };
+    let v = values.display();
+    assert_eq!(finding("GLOO-019")["suppressed"], format!("one replica in the lab ({v}:9)"));
+    assert_eq!(finding("GLOO-007")["suppressed"], format!("webhook outage runbook OPS-7 ({v}:4)"));
+    assert!(finding("GLOO-004")["suppressed"].is_null(), "only the rules named");
+    assert_eq!(json["summary"]["suppressed"], 2);
+    assert_eq!(
+        json["warnings"],
+        serde_json::json!([format!(
+            "{v}:12: inline suppression of K8S-001 for values line 13 matched nothing"
+        )])
+    );
+    let (_, text, _) =
+        stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&values));
+    assert!(
+        text.contains(&format!("    SUPPRESSED GLOO-019  high   Proxy has >= 2 replicas: spec.replicas is 1: a single proxy pod serves all traffic\n         suppressed: one replica in the lab ({v}:9)\n")),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_expired_inline_suppression_fails_at_its_line_and_stops_hiding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let values = write(
+        tmp.path(),
+        "values.yaml",
+        &WEAK_WITH_INLINE.replace("expires 2999-12-31", "expires 2001-01-31"),
+    );
+    let (code, json) = json_of(
+        cmd().args(["check", "--manifests", MINI_RENDER, "--format", "json", "-f"]).arg(&values),
+    );
+    assert_eq!(code, 1);
+    let findings = json["findings"].as_array().unwrap();
+    let g19 = findings.iter().find(|f| f["rule"] == "GLOO-019").unwrap();
+    assert!(g19["suppressed"].is_null(), "expired: it counts again");
+    let expired = findings.iter().find(|f| f["rule"] == "HH-CONFIG").unwrap();
+    assert_eq!(expired["message"], "inline suppression of GLOO-019 for values line 10 expired on 2001-01-31 (reason was: one replica in the lab)");
+    assert_eq!(expired["object"]["template"], values.display().to_string());
+    assert_eq!(expired["object"]["line"], 9);
+}
+
+#[test]
+fn a_malformed_inline_suppression_is_an_error_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (text, expected) in [
+        ("a: 1 # helm-harden: ignore GLOO-999 -- x\n", ":1:6: unknown rule ID GLOO-999"),
+        (
+            "b:\n  # helm-harden: ignore GLOO-019\n  c: 1\n",
+            ":2:3: an inline suppression needs a reason",
+        ),
+        (
+            "# helm-harden: ignore GLOO-019 expires 2026-02-30 -- x\nd: 1\n",
+            ":1:1: expires: `2026-02-30` is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "e: 1 # helm-harden: skip GLOO-019 -- x\n",
+            ":1:6: unknown helm-harden directive `skip GLOO-019`",
+        ),
+    ] {
+        let values = write(tmp.path(), "values.yaml", text);
+        fails_with(
+            cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&values),
+            &format!("error: {}{expected}", values.display()),
+        );
+    }
+    // A `#` inside a quoted value is not a comment.
+    let quoted = write(tmp.path(), "quoted.yaml", "f: \"x # helm-harden: ignore GLOO-999\"\n");
+    let (code, _, err) =
+        stdout_of(cmd().args(["check", "--manifests", MINI_RENDER, "-f"]).arg(&quoted));
+    assert!(code < 2, "{err}");
+}
+
+#[test]
+fn junit_report_of_the_example_render() {
+    let (code, out, err) = stdout_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "junit",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    // One test case per rule and object: as many as distinct (rule, object) pairs in --all.
+    let (_, json) = json_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "json",
+        "--all",
+    ]));
+    let pairs: std::collections::BTreeSet<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["rule"],
+                f["object"]["kind"],
+                f["object"]["namespace"],
+                f["object"]["name"],
+                f["object"]["embedded_in"]
+            )
+        })
+        .collect();
+    assert_eq!(out.matches("<testcase ").count(), pairs.len());
+    assert_eq!(
+        out.matches("<failure ").count(),
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "FAIL")
+            .map(|f| format!(
+                "{} {} {}",
+                f["rule"], f["object"]["name"], f["object"]["embedded_in"]
+            ))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+    insta::assert_snapshot!("check_junit", out);
+}
+
+// ---- small defects --------------------------------------------------------------------------
+
+/// An expired suppression's heading names the config as the user would type it from where they
+/// are (found upward: `../.helm-harden.yaml`) and its line.
+#[test]
+fn an_expired_suppression_in_text_names_its_config_as_typed_and_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), ".helm-harden.yaml", "suppressions:\n  - rule: GLOO-005\n    object: Settings/*\n    reason: old\n    expires: 2001-01-01\n");
+    let sub = tmp.path().join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    let render = root().join(MINI_RENDER);
+    for (dir, shown) in
+        [(tmp.path(), ".helm-harden.yaml:2"), (sub.as_path(), "../.helm-harden.yaml:2")]
+    {
+        let (_, out, _) =
+            stdout_of(cmd().current_dir(dir).arg("check").arg("--manifests").arg(&render));
+        assert!(
+            out.contains(&format!("\n  Suppression/GLOO-005 for Settings/*  ({shown})\n")),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn overlay_write_says_what_it_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("hardening.yaml");
+    let (code, out, err) = stdout_of(
+        cmd()
+            .args([
+                "overlay",
+                "--manifests",
+                MINI_RENDER,
+                "-f",
+                "fixtures/values/weak.yaml",
+                "--write",
+            ])
+            .arg(&path),
+    );
+    assert_eq!(code, 0, "{err}");
+    let p = path.display();
+    assert_eq!(out, format!("wrote {p}: helm-harden overlay for gloo 1.17.0: fixes 33 rule(s) through values.\napply it after your own values: helm ... -f <your values> -f {p}\n"));
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .starts_with("# helm-harden overlay for gloo 1.17.0: fixes 33 rule(s)"));
+}
+
+/// GLOO-008 checks the CRDs Gloo's charts keep in `crds/` when `--include-crds` renders them;
+/// without it, its reason names that flag, which exists.
+#[test]
+fn include_crds_lets_gloo_008_check_the_charts_crds() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let Some(chart) = common::real_chart("1.17.38") else { return };
+    let run = |extra: &[&str]| {
+        let (_, json) = json_of(
+            cmd()
+                .env("HELM_BIN", &helm)
+                .arg("check")
+                .arg(&chart)
+                .args(["-n", "gloo-system", "--rule", "GLOO-008", "--all", "--format", "json"])
+                .args(extra),
+        );
+        json["findings"].as_array().unwrap().clone()
+    };
+    let without = run(&[]);
+    assert_eq!(without.len(), 1);
+    assert!(without[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("rendered only with --include-crds)"));
+    let with = run(&["--include-crds"]);
+    assert!(with.len() > 10, "one outcome per solo.io CRD: {}", with.len());
+    let failing: Vec<&str> = with
+        .iter()
+        .filter(|f| f["status"] == "FAIL")
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["ratelimitconfigs.ratelimit.solo.io"], "as the rule's docs say");
+    let help = cmd().args(["check", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--include-crds"));
+}
+
+// ---- reports a person can read ----------------------------------------------------------------
+
+fn weak_text(args: &[&str]) -> (i32, String, String) {
+    stdout_of(
+        cmd()
+            .args(["check", "--manifests", MINI_RENDER, "-f", "fixtures/values/weak.yaml"])
+            .args(args),
+    )
+}
+
+#[test]
+fn the_summary_counts_failures_by_severity() {
+    let (_, json) = json_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "json",
+    ]));
+    let count = |severity: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == severity && f["status"] == "FAIL")
+            .count()
+    };
+    let (_, out, _) = weak_text(&[]);
+    let last = out.lines().rev().find(|l| !l.is_empty()).unwrap();
+    assert_eq!(
+        last,
+        format!(
+            "48 failing ({} high, {} medium, {} low, {} info), 18 passed, {} not applicable, 4 advisory",
+            count("high"),
+            count("medium"),
+            count("low"),
+            count("info"),
+            json["summary"]["na"]
+        )
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_failures_at_the_threshold_and_the_counts() {
+    let (code, out, err) = weak_text(&["--quiet", "--fail-on", "high"]);
+    assert_eq!(code, 1, "{err}");
+    let verdicts: Vec<&str> =
+        out.lines().filter(|l| l.starts_with("    ") && !l.starts_with("     ")).collect();
+    assert_eq!(verdicts.len(), 4, "{out}");
+    assert!(verdicts.iter().all(|l| l.starts_with("    FAIL ") && l.contains(" high ")), "{out}");
+    assert!(out.contains("\n48 failing (4 high, "), "the counts stay: {out}");
+    // A warning goes to stderr: stdout is only failures and counts.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write(
+        tmp.path(),
+        "hh.yaml",
+        "suppressions:\n  - rule: GLOO-006\n    object: Deployment/nothing\n    reason: stale\n",
+    );
+    let (_, out, err) =
+        stdout_of(cmd().args(["check", "-q", "--manifests", MINI_RENDER, "--config"]).arg(&config));
+    assert!(!out.contains("warning:") && err.contains("matched nothing"), "{out}\n{err}");
+    fails_with(
+        cmd().args(["check", "-q", "--all", "--manifests", MINI_RENDER]),
+        "cannot be used with",
+    );
+}
+
+#[test]
+fn group_by_rule_lists_a_rules_objects_with_one_fix_for_one_key() {
+    let (code, out, _) = weak_text(&["--group-by", "rule"]);
+    assert_eq!(code, 1);
+    let block = |rule: &str| {
+        let start =
+            out.find(&format!("\n  FAIL {rule} ")).unwrap_or_else(|| panic!("{rule}: {out}"));
+        let rest = &out[start + 1..];
+        rest[..rest.find("\n\n").unwrap()].to_string()
+    };
+    // Both Gateways get their listener buffer limit from one key: the fix once, at the end.
+    let envoy_003 = block("ENVOY-003");
+    assert!(
+        envoy_003.lines().next().unwrap().ends_with("Listener buffer limit <= 32 KiB  (2 objects)"),
+        "{envoy_003}"
+    );
+    assert_eq!(envoy_003.matches("fix:").count(), 1, "{envoy_003}");
+    assert!(envoy_003.lines().last().unwrap().starts_with("    fix: gatewayProxies.gatewayProxy.gatewaySettings.options.perConnectionBufferLimitBytes: 32768"), "{envoy_003}");
+    // Each Gateway's own key: a fix under each object.
+    let envoy_005 = block("ENVOY-005");
+    assert_eq!(envoy_005.matches("fix:").count(), 2, "{envoy_005}");
+    assert!(envoy_005.contains("customHttpGateway") && envoy_005.contains("customHttpsGateway"));
+    // Every rule once.
+    let headings: Vec<&str> = out.lines().filter(|l| l.starts_with("  FAIL ")).collect();
+    let rules: std::collections::BTreeSet<&str> =
+        headings.iter().map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    assert_eq!(headings.len(), rules.len(), "{out}");
+}
+
+#[test]
+fn a_long_fix_value_is_folded_with_a_pointer_to_the_whole() {
+    let (_, out, _) = weak_text(&[]);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("fix: gatewayProxies.gatewayProxy.envoyOverloadManager: "))
+        .unwrap();
+    assert!(
+        lines[at].contains("resource…  (add under fixtures/values/weak.yaml:8)"),
+        "{}",
+        lines[at]
+    );
+    assert!(lines[at].chars().count() < 200, "{}", lines[at]);
+    assert_eq!(lines[at + 1].trim(), "(value folded, 522 characters: `helm-harden overlay` writes it whole, `helm-harden rules ENVOY-002` explains it)");
+    // A short value is whole.
+    assert!(out.contains("fix: gatewayProxies.gatewayProxy.kind.deployment.replicas: 2  (change at fixtures/values/weak.yaml:12)\n"));
 }

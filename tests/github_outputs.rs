@@ -79,14 +79,6 @@ fn weak_sarif() -> Value {
     sarif
 }
 
-fn helm_or_skip() -> Option<PathBuf> {
-    let helm = common::helm();
-    if helm.is_none() {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN); this test renders a chart");
-    }
-    helm
-}
-
 // ---- SARIF ---------------------------------------------------------------------------------
 
 #[test]
@@ -253,11 +245,12 @@ fn sarif_carries_suppressions_and_is_valid_when_nothing_fails() {
     let clean = dir.path().join("clean.yaml");
     std::fs::write(&clean, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unrelated\n")
         .unwrap();
-    // Nothing fails on a render without Gloo (GLOO-007 is NA there; switched off all the same).
+    // Nothing fails on a render without Gloo, checked deliberately (GLOO-007 is NA there;
+    // switched off all the same).
     let quiet = dir.path().join("quiet.yaml");
     std::fs::write(&quiet, "rules:\n  GLOO-007: off\n").unwrap();
     let (code, stdout, stderr) = run(cmd()
-        .args(["check", "--format", "sarif", "--config"])
+        .args(["check", "--allow-no-gloo", "--format", "sarif", "--config"])
         .arg(&quiet)
         .arg("--manifests")
         .arg(&clean));
@@ -496,7 +489,7 @@ fn a_sarif_file_that_cannot_be_written_is_an_error_and_nothing_is_printed() {
 
 #[test]
 fn the_summary_collapses_the_diff_when_asked() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("summary.md");
     let (code, _, stderr) = run(cmd()
@@ -512,7 +505,7 @@ fn the_summary_collapses_the_diff_when_asked() {
 
 #[test]
 fn findings_of_a_chart_directory_point_at_template_paths_in_the_repository() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     // No values file: no fix has a line, so every annotation points at the template.
     let (code, stdout, stderr) = run(cmd()
         .args(["check", "fixtures/charts/gloo-mini", "--format", "github"])

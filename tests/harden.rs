@@ -25,14 +25,6 @@ fn run(c: &mut Command) -> (i32, String, String) {
     )
 }
 
-fn helm_or_skip() -> Option<PathBuf> {
-    let helm = common::helm();
-    if helm.is_none() {
-        eprintln!("SKIP: no helm (scripts/setup, $HELM_BIN or PATH)");
-    }
-    helm
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -56,7 +48,7 @@ fn check(helm: &Path, chart: &Path, extra: &[&str]) -> Value {
 
 #[test]
 fn overlay_of_each_real_chart_fixes_every_fixable_failure() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
         let (code, overlay, err) = run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS));
@@ -84,7 +76,7 @@ fn overlay_of_each_real_chart_fixes_every_fixable_failure() {
 
 #[test]
 fn diff_of_the_real_chart() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let Some(chart) = common::real_chart("1.17.38") else { return };
     let (code, text, err) =
         run(cmd(&helm).arg("diff").arg(&chart).args(CHART_ARGS).args(["--color", "never"]));
@@ -111,7 +103,7 @@ fn diff_of_the_real_chart() {
 
 #[test]
 fn no_difference_exits_zero_with_exit_code() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let empty = write(tmp.path(), "noop.yaml", "{}\n");
     let (code, text, err) = run(cmd(&helm)
@@ -128,7 +120,7 @@ fn no_difference_exits_zero_with_exit_code() {
 
 #[test]
 fn user_overlays_replace_or_add_to_the_generated_one() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let mine = write(
         tmp.path(),
@@ -159,7 +151,7 @@ fn user_overlays_replace_or_add_to_the_generated_one() {
 
 #[test]
 fn overlay_write_refuses_to_replace() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let target = write(tmp.path(), "hardened.yaml", "# mine\n");
     let (code, out, err) = run(cmd(&helm)
@@ -185,7 +177,7 @@ fn overlay_write_refuses_to_replace() {
 
 #[test]
 fn full_overlay_covers_every_proxy() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let values =
         write(tmp.path(), "two.yaml", "gatewayProxies:\n  gatewayProxy: {}\n  internalGw: {}\n");
@@ -203,7 +195,7 @@ fn full_overlay_covers_every_proxy() {
 
 #[test]
 fn umbrella_chart_gets_a_gloo_nested_overlay_that_works() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let Some(chart) = common::real_chart("1.17.38") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let umbrella = tmp.path().join("platform");
@@ -242,7 +234,7 @@ fn chart_with_secret(dir: &Path) -> PathBuf {
 
 #[test]
 fn secret_values_appear_in_no_output() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let chart = chart_with_secret(tmp.path());
     let planted =
@@ -277,7 +269,7 @@ fn secret_values_appear_in_no_output() {
 
 #[test]
 fn check_with_diff_in_one_command() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (code, out, err) = run(cmd(&helm)
         .args(["check", "fixtures/charts/gloo-mini", "--diff", "--color", "never"])
         .args(CHART_ARGS));
@@ -296,7 +288,7 @@ fn check_with_diff_in_one_command() {
 
 #[test]
 fn markdown_diff_is_one_block_per_resource() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (code, out, _) = run(cmd(&helm)
         .args(["diff", "fixtures/charts/gloo-mini", "--format", "markdown"])
         .args(CHART_ARGS));
@@ -310,7 +302,7 @@ fn markdown_diff_is_one_block_per_resource() {
 
 #[test]
 fn diff_needs_a_chart_not_manifests() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let (code, _, err) =
         run(cmd(&helm).args(["diff", "--manifests", "fixtures/manifests/gloo-mini-default.yaml"]));
     assert_eq!(code, 2);
@@ -351,7 +343,7 @@ fn template_calls(dir: &Path) -> Vec<(u128, u128)> {
 
 #[test]
 fn a_second_diff_renders_base_and_hardened_at_once_and_stays_exact() {
-    let Some(real) = helm_or_skip() else { return };
+    let Some(real) = common::helm_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let helm = timing_helm(tmp.path(), &real);
     let cache = tmp.path().join("cache");
@@ -435,7 +427,7 @@ fn failures(report: &Value, fixable: bool) -> std::collections::BTreeSet<(String
 /// offers a fix for, and fails nothing that passed before.
 #[test]
 fn the_overlay_for_a_users_values_fixes_what_it_offers_and_breaks_nothing() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/values/user"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -482,7 +474,7 @@ fn the_overlay_for_a_users_values_fixes_what_it_offers_and_breaks_nothing() {
 /// `global.glooStats`; with the overlay of the failures and with `--all`.
 #[test]
 fn the_overlay_keeps_what_the_user_set_beside_what_it_fixes() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let kept = [
         ("tracing.yaml", "zipkinConfig:"),
         ("socket-options.yaml", "intValue: 300"),
@@ -542,7 +534,7 @@ fn quantity(text: &str) -> f64 {
 /// server reject the pod), on every container of every real chart.
 #[test]
 fn the_overlay_adds_no_request_above_a_limit() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let files = ["resource-limits.yaml", "passing-own-settings.yaml"];
     for (version, file, all) in ["1.13.39", "1.17.38", "1.22.1"]
         .into_iter()
@@ -593,7 +585,7 @@ fn the_overlay_adds_no_request_above_a_limit() {
 /// runAsNonRoot without pinning a runAsUser, which restricted SCCs refuse.
 #[test]
 fn with_a_floating_user_id_the_overlay_pins_no_user() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let values = root().join("fixtures/values/user/openshift-floating-user.yaml");
     for version in ["1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
@@ -626,7 +618,7 @@ fn with_a_floating_user_id_the_overlay_pins_no_user() {
 /// bootstrap would take (it would do nothing); the finding says where to change it.
 #[test]
 fn a_users_own_bootstrap_gets_no_values_fix() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let values = root().join("fixtures/values/user/own-bootstrap.yaml");
     for version in ["1.13.39", "1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
@@ -673,7 +665,7 @@ fn kgw_verdicts(diff: &Value, list: &str) -> Vec<(String, String)> {
 /// chart's other fields (KGW-001..004 still pass, the user stays 10101).
 #[test]
 fn kube_gateway_overlay_leaves_only_what_values_cannot_fix() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let on = ["--set", "kubeGateway.enabled=true"];
     let expected_left: [(&str, &[(&str, &str)]); 2] = [
         (
@@ -748,7 +740,7 @@ fn kube_gateway_overlay_leaves_only_what_values_cannot_fix() {
 /// kubeGateway off: the full overlay writes no kubeGateway key (it would render nothing).
 #[test]
 fn kube_gateway_off_gets_no_kube_gateway_fix() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     for version in ["1.17.38", "1.22.1"] {
         let Some(chart) = common::real_chart(version) else { return };
         let (code, overlay, err) =
@@ -761,7 +753,7 @@ fn kube_gateway_off_gets_no_kube_gateway_fix() {
 /// In an umbrella chart the kubeGateway fixes go under `gloo.`, and they work there.
 #[test]
 fn umbrella_chart_gets_the_kube_gateway_fixes_under_gloo() {
-    let Some(helm) = helm_or_skip() else { return };
+    let Some(helm) = common::helm_or_skip() else { return };
     let Some(chart) = common::real_chart("1.22.1") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let umbrella = tmp.path().join("platform");

@@ -27,14 +27,6 @@ fn run(c: &mut Command) -> (i32, String, String) {
     )
 }
 
-fn helm_or_skip(test: &str) -> Option<PathBuf> {
-    let helm = common::helm();
-    if helm.is_none() {
-        eprintln!("SKIP {test}: no helm (run scripts/setup or set HELM_BIN)");
-    }
-    helm
-}
-
 const CHART_ARGS: [&str; 4] = ["-n", "gloo-system", "--release", "gloo"];
 
 /// A name carrying everything a hostile chart could try: a terminal escape sequence, an HTML tag,
@@ -111,7 +103,7 @@ fn hostile_chart(dir: &Path) -> PathBuf {
 
 #[test]
 fn hostile_names_through_diff_text_json_and_markdown() {
-    let Some(helm) = helm_or_skip("hostile_names_through_diff_text_json_and_markdown") else {
+    let Some(helm) = common::helm_or_skip() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -284,8 +276,7 @@ fn assert_no_secret(what: &str, out: &str, err: &str) {
 
 #[test]
 fn secret_values_appear_in_no_output_of_any_command_or_format() {
-    let Some(helm) = helm_or_skip("secret_values_appear_in_no_output_of_any_command_or_format")
-    else {
+    let Some(helm) = common::helm_or_skip() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

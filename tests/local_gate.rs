@@ -2,8 +2,9 @@
 //! this repository's hooks, the plain git hook judging staged content, `hook install`, the helm
 //! plugin under helm 3 and helm 4, and `init`.
 //!
-//! Tools that may be missing (python3 for pre-commit, a second helm major) make a test print
-//! SKIP with the reason, unless `HELM_HARDEN_CI=1` (set by `.ci/run`), where they must run.
+//! Tools that may be missing (python3 for pre-commit, a second helm major) make a test skip
+//! visibly with the reason (`common::skip`), unless `HELM_HARDEN_CI=1` (set by `.ci/run`), where
+//! they must run.
 
 mod common;
 
@@ -20,11 +21,7 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_helm-harden"))
 }
 
-/// Prints why a test is skipped, or fails it in CI where every tool must be present.
-fn skip(reason: &str) {
-    assert!(std::env::var_os("HELM_HARDEN_CI").is_none(), "required in CI: {reason}");
-    eprintln!("SKIP: {reason}");
-}
+use common::skip;
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
@@ -481,6 +478,51 @@ fn hook_run_on_unrelated_files_exits_at_once_without_helm() {
     assert!(out.stdout.is_empty());
 }
 
+/// Without a config, the hook checks every chart whose files changed: an app chart without Gloo
+/// beside the Gloo one is left out with a note, not refused (a config target is refused).
+#[test]
+fn hook_run_leaves_a_chart_without_gloo_out_with_a_note() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let user = user_repo();
+    let r = user.path();
+    write(r, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    write(
+        r,
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    );
+    let hook = |files: &[&str]| {
+        Command::new(bin())
+            .current_dir(r)
+            .args(["hook", "run", "--no-cache"])
+            .args(files)
+            .env("HELM_BIN", &helm)
+            .output()
+            .unwrap()
+    };
+    let out = hook(&["charts/web/templates/cm.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(": no hardening rule applies to its render (no Gloo in it); not checked"),
+        "{}",
+        text(&out)
+    );
+    // Beside it, the Gloo chart is checked as before.
+    let out = hook(&["charts/web/templates/cm.yaml", "charts/gloo/values.yaml"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gloo (gloo 1.17.0)"), "{}", text(&out));
+    // A config target that renders no Gloo is an error.
+    write(r, ".helm-harden.yaml", "targets:\n  - chart: charts/web\n");
+    let out = hook(&["charts/web/templates/cm.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no hardening rule applies"),
+        "{}",
+        text(&out)
+    );
+}
+
 // ---- the helm plugin ---------------------------------------------------------------------------
 
 /// The helm binaries of each major version available: `$HELM3_BIN`, `$HELM4_BIN`, `$HELM_BIN`,
@@ -647,6 +689,29 @@ fn init_write_creates_working_files_and_never_overwrites() {
     assert!(
         !other.path().join(".helm-harden.yaml").exists() && !other.path().join(".github").exists()
     );
+}
+
+/// An overlay `overlay --write` generated in a values folder is applied after a value set, not
+/// checked as one of its own (alone it would fail everything it does not fix).
+#[test]
+fn init_leaves_a_generated_overlay_out_of_the_value_sets() {
+    let repo = init_repo();
+    let r = repo.path();
+    let overlay = r.join("deploy/values/hardening.yaml");
+    std::fs::create_dir_all(overlay.parent().unwrap()).unwrap();
+    let out = Command::new(bin())
+        .current_dir(root())
+        .args(["overlay", "--manifests", "fixtures/manifests/gloo-mini-default.yaml", "--write"])
+        .arg(&overlay)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    write(r, "deploy/values/extra.yaml", "gloo: {}\n");
+    let out = Command::new(bin()).current_dir(r).arg("init").output().unwrap();
+    let config = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{config}");
+    assert!(config.contains("deploy/values/extra.yaml"), "a values folder counts: {config}");
+    assert!(!config.contains("hardening"), "{config}");
 }
 
 #[test]

@@ -358,8 +358,9 @@ proptest! {
         let values = helm_harden::check::ValuesContext { prefix: String::new(), proxy_keys: vec!["gatewayProxy".into()], files: vec![], sets: vec![], ..Default::default() };
         let report = helm_harden::check::check(&docs, chart, &values, &helm_harden::config::Config::default(), "2026-01-01");
         // And every output format renders it.
-        let _ = helm_harden::report::text::render(std::slice::from_ref(&report), true, helm_harden::report::text::Style { color: false });
+        let _ = helm_harden::report::text::render(std::slice::from_ref(&report), true, helm_harden::report::text::Style::default());
         let _ = helm_harden::report::json::render(std::slice::from_ref(&report), true);
+        let _ = helm_harden::report::junit::render(std::slice::from_ref(&report));
         // And the diff against the intact render.
         let intact = parse_stream(RENDER).expect("the example render parses");
         let diffs = helm_harden::diff::diff_renders(&intact, &docs, &helm_harden::diff::DiffOptions::default());

@@ -1,5 +1,6 @@
 //! The real Gloo charts (`../shared/charts`), checked through the CLI as a user runs it.
-//! Each test prints SKIP and returns when the charts or helm are absent.
+//! Each test skips (`common::skip`: a SKIPPED line, a failure in CI) when the charts or helm
+//! are absent.
 
 mod common;
 
@@ -67,10 +68,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn ready(version: &str) -> Option<PathBuf> {
     let chart = common::real_chart(version)?;
-    if common::helm().is_none() {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
-        return None;
-    }
+    common::helm_or_skip()?;
     Some(chart)
 }
 

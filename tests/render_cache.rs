@@ -48,10 +48,7 @@ struct Setup {
 }
 
 fn setup() -> Option<Setup> {
-    let Some(real) = common::helm() else {
-        eprintln!("SKIP: no helm");
-        return None;
-    };
+    let real = common::helm_or_skip()?;
     let tmp = tempfile::tempdir().unwrap();
     let helm = wrapper(tmp.path(), &real, None);
     let chart = tmp.path().join("gloo");

@@ -200,10 +200,7 @@ fn rerun_posts_no_duplicate_and_updates_the_summary_in_place() {
 
 #[test]
 fn fixed_findings_are_struck_through_and_their_comments_deleted_unless_answered() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let repo = Repo::new();
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     run(&mut review_chart_cmd(&repo, &gh, &helm));
@@ -749,10 +746,8 @@ fn the_suggestions_of_a_review_apply_together_and_fix_every_comment_they_name() 
 /// a fix at the key the user set it) still apply as one batch and fix what they name.
 #[test]
 fn on_a_users_own_settings_the_suggestions_still_apply_together() {
-    let (Some(helm), Some(chart)) = (common::helm(), common::real_chart("1.17.38")) else {
-        eprintln!("SKIP: needs helm and ../shared/charts");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
+    let Some(chart) = common::real_chart("1.17.38") else { return };
     let mut files: Vec<_> = std::fs::read_dir(root().join("fixtures/values/user"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -869,10 +864,7 @@ fn a_fix_merged_into_an_existing_block_is_a_multi_line_comment() {
 
 #[test]
 fn a_clean_pr_gets_no_comment_and_a_fixed_one_gets_its_summary_updated() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let hardened = std::fs::read_to_string(root().join("fixtures/values/hardened.yaml")).unwrap();
     let repo = Repo::with_values(&hardened);
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
@@ -894,10 +886,7 @@ fn a_clean_pr_gets_no_comment_and_a_fixed_one_gets_its_summary_updated() {
 /// comment on the values line that holds it, with a one-click rename of that key.
 #[test]
 fn a_field_the_crd_prunes_is_renamed_in_one_click() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let Some(chart) = common::real_chart("1.17.38") else { return };
     let values = "gatewayProxies:\n  gatewayProxy:\n    gatewaySettings:\n      customHttpGateway:\n        options:\n          httpConnectionManagerSettings:\n            useRemoteAdress: true\n";
     let repo = Repo::with_values(values);
@@ -990,10 +979,7 @@ fn in_actions_the_review_summary_goes_to_the_job_summary_unless_told_not_to() {
 /// weakening alone, and passes a change that only keeps known failures.
 #[test]
 fn review_against_the_base_lists_new_fixed_and_existing() {
-    let Some(helm) = common::helm() else {
-        eprintln!("SKIP: no helm (run scripts/setup or set HELM_BIN)");
-        return;
-    };
+    let Some(helm) = common::helm_or_skip() else { return };
     let git = |repo: &Repo, args: &[&str]| {
         let status = std::process::Command::new("git")
             .current_dir(repo.path())

@@ -85,7 +85,7 @@ fn fixture_texts() -> Vec<(String, usize)> {
 fn real_renders_parse_as_saphyr_parses_them_and_mostly_on_the_fast_path() {
     let texts = real_texts();
     if texts.is_empty() {
-        eprintln!("SKIP: ../shared/charts is absent");
+        common::skip("../shared/charts is absent");
         return;
     }
     let (mut taken, mut total) = (0usize, 0usize);

@@ -160,7 +160,7 @@ fn review(
 ) -> Result<i32> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-    let config = Config::discover(args.chart.config.as_deref(), &cwd)?;
+    let config = args.chart.config(&cwd)?;
     let jobs = pipeline::plan(&args.chart.inputs(), &config, &cwd)?;
     let today = config::today();
     let mut reports = Vec::new();
@@ -217,7 +217,7 @@ fn review(
     print_out(&crate::report::text::render(
         &reports,
         false,
-        crate::report::text::Style { color: false },
+        crate::report::text::Style::default(),
     ))?;
     let Some(github) = github else { return Ok(exit) };
 

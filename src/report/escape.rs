@@ -31,6 +31,24 @@ fn terminal_keeping(text: &str, keep: &[char]) -> String {
         .collect()
 }
 
+/// Text for an XML attribute or element (JUnit): entities for `& < > " '`; characters XML 1.0
+/// cannot carry (control characters other than tab, newline and carriage return) and bidi
+/// controls become `�`.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in terminal_keeping(text, &['\n', '\r']).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Inline markdown (and HTML) text: no tag, entity, `@mention`, link, emphasis, table cell break,
 /// math or heading can be smuggled in. Control characters become spaces, bidi controls vanish.
 pub fn markdown(text: &str) -> String {

@@ -215,6 +215,7 @@ mod tests {
             warnings: vec![],
             target: None,
             comparison: None,
+            applies: true,
         }
     }
 

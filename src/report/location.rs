@@ -59,6 +59,28 @@ pub fn cwd_relative(path: &str) -> String {
     strip_dot_slash(&relative.filter(|p| !p.is_empty()).unwrap_or_else(|| path.to_string()))
 }
 
+/// A path as the user would type it in the working directory: relative when it is under the
+/// working directory or one of its parents (`../.helm-harden.yaml` for a config found upward),
+/// else as it is. For text output; SARIF keeps [`cwd_relative`] (paths in the checkout).
+pub fn typed_path(path: &str) -> String {
+    let p = Path::new(path);
+    let Some(cwd) = std::env::current_dir().ok().filter(|_| p.is_absolute()) else {
+        return strip_dot_slash(path);
+    };
+    // Up to the nearest common parent, never up to the root alone (`../../../etc/x` helps no one).
+    for (ups, ancestor) in cwd.ancestors().take_while(|a| a.parent().is_some()).enumerate() {
+        if let Ok(rest) = p.strip_prefix(ancestor) {
+            let mut relative = std::path::PathBuf::new();
+            for _ in 0..ups {
+                relative.push("..");
+            }
+            relative.push(rest);
+            return relative.display().to_string();
+        }
+    }
+    path.to_string()
+}
+
 /// Where a finding is shown, the first that applies: for HH-CONFIG the suppression's line in
 /// the config file; the values line its fix goes on; the template that renders the object; the
 /// values file the fix goes into (no line found); the chart (`Chart.yaml` of a chart directory,

@@ -3,6 +3,7 @@
 pub mod escape;
 pub mod github;
 pub mod json;
+pub mod junit;
 pub mod location;
 pub mod sarif;
 pub mod summary;

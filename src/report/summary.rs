@@ -226,6 +226,7 @@ mod tests {
             warnings: vec![],
             target: None,
             comparison: None,
+            applies: true,
         }
     }
 

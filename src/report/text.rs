@@ -2,13 +2,18 @@
 //! Colour only on a terminal, and never when `NO_COLOR` is set.
 
 use super::{fix_location, yaml_flow};
-use crate::check::{CheckReport, Finding, ObjectRef};
-use crate::rules::Status;
+use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND, VALUES_KIND};
+use crate::rules::{Severity, Status};
 use std::fmt::Write;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Style {
     pub color: bool,
+    /// `--quiet`: only the failures that count at or above this severity (the `--fail-on`
+    /// threshold), and the counts; warnings are left to stderr.
+    pub quiet: Option<Severity>,
+    /// `--group-by rule`: one block per rule listing its objects, instead of one per object.
+    pub by_rule: bool,
 }
 
 impl Style {
@@ -30,7 +35,18 @@ pub fn clean(text: &str) -> String {
 fn object_header(o: &ObjectRef) -> String {
     let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
     let mut s = format!("{ns}{}/{}", o.kind, o.name);
-    match (&o.embedded_in, &o.template) {
+    // A suppression or a values key is about a line of the user's file: name it as the user
+    // would (relative to the working directory; a config found upward is known by its absolute
+    // path) with the line, where an editor or a terminal can jump to it.
+    let template = if o.kind == CONFIG_KIND || o.kind == VALUES_KIND {
+        o.template
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("{}:{}", super::location::typed_path(t), o.line.max(1)))
+    } else {
+        o.template.clone()
+    };
+    match (&o.embedded_in, &template) {
         (Some(e), Some(t)) => write!(s, "  (in {e}, {t})").ok(),
         (Some(e), None) => write!(s, "  (in {e})").ok(),
         (None, Some(t)) => write!(s, "  ({t})").ok(),
@@ -44,11 +60,68 @@ pub fn render(reports: &[CheckReport], all: bool, style: Style) -> String {
     for report in reports {
         render_one(&mut out, report, all, style);
     }
-    // After every report, each once: the targets of one config repeat the warnings about it.
-    for w in super::warnings(reports) {
-        writeln!(out, "warning: {}", clean(&w.to_string())).ok();
+    if style.quiet.is_none() {
+        // After every report, each once: the targets of one config repeat the warnings about it.
+        for w in super::warnings(reports) {
+            writeln!(out, "warning: {}", clean(&w.to_string())).ok();
+        }
     }
     out
+}
+
+/// Whether a finding is shown: with `--quiet` only the failures that count at or above the
+/// threshold, else every failure (suppressed ones with their reason), and the rest with `--all`.
+fn shown(f: &Finding, all: bool, style: Style) -> bool {
+    match style.quiet {
+        Some(threshold) => {
+            f.status == Status::Fail && f.suppressed.is_none() && f.severity >= threshold
+        }
+        None => all || f.status == Status::Fail,
+    }
+}
+
+/// The identity of the object a finding is about (not its ObjectRef: a finding about one line
+/// of it has a ref of its own).
+type Identity<'a> = (
+    &'a String,
+    &'a String,
+    &'a String,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a Option<String>,
+);
+
+fn identity(o: &ObjectRef) -> Identity<'_> {
+    (&o.api_version, &o.kind, &o.name, &o.namespace, &o.template, &o.embedded_in)
+}
+
+/// Groups in order of first appearance (failures come first).
+fn group<'a, K: Eq + std::hash::Hash>(
+    findings: impl Iterator<Item = &'a Finding>,
+    key: impl Fn(&'a Finding) -> K,
+) -> Vec<Vec<&'a Finding>> {
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    let mut group_of: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    for f in findings {
+        let k = key(f);
+        if let Some(&i) = group_of.get(&k) {
+            groups[i].push(f);
+        } else {
+            group_of.insert(k, groups.len());
+            groups.push(vec![f]);
+        }
+    }
+    groups
+}
+
+fn label(f: &Finding) -> (&'static str, &'static str) {
+    match (f.status, f.suppressed.is_some()) {
+        (Status::Fail, true) => ("SUPPRESSED", "2"),
+        (Status::Fail, false) => ("FAIL", "31;1"),
+        (Status::Pass, _) => ("PASS", "32"),
+        (Status::Na, _) => ("NA", "2"),
+        (Status::Advisory, _) => ("ADVISORY", "36"),
+    }
 }
 
 fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
@@ -68,68 +141,31 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
             writeln!(out, "  {}", clean(note)).ok();
         }
     }
-    let shown: Vec<&Finding> =
-        report.findings.iter().filter(|f| all || f.status == Status::Fail).collect();
-    // Group by object, in order of first appearance (failures come first). The object, not its
-    // ObjectRef: a finding about one line of it has a ref of its own.
-    let mut groups: Vec<(&ObjectRef, Vec<&Finding>)> = Vec::new();
-    let mut group_of: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
-    for f in shown {
-        let o = &*f.object;
-        let identity =
-            (&o.api_version, &o.kind, &o.name, &o.namespace, &o.template, &o.embedded_in);
-        if let Some(&i) = group_of.get(&identity) {
-            groups[i].1.push(f);
-        } else {
-            group_of.insert(identity, groups.len());
-            groups.push((o, vec![f]));
+    let shown = report.findings.iter().filter(|f| shown(f, all, style));
+    if style.by_rule {
+        for findings in group(shown, |f| (f.rule, f.status, f.suppressed.is_some())) {
+            rule_block(out, &findings, style);
         }
-    }
-    for (object, findings) in groups {
-        writeln!(out, "\n  {}", style.paint("4", &object_header(object))).ok();
-        for f in findings {
-            let (label, code) = match (f.status, f.suppressed.is_some()) {
-                (Status::Fail, true) => ("SUPPRESSED", "2"),
-                (Status::Fail, false) => ("FAIL", "31;1"),
-                (Status::Pass, _) => ("PASS", "32"),
-                (Status::Na, _) => ("NA", "2"),
-                (Status::Advisory, _) => ("ADVISORY", "36"),
-            };
-            let change = match f.change {
-                Some(crate::compare::Change::New) => style.paint("33;1", " [new]"),
-                _ => String::new(),
-            };
-            writeln!(
-                out,
-                "    {} {:<9} {:<6} {}: {}{change}",
-                style.paint(code, &format!("{label:<4}")),
-                f.rule,
-                f.severity.as_str(),
-                f.title,
-                clean(&f.message)
-            )
-            .ok();
-            if let Some(reason) = &f.suppressed {
-                writeln!(out, "         suppressed: {}", clean(reason)).ok();
-            }
-            if let Some(fix) = &f.fix {
-                let at = fix_location(fix).map(|l| {
-                    let verb = if fix.exact { "change at" } else { "add under" };
-                    format!("  ({verb} {l})")
-                });
-                let what = match &fix.renames {
-                    Some(old) => format!("rename {old} to {}", fix.values_path),
-                    None => format!("{}: {}", fix.values_path, yaml_flow(&fix.value)),
-                };
-                writeln!(out, "         fix: {}{}", clean(&what), clean(&at.unwrap_or_default()))
-                    .ok();
-            } else if f.status == Status::Fail {
+    } else {
+        for findings in group(shown, |f| identity(&f.object)) {
+            writeln!(out, "\n  {}", style.paint("4", &object_header(&findings[0].object))).ok();
+            for f in findings {
+                let (label, code) = label(f);
                 writeln!(
                     out,
-                    "         fix: not possible through values; see `helm-harden rules {}`",
-                    f.rule
+                    "    {} {:<9} {:<6} {}: {}{}",
+                    style.paint(code, &format!("{label:<4}")),
+                    f.rule,
+                    f.severity.as_str(),
+                    f.title,
+                    clean(&f.message),
+                    new_mark(f, style)
                 )
                 .ok();
+                if let Some(reason) = &f.suppressed {
+                    writeln!(out, "         suppressed: {}", clean(reason)).ok();
+                }
+                fix_lines(out, f, "         ");
             }
         }
     }
@@ -142,13 +178,127 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
         }
     }
     let s = report.summary;
-    let mut line = format!(
-        "\n{} failing, {} passed, {} not applicable, {} advisory",
-        s.fail, s.pass, s.na, s.advisory
-    );
+    let mut line = format!("\n{} failing", s.fail);
+    let by_severity = failing_by_severity(report);
+    if !by_severity.is_empty() {
+        write!(line, " ({by_severity})").ok();
+    }
+    write!(line, ", {} passed, {} not applicable, {} advisory", s.pass, s.na, s.advisory).ok();
     if s.suppressed > 0 {
         write!(line, ", {} suppressed", s.suppressed).ok();
     }
     writeln!(out, "{}", style.paint(if s.fail > 0 { "31" } else { "32" }, &line)).ok();
     out.push('\n');
+}
+
+/// ` [new]` after a failure the change adds (`--base`).
+fn new_mark(f: &Finding, style: Style) -> String {
+    match f.change {
+        Some(crate::compare::Change::New) => style.paint("33;1", " [new]"),
+        _ => String::new(),
+    }
+}
+
+/// `3 high, 12 medium, 1 low`: the failures that count, by severity, most severe first.
+fn failing_by_severity(report: &CheckReport) -> String {
+    [Severity::High, Severity::Medium, Severity::Low, Severity::Info]
+        .into_iter()
+        .filter_map(|severity| {
+            let n = report
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.status == Status::Fail && f.suppressed.is_none() && f.severity == severity
+                })
+                .count();
+            (n > 0).then(|| format!("{n} {}", severity.as_str()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--group-by rule`: the rule once, then each object with its message; the fix once at the end
+/// when every object's fix is the same key and value (a chart-wide key), else under each object.
+fn rule_block(out: &mut String, findings: &[&Finding], style: Style) {
+    let first = findings[0];
+    let (label, code) = label(first);
+    let objects = match findings.len() {
+        1 => String::new(),
+        n => format!("  ({n} objects)"),
+    };
+    writeln!(
+        out,
+        "\n  {} {:<9} {:<6} {}{objects}",
+        style.paint(code, &format!("{label:<4}")),
+        first.rule,
+        first.severity.as_str(),
+        first.title
+    )
+    .ok();
+    let fix_key = |f: &Finding| {
+        f.fix.as_ref().map(|fix| (fix.values_path.clone(), fix.value.clone(), fix_location(fix)))
+    };
+    let one_fix = findings.len() > 1
+        && first.fix.is_some()
+        && findings.iter().all(|f| fix_key(f) == fix_key(first));
+    for f in findings {
+        writeln!(
+            out,
+            "    {}: {}{}",
+            style.paint("4", &object_header(&f.object)),
+            clean(&f.message),
+            new_mark(f, style)
+        )
+        .ok();
+        if let Some(reason) = &f.suppressed {
+            writeln!(out, "         suppressed: {}", clean(reason)).ok();
+        }
+        if !one_fix {
+            fix_lines(out, f, "         ");
+        }
+    }
+    if one_fix {
+        fix_lines(out, first, "    ");
+    }
+}
+
+/// A fix value longer than this many characters is folded in text output.
+const FOLD_AT: usize = 80;
+
+/// The `fix:` line of a finding (and, for a folded value, where to read it whole).
+fn fix_lines(out: &mut String, f: &Finding, indent: &str) {
+    if let Some(fix) = &f.fix {
+        let at = fix_location(fix).map(|l| {
+            let verb = if fix.exact { "change at" } else { "add under" };
+            format!("  ({verb} {l})")
+        });
+        let (what, folded) = if let Some(old) = &fix.renames {
+            (format!("rename {old} to {}", fix.values_path), None)
+        } else {
+            let value = yaml_flow(&fix.value);
+            let chars = value.chars().count();
+            if chars > FOLD_AT {
+                let head: String = value.chars().take(FOLD_AT).collect();
+                (format!("{}: {head}…", fix.values_path), Some(chars))
+            } else {
+                (format!("{}: {value}", fix.values_path), None)
+            }
+        };
+        writeln!(out, "{indent}fix: {}{}", clean(&what), clean(&at.unwrap_or_default())).ok();
+        if let Some(chars) = folded {
+            writeln!(
+                out,
+                "{indent}     (value folded, {chars} characters: `helm-harden overlay` writes it whole, `helm-harden rules {}` explains it)",
+                f.rule
+            )
+            .ok();
+        }
+    } else if f.status == Status::Fail {
+        writeln!(
+            out,
+            "{indent}fix: not possible through values; see `helm-harden rules {}`",
+            f.rule
+        )
+        .ok();
+    }
 }
