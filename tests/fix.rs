@@ -51,7 +51,7 @@ fn failures(chart: &Path, values: &Path) -> Vec<(String, String, bool)> {
 
 #[test]
 fn fix_edits_the_file_in_place_keeps_its_comments_and_is_idempotent() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let Some(chart) = real_chart("1.17.38") else { return };
@@ -88,7 +88,7 @@ fn fix_edits_the_file_in_place_keeps_its_comments_and_is_idempotent() {
 
 #[test]
 fn a_key_set_on_the_command_line_is_reported_not_edited() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let Some(chart) = real_chart("1.17.38") else { return };
@@ -108,7 +108,7 @@ fn a_key_set_on_the_command_line_is_reported_not_edited() {
 /// added.
 #[test]
 fn fix_leaves_nothing_values_can_fix_on_every_user_fixture() {
-    if helm().is_none() {
+    if common::helm_or_skip().is_none() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
