@@ -60,11 +60,19 @@ pub fn fix_job(job: &Job, (config, today): (&Config, &str), min: Severity) -> Re
     }
     let mut working = job.clone();
     working.request.values.clone_from(&copies);
+    // Errors (a failed render names the values line at fault) speak of the user's files.
+    let user_terms = |e: Error| {
+        let mut message = e.message().to_string();
+        for (copy, original) in copies.iter().zip(&originals) {
+            message = message.replace(&copy.display().to_string(), &original.display().to_string());
+        }
+        Error::new(message)
+    };
     let mut before = None;
     let mut set_by_flag = Vec::new();
     let mut after = None;
     for _ in 0..MAX_ROUNDS {
-        let report = pipeline::run_job(&working, config, today)?.into_report();
+        let report = pipeline::run_job(&working, config, today).map_err(user_terms)?.into_report();
         let edits = edits_by_file(&report, &copies, min, &mut set_by_flag);
         let mut changed = false;
         for (i, fixes) in edits {
@@ -86,7 +94,7 @@ pub fn fix_job(job: &Job, (config, today): (&Config, &str), min: Severity) -> Re
     }
     let after = match after {
         Some(report) => report,
-        None => pipeline::run_job(&working, config, today)?.into_report(),
+        None => pipeline::run_job(&working, config, today).map_err(user_terms)?.into_report(),
     };
     let mut changes = Vec::new();
     for ((original, copy), text) in originals.iter().zip(&copies).zip(texts) {

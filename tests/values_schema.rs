@@ -8,73 +8,9 @@
 
 mod common;
 
-use common::{copy_dir, helm, helm_harden, real_chart};
+use common::{helm, helm_harden, real_chart, realworld, umbrella, REALWORLD as FILES};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// (file number, chart version, whether the file is rendered through an umbrella chart with
-/// gloo as the dependency `gloo`), as `../shared/realworld-values/README.md` says.
-const FILES: &[(&str, &str, bool)] = &[
-    ("01", "1.13.39", false),
-    ("02", "1.13.39", false),
-    ("03", "1.13.39", false),
-    ("04", "1.13.39", false),
-    ("05", "1.17.38", false),
-    ("06", "1.17.38", false),
-    ("07", "1.17.38", false),
-    ("08", "1.13.39", false),
-    ("09", "1.13.39", false),
-    ("10", "1.13.39", false),
-    ("11", "1.13.39", false),
-    ("12", "1.13.39", false),
-    ("13", "1.17.38", false),
-    ("14", "1.22.1", true),
-    ("15", "1.13.39", true),
-    ("16", "1.13.39", true),
-    ("17", "1.17.38", true),
-    ("18", "1.17.38", true),
-    ("19", "1.13.39", true),
-    ("20", "1.13.39", true),
-    ("21", "1.13.39", true),
-    ("22", "1.13.39", true),
-    ("23", "1.13.39", true),
-    ("24", "1.17.38", true),
-    ("25", "1.17.38", true),
-    ("26", "1.22.1", true),
-    ("27", "1.17.38", true),
-    ("28", "1.17.38", true),
-    ("29", "1.13.39", true),
-    ("30", "1.13.39", false),
-    ("31", "1.13.39", true),
-    ("32", "1.13.39", true),
-    ("33", "1.13.39", false),
-];
-
-fn realworld(number: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-values");
-    let entry = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(&format!("{number}-")))?;
-    Some(entry.path())
-}
-
-/// An umbrella chart `platform` with the real gloo chart as its `gloo` dependency (condition
-/// `gloo.enabled`), in `dir`.
-fn umbrella(dir: &Path, version: &str) -> PathBuf {
-    let root = dir.join(format!("umbrella-{version}"));
-    if !root.exists() {
-        copy_dir(&real_chart(version).expect("real chart"), &root.join("charts/gloo"));
-        std::fs::write(
-            root.join("Chart.yaml"),
-            format!(
-                "apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n- name: gloo\n  version: \"{version}\"\n  repository: file://charts/gloo\n  condition: gloo.enabled\n"
-            ),
-        )
-        .unwrap();
-    }
-    root
-}
 
 /// VALUES-* findings of `check --values-only`: (rule, line, path).
 fn values_findings(chart: &Path, values: &Path) -> Vec<(String, usize, String)> {

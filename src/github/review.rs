@@ -197,11 +197,31 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
         }
         return None;
     }
-    // The line is the deepest existing parent: insert the missing keys under it.
-    if !parsed.value.is_empty() {
-        return None; // `parent: {..}` or a scalar: not a block we can extend line-wise
+    // The line is the deepest existing parent: insert the missing keys under it. An empty
+    // parent (`options: {}`, `null`) becomes a block; anything else on its line (a flow
+    // mapping with keys, a scalar) is not a block that can be extended line-wise.
+    let empty = matches!(parsed.value, "{}" | "null" | "~");
+    if !parsed.value.is_empty() && !empty {
+        return None;
     }
-    let at = segments.iter().rposition(|s| *s == parsed.key)?;
+    // The parent's own path, from the keys enclosing its line: in an umbrella the fix for
+    // `gloo.gloo.deployment.replicas` goes under the second `gloo`, not the first one seen.
+    let mut parent_path = vec![parsed.key.clone()];
+    let (mut n, mut indent) = (line_no, parsed.indent_width());
+    while let Some((at, k)) = (1..n).rev().find_map(|m| {
+        let k = KeyLine::parse(lines[m - 1])?;
+        (k.indent_width() < indent).then_some((m, k))
+    }) {
+        (n, indent) = (at, k.indent_width());
+        parent_path.insert(0, k.key);
+    }
+    let at = if segments.len() > parent_path.len()
+        && segments.iter().zip(&parent_path).all(|(s, p)| *s == p.as_str())
+    {
+        parent_path.len() - 1
+    } else {
+        segments.iter().rposition(|s| *s == parsed.key)?
+    };
     let missing = &segments[at + 1..];
     if missing.is_empty() {
         return None;
@@ -215,7 +235,11 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
         .filter(|&w| w > parsed.indent_width())
         .unwrap_or(parsed.indent_width() + 2);
     let step = (child_indent - parsed.indent_width()).max(2);
-    let mut out = text.to_string();
+    let mut out = if empty {
+        format!("{}{}:{}", parsed.lead, parsed.key_text, parsed.comment)
+    } else {
+        text.to_string()
+    };
     let mut indent = child_indent;
     for (i, key) in missing.iter().enumerate() {
         let last = i + 1 == missing.len();
@@ -1041,6 +1065,29 @@ mod tests {
             "the line holds another key"
         );
         assert!(suggestion(file, &fix("a.b", json!(1), 9, true)).is_none(), "past the end");
+    }
+
+    #[test]
+    fn an_empty_parent_becomes_the_block_of_its_missing_keys() {
+        let file = "gateway:\n  proxyServiceAccount: {}  # none yet\n  enabled: true\n";
+        let s = suggestion(
+            file,
+            &fix("gateway.proxyServiceAccount.disableAutomount", json!(true), 2, false),
+        )
+        .unwrap();
+        assert_eq!(s.text, "  proxyServiceAccount:  # none yet\n    disableAutomount: true");
+    }
+
+    #[test]
+    fn a_key_named_like_its_ancestor_goes_under_the_right_one() {
+        // An umbrella's `gloo:` holds Gloo's own `gloo:` section: the fix for
+        // `gloo.gloo.deployment.replicas` under line 1 creates `gloo.gloo`, not `gloo.deployment`.
+        let file = "gloo:\n  settings:\n    create: true\n";
+        let s =
+            suggestion(file, &fix("gloo.gloo.deployment.replicas", json!(2), 1, false)).unwrap();
+        assert_eq!(s.text, "gloo:\n  gloo:\n    deployment:\n      replicas: 2");
+        let c = combine(file, &[&fix("gloo.gloo.deployment.replicas", json!(2), 1, false)]);
+        assert_eq!(c.map(|c| c.applied), Some(vec![0]));
     }
 
     #[test]
