@@ -19,6 +19,20 @@ fn fix(chart: &Path, values: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Whether `check` can judge the chart with these values (helm renders them, with Gloo in it).
+fn render_ok(chart: &Path, values: &Path) -> bool {
+    let out = helm_harden()
+        .args(["check", "--format", "json", "-n", "gloo-system"])
+        .arg(chart)
+        .arg("-f")
+        .arg(values)
+        .arg("--helm")
+        .arg(helm().unwrap())
+        .output()
+        .unwrap();
+    out.status.code() != Some(2)
+}
+
 /// Failing findings of a check: (rule, object, whether a values line can fix it).
 fn failures(chart: &Path, values: &Path) -> Vec<(String, String, bool)> {
     let out = helm_harden()
@@ -174,6 +188,7 @@ fn fix_leaves_nothing_values_can_fix_on_the_real_world_files() {
         let chart = if *through_umbrella { common::umbrella(tmp.path(), version) } else { real };
         let values = tmp.path().join(format!("{number}.yaml"));
         std::fs::copy(common::realworld(number).unwrap(), &values).unwrap();
+        let before = if render_ok(&chart, &values) { failures(&chart, &values) } else { vec![] };
         let out = fix(&chart, &values, &["-n", "gloo-system"]);
         if out.status.code() == Some(2) {
             // The README's six that helm cannot render, and file 16 that renders nothing: the
@@ -188,6 +203,11 @@ fn fix_leaves_nothing_values_can_fix_on_the_real_world_files() {
             .filter(|(rule, _, fixable)| *fixable && !(*number == "07" && rule == "GLOO-007"))
             .collect();
         assert!(fixable.is_empty(), "{number}: still fixable {fixable:?}");
+        let new: Vec<_> = after
+            .iter()
+            .filter(|(rule, object, _)| !before.iter().any(|(r, o, _)| r == rule && o == object))
+            .collect();
+        assert!(new.is_empty(), "{number}: new failures {new:?}");
         fixed_files += 1;
     }
     assert!(fixed_files >= 26, "only {fixed_files} files were fixed");
