@@ -1,5 +1,5 @@
 //! `helm-harden fix`: the fixes of a check written into the user's own values files, with the
-//! very edits a pull request review suggests ([`crate::github::review::combine`]): comments, key
+//! very edits a pull request review suggests ([`crate::values_edit::combine`]): comments, key
 //! order, indentation and quoting elsewhere in the file are kept.
 //!
 //! The files are edited as copies: each round checks the chart with the copies, applies every
@@ -122,7 +122,7 @@ fn edited(text: &str, fixes: &[(&'static str, FixSuggestion)]) -> String {
     let (anchored, new_blocks): (Vec<_>, Vec<_>) =
         fixes.iter().partition(|(_, fix)| fix.line.is_some());
     let refs: Vec<&FixSuggestion> = anchored.iter().map(|(_, fix)| fix).collect();
-    let mut out = crate::github::review::apply_all(text, &refs).unwrap_or_else(|| text.to_string());
+    let mut out = crate::values_edit::apply_all(text, &refs).unwrap_or_else(|| text.to_string());
     if new_blocks.is_empty() {
         return out;
     }

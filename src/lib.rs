@@ -2,7 +2,8 @@
 //!
 //! The pipeline is the layout: [`render`] (helm template) → [`parse`] (documents, embedded
 //! objects, on the span-aware [`yaml`] tree) → [`check`] (the [`rules`] over the [`model`],
-//! fixes located in the user's [`values`]) → [`report`]. [`cli`] is a thin layer on top;
+//! fixes located in the user's [`values`] and written into them by [`values_edit`]) →
+//! [`report`]. [`cli`] is a thin layer on top;
 //! [`config`] is `.helm-harden.yaml`; [`docs`] generates rule documentation.
 
 pub mod base_ref;
@@ -37,4 +38,5 @@ pub mod schema;
 #[cfg(test)]
 mod test_files;
 pub mod values;
+pub mod values_edit;
 pub mod yaml;

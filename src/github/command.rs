@@ -460,7 +460,7 @@ fn inline_candidates(
         entry: &'e Entry,
         path: &'e str,
         line: usize,
-        suggestion: Option<review::Suggestion>,
+        suggestion: Option<crate::values_edit::Suggestion>,
         note: review::SuggestionNote<'e>,
     }
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -475,7 +475,7 @@ fn inline_candidates(
             .fix
             .as_ref()
             .zip(e.file_text.as_deref())
-            .and_then(|(fix, text)| review::suggestion(text, fix))
+            .and_then(|(fix, text)| crate::values_edit::suggestion(text, fix))
             .filter(|s| s.start_line.is_none_or(|start| lines.contains_range(start, s.line)));
         candidates.push(Candidate {
             entry: e,
@@ -504,7 +504,7 @@ fn inline_candidates(
             cluster.iter().filter_map(|&i| candidates[i].entry.finding.fix.as_deref()).collect();
         let lines = &commentable[candidates[cluster[0]].path];
         let combined = (fixes.len() == cluster.len())
-            .then(|| review::combine(file_text, &fixes))
+            .then(|| crate::values_edit::combine(file_text, &fixes))
             .flatten()
             .filter(|c| {
                 lines.contains_range(
@@ -564,7 +564,9 @@ fn inline_candidates(
 
 /// Groups of indexes (each in the order given, at least two) whose suggestions touch
 /// overlapping lines of the same file: of such suggestions GitHub can apply only one.
-fn overlapping_suggestions(suggestions: &[(&str, Option<&review::Suggestion>)]) -> Vec<Vec<usize>> {
+fn overlapping_suggestions(
+    suggestions: &[(&str, Option<&crate::values_edit::Suggestion>)],
+) -> Vec<Vec<usize>> {
     let mut ranged: Vec<(&str, usize, usize, usize)> = suggestions
         .iter()
         .enumerate()
@@ -813,7 +815,7 @@ fn print_out(text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use review::Suggestion;
+    use crate::values_edit::Suggestion;
 
     fn at(start: Option<usize>, line: usize) -> Suggestion {
         Suggestion { start_line: start, line, text: String::new() }
