@@ -786,7 +786,9 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     };
     let mut reports = reports;
     if let Some(rev) = &args.base {
-        compare_with_base(&mut reports, &jobs, rev, (&config, &today), at_once)?;
+        let head_docs: Vec<&[crate::parse::Doc]> =
+            hardenings.iter().map(|h| h.base.docs.as_slice()).collect();
+        compare_with_base(&mut reports, &jobs, rev, (&config, &today), at_once, &head_docs)?;
     }
     compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     let threshold: Severity =
@@ -827,7 +829,12 @@ fn check_command(args: CheckArgs) -> Result<i32> {
                     by_rule: args.group_by == GroupBy::Rule,
                 },
             );
-            for h in &hardenings {
+            for (h, report) in hardenings.iter().zip(&reports) {
+                if let Some(c) = report.comparison.as_ref().filter(|c| !c.change.is_empty()) {
+                    text.push_str(&format!("Change since {}:\n\n", report::text::clean(&c.base)));
+                    text.push_str(&crate::diff::render_text(&c.change, use_color(args.color)));
+                    text.push('\n');
+                }
                 text.push_str("Diff with the hardened overlay:\n\n");
                 text.push_str(&crate::diff::render_text(&h.diffs, use_color(args.color)));
                 text.push('\n');
@@ -933,20 +940,28 @@ fn baseline_command(args: BaselineArgs) -> Result<i32> {
 }
 
 /// `--base REF`: checks every target again as it is at REF and compares each report with its
-/// base ([`crate::compare`]).
+/// base ([`crate::compare`]); with the head's documents (`--diff`), also what the change does
+/// to the render.
 fn compare_with_base(
     reports: &mut [crate::check::CheckReport],
     jobs: &[pipeline::Job],
     rev: &str,
     (config, today): (&Config, &str),
     at_once: usize,
+    head_docs: &[&[crate::parse::Doc]],
 ) -> Result<()> {
     let (tree, cwd) = crate::compare::base_tree(rev, jobs)?;
+    let keep_docs = !head_docs.is_empty();
     let bases = pipeline::map_jobs(jobs, at_once, |job| {
-        crate::compare::check_base((&tree, &cwd), job, (config, today), false)
+        crate::compare::check_base((&tree, &cwd), job, (config, today), keep_docs)
     })?;
-    for (report, base) in reports.iter_mut().zip(bases) {
+    for (i, (report, mut base)) in reports.iter_mut().zip(bases).enumerate() {
+        let base_docs = std::mem::take(&mut base.docs);
         crate::compare::compare_with(report, base, &tree.name);
+        if let (Some(docs), Some(comparison)) = (head_docs.get(i), report.comparison.as_mut()) {
+            comparison.change =
+                crate::diff::diff_renders(&base_docs, docs, &crate::diff::DiffOptions::default());
+        }
     }
     Ok(())
 }

@@ -36,6 +36,9 @@ pub struct Comparison {
     /// What the change does to the target itself (a values file new in it, a new chart).
     pub notes: Vec<String>,
     pub counts: Counts,
+    /// What the change does to the render, resource by resource, when it was compared
+    /// (`check --diff --base`).
+    pub change: Vec<crate::diff::ResourceDiff>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -100,8 +103,13 @@ pub fn compare_failures(
     }
     let fixed: Vec<Finding> = before.into_iter().filter(|f| !now.contains(&key(f))).collect();
     counts.fixed = fixed.len();
-    head.comparison =
-        Some(Box::new(Comparison { base: base_name.to_string(), fixed, notes, counts }));
+    head.comparison = Some(Box::new(Comparison {
+        base: base_name.to_string(),
+        fixed,
+        notes,
+        counts,
+        change: Vec::new(),
+    }));
 }
 
 /// The failures that fail the gate, over every report: those at or above `threshold`, or with

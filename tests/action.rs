@@ -1540,6 +1540,15 @@ fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
             run.summary
         );
         assert!(run.summary.contains("- fixed: GLOO-010"), "{}", run.summary);
+        // The change's own render diff, above the hardened overlay's, in the job summary too.
+        let change = run.summary.find("<summary>Change since ").expect("the change's diff");
+        let hardened = run.summary.find("<summary>Diff with the hardened overlay").unwrap();
+        assert!(change < hardened, "{}", run.summary);
+        assert!(
+            run.summary[change..hardened].contains("gateway-proxy, Deployment (apps) has changed"),
+            "{}",
+            run.summary
+        );
         let comment = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
         assert!(comment.contains("**1 new**, 1 fixed by this change, 0 existing"), "{comment}");
         assert!(comment.contains("**Change since "), "{comment}");

@@ -42,6 +42,19 @@ pub fn render(reports: &[CheckReport], hardenings: &[Hardening], budget: usize) 
             }
         }
         out.push('\n');
+        if let Some(c) = report.comparison.as_ref().filter(|c| !c.change.is_empty()) {
+            let change = format!(
+                "<details><summary>Change since {} ({} resources change)</summary>\n\n{}\n</details>\n\n",
+                esc(&c.base),
+                c.change.len(),
+                crate::diff::render_markdown(&c.change)
+            );
+            if out.len() + change.len() + NOTE_ROOM > budget {
+                left_out_diffs += 1;
+            } else {
+                out.push_str(&change);
+            }
+        }
         if let Some(h) = hardenings.get(i) {
             let diff = diff_section(h);
             if out.len() + diff.len() + NOTE_ROOM > budget {
