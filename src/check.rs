@@ -715,9 +715,15 @@ fn resource_findings(
     let Some(crds) = &values.crds else { return Vec::new() };
     let mut findings = Vec::new();
     let mut at_values = std::collections::HashSet::new();
-    for issue in resources::check_resources(docs, crds) {
-        let schema = values.schema.as_deref();
-        if let Some(in_values) = resources::at_values_line(&issue, &values.files, schema) {
+    let issues = resources::check_resources(docs, crds);
+    // The user's keys a field can come from: one walk of the values files, not one per field.
+    let spots = if issues.is_empty() {
+        Vec::new()
+    } else {
+        resources::spots(&values.files, values.schema.as_deref())
+    };
+    for issue in issues {
+        if let Some(in_values) = resources::at_values_line(&issue, &spots) {
             if at_values.insert((in_values.file.clone(), in_values.line, in_values.path.clone())) {
                 findings.extend(values_finding(in_values, config, suppressions));
             }

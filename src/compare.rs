@@ -10,7 +10,7 @@ use crate::check::{CheckReport, Finding};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::parse::{Doc, Keep};
-use crate::pipeline::{self, Job, JudgeValues};
+use crate::pipeline::{self, Job};
 use crate::rules::{Severity, Status};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -167,13 +167,9 @@ pub fn check_base(
         }
         BaseJob::Job { job, notes } => (job, notes),
     };
-    let at_base = |e: Error| Error::new(format!("at --base {}: {}", tree.name, e.message()));
-    let (files, sets) = pipeline::load_values(&job).map_err(at_base)?;
-    let (stream, source) = pipeline::render_stream(&job, &[]).map_err(at_base)?;
     let keep = if keep_docs { Keep::Everything } else { Keep::WhatRulesRead };
-    let docs = pipeline::parse(&stream, &source, keep).map_err(at_base)?;
-    drop(stream);
-    let checked = pipeline::check_docs(&job, docs, files, sets, (config, today), JudgeValues::Yes);
+    let (checked, _) = pipeline::check_job(&job, (config, today), keep)
+        .map_err(|e| Error::new(format!("at --base {}: {}", tree.name, e.message())))?;
     let docs = if keep_docs { checked.docs } else { Vec::new() };
     Ok(BaseSide { report: Some(checked.report), docs, notes })
 }

@@ -169,6 +169,20 @@ pub fn harden(
     }
     let (files, sets) = pipeline::load_values(job)?;
     pipeline::warm_schemas(job, config);
+    // The base render checked whole (the diff compares it), refused when no rule applies.
+    let check_base = |(stream, source): (String, String)| -> Result<Checked> {
+        let docs = pipeline::parse(&stream, &source, Keep::Everything)?;
+        let base = pipeline::check_docs(
+            job,
+            docs,
+            files.clone(),
+            sets.clone(),
+            (config, today),
+            JudgeValues::Yes,
+        );
+        pipeline::require_rules_apply(job, &base, &source)?;
+        Ok(base)
+    };
     let (base, overlay, hardened_stream) = if choice.uses_generated() {
         // The generated overlay depends on the base's failures. To render both at once, the
         // hardened render starts with the overlay this target got last time; it is used only
@@ -191,16 +205,7 @@ pub fn harden(
                 }),
             )
         });
-        let (stream, source) = base_stream?;
-        let base = pipeline::check_docs(
-            job,
-            pipeline::parse(&stream, &source, Keep::Everything)?,
-            files.clone(),
-            sets.clone(),
-            (config, today),
-            JudgeValues::Yes,
-        );
-        pipeline::require_rules_apply(job, &base, &source)?;
+        let base = check_base(base_stream?)?;
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
         let hardened = match (predicted.as_deref(), speculative) {
@@ -233,16 +238,7 @@ pub fn harden(
                 hardened.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed"))),
             )
         });
-        let (stream, source) = base_stream?;
-        let base = pipeline::check_docs(
-            job,
-            pipeline::parse(&stream, &source, Keep::Everything)?,
-            files.clone(),
-            sets.clone(),
-            (config, today),
-            JudgeValues::Yes,
-        );
-        pipeline::require_rules_apply(job, &base, &source)?;
+        let base = check_base(base_stream?)?;
         (base, overlay, hardened?)
     };
     let (stream, source) = hardened_stream;

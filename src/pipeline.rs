@@ -450,15 +450,27 @@ pub fn check_values_only(job: &Job, config: &Config, today: &str) -> Result<Chec
 
 /// Renders (or reads) one job's manifests and checks them.
 pub fn run_job(job: &Job, config: &Config, today: &str) -> Result<Checked> {
+    // A check reads only what the rules read.
+    let (checked, source) = check_job(job, (config, today), Keep::WhatRulesRead)?;
+    require_rules_apply(job, &checked, &source)?;
+    Ok(checked)
+}
+
+/// Loads, renders, parses (keeping what `keep` says) and checks one job, and names its source;
+/// whether a rule applies to the render is the caller's to judge ([`require_rules_apply`]: the
+/// base of a change may hold no Gloo yet).
+pub fn check_job(
+    job: &Job,
+    (config, today): (&Config, &str),
+    keep: Keep,
+) -> Result<(Checked, String)> {
     let (files, sets) = load_values(job)?;
     warm_schemas(job, config);
     let (stream, source) = render_stream(job, &[])?;
-    // A check reads only what the rules read; the render's text is not needed once parsed.
-    let docs = parse(&stream, &source, Keep::WhatRulesRead)?;
+    // The render's text is not needed once parsed.
+    let docs = parse(&stream, &source, keep)?;
     drop(stream);
-    let checked = check_docs(job, docs, files, sets, (config, today), JudgeValues::Yes);
-    require_rules_apply(job, &checked, &source)?;
-    Ok(checked)
+    Ok((check_docs(job, docs, files, sets, (config, today), JudgeValues::Yes), source))
 }
 
 /// Refuses a render no rule applies to (a chart without Gloo, an umbrella whose gloo

@@ -6,6 +6,7 @@ use super::tree::{Node, Types};
 use crate::yaml::{self, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The largest chart file read here (a chart's values.yaml is kilobytes).
 const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -63,8 +64,7 @@ impl ChartDir {
             let mut chart = ChartDir::from_chart_yaml(&read("Chart.yaml")?)?;
             chart.values_yaml = read("values.yaml");
             chart.values_schema_json = read("values.schema.json");
-            let mut texts = Vec::new();
-            collect_templates(&path.join("templates"), &mut texts, 0);
+            let texts = template_texts(&path.join("templates"));
             chart.template_reads = values_reads(texts.iter().map(String::as_str));
             chart.source = Source::Dir(path.to_path_buf());
             return Some(chart);
@@ -238,18 +238,37 @@ fn archive_texts_or_none(
     Some(files)
 }
 
-/// The text of every template file under `dir` (a chart's templates are kilobytes each).
-fn collect_templates(dir: &Path, out: &mut Vec<String>, depth: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() && depth < 8 {
-            collect_templates(&path, out, depth + 1);
-        } else if let Some(text) = crate::input::read_text_lenient(&path, MAX_FILE_BYTES) {
-            out.push(text);
+/// Every file under `dir`, sorted, at most 8 directories deep.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                if depth < 8 {
+                    walk(&path, out, depth + 1);
+                }
+            } else {
+                out.push(path);
+            }
         }
     }
+    let mut out = Vec::new();
+    walk(dir, &mut out, 0);
+    out
+}
+
+/// The text of every template file under `dir` (a chart's templates are kilobytes each), read
+/// once per run: the values schema scans them for `.Values` keys, the CRD set for kinds.
+pub fn template_texts(dir: &Path) -> Arc<Vec<String>> {
+    static READ: super::BuiltOnce<PathBuf, Vec<String>> = super::BuiltOnce::new();
+    READ.get(dir.to_path_buf(), || {
+        files_under(dir)
+            .iter()
+            .filter_map(|p| crate::input::read_text_lenient(p, MAX_FILE_BYTES))
+            .collect()
+    })
 }
 
 /// The `.Values.a.b.c` chains in template texts, each once. A scan for `.Values.` (memchr's

@@ -218,14 +218,14 @@ impl CrdSet {
     /// those too), indexed by group and kind; none is parsed yet.
     pub fn of_chart(chart: &Path) -> CrdSet {
         let mut texts = Vec::new();
-        let mut templates = Vec::new();
+        let mut template_kinds = BTreeSet::new();
         if chart.is_dir() {
-            collect_dir(chart, &mut texts, &mut templates, 0);
+            collect_dir(chart, &mut texts, &mut template_kinds, 0);
         } else {
-            collect_archive(chart, &mut texts, &mut templates);
+            collect_archive(chart, &mut texts, &mut template_kinds);
         }
         let files = texts.into_iter().filter_map(index).collect();
-        CrdSet { files, template_kinds: kinds_named(&templates) }
+        CrdSet { files, template_kinds }
     }
 
     /// [`CrdSet::of_chart`], once per chart in a run.
@@ -323,9 +323,8 @@ fn head_before_schemas(text: &str) -> Option<&str> {
     None
 }
 
-/// Every `kind: X` in template texts.
-fn kinds_named(texts: &[String]) -> BTreeSet<String> {
-    let mut kinds = BTreeSet::new();
+/// Every `kind: X` in template texts, added to `kinds`.
+fn add_kinds<'t>(texts: impl IntoIterator<Item = &'t String>, kinds: &mut BTreeSet<String>) {
     for text in texts {
         for at in memchr::memmem::find_iter(text.as_bytes(), b"kind:") {
             let rest = text[at + 5..].trim_start_matches([' ', '\t']);
@@ -335,7 +334,6 @@ fn kinds_named(texts: &[String]) -> BTreeSet<String> {
             }
         }
     }
-    kinds
 }
 
 /// Whether helm reads a file of `crds/` as a manifest.
@@ -343,52 +341,36 @@ fn is_manifest(name: &str) -> bool {
     [".yaml", ".yml", ".json"].iter().any(|ext| name.ends_with(ext))
 }
 
-/// CRD and template texts of a chart directory and its subcharts (directories or packages).
-fn collect_dir(chart: &Path, crds: &mut Vec<String>, templates: &mut Vec<String>, depth: usize) {
+/// CRD texts and template kinds of a chart directory and its subcharts (directories or
+/// packages).
+fn collect_dir(chart: &Path, crds: &mut Vec<String>, kinds: &mut BTreeSet<String>, depth: usize) {
+    use super::chart_files::{files_under, template_texts};
     if depth > 4 {
         return;
     }
-    let mut files = Vec::new();
-    walk_files(&chart.join("crds"), &mut files, 0);
-    for path in files.iter().filter(|p| is_manifest(&p.to_string_lossy())) {
+    for path in
+        files_under(&chart.join("crds")).iter().filter(|p| is_manifest(&p.to_string_lossy()))
+    {
         if let Some(text) = crate::input::read_text_lenient(path, MAX_CRD_BYTES) {
             crds.push(text);
         }
     }
-    let mut files = Vec::new();
-    walk_files(&chart.join("templates"), &mut files, 0);
-    templates
-        .extend(files.iter().filter_map(|p| crate::input::read_text_lenient(p, MAX_CRD_BYTES)));
+    add_kinds(template_texts(&chart.join("templates")).iter(), kinds);
     let Ok(entries) = std::fs::read_dir(chart.join("charts")) else { return };
     let mut subcharts: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     subcharts.sort();
     for sub in subcharts {
         if sub.is_dir() {
-            collect_dir(&sub, crds, templates, depth + 1);
+            collect_dir(&sub, crds, kinds, depth + 1);
         } else if sub.extension().is_some_and(|e| e == "tgz") {
-            collect_archive(&sub, crds, templates);
+            collect_archive(&sub, crds, kinds);
         }
     }
 }
 
-fn walk_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            if depth < 8 {
-                walk_files(&path, out, depth + 1);
-            }
-        } else {
-            out.push(path);
-        }
-    }
-}
-
-/// CRD and template texts of a packaged chart: its own and its subcharts' (`x/crds/...`,
-/// `x/charts/y/crds/...`).
-fn collect_archive(path: &Path, crds: &mut Vec<String>, templates: &mut Vec<String>) {
+/// CRD texts and template kinds of a packaged chart: its own and its subcharts'
+/// (`x/crds/...`, `x/charts/y/crds/...`).
+fn collect_archive(path: &Path, crds: &mut Vec<String>, kinds: &mut BTreeSet<String>) {
     let in_dir = |name: &str, dir: &str| name.split('/').rev().skip(1).any(|part| part == dir);
     let wanted =
         |name: &str| (in_dir(name, "crds") && is_manifest(name)) || in_dir(name, "templates");
@@ -396,7 +378,7 @@ fn collect_archive(path: &Path, crds: &mut Vec<String>, templates: &mut Vec<Stri
         if in_dir(&name, "crds") {
             crds.push(text);
         } else {
-            templates.push(text);
+            add_kinds([&text], kinds);
         }
     }
 }
@@ -480,7 +462,11 @@ spec:
                 index(CRD.to_string()).unwrap(),
                 index(CRD.replace("Widget", "Gadget")).unwrap(),
             ],
-            template_kinds: kinds_named(&["kind: Widget\nkind:   Service\n".to_string()]),
+            template_kinds: {
+                let mut kinds = BTreeSet::new();
+                add_kinds(&["kind: Widget\nkind:   Service\n".to_string()], &mut kinds);
+                kinds
+            },
         };
         set.prefetch();
         assert!(set.files[0].parsed.get().is_some());

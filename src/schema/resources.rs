@@ -268,7 +268,7 @@ fn fields_nearby(key: &str, schema: &Structural) -> String {
 /// A key of the user's values below a block the chart passes through as it is: where a field
 /// of a rendered resource can come from.
 #[derive(Debug)]
-struct Spot<'v> {
+pub struct Spot<'v> {
     file: &'v ValuesFile,
     path: Vec<String>,
     line: usize,
@@ -277,7 +277,7 @@ struct Spot<'v> {
 
 /// Every key of the values files below a pass-through block of the schema (`interface` or
 /// map-typed keys, which the values check does not judge), or every key without a schema.
-fn spots<'v>(files: &'v [ValuesFile], schema: Option<&ChartSchema>) -> Vec<Spot<'v>> {
+pub fn spots<'v>(files: &'v [ValuesFile], schema: Option<&ChartSchema>) -> Vec<Spot<'v>> {
     fn walk<'v>(
         file: &'v ValuesFile,
         node: &'v yaml::Node,
@@ -366,15 +366,11 @@ fn locate<'s, 'v>(issue: &ResourceIssue<'_>, spots: &'s [Spot<'v>]) -> Option<&'
         .map(|(_, spot)| spot)
 }
 
-/// A resource issue at the values key it came from, as a values issue; None when no key of the
+/// A resource issue at the values key it came from (among `spots`, the user's keys below
+/// pass-through blocks, found once per check), as a values issue; None when no key of the
 /// user's values is where it came from (the finding is then at the render).
-pub fn at_values_line(
-    issue: &ResourceIssue<'_>,
-    files: &[ValuesFile],
-    schema: Option<&ChartSchema>,
-) -> Option<ValuesIssue> {
-    let spots = spots(files, schema);
-    let spot = locate(issue, &spots)?;
+pub fn at_values_line(issue: &ResourceIssue<'_>, spots: &[Spot<'_>]) -> Option<ValuesIssue> {
+    let spot = locate(issue, spots)?;
     let values_path = spot.path.join(".").replace(".[", "[");
     let fix = match issue.kind {
         IssueKind::Pruned => issue.meant.as_ref().map(|meant| {
@@ -477,7 +473,8 @@ mod tests {
             parse_stream(&format!("{CRD}---\n{HEAD}spec:\n  useRemoteAdress: true\n")).unwrap();
         let crds = CrdSet::of_docs(&docs);
         let issues = check_resources(&docs, &crds);
-        let at = at_values_line(&issues[0], std::slice::from_ref(&values), None).unwrap();
+        let files = std::slice::from_ref(&values);
+        let at = at_values_line(&issues[0], &spots(files, None)).unwrap();
         assert_eq!((at.line, at.path.as_str()), (5, "proxies.widget.custom.spec.useRemoteAdress"));
         assert_eq!(
             at.fix,
@@ -499,6 +496,7 @@ mod tests {
             "custom:\n  useRemoteAdress: false\n".into(),
         )
         .unwrap();
-        assert!(at_values_line(&issues[0], &[other], None).is_none());
+        let others = [other];
+        assert!(at_values_line(&issues[0], &spots(&others, None)).is_none());
     }
 }
