@@ -25,8 +25,8 @@
 //! refused: which of two suppressions or severities was meant is not for us to guess.
 
 use crate::error::{Error, Result};
+use crate::parse::yaml::{self, Node, Value};
 use crate::rules::{self, Rule, Severity};
-use crate::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -138,8 +138,12 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config> {
-        let bytes = crate::input::read_regular(path, crate::input::MAX_CONFIG_BYTES, "config")?;
-        Config::parse(path, &crate::input::utf8_text(path, bytes, "config is not UTF-8")?)
+        let bytes = crate::parse::input::read_regular(
+            path,
+            crate::parse::input::MAX_CONFIG_BYTES,
+            "config",
+        )?;
+        Config::parse(path, &crate::parse::input::utf8_text(path, bytes, "config is not UTF-8")?)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config> {

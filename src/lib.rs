@@ -1,42 +1,33 @@
 //! helm-harden: gate Helm changes to the Gloo Edge gateway.
 //!
-//! The pipeline is the layout: [`render`] (helm template) → [`parse`] (documents, embedded
-//! objects, on the span-aware [`yaml`] tree) → [`check`] (the [`rules`] over the [`model`],
-//! fixes located in the user's [`values`] and written into them by [`values_edit`]) →
-//! [`report`]. [`cli`] is a thin layer on top;
-//! [`config`] is `.helm-harden.yaml`; [`docs`] generates rule documentation.
+//! The pipeline is the layout, one folder per stage:
+//!
+//! | stage | module | its one job |
+//! |---|---|---|
+//! | render | [`render`] | run `helm template` (its [`cache`](render::cache) in front, signals in [`interrupt`](render::interrupt)) |
+//! | parse | [`parse`] | the manifest stream, `# Source:` and embedded objects, on the span-aware [`yaml`](parse::yaml) tree; the [`model`](parse::model) of proxies, Gateways and Settings; chart facts; the user's values files |
+//! | check | [`check`] | run the [`rules`] over the model; locate each fix in the values; the values [`schema`](check::schema) |
+//! | harden | [`harden`] | the hardened [`overlay`](harden::overlay), its render [`diff`](harden::diff) and proof, [`fix`](harden::fix) of the user's files through [`values_edit`](harden::values_edit) |
+//! | report | [`report`] | text, JSON, SARIF, JUnit, GitHub annotations and job summary |
+//! | github | [`github`] | the pull-request review over the REST API |
+//! | gate | [`gate`] | pre-commit hook, discovery, `init`, base-of-change comparison, baseline |
+//!
+//! [`pipeline`] plans the targets and runs render → parse → check for each; [`cli`] is a thin
+//! layer on top; [`config`] is `.helm-harden.yaml`; [`docs`] generates the rule documentation;
+//! [`error`] is the one error type.
 
-pub mod base_ref;
-pub mod baseline;
-pub mod cache;
-pub mod chart;
 pub mod check;
 pub mod cli;
-pub mod compare;
 pub mod config;
-pub mod diff;
-pub mod discover;
 pub mod docs;
 pub mod error;
-pub mod fix;
+pub mod gate;
 pub mod github;
 pub mod harden;
-pub mod hook;
-pub mod init;
-pub mod input;
-pub mod interrupt;
-pub mod model;
-pub mod output;
-pub mod overlay;
 pub mod parse;
 pub mod pipeline;
-pub mod proxy_values;
 pub mod render;
 pub mod report;
 pub mod rules;
-pub mod schema;
 #[cfg(test)]
 mod test_files;
-pub mod values;
-pub mod values_edit;
-pub mod yaml;

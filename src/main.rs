@@ -1,4 +1,4 @@
 fn main() {
-    helm_harden::interrupt::install();
+    helm_harden::render::interrupt::install();
     std::process::exit(helm_harden::cli::main());
 }

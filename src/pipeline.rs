@@ -1,13 +1,13 @@
 //! The pipeline for one target: plan what to check, then render (or read) → parse → check.
 //! The CLI's commands are built on this.
 
-use crate::chart::{read_chart_yaml, ChartInfo};
 use crate::check::{check, CheckReport, ValuesContext};
 use crate::config::{self, Config, TargetConfig};
 use crate::error::{Error, Result};
+use crate::parse::chart::{read_chart_yaml, ChartInfo};
+use crate::parse::values::{self, parse_set, ValuesFile};
 use crate::parse::{Doc, Keep};
 use crate::render::{self, RenderRequest};
-use crate::values::{self, parse_set, ValuesFile};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,7 +29,7 @@ pub struct Inputs {
     /// Let helm fetch the chart's dependencies (`helm template --dependency-update`).
     pub dependency_update: bool,
     /// Render cache (None: `--no-cache`).
-    pub cache: Option<crate::cache::CacheSettings>,
+    pub cache: Option<crate::render::cache::CacheSettings>,
     /// `--include-crds`: render the chart's CRDs too (`helm template --include-crds`).
     pub include_crds: bool,
     /// `--allow-no-gloo`: a render no rule applies to is checked (and passes) instead of refused.
@@ -44,7 +44,7 @@ pub struct Job {
     pub manifests: Option<PathBuf>,
     pub request: RenderRequest,
     pub helm: Option<PathBuf>,
-    pub cache: Option<crate::cache::CacheSettings>,
+    pub cache: Option<crate::render::cache::CacheSettings>,
     /// See [`Inputs::allow_no_gloo`].
     pub allow_no_gloo: bool,
 }
@@ -231,7 +231,7 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
         let helm = render::find_helm(job.helm.as_deref())?;
         let mut request = job.request.clone();
         request.values.extend(extra_values.iter().cloned());
-        let stream = crate::cache::render(job.cache.as_ref(), &helm, &request)
+        let stream = crate::render::cache::render(job.cache.as_ref(), &helm, &request)
             .map_err(|e| with_values_at_fault(job, e))?;
         Ok((stream, format!("render of {}", job.request.chart.display())))
     }
@@ -242,7 +242,7 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
 /// makes a template fail with `can't evaluate field ... in type bool`, naming no values line).
 /// helm's own message follows.
 fn with_values_at_fault(job: &Job, error: Error) -> Error {
-    use crate::schema::values_check::IssueKind;
+    use crate::check::schema::values_check::IssueKind;
     if error.kind() != crate::error::ErrorKind::HelmFailed {
         return error;
     }
@@ -250,7 +250,7 @@ fn with_values_at_fault(job: &Job, error: Error) -> Error {
     if files.is_empty() && sets.is_empty() {
         return error;
     }
-    let schema = crate::schema::ChartSchema::cached(job.chart.as_deref(), None);
+    let schema = crate::check::schema::ChartSchema::cached(job.chart.as_deref(), None);
     let issues = schema.check_values(&files, &sets);
     // Only a value of the wrong type makes a template fail; an unknown key is ignored by helm,
     // so naming one first would point away from the cause.
@@ -325,7 +325,7 @@ pub fn check_docs(
     };
     let mut report = check(&docs, chart, &values, config, today);
     report.target.clone_from(&job.label);
-    let proxies = crate::model::proxy_names(&docs);
+    let proxies = crate::parse::model::proxy_names(&docs);
     Checked { report, values, docs, proxies }
 }
 
@@ -336,7 +336,7 @@ pub fn values_schema(
     job: &Job,
     chart: &ChartInfo,
     has_values: bool,
-) -> Option<std::sync::Arc<crate::schema::ChartSchema>> {
+) -> Option<std::sync::Arc<crate::check::schema::ChartSchema>> {
     if !has_values {
         return None;
     }
@@ -347,18 +347,21 @@ pub fn values_schema(
     // A chart that gives its Gloo version itself has one schema whatever the render says: the
     // one [`warm_schemas`] built while helm rendered.
     if chart_path.is_some() {
-        let schema = crate::schema::ChartSchema::cached(chart_path, None);
+        let schema = crate::check::schema::ChartSchema::cached(chart_path, None);
         if schema.gloo_version.is_some() || schema.gloo_at.is_none() {
             return Some(schema);
         }
     }
-    Some(crate::schema::ChartSchema::cached(chart_path, chart.gloo_version))
+    Some(crate::check::schema::ChartSchema::cached(chart_path, chart.gloo_version))
 }
 
 /// The CRDs the rendered custom resources are judged by: the chart's (`crds/`, its subcharts'
 /// too), else the CustomResourceDefinitions in the render. None when there are none.
-fn resource_crds(job: &Job, docs: &[Doc]) -> Option<std::sync::Arc<crate::schema::crd::CrdSet>> {
-    use crate::schema::crd::CrdSet;
+fn resource_crds(
+    job: &Job,
+    docs: &[Doc],
+) -> Option<std::sync::Arc<crate::check::schema::crd::CrdSet>> {
+    use crate::check::schema::crd::CrdSet;
     let chart = job.chart.as_deref().filter(|c| c.exists() && job.manifests.is_none());
     if let Some(set) = chart.map(CrdSet::cached).filter(|set| !set.is_empty()) {
         return Some(set);
@@ -381,10 +384,10 @@ pub fn warm_schemas(job: &Job, config: &Config) {
         || !job.request.set_string.is_empty();
     let spawned = std::thread::Builder::new().name("warm-schemas".into()).spawn(move || {
         if work.resources {
-            crate::schema::crd::CrdSet::cached(&chart).prefetch();
+            crate::check::schema::crd::CrdSet::cached(&chart).prefetch();
         }
         if has_values && work.values {
-            crate::schema::ChartSchema::cached(Some(&chart), None);
+            crate::check::schema::ChartSchema::cached(Some(&chart), None);
         }
     });
     // Without a thread the check builds them itself.
@@ -436,7 +439,10 @@ pub fn check_values_only(job: &Job, config: &Config, today: &str) -> Result<Chec
     }
     let chart = ChartInfo::from_render(Some(chart_path).filter(|c| c.is_dir()), &[]);
     let values = ValuesContext {
-        schema: Some(crate::schema::ChartSchema::cached(Some(chart_path), chart.gloo_version)),
+        schema: Some(crate::check::schema::ChartSchema::cached(
+            Some(chart_path),
+            chart.gloo_version,
+        )),
         prefix: chart.values_prefix.clone(),
         files,
         sets,
@@ -538,19 +544,19 @@ fn check_chart_path(chart: &Path) -> Result<()> {
         if !chart_yaml.exists() {
             return Err(Error::in_file(chart, "not a chart: no Chart.yaml in this directory"));
         }
-        let bytes = crate::input::read_regular(
+        let bytes = crate::parse::input::read_regular(
             &chart_yaml,
-            crate::input::MAX_CHART_FILE_BYTES,
+            crate::parse::input::MAX_CHART_FILE_BYTES,
             "Chart.yaml",
         )?;
-        let text = crate::input::utf8_text(&chart_yaml, bytes, "Chart.yaml is not UTF-8")?;
-        let parsed = crate::yaml::parse_one(&text, 1).map_err(|e| {
+        let text = crate::parse::input::utf8_text(&chart_yaml, bytes, "Chart.yaml is not UTF-8")?;
+        let parsed = crate::parse::yaml::parse_one(&text, 1).map_err(|e| {
             Error::at(&chart_yaml, e.line, e.col, format!("invalid YAML: {}", e.message))
         })?;
         if parsed
             .root
             .get("name")
-            .and_then(crate::yaml::Node::scalar_text)
+            .and_then(crate::parse::yaml::Node::scalar_text)
             .is_none_or(|n| n.is_empty())
         {
             return Err(Error::at(
@@ -599,14 +605,14 @@ fn read_manifests(path: &Path, max: usize) -> Result<String> {
             ),
         ));
     }
-    crate::input::utf8_text(name, bytes, "manifests are not UTF-8")
+    crate::parse::input::utf8_text(name, bytes, "manifests are not UTF-8")
 }
 
 /// `gatewayProxies` keys from the chart's values and the user's files, to name proxies the way
 /// the values do.
 fn proxy_keys(chart_dir: Option<&Path>, prefix: &str, files: &[ValuesFile]) -> Vec<String> {
     let mut keys = Vec::new();
-    let mut add = |root: &crate::yaml::Node, path: &str| {
+    let mut add = |root: &crate::parse::yaml::Node, path: &str| {
         if let Some(node) = root.path(path) {
             keys.extend(node.entries().iter().map(|e| e.key.to_string()));
         }
@@ -618,10 +624,11 @@ fn proxy_keys(chart_dir: Option<&Path>, prefix: &str, files: &[ValuesFile]) -> V
             (dir.join("values.yaml"), path.to_string()),
             (dir.join("charts/gloo/values.yaml"), "gatewayProxies".to_string()),
         ] {
-            if let Some(text) =
-                crate::input::read_text_lenient(&file, crate::input::MAX_CHART_FILE_BYTES)
-            {
-                if let Ok(parsed) = crate::yaml::parse_one(&text, 1) {
+            if let Some(text) = crate::parse::input::read_text_lenient(
+                &file,
+                crate::parse::input::MAX_CHART_FILE_BYTES,
+            ) {
+                if let Ok(parsed) = crate::parse::yaml::parse_one(&text, 1) {
                     add(&parsed.root, &p);
                 }
             }

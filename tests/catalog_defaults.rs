@@ -3,11 +3,11 @@
 
 mod common;
 
-use helm_harden::chart::ChartInfo;
 use helm_harden::check::{check, evaluate, ValuesContext};
 use helm_harden::config::Config;
+use helm_harden::parse::chart::ChartInfo;
+use helm_harden::parse::values::ValuesFile;
 use helm_harden::parse::{parse_stream, parse_stream_keeping, Keep};
-use helm_harden::values::ValuesFile;
 use std::collections::BTreeMap;
 
 const VERSIONS: [&str; 3] = ["1.13.39", "1.17.38", "1.22.1"];

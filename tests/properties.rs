@@ -6,9 +6,9 @@
 //! well under a few seconds. A failing case is shrunk and saved under `proptest-regressions/`,
 //! which is committed so that it is replayed first on every later run.
 
+use helm_harden::parse::values::{deepest_parent_line, exact_line, locate, Location, ValuesFile};
+use helm_harden::parse::yaml::Node;
 use helm_harden::parse::{parse_stream, split_stream};
-use helm_harden::values::{deepest_parent_line, exact_line, locate, Location, ValuesFile};
-use helm_harden::yaml::Node;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use std::path::Path;
@@ -354,7 +354,7 @@ proptest! {
         }
         let stream = lines.join("\n") + "\n";
         let Ok(docs) = parse_stream(&stream) else { return Ok(()) };
-        let chart = helm_harden::chart::ChartInfo::from_render(None, &docs);
+        let chart = helm_harden::parse::chart::ChartInfo::from_render(None, &docs);
         let values = helm_harden::check::ValuesContext { prefix: String::new(), proxy_keys: vec!["gatewayProxy".into()], files: vec![], sets: vec![], ..Default::default() };
         let report = helm_harden::check::check(&docs, chart, &values, &helm_harden::config::Config::default(), "2026-01-01");
         // And every output format renders it.
@@ -363,8 +363,8 @@ proptest! {
         let _ = helm_harden::report::junit::render(std::slice::from_ref(&report));
         // And the diff against the intact render.
         let intact = parse_stream(RENDER).expect("the example render parses");
-        let diffs = helm_harden::diff::diff_renders(&intact, &docs, &helm_harden::diff::DiffOptions::default());
-        let _ = helm_harden::diff::render_text(&diffs, true);
-        let _ = helm_harden::diff::render_markdown(&diffs);
+        let diffs = helm_harden::harden::diff::diff_renders(&intact, &docs, &helm_harden::harden::diff::DiffOptions::default());
+        let _ = helm_harden::harden::diff::render_text(&diffs, true);
+        let _ = helm_harden::harden::diff::render_markdown(&diffs);
     }
 }

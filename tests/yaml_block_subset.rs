@@ -6,7 +6,7 @@
 mod common;
 
 use helm_harden::parse::split_stream;
-use helm_harden::yaml::{in_block_subset, parse_all, parse_all_general, Node, Value};
+use helm_harden::parse::yaml::{in_block_subset, parse_all, parse_all_general, Node, Value};
 use std::path::Path;
 
 /// Every text the parser meets in `render`: its documents (with their first lines) and the

@@ -167,7 +167,7 @@ fn review(
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
     let mut diffs = String::new();
     let base = match &args.base {
-        Some(rev) => Some(crate::compare::base_tree(rev, &jobs)?),
+        Some(rev) => Some(crate::gate::compare::base_tree(rev, &jobs)?),
         None => None,
     };
     let with_diff = github.is_some() && !args.no_diff;
@@ -176,7 +176,7 @@ fn review(
         let (checked, base_side) = std::thread::scope(|s| {
             let base_side = base.as_ref().map(|(tree, cwd)| {
                 s.spawn(|| {
-                    crate::compare::check_base((tree, cwd), job, (&config, &today), with_diff)
+                    crate::gate::compare::check_base((tree, cwd), job, (&config, &today), with_diff)
                 })
             });
             let checked = head_check(job, (&config, &today), with_diff);
@@ -191,18 +191,18 @@ fn review(
         if let (Some(base_side), Some((tree, _))) = (base_side, &base) {
             let base_side = base_side?;
             if with_diff {
-                let change = crate::diff::diff_renders(
+                let change = crate::harden::diff::diff_renders(
                     &base_side.docs,
                     &checked.docs,
-                    &crate::diff::DiffOptions::default(),
+                    &crate::harden::diff::DiffOptions::default(),
                 );
                 diffs.push_str(&format!(
                     "**Change since {}**\n\n{}\n**Diff with the hardened overlay**\n\n",
                     crate::report::markdown_escape(&tree.name),
-                    crate::diff::render_markdown(&change)
+                    crate::harden::diff::render_markdown(&change)
                 ));
             }
-            crate::compare::compare_with(&mut checked.report, base_side, &tree.name);
+            crate::gate::compare::compare_with(&mut checked.report, base_side, &tree.name);
         }
         diffs.push_str(&hardened_diff.unwrap_or_default());
         for f in &checked.values.files {
@@ -212,7 +212,7 @@ fn review(
     }
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
-    let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
+    let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
     let exit = i32::from(failing > 0);
     print_out(&crate::report::text::render(
         &reports,
@@ -306,9 +306,9 @@ fn head_check(
         &crate::harden::OverlayChoice::default(),
         config,
         today,
-        &crate::diff::DiffOptions::default(),
+        &crate::harden::diff::DiffOptions::default(),
     )?;
-    let diff = crate::diff::render_markdown(&h.diffs);
+    let diff = crate::harden::diff::render_markdown(&h.diffs);
     Ok((h.base, Some(diff)))
 }
 
@@ -460,7 +460,7 @@ fn inline_candidates(
         entry: &'e Entry,
         path: &'e str,
         line: usize,
-        suggestion: Option<crate::values_edit::Suggestion>,
+        suggestion: Option<crate::harden::values_edit::Suggestion>,
         note: review::SuggestionNote<'e>,
     }
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -475,7 +475,7 @@ fn inline_candidates(
             .fix
             .as_ref()
             .zip(e.file_text.as_deref())
-            .and_then(|(fix, text)| crate::values_edit::suggestion(text, fix))
+            .and_then(|(fix, text)| crate::harden::values_edit::suggestion(text, fix))
             .filter(|s| s.start_line.is_none_or(|start| lines.contains_range(start, s.line)));
         candidates.push(Candidate {
             entry: e,
@@ -504,7 +504,7 @@ fn inline_candidates(
             cluster.iter().filter_map(|&i| candidates[i].entry.finding.fix.as_deref()).collect();
         let lines = &commentable[candidates[cluster[0]].path];
         let combined = (fixes.len() == cluster.len())
-            .then(|| crate::values_edit::combine(file_text, &fixes))
+            .then(|| crate::harden::values_edit::combine(file_text, &fixes))
             .flatten()
             .filter(|c| {
                 lines.contains_range(
@@ -565,7 +565,7 @@ fn inline_candidates(
 /// Groups of indexes (each in the order given, at least two) whose suggestions touch
 /// overlapping lines of the same file: of such suggestions GitHub can apply only one.
 fn overlapping_suggestions(
-    suggestions: &[(&str, Option<&crate::values_edit::Suggestion>)],
+    suggestions: &[(&str, Option<&crate::harden::values_edit::Suggestion>)],
 ) -> Vec<Vec<usize>> {
     let mut ranged: Vec<(&str, usize, usize, usize)> = suggestions
         .iter()
@@ -815,7 +815,7 @@ fn print_out(text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values_edit::Suggestion;
+    use crate::harden::values_edit::Suggestion;
 
     fn at(start: Option<usize>, line: usize) -> Suggestion {
         Suggestion { start_line: start, line, text: String::new() }

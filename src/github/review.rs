@@ -3,8 +3,8 @@
 //! and the summary comment. Pure functions: no I/O, so every decision is unit-tested.
 
 use crate::check::Finding;
+use crate::harden::values_edit::Suggestion;
 use crate::report::{markdown_escape, yaml_flow};
-use crate::values_edit::Suggestion;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// GitHub rejects a review request with more inline comments than reviewdog's etiquette allows
@@ -111,7 +111,7 @@ pub struct InlineComment {
     pub fingerprint: String,
 }
 
-/// What an inline comment says about a suggestion shared with other comments (see [`crate::values_edit::combine`]).
+/// What an inline comment says about a suggestion shared with other comments (see [`crate::harden::values_edit::combine`]).
 pub enum SuggestionNote<'a> {
     None,
     /// This comment's suggestion also applies these findings' fixes.
@@ -225,7 +225,7 @@ pub struct SummaryInput<'a> {
 pub struct BaseSummary {
     /// `1a2b3c4 (1a2b3c4)`: the base as `--base` named it, and its commit.
     pub name: String,
-    pub counts: crate::compare::Counts,
+    pub counts: crate::gate::compare::Counts,
     /// The base's failures this change fixes, one line each (no fingerprint: they are not
     /// findings of this run).
     pub fixed: Vec<String>,
@@ -343,7 +343,7 @@ pub fn summary_body(input: &SummaryInput) -> String {
 
 fn item_line(item: &SummaryItem) -> String {
     let f = item.finding;
-    let new = if f.change == Some(crate::compare::Change::New) { ", **new**" } else { "" };
+    let new = if f.change == Some(crate::gate::compare::Change::New) { ", **new**" } else { "" };
     let mut line = format!(
         "- **{}** ({}{new}) {} on `{}`",
         f.rule,
@@ -404,7 +404,7 @@ fn fit(head: String, lines: Vec<String>, tail: Option<String>, run_url: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values_edit::tests::fix;
+    use crate::harden::values_edit::tests::fix;
     use serde_json::json;
 
     #[test]

@@ -180,8 +180,8 @@ pub fn annotate(mut failures: Vec<Annotation>, already: &[Level], rest_are: &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::ChartInfo;
     use crate::check::{FixSuggestion, ObjectRef, Summary};
+    use crate::parse::chart::ChartInfo;
     use crate::rules::Status;
 
     fn finding(rule: &'static str, severity: Severity, name: &str) -> Finding {

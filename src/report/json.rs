@@ -36,7 +36,7 @@ pub struct ReportJson<'a> {
 #[derive(Serialize)]
 struct ComparisonJson<'a> {
     base: &'a str,
-    counts: crate::compare::Counts,
+    counts: crate::gate::compare::Counts,
     fixed: &'a [Finding],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],

@@ -1,5 +1,7 @@
 //! Report step: one module per output format.
 
+pub mod output;
+
 pub mod escape;
 pub mod github;
 pub mod json;
@@ -42,7 +44,7 @@ pub fn yaml_scalar(s: &str) -> String {
         && !s.contains([',', '[', ']', '{', '}', '\n', '\t'])
         // Control and bidi characters (a proxy name from the chart) only ever appear escaped.
         && escape::terminal(s) == s
-        && matches!(crate::yaml::resolve_plain(s), crate::yaml::Value::Str(_));
+        && matches!(crate::parse::yaml::resolve_plain(s), crate::parse::yaml::Value::Str(_));
     if plain_ok {
         s.to_string()
     } else {

@@ -193,14 +193,14 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
     }
     // SARIF's own comparison with a baseline (`--base`): code scanning reads it.
     match f.change {
-        Some(crate::compare::Change::New) => r["baselineState"] = json!("new"),
-        Some(crate::compare::Change::Existing) => r["baselineState"] = json!("unchanged"),
+        Some(crate::gate::compare::Change::New) => r["baselineState"] = json!("new"),
+        Some(crate::gate::compare::Change::Existing) => r["baselineState"] = json!("unchanged"),
         None => {}
     }
     r
 }
 
-/// Writes `text` to `path` for `--sarif-file`, atomically ([`crate::output::write_atomically`]).
+/// Writes `text` to `path` for `--sarif-file`, atomically ([`crate::report::output::write_atomically`]).
 /// A directory is never replaced, nor anything else but a regular file, nor one of `inputs`.
 pub fn write_file(
     path: &std::path::Path,
@@ -211,7 +211,7 @@ pub fn write_file(
     if path.is_dir() {
         return Err(Error::in_file(path, "is a directory; --sarif-file needs a file path"));
     }
-    crate::output::write_atomically(path, text, "cannot write the SARIF file", inputs)
+    crate::report::output::write_atomically(path, text, "cannot write the SARIF file", inputs)
 }
 
 /// The stable identity of a finding (see the module docs for the recipe).

@@ -47,7 +47,7 @@ pub fn render(reports: &[CheckReport], hardenings: &[Hardening], budget: usize) 
                 "<details><summary>Change since {} ({} resources change)</summary>\n\n{}\n</details>\n\n",
                 esc(&c.base),
                 c.change.len(),
-                crate::diff::render_markdown(&c.change)
+                crate::harden::diff::render_markdown(&c.change)
             );
             if out.len() + change.len() + NOTE_ROOM > budget {
                 left_out_diffs += 1;
@@ -145,7 +145,7 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
                 Some(reason) => format!("{} (suppressed: {})", f.severity.as_str(), esc(reason)),
                 None => f.severity.as_str().to_string(),
             };
-            if f.change == Some(crate::compare::Change::New) {
+            if f.change == Some(crate::gate::compare::Change::New) {
                 severity.push_str(", **new**");
             }
             // Inside a code span nothing renders, but `|` still ends the cell.
@@ -170,7 +170,7 @@ fn diff_section(h: &Hardening) -> String {
     format!(
         "<details><summary>Diff with the hardened overlay ({} resources change)</summary>\n\n{}\n{}\n</details>\n\n",
         h.diffs.len(),
-        crate::diff::render_markdown(&h.diffs),
+        crate::harden::diff::render_markdown(&h.diffs),
         crate::harden::proof_markdown(h)
     )
 }
@@ -195,8 +195,8 @@ pub fn append(path: &Path, reports: &[CheckReport], hardenings: &[Hardening]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::ChartInfo;
     use crate::check::{Finding, FixSuggestion, ObjectRef, Summary};
+    use crate::parse::chart::ChartInfo;
     use crate::rules::{Severity, Status};
 
     fn finding(name: &str, message: &str) -> Finding {

@@ -194,7 +194,7 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
 /// ` [new]` after a failure the change adds (`--base`).
 fn new_mark(f: &Finding, style: Style) -> String {
     match f.change {
-        Some(crate::compare::Change::New) => style.paint("33;1", " [new]"),
+        Some(crate::gate::compare::Change::New) => style.paint("33;1", " [new]"),
         _ => String::new(),
     }
 }

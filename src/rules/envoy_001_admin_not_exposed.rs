@@ -2,8 +2,8 @@
 
 use super::helpers::na_without;
 use super::{Fix, Outcome, Rule, Severity, Status, Target};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 use std::net::IpAddr;
 
 pub(super) static RULE: Rule = Rule {

@@ -3,7 +3,7 @@
 use super::envoy_003_listener_buffer_limit::buffer_limit;
 use super::helpers::na_without;
 use super::{Outcome, Rule, Severity, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-004",

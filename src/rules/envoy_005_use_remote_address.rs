@@ -2,7 +2,7 @@
 
 use super::helpers::{boolean, each_hcm_setting, fail, pass};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-005",

@@ -2,8 +2,8 @@
 
 use super::helpers::{each_hcm_setting, fail, pass, show, Verdict};
 use super::{Fix, Rule, Severity};
-use crate::model::{duration_seconds, Model};
-use crate::yaml::Node;
+use crate::parse::model::{duration_seconds, Model};
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-006",

@@ -3,7 +3,7 @@
 use super::envoy_006_request_headers_timeout::timeout_set;
 use super::helpers::each_hcm_setting;
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-009",

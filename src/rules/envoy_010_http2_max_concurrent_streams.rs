@@ -2,8 +2,8 @@
 
 use super::helpers::{each_http_gateway, fail, pass, show, Verdict};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-010",

@@ -3,7 +3,7 @@
 use super::envoy_010_http2_max_concurrent_streams::h2_limit;
 use super::helpers::each_http_gateway;
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-012",

@@ -2,8 +2,8 @@
 
 use super::helpers::{each_hcm_setting, enum_is, fail, pass, show};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-013",

@@ -3,10 +3,10 @@
 use super::envoy_015_global_connection_limit::{runtime_int, static_runtime};
 use super::helpers::{each_gateway, fail, http_option_sets, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::chart::Version;
-use crate::model::{gateway_proxy_names, Model};
+use crate::parse::chart::Version;
+use crate::parse::model::{gateway_proxy_names, Model};
+use crate::parse::yaml::Node;
 use crate::parse::Doc;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-014",

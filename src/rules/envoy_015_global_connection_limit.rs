@@ -2,8 +2,8 @@
 
 use super::helpers::{each_bootstrap, fail, pass, show};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::{Node, Value};
+use crate::parse::model::Model;
+use crate::parse::yaml::{Node, Value};
 use std::collections::BTreeMap;
 
 pub(super) static RULE: Rule = Rule {

@@ -2,7 +2,7 @@
 
 use super::helpers::{each_hcm_setting, enum_is, fail, pass, show};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-018",

@@ -2,8 +2,8 @@
 
 use super::helpers::{each_proxy, fail, na, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-001",
@@ -22,7 +22,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         let containers = p.pod_spec.get("containers").map(Node::items).unwrap_or_default();
         let istio = containers.iter().any(|c| {
             c.get("name").and_then(Node::as_str) == Some("istio-proxy")
-                || crate::model::env_value(c, "ISTIO_MTLS_SDS_ENABLED").as_deref() == Some("true")
+                || crate::parse::model::env_value(c, "ISTIO_MTLS_SDS_ENABLED").as_deref()
+                    == Some("true")
         });
         if istio {
             return na("Istio integration: the token is needed by the istio-proxy sidecar");

@@ -2,9 +2,9 @@
 
 use super::helpers::{each_envoy_container, fail, na, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::chart::Version;
-use crate::model::{Model, Proxy};
-use crate::yaml::Node;
+use crate::parse::chart::Version;
+use crate::parse::model::{Model, Proxy};
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-002",

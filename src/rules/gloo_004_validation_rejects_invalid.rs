@@ -2,8 +2,8 @@
 
 use super::helpers::{each_settings, fail, pass, with_own_fixes, OwnFixFor, Verdict};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-004",
@@ -126,7 +126,7 @@ mod tests {
         use crate::rules::OutcomeFix;
         let on = |extra: serde_json::Value| {
             let mut value = serde_json::json!({"enabled": true, "alwaysAcceptResources": false});
-            crate::values::merge(&mut value, extra);
+            crate::parse::values::merge(&mut value, extra);
             OutcomeFix::Custom { path: "gateway.validation".into(), value }
         };
         assert_eq!(

@@ -3,8 +3,8 @@
 use super::gloo_004_validation_rejects_invalid::{turning_validation_on, validation_block};
 use super::helpers::{each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-005",

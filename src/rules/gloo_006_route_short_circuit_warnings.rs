@@ -3,7 +3,7 @@
 use super::gloo_004_validation_rejects_invalid::turning_validation_on;
 use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-006",

@@ -2,9 +2,9 @@
 
 use super::helpers::{chart_anchor, control_plane, fail, pass, Verdict};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 use crate::parse::Doc;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-007",

@@ -2,8 +2,8 @@
 
 use super::helpers::{fail, pass};
 use super::{Outcome, Rule, Severity, Status, Target};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-008",

@@ -2,9 +2,9 @@
 
 use super::helpers::{fail, na, pass, Verdict};
 use super::{Fix, Outcome, Rule, Severity, Target, Versions};
-use crate::chart::Version;
-use crate::model::{go_truthy, Model};
-use crate::yaml::Node;
+use crate::parse::chart::Version;
+use crate::parse::model::{go_truthy, Model};
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-009",

@@ -2,8 +2,8 @@
 
 use super::helpers::{fail, pass, Verdict};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-011",

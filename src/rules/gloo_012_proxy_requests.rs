@@ -3,7 +3,7 @@
 use super::gloo_011_control_plane_requests::{missing_requests, requests_verdict};
 use super::helpers::{each_envoy_container, na_without, with_own_fixes, OwnFixFor};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-012",

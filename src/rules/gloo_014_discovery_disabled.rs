@@ -2,7 +2,7 @@
 
 use super::helpers::chart_anchor;
 use super::{Fix, Outcome, Rule, Severity, Status, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-014",

@@ -2,7 +2,7 @@
 
 use super::helpers::{each_http_gateway, fail, pass};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-015",

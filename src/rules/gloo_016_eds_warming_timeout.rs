@@ -2,7 +2,7 @@
 
 use super::helpers::{each_settings, fail, pass, show};
 use super::{Fix, Rule, Severity};
-use crate::model::{duration_seconds, Model};
+use crate::parse::model::{duration_seconds, Model};
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-016",

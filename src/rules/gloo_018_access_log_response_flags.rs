@@ -3,8 +3,8 @@
 use super::gloo_017_access_logging::access_log_entries;
 use super::helpers::{each_gateway, fail, na, pass, Verdict};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-018",

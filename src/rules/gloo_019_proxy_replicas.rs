@@ -2,7 +2,7 @@
 
 use super::helpers::{each_proxy, fail, pass, show};
 use super::{Fix, OutcomeFix, Rule, Severity, Status};
-use crate::model::Model;
+use crate::parse::model::Model;
 use crate::parse::Doc;
 
 pub(super) static RULE: Rule = Rule {

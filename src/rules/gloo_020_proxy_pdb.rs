@@ -5,10 +5,10 @@ use super::helpers::{
     declared_fix_with, each_proxy, fail, na, pass, show, with_own_fixes, OwnFixFor, Verdict,
 };
 use super::{Fix, Rule, Severity, Versions};
-use crate::chart::Version;
-use crate::model::Model;
+use crate::parse::chart::Version;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 use crate::parse::Doc;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-020",

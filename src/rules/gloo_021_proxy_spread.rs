@@ -2,8 +2,8 @@
 
 use super::helpers::{each_proxy, fail, na, pass};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-021",

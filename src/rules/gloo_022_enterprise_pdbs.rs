@@ -3,7 +3,7 @@
 use super::gloo_019_proxy_replicas::effective_replicas;
 use super::gloo_020_proxy_pdb::pdb_verdict;
 use super::{Outcome, Rule, Severity, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-022",

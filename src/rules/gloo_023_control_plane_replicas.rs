@@ -4,7 +4,7 @@ use super::gloo_019_proxy_replicas::effective_replicas;
 use super::gloo_024_leader_election::leader_election_values;
 use super::helpers::{fail, na_without, pass};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-023",

@@ -3,8 +3,8 @@
 use super::gloo_019_proxy_replicas::effective_replicas;
 use super::helpers::{fail, na, na_without, pass};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
-use crate::model::{env_value, go_truthy, Model};
-use crate::yaml::Node;
+use crate::parse::model::{env_value, go_truthy, Model};
+use crate::parse::yaml::Node;
 use serde_json::{json, Map, Value};
 
 pub(super) static RULE: Rule = Rule {

@@ -2,9 +2,9 @@
 
 use super::helpers::{fail, na_without, pass, Verdict};
 use super::{Outcome, Rule, Severity, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 use crate::parse::Doc;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-028",

@@ -2,7 +2,7 @@
 
 use super::helpers::{each_http_gateway, fail, pass};
 use super::{Outcome, Rule, Severity, Status, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-031",

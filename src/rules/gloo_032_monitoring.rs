@@ -1,7 +1,7 @@
 //! GLOO-032: advice on the monitoring stack (nothing in the render decides it).
 
 use super::{Outcome, Rule, Severity, Status, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-032",

@@ -2,8 +2,8 @@
 
 use super::helpers::{each_gateway, fail, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-034",

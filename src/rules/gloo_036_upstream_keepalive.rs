@@ -3,7 +3,7 @@
 use super::gloo_028_upstream_health_checks::each_upstream;
 use super::helpers::{fail, pass};
 use super::{Outcome, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-036",

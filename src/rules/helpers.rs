@@ -2,10 +2,10 @@
 //! so that each rule file holds only its own predicate.
 
 use super::{Outcome, OutcomeFix, Rule, Status, Target, Versions};
-use crate::chart::Version;
-use crate::model::{gateway_proxy_names, GatewayParams, Model, Proxy};
+use crate::parse::chart::Version;
+use crate::parse::model::{gateway_proxy_names, GatewayParams, Model, Proxy};
+use crate::parse::yaml::Node;
 use crate::parse::Doc;
-use crate::yaml::Node;
 
 /// A verdict before it is attached to an object.
 pub type Verdict = (Status, String);
@@ -360,7 +360,7 @@ pub fn declared_fix_with(
     for key in below.split('.').filter(|k| !k.is_empty()).rev() {
         value = serde_json::json!({ key: value });
     }
-    crate::values::merge(&mut value, extra);
+    crate::parse::values::merge(&mut value, extra);
     OutcomeFix::Custom { path: parent.to_string(), value }
 }
 

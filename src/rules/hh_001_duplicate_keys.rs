@@ -1,7 +1,7 @@
 //! HH-001: no mapping of the render holds the same key twice.
 
 use super::{Outcome, Rule, Severity, Status, Target};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "HH-001",
@@ -50,7 +50,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::{check, RULE};
-    use crate::model::Model;
+    use crate::parse::model::Model;
     use crate::parse::parse_stream;
     use crate::rules::testing::{bootstrap, outcomes_with_messages, proxy, settings, statuses};
     use crate::rules::Status::*;

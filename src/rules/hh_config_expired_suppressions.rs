@@ -6,7 +6,7 @@
 //! `rules HH-CONFIG`, docs/rules.md and SARIF's `tool.driver.rules` know it.
 
 use super::{Outcome, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "HH-CONFIG",

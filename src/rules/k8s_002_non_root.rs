@@ -2,9 +2,9 @@
 
 use super::helpers::{each_envoy_container, fail, pass, show, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity, Versions};
-use crate::chart::Version;
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::chart::Version;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "K8S-002",

@@ -2,7 +2,7 @@
 
 use super::helpers::{boolean, each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-001",

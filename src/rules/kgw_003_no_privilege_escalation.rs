@@ -4,8 +4,8 @@ use super::helpers::{
     boolean, each_gateway_parameters, fail, pass, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-003",

@@ -3,8 +3,8 @@
 use super::gloo_002_net_bind_service::is_net_bind;
 use super::helpers::{each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-005",

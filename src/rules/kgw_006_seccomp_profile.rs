@@ -5,8 +5,8 @@ use super::helpers::{
     KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-006",

@@ -3,8 +3,8 @@
 use super::gloo_011_control_plane_requests::{missing_requests, requests_verdict};
 use super::helpers::{each_gateway_parameters, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-007",

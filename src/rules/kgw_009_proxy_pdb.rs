@@ -4,9 +4,9 @@ use super::gloo_020_proxy_pdb::{budget_verdict, selects};
 use super::helpers::{each_gateway_parameters, na_without, KUBE_GATEWAY_ABSENT};
 use super::kgw_008_proxy_replicas::replicas;
 use super::{Outcome, OutcomeFix, Rule, Severity, Status, Target};
-use crate::model::{GatewayParams, Model};
+use crate::parse::model::{GatewayParams, Model};
+use crate::parse::yaml::Node;
 use crate::parse::Doc;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-009",
@@ -44,9 +44,9 @@ fn pod_labels(gateway: &Doc, kube: &Node) -> Node {
         "gateway.networking.k8s.io/gateway-name": gateway.name.as_str(),
     });
     if let Some(extra) = kube.path("podTemplate.extraLabels").filter(|n| n.is_map()) {
-        crate::values::merge(&mut labels, extra.to_json());
+        crate::parse::values::merge(&mut labels, extra.to_json());
     }
-    crate::yaml::parse_one(&labels.to_string(), gateway.line)
+    crate::parse::yaml::parse_one(&labels.to_string(), gateway.line)
         .map_or_else(|_| Node::null().clone(), |p| p.root)
 }
 

@@ -3,7 +3,7 @@
 use super::helpers::{each_gateway_parameters, fail, no_key_before, pass};
 use super::kgw_011_readiness_probe::PROBE_KEYS_SINCE;
 use super::{Fix, Rule, Severity, Versions};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-012",

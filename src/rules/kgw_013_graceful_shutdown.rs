@@ -3,8 +3,8 @@
 use super::helpers::{boolean, each_gateway_parameters, fail, no_key_before, pass, show};
 use super::kgw_011_readiness_probe::PROBE_KEYS_SINCE;
 use super::{Fix, Rule, Severity, Versions};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-013",

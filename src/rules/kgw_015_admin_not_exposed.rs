@@ -2,8 +2,8 @@
 
 use super::helpers::{boolean, each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
-use crate::model::Model;
-use crate::yaml::Node;
+use crate::parse::model::Model;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-015",

@@ -2,7 +2,7 @@
 
 use super::helpers::each_gateway_parameters;
 use super::{Rule, Severity, Status};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-019",

@@ -8,8 +8,8 @@
 //! The spec for every rule is `HARDENING.md` (shipped beside the project as `../shared/`); the
 //! kubeGateway rules (KGW-*) are its part K, `HARDENING-KGW.md`.
 
-use crate::chart::Version;
-use crate::model::Model;
+use crate::parse::chart::Version;
+use crate::parse::model::Model;
 use crate::parse::Doc;
 
 pub mod helpers;
@@ -197,7 +197,7 @@ pub static RULES: &[&Rule] = &[
 pub use hh_config_expired_suppressions::RULE as CONFIG_RULE;
 
 /// The values rules, whose failures come from the user's values files against the chart's
-/// values schema ([`crate::schema`]), not from the render.
+/// values schema ([`crate::check::schema`]), not from the render.
 /// Whether a rule judges the user's values (VALUES-*) rather than what the chart makes of them:
 /// its findings are about the values files, judged once per run (not again on a hardened
 /// render), and no overlay fixes them.

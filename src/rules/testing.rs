@@ -1,8 +1,8 @@
 //! Test harness for rule files: run one rule on a small hand-written render.
 
 use super::{Rule, Status};
-use crate::chart::Version;
-use crate::model::Model;
+use crate::parse::chart::Version;
+use crate::parse::model::Model;
 use crate::parse::parse_stream;
 
 /// Runs `rule` on `render` (a YAML stream) as chart `version`, returning `(status, "Kind/name")`

@@ -1,11 +1,11 @@
 //! VALUES-001: every key of the user's values is one the chart reads.
 //!
 //! A rule about the values files, not the render: its failures are made by `check::check` from
-//! [`crate::schema::ChartSchema::check_values`], at the key's line. It is declared here like
+//! [`crate::check::schema::ChartSchema::check_values`], at the key's line. It is declared here like
 //! every other rule so that `rules VALUES-001`, the docs and SARIF know it.
 
 use super::{Outcome, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "VALUES-001",

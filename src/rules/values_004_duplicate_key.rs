@@ -3,7 +3,7 @@
 //! Made by `check::check` from the parsed values files, like VALUES-001 (see there).
 
 use super::{Outcome, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "VALUES-004",

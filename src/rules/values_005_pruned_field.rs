@@ -1,10 +1,10 @@
 //! VALUES-005: every field of a rendered custom resource is one its CRD keeps.
 //!
-//! Made by `check::check` from [`crate::schema::resources::check_resources`] (the CRDs of the
+//! Made by `check::check` from [`crate::check::schema::resources::check_resources`] (the CRDs of the
 //! chart's `crds/`), at the values line the field came from, like VALUES-001.
 
 use super::{Outcome, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "VALUES-005",

@@ -1,9 +1,9 @@
 //! VALUES-006: every value of a rendered custom resource is one its CRD accepts.
 //!
-//! Made by `check::check` from [`crate::schema::resources::check_resources`], like VALUES-005.
+//! Made by `check::check` from [`crate::check::schema::resources::check_resources`], like VALUES-005.
 
 use super::{Outcome, Rule, Severity};
-use crate::model::Model;
+use crate::parse::model::Model;
 
 pub static RULE: Rule = Rule {
     id: "VALUES-006",

@@ -3,7 +3,7 @@
 //! chart (`.tgz`, as `helm dependency build` leaves dependencies in `charts/`).
 
 use super::tree::{Node, Types};
-use crate::yaml::{self, Value};
+use crate::parse::yaml::{self, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,8 +59,9 @@ impl ChartDir {
     /// render reports that).
     pub fn read(path: &Path) -> Option<ChartDir> {
         if path.is_dir() {
-            let read =
-                |name: &str| crate::input::read_text_lenient(&path.join(name), MAX_FILE_BYTES);
+            let read = |name: &str| {
+                crate::parse::input::read_text_lenient(&path.join(name), MAX_FILE_BYTES)
+            };
             let mut chart = ChartDir::from_chart_yaml(&read("Chart.yaml")?)?;
             chart.values_yaml = read("values.yaml");
             chart.values_schema_json = read("values.schema.json");
@@ -266,7 +267,7 @@ pub fn template_texts(dir: &Path) -> Arc<Vec<String>> {
     READ.get(dir.to_path_buf(), || {
         files_under(dir)
             .iter()
-            .filter_map(|p| crate::input::read_text_lenient(p, MAX_FILE_BYTES))
+            .filter_map(|p| crate::parse::input::read_text_lenient(p, MAX_FILE_BYTES))
             .collect()
     })
 }

@@ -1,7 +1,7 @@
 //! Gloo's own values reference (`docs/content/reference/values.txt` upstream, generated from the
 //! Go types behind the chart) made into the compact key/type tables embedded in the binary.
 //!
-//! The tables under `src/schema/tables/` are generated from `../shared/gloo-values-reference/`
+//! The tables under `src/check/schema/tables/` are generated from `../shared/gloo-values-reference/`
 //! by the test `values_tables_are_current` (`HH_UPDATE_TABLES=1 cargo test values_tables` writes
 //! them); only key paths and types are kept, never upstream's descriptions.
 
@@ -102,7 +102,7 @@ pub fn table_text(source: &str, root: &Node) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::tree::ANY_KEY;
+    use crate::check::schema::tree::ANY_KEY;
 
     #[test]
     fn reference_rows_become_a_tree() {
@@ -158,11 +158,11 @@ mod tests {
             let path = entry.unwrap().path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
             let Some(version) = name.strip_suffix(".txt") else { continue };
-            let v = crate::chart::Version::parse(version).expect("version file name");
+            let v = crate::parse::chart::Version::parse(version).expect("version file name");
             let root = from_reference(&std::fs::read_to_string(&path).unwrap()).unwrap();
             let text = table_text(&format!("{version}.txt"), &root);
             let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(format!("src/schema/tables/{}.{}.txt", v.major, v.minor));
+                .join(format!("src/check/schema/tables/{}.{}.txt", v.major, v.minor));
             if update {
                 std::fs::write(&out, &text).unwrap();
             } else {

@@ -1,5 +1,5 @@
 //! `helm-harden fix`: the fixes of a check written into the user's own values files, with the
-//! very edits a pull request review suggests ([`crate::values_edit::combine`]): comments, key
+//! very edits a pull request review suggests ([`crate::harden::values_edit::combine`]): comments, key
 //! order, indentation and quoting elsewhere in the file are kept.
 //!
 //! The files are edited as copies: each round checks the chart with the copies, applies every
@@ -52,7 +52,7 @@ pub fn fix_job(job: &Job, (config, today): (&Config, &str), min: Severity) -> Re
     let mut copies = Vec::new();
     let mut texts = Vec::new();
     for (i, original) in originals.iter().enumerate() {
-        let text = crate::values::ValuesFile::load(original)?.text;
+        let text = crate::parse::values::ValuesFile::load(original)?.text;
         let copy = work.path().join(format!("{i}.yaml"));
         write(&copy, &text)?;
         copies.push(copy);
@@ -122,11 +122,12 @@ fn edited(text: &str, fixes: &[(&'static str, FixSuggestion)]) -> String {
     let (anchored, new_blocks): (Vec<_>, Vec<_>) =
         fixes.iter().partition(|(_, fix)| fix.line.is_some());
     let refs: Vec<&FixSuggestion> = anchored.iter().map(|(_, fix)| fix).collect();
-    let mut out = crate::values_edit::apply_all(text, &refs).unwrap_or_else(|| text.to_string());
+    let mut out =
+        crate::harden::values_edit::apply_all(text, &refs).unwrap_or_else(|| text.to_string());
     if new_blocks.is_empty() {
         return out;
     }
-    let mut blocks = crate::overlay::Overlay::default();
+    let mut blocks = crate::harden::overlay::Overlay::default();
     for (rule, fix) in new_blocks {
         blocks.add(&fix.values_path, &fix.value, rule);
     }

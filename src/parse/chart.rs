@@ -1,9 +1,9 @@
 //! What we know about the chart being checked: its name, the Gloo version and where Gloo's
 //! values live (top level, or under `gloo.` in an umbrella or Enterprise chart; HARDENING.md 1.4).
 
-use crate::model::{image_name, image_tag};
+use crate::parse::model::{image_name, image_tag};
+use crate::parse::yaml::Node;
 use crate::parse::Doc;
-use crate::yaml::Node;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -55,11 +55,11 @@ pub struct ChartInfo {
 
 /// Reads `Chart.yaml` of a chart directory: (name, version).
 pub fn read_chart_yaml(dir: &Path) -> Option<(String, String)> {
-    let text = crate::input::read_text_lenient(
+    let text = crate::parse::input::read_text_lenient(
         &dir.join("Chart.yaml"),
-        crate::input::MAX_CHART_FILE_BYTES,
+        crate::parse::input::MAX_CHART_FILE_BYTES,
     )?;
-    let parsed = crate::yaml::parse_one(&text, 1).ok()?;
+    let parsed = crate::parse::yaml::parse_one(&text, 1).ok()?;
     let name = parsed.root.get("name")?.scalar_text()?;
     let version = parsed.root.get("version").and_then(Node::scalar_text).unwrap_or_default();
     Some((name, version))
@@ -104,8 +104,8 @@ impl ChartInfo {
 
 /// The tag of the `gloo` (or `gloo-ee`) control-plane image.
 pub fn gloo_image_version(docs: &[Doc]) -> Option<Version> {
-    docs.iter().filter(|d| crate::model::is_workload(d)).find_map(|d| {
-        crate::model::containers(d).find_map(|c| {
+    docs.iter().filter(|d| crate::parse::model::is_workload(d)).find_map(|d| {
+        crate::parse::model::containers(d).find_map(|c| {
             let image = c.get("image")?.as_str()?;
             let name = image_name(image);
             if matches!(name, "gloo" | "gloo-ee" | "gloo-ee-fips") {

@@ -136,7 +136,7 @@ pub fn is_values_file(root: &Path, rel: &Path) -> bool {
         // An overlay `overlay --write` generated (`values/hardening.yaml`) is applied after a
         // value set, never a value set of its own: checked alone, it fails everything it does
         // not fix.
-        && !crate::overlay::is_generated(&root.join(rel))
+        && !crate::harden::overlay::is_generated(&root.join(rel))
 }
 
 /// Which chart a values file belongs to, or Err with the candidates when it is ambiguous.

@@ -1,11 +1,11 @@
 //! `helm-harden init`: set a repository up in one command. Finds the charts and values files
-//! (rules in [`crate::discover`]) and generates `.helm-harden.yaml` (a target per chart, a
+//! (rules in [`crate::gate::discover`]) and generates `.helm-harden.yaml` (a target per chart, a
 //! value set per values file), a GitHub workflow running the action on pull requests, and a
 //! `.pre-commit-config.yaml` with the hook. Printed by default; `--write` creates the files
 //! and never replaces one.
 
-use crate::discover;
 use crate::error::{Error, Result};
+use crate::gate::discover;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};

@@ -23,9 +23,9 @@ use super::crd::{CrdSet, JsonType, Structural};
 use super::tree;
 use super::values_check::{IssueFix, IssueKind, ValuesIssue};
 use super::ChartSchema;
+use crate::parse::values::ValuesFile;
+use crate::parse::yaml::{self, Value};
 use crate::parse::Doc;
-use crate::values::ValuesFile;
-use crate::yaml::{self, Value};
 use serde_json::Value as Json;
 
 /// One field of a rendered resource that its CRD prunes or refuses.
@@ -405,8 +405,8 @@ pub fn dotted(path: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::schema::crd::tests::CRD;
     use crate::parse::parse_stream;
-    use crate::schema::crd::tests::CRD;
 
     fn issues_of(widget: &str) -> Vec<(IssueKind, String, String)> {
         let docs = parse_stream(&format!("{CRD}---\n{widget}")).unwrap();

@@ -5,22 +5,22 @@
 //! - with targets in `.helm-harden.yaml`: a value set is checked when one of its values files
 //!   changed; every value set of a target is checked when a file inside its chart changed;
 //!   everything is checked when the config itself changed;
-//! - without targets: a changed values file (rule in [`crate::discover`]) is checked with the
+//! - without targets: a changed values file (rule in [`crate::gate::discover`]) is checked with the
 //!   chart it belongs to; any other file inside a chart checks that chart with its own values
 //!   and with each values file that belongs to it.
 //!
 //! Nothing relevant: no job, and the caller exits 0 without starting helm.
 
 use crate::config::{self, Config};
-use crate::discover;
 use crate::error::{Error, Result};
+use crate::gate::discover;
 use crate::pipeline::{self, Inputs, Job};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 /// The plain git hook, as `hook install` writes it.
-pub const GIT_HOOK: &str = include_str!("../hooks/pre-commit");
+pub const GIT_HOOK: &str = include_str!("../../hooks/pre-commit");
 
 /// What the changed files call for.
 #[derive(Debug, Default)]

@@ -2,11 +2,11 @@
 //! user's values file as the smallest change of lines that sets it, keeping indentation,
 //! comments, key order and quoting elsewhere; several fixes combined into one change. A pull
 //! request review posts these changes as one-click suggestions (`crate::github::review`), and
-//! `helm-harden fix` writes them (`crate::fix`): one editor for both.
+//! `helm-harden fix` writes them (`crate::harden::fix`): one editor for both.
 
 use crate::check::FixSuggestion;
+use crate::parse::values::{self, Location, ValuesFile};
 use crate::report::{yaml_flow, yaml_scalar};
-use crate::values::{self, Location, ValuesFile};
 use std::path::Path;
 
 /// A ```suggestion: the lines `start_line..=line` of the file are replaced by `text`.
@@ -608,9 +608,9 @@ pub(crate) mod tests {
         assert_eq!((s.start_line, s.line), (Some(1), 8));
         let parsed =
             ValuesFile::parse(std::path::Path::new("values.yaml"), apply(file, &s)).unwrap();
-        assert!(crate::values::sets_value(parsed.root.get("gloo").unwrap(), &value));
+        assert!(crate::parse::values::sets_value(parsed.root.get("gloo").unwrap(), &value));
         assert_eq!(
-            parsed.root.path("gloo.deployment.replicas").and_then(crate::yaml::Node::as_i64),
+            parsed.root.path("gloo.deployment.replicas").and_then(crate::parse::yaml::Node::as_i64),
             Some(3),
             "the rest of the block stays"
         );
@@ -642,7 +642,7 @@ pub(crate) mod tests {
         );
         let after = apply(file, &s);
         let parsed = ValuesFile::parse(std::path::Path::new("values.yaml"), after).unwrap();
-        assert!(crate::values::sets_value(
+        assert!(crate::parse::values::sets_value(
             parsed.root.path("gatewayProxies.gatewayProxy.podDisruptionBudget").unwrap(),
             &value
         ));

@@ -7,10 +7,16 @@
 //! `gloo-custom-resource-config`, the Envoy bootstrap in `<proxy>-envoy-config`) becomes documents
 //! of their own that know their parent ConfigMap and key. Each document is parsed once.
 
-use crate::yaml::{self, DuplicateKey, Node, Style};
+pub mod chart;
+pub mod input;
+pub mod model;
+pub mod values;
+pub mod yaml;
+
 use compact_str::CompactString;
 use std::fmt;
 use std::sync::Arc;
+use yaml::{DuplicateKey, Node, Style};
 
 /// Synthetic kind for an Envoy bootstrap found in a ConfigMap (it has no apiVersion/kind).
 pub const ENVOY_BOOTSTRAP: &str = "EnvoyBootstrap";

@@ -2,13 +2,16 @@
 //! with the values fix resolved for this chart (version, `gloo.` prefix, proxy key) and located
 //! in the user's values files.
 
-use crate::chart::ChartInfo;
+pub mod proxy_values;
+pub mod schema;
+
+use crate::check::proxy_values::OwnBlock;
 use crate::config::Config;
-use crate::model::Model;
+use crate::parse::chart::ChartInfo;
+use crate::parse::model::Model;
+use crate::parse::values::{is_set, locate_fix, Location, SetKey, ValuesFile};
 use crate::parse::Doc;
-use crate::proxy_values::OwnBlock;
 use crate::rules::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target, CONFIG_RULE, RULES};
-use crate::values::{is_set, locate_fix, Location, SetKey, ValuesFile};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -159,7 +162,7 @@ pub struct Finding {
     pub pin: Option<Box<Pin>>,
     /// Against the base of a change (`--base`), for a failure: new or existing.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<crate::compare::Change>,
+    pub change: Option<crate::gate::compare::Change>,
 }
 
 /// An object's own hardening fix (see [`Finding::pin`]), as the rule gave it.
@@ -183,13 +186,13 @@ pub struct ValuesContext {
     /// proxy and `ssl`: a fix that creates the block carries it along or it is dropped.
     pub generated_gateway_extras: HashMap<(String, bool), serde_json::Value>,
     /// The chart's values schema, when the user's values are judged against it (VALUES-*).
-    pub schema: Option<Arc<crate::schema::ChartSchema>>,
+    pub schema: Option<Arc<crate::check::schema::ChartSchema>>,
     /// The CRDs the rendered custom resources are judged by (VALUES-005, VALUES-006), when
     /// they are judged.
-    pub crds: Option<Arc<crate::schema::crd::CrdSet>>,
+    pub crds: Option<Arc<crate::check::schema::crd::CrdSet>>,
     /// The Gloo chart's version: which own keys a proxy rendered from its own block has
     /// ([`OwnBlock`]).
-    pub version: Option<crate::chart::Version>,
+    pub version: Option<crate::parse::chart::Version>,
 }
 
 impl ValuesContext {
@@ -342,7 +345,7 @@ impl ValuesContext {
             widened = serde_json::json!({ *key: widened });
         }
         let mut carried = shared.clone();
-        crate::values::merge(&mut carried, widened);
+        crate::parse::values::merge(&mut carried, widened);
         let parent = std::iter::once(block.as_str())
             .chain(below[..depth].iter().copied())
             .collect::<Vec<_>>()
@@ -627,11 +630,11 @@ impl<'a> Suppressions<'a> {
 /// A problem in the user's values (VALUES-*) as a finding at its values line, suppressible by
 /// rule and `Values/<path>` like any other; None when the config turns its rule off.
 fn values_finding(
-    issue: crate::schema::values_check::ValuesIssue,
+    issue: crate::check::schema::values_check::ValuesIssue,
     config: &Config,
     suppressions: &mut Suppressions<'_>,
 ) -> Option<Finding> {
-    use crate::schema::values_check::IssueFix;
+    use crate::check::schema::values_check::IssueFix;
     let rule = values_rule(issue.kind);
     let severity = config.severity_of(rule)?;
     let object = Arc::new(ObjectRef {
@@ -686,12 +689,12 @@ fn values_finding(
 }
 
 /// The rule that reports a kind of values issue.
-fn values_rule(kind: crate::schema::values_check::IssueKind) -> &'static Rule {
+fn values_rule(kind: crate::check::schema::values_check::IssueKind) -> &'static Rule {
+    use crate::check::schema::values_check::IssueKind;
     use crate::rules::{
         VALUES_DUPLICATE_KEY, VALUES_OTHER_VERSION, VALUES_PRUNED_FIELD, VALUES_REFUSED_VALUE,
         VALUES_TYPE, VALUES_UNKNOWN_KEY,
     };
-    use crate::schema::values_check::IssueKind;
     match kind {
         IssueKind::UnknownKey => &VALUES_UNKNOWN_KEY,
         IssueKind::OtherVersion => &VALUES_OTHER_VERSION,
@@ -711,7 +714,7 @@ fn resource_findings(
     config: &Config,
     suppressions: &mut Suppressions<'_>,
 ) -> Vec<Finding> {
-    use crate::schema::resources;
+    use crate::check::schema::resources;
     let Some(crds) = &values.crds else { return Vec::new() };
     let mut findings = Vec::new();
     let mut at_values = std::collections::HashSet::new();
@@ -826,7 +829,7 @@ pub struct CheckReport {
     /// Label of the checked target (config target and value set), when there is one.
     pub target: Option<String>,
     /// The findings against the base of a change (`--base`), when compared.
-    pub comparison: Option<Box<crate::compare::Comparison>>,
+    pub comparison: Option<Box<crate::gate::compare::Comparison>>,
     /// Whether any rule applies to the render (an outcome other than NA from a rule that
     /// inspects its objects, not one of [`ANY_RENDER_RULES`]); a render none applies to is not
     /// a pass but a wrong chart, and the pipeline refuses it.
@@ -1041,7 +1044,7 @@ mod tests {
         let ctx = ValuesContext {
             prefix: "gloo.".into(),
             proxy_keys: vec!["gatewayProxy".into()],
-            version: Some(crate::chart::Version::new(1, 17, 38)),
+            version: Some(crate::parse::chart::Version::new(1, 17, 38)),
             ..Default::default()
         };
         let knative = Target::Proxy("knative-external-proxy".into());

@@ -2,7 +2,7 @@
 //! where in them a fix goes (the values line to change).
 
 use crate::error::{Error, Result};
-use crate::yaml::{self, Node};
+use crate::parse::yaml::{self, Node};
 use std::path::{Path, PathBuf};
 
 /// A values file, parsed with line numbers.
@@ -21,9 +21,12 @@ impl ValuesFile {
     /// Reads and parses a values file. A file that does not parse, or whose top level is a list
     /// or a scalar, is an error naming the file and line (helm would refuse it too).
     pub fn load(path: &Path) -> Result<ValuesFile> {
-        let bytes =
-            crate::input::read_regular(path, crate::input::MAX_VALUES_BYTES, "values file")?;
-        Self::parse(path, crate::input::utf8_text(path, bytes, "values file is not UTF-8")?)
+        let bytes = crate::parse::input::read_regular(
+            path,
+            crate::parse::input::MAX_VALUES_BYTES,
+            "values file",
+        )?;
+        Self::parse(path, crate::parse::input::utf8_text(path, bytes, "values file is not UTF-8")?)
     }
 
     pub fn parse(path: &Path, text: String) -> Result<ValuesFile> {
@@ -318,11 +321,11 @@ fn set_for(path: &[&str], sets: &[SetKey]) -> Option<Location> {
 fn last_setting<'f>(
     path: &[&str],
     files: &'f [ValuesFile],
-) -> Option<(&'f ValuesFile, &'f crate::yaml::Entry)> {
+) -> Option<(&'f ValuesFile, &'f crate::parse::yaml::Entry)> {
     files.iter().rev().find_map(|file| entry_at(&file.root, path).map(|entry| (file, entry)))
 }
 
-fn entry_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a crate::yaml::Entry> {
+fn entry_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a crate::parse::yaml::Entry> {
     let (last, parents) = path.split_last()?;
     parents.iter().try_fold(root, |node, key| node.get(key))?.entry(last)
 }
@@ -358,7 +361,7 @@ fn overlaps(set: &[String], path: &[&str]) -> bool {
 
 /// Line of the key at `path`, when the file sets it.
 pub fn exact_line(root: &Node, path: &[&str]) -> Option<usize> {
-    entry_at(root, path).map(super::yaml::Entry::line)
+    entry_at(root, path).map(crate::parse::yaml::Entry::line)
 }
 
 /// Line of the deepest key along `path` that the file has (None: not even the first).

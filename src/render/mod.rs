@@ -5,6 +5,9 @@
 //! Only `helm template` runs: no post-renderer, no plugin (helm sees an empty `$HELM_PLUGINS`),
 //! and no dependency update unless `--dependency-update` asks for one.
 
+pub mod cache;
+pub mod interrupt;
+
 use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -90,12 +93,12 @@ impl RenderRequest {
     }
 
     /// The values of `--set` and `--set-string`, to keep out of helm's errors (see
-    /// [`crate::values::set_values`]).
+    /// [`crate::parse::values::set_values`]).
     pub fn set_values(&self) -> Vec<String> {
         self.set
             .iter()
             .chain(&self.set_string)
-            .flat_map(|arg| crate::values::set_values(arg))
+            .flat_map(|arg| crate::parse::values::set_values(arg))
             .collect()
     }
 }
@@ -114,7 +117,7 @@ pub fn render(helm: &Path, request: &RenderRequest) -> Result<String> {
         .prefix("helm-harden-no-plugins-")
         .tempdir()
         .map_err(|e| Error::new(format!("cannot create a temporary directory: {e}")))?;
-    let _removed_on_signal = crate::interrupt::track_dir(no_plugins.path().to_path_buf());
+    let _removed_on_signal = crate::render::interrupt::track_dir(no_plugins.path().to_path_buf());
     let mut env = vec![("HELM_PLUGINS", no_plugins.path().as_os_str())];
     // helm is Go, and Go's default collector pace (GOGC=100) suits long-running servers: a
     // short `helm template` spends about a fifth of its CPU collecting garbage, and two renders
@@ -244,7 +247,7 @@ fn run_bounded(
         .spawn()
         .map_err(|e| Error::new(format!("{}: cannot run helm: {e}", program.display())))?;
     let pid = child.id() as i32;
-    let tracked = crate::interrupt::track_group(pid);
+    let tracked = crate::render::interrupt::track_group(pid);
     let mut stdout = child.stdout.take().expect("piped stdout");
     let mut stderr = child.stderr.take().expect("piped stderr");
     let out_reader = std::thread::spawn(move || {

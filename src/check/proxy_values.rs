@@ -6,8 +6,8 @@
 //! renders a second, stray proxy from it. Here a fix becomes the proxy's own keys where its
 //! template reads one for it, and the fix check gives none (with the reason) where not.
 
-use crate::chart::Version;
 use crate::check::is_within;
+use crate::parse::chart::Version;
 use serde_json::Value;
 
 /// A proxy the chart renders from a values block of its own, not from `gatewayProxies`.
@@ -222,7 +222,7 @@ fn joined(leaves: Vec<(String, Value)>) -> (String, Value) {
         for key in segments[shared.len()..].iter().rev() {
             nested = serde_json::json!({ *key: nested });
         }
-        crate::values::merge(&mut value, nested);
+        crate::parse::values::merge(&mut value, nested);
     }
     (shared.join("."), value)
 }

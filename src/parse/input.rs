@@ -20,7 +20,7 @@ pub const MAX_CHART_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// ("values file", "config").
 pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
     let meta = std::fs::metadata(path).map_err(|e| {
-        Error::in_file(path, format!("cannot read {what}: {}", crate::values::io_reason(&e)))
+        Error::in_file(path, format!("cannot read {what}: {}", crate::parse::values::io_reason(&e)))
     })?;
     if meta.is_dir() {
         return Err(Error::in_file(path, format!("cannot read {what}: it is a directory")));
@@ -35,7 +35,12 @@ pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)).map_err(
-        |e| Error::in_file(path, format!("cannot read {what}: {}", crate::values::io_reason(&e))),
+        |e| {
+            Error::in_file(
+                path,
+                format!("cannot read {what}: {}", crate::parse::values::io_reason(&e)),
+            )
+        },
     )?;
     // The file may have grown since metadata was read.
     if bytes.len() as u64 > max {

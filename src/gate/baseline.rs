@@ -1,9 +1,9 @@
 //! A committed list of known failures, for gating on what is new where no base commit applies
 //! (pre-commit, a local run): `helm-harden baseline --write FILE` records the failures of every
 //! target, `check --baseline FILE` and `hook run --baseline FILE` mark each failure new or
-//! existing against it ([`crate::compare`]), and `--fail-on-new` gates on the new ones.
+//! existing against it ([`crate::gate::compare`]), and `--fail-on-new` gates on the new ones.
 //!
-//! A failure is recorded by rule, object and values path (as [`crate::compare`] matches them),
+//! A failure is recorded by rule, object and values path (as [`crate::gate::compare`] matches them),
 //! never by line; the file is sorted, so that recording again after a change shows in review
 //! exactly the failures that came or went.
 
@@ -81,8 +81,8 @@ impl Baseline {
 
     /// Reads a baseline file; a file that is not one is an error naming it (and the line).
     pub fn load(path: &Path) -> Result<Baseline> {
-        let bytes = crate::input::read_regular(path, 64 * 1024 * 1024, "baseline")?;
-        let text = crate::input::utf8_text(path, bytes, "baseline is not UTF-8")?;
+        let bytes = crate::parse::input::read_regular(path, 64 * 1024 * 1024, "baseline")?;
+        let text = crate::parse::input::utf8_text(path, bytes, "baseline is not UTF-8")?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             Error::at(
                 path,
@@ -118,7 +118,7 @@ impl Baseline {
         let before: Vec<Finding> = target
             .map(|t| t.failures.iter().filter_map(Known::finding).collect())
             .unwrap_or_default();
-        crate::compare::compare_failures(report, before, name, notes);
+        crate::gate::compare::compare_failures(report, before, name, notes);
     }
 }
 

@@ -5,8 +5,8 @@
 use super::reference;
 use super::tree::{Node, Types};
 use super::ChartSchema;
-use crate::values::{SetKey, ValuesFile};
-use crate::yaml::{self, Value};
+use crate::parse::values::{SetKey, ValuesFile};
+use crate::parse::yaml::{self, Value};
 use serde_json::Value as Json;
 
 /// Which kind of problem, by the rule that reports it.
@@ -456,7 +456,7 @@ fn join(path: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::Version;
+    use crate::parse::chart::Version;
     use std::path::Path;
 
     fn check(values: &str, version: &str) -> Vec<ValuesIssue> {
@@ -568,9 +568,11 @@ mod tests {
     #[test]
     fn set_keys_are_checked_too() {
         let schema = ChartSchema::for_chart(None, Version::parse("1.17.38"));
-        let sets =
-            crate::values::parse_set("--set", "gloo.discovery.enabled=false,settings.create=true")
-                .unwrap();
+        let sets = crate::parse::values::parse_set(
+            "--set",
+            "gloo.discovery.enabled=false,settings.create=true",
+        )
+        .unwrap();
         let issues = schema.check_values(&[], &sets);
         assert_eq!(summary(&issues), [(IssueKind::UnknownKey, 0, "gloo.discovery")]);
         assert!(issues[0].from_set);

@@ -88,7 +88,7 @@ impl Overlay {
 
     /// Merges a user's overlay file on top (its values win).
     pub fn merge_file(&mut self, path: &Path) -> Result<()> {
-        let file = crate::values::ValuesFile::load(path)?;
+        let file = crate::parse::values::ValuesFile::load(path)?;
         if let Value::Object(map) = file.root.to_json() {
             for (k, v) in map {
                 merge_into(&mut self.tree, &k, &v);
@@ -288,7 +288,7 @@ pub fn write_new(path: &Path, text: &str, force: bool, inputs: &[&Path]) -> Resu
     if path.exists() && !force {
         return Err(Error::in_file(path, "exists; refusing to replace it (use --force)"));
     }
-    crate::output::write_atomically(path, text, "cannot write", inputs)
+    crate::report::output::write_atomically(path, text, "cannot write", inputs)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! ConfigMap keys holding them are left out of the ConfigMap's own comparison. Each side is
 //! printed canonically (keys sorted), so mapping key order alone is never a change.
 
+use crate::parse::yaml::{Node, Value};
 use crate::parse::Doc;
-use crate::yaml::{Node, Value};
 use regex::Regex;
 use serde::Serialize;
 use similar::TextDiff;
@@ -201,7 +201,7 @@ fn is_embedding_key(doc: &Doc, key: &str, value: &Node) -> bool {
         || ((doc.label("gloo") == Some("custom-resources")) && text.contains("kind:"))
         || (text.contains("kind:")
             && text.contains("apiVersion:")
-            && crate::yaml::parse_all(text, 1).is_ok())
+            && crate::parse::yaml::parse_all(text, 1).is_ok())
 }
 
 fn strip_annotations(node: &mut Node, patterns: &[Regex]) {

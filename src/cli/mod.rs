@@ -126,7 +126,7 @@ pub struct HookRunArgs {
     #[arg(long = "cache-dir", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Size cap of the render cache, in MiB; least recently used renders go first.
-    #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
+    #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::render::cache::DEFAULT_MAX_MB)]
     pub cache_max_mb: u64,
     /// Mark each failure new or known against this baseline (`helm-harden baseline --write`).
     #[arg(long, value_name = "FILE")]
@@ -142,7 +142,7 @@ pub struct InitArgs {
     #[arg(long)]
     pub write: bool,
     /// The GitHub repository of the helm-harden action and hooks (`owner/name`).
-    #[arg(long, value_name = "OWNER/NAME", default_value = crate::init::DEFAULT_REPO)]
+    #[arg(long, value_name = "OWNER/NAME", default_value = crate::gate::init::DEFAULT_REPO)]
     pub repo: String,
 }
 
@@ -200,7 +200,7 @@ pub struct ChartArgs {
     #[arg(long = "cache-dir", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Size cap of the render cache, in MiB; least recently used renders go first.
-    #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::cache::DEFAULT_MAX_MB)]
+    #[arg(long = "cache-max-mb", value_name = "MIB", default_value_t = crate::render::cache::DEFAULT_MAX_MB)]
     pub cache_max_mb: u64,
     /// Render the chart's CRDs too (`helm template --include-crds`), for GLOO-008.
     #[arg(long = "include-crds")]
@@ -253,7 +253,7 @@ impl ChartArgs {
             manifests: self.manifests.clone(),
             max_render_mb: self.max_render_mb,
             dependency_update: self.dependency_update,
-            cache: crate::cache::CacheSettings::resolve(
+            cache: crate::render::cache::CacheSettings::resolve(
                 self.cache_dir.as_deref(),
                 self.no_cache,
                 self.cache_max_mb,
@@ -420,7 +420,7 @@ pub struct DiffFlags {
 }
 
 impl DiffFlags {
-    fn options(&self) -> Result<crate::diff::DiffOptions> {
+    fn options(&self) -> Result<crate::harden::diff::DiffOptions> {
         let suppress_annotations = self
             .suppress_annotation
             .iter()
@@ -433,7 +433,7 @@ impl DiffFlags {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(crate::diff::DiffOptions {
+        Ok(crate::harden::diff::DiffOptions {
             context: self.context,
             show_secrets: self.show_secrets,
             suppress_annotations,
@@ -528,20 +528,20 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Hook(HookArgs { command: HookCommand::Install }) => {
             let cwd = std::env::current_dir()
                 .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-            let path = crate::hook::install(&cwd)?;
+            let path = crate::gate::hook::install(&cwd)?;
             println!("installed {}", path.display());
             Ok(0)
         }
         Command::Init(args) => {
             let cwd = std::env::current_dir()
                 .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-            let files = crate::init::generate(&cwd, &args.repo)?;
+            let files = crate::gate::init::generate(&cwd, &args.repo)?;
             if args.write {
-                for line in crate::init::write(&cwd, &files)? {
+                for line in crate::gate::init::write(&cwd, &files)? {
                     println!("{line}");
                 }
             } else {
-                print_out(&crate::init::to_text(&files))?;
+                print_out(&crate::gate::init::to_text(&files))?;
             }
             Ok(0)
         }
@@ -638,7 +638,7 @@ fn overlay_command(args: OverlayArgs) -> Result<i32> {
     match &args.write {
         Some(path) => {
             let inputs = run_inputs(&config, &jobs, &args.overlay.overlay);
-            crate::overlay::write_new(path, &text, args.force, &inputs)?;
+            crate::harden::overlay::write_new(path, &text, args.force, &inputs)?;
             // Say what was written, and how to use it: a silent success leaves the user to
             // open the file to learn whether anything was fixed.
             let what: Vec<&str> = overlays
@@ -663,7 +663,7 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
     let choice = overlay_choice(&args.overlay, args.all);
     let opts = args.diff.options()?;
     let base = match &args.base {
-        Some(rev) => Some(crate::compare::base_tree(rev, &jobs)?),
+        Some(rev) => Some(crate::gate::compare::base_tree(rev, &jobs)?),
         None => None,
     };
     let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
@@ -671,7 +671,7 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
         let (hardening, change) = std::thread::scope(|s| {
             let change = base.as_ref().map(|(tree, cwd)| {
                 s.spawn(|| {
-                    crate::compare::check_base((tree, cwd), job, (&config, &today), true)
+                    crate::gate::compare::check_base((tree, cwd), job, (&config, &today), true)
                         .map(|base| base.docs)
                 })
             });
@@ -683,7 +683,7 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
         let hardening = hardening?;
         let change = match change {
             Some(base_docs) => {
-                Some(crate::diff::diff_renders(&base_docs?, &hardening.base.docs, &opts))
+                Some(crate::harden::diff::diff_renders(&base_docs?, &hardening.base.docs, &opts))
             }
             None => None,
         };
@@ -698,12 +698,12 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
                 let change = change.as_ref().map_or(String::new(), |diffs| {
                     format!(
                         "Change since {since}:\n\n{}\nDiff with the hardened overlay:\n\n",
-                        crate::diff::render_text(diffs, use_color(args.color))
+                        crate::harden::diff::render_text(diffs, use_color(args.color))
                     )
                 });
                 format!(
                     "{head}{change}{}\n{}",
-                    crate::diff::render_text(&h.diffs, use_color(args.color)),
+                    crate::harden::diff::render_text(&h.diffs, use_color(args.color)),
                     harden::proof_text(h)
                 )
             })
@@ -716,12 +716,12 @@ fn diff_command(args: DiffArgs) -> Result<i32> {
                     format!(
                         "### Change since {}\n\n{}\n### Diff with the hardened overlay\n\n",
                         report::markdown_escape(since),
-                        crate::diff::render_markdown(diffs)
+                        crate::harden::diff::render_markdown(diffs)
                     )
                 });
                 format!(
                     "{change}{}\n{}",
-                    crate::diff::render_markdown(&h.diffs),
+                    crate::harden::diff::render_markdown(&h.diffs),
                     harden::proof_markdown(h)
                 )
             })
@@ -803,7 +803,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         )?;
         print_warnings(args.format, args.quiet, &reports);
         write_out(|out| report::json::write(out, &reports, args.all))?;
-        let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
+        let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
         return Ok(i32::from(failing > 0));
     }
     let output = match args.format {
@@ -832,11 +832,14 @@ fn check_command(args: CheckArgs) -> Result<i32> {
             for (h, report) in hardenings.iter().zip(&reports) {
                 if let Some(c) = report.comparison.as_ref().filter(|c| !c.change.is_empty()) {
                     text.push_str(&format!("Change since {}:\n\n", report::text::clean(&c.base)));
-                    text.push_str(&crate::diff::render_text(&c.change, use_color(args.color)));
+                    text.push_str(&crate::harden::diff::render_text(
+                        &c.change,
+                        use_color(args.color),
+                    ));
                     text.push('\n');
                 }
                 text.push_str("Diff with the hardened overlay:\n\n");
-                text.push_str(&crate::diff::render_text(&h.diffs, use_color(args.color)));
+                text.push_str(&crate::harden::diff::render_text(&h.diffs, use_color(args.color)));
                 text.push('\n');
                 text.push_str(&harden::proof_text(h));
             }
@@ -856,7 +859,7 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     )?;
     print_warnings(args.format, args.quiet, &reports);
     print_out(&output)?;
-    let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
+    let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
     Ok(i32::from(failing > 0))
 }
 
@@ -866,7 +869,7 @@ fn compare_with_baseline(
     file: Option<&Path>,
 ) -> Result<()> {
     let Some(file) = file else { return Ok(()) };
-    let baseline = crate::baseline::Baseline::load(file)?;
+    let baseline = crate::gate::baseline::Baseline::load(file)?;
     let name = format!("baseline {}", file.display());
     for report in reports {
         baseline.compare(report, &name);
@@ -883,17 +886,22 @@ fn fix_command(args: FixArgs) -> Result<i32> {
     let mut left_at_threshold = 0;
     // One target after another: targets that share a values file see each other's edits.
     for job in &jobs {
-        let fixed = crate::fix::fix_job(job, (&config, &today), min)?;
+        let fixed = crate::harden::fix::fix_job(job, (&config, &today), min)?;
         if let Some(label) = &job.label {
             out.push_str(&format!("== {label} ==\n"));
         }
         for (path, before, after) in &fixed.changes {
-            out.push_str(&crate::fix::unified_diff(path, before, after));
+            out.push_str(&crate::harden::fix::unified_diff(path, before, after));
             if !args.dry_run {
-                crate::output::write_atomically(path, after, "cannot write the fixed values", &[])?;
+                crate::report::output::write_atomically(
+                    path,
+                    after,
+                    "cannot write the fixed values",
+                    &[],
+                )?;
             }
         }
-        let (gone, left) = crate::fix::fixed_and_left(&fixed, min);
+        let (gone, left) = crate::harden::fix::fixed_and_left(&fixed, min);
         let verb = if args.dry_run { "would fix" } else { "fixed" };
         let files = fixed.changes.len();
         out.push_str(&format!(
@@ -927,10 +935,15 @@ fn baseline_command(args: BaselineArgs) -> Result<i32> {
     let reports = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
         Ok(pipeline::run_job(job, &config, &today)?.into_report())
     })?;
-    let text = crate::baseline::Baseline::of(&reports).to_json();
+    let text = crate::gate::baseline::Baseline::of(&reports).to_json();
     match &args.write {
         Some(path) => {
-            crate::overlay::write_new(path, &text, args.force, &run_inputs(&config, &jobs, &[]))?;
+            crate::harden::overlay::write_new(
+                path,
+                &text,
+                args.force,
+                &run_inputs(&config, &jobs, &[]),
+            )?;
             let count: usize = reports.iter().map(|r| r.failing_at(Severity::Info)).sum();
             eprintln!("wrote {} ({count} known failure(s))", path.display());
         }
@@ -940,7 +953,7 @@ fn baseline_command(args: BaselineArgs) -> Result<i32> {
 }
 
 /// `--base REF`: checks every target again as it is at REF and compares each report with its
-/// base ([`crate::compare`]); with the head's documents (`--diff`), also what the change does
+/// base ([`crate::gate::compare`]); with the head's documents (`--diff`), also what the change does
 /// to the render.
 fn compare_with_base(
     reports: &mut [crate::check::CheckReport],
@@ -950,17 +963,20 @@ fn compare_with_base(
     at_once: usize,
     head_docs: &[&[crate::parse::Doc]],
 ) -> Result<()> {
-    let (tree, cwd) = crate::compare::base_tree(rev, jobs)?;
+    let (tree, cwd) = crate::gate::compare::base_tree(rev, jobs)?;
     let keep_docs = !head_docs.is_empty();
     let bases = pipeline::map_jobs(jobs, at_once, |job| {
-        crate::compare::check_base((&tree, &cwd), job, (config, today), keep_docs)
+        crate::gate::compare::check_base((&tree, &cwd), job, (config, today), keep_docs)
     })?;
     for (i, (report, mut base)) in reports.iter_mut().zip(bases).enumerate() {
         let base_docs = std::mem::take(&mut base.docs);
-        crate::compare::compare_with(report, base, &tree.name);
+        crate::gate::compare::compare_with(report, base, &tree.name);
         if let (Some(docs), Some(comparison)) = (head_docs.get(i), report.comparison.as_mut()) {
-            comparison.change =
-                crate::diff::diff_renders(&base_docs, docs, &crate::diff::DiffOptions::default());
+            comparison.change = crate::harden::diff::diff_renders(
+                &base_docs,
+                docs,
+                &crate::harden::diff::DiffOptions::default(),
+            );
         }
     }
     Ok(())
@@ -1009,7 +1025,7 @@ fn write_github_outputs(
 /// `hook run`: map the changed (or staged) files to targets and check only those.
 fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     // The staged tree must outlive the checks: it is where they read the files.
-    let staged = if args.staged { crate::hook::export_staged()? } else { None };
+    let staged = if args.staged { crate::gate::hook::export_staged()? } else { None };
     let files = match &staged {
         Some(tree) => {
             std::env::set_current_dir(tree.dir.path())
@@ -1019,7 +1035,7 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         None if args.staged => return Ok(0), // nothing staged
         None => {
             let mut files = args.files.clone();
-            for deleted in crate::hook::staged_deletions() {
+            for deleted in crate::gate::hook::staged_deletions() {
                 if !files.contains(&deleted) {
                     files.push(deleted);
                 }
@@ -1040,7 +1056,7 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         helm: args.helm.clone(),
         timeout_secs: args.timeout,
         max_render_mb: 512,
-        cache: crate::cache::CacheSettings::resolve(
+        cache: crate::render::cache::CacheSettings::resolve(
             args.cache_dir.as_deref(),
             args.no_cache,
             args.cache_max_mb,
@@ -1051,7 +1067,7 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
         allow_no_gloo: config.targets.is_empty(),
         ..Inputs::default()
     };
-    let plan = crate::hook::plan_changed(&files, &config, root, &inputs)?;
+    let plan = crate::gate::hook::plan_changed(&files, &config, root, &inputs)?;
     for note in &plan.notes {
         eprintln!("helm-harden: {note}");
     }
@@ -1081,6 +1097,6 @@ fn hook_run_command(args: HookRunArgs) -> Result<i32> {
     ))?;
     let threshold: Severity =
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
-    let failing = crate::compare::gate(&reports, threshold, args.fail_on_new);
+    let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
     Ok(i32::from(failing > 0))
 }

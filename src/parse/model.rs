@@ -1,8 +1,8 @@
 //! What the rules read: the Gloo objects of a render, found once (HARDENING.md 1.2).
 
-use crate::chart::Version;
+use crate::parse::chart::Version;
+use crate::parse::yaml::Node;
 use crate::parse::{Doc, ENVOY_BOOTSTRAP};
-use crate::yaml::Node;
 use std::collections::HashMap;
 
 /// One gateway proxy: its workload and what belongs to it.
@@ -111,7 +111,7 @@ fn merge_gateway_params(base: &Doc, over: &Doc) -> Node {
     let kube = |d: &Doc| d.root.path("spec.kube").map_or(serde_json::Value::Null, Node::to_json);
     let mut merged = kube(base);
     merge(&mut merged, kube(over));
-    crate::yaml::parse_one(&merged.to_string(), over.line)
+    crate::parse::yaml::parse_one(&merged.to_string(), over.line)
         .map_or_else(|_| Node::null().clone(), |p| p.root)
 }
 
@@ -454,7 +454,7 @@ pub fn duration_seconds(node: &Node) -> Option<f64> {
     if let Some(i) = node.as_i64() {
         return Some(i as f64);
     }
-    if let crate::yaml::Value::Float(f) = node.value {
+    if let crate::parse::yaml::Value::Float(f) = node.value {
         return Some(f);
     }
     let s = node.as_str()?.trim();
@@ -479,7 +479,7 @@ pub fn duration_seconds(node: &Node) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::parse_one;
+    use crate::parse::yaml::parse_one;
 
     #[test]
     fn durations() {

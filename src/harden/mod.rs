@@ -1,14 +1,19 @@
 //! Overlay/diff step for one target: render with the hardened overlay added, compare with the
 //! base render resource by resource, and re-check to prove what the overlay fixes.
 
+pub mod diff;
+pub mod fix;
+pub mod overlay;
+pub mod values_edit;
+
 use crate::check::Finding;
 use crate::config::Config;
-use crate::diff::{diff_renders, DiffOptions, ResourceDiff};
 use crate::error::{Error, Result};
-use crate::overlay::{self, Overlay};
+use crate::harden::diff::{diff_renders, DiffOptions, ResourceDiff};
 use crate::parse::Keep;
 use crate::pipeline::{self, Checked, Job, JudgeValues};
 use crate::rules::Status;
+use overlay::Overlay;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -189,7 +194,8 @@ pub fn harden(
         // if this run's overlay is the same, else the chart is rendered again with the new one.
         let target = target_identity(job, choice);
         let target: Vec<&[u8]> = target.iter().map(std::vec::Vec::as_slice).collect();
-        let predicted = job.cache.as_ref().and_then(|c| crate::cache::last_overlay(c, &target));
+        let predicted =
+            job.cache.as_ref().and_then(|c| crate::render::cache::last_overlay(c, &target));
         let (base_stream, speculative) = std::thread::scope(|s| {
             let speculative = predicted.as_ref().map(|text| {
                 s.spawn(move || -> Result<(String, String)> {
@@ -216,7 +222,7 @@ pub fn harden(
             }
         };
         if let Some(c) = &job.cache {
-            crate::cache::remember_overlay(c, &target, &text);
+            crate::render::cache::remember_overlay(c, &target, &text);
         }
         (base, overlay, hardened)
     } else {

@@ -5,10 +5,10 @@
 //! A failure is matched by rule, object and the values path of its fix, never by line: an edit
 //! above a key moves every line below it.
 
-use crate::base_ref::{BaseJob, BaseTree};
 use crate::check::{CheckReport, Finding};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::gate::base_ref::{BaseJob, BaseTree};
 use crate::parse::{Doc, Keep};
 use crate::pipeline::{self, Job};
 use crate::rules::{Severity, Status};
@@ -38,7 +38,7 @@ pub struct Comparison {
     pub counts: Counts,
     /// What the change does to the render, resource by resource, when it was compared
     /// (`check --diff --base`).
-    pub change: Vec<crate::diff::ResourceDiff>,
+    pub change: Vec<crate::harden::diff::ResourceDiff>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -18,7 +18,7 @@
 //! takes for everything else, so a CRD is parsed only when its kind is needed, once per run, and
 //! [`CrdSet::prefetch`] parses those the chart's templates name while helm renders.
 
-use crate::yaml::{self, Value};
+use crate::parse::yaml::{self, Value};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -351,7 +351,7 @@ fn collect_dir(chart: &Path, crds: &mut Vec<String>, kinds: &mut BTreeSet<String
     for path in
         files_under(&chart.join("crds")).iter().filter(|p| is_manifest(&p.to_string_lossy()))
     {
-        if let Some(text) = crate::input::read_text_lenient(path, MAX_CRD_BYTES) {
+        if let Some(text) = crate::parse::input::read_text_lenient(path, MAX_CRD_BYTES) {
             crds.push(text);
         }
     }

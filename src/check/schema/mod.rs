@@ -18,7 +18,7 @@ pub mod resources;
 pub mod tree;
 pub mod values_check;
 
-use crate::chart::Version;
+use crate::parse::chart::Version;
 use chart_files::ChartDir;
 use std::collections::HashMap;
 use std::path::Path;
