@@ -528,7 +528,7 @@ fn check_chart_path(chart: &Path) -> Result<()> {
         Err(e) => {
             return Err(Error::in_file(
                 chart,
-                format!("cannot read chart: {}", values::io_reason(&e)),
+                format!("cannot read chart: {}", crate::parse::input::io_reason(&e)),
             ))
         }
     };
@@ -538,7 +538,7 @@ fn check_chart_path(chart: &Path) -> Result<()> {
         if let Err(e) = std::fs::read_dir(chart) {
             return Err(Error::in_file(
                 chart,
-                format!("cannot read chart directory: {}", values::io_reason(&e)),
+                format!("cannot read chart directory: {}", crate::parse::input::io_reason(&e)),
             ));
         }
         if !chart_yaml.exists() {
@@ -594,7 +594,10 @@ fn read_manifests(path: &Path, max: usize) -> Result<String> {
         return Err(Error::in_file(path, "cannot read manifests: it is a directory"));
     }
     read.map_err(|e| {
-        Error::in_file(name, format!("cannot read manifests: {}", values::io_reason(&e)))
+        Error::in_file(
+            name,
+            format!("cannot read manifests: {}", crate::parse::input::io_reason(&e)),
+        )
     })?;
     if bytes.len() > max {
         return Err(Error::in_file(

@@ -192,7 +192,7 @@ pub struct ValuesContext {
     pub crds: Option<Arc<crate::check::schema::crd::CrdSet>>,
     /// The Gloo chart's version: which own keys a proxy rendered from its own block has
     /// ([`OwnBlock`]).
-    pub version: Option<crate::parse::chart::Version>,
+    pub version: Option<crate::parse::version::Version>,
 }
 
 impl ValuesContext {
@@ -1044,7 +1044,7 @@ mod tests {
         let ctx = ValuesContext {
             prefix: "gloo.".into(),
             proxy_keys: vec!["gatewayProxy".into()],
-            version: Some(crate::parse::chart::Version::new(1, 17, 38)),
+            version: Some(crate::parse::version::Version::new(1, 17, 38)),
             ..Default::default()
         };
         let knative = Target::Proxy("knative-external-proxy".into());

@@ -7,7 +7,7 @@
 //! template reads one for it, and the fix check gives none (with the reason) where not.
 
 use crate::check::is_within;
-use crate::parse::chart::Version;
+use crate::parse::version::Version;
 use serde_json::Value;
 
 /// A proxy the chart renders from a values block of its own, not from `gatewayProxies`.

@@ -40,7 +40,7 @@ impl PullRequest {
                 path,
                 format!(
                     "GITHUB_EVENT_PATH: cannot read the event: {}",
-                    crate::parse::values::io_reason(&e)
+                    crate::parse::input::io_reason(&e)
                 ),
             )
         })?;

@@ -19,9 +19,8 @@ pub const MAX_CHART_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// Reads a regular file of at most `max` bytes. `what` names the file's role in messages
 /// ("values file", "config").
 pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::in_file(path, format!("cannot read {what}: {}", crate::parse::values::io_reason(&e)))
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::in_file(path, format!("cannot read {what}: {}", io_reason(&e))))?;
     if meta.is_dir() {
         return Err(Error::in_file(path, format!("cannot read {what}: it is a directory")));
     }
@@ -34,14 +33,9 @@ pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
         return Err(too_large(path, what, max));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)).map_err(
-        |e| {
-            Error::in_file(
-                path,
-                format!("cannot read {what}: {}", crate::parse::values::io_reason(&e)),
-            )
-        },
-    )?;
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::in_file(path, format!("cannot read {what}: {}", io_reason(&e))))?;
     // The file may have grown since metadata was read.
     if bytes.len() as u64 > max {
         return Err(too_large(path, what, max));
@@ -74,6 +68,15 @@ pub fn utf8_text(path: &Path, bytes: Vec<u8>, not_utf8: &str) -> Result<String> 
 pub fn read_text_lenient(path: &Path, max: u64) -> Option<String> {
     let bytes = read_regular(path, max, "file").ok()?;
     utf8_text(path, bytes, "not UTF-8").ok()
+}
+
+/// What went wrong reading a file, in the words of a one-line error.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod input;
 pub mod model;
 pub mod values;
+pub mod version;
 pub mod yaml;
 
 use compact_str::CompactString;

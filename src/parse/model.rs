@@ -1,6 +1,6 @@
 //! What the rules read: the Gloo objects of a render, found once (HARDENING.md 1.2).
 
-use crate::parse::chart::Version;
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 use crate::parse::{Doc, ENVOY_BOOTSTRAP};
 use std::collections::HashMap;

@@ -54,14 +54,6 @@ impl ValuesFile {
     }
 }
 
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
 /// One `--set`/`--set-string` key, split into path segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetKey {

@@ -9,11 +9,13 @@
 //! above runs as ordinary code, not in a signal handler. Children start with an empty signal
 //! mask (std resets it before exec), so helm sees signals as usual.
 
+use nix::sys::signal::{killpg, raise, SigSet, Signal};
+use nix::unistd::Pid;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+const SIGNALS: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
 
 #[derive(Default)]
 struct Running {
@@ -31,59 +33,57 @@ fn running() -> std::sync::MutexGuard<'static, Running> {
 /// The signals to take over: those the caller did not set to be ignored (`nohup` ignores
 /// SIGHUP, a shell's background job SIGINT). Linux keeps a blocked signal pending even when its
 /// action is to ignore it, so blocking one of those would let it end the run after all.
-fn signal_set() -> libc::sigset_t {
-    // SAFETY: sigemptyset/sigaddset on a local set they initialise; sigaction with a null new
-    // action only reads the current one.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&raw mut set);
-        for s in SIGNALS {
-            let mut current: libc::sigaction = std::mem::zeroed();
-            let ignored = libc::sigaction(s, std::ptr::null(), &raw mut current) == 0
-                && current.sa_sigaction == libc::SIG_IGN;
-            if !ignored {
-                libc::sigaddset(&raw mut set, s);
-            }
-        }
-        set
+fn signal_set() -> SigSet {
+    let mut set = SigSet::empty();
+    for signal in SIGNALS.into_iter().filter(|s| !ignored(*s)) {
+        set.add(signal);
     }
+    set
+}
+
+/// Whether the caller set `signal` to be ignored.
+fn ignored(signal: Signal) -> bool {
+    // nix has no call that only reads a signal's action (its `sigaction` always sets one), so
+    // this one read stays on libc.
+    // SAFETY: sigaction(2) with a null new action only reads the current one into a local.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal as libc::c_int, std::ptr::null(), &raw mut current) == 0
+            && current.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// Kills a helm process group (helm and whatever it started). A group that is already gone is
+/// not an error: there is nothing left to stop.
+pub fn kill_group(pgid: i32) {
+    let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
 }
 
 /// Takes over SIGINT, SIGTERM and SIGHUP. Call first in `main`, before any thread starts: a
 /// thread inherits the signal mask of the one that creates it.
 pub fn install() {
     let set = signal_set();
-    // SAFETY: pthread_sigmask on the calling thread with a valid set.
-    if unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, std::ptr::null_mut()) } != 0
-    {
+    if set.thread_block().is_err() {
         return;
     }
     std::thread::spawn(move || {
-        let mut signal: libc::c_int = 0;
-        // SAFETY: sigwait on signals blocked in every thread.
-        if unsafe { libc::sigwait(&raw const set, &raw mut signal) } != 0 {
-            return;
-        }
+        let Ok(signal) = set.wait() else { return };
         // Held until the end: a helm thread that saw its helm die waits on it to untrack the
         // group, so the run cannot go on to report the killed helm as a failure (exit 2).
         let running = running();
         for group in &running.groups {
-            // SAFETY: kill(2) on a process group this process started and has not reaped.
-            unsafe { libc::kill(-group, libc::SIGKILL) };
+            kill_group(*group);
         }
         for dir in &running.dirs {
             let _ = std::fs::remove_dir_all(dir);
         }
-        // SAFETY: the default action back, the signal unblocked in this thread, and raised
-        // again: the process ends as the signal's default action ends it.
-        unsafe {
-            libc::signal(signal, libc::SIG_DFL);
-            let mut one: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&raw mut one);
-            libc::sigaddset(&raw mut one, signal);
-            libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const one, std::ptr::null_mut());
-            libc::raise(signal);
-        }
+        // The signal's action is still the default one (it was only blocked, never handled,
+        // and an exec resets handlers): unblocked in this thread and raised again, it ends the
+        // process as it would have without us.
+        let mut one = SigSet::empty();
+        one.add(signal);
+        let _ = one.thread_unblock();
+        let _ = raise(signal);
     });
 }
 

@@ -262,8 +262,7 @@ fn run_bounded(
                 Ok(n) if buf.len() + n > max => {
                     truncated = true;
                     // Stop helm rather than buffer what we will refuse anyway.
-                    // SAFETY: kill(2) on our own, still unreaped child's process group.
-                    unsafe { libc::kill(-pid, libc::SIGKILL) };
+                    crate::render::interrupt::kill_group(pid);
                     break;
                 }
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
@@ -295,19 +294,8 @@ fn run_bounded(
         // When helm exits, anything it left behind in its process group goes too: a leftover
         // holding helm's stdout open would otherwise keep the readers waiting forever. WNOWAIT
         // leaves helm a zombie until the kill, so its group ID cannot be reused in between.
-        // SAFETY: waitid(2) on our own child with a zeroed out-parameter, then kill(2) on its
-        // process group.
-        unsafe {
-            let mut info: libc::siginfo_t = std::mem::zeroed();
-            if libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &raw mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            ) == 0
-            {
-                libc::kill(-pid, libc::SIGKILL);
-            }
+        if exited_unreaped(pid) {
+            crate::render::interrupt::kill_group(pid);
         }
         // No longer killed on a signal once reaped: its group ID may then be reused.
         drop(tracked);
@@ -318,8 +306,7 @@ fn run_bounded(
             if let Ok(status) = rx.recv_timeout(t) {
                 status
             } else {
-                // SAFETY: kill(2) on our own child's process group.
-                unsafe { libc::kill(-pid, libc::SIGKILL) };
+                crate::render::interrupt::kill_group(pid);
                 let _ = rx.recv();
                 return Err(Error::new(format!(
                     "helm did not finish within {}s and was killed (raise --timeout)",
@@ -333,4 +320,25 @@ fn run_bounded(
     let (stdout, truncated) = out_reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
     Ok(Output { success: status.success() && !truncated, stdout, stderr, truncated })
+}
+
+/// Waits until helm (`pid`, our child) has exited, leaving it unreaped (`WNOWAIT`): a zombie
+/// keeps its process group ID from being reused until `Child::wait` reaps it.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+fn exited_unreaped(pid: i32) -> bool {
+    use nix::sys::wait::{waitid, Id, WaitPidFlag};
+    waitid(Id::Pid(nix::unistd::Pid::from_raw(pid)), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
+        .is_ok()
+}
+
+/// Waits until helm (`pid`, our child) has exited, leaving it unreaped (`WNOWAIT`): nix has no
+/// `waitid` on these systems, so libc's is called.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+fn exited_unreaped(pid: i32) -> bool {
+    // SAFETY: waitid(2) on our own child with a zeroed out-parameter.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(libc::P_PID, pid as libc::id_t, &raw mut info, libc::WEXITED | libc::WNOWAIT)
+            == 0
+    }
 }

@@ -3,8 +3,8 @@
 use super::envoy_015_global_connection_limit::{runtime_int, static_runtime};
 use super::helpers::{each_gateway, fail, http_option_sets, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::parse::chart::Version;
 use crate::parse::model::{gateway_proxy_names, Model};
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 use crate::parse::Doc;
 

@@ -2,8 +2,8 @@
 
 use super::helpers::{each_envoy_container, fail, na, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::parse::chart::Version;
 use crate::parse::model::{Model, Proxy};
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {

@@ -2,8 +2,8 @@
 
 use super::helpers::{fail, na, pass, Verdict};
 use super::{Fix, Outcome, Rule, Severity, Target, Versions};
-use crate::parse::chart::Version;
 use crate::parse::model::{go_truthy, Model};
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {

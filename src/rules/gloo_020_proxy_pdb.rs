@@ -5,8 +5,8 @@ use super::helpers::{
     declared_fix_with, each_proxy, fail, na, pass, show, with_own_fixes, OwnFixFor, Verdict,
 };
 use super::{Fix, Rule, Severity, Versions};
-use crate::parse::chart::Version;
 use crate::parse::model::Model;
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 use crate::parse::Doc;
 

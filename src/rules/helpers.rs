@@ -2,8 +2,8 @@
 //! so that each rule file holds only its own predicate.
 
 use super::{Outcome, OutcomeFix, Rule, Status, Target, Versions};
-use crate::parse::chart::Version;
 use crate::parse::model::{gateway_proxy_names, GatewayParams, Model, Proxy};
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 use crate::parse::Doc;
 

@@ -14,7 +14,7 @@ pub(super) static RULE: Rule = Rule {
     predicate: "Envoy container of every proxy: `securityContext.readOnlyRootFilesystem == true`. Absent = false = FAIL.",
     fix_doc: "Keep the chart defaults. 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; restate `readOnlyRootFilesystem: true` there.",
     fixes: &[
-        Fix::new(super::Versions::from(crate::parse::chart::Version::new(1, 17, 0)), "{GP}.podTemplate.glooContainerSecurityContext", "{mergePolicy: helm-merge, readOnlyRootFilesystem: true}"),
+        Fix::new(super::Versions::from(crate::parse::version::Version::new(1, 17, 0)), "{GP}.podTemplate.glooContainerSecurityContext", "{mergePolicy: helm-merge, readOnlyRootFilesystem: true}"),
     ],
     check,
 };

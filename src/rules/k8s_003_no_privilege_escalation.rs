@@ -2,8 +2,8 @@
 
 use super::helpers::{each_envoy_container, fail, pass, show};
 use super::{Fix, Rule, Severity, Versions};
-use crate::parse::chart::Version;
 use crate::parse::model::Model;
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {

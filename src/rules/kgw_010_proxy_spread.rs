@@ -2,8 +2,8 @@
 
 use super::helpers::{each_gateway_parameters, fail, no_key_before, pass};
 use super::{Fix, Rule, Severity, Versions};
-use crate::parse::chart::Version;
 use crate::parse::model::Model;
+use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 
 /// The first chart with `kubeGateway.gatewayParameters.glooGateway.podTemplate.topologySpreadConstraints`.
@@ -82,7 +82,7 @@ mod tests {
             fixes(&RULE, &gateway_parameters(KUBE_DEFAULT), "1.17.38"),
             [(Fail, OutcomeFix::Declared)]
         );
-        assert!(!RULE.fixable(crate::parse::chart::Version::parse("1.17.38")));
+        assert!(!RULE.fixable(crate::parse::version::Version::parse("1.17.38")));
         let on_1_22 = outcomes_with_messages(&RULE, &gateway_parameters(KUBE_DEFAULT), "1.22.1");
         assert!(!on_1_22[0].2.contains("arrives"), "{}", on_1_22[0].2);
     }

@@ -2,8 +2,8 @@
 
 use super::helpers::{each_gateway_parameters, fail, no_key_before, pass};
 use super::{Fix, Rule, Severity, Versions};
-use crate::parse::chart::Version;
 use crate::parse::model::Model;
+use crate::parse::version::Version;
 
 /// The first chart with the kubeGateway probe and graceful-shutdown keys (commit b31586c005).
 pub(crate) const PROBE_KEYS_SINCE: Version = Version::new(1, 18, 0);

@@ -8,8 +8,8 @@
 //! The spec for every rule is `HARDENING.md` (shipped beside the project as `../shared/`); the
 //! kubeGateway rules (KGW-*) are its part K, `HARDENING-KGW.md`.
 
-use crate::parse::chart::Version;
 use crate::parse::model::Model;
+use crate::parse::version::Version;
 use crate::parse::Doc;
 
 pub mod helpers;

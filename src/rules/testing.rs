@@ -1,9 +1,9 @@
 //! Test harness for rule files: run one rule on a small hand-written render.
 
 use super::{Rule, Status};
-use crate::parse::chart::Version;
 use crate::parse::model::Model;
 use crate::parse::parse_stream;
+use crate::parse::version::Version;
 
 /// Runs `rule` on `render` (a YAML stream) as chart `version`, returning `(status, "Kind/name")`
 /// per outcome.

@@ -18,7 +18,7 @@ pub mod resources;
 pub mod tree;
 pub mod values_check;
 
-use crate::parse::chart::Version;
+use crate::parse::version::Version;
 use chart_files::ChartDir;
 use std::collections::HashMap;
 use std::path::Path;

@@ -158,7 +158,7 @@ mod tests {
             let path = entry.unwrap().path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
             let Some(version) = name.strip_suffix(".txt") else { continue };
-            let v = crate::parse::chart::Version::parse(version).expect("version file name");
+            let v = crate::parse::version::Version::parse(version).expect("version file name");
             let root = from_reference(&std::fs::read_to_string(&path).unwrap()).unwrap();
             let text = table_text(&format!("{version}.txt"), &root);
             let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -456,7 +456,7 @@ fn join(path: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::chart::Version;
+    use crate::parse::version::Version;
     use std::path::Path;
 
     fn check(values: &str, version: &str) -> Vec<ValuesIssue> {
