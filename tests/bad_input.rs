@@ -17,6 +17,8 @@
 mod common;
 
 use assert_cmd::Command;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -136,8 +138,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 fn running_as_root() -> bool {
-    // SAFETY: geteuid(2) has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
 }
 
 /// `--manifests -` with `stdin` as the stream.
@@ -212,9 +213,8 @@ fn values_file_is_a_fifo_and_nothing_blocks() {
 }
 
 fn mkfifo(path: &Path) {
-    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: mkfifo(3) with a NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo {}", path.display());
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o644))
+        .unwrap_or_else(|e| panic!("mkfifo {}: {e}", path.display()));
 }
 
 // Not a case file: git keeps no FIFO.
@@ -277,7 +277,7 @@ fn manifests_over_the_size_limit() {
 #[test]
 fn a_signal_while_helm_runs_stops_helm_and_leaves_nothing_behind() {
     use std::os::unix::process::ExitStatusExt;
-    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+    for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
         let mut c = Case::new();
         c.helm("echo $$ > helm.pid\nsleep 300 &\necho $! > child.pid\nsleep 300");
         let tmp = c.path().join("tmp");
@@ -302,8 +302,7 @@ fn a_signal_while_helm_runs_stops_helm_and_leaves_nothing_behind() {
             std::fs::read_dir(&tmp).unwrap().next().is_some(),
             "the run's no-plugins directory exists while helm runs"
         );
-        // SAFETY: kill(2) on the child this test spawned.
-        unsafe { libc::kill(run.id() as i32, signal) };
+        kill(Pid::from_raw(run.id() as i32), signal).unwrap();
         let status = loop {
             if let Some(status) = run.try_wait().unwrap() {
                 break status;
@@ -314,7 +313,7 @@ fn a_signal_while_helm_runs_stops_helm_and_leaves_nothing_behind() {
             );
             std::thread::sleep(Duration::from_millis(20));
         };
-        assert_eq!(status.signal(), Some(signal), "ends by the signal");
+        assert_eq!(status.signal(), Some(signal as i32), "ends by the signal");
         for pid_file in ["helm.pid", "child.pid"] {
             let pid = std::fs::read_to_string(c.path().join(pid_file)).unwrap().trim().to_string();
             // Gone, or a zombie waiting for a reaper: not running either way.
@@ -357,7 +356,7 @@ fn a_signal_the_caller_ignores_does_not_stop_the_run() {
     // SAFETY: signal(2) in the child between fork and exec, as nohup does.
     unsafe {
         command.pre_exec(|| {
-            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            nix::sys::signal::signal(Signal::SIGHUP, nix::sys::signal::SigHandler::SigIgn)?;
             Ok(())
         });
     }
@@ -367,8 +366,7 @@ fn a_signal_the_caller_ignores_does_not_stop_the_run() {
         assert!(started.elapsed() < Duration::from_secs(20), "helm never started");
         std::thread::sleep(Duration::from_millis(20));
     }
-    // SAFETY: kill(2) on the child this test spawned.
-    unsafe { libc::kill(run.id() as i32, libc::SIGHUP) };
+    kill(Pid::from_raw(run.id() as i32), Signal::SIGHUP).unwrap();
     let status = run.wait().unwrap();
     assert!(
         status.code().is_some(),
