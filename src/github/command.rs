@@ -9,82 +9,18 @@ use super::review::{
 };
 use super::PullRequest;
 use crate::check::{Finding, Summary};
-use crate::cli::{ChartArgs, FailOn};
+use crate::cli::args::{CommentMode, Fallback, ReviewArgs};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::pipeline;
 use crate::report::github::{self as annotations, Annotation, Level};
 use crate::report::location::{self, Place};
 use crate::rules::{self, Severity, Status};
-use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CommentMode {
-    /// A review with inline comments, and the summary comment.
-    Review,
-    /// Only the summary comment.
-    Summary,
-    /// Post nothing; exit by the findings.
-    Off,
-}
-
-/// What `review` reports when the token cannot comment (a fork's pull request), besides its
-/// one warning and a note in the job summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Fallback {
-    /// Print the findings as workflow annotations, as `check --format github` does (at most 10
-    /// of each level).
-    Annotations,
-    /// Print no annotation: an earlier `check --format github` step of the job wrote the
-    /// annotations and the job summary (as in the GitHub Action).
-    JobSummary,
-}
-
-#[derive(Debug, Args)]
-#[allow(clippy::struct_excessive_bools)] // one field per switch of the command line
-pub struct ReviewArgs {
-    #[command(flatten)]
-    pub chart: ChartArgs,
-    /// Exit 1 when a failure of this severity or higher remains (default: the config's, else low).
-    #[arg(long = "fail-on", value_enum)]
-    pub fail_on: Option<FailOn>,
-    /// What to post on the pull request.
-    #[arg(long, value_enum, default_value_t = CommentMode::Review)]
-    pub comment: CommentMode,
-    /// When the token cannot comment (read-only, as on a fork's pull request): warn once, add a
-    /// note to the job summary and, with `annotations`, annotate the findings; `job-summary`
-    /// leaves that to an earlier `check --format github` step (the GitHub Action passes it, so
-    /// no line is annotated twice).
-    #[arg(long, value_enum, value_name = "MODE", default_value_t = Fallback::Annotations)]
-    pub fallback: Fallback,
-    /// Leave the diff with the hardened overlay out of the summary comment: one render per
-    /// target instead of two (the GitHub Action passes it with `overlay: false`).
-    #[arg(long = "no-diff")]
-    pub no_diff: bool,
-    /// Compare with this git revision (the pull request's base commit): each failure is marked
-    /// new or existing, the summary lists new, fixed and existing apart, and shows what the
-    /// change does to the render above the hardened overlay's diff.
-    #[arg(long, value_name = "REF")]
-    pub base: Option<String>,
-    /// Exit 1 only for new failures (at or above `--fail-on`).
-    #[arg(long = "fail-on-new", requires = "base")]
-    pub fail_on_new: bool,
-    /// In a GitHub Actions job, do not append the summary to `$GITHUB_STEP_SUMMARY` (the
-    /// GitHub Action passes it: its `check --format github` step writes the job summary).
-    #[arg(long = "no-step-summary")]
-    pub no_step_summary: bool,
-    /// Environment variable that holds the token.
-    #[arg(long = "token-env", value_name = "NAME", default_value = "GITHUB_TOKEN")]
-    pub token_env: String,
-    /// Log every GitHub request (method, route, status) on stderr. Never the token.
-    #[arg(long)]
-    pub verbose: bool,
-}
 
 /// A failure to report, with where its fix goes in the repository.
 struct Entry {
@@ -214,7 +150,7 @@ fn review(
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
     let exit = i32::from(failing > 0);
-    print_out(&crate::report::text::render(
+    crate::report::output::print(&crate::report::text::render(
         &reports,
         false,
         crate::report::text::Style::default(),
@@ -729,7 +665,7 @@ fn fallback(
             .collect();
         out.push_str(&annotations::annotate(failures, &already, "in this step's log"));
     }
-    print_out(&out)?;
+    crate::report::output::print(&out)?;
     let findings = match entries.len() {
         1 => "The 1 finding is".to_string(),
         n => format!("The {n} findings are"),
@@ -801,15 +737,6 @@ fn repo_relative(cwd: &Path, top: &Path, file: &str) -> Option<String> {
     let path = std::fs::canonicalize(cwd.join(file)).ok()?;
     let rel = path.strip_prefix(top).ok()?;
     Some(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
-}
-
-fn print_out(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::new(format!("cannot write output: {e}"))),
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! whole or not at all, with the permissions any other new file of the user would get.
 
 use crate::error::{Error, Result};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Writes `text` to `path` beside it under a temporary name, then renames it over `path`, so a
@@ -85,6 +86,21 @@ fn reason(e: &std::io::Error) -> String {
         // tempfile wraps the OS error with the path; a plain OS error names none.
         kind if e.get_ref().is_some() => kind.to_string(),
         _ => e.to_string(),
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a message.
+pub fn print(text: &str) -> Result<()> {
+    write_stdout(|out| out.write_all(text.as_bytes()))
+}
+
+/// Writes to stdout through a buffer; a closed pipe (`| head`) is not an error worth a message.
+pub fn write_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::new(format!("cannot write output: {e}"))),
     }
 }
 

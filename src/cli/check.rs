@@ -1,0 +1,207 @@
+//! `helm-harden check`: render, check and report each target; compare with a base or a baseline.
+
+use super::args::{CheckArgs, Format, GroupBy, OverlayFlags};
+use super::{overlay_choice, run_inputs, setup, use_color};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::harden;
+use crate::pipeline;
+use crate::report;
+use crate::rules::Severity;
+use std::path::{Path, PathBuf};
+
+pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
+    if args.fail_on_new && args.base.is_none() && args.baseline.is_none() {
+        return Err(Error::new(
+            "--fail-on-new needs --base REF or --baseline FILE: what is new is told against one",
+        ));
+    }
+    // An input of the run: no file it writes (--sarif-file) may replace it.
+    let baseline_inputs: Vec<PathBuf> = args.baseline.iter().cloned().collect();
+    let (config, today, jobs) = setup(&args.chart)?;
+    let at_once = args.chart.jobs_at_once();
+    let (reports, hardenings) = if args.values_only {
+        (
+            pipeline::map_jobs(&jobs, at_once, |job| {
+                pipeline::check_values_only(job, &config, &today)
+            })?,
+            Vec::new(),
+        )
+    } else if args.diff {
+        // One pass: the base check comes from the same render the diff starts from.
+        let options = args.diff_flags.options()?;
+        let choice = overlay_choice(&OverlayFlags::default(), false);
+        let hardenings = pipeline::map_jobs(&jobs, at_once, |job| {
+            harden::harden(job, &choice, &config, &today, &options)
+        })?;
+        (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings)
+    } else {
+        (
+            pipeline::map_jobs(&jobs, at_once, |job| {
+                Ok(pipeline::run_job(job, &config, &today)?.into_report())
+            })?,
+            Vec::new(),
+        )
+    };
+    let mut reports = reports;
+    if let Some(rev) = &args.base {
+        let head_docs: Vec<&[crate::parse::Doc]> =
+            hardenings.iter().map(|h| h.base.docs.as_slice()).collect();
+        compare_with_base(&mut reports, &jobs, rev, (&config, &today), at_once, &head_docs)?;
+    }
+    compare_with_baseline(&mut reports, args.baseline.as_deref())?;
+    let threshold: Severity =
+        args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
+    if args.format == Format::Json && hardenings.is_empty() {
+        // Streamed: a report of a very large render is never held in memory as text.
+        write_github_outputs(
+            &args,
+            &reports,
+            &hardenings,
+            &run_inputs(&config, &jobs, &baseline_inputs),
+        )?;
+        print_warnings(args.format, args.quiet, &reports);
+        report::output::write_stdout(|out| report::json::write(out, &reports, args.all))?;
+        let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
+        return Ok(i32::from(failing > 0));
+    }
+    let output = match args.format {
+        Format::Json => {
+            let mut docs: Vec<serde_json::Value> =
+                reports.iter().map(|r| report::json::report_value(r, args.all)).collect();
+            for (doc, h) in docs.iter_mut().zip(&hardenings) {
+                doc["diff"] = harden::to_json(None, h);
+            }
+            let value = match docs.as_slice() {
+                [one] => one.clone(),
+                _ => serde_json::json!({"version": 1, "reports": docs}),
+            };
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let mut text = report::text::render(
+                &reports,
+                args.all,
+                report::text::Style {
+                    color: use_color(args.color),
+                    quiet: args.quiet.then_some(threshold),
+                    by_rule: args.group_by == GroupBy::Rule,
+                },
+            );
+            for (h, report) in hardenings.iter().zip(&reports) {
+                if let Some(c) = report.comparison.as_ref().filter(|c| !c.change.is_empty()) {
+                    text.push_str(&format!("Change since {}:\n\n", report::text::clean(&c.base)));
+                    text.push_str(&crate::harden::diff::render_text(
+                        &c.change,
+                        use_color(args.color),
+                    ));
+                    text.push('\n');
+                }
+                text.push_str("Diff with the hardened overlay:\n\n");
+                text.push_str(&crate::harden::diff::render_text(&h.diffs, use_color(args.color)));
+                text.push('\n');
+                text.push_str(&harden::proof_text(h));
+            }
+            text
+        }
+        Format::Sarif => report::sarif::render(&reports),
+        Format::Github => report::github::render(&reports),
+        Format::Junit => report::junit::render(&reports),
+    };
+    let output =
+        if args.format == Format::Json { report::escape::json_text(output) } else { output };
+    write_github_outputs(
+        &args,
+        &reports,
+        &hardenings,
+        &run_inputs(&config, &jobs, &baseline_inputs),
+    )?;
+    print_warnings(args.format, args.quiet, &reports);
+    report::output::print(&output)?;
+    let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
+    Ok(i32::from(failing > 0))
+}
+
+/// `--baseline FILE`: each report against its target's known failures.
+pub(super) fn compare_with_baseline(
+    reports: &mut [crate::check::CheckReport],
+    file: Option<&Path>,
+) -> Result<()> {
+    let Some(file) = file else { return Ok(()) };
+    let baseline = crate::gate::baseline::Baseline::load(file)?;
+    let name = format!("baseline {}", file.display());
+    for report in reports {
+        baseline.compare(report, &name);
+    }
+    Ok(())
+}
+
+/// `--base REF`: checks every target again as it is at REF and compares each report with its
+/// base ([`crate::gate::compare`]); with the head's documents (`--diff`), also what the change does
+/// to the render.
+pub(super) fn compare_with_base(
+    reports: &mut [crate::check::CheckReport],
+    jobs: &[pipeline::Job],
+    rev: &str,
+    (config, today): (&Config, &str),
+    at_once: usize,
+    head_docs: &[&[crate::parse::Doc]],
+) -> Result<()> {
+    let (tree, cwd) = crate::gate::compare::base_tree(rev, jobs)?;
+    let keep_docs = !head_docs.is_empty();
+    let bases = pipeline::map_jobs(jobs, at_once, |job| {
+        crate::gate::compare::check_base((&tree, &cwd), job, (config, today), keep_docs)
+    })?;
+    for (i, (report, mut base)) in reports.iter_mut().zip(bases).enumerate() {
+        let base_docs = std::mem::take(&mut base.docs);
+        crate::gate::compare::compare_with(report, base, &tree.name);
+        if let (Some(docs), Some(comparison)) = (head_docs.get(i), report.comparison.as_mut()) {
+            comparison.change = crate::harden::diff::diff_renders(
+                &base_docs,
+                docs,
+                &crate::harden::diff::DiffOptions::default(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The warnings (a suppression that matched nothing) of formats that do not show them: JSON,
+/// SARIF and JUnit keep stdout for the document, so each warning is one line on stderr, once however
+/// many targets share the config. Text prints them after the reports (on stderr with
+/// `--quiet`), github as annotations.
+pub(super) fn print_warnings(format: Format, quiet: bool, reports: &[crate::check::CheckReport]) {
+    if matches!(format, Format::Json | Format::Sarif | Format::Junit)
+        || (quiet && format == Format::Text)
+    {
+        for w in report::warnings(reports) {
+            eprintln!("warning: {}", report::escape::terminal(&w.to_string()));
+        }
+    }
+}
+
+/// `--sarif-file` and the job summary, written before anything is printed so that a failure
+/// to write them exits 2 with nothing on stdout.
+/// `inputs`: the files the run read, which the SARIF file must not replace.
+pub(super) fn write_github_outputs(
+    args: &CheckArgs,
+    reports: &[crate::check::CheckReport],
+    hardenings: &[harden::Hardening],
+    inputs: &[&Path],
+) -> Result<()> {
+    if let Some(path) = &args.github.sarif_file {
+        report::sarif::write_file(path, &report::sarif::render(reports), inputs)?;
+    }
+    if args.format == Format::Github || args.github.step_summary {
+        match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+            Some(path) => {
+                report::summary::append(std::path::Path::new(&path), reports, hardenings)?;
+            }
+            None if args.github.step_summary => eprintln!(
+                "warning: --step-summary: $GITHUB_STEP_SUMMARY is not set; no job summary written"
+            ),
+            None => {}
+        }
+    }
+    Ok(())
+}
