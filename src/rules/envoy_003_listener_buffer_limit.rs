@@ -1,9 +1,9 @@
 //! ENVOY-003: cap the per-connection buffer of every listener at 32 KiB.
 
-use super::helpers::{each_gateway, fail, pass, show, Verdict};
+use super::common::limits::buffer_limit;
+use super::helpers::each_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-003",
@@ -16,18 +16,6 @@ pub(super) static RULE: Rule = Rule {
     fixes: &[Fix::all("{GP}.gatewaySettings.options.perConnectionBufferLimitBytes", "32768")],
     check,
 };
-
-/// Verdict for a per-connection buffer limit field that must be in `1..=32768`.
-pub(crate) fn buffer_limit(field: &str, value: Option<&Node>) -> Verdict {
-    let Some(v) = value.filter(|n| !n.is_null()) else {
-        return fail(format!("{field} is absent (Envoy default 1 MiB)"));
-    };
-    match v.as_i64() {
-        Some(n) if (1..=32_768).contains(&n) => pass(format!("{field} is {n}")),
-        Some(n) => fail(format!("{field} is {n} (limit 1..32768)")),
-        None => fail(format!("{field} is not an integer: {}", show(Some(v)))),
-    }
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_gateway(m, |_, spec| {

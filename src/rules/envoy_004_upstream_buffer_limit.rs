@@ -1,6 +1,6 @@
 //! ENVOY-004: cap the per-connection buffer of every upstream cluster at 32 KiB.
 
-use super::envoy_003_listener_buffer_limit::buffer_limit;
+use super::common::limits::buffer_limit;
 use super::helpers::na_without;
 use super::{Outcome, Rule, Severity, Target};
 use crate::model::Model;

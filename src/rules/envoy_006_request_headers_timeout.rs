@@ -1,9 +1,9 @@
 //! ENVOY-006: bound how long a client may take to send request headers (slowloris).
 
-use super::helpers::{each_hcm_setting, fail, pass, show, Verdict};
+use super::common::timeouts::timeout_set;
+use super::helpers::each_hcm_setting;
 use super::{Fix, Rule, Severity};
-use crate::model::{duration_seconds, Model};
-use crate::yaml::Node;
+use crate::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-006",
@@ -16,28 +16,6 @@ pub(super) static RULE: Rule = Rule {
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.requestHeadersTimeout", "10s")],
     check,
 };
-
-/// Verdict for a timeout that must be set and non-zero (absent = disabled).
-pub(crate) fn timeout_set(field: &str, value: Option<&Node>) -> Verdict {
-    let Some(v) = value else { return fail(format!("{field} is absent (disabled)")) };
-    match duration_seconds(v) {
-        Some(s) if s > 0.0 => pass(format!("{field} is {}", show(Some(v)))),
-        Some(_) => fail(format!("{field} is {} (disabled)", show(Some(v)))),
-        None => fail(format!("{field} is not a duration: {}", show(Some(v)))),
-    }
-}
-
-/// Verdict for a timeout that has a non-zero Envoy default: only an explicit zero disables it.
-pub(crate) fn timeout_not_disabled(field: &str, value: Option<&Node>, default: &str) -> Verdict {
-    let Some(v) = value else {
-        return pass(format!("{field} is absent (Envoy default {default})"));
-    };
-    match duration_seconds(v) {
-        Some(s) if s > 0.0 => pass(format!("{field} is {}", show(Some(v)))),
-        Some(_) => fail(format!("{field} is {} (disabled)", show(Some(v)))),
-        None => fail(format!("{field} is not a duration: {}", show(Some(v)))),
-    }
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_hcm_setting(m, "requestHeadersTimeout", |v| timeout_set("requestHeadersTimeout", v))

@@ -1,6 +1,6 @@
 //! ENVOY-007: the per-stream idle timeout must not be switched off.
 
-use super::envoy_006_request_headers_timeout::timeout_not_disabled;
+use super::common::timeouts::timeout_not_disabled;
 use super::helpers::each_hcm_setting;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

@@ -1,6 +1,6 @@
 //! ENVOY-009: bound how long a client may take to send a whole request.
 
-use super::envoy_006_request_headers_timeout::timeout_set;
+use super::common::timeouts::timeout_set;
 use super::helpers::each_hcm_setting;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

@@ -1,9 +1,9 @@
 //! ENVOY-010: cap concurrent HTTP/2 streams per connection.
 
-use super::helpers::{each_http_gateway, fail, pass, show, Verdict};
+use super::common::limits::h2_limit;
+use super::helpers::each_http_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-010",
@@ -16,26 +16,6 @@ pub(super) static RULE: Rule = Rule {
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams", "100")],
     check,
 };
-
-/// Verdict for an `http2ProtocolOptions` integer that must be in `min..=max` (`min` is Envoy's
-/// own lower bound; `default` describes Envoy's value when the field is absent).
-pub(crate) fn h2_limit(options: &Node, field: &str, min: i64, max: i64, default: &str) -> Verdict {
-    let value = options
-        .path("httpConnectionManagerSettings.http2ProtocolOptions")
-        .and_then(|h| h.get(field))
-        .filter(|n| !n.is_null());
-    let Some(v) = value else {
-        return fail(format!("http2ProtocolOptions.{field} is absent (Envoy default {default})"));
-    };
-    match v.as_i64() {
-        Some(n) if n > max => fail(format!("http2ProtocolOptions.{field} is {n} (limit {max})")),
-        Some(n) if n < min => fail(format!(
-            "http2ProtocolOptions.{field} is {n}, below Envoy's minimum {min} (rejected)"
-        )),
-        Some(n) => pass(format!("http2ProtocolOptions.{field} is {n}")),
-        None => fail(format!("http2ProtocolOptions.{field} is not an integer: {}", show(Some(v)))),
-    }
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_http_gateway(m, |o| {

@@ -1,6 +1,6 @@
 //! ENVOY-011: cap the HTTP/2 initial stream window (per-stream buffering).
 
-use super::envoy_010_http2_max_concurrent_streams::h2_limit;
+use super::common::limits::h2_limit;
 use super::helpers::each_http_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

@@ -1,6 +1,6 @@
 //! ENVOY-012: cap the HTTP/2 initial connection window (per-connection buffering).
 
-use super::envoy_010_http2_max_concurrent_streams::h2_limit;
+use super::common::limits::h2_limit;
 use super::helpers::each_http_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

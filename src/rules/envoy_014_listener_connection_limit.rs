@@ -1,6 +1,6 @@
 //! ENVOY-014: every Gateway's listener caps its active connections.
 
-use super::envoy_015_global_connection_limit::{runtime_int, static_runtime};
+use super::common::runtime::{runtime_int, static_runtime};
 use super::helpers::{each_gateway, fail, http_option_sets, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::chart::Version;

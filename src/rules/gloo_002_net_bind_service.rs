@@ -1,5 +1,6 @@
 //! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
+use super::common::capabilities::is_net_bind;
 use super::helpers::{each_envoy_container, fail, na, pass, with_own_fixes, OwnFixFor};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::chart::Version;
@@ -52,11 +53,6 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             value: serde_json::Value::Array(kept),
         })
     })
-}
-
-pub(crate) fn is_net_bind(cap: &str) -> bool {
-    let cap = cap.trim().to_ascii_uppercase();
-    cap == "NET_BIND_SERVICE" || cap == "CAP_NET_BIND_SERVICE"
 }
 
 fn is_low(port: Option<i64>) -> Option<i64> {

@@ -1,6 +1,6 @@
 //! GLOO-005: the validation webhook also rejects resources that only produce warnings.
 
-use super::gloo_004_validation_rejects_invalid::{turning_validation_on, validation_block};
+use super::common::validation::{turning_validation_on, validation_block};
 use super::helpers::{each_settings, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

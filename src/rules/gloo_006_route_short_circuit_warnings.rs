@@ -1,6 +1,6 @@
 //! GLOO-006: validation reports routes shadowed by earlier routes.
 
-use super::gloo_004_validation_rejects_invalid::turning_validation_on;
+use super::common::validation::turning_validation_on;
 use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

@@ -1,6 +1,6 @@
 //! GLOO-012: the Envoy container requests CPU and memory.
 
-use super::gloo_011_control_plane_requests::{missing_requests, requests_verdict};
+use super::common::requests::{missing_requests, requests_verdict};
 use super::helpers::{each_envoy_container, na_without, with_own_fixes, OwnFixFor};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

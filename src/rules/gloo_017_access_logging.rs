@@ -1,9 +1,9 @@
 //! GLOO-017: every Gateway writes an access log.
 
+use super::common::access_log::access_log_entries;
 use super::helpers::{each_gateway, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-017",
@@ -19,11 +19,6 @@ pub(super) static RULE: Rule = Rule {
     ).unless_set_at("{GP}.gatewaySettings.options.accessLoggingService")],
     check,
 };
-
-/// The access-log entries of a Gateway (`spec.options.accessLoggingService.accessLog`).
-pub(crate) fn access_log_entries(spec: &Node) -> &[Node] {
-    spec.path("options.accessLoggingService.accessLog").map(Node::items).unwrap_or_default()
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_gateway(m, |_, spec| match access_log_entries(spec).len() {

@@ -1,6 +1,6 @@
 //! GLOO-018: access logs keep Envoy's %RESPONSE_FLAGS%.
 
-use super::gloo_017_access_logging::access_log_entries;
+use super::common::access_log::access_log_entries;
 use super::helpers::{each_gateway, fail, na, pass, Verdict};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

@@ -1,9 +1,9 @@
 //! GLOO-019: the gateway proxy runs at least two replicas.
 
-use super::helpers::{each_proxy, fail, pass, show};
+use super::common::replicas::{at_least_two, effective_replicas};
+use super::helpers::{each_proxy, pass};
 use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
-use crate::parse::Doc;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-019",
@@ -17,42 +17,12 @@ pub(super) static RULE: Rule = Rule {
     check,
 };
 
-/// The replica count a workload runs with at least, and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Replicas {
-    pub count: i64,
-    /// `spec.replicas is 1`, `HorizontalPodAutoscaler/x minReplicas is 2`, ...
-    pub source: String,
-}
-
-/// Effective replicas of a Deployment (GLOO-019): the `minReplicas` of an HPA targeting it
-/// (absent = 1), else `spec.replicas` (absent = 1). Err: the count is not an integer.
-pub(crate) fn effective_replicas(m: &Model<'_>, workload: &Doc) -> Result<Replicas, String> {
-    let (field, node) = match m.hpa_for(workload) {
-        Some(hpa) => {
-            (format!("{} minReplicas", hpa.kind_name()), hpa.root.path("spec.minReplicas"))
-        }
-        None => ("spec.replicas".to_string(), workload.root.path("spec.replicas")),
-    };
-    match node.filter(|n| !n.is_null()) {
-        None => Ok(Replicas { count: 1, source: format!("{field} is absent (1)") }),
-        Some(n) => match n.as_i64() {
-            Some(count) => Ok(Replicas { count, source: format!("{field} is {count}") }),
-            None => Err(format!("{field} is not an integer ({})", show(Some(n)))),
-        },
-    }
-}
-
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     let outcomes = each_proxy(m, |p| {
         if p.is_daemonset() {
             return pass("DaemonSet: one proxy pod per eligible node");
         }
-        match effective_replicas(m, p.workload) {
-            Ok(r) if r.count >= 2 => pass(r.source),
-            Ok(r) => fail(format!("{}: a single proxy pod serves all traffic", r.source)),
-            Err(e) => fail(e),
-        }
+        at_least_two(effective_replicas(m, p.workload), "a single proxy pod serves all traffic")
     });
     // With an HPA its minReplicas decides: the fix goes there (the chart's `<proxy>-hpa` is
     // `{GP}.horizontalPodAutoscaler`; another one is changed where it is defined).

@@ -1,7 +1,7 @@
 //! GLOO-022: Enterprise ExtAuth and rate-limit deployments are protected by PodDisruptionBudgets.
 
-use super::gloo_019_proxy_replicas::effective_replicas;
-use super::gloo_020_proxy_pdb::pdb_verdict;
+use super::common::pdb::pdb_verdict;
+use super::common::replicas::effective_replicas;
 use super::{Outcome, Rule, Severity, Target};
 use crate::model::Model;
 

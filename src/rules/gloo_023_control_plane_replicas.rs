@@ -1,8 +1,8 @@
 //! GLOO-023: the gloo control plane runs at least two replicas.
 
-use super::gloo_019_proxy_replicas::effective_replicas;
-use super::gloo_024_leader_election::leader_election_values;
-use super::helpers::{fail, na_without, pass};
+use super::common::leader_election::leader_election_values;
+use super::common::replicas::{at_least_two, effective_replicas};
+use super::helpers::na_without;
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::model::Model;
 
@@ -22,11 +22,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     let outcomes = m
         .gloo
         .map(|gloo| {
-            let (status, message) = match effective_replicas(m, gloo) {
-                Ok(r) if r.count >= 2 => pass(r.source),
-                Ok(r) => fail(format!("{}: one control-plane pod", r.source)),
-                Err(e) => fail(e),
-            };
+            let (status, message) =
+                at_least_two(effective_replicas(m, gloo), "one control-plane pod");
             let outcome = Outcome::new(status, gloo, Target::Chart, message);
             // More replicas with leader election off would fail GLOO-024 (high): the fix turns
             // it back on as well.

@@ -1,6 +1,6 @@
 //! GLOO-025: the Envoy container has a readiness probe.
 
-use super::helpers::{each_envoy_container, fail, pass};
+use super::common::probes::envoy_has;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -17,10 +17,7 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_envoy_container(m, |_, c| match c.get("readinessProbe").filter(|n| !n.is_null()) {
-        Some(_) => pass("the Envoy container has a readinessProbe"),
-        None => fail("the Envoy container has no readinessProbe"),
-    })
+    envoy_has(m, "readinessProbe")
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! GLOO-028: Upstreams define active health checks.
 
-use super::helpers::{fail, na_without, pass, Verdict};
-use super::{Outcome, Rule, Severity, Target};
+use super::common::upstreams::each_upstream;
+use super::helpers::{fail, pass};
+use super::{Outcome, Rule, Severity};
 use crate::model::Model;
-use crate::parse::Doc;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-028",
@@ -18,22 +17,6 @@ pub(super) static RULE: Rule = Rule {
     check,
 };
 
-/// Applies `judge` to the `spec` of every rendered `gloo.solo.io` Upstream; one NA when none.
-pub(crate) fn each_upstream<'a>(
-    m: &Model<'a>,
-    mut judge: impl FnMut(&'a Node) -> Verdict,
-) -> Vec<Outcome<'a>> {
-    let outcomes = m
-        .of_kind("Upstream")
-        .filter(|d: &&'a Doc| d.group() == "gloo.solo.io")
-        .map(|d| {
-            let (status, message) = judge(d.root.get("spec").unwrap_or(Node::null()));
-            Outcome::new(status, d, Target::Chart, message)
-        })
-        .collect();
-    na_without(m, outcomes, "Upstream")
-}
-
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
     each_upstream(m, |spec| match spec.get("healthChecks").map(|n| n.items().len()) {
         Some(n) if n > 0 => pass(format!("{n} health check(s)")),
@@ -42,18 +25,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{proxy, statuses, upstream};
     use crate::rules::Status::*;
-
-    /// An Upstream with `spec` extra fields (indent 2).
-    pub(crate) fn upstream(name: &str, spec: &str) -> String {
-        format!(
-            "---\napiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata:\n  name: {name}\n  namespace: gloo-system\nspec:\n  kube:\n    serviceName: {name}\n    serviceNamespace: default\n    servicePort: 8080\n{}",
-            crate::rules::testing::indent(spec, 2)
-        )
-    }
 
     #[test]
     fn judges_every_upstream() {

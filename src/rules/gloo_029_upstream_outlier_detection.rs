@@ -1,6 +1,6 @@
 //! GLOO-029: Upstreams define outlier detection.
 
-use super::gloo_028_upstream_health_checks::each_upstream;
+use super::common::upstreams::each_upstream;
 use super::helpers::{fail, pass};
 use super::{Outcome, Rule, Severity};
 use crate::model::Model;
@@ -27,8 +27,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::gloo_028_upstream_health_checks::tests::upstream;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{proxy, statuses, upstream};
     use crate::rules::Status::*;
 
     #[test]

@@ -1,6 +1,6 @@
 //! KGW-004: the kubeGateway Envoy container drops every Linux capability.
 
-use super::gloo_002_net_bind_service::is_net_bind;
+use super::common::capabilities::is_net_bind;
 use super::helpers::{
     each_gateway_parameters, fail, pass, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS,
 };

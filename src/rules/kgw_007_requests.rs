@@ -1,6 +1,6 @@
 //! KGW-007: the kubeGateway Envoy container requests CPU and memory.
 
-use super::gloo_011_control_plane_requests::{missing_requests, requests_verdict};
+use super::common::requests::{missing_requests, requests_verdict};
 use super::helpers::{each_gateway_parameters, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

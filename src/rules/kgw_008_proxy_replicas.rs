@@ -1,9 +1,9 @@
 //! KGW-008: the kubeGateway proxy runs at least two replicas.
 
-use super::helpers::{each_gateway_parameters, fail, pass, show, Verdict, KUBE_GATEWAY_CHARTS};
+use super::common::replicas::{at_least_two, kube_replicas};
+use super::helpers::{each_gateway_parameters, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-008",
@@ -17,27 +17,10 @@ pub(super) static RULE: Rule = Rule {
     check,
 };
 
-/// The replicas of the proxies built from `kube` (absent = 1); Err when not an integer.
-pub(crate) fn replicas(kube: &Node) -> Result<(i64, String), String> {
-    match kube.path("deployment.replicas").filter(|n| !n.is_null()) {
-        None => Ok((1, "deployment.replicas is absent (1)".into())),
-        Some(n) => match n.as_i64() {
-            Some(count) => Ok((count, format!("deployment.replicas is {count}"))),
-            None => Err(format!("deployment.replicas is not an integer ({})", show(Some(n)))),
-        },
-    }
-}
-
-fn verdict(kube: &Node) -> Verdict {
-    match replicas(kube) {
-        Ok((count, source)) if count >= 2 => pass(source),
-        Ok((_, source)) => fail(format!("{source}: a single proxy pod serves each Gateway")),
-        Err(e) => fail(e),
-    }
-}
-
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| verdict(kube))
+    each_gateway_parameters(m, |_, kube| {
+        at_least_two(kube_replicas(kube), "a single proxy pod serves each Gateway")
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! KGW-009: kubeGateway proxies have a PodDisruptionBudget (advice unless a Gateway is rendered).
 
-use super::gloo_020_proxy_pdb::{budget_verdict, selects};
+use super::common::pdb::{budget_verdict, selecting};
+use super::common::replicas::kube_replicas;
 use super::helpers::{each_gateway_parameters, na_without, KUBE_GATEWAY_ABSENT};
-use super::kgw_008_proxy_replicas::replicas;
 use super::{Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::model::{GatewayParams, Model};
 use crate::parse::Doc;
@@ -62,13 +62,9 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         .filter_map(|&gateway| {
             let kube = params_of(m, gateway)?.kube();
             let labels = pod_labels(gateway, kube);
-            let pdbs: Vec<&Doc> = m
-                .of_kind("PodDisruptionBudget")
-                .filter(|d| d.embedded_in.is_none())
-                .filter(|d| d.namespace.is_none() || d.namespace == gateway.namespace)
-                .filter(|d| selects(d, &labels))
-                .collect();
-            let (status, message) = budget_verdict(&pdbs, replicas(kube).map_or(1, |r| r.0));
+            let pdbs = selecting(m.of_kind("PodDisruptionBudget"), gateway, &labels);
+            let (status, message) =
+                budget_verdict(&pdbs, kube_replicas(kube).map_or(1, |r| r.count));
             Some(
                 Outcome::new(status, gateway, Target::Chart, message).fixed_by(OutcomeFix::Nothing),
             )

@@ -1,12 +1,8 @@
 //! KGW-011: the kubeGateway Envoy container has a readiness probe.
 
-use super::helpers::{each_gateway_parameters, fail, no_key_before, pass};
+use super::common::probes::{kube_has, PROBE_KEYS_SINCE};
 use super::{Fix, Rule, Severity, Versions};
-use crate::chart::Version;
 use crate::model::Model;
-
-/// The first chart with the kubeGateway probe and graceful-shutdown keys (commit b31586c005).
-pub(crate) const PROBE_KEYS_SINCE: Version = Version::new(1, 18, 0);
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-011",
@@ -21,18 +17,7 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let verdict = match kube.path("podTemplate.readinessProbe").filter(|n| !n.is_null()) {
-            Some(_) => pass("podTemplate.readinessProbe is set"),
-            None => fail("podTemplate.readinessProbe is absent: the proxy has no readiness probe"),
-        };
-        no_key_before(
-            m,
-            PROBE_KEYS_SINCE,
-            "kubeGateway.gatewayParameters.glooGateway.podTemplate.probes",
-            verdict,
-        )
-    })
+    kube_has(m, "readiness", "kubeGateway.gatewayParameters.glooGateway.podTemplate.probes")
 }
 
 #[cfg(test)]

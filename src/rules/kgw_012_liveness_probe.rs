@@ -1,7 +1,6 @@
 //! KGW-012: the kubeGateway Envoy container has a liveness probe.
 
-use super::helpers::{each_gateway_parameters, fail, no_key_before, pass};
-use super::kgw_011_readiness_probe::PROBE_KEYS_SINCE;
+use super::common::probes::{kube_has, PROBE_KEYS_SINCE};
 use super::{Fix, Rule, Severity, Versions};
 use crate::model::Model;
 
@@ -22,18 +21,8 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let verdict = match kube.path("podTemplate.livenessProbe").filter(|n| !n.is_null()) {
-            Some(_) => pass("podTemplate.livenessProbe is set"),
-            None => fail("podTemplate.livenessProbe is absent: the proxy has no liveness probe"),
-        };
-        no_key_before(
-            m,
-            PROBE_KEYS_SINCE,
-            "kubeGateway.gatewayParameters.glooGateway.podTemplate.customLivenessProbe",
-            verdict,
-        )
-    })
+    let key = "kubeGateway.gatewayParameters.glooGateway.podTemplate.customLivenessProbe";
+    kube_has(m, "liveness", key)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! KGW-013: the kubeGateway proxy drains before Envoy stops.
 
+use super::common::probes::PROBE_KEYS_SINCE;
 use super::helpers::{boolean, each_gateway_parameters, fail, no_key_before, pass, show};
-use super::kgw_011_readiness_probe::PROBE_KEYS_SINCE;
 use super::{Fix, Rule, Severity, Versions};
 use crate::model::Model;
 use crate::yaml::Node;

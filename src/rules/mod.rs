@@ -12,6 +12,7 @@ use crate::chart::Version;
 use crate::model::Model;
 use crate::parse::Doc;
 
+mod common;
 pub mod helpers;
 #[cfg(test)]
 pub mod testing;

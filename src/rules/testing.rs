@@ -175,3 +175,11 @@ pub fn per_gateway_parameters(name: &str, kube: &str) -> String {
         indent(kube, 4)
     )
 }
+
+/// An Upstream `name` with `spec` extra fields (indent 2).
+pub fn upstream(name: &str, spec: &str) -> String {
+    format!(
+        "---\napiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata:\n  name: {name}\n  namespace: gloo-system\nspec:\n  kube:\n    serviceName: {name}\n    serviceNamespace: default\n    servicePort: 8080\n{}",
+        indent(spec, 2)
+    )
+}
