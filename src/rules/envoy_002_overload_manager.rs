@@ -1,6 +1,6 @@
 //! ENVOY-002: Envoy sheds load under memory pressure instead of being OOM-killed.
 
-use super::helpers::{each_bootstrap, fail, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_bootstrap, fail, pass, refix_judged};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -72,7 +72,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             }
         }
     });
-    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+    refix_judged(outcomes, |o| {
         o.doc.root.get("overload_manager").filter(|n| !n.is_null()).map(completing)
     })
 }

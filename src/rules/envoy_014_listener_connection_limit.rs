@@ -1,7 +1,7 @@
 //! ENVOY-014: every Gateway's listener caps its active connections.
 
 use super::common::runtime::{runtime_int, static_runtime};
-use super::helpers::{each_gateway, fail, http_option_sets, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_gateway, fail, http_option_sets, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::chart::Version;
 use crate::model::{gateway_proxy_names, Model};
@@ -82,10 +82,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // Before 1.17 the fix is a runtime key named after the listener: this Gateway's, not the
     // default ports' the declared fix shows.
-    if !m.chart_before(Version::new(1, 17, 0)) {
+    if m.chart_at_least(1, 17) {
         return outcomes;
     }
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let spec = o.doc.root.get("spec")?;
         Some(OutcomeFix::Custom {
             path: "{GP}.customStaticLayer".into(),

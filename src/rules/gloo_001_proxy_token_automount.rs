@@ -1,6 +1,6 @@
 //! GLOO-001: the internet-facing proxy pod should not carry a Kubernetes API token.
 
-use super::helpers::{each_proxy, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_proxy, fail, na, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -55,7 +55,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         path: pod_setting,
         value: false.into(),
     };
-    with_own_fixes(outcomes, OwnFixFor::Failures, |_| Some(in_override.clone()))
+    refix_failures(outcomes, |_| Some(in_override.clone()))
 }
 
 #[cfg(test)]

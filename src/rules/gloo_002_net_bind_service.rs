@@ -1,9 +1,8 @@
 //! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
 use super::common::capabilities::is_net_bind;
-use super::helpers::{each_envoy_container, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_envoy_container, fail, na, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity};
-use crate::chart::Version;
 use crate::model::{Model, Proxy};
 use crate::yaml::Node;
 
@@ -35,10 +34,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // 1.17+ renders a custom glooContainerSecurityContext instead of the chart's: where the
     // user's values set its capabilities, the fix is their list without the capability.
-    if m.chart_before(Version::new(1, 17, 0)) {
+    if !m.chart_at_least(1, 17) {
         return outcomes;
     }
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let envoy = m.proxy_with_workload(o.doc)?.envoy?;
         let kept = added(envoy)
             .iter()

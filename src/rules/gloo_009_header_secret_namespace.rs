@@ -52,7 +52,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         return super::helpers::na_without(m, Vec::new(), "gloo control-plane Deployment");
     };
     let (status, message) = match m.version {
-        Some(v) if v < Version::new(1, 15, 0) => {
+        Some(v) if !m.chart_at_least(1, 15) => {
             na(format!("chart {v} < 1.15: the header-secret namespace check does not exist"))
         }
         _ => judge(container),

@@ -1,7 +1,7 @@
 //! GLOO-012: the Envoy container requests CPU and memory.
 
 use super::common::requests::{missing_requests, requests_verdict};
-use super::helpers::{each_envoy_container, na_without, with_own_fixes, OwnFixFor};
+use super::helpers::{each_envoy_container, na_without, refix_judged};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -18,16 +18,12 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = with_own_fixes(
-        each_envoy_container(m, |_, c| requests_verdict(c)),
-        OwnFixFor::Judged,
-        |o| {
-            Some(missing_requests(
-                m.proxy_with_workload(o.doc)?.envoy?,
-                "{GP}.podTemplate.resources.requests",
-            ))
-        },
-    );
+    let outcomes = refix_judged(each_envoy_container(m, |_, c| requests_verdict(c)), |o| {
+        Some(missing_requests(
+            m.proxy_with_workload(o.doc)?.envoy?,
+            "{GP}.podTemplate.resources.requests",
+        ))
+    });
     na_without(m, outcomes, "gateway proxy")
 }
 

@@ -1,9 +1,10 @@
 //! GLOO-019: the gateway proxy runs at least two replicas.
 
 use super::common::replicas::{at_least_two, effective_replicas};
-use super::helpers::{each_proxy, pass};
+use super::helpers::{each_proxy, fail, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::model::Model;
+use crate::parse::Doc;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-019",
@@ -22,29 +23,39 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if p.is_daemonset() {
             return pass("DaemonSet: one proxy pod per eligible node");
         }
-        at_least_two(effective_replicas(m, p.workload), "a single proxy pod serves all traffic")
+        let verdict = at_least_two(
+            effective_replicas(m, p.workload),
+            "a single proxy pod serves all traffic",
+        );
+        match m.hpa_for(p.workload) {
+            Some(hpa) if verdict.0 == Status::Fail && !is_the_charts(hpa, p.workload) => {
+                fail(format!(
+                    "{} ({} is not the chart's: change its minReplicas where it is defined)",
+                    verdict.1,
+                    hpa.kind_name()
+                ))
+            }
+            _ => verdict,
+        }
     });
     // With an HPA its minReplicas decides: the fix goes there (the chart's `<proxy>-hpa` is
     // `{GP}.horizontalPodAutoscaler`; another one is changed where it is defined).
-    outcomes
-        .into_iter()
-        .map(|o| match m.hpa_for(o.doc) {
-            Some(hpa) if o.status == Status::Fail && hpa.name == format!("{}-hpa", o.doc.name) => o
-                .fixed_by(OutcomeFix::Custom {
-                    path: "{GP}.horizontalPodAutoscaler.minReplicas".into(),
-                    value: 2.into(),
-                }),
-            Some(hpa) if o.status == Status::Fail => {
-                let message = format!(
-                    "{} ({} is not the chart's: change its minReplicas where it is defined)",
-                    o.message,
-                    hpa.kind_name()
-                );
-                super::Outcome { message, ..o }.fixed_by(OutcomeFix::Nothing)
+    refix_failures(outcomes, |o| {
+        let hpa = m.hpa_for(o.doc)?;
+        Some(if is_the_charts(hpa, o.doc) {
+            OutcomeFix::Custom {
+                path: "{GP}.horizontalPodAutoscaler.minReplicas".into(),
+                value: 2.into(),
             }
-            _ => o,
+        } else {
+            OutcomeFix::Nothing
         })
-        .collect()
+    })
+}
+
+/// Whether `hpa` is the one the chart renders for the proxy `workload` (`<proxy>-hpa`).
+fn is_the_charts(hpa: &Doc, workload: &Doc) -> bool {
+    hpa.name == format!("{}-hpa", workload.name)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::common::pdb::{pdb_verdict, pdbs_of};
 use super::common::replicas::effective_replicas;
-use super::helpers::{declared_fix_with, each_proxy, na, with_own_fixes, OwnFixFor};
+use super::helpers::{declared_fix_with, each_proxy, na, refix_judged};
 use super::{Fix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -32,7 +32,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // A budget by minAvailable: maxUnavailable beside it renders a PDB with both, which the API
     // server rejects; the fix removes minAvailable.
-    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+    refix_judged(outcomes, |o| {
         let by_min_available = matches!(pdbs_of(m, o.doc).as_slice(), [pdb] if pdb.root.path("spec.minAvailable").is_some_and(|n| !n.is_null()));
         by_min_available.then(|| {
             declared_fix_with(

@@ -2,9 +2,10 @@
 
 use super::common::leader_election::leader_election_values;
 use super::common::replicas::{at_least_two, effective_replicas};
-use super::helpers::na_without;
-use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
+use super::helpers::{na_without, refix_failures};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
 use crate::model::Model;
+use crate::values::merge;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-023",
@@ -19,29 +20,17 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
-    let outcomes = m
-        .gloo
-        .map(|gloo| {
-            let (status, message) =
-                at_least_two(effective_replicas(m, gloo), "one control-plane pod");
-            let outcome = Outcome::new(status, gloo, Target::Chart, message);
-            // More replicas with leader election off would fail GLOO-024 (high): the fix turns
-            // it back on as well.
-            match m.gloo_container().and_then(leader_election_values) {
-                Some(mut values) if status == Status::Fail => {
-                    let deployment = values.as_object_mut().and_then(|v| {
-                        v.entry("deployment")
-                            .or_insert_with(|| serde_json::json!({}))
-                            .as_object_mut()
-                    });
-                    deployment.map(|d| d.insert("replicas".into(), 2.into()));
-                    outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values })
-                }
-                _ => outcome,
-            }
-        })
-        .into_iter()
-        .collect();
+    let outcomes = m.gloo.map(|gloo| {
+        let (status, message) = at_least_two(effective_replicas(m, gloo), "one control-plane pod");
+        Outcome::new(status, gloo, Target::Chart, message)
+    });
+    // More replicas with leader election off would fail GLOO-024 (high): the fix turns it back
+    // on as well.
+    let outcomes = refix_failures(outcomes.into_iter().collect(), |_| {
+        let mut values = m.gloo_container().and_then(leader_election_values)?;
+        merge(&mut values, serde_json::json!({ "deployment": { "replicas": 2 } }));
+        Some(OutcomeFix::Custom { path: "gloo".into(), value: values })
+    });
     na_without(m, outcomes, "gloo control-plane Deployment")
 }
 

@@ -2,10 +2,9 @@
 
 use super::common::leader_election::{custom_env_entries, custom_env_note, leader_election_values};
 use super::common::replicas::effective_replicas;
-use super::helpers::{fail, na, na_without, pass};
+use super::helpers::{fail, na, na_without, pass, refix_judged};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
 use crate::model::{env_value, go_truthy, Model};
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-024",
@@ -52,20 +51,17 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
                     }
                 }
             };
-            let outcome = Outcome::new(status, gloo, Target::Chart, message);
-            match m.gloo_container().and_then(leader_election_values) {
-                // Set through customEnv: the declared fix alone would leave it disabled.
-                Some(values)
-                    if !custom_env_entries(m.gloo_container().unwrap_or(Node::null()))
-                        .is_empty() =>
-                {
-                    outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values })
-                }
-                _ => outcome,
-            }
+            Outcome::new(status, gloo, Target::Chart, message)
         })
         .into_iter()
         .collect();
+    // Set through customEnv: the declared fix alone would leave it disabled.
+    let outcomes = refix_judged(outcomes, |_| {
+        let container = m.gloo_container()?;
+        let values = leader_election_values(container)?;
+        (!custom_env_entries(container).is_empty())
+            .then(|| OutcomeFix::Custom { path: "gloo".into(), value: values })
+    });
     na_without(m, outcomes, "gloo control-plane Deployment")
 }
 

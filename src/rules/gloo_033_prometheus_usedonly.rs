@@ -1,6 +1,6 @@
 //! GLOO-033: the proxy's Prometheus scrape path emits only the metrics in use.
 
-use super::helpers::{each_bootstrap, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_bootstrap, fail, na, pass, refix_judged};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -51,7 +51,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         path: "global.glooStats.routePrefixRewrite".into(),
         value: "/stats/prometheus?usedonly".into(),
     };
-    with_own_fixes(outcomes, OwnFixFor::Judged, |_| Some(global.clone()))
+    refix_judged(outcomes, |_| Some(global.clone()))
 }
 
 #[cfg(test)]

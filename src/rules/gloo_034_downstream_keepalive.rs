@@ -1,6 +1,6 @@
 //! GLOO-034: downstream connections use TCP keepalive.
 
-use super::helpers::{each_gateway, fail, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_gateway, fail, pass, refix_judged};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -72,7 +72,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             fail("spec.options.socketOptions has no SO_KEEPALIVE (level 1, name 9)")
         }
     });
-    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+    refix_judged(outcomes, |o| {
         o.doc
             .root
             .get("spec")

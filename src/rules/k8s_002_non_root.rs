@@ -1,6 +1,6 @@
 //! K8S-002: the Envoy container runs as a non-root user.
 
-use super::helpers::{each_envoy_container, fail, pass, show, with_own_fixes, OwnFixFor};
+use super::helpers::{each_envoy_container, fail, pass, refix_judged, show};
 use super::{Fix, OutcomeFix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -53,7 +53,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // With floatingUserId (OpenShift: the platform picks the user) the fix must not pin one:
     // a fixed runAsUser is refused by restricted SCCs (HARDENING.md K8S-002).
-    if m.chart_before(Version::new(1, 17, 0)) {
+    if !m.chart_at_least(1, 17) {
         return outcomes;
     }
     let floating = OutcomeFix::WhereSet {
@@ -65,7 +65,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         path: "{GP}.podTemplate".into(),
         value: serde_json::json!({"runUnprivileged": true, "glooContainerSecurityContext": {"mergePolicy": "helm-merge", "runAsNonRoot": true}}),
     };
-    with_own_fixes(outcomes, OwnFixFor::Judged, |_| Some(floating.clone()))
+    refix_judged(outcomes, |_| Some(floating.clone()))
 }
 
 #[cfg(test)]

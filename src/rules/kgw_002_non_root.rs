@@ -1,7 +1,7 @@
 //! KGW-002: the kubeGateway Envoy container runs as a non-root user.
 
 use super::helpers::{
-    boolean, each_gateway_parameters, envoy_security, fail, pass, show, with_own_fixes, OwnFixFor,
+    boolean, each_gateway_parameters, envoy_security, fail, pass, refix_failures, show,
     KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
@@ -46,7 +46,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // Root by runAsUser 0: runAsNonRoot alone would make the pod fail to start, not run as
     // another user; the fix sets the chart's user (and runAsNonRoot only where it is not true).
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         if !root_user(kube) {
             return None;

@@ -1,7 +1,7 @@
 //! KGW-003: the kubeGateway Envoy container cannot escalate privileges.
 
 use super::helpers::{
-    boolean, each_gateway_parameters, fail, pass, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS,
+    boolean, each_gateway_parameters, fail, pass, refix_failures, KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
@@ -43,7 +43,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // A privileged container escalates whatever allowPrivilegeEscalation says: the fix turns
     // `privileged` off (and escalation, where it is not off already).
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         if !privileged(kube) {
             return None;

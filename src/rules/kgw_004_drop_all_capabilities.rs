@@ -1,9 +1,7 @@
 //! KGW-004: the kubeGateway Envoy container drops every Linux capability.
 
 use super::common::capabilities::is_net_bind;
-use super::helpers::{
-    each_gateway_parameters, fail, pass, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS,
-};
+use super::helpers::{each_gateway_parameters, fail, pass, refix_failures, KUBE_GATEWAY_CHARTS};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -54,7 +52,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // Added capabilities stay whatever is dropped: the fix empties the list (the proxy needs
     // none, KGW-005), and is then KGW-005's own fix where `drop` is already right.
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         if extra_added(kube).is_empty() {
             return None;

@@ -1,8 +1,7 @@
 //! KGW-006: the kubeGateway Envoy container runs under a seccomp profile.
 
 use super::helpers::{
-    each_gateway_parameters, envoy_security, fail, pass, show, with_own_fixes, OwnFixFor,
-    KUBE_GATEWAY_CHARTS,
+    each_gateway_parameters, envoy_security, fail, pass, refix_failures, show, KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
@@ -42,7 +41,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // A Localhost profile's file name beside another type is rejected by the API server: the
     // fix drops it with the type it belonged to.
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         kube.path("envoyContainer.securityContext.seccompProfile.localhostProfile")
             .filter(|n| !n.is_null())

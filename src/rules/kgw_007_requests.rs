@@ -1,7 +1,7 @@
 //! KGW-007: the kubeGateway Envoy container requests CPU and memory.
 
 use super::common::requests::{missing_requests, requests_verdict};
-use super::helpers::{each_gateway_parameters, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS};
+use super::helpers::{each_gateway_parameters, refix_judged, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -25,9 +25,8 @@ fn envoy_container(kube: &Node) -> &Node {
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     // Only the requests missing, each the default or the limit there is (a request above its
     // limit makes the API server reject the pod).
-    with_own_fixes(
+    refix_judged(
         each_gateway_parameters(m, |_, kube| requests_verdict(envoy_container(kube))),
-        OwnFixFor::Judged,
         |o| {
             let kube = m.gateway_params_of(o.doc)?.kube();
             Some(missing_requests(envoy_container(kube), "{KG}.envoyContainer.resources.requests"))

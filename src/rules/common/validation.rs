@@ -1,6 +1,6 @@
 //! Gloo's resource validation in Settings (GLOO-004 to 006).
 
-use crate::rules::helpers::{fail, with_own_fixes, OwnFixFor, Verdict};
+use crate::rules::helpers::{fail, refix_failures, Verdict};
 use crate::rules::{Outcome, OutcomeFix};
 use crate::yaml::Node;
 
@@ -24,7 +24,7 @@ pub(crate) fn turning_validation_on<'a>(
     key: &str,
     value: serde_json::Value,
 ) -> Vec<Outcome<'a>> {
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let spec = o.doc.root.get("spec").unwrap_or(Node::null());
         if o.doc.kind != "Settings" || validation_block(spec).is_ok() {
             return None;
