@@ -11,9 +11,24 @@ pub(super) static RULE: Rule = Rule {
     title: "Admin endpoint not exposed",
     severity: Severity::High,
     source: "Envoy edge best practices: \"restrict access to the admin endpoint\"",
-    why: "Whoever reaches the admin API can read the full configuration (`/config_dump`) and cluster state (`/clusters`) and drive control endpoints (`/quitquitquit`, `/healthcheck/fail`, `/logging`).",
-    predicate: "Per proxy Envoy bootstrap. The admin server listens on loopback (`admin.address.socket_address.address` in `127.0.0.0/8`, `::1` or `localhost`) or on a `pipe`; no `admin.address` at all = no admin server = fine. And no static listener bound to a non-loopback address routes to an admin cluster (a static cluster with a loopback endpoint on the admin port), except GET-only routes (`:method` header matched exactly to `GET`) whose target path (`prefix_rewrite`, else `match.path` / `match.prefix`) starts with `/ready` or `/stats`; a `tcp_proxy` to an admin cluster on such a listener always fails. Anything else = FAIL. NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
-    fix_doc: "All versions: keep `gatewayProxies.<name>.loopBackAddress` a loopback address (default `127.0.0.1`) and `gatewayProxies.<name>.readConfig` false (default). `readConfig: true` adds a `0.0.0.0:8082` listener serving GET `/config_dump` and `/clusters` from the admin port (FAIL); `global.glooStats.enableStatsRoute: true` only adds GET `/stats` (still PASS). A custom `configMap.data` bootstrap must keep the same restrictions.",
+    why: "Whoever reaches the admin API can read the full configuration (`/config_dump`) and \
+        cluster state (`/clusters`) and drive control endpoints (`/quitquitquit`, \
+        `/healthcheck/fail`, `/logging`).",
+    predicate: "Per proxy Envoy bootstrap. The admin server listens on loopback \
+        (`admin.address.socket_address.address` in `127.0.0.0/8`, `::1` or `localhost`) or on a \
+        `pipe`; no `admin.address` at all = no admin server = fine. And no static listener bound \
+        to a non-loopback address routes to an admin cluster (a static cluster with a loopback \
+        endpoint on the admin port), except GET-only routes (`:method` header matched exactly to \
+        `GET`) whose target path (`prefix_rewrite`, else `match.path` / `match.prefix`) starts \
+        with `/ready` or `/stats`; a `tcp_proxy` to an admin cluster on such a listener always \
+        fails. Anything else = FAIL. NA when the bootstrap ConfigMap is not in the render; no \
+        proxy rendered = NA.",
+    fix_doc: "All versions: keep `gatewayProxies.<name>.loopBackAddress` a loopback address \
+        (default `127.0.0.1`) and `gatewayProxies.<name>.readConfig` false (default). \
+        `readConfig: true` adds a `0.0.0.0:8082` listener serving GET `/config_dump` and \
+        `/clusters` from the admin port (FAIL); `global.glooStats.enableStatsRoute: true` only \
+        adds GET `/stats` (still PASS). A custom `configMap.data` bootstrap must keep the same \
+        restrictions.",
     fixes: &[Fix::all("{GP}", "{loopBackAddress: 127.0.0.1, readConfig: false}")],
     check,
 };

@@ -10,9 +10,17 @@ pub(super) static RULE: Rule = Rule {
     title: "Listener buffer limit <= 32 KiB",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"listener buffer limits to 32 KiB\"",
-    why: "Caps the memory a slow or hostile client can pin per connection; the Envoy default is 1 MiB.",
-    predicate: "Every Gateway (HTTP, TCP and hybrid): `spec.options.perConnectionBufferLimitBytes` is an integer in `1..32768`. Absent = Envoy default 1 MiB = FAIL. No Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.options.perConnectionBufferLimitBytes: 32768` (listener-wide `spec.options` of both generated Gateways). The Enterprise failover Gateway needs `gatewayProxies.<name>.failover.kubeResourceOverride.spec.options.perConnectionBufferLimitBytes`. Large uploads through filters that buffer bodies (transformations, ext-auth with body) may need a larger limit.",
+    why: "Caps the memory a slow or hostile client can pin per connection; the Envoy default is 1 \
+        MiB.",
+    predicate: "Every Gateway (HTTP, TCP and hybrid): `spec.options.perConnectionBufferLimitBytes` \
+        is an integer in `1..32768`. Absent = Envoy default 1 MiB = FAIL. No Gateway rendered = \
+        NA.",
+    fix_doc: "All versions: \
+        `gatewayProxies.<name>.gatewaySettings.options.perConnectionBufferLimitBytes: 32768` \
+        (listener-wide `spec.options` of both generated Gateways). The Enterprise failover \
+        Gateway needs `gatewayProxies.<name>.failover.kubeResourceOverride.spec.options.perConnectionBufferLimitBytes`. \
+        Large uploads through filters that buffer bodies (transformations, ext-auth with body) \
+        may need a larger limit.",
     fixes: &[Fix::all("{GP}.gatewaySettings.options.perConnectionBufferLimitBytes", "32768")],
     check,
 };

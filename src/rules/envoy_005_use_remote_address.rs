@@ -8,10 +8,16 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-005",
     title: "use_remote_address",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000, Latest): \"you may especially want to set use_remote_address to true\"; Envoy edge best practices",
-    why: "Otherwise client-supplied X-Forwarded-For decides the client address and whether a request counts as internal (trusted x-envoy-* headers, rate limits, logs, RBAC).",
-    predicate: "Every HTTP Gateway: `httpConnectionManagerSettings.useRemoteAddress == true`. Absent = false = FAIL. TCP-only Gateways are NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress: true` and the same under `customHttpsGateway` (each replaces the whole httpGateway: keep all options in one block). Behind an L7 load balancer also set `xffNumTrustedHops` (ENVOY-019).",
+    source: "Gloo production guide (Seed-000, Latest): \"you may especially want to set \
+        use_remote_address to true\"; Envoy edge best practices",
+    why: "Otherwise client-supplied X-Forwarded-For decides the client address and whether a \
+        request counts as internal (trusted x-envoy-* headers, rate limits, logs, RBAC).",
+    predicate: "Every HTTP Gateway: `httpConnectionManagerSettings.useRemoteAddress == true`. \
+        Absent = false = FAIL. TCP-only Gateways are NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress: \
+        true` and the same under `customHttpsGateway` (each replaces the whole httpGateway: keep \
+        all options in one block). Behind an L7 load balancer also set `xffNumTrustedHops` \
+        (ENVOY-019).",
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true")],
     check,
 };

@@ -2,6 +2,7 @@
 
 use super::common::timeouts::timeout_set;
 use super::helpers::each_hcm_setting;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -9,10 +10,21 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-006",
     title: "request_headers_timeout set",
     severity: Severity::Medium,
-    source: "Envoy edge best practices (\"connection and stream timeouts\") and its timeouts FAQ: the header timeout keeps clients from \"consuming too much memory by creating large numbers of mostly-idle streams\"; \"disabled by default\"",
-    why: "Without it a client can hold connections and streams open by sending headers slowly (slowloris), pinning memory and connection slots.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.requestHeadersTimeout` is a duration > 0. Absent = Envoy default (disabled) = FAIL; `0s` = disabled = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestHeadersTimeout: 10s` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    source: "Envoy edge best practices (\"connection and stream timeouts\") and its timeouts FAQ: \
+        the header timeout keeps clients from \"consuming too much memory by creating large \
+        numbers of mostly-idle streams\"; \"disabled by default\"",
+    why: "Without it a client can hold connections and streams open by sending headers slowly \
+        (slowloris), pinning memory and connection slots.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.requestHeadersTimeout` is a duration > \
+        0. Absent = Envoy default (disabled) = FAIL; `0s` = disabled = FAIL. TCP-only Gateways \
+        are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestHeadersTimeout: \
+            10s` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.requestHeadersTimeout", "10s")],
     check,
 };

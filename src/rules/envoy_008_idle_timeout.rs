@@ -2,6 +2,7 @@
 
 use super::common::timeouts::timeout_not_disabled;
 use super::helpers::each_hcm_setting;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -9,10 +10,20 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-008",
     title: "connection idle_timeout not disabled",
     severity: Severity::Medium,
-    source: "Envoy edge best practices, example `common_http_protocol_options: {idle_timeout: 3600s}`; Envoy warns that disabling it is likely to leak connections",
-    why: "With the connection idle timeout disabled, idle downstream connections are never closed and accumulate until file descriptors or memory run out.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.idleTimeout` absent (Envoy default 1 h) or a duration > 0 = PASS. `0s` (disabled) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.idleTimeout: 3600s` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    source: "Envoy edge best practices, example `common_http_protocol_options: {idle_timeout: \
+        3600s}`; Envoy warns that disabling it is likely to leak connections",
+    why: "With the connection idle timeout disabled, idle downstream connections are never closed \
+        and accumulate until file descriptors or memory run out.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.idleTimeout` absent (Envoy default 1 h) \
+        or a duration > 0 = PASS. `0s` (disabled) = FAIL. TCP-only Gateways are NA; no Gateway \
+        rendered = NA.",
+    fix_doc: concat!(
+        "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.idleTimeout: \
+            3600s` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.idleTimeout", "3600s")],
     check,
 };

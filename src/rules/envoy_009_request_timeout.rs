@@ -2,6 +2,7 @@
 
 use super::common::timeouts::timeout_set;
 use super::helpers::each_hcm_setting;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -9,10 +10,21 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-009",
     title: "request_timeout set",
     severity: Severity::Low,
-    source: "Envoy edge best practices, example `request_timeout: 300s  # ... must be disabled for long-lived and streaming requests`",
-    why: "Without it a client may take forever to send a request body, holding a stream and its buffers open (slow-POST).",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.requestTimeout` is a duration > 0. Absent = Envoy default (disabled) = FAIL; `0s` = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestTimeout: 300s` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Do not apply (suppress the rule) on listeners that carry streams longer than the timeout: WebSockets, gRPC client streaming, long uploads.",
+    source: "Envoy edge best practices, example `request_timeout: 300s  # ... must be disabled for \
+        long-lived and streaming requests`",
+    why: "Without it a client may take forever to send a request body, holding a stream and its \
+        buffers open (slow-POST).",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.requestTimeout` is a duration > 0. \
+        Absent = Envoy default (disabled) = FAIL; `0s` = FAIL. TCP-only Gateways are NA; no \
+        Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestTimeout: \
+            300s` and ",
+        same_under_https_gateway!(),
+        ". Do not apply (suppress the rule) on listeners that carry streams longer than the \
+            timeout: WebSockets, gRPC client streaming, long uploads.",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.requestTimeout", "300s")],
     check,
 };

@@ -2,6 +2,7 @@
 
 use super::common::limits::h2_limit;
 use super::helpers::each_http_gateway;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -10,9 +11,20 @@ pub(super) static RULE: Rule = Rule {
     title: "HTTP/2 max concurrent streams <= 100",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"HTTP/2 maximum concurrent streams limit to 100\"",
-    why: "A high per-connection stream limit lets one client multiply its load (stream floods, rapid reset and similar HTTP/2 attacks).",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams` is an integer in `1..100` (0 is below Envoy's minimum and is rejected). Absent = Envoy default = FAIL: 2147483647 before Envoy 1.36 (charts 1.13, 1.17), 1024 from Envoy 1.36 (chart 1.22). TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams: 100` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    why: "A high per-connection stream limit lets one client multiply its load (stream floods, \
+        rapid reset and similar HTTP/2 attacks).",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): \
+        `options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams` is an \
+        integer in `1..100` (0 is below Envoy's minimum and is rejected). Absent = Envoy default \
+        = FAIL: 2147483647 before Envoy 1.36 (charts 1.13, 1.17), 1024 from Envoy 1.36 (chart \
+        1.22). TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams: \
+            100` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams", "100")],
     check,
 };

@@ -2,6 +2,7 @@
 
 use super::common::limits::h2_limit;
 use super::helpers::each_http_gateway;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -10,9 +11,20 @@ pub(super) static RULE: Rule = Rule {
     title: "HTTP/2 stream window <= 64 KiB",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"HTTP/2 initial stream window size limit to 64 KiB\"",
-    why: "A large stream window lets each client stream make Envoy buffer that much data, multiplying memory use per connection.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.http2ProtocolOptions.initialStreamWindowSize` is an integer <= 65536 (values below Envoy's minimum 65535 are rejected: FAIL). Absent = Envoy default (256 MiB before Envoy 1.36, 16 MiB from 1.36, i.e. chart 1.22) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.initialStreamWindowSize: 65536` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Gloo rejects values below 65535.",
+    why: "A large stream window lets each client stream make Envoy buffer that much data, \
+        multiplying memory use per connection.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): \
+        `options.httpConnectionManagerSettings.http2ProtocolOptions.initialStreamWindowSize` is \
+        an integer <= 65536 (values below Envoy's minimum 65535 are rejected: FAIL). Absent = \
+        Envoy default (256 MiB before Envoy 1.36, 16 MiB from 1.36, i.e. chart 1.22) = FAIL. \
+        TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.initialStreamWindowSize: \
+            65536` and ",
+        same_under_https_gateway!(),
+        ". Gloo rejects values below 65535.",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.http2ProtocolOptions.initialStreamWindowSize", "65536")],
     check,
 };

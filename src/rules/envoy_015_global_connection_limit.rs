@@ -11,9 +11,17 @@ pub(super) static RULE: Rule = Rule {
     title: "Global downstream connection limit",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"Global downstream connection limits\"",
-    why: "Without a global cap a connection flood exhausts the proxy's file descriptors and memory, taking down every listener at once.",
-    predicate: "Per proxy Envoy bootstrap: a `layered_runtime` static layer (flattened to dotted keys; later layers win) has `overload.global_downstream_max_connections` > 0, or `overload_manager.resource_monitors` has `envoy.resource_monitors.global_downstream_max_connections`. Neither = FAIL; `0` = FAIL. NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
-    fix_doc: "All versions: keep `gatewayProxies.<name>.globalDownstreamMaxConnections` at a positive value (chart default 250000; `0` renders 0 = FAIL). Newer Envoy versions prefer the `envoy.resource_monitors.global_downstream_max_connections` resource monitor (via `envoyOverloadManager.resourceMonitors`) over the runtime key.",
+    why: "Without a global cap a connection flood exhausts the proxy's file descriptors and \
+        memory, taking down every listener at once.",
+    predicate: "Per proxy Envoy bootstrap: a `layered_runtime` static layer (flattened to dotted \
+        keys; later layers win) has `overload.global_downstream_max_connections` > 0, or \
+        `overload_manager.resource_monitors` has \
+        `envoy.resource_monitors.global_downstream_max_connections`. Neither = FAIL; `0` = FAIL. \
+        NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
+    fix_doc: "All versions: keep `gatewayProxies.<name>.globalDownstreamMaxConnections` at a \
+        positive value (chart default 250000; `0` renders 0 = FAIL). Newer Envoy versions prefer \
+        the `envoy.resource_monitors.global_downstream_max_connections` resource monitor (via \
+        `envoyOverloadManager.resourceMonitors`) over the runtime key.",
     fixes: &[Fix::all("{GP}.globalDownstreamMaxConnections", "250000")],
     check,
 };

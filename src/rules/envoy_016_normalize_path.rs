@@ -1,5 +1,6 @@
 //! ENVOY-016: path normalisation must not be switched off.
 
+use super::helpers::same_under_https_gateway;
 use super::helpers::{each_hcm_setting, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
@@ -9,10 +10,21 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-016",
     title: "Path normalisation not disabled",
     severity: Severity::High,
-    source: "Envoy edge best practices: \"Enable normalize_path setting\" when routing on paths (Gloo always does)",
-    why: "Without RFC 3986 normalisation, `/admin/../public` or `/./admin` can reach routes and bypass path-based routing and authorization.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.normalizePath` absent (Gloo then sets Envoy's `normalize_path: true`, all three versions) or `true` = PASS. `false` = FAIL; any non-boolean (e.g. the string `\"false\"`) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.normalizePath: true` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    source: "Envoy edge best practices: \"Enable normalize_path setting\" when routing on paths \
+        (Gloo always does)",
+    why: "Without RFC 3986 normalisation, `/admin/../public` or `/./admin` can reach routes and \
+        bypass path-based routing and authorization.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.normalizePath` absent (Gloo then sets \
+        Envoy's `normalize_path: true`, all three versions) or `true` = PASS. `false` = FAIL; \
+        any non-boolean (e.g. the string `\"false\"`) = FAIL. TCP-only Gateways are NA; no \
+        Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.normalizePath: \
+            true` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.normalizePath", "true")],
     check,
 };

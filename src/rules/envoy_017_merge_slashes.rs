@@ -1,5 +1,6 @@
 //! ENVOY-017: merge adjacent slashes in request paths.
 
+use super::helpers::same_under_https_gateway;
 use super::helpers::{each_hcm_setting, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
@@ -10,9 +11,17 @@ pub(super) static RULE: Rule = Rule {
     title: "Merge slashes",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"Enable merge_slashes setting\" (when routing on paths)",
-    why: "Without it `//admin` does not match a `/admin` route or policy, so path-based routing and authorization can be bypassed.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.mergeSlashes == true` (a YAML boolean). Absent = false = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.mergeSlashes: true` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Upstreams that give `//` a meaning see a changed path.",
+    why: "Without it `//admin` does not match a `/admin` route or policy, so path-based routing \
+        and authorization can be bypassed.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.mergeSlashes == true` (a YAML boolean). \
+        Absent = false = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.mergeSlashes: \
+            true` and ",
+        same_under_https_gateway!(),
+        ". Upstreams that give `//` a meaning see a changed path.",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.mergeSlashes", "true")],
     check,
 };

@@ -9,10 +9,21 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-019",
     title: "xff_num_trusted_hops (advice)",
     severity: Severity::Info,
-    source: "Envoy `use_remote_address` / X-Forwarded-For documentation, linked from Gloo's production guide (Seed-000, Latest)",
-    why: "The client address Envoy uses for logs, rate limits and RBAC is only right when the number of trusted XFF hops matches the proxies really in front of Envoy; a larger value lets clients spoof their address.",
-    predicate: "Advisory only, never a failure: per HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway) report `httpConnectionManagerSettings.useRemoteAddress`, `xffNumTrustedHops` and `skipXffAppend` as rendered. `xffNumTrustedHops` should equal the number of trusted L7 proxies in front of Envoy (0 when clients connect directly or through an L4 load balancer). TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.xffNumTrustedHops: <number of trusted L7 proxies>` and the same under `customHttpsGateway`, together with `useRemoteAddress: true` (ENVOY-005). Not fixed automatically: the right number depends on your topology.",
+    source: "Envoy `use_remote_address` / X-Forwarded-For documentation, linked from Gloo's \
+        production guide (Seed-000, Latest)",
+    why: "The client address Envoy uses for logs, rate limits and RBAC is only right when the \
+        number of trusted XFF hops matches the proxies really in front of Envoy; a larger value \
+        lets clients spoof their address.",
+    predicate: "Advisory only, never a failure: per HTTP Gateway (each `httpGateway`, and each \
+        matched gateway of a hybrid Gateway) report \
+        `httpConnectionManagerSettings.useRemoteAddress`, `xffNumTrustedHops` and \
+        `skipXffAppend` as rendered. `xffNumTrustedHops` should equal the number of trusted L7 \
+        proxies in front of Envoy (0 when clients connect directly or through an L4 load \
+        balancer). TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.xffNumTrustedHops: \
+        <number of trusted L7 proxies>` and the same under `customHttpsGateway`, together with \
+        `useRemoteAddress: true` (ENVOY-005). Not fixed automatically: the right number depends \
+        on your topology.",
     fixes: &[],
     check,
 };

@@ -10,10 +10,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-002",
     title: "Proxy does not add NET_BIND_SERVICE",
     severity: Severity::Low,
-    source: "Gloo production guide (Seed-001) \"Dropping NET_BIND\": \"you can drop the NET_BIND privileges in the gateway-proxy pod\" unless running on HostNetwork",
-    why: "NET_BIND_SERVICE only allows binding ports below 1024, but on an internet-facing container it is privilege nothing needs.",
-    predicate: "Per proxy, the Envoy container's `securityContext.capabilities.add` contains neither `NET_BIND_SERVICE` nor `CAP_NET_BIND_SERVICE` (compared case-insensitively, as container runtimes do). Absent `add` = PASS. NA when the proxy binds a port below 1024 (an Envoy `containerPort`, or the `bindPort` of a Gateway whose `proxyNames` include the proxy): the capability is then required.",
-    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.disableNetBind: true` (the chart default). 1.17+: a custom `podTemplate.glooContainerSecurityContext` replaces the chart's context and must not add the capability itself. `hostNetwork` alone does not need it; only ports < 1024 do (e.g. a DaemonSet with `kind.daemonSet.hostPort: true` and `httpPort: 80`).",
+    source: "Gloo production guide (Seed-001) \"Dropping NET_BIND\": \"you can drop the NET_BIND \
+        privileges in the gateway-proxy pod\" unless running on HostNetwork",
+    why: "NET_BIND_SERVICE only allows binding ports below 1024, but on an internet-facing \
+        container it is privilege nothing needs.",
+    predicate: "Per proxy, the Envoy container's `securityContext.capabilities.add` contains \
+        neither `NET_BIND_SERVICE` nor `CAP_NET_BIND_SERVICE` (compared case-insensitively, as \
+        container runtimes do). Absent `add` = PASS. NA when the proxy binds a port below 1024 \
+        (an Envoy `containerPort`, or the `bindPort` of a Gateway whose `proxyNames` include the \
+        proxy): the capability is then required.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.disableNetBind: true` (the chart \
+        default). 1.17+: a custom `podTemplate.glooContainerSecurityContext` replaces the \
+        chart's context and must not add the capability itself. `hostNetwork` alone does not \
+        need it; only ports < 1024 do (e.g. a DaemonSet with `kind.daemonSet.hostPort: true` and \
+        `httpPort: 80`).",
     fixes: &[Fix::all("{GP}.podTemplate.disableNetBind", "true")],
     check,
 };

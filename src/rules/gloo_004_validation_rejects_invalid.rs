@@ -10,11 +10,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-004",
     title: "Validation rejects invalid resources",
     severity: Severity::High,
-    source: "Gloo production guide (Latest) \"More validation hooks\": `alwaysAcceptResources: false # reject invalid resources`",
-    why: "With the default, invalid VirtualServices and RouteTables are admitted and can break or drop routes on the proxy.",
-    predicate: "Settings `spec.gateway.validation` exists, its `serverEnabled` is not `false`, and `alwaysAccept == false`. Absent `alwaysAccept` = true (Gloo default) = FAIL. No validation block (`gateway.validation.enabled: false`) = FAIL. NA when no Settings is rendered (`settings.create: false`).",
-    fix_doc: "All versions: `gateway.validation.alwaysAcceptResources: false` (renders `alwaysAccept: false`). Only effective together with an enabled webhook that fails closed (GLOO-007). Enterprise/umbrella: `gloo.gateway.validation.alwaysAcceptResources`.",
-    fixes: &[Fix::all("gateway.validation.alwaysAcceptResources", "false").unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.alwaysAccept")],
+    source: "Gloo production guide (Latest) \"More validation hooks\": `alwaysAcceptResources: \
+        false # reject invalid resources`",
+    why: "With the default, invalid VirtualServices and RouteTables are admitted and can break or \
+        drop routes on the proxy.",
+    predicate:
+        "Settings `spec.gateway.validation` exists, its `serverEnabled` is not `false`, and \
+        `alwaysAccept == false`. Absent `alwaysAccept` = true (Gloo default) = FAIL. No \
+        validation block (`gateway.validation.enabled: false`) = FAIL. NA when no Settings is \
+        rendered (`settings.create: false`).",
+    fix_doc: "All versions: `gateway.validation.alwaysAcceptResources: false` (renders \
+        `alwaysAccept: false`). Only effective together with an enabled webhook that fails \
+        closed (GLOO-007). Enterprise/umbrella: `gloo.gateway.validation.alwaysAcceptResources`.",
+    fixes: &[Fix::all("gateway.validation.alwaysAcceptResources", "false")
+        .unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.alwaysAccept")],
     check,
 };
 

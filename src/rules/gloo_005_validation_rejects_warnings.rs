@@ -10,11 +10,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-005",
     title: "Validation rejects warnings",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest): `allowWarnings: false # reject if warning status or rejected status`",
-    why: "Resources with warnings (missing upstream, bad reference) are otherwise admitted and reach the proxy.",
-    predicate: "Settings `spec.gateway.validation.allowWarnings == false`. Absent = true = FAIL. Validation off (no `spec.gateway.validation` block, or `serverEnabled: false`) = FAIL. NA when no Settings is rendered (`settings.create: false`).",
-    fix_doc: "All versions: `gateway.validation.allowWarnings: false`. Resources that reference objects created later (an Upstream applied after its VirtualService) are then rejected, so apply in dependency order. Enterprise/umbrella: `gloo.gateway.validation.allowWarnings`.",
-    fixes: &[Fix::all("gateway.validation.allowWarnings", "false").unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.allowWarnings")],
+    source: "Gloo production guide (Latest): `allowWarnings: false # reject if warning status or \
+        rejected status`",
+    why: "Resources with warnings (missing upstream, bad reference) are otherwise admitted and \
+        reach the proxy.",
+    predicate: "Settings `spec.gateway.validation.allowWarnings == false`. Absent = true = FAIL. \
+        Validation off (no `spec.gateway.validation` block, or `serverEnabled: false`) = FAIL. \
+        NA when no Settings is rendered (`settings.create: false`).",
+    fix_doc: "All versions: `gateway.validation.allowWarnings: false`. Resources that reference \
+        objects created later (an Upstream applied after its VirtualService) are then rejected, \
+        so apply in dependency order. Enterprise/umbrella: \
+        `gloo.gateway.validation.allowWarnings`.",
+    fixes: &[Fix::all("gateway.validation.allowWarnings", "false")
+        .unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.allowWarnings")],
     check,
 };
 

@@ -9,11 +9,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-006",
     title: "Route short-circuit warnings on",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"More validation hooks\": `warnRouteShortCircuiting: true`",
-    why: "Routes that can never match (shadowed by an earlier prefix or regex) otherwise go unnoticed.",
-    predicate: "Settings `spec.gateway.validation.warnRouteShortCircuiting == true`. Absent = false = FAIL (so does a missing validation block). NA when no Settings is rendered (`settings.create: false`).",
-    fix_doc: "All versions: `gateway.validation.warnRouteShortCircuiting: true`. Combined with `allowWarnings: false` (GLOO-005) shadowed routes are rejected. The Settings proto marks the field deprecated in all three versions, but the controllers still read it. Enterprise/umbrella: `gloo.gateway.validation.warnRouteShortCircuiting`.",
-    fixes: &[Fix::all("gateway.validation.warnRouteShortCircuiting", "true").unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.warnRouteShortCircuiting")],
+    source: "Gloo production guide (Latest) \"More validation hooks\": `warnRouteShortCircuiting: \
+        true`",
+    why: "Routes that can never match (shadowed by an earlier prefix or regex) otherwise go \
+        unnoticed.",
+    predicate: "Settings `spec.gateway.validation.warnRouteShortCircuiting == true`. Absent = \
+        false = FAIL (so does a missing validation block). NA when no Settings is rendered \
+        (`settings.create: false`).",
+    fix_doc: "All versions: `gateway.validation.warnRouteShortCircuiting: true`. Combined with \
+        `allowWarnings: false` (GLOO-005) shadowed routes are rejected. The Settings proto marks \
+        the field deprecated in all three versions, but the controllers still read it. \
+        Enterprise/umbrella: `gloo.gateway.validation.warnRouteShortCircuiting`.",
+    fixes: &[Fix::all("gateway.validation.warnRouteShortCircuiting", "true").unless_set_at(
+        "settings.kubeResourceOverride.spec.gateway.validation.warnRouteShortCircuiting",
+    )],
     check,
 };
 

@@ -8,10 +8,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-011",
     title: "Control-plane resource requests",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Configure appropriate resource usage\": `gloo.deployment.resources.requests.*`",
-    why: "Without requests the control plane is scheduled without reserved capacity and is among the first pods evicted under node pressure.",
-    predicate: "The `gloo` container has a CPU and a memory request: `resources.requests.<r>`, or when that key is absent `resources.limits.<r>` (Kubernetes copies a limit into a missing request). A zero quantity counts as no request. NA when the gloo Deployment is not rendered.",
-    fix_doc: "All versions: `gloo.deployment.resources.requests.cpu` and `.memory` (the chart defaults to `500m` / `256Mi` while `gloo.deployment.resources` is unset). Setting `gloo.deployment.resources` at all replaces the default block, so `resources: {limits: {memory: 1Gi}}` alone leaves no CPU request. Size with load tests; CPU throttling is the signal to watch.",
+    source: "Gloo production guide (Latest) \"Configure appropriate resource usage\": \
+        `gloo.deployment.resources.requests.*`",
+    why: "Without requests the control plane is scheduled without reserved capacity and is among \
+        the first pods evicted under node pressure.",
+    predicate: "The `gloo` container has a CPU and a memory request: `resources.requests.<r>`, or \
+        when that key is absent `resources.limits.<r>` (Kubernetes copies a limit into a missing \
+        request). A zero quantity counts as no request. NA when the gloo Deployment is not \
+        rendered.",
+    fix_doc: "All versions: `gloo.deployment.resources.requests.cpu` and `.memory` (the chart \
+        defaults to `500m` / `256Mi` while `gloo.deployment.resources` is unset). Setting \
+        `gloo.deployment.resources` at all replaces the default block, so `resources: {limits: \
+        {memory: 1Gi}}` alone leaves no CPU request. Size with load tests; CPU throttling is the \
+        signal to watch.",
     fixes: &[Fix::all("gloo.deployment.resources.requests", "{cpu: 500m, memory: 256Mi}")],
     check,
 };

@@ -9,10 +9,18 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-012",
     title: "Proxy resource requests",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest) \"Configure appropriate resource usage\": `gatewayProxies.gatewayProxy.podTemplate.resources.requests.*`",
-    why: "Without requests Envoy runs BestEffort (first evicted under node pressure) and an HPA on CPU cannot work.",
-    predicate: "Per proxy, the Envoy container has a CPU and a memory request: `resources.requests.<r>`, or when that key is absent `resources.limits.<r>` (Kubernetes copies a limit into a missing request). A zero quantity counts as no request. Sidecars are not judged.",
-    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.resources.requests.cpu` and `.memory` (size them with load tests). A memory limit should sit above the overload-manager heap cap (ENVOY-002).",
+    source: "Gloo production guide (Latest) \"Configure appropriate resource usage\": \
+        `gatewayProxies.gatewayProxy.podTemplate.resources.requests.*`",
+    why:
+        "Without requests Envoy runs BestEffort (first evicted under node pressure) and an HPA on \
+        CPU cannot work.",
+    predicate: "Per proxy, the Envoy container has a CPU and a memory request: \
+        `resources.requests.<r>`, or when that key is absent `resources.limits.<r>` (Kubernetes \
+        copies a limit into a missing request). A zero quantity counts as no request. Sidecars \
+        are not judged.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.resources.requests.cpu` and \
+        `.memory` (size them with load tests). A memory limit should sit above the \
+        overload-manager heap cap (ENVOY-002).",
     fixes: &[Fix::all("{GP}.podTemplate.resources.requests", "{cpu: 500m, memory: 256Mi}")],
     check,
 };

@@ -9,10 +9,21 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-017",
     title: "Access logging on every Gateway",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest) \"Access Logging\": \"consider enabling access logging\"",
-    why: "Without access logs there is no request-level evidence for incident response or security review.",
-    predicate: "Every Gateway (HTTP and TCP) has at least one entry in `spec.options.accessLoggingService.accessLog`. Absent = FAIL. Listener-level `spec.options.listenerAccessLoggingService` (1.17+) does not count. NA when no Gateway is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.accessLoggingService.accessLog: [{fileSink: {path: /dev/stdout, stringFormat: \"...%RESPONSE_FLAGS%...\"}}]` (renders into `spec.options.accessLoggingService` of both generated Gateways; keep `%RESPONSE_FLAGS%`, GLOO-018). Do not also put `accessLoggingService` inside `gatewaySettings.options`: the template would emit the key twice. gRPC access logging needs a log server (`accessLogger.enabled` deploys Gloo's sample one but does not configure the Gateways).",
+    source: "Gloo production guide (Latest) \"Access Logging\": \"consider enabling access \
+        logging\"",
+    why: "Without access logs there is no request-level evidence for incident response or security \
+        review.",
+    predicate: "Every Gateway (HTTP and TCP) has at least one entry in \
+        `spec.options.accessLoggingService.accessLog`. Absent = FAIL. Listener-level \
+        `spec.options.listenerAccessLoggingService` (1.17+) does not count. NA when no Gateway \
+        is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.accessLoggingService.accessLog: \
+        [{fileSink: {path: /dev/stdout, stringFormat: \"...%RESPONSE_FLAGS%...\"}}]` (renders \
+        into `spec.options.accessLoggingService` of both generated Gateways; keep \
+        `%RESPONSE_FLAGS%`, GLOO-018). Do not also put `accessLoggingService` inside \
+        `gatewaySettings.options`: the template would emit the key twice. gRPC access logging \
+        needs a log server (`accessLogger.enabled` deploys Gloo's sample one but does not \
+        configure the Gateways).",
     fixes: &[Fix::all(
         "{GP}.gatewaySettings.accessLoggingService",
         r#"{accessLog: [{fileSink: {path: /dev/stdout, stringFormat: "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" \"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n"}}]}"#,

@@ -10,11 +10,24 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-019",
     title: "Proxy has >= 2 replicas",
     severity: Severity::High,
-    source: "Gloo production guide (Latest) \"Horizontally scaling the data plane\": scale `gateway-proxies` \"by using a Deployment or a DaemonSet\"",
-    why: "A single Envoy pod is a single point of failure for all ingress traffic: every restart, eviction or node failure is an outage.",
-    predicate: "Per proxy workload. Deployment: when a HorizontalPodAutoscaler in the same namespace targets it (`scaleTargetRef` kind and name), the HPA's `spec.minReplicas` (absent = 1), else `spec.replicas` (absent = 1), must be >= 2; a non-integer count FAILs. DaemonSet: PASS (one pod per eligible node). NA when no gateway proxy is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.kind.deployment.replicas: 2`; or an HPA with `gatewayProxies.<name>.horizontalPodAutoscaler` (`apiVersion`, `minReplicas` >= 2, `maxReplicas`, `metrics`; give the proxy resource requests, GLOO-012), whose `minReplicas` then decides; or a DaemonSet (`kind: {deployment: null, daemonSet: {}}`, 1.22 also `kind.workloadType: DaemonSet`). Caveat: in 1.13 and 1.17 a `kind.deployment` that ends up empty (e.g. `replicas: null`, the usual \"let the HPA decide\" idiom) silently renders a DaemonSet and drops the HPA and PDB; 1.22 fixed this.",
-    fixes: &[Fix::all("{GP}.kind.deployment.replicas", "2").unless_set_at("{GP}.kubeResourceOverride.spec.replicas")],
+    source: "Gloo production guide (Latest) \"Horizontally scaling the data plane\": scale \
+        `gateway-proxies` \"by using a Deployment or a DaemonSet\"",
+    why: "A single Envoy pod is a single point of failure for all ingress traffic: every restart, \
+        eviction or node failure is an outage.",
+    predicate: "Per proxy workload. Deployment: when a HorizontalPodAutoscaler in the same \
+        namespace targets it (`scaleTargetRef` kind and name), the HPA's `spec.minReplicas` \
+        (absent = 1), else `spec.replicas` (absent = 1), must be >= 2; a non-integer count \
+        FAILs. DaemonSet: PASS (one pod per eligible node). NA when no gateway proxy is \
+        rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.kind.deployment.replicas: 2`; or an HPA with \
+        `gatewayProxies.<name>.horizontalPodAutoscaler` (`apiVersion`, `minReplicas` >= 2, \
+        `maxReplicas`, `metrics`; give the proxy resource requests, GLOO-012), whose \
+        `minReplicas` then decides; or a DaemonSet (`kind: {deployment: null, daemonSet: {}}`, \
+        1.22 also `kind.workloadType: DaemonSet`). Caveat: in 1.13 and 1.17 a `kind.deployment` \
+        that ends up empty (e.g. `replicas: null`, the usual \"let the HPA decide\" idiom) \
+        silently renders a DaemonSet and drops the HPA and PDB; 1.22 fixed this.",
+    fixes: &[Fix::all("{GP}.kind.deployment.replicas", "2")
+        .unless_set_at("{GP}.kubeResourceOverride.spec.replicas")],
     check,
 };
 

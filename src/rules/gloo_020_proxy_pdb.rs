@@ -11,13 +11,39 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-020",
     title: "Proxy PodDisruptionBudget",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest): \"set values for the `gatewayProxies.NAME.PodDisruptionBudget` fields\" (the chart key is `podDisruptionBudget`)",
-    why: "Without a PodDisruptionBudget a node drain or cluster upgrade can evict every proxy pod at once.",
-    predicate: "Deployment proxies only. Exactly one `PodDisruptionBudget` of the proxy namespace must select the pod template labels (`spec.selector.matchLabels` all equal, `matchExpressions` hold; several matching PDBs FAIL, the eviction API refuses such pods). It must be `apiVersion: policy/v1` and allow a disruption while limiting it: FAIL if `maxUnavailable` is `0` or `0%`, if `minAvailable` >= the effective replicas (GLOO-019's count: HPA `minReplicas`, else `spec.replicas`, absent = 1; a percentage counts as `ceil(p/100 * replicas)`, so `100%` always blocks), if neither or both fields are set, or if a value is not an integer or `N%`. No PDB = FAIL. NA: DaemonSet proxies (the chart renders no PDB for them).",
-    fix_doc: "1.17+: `gatewayProxies.<name>.podDisruptionBudget.maxUnavailable: 1` (or a `minAvailable` below the replica count). 1.13 (renders `policy/v1beta1`, which Kubernetes 1.25+ rejects): the same plus `gatewayProxies.<name>.podDisruptionBudget.kubeResourceOverride.apiVersion: policy/v1`; the override is not inherited from `gatewayProxy`, so repeat it on every proxy. The guide's example `minAvailable: 2` with 1 or 2 replicas blocks every voluntary eviction, and the chart drops a `0` (`maxUnavailable: 0` renders a PDB that sets neither field, which FAILs).",
+    source: "Gloo production guide (Latest): \"set values for the \
+        `gatewayProxies.NAME.PodDisruptionBudget` fields\" (the chart key is \
+        `podDisruptionBudget`)",
+    why: "Without a PodDisruptionBudget a node drain or cluster upgrade can evict every proxy pod \
+        at once.",
+    predicate: "Deployment proxies only. Exactly one `PodDisruptionBudget` of the proxy namespace \
+        must select the pod template labels (`spec.selector.matchLabels` all equal, \
+        `matchExpressions` hold; several matching PDBs FAIL, the eviction API refuses such \
+        pods). It must be `apiVersion: policy/v1` and allow a disruption while limiting it: FAIL \
+        if `maxUnavailable` is `0` or `0%`, if `minAvailable` >= the effective replicas \
+        (GLOO-019's count: HPA `minReplicas`, else `spec.replicas`, absent = 1; a percentage \
+        counts as `ceil(p/100 * replicas)`, so `100%` always blocks), if neither or both fields \
+        are set, or if a value is not an integer or `N%`. No PDB = FAIL. NA: DaemonSet proxies \
+        (the chart renders no PDB for them).",
+    fix_doc: "1.17+: `gatewayProxies.<name>.podDisruptionBudget.maxUnavailable: 1` (or a \
+        `minAvailable` below the replica count). 1.13 (renders `policy/v1beta1`, which \
+        Kubernetes 1.25+ rejects): the same plus \
+        `gatewayProxies.<name>.podDisruptionBudget.kubeResourceOverride.apiVersion: policy/v1`; \
+        the override is not inherited from `gatewayProxy`, so repeat it on every proxy. The \
+        guide's example `minAvailable: 2` with 1 or 2 replicas blocks every voluntary eviction, \
+        and the chart drops a `0` (`maxUnavailable: 0` renders a PDB that sets neither field, \
+        which FAILs).",
     fixes: &[
-        Fix::new(Versions::from(Version::new(1, 17, 0)), "{GP}.podDisruptionBudget.maxUnavailable", "1"),
-        Fix::new(Versions::until(Version::new(1, 17, 0)), "{GP}.podDisruptionBudget", "{maxUnavailable: 1, kubeResourceOverride: {apiVersion: policy/v1}}"),
+        Fix::new(
+            Versions::from(Version::new(1, 17, 0)),
+            "{GP}.podDisruptionBudget.maxUnavailable",
+            "1",
+        ),
+        Fix::new(
+            Versions::until(Version::new(1, 17, 0)),
+            "{GP}.podDisruptionBudget",
+            "{maxUnavailable: 1, kubeResourceOverride: {apiVersion: policy/v1}}",
+        ),
     ],
     check,
 };

@@ -11,10 +11,17 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-023",
     title: "Control plane has >= 2 replicas",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest) \"Horizontally scaling the control plane\": \"increase the number of pods ... in the `gloo.deployment.replicas` Helm setting\"",
-    why: "With one gloo pod, configuration updates and webhook validation stop whenever it restarts (Envoy keeps serving its last configuration).",
-    predicate: "The `gloo` control-plane Deployment: `spec.replicas >= 2` (absent = 1; when a HorizontalPodAutoscaler targets it, its `minReplicas` instead). A non-integer count FAILs. NA when the gloo Deployment is not in the render.",
-    fix_doc: "All versions: `gloo.deployment.replicas: 2` (Enterprise and umbrella charts: `gloo.gloo.deployment.replicas`). Keep leader election on (GLOO-024); 1.17+ also offers `gloo.podDisruptionBudget` for the control plane.",
+    source:
+        "Gloo production guide (Latest) \"Horizontally scaling the control plane\": \"increase \
+        the number of pods ... in the `gloo.deployment.replicas` Helm setting\"",
+    why: "With one gloo pod, configuration updates and webhook validation stop whenever it \
+        restarts (Envoy keeps serving its last configuration).",
+    predicate: "The `gloo` control-plane Deployment: `spec.replicas >= 2` (absent = 1; when a \
+        HorizontalPodAutoscaler targets it, its `minReplicas` instead). A non-integer count \
+        FAILs. NA when the gloo Deployment is not in the render.",
+    fix_doc: "All versions: `gloo.deployment.replicas: 2` (Enterprise and umbrella charts: \
+        `gloo.gloo.deployment.replicas`). Keep leader election on (GLOO-024); 1.17+ also offers \
+        `gloo.podDisruptionBudget` for the control plane.",
     fixes: &[Fix::all("gloo.deployment.replicas", "2")],
     check,
 };

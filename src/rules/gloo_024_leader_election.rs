@@ -10,10 +10,18 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-024",
     title: "Leader election on with several replicas",
     severity: Severity::High,
-    source: "Gloo production guide (Latest): \"Leave the `gloo.disableLeaderElection` Helm field set to the default value of `false` when you have multiple replicas\"",
-    why: "Several gloo replicas without leader election all act as writers and fight over resource statuses and proxy configuration.",
-    predicate: "The `gloo` Deployment: FAIL iff its `gloo` container's env `DISABLE_LEADER_ELECTION` is true by Go's `strconv.ParseBool` (`1`, `t`, `T`, `true`, `TRUE`, `True`) and `spec.replicas` (absent = 1; an HPA's `minReplicas` when one targets it) is > 1. Disabled with one replica = PASS (noted). NA when the gloo Deployment or its container is not in the render.",
-    fix_doc: "All versions: `gloo.disableLeaderElection: false` (the default). Also check `gloo.deployment.customEnv`, which can inject the same variable.",
+    source: "Gloo production guide (Latest): \"Leave the `gloo.disableLeaderElection` Helm field \
+        set to the default value of `false` when you have multiple replicas\"",
+    why:
+        "Several gloo replicas without leader election all act as writers and fight over resource \
+        statuses and proxy configuration.",
+    predicate: "The `gloo` Deployment: FAIL iff its `gloo` container's env \
+        `DISABLE_LEADER_ELECTION` is true by Go's `strconv.ParseBool` (`1`, `t`, `T`, `true`, \
+        `TRUE`, `True`) and `spec.replicas` (absent = 1; an HPA's `minReplicas` when one targets \
+        it) is > 1. Disabled with one replica = PASS (noted). NA when the gloo Deployment or its \
+        container is not in the render.",
+    fix_doc: "All versions: `gloo.disableLeaderElection: false` (the default). Also check \
+        `gloo.deployment.customEnv`, which can inject the same variable.",
     fixes: &[Fix::all("gloo.disableLeaderElection", "false")],
     check,
 };

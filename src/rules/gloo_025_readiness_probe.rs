@@ -8,10 +8,17 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-025",
     title: "Envoy readiness probe",
     severity: Severity::Medium,
-    source: "Gloo production guide (Seed-000, Latest): \"specify `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
-    why: "Without a readiness probe new proxy pods receive traffic before Envoy has its configuration.",
-    predicate: "Per proxy, the Envoy container has a non-null `readinessProbe`. Absent = FAIL. NA when the Envoy container cannot be identified or no proxy is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` (a `wget` of `<loopBackAddress>:19000/ready`), or `gatewayProxies.<name>.podTemplate.customReadinessProbe` together with `probes: true`. Caveat: Envoy reports not-ready until it has at least one route, so a proxy without any VirtualService never becomes Ready and a rollout with probes waits forever.",
+    source: "Gloo production guide (Seed-000, Latest): \"specify \
+        `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
+    why: "Without a readiness probe new proxy pods receive traffic before Envoy has its \
+        configuration.",
+    predicate: "Per proxy, the Envoy container has a non-null `readinessProbe`. Absent = FAIL. NA \
+        when the Envoy container cannot be identified or no proxy is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` (a `wget` of \
+        `<loopBackAddress>:19000/ready`), or \
+        `gatewayProxies.<name>.podTemplate.customReadinessProbe` together with `probes: true`. \
+        Caveat: Envoy reports not-ready until it has at least one route, so a proxy without any \
+        VirtualService never becomes Ready and a rollout with probes waits forever.",
     fixes: &[Fix::all("{GP}.podTemplate.probes", "true")],
     check,
 };

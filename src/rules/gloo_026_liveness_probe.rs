@@ -8,10 +8,16 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-026",
     title: "Envoy liveness probe",
     severity: Severity::Low,
-    source: "Gloo production guide (Seed-000, Latest): \"To enable liveness and readiness probes, specify `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
+    source: "Gloo production guide (Seed-000, Latest): \"To enable liveness and readiness probes, \
+        specify `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
     why: "Without a liveness probe a wedged Envoy is never restarted.",
-    predicate: "Per proxy, the Envoy container has a non-null `livenessProbe`. Absent = FAIL. NA when the Envoy container cannot be identified or no proxy is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` **and** `gatewayProxies.<name>.podTemplate.livenessProbeEnabled: true`. Contrary to the guide, `probes: true` alone adds only the readiness probe, and `livenessProbeEnabled` without `probes` adds nothing. The default liveness probe hits `/server_info`, which answers without routes; `customLivenessProbe` replaces it.",
+    predicate: "Per proxy, the Envoy container has a non-null `livenessProbe`. Absent = FAIL. NA \
+        when the Envoy container cannot be identified or no proxy is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` **and** \
+        `gatewayProxies.<name>.podTemplate.livenessProbeEnabled: true`. Contrary to the guide, \
+        `probes: true` alone adds only the readiness probe, and `livenessProbeEnabled` without \
+        `probes` adds nothing. The default liveness probe hits `/server_info`, which answers \
+        without routes; `customLivenessProbe` replaces it.",
     fixes: &[Fix::all("{GP}.podTemplate", "{probes: true, livenessProbeEnabled: true}")],
     check,
 };

@@ -9,10 +9,18 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-028",
     title: "Upstream active health checks",
     severity: Severity::Info,
-    source: "Gloo production guide (Latest) \"Upstream health checks\": \"strongly consider defining health checks for your `Upstreams`\"",
-    why: "Without active health checks Envoy keeps sending requests to dead endpoints until they fail.",
-    predicate: "Every rendered `gloo.solo.io` `Upstream` has a non-empty `spec.healthChecks` list. Absent or empty = FAIL. NA when no Upstream is rendered (the Gloo chart renders none; a parent chart may).",
-    fix_doc: "Not a Gloo chart value: set `spec.healthChecks` (e.g. `[{timeout: 1s, interval: 10s, unhealthyThreshold: 3, healthyThreshold: 1, httpHealthCheck: {path: /healthz}}]`) on the Upstream resources in the chart or manifests that create them.",
+    source: "Gloo production guide (Latest) \"Upstream health checks\": \"strongly consider \
+        defining health checks for your `Upstreams`\"",
+    why: "Without active health checks Envoy keeps sending requests to dead endpoints until they \
+        fail.",
+    predicate:
+        "Every rendered `gloo.solo.io` `Upstream` has a non-empty `spec.healthChecks` list. \
+        Absent or empty = FAIL. NA when no Upstream is rendered (the Gloo chart renders none; a \
+        parent chart may).",
+    fix_doc:
+        "Not a Gloo chart value: set `spec.healthChecks` (e.g. `[{timeout: 1s, interval: 10s, \
+        unhealthyThreshold: 3, healthyThreshold: 1, httpHealthCheck: {path: /healthz}}]`) on the \
+        Upstream resources in the chart or manifests that create them.",
     fixes: &[],
     check,
 };

@@ -9,11 +9,24 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-033",
     title: "Prometheus scrape uses `usedonly`",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping endpoint\": `routePrefixRewrite: \"/stats/prometheus?usedonly\"`",
-    why: "Without `usedonly` every scrape returns all of Envoy's never-used counters, inflating scrape size and Prometheus load.",
-    predicate: "Per proxy, in the Envoy bootstrap: every route under `static_resources.listeners` whose `match.prefix` is `/metrics` has a `route.prefix_rewrite` containing `usedonly`. Absent rewrite = FAIL. NA when there is no `/metrics` route (stats disabled) or the bootstrap ConfigMap is not rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.stats: {enabled: true, routePrefixRewrite: \"/stats/prometheus?usedonly\"}`, or for every proxy `global.glooStats.routePrefixRewrite: \"/stats/prometheus?usedonly\"` (top-level `global`, even in umbrella charts). `gatewayProxies.<name>.stats` replaces `global.glooStats` as a whole: without `enabled: true` it switches stats off (no `/metrics` route and no scrape annotations).",
-    fixes: &[Fix::all("{GP}.stats", "{enabled: true, routePrefixRewrite: \"/stats/prometheus?usedonly\"}")],
+    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping \
+        endpoint\": `routePrefixRewrite: \"/stats/prometheus?usedonly\"`",
+    why: "Without `usedonly` every scrape returns all of Envoy's never-used counters, inflating \
+        scrape size and Prometheus load.",
+    predicate: "Per proxy, in the Envoy bootstrap: every route under `static_resources.listeners` \
+        whose `match.prefix` is `/metrics` has a `route.prefix_rewrite` containing `usedonly`. \
+        Absent rewrite = FAIL. NA when there is no `/metrics` route (stats disabled) or the \
+        bootstrap ConfigMap is not rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.stats: {enabled: true, routePrefixRewrite: \
+        \"/stats/prometheus?usedonly\"}`, or for every proxy \
+        `global.glooStats.routePrefixRewrite: \"/stats/prometheus?usedonly\"` (top-level \
+        `global`, even in umbrella charts). `gatewayProxies.<name>.stats` replaces \
+        `global.glooStats` as a whole: without `enabled: true` it switches stats off (no \
+        `/metrics` route and no scrape annotations).",
+    fixes: &[Fix::all(
+        "{GP}.stats",
+        "{enabled: true, routePrefixRewrite: \"/stats/prometheus?usedonly\"}",
+    )],
     check,
 };
 

@@ -9,10 +9,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-034",
     title: "Downstream TCP keepalive",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Configure TCP keepalive\" and the Gloo TCP keepalive guide (Gateway `options.socketOptions` for downstream connections)",
-    why: "Load balancers and firewalls with connection tracking silently drop idle client connections; keepalive probes keep them alive or detect them dead.",
-    predicate: "Every Gateway (HTTP and TCP): `spec.options.socketOptions` has an entry with `level: 1` (SOL_SOCKET), `name: 9` (SO_KEEPALIVE) and a non-zero `intValue` (int64 fields may also be numeric strings). Absent = FAIL. NA when no Gateway is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.options.socketOptions:` SO_KEEPALIVE `{level: 1, name: 9, intValue: 1}` plus TCP_KEEPIDLE `{level: 6, name: 4, intValue: 60}`, TCP_KEEPINTVL `{level: 6, name: 5, intValue: 10}` and TCP_KEEPCNT `{level: 6, name: 6, intValue: 3}`, all with `state: STATE_PREBIND` (renders into `spec.options` of both generated Gateways). Linux option numbers; choose an idle time below the load balancer's idle timeout.",
+    source: "Gloo production guide (Latest) \"Configure TCP keepalive\" and the Gloo TCP keepalive \
+        guide (Gateway `options.socketOptions` for downstream connections)",
+    why: "Load balancers and firewalls with connection tracking silently drop idle client \
+        connections; keepalive probes keep them alive or detect them dead.",
+    predicate: "Every Gateway (HTTP and TCP): `spec.options.socketOptions` has an entry with \
+        `level: 1` (SOL_SOCKET), `name: 9` (SO_KEEPALIVE) and a non-zero `intValue` (int64 \
+        fields may also be numeric strings). Absent = FAIL. NA when no Gateway is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.options.socketOptions:` \
+        SO_KEEPALIVE `{level: 1, name: 9, intValue: 1}` plus TCP_KEEPIDLE `{level: 6, name: 4, \
+        intValue: 60}`, TCP_KEEPINTVL `{level: 6, name: 5, intValue: 10}` and TCP_KEEPCNT \
+        `{level: 6, name: 6, intValue: 3}`, all with `state: STATE_PREBIND` (renders into \
+        `spec.options` of both generated Gateways). Linux option numbers; choose an idle time \
+        below the load balancer's idle timeout.",
     fixes: &[Fix::all(
         "{GP}.gatewaySettings.options.socketOptions",
         "[{level: 1, name: 9, intValue: 1, state: STATE_PREBIND}, {level: 6, name: 4, intValue: 60, state: STATE_PREBIND}, {level: 6, name: 5, intValue: 10, state: STATE_PREBIND}, {level: 6, name: 6, intValue: 3, state: STATE_PREBIND}]",

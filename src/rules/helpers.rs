@@ -7,6 +7,20 @@ use crate::model::{gateway_proxy_names, GatewayParams, Model, Proxy};
 use crate::parse::Doc;
 use crate::yaml::Node;
 
+/// How the fix of a rule on the HTTP options of the generated Gateways (ENVOY-006 to 018) reaches
+/// the `-ssl` Gateway, and what a custom Gateway block costs: a literal, for `concat!` in the
+/// rule's `fix_doc`.
+macro_rules! same_under_https_gateway {
+    () => {
+        "the same under `customHttpsGateway` (each custom block replaces the whole generated \
+         `httpGateway`: keep all its options in one block, and move any \
+         `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` \
+         or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` \
+         deep-merge instead)"
+    };
+}
+pub(crate) use same_under_https_gateway;
+
 /// A verdict before it is attached to an object.
 pub type Verdict = (Status, String);
 

@@ -10,10 +10,24 @@ pub(super) static RULE: Rule = Rule {
     id: "K8S-002",
     title: "Runs as non-root",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
-    why: "An Envoy compromised as root owns the container and has a much shorter path to the node (kernel bugs, writable host mounts).",
-    predicate: "Envoy container of every proxy. Effective `runAsNonRoot` (container `securityContext`, else pod `securityContext`) must be `true`, and effective `runAsUser` (container, else pod), when set, must not be `0`. Absent `runAsNonRoot` = FAIL; `runAsUser` absent is fine (`floatingUserId: true` on OpenShift omits it and keeps `runAsNonRoot`: PASS). NA when no Envoy container can be identified; no proxy rendered = NA.",
-    fix_doc: "Keep the chart defaults (`gatewayProxies.<name>.podTemplate.runUnprivileged: true`, `runAsUser: 10101`). 1.13 (context hard-coded from these values): `gatewayProxies.<name>.podTemplate: {runUnprivileged: true, runAsUser: 10101}` (`runUnprivileged: false` drops `runAsNonRoot`). 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}` there (drop `runAsUser` on OpenShift, where `floatingUserId` lets the platform pick the user).",
+    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require \
+        any additional tokens mounted in or OS-level privileges\"",
+    why: "An Envoy compromised as root owns the container and has a much shorter path to the node \
+        (kernel bugs, writable host mounts).",
+    predicate: "Envoy container of every proxy. Effective `runAsNonRoot` (container \
+        `securityContext`, else pod `securityContext`) must be `true`, and effective `runAsUser` \
+        (container, else pod), when set, must not be `0`. Absent `runAsNonRoot` = FAIL; \
+        `runAsUser` absent is fine (`floatingUserId: true` on OpenShift omits it and keeps \
+        `runAsNonRoot`: PASS). NA when no Envoy container can be identified; no proxy rendered = \
+        NA.",
+    fix_doc: "Keep the chart defaults (`gatewayProxies.<name>.podTemplate.runUnprivileged: true`, \
+        `runAsUser: 10101`). 1.13 (context hard-coded from these values): \
+        `gatewayProxies.<name>.podTemplate: {runUnprivileged: true, runAsUser: 10101}` \
+        (`runUnprivileged: false` drops `runAsNonRoot`). 1.17+: a custom \
+        `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole \
+        default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, \
+        runAsNonRoot: true, runAsUser: 10101}` there (drop `runAsUser` on OpenShift, where \
+        `floatingUserId` lets the platform pick the user).",
     fixes: &[
         // `runUnprivileged: false` and a custom context without `mergePolicy` both drop
         // runAsNonRoot: restore the switch and make any custom context merge.

@@ -10,10 +10,22 @@ pub(super) static RULE: Rule = Rule {
     id: "K8S-003",
     title: "No privilege escalation",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
-    why: "With privilege escalation allowed (or a privileged container) a compromised Envoy can gain root through setuid binaries or reach the host's devices and kernel interfaces.",
-    predicate: "Envoy container of every proxy: `securityContext.allowPrivilegeEscalation == false` (a YAML boolean; absent = Kubernetes default true = FAIL) and `securityContext.privileged` not `true`. NA when no Envoy container can be identified; no proxy rendered = NA.",
-    fix_doc: "Keep the chart defaults (the proxy template renders `allowPrivilegeEscalation: false`). 1.13: hard-coded in the template; only a `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: remove that override. 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, allowPrivilegeEscalation: false, privileged: false}` there.",
+    source:
+        "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require \
+        any additional tokens mounted in or OS-level privileges\"",
+    why: "With privilege escalation allowed (or a privileged container) a compromised Envoy can \
+        gain root through setuid binaries or reach the host's devices and kernel interfaces.",
+    predicate: "Envoy container of every proxy: `securityContext.allowPrivilegeEscalation == \
+        false` (a YAML boolean; absent = Kubernetes default true = FAIL) and \
+        `securityContext.privileged` not `true`. NA when no Envoy container can be identified; \
+        no proxy rendered = NA.",
+    fix_doc: "Keep the chart defaults (the proxy template renders `allowPrivilegeEscalation: \
+        false`). 1.13: hard-coded in the template; only a \
+        `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: remove \
+        that override. 1.17+: a custom \
+        `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole \
+        default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, \
+        allowPrivilegeEscalation: false, privileged: false}` there.",
     fixes: &[Fix::new(
         Versions::from(Version::new(1, 17, 0)),
         "{GP}.podTemplate.glooContainerSecurityContext",

@@ -8,10 +8,19 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-001",
     title: "kubeGateway Envoy container: read-only root filesystem",
     severity: Severity::Medium,
-    source: "Gloo production guide (Seed-000/001, Latest), as K8S-001: the data plane \"has ReadOnly file system\"; applied to the kubeGateway proxy, which runs the same gloo-envoy-wrapper image",
-    why: "A writable root filesystem lets a compromised Envoy drop tools and persist changes inside the container.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.securityContext.readOnlyRootFilesystem` is `true`. Absent = FAIL: the controller copies the context verbatim onto the proxy container and adds none of its own. NA when no GatewayParameters is rendered (kubeGateway off, chart 1.13) or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.readOnlyRootFilesystem: true` (helm merges a partial securityContext with the chart's; `securityContext: null` removes all of it).",
+    source: "Gloo production guide (Seed-000/001, Latest), as K8S-001: the data plane \"has \
+        ReadOnly file system\"; applied to the kubeGateway proxy, which runs the same \
+        gloo-envoy-wrapper image",
+    why: "A writable root filesystem lets a compromised Envoy drop tools and persist changes \
+        inside the container.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.envoyContainer.securityContext.readOnlyRootFilesystem` is `true`. Absent = \
+        FAIL: the controller copies the context verbatim onto the proxy container and adds none \
+        of its own. NA when no GatewayParameters is rendered (kubeGateway off, chart 1.13) or \
+        for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.readOnlyRootFilesystem: \
+        true` (helm merges a partial securityContext with the chart's; `securityContext: null` \
+        removes all of it).",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.readOnlyRootFilesystem",

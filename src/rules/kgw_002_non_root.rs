@@ -12,11 +12,26 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-002",
     title: "kubeGateway Envoy container: runs as non-root",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000/001, Latest), as K8S-002: the data plane \"doesn't require any additional tokens mounted in or OS-level privileges\"",
+    source: "Gloo production guide (Seed-000/001, Latest), as K8S-002: the data plane \"doesn't \
+        require any additional tokens mounted in or OS-level privileges\"",
     why: "An Envoy compromised as root owns the container and has a much shorter path to the node.",
-    predicate: "Per kubeGateway GatewayParameters: effective `runAsNonRoot` (`spec.kube.envoyContainer.securityContext`, else `spec.kube.podTemplate.securityContext`) is `true`, and effective `runAsUser`, when set, is not `0`. With `spec.kube.floatingUserId: true` `runAsUser` is ignored: the controller deletes it from every context. Absent `runAsNonRoot` = FAIL. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default (`runAsNonRoot: true`, `runAsUser: 10101`); explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.runAsNonRoot: true`, and a non-zero `runAsUser` (10101) where it is 0. `global.securitySettings.floatingUserId: true` renders `floatingUserId: true`: the controller then drops `runAsUser` and keeps `runAsNonRoot` (PASS).",
-    fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.envoyContainer.securityContext.runAsNonRoot", "true")],
+    predicate: "Per kubeGateway GatewayParameters: effective `runAsNonRoot` \
+        (`spec.kube.envoyContainer.securityContext`, else \
+        `spec.kube.podTemplate.securityContext`) is `true`, and effective `runAsUser`, when set, \
+        is not `0`. With `spec.kube.floatingUserId: true` `runAsUser` is ignored: the controller \
+        deletes it from every context. Absent `runAsNonRoot` = FAIL. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc:
+        "1.17+: keep the chart default (`runAsNonRoot: true`, `runAsUser: 10101`); explicitly \
+        `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.runAsNonRoot: \
+        true`, and a non-zero `runAsUser` (10101) where it is 0. \
+        `global.securitySettings.floatingUserId: true` renders `floatingUserId: true`: the \
+        controller then drops `runAsUser` and keeps `runAsNonRoot` (PASS).",
+    fixes: &[Fix::new(
+        KUBE_GATEWAY_CHARTS,
+        "{KG}.envoyContainer.securityContext.runAsNonRoot",
+        "true",
+    )],
     check,
 };
 

@@ -12,9 +12,14 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway Envoy container: no privilege escalation",
     severity: Severity::High,
     source: "Gloo production guide (Seed-000/001, Latest), as K8S-003",
-    why: "With privilege escalation allowed, setuid binaries or file capabilities can give a compromised Envoy more rights than it started with.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.securityContext.allowPrivilegeEscalation` is `false` (absent = FAIL: the controller adds no context) and `privileged` is not `true`. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.allowPrivilegeEscalation: false` (and `privileged: false` where it is true).",
+    why: "With privilege escalation allowed, setuid binaries or file capabilities can give a \
+        compromised Envoy more rights than it started with.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.envoyContainer.securityContext.allowPrivilegeEscalation` is `false` (absent = \
+        FAIL: the controller adds no context) and `privileged` is not `true`. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.allowPrivilegeEscalation: \
+        false` (and `privileged: false` where it is true).",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.allowPrivilegeEscalation",

@@ -11,9 +11,16 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway Envoy container: drops all capabilities",
     severity: Severity::Medium,
     source: "Gloo production guide (Seed-000/001, Latest), as K8S-004",
-    why: "Capabilities left to the container (NET_RAW, SYS_ADMIN, ...) give a compromised Envoy kernel-level powers it never needs.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.securityContext.capabilities.drop` contains `ALL`, and `capabilities.add` contains nothing other than `NET_BIND_SERVICE` / `CAP_NET_BIND_SERVICE` (which KGW-005 judges). Absent `drop` = FAIL. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.capabilities.drop: [ALL]`; where other capabilities are added, also `capabilities.add: []` (helm replaces lists whole).",
+    why: "Capabilities left to the container (NET_RAW, SYS_ADMIN, ...) give a compromised Envoy \
+        kernel-level powers it never needs.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.envoyContainer.securityContext.capabilities.drop` contains `ALL`, and \
+        `capabilities.add` contains nothing other than `NET_BIND_SERVICE` / \
+        `CAP_NET_BIND_SERVICE` (which KGW-005 judges). Absent `drop` = FAIL. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: keep the chart default `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.capabilities.drop: \
+        [ALL]`; where other capabilities are added, also `capabilities.add: []` (helm replaces \
+        lists whole).",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.capabilities.drop",

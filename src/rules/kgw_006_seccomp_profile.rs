@@ -11,10 +11,19 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-006",
     title: "kubeGateway Envoy container: seccomp profile RuntimeDefault/Localhost",
     severity: Severity::Low,
-    source: "Kubernetes Pod Security Standards, Restricted profile (seccomp `RuntimeDefault` or `Localhost`); kubernetes.io/docs/reference/node/seccomp (without a profile a container runs `Unconfined` unless the kubelet's SeccompDefault is on)",
-    why: "Defence in depth: a syscall filter narrows what a compromised internet-facing Envoy can ask of the kernel.",
-    predicate: "Per kubeGateway GatewayParameters: effective `seccompProfile.type` (`spec.kube.envoyContainer.securityContext`, else `spec.kube.podTemplate.securityContext`) is `RuntimeDefault` or `Localhost`. Absent or `Unconfined` = FAIL. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.seccompProfile.type: RuntimeDefault` (merged with the chart's default context). A pod-level profile cannot be set through values. Not tested with a running Envoy.",
+    source: "Kubernetes Pod Security Standards, Restricted profile (seccomp `RuntimeDefault` or \
+        `Localhost`); kubernetes.io/docs/reference/node/seccomp (without a profile a container \
+        runs `Unconfined` unless the kubelet's SeccompDefault is on)",
+    why: "Defence in depth: a syscall filter narrows what a compromised internet-facing Envoy can \
+        ask of the kernel.",
+    predicate: "Per kubeGateway GatewayParameters: effective `seccompProfile.type` \
+        (`spec.kube.envoyContainer.securityContext`, else \
+        `spec.kube.podTemplate.securityContext`) is `RuntimeDefault` or `Localhost`. Absent or \
+        `Unconfined` = FAIL. NA when no GatewayParameters is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.seccompProfile.type: \
+        RuntimeDefault` (merged with the chart's default context). A pod-level profile cannot be \
+        set through values. Not tested with a running Envoy.",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.seccompProfile.type",

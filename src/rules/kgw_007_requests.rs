@@ -12,9 +12,21 @@ pub(super) static RULE: Rule = Rule {
     severity: Severity::Medium,
     source: "Gloo production guide (Latest) \"Configure appropriate resource usage\", as GLOO-012",
     why: "Without requests the proxy is BestEffort: the first pod evicted under node pressure.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.resources` has a CPU and a memory request: `requests.<r>`, or when that key is absent `limits.<r>` (Kubernetes copies a limit into a missing request). A zero quantity counts as none. Absent = FAIL (the controller sets no resources). NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.resources.requests.cpu` and `.memory` (limits alone also pass). These proxies have no overload manager (KGW-018): a memory limit means an OOM kill rather than load shedding, so size it generously. The sds sidecar's key is `kubeGateway.gatewayParameters.glooGateway.sdsContainer.sdsResources`.",
-    fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.envoyContainer.resources.requests", "{cpu: 500m, memory: 256Mi}")],
+    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.resources` has a CPU \
+        and a memory request: `requests.<r>`, or when that key is absent `limits.<r>` \
+        (Kubernetes copies a limit into a missing request). A zero quantity counts as none. \
+        Absent = FAIL (the controller sets no resources). NA when no GatewayParameters is \
+        rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: \
+        `kubeGateway.gatewayParameters.glooGateway.envoyContainer.resources.requests.cpu` and \
+        `.memory` (limits alone also pass). These proxies have no overload manager (KGW-018): a \
+        memory limit means an OOM kill rather than load shedding, so size it generously. The sds \
+        sidecar's key is `kubeGateway.gatewayParameters.glooGateway.sdsContainer.sdsResources`.",
+    fixes: &[Fix::new(
+        KUBE_GATEWAY_CHARTS,
+        "{KG}.envoyContainer.resources.requests",
+        "{cpu: 500m, memory: 256Mi}",
+    )],
     check,
 };
 

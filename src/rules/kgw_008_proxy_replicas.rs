@@ -10,9 +10,17 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway proxy has >= 2 replicas",
     severity: Severity::High,
     source: "Gloo production guide (Latest) \"Horizontally scaling the data plane\", as GLOO-019",
-    why: "One Envoy is a single point of failure for every route of the Gateway: each restart, eviction or node failure is an outage.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.deployment.replicas` >= 2. Absent = 1 (1.17: the deployer's default `replicaCount: 1`; 1.22: the proxy Deployment omits `replicas` and Kubernetes uses 1). A non-integer count FAILs. The controller creates no HPA. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.proxyDeployment.replicas: 2`. 1.17: `replicas: 0` or null still renders 1, and the controller re-applies `replicas` on every reconcile, so an HPA of your own would fight it. 1.22 (1.20.22+): leaving `replicas` unset lets an HPA you create own the field; this rule then FAILs on the render: suppress it with the reason.",
+    why: "One Envoy is a single point of failure for every route of the Gateway: each restart, \
+        eviction or node failure is an outage.",
+    predicate: "Per kubeGateway GatewayParameters: `spec.kube.deployment.replicas` >= 2. Absent = \
+        1 (1.17: the deployer's default `replicaCount: 1`; 1.22: the proxy Deployment omits \
+        `replicas` and Kubernetes uses 1). A non-integer count FAILs. The controller creates no \
+        HPA. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.proxyDeployment.replicas: 2`. \
+        1.17: `replicas: 0` or null still renders 1, and the controller re-applies `replicas` on \
+        every reconcile, so an HPA of your own would fight it. 1.22 (1.20.22+): leaving \
+        `replicas` unset lets an HPA you create own the field; this rule then FAILs on the \
+        render: suppress it with the reason.",
     fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.proxyDeployment.replicas", "2")],
     check,
 };

@@ -14,8 +14,20 @@ pub(super) static RULE: Rule = Rule {
     severity: Severity::Medium,
     source: "Gloo production guide (Latest), PodDisruptionBudget, as GLOO-020",
     why: "Without a budget a node drain can evict every replica of a Gateway's proxy at once.",
-    predicate: "The controller renders no PodDisruptionBudget and GatewayParameters has no field for one, so without a Gateway API `Gateway` in the render (the Gloo chart renders none) this is ADVISORY per GatewayParameters. For each `Gateway` of a class of the `solo.io/gloo-gateway` controller that the render holds (a parent chart's): exactly one policy/v1 PodDisruptionBudget of its namespace selects the proxy pod labels (`app.kubernetes.io/name: gloo-proxy-<gateway>`, `app.kubernetes.io/instance: <gateway>`, `gateway.networking.k8s.io/gateway-name: <gateway>` and `podTemplate.extraLabels`) and allows a limited disruption (GLOO-020's test, replicas as KGW-008 counts them). NA when no GatewayParameters is rendered.",
-    fix_doc: "None through values. Ship one manifest per Gateway: `{apiVersion: policy/v1, kind: PodDisruptionBudget, metadata: {name: gloo-proxy-<gateway>, namespace: <gateway namespace>}, spec: {maxUnavailable: 1, selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: <gateway>, gloo: kube-gateway}}}}`. Only useful with KGW-008; `minAvailable` >= replicas blocks every eviction.",
+    predicate: "The controller renders no PodDisruptionBudget and GatewayParameters has no field \
+        for one, so without a Gateway API `Gateway` in the render (the Gloo chart renders none) \
+        this is ADVISORY per GatewayParameters. For each `Gateway` of a class of the \
+        `solo.io/gloo-gateway` controller that the render holds (a parent chart's): exactly one \
+        policy/v1 PodDisruptionBudget of its namespace selects the proxy pod labels \
+        (`app.kubernetes.io/name: gloo-proxy-<gateway>`, `app.kubernetes.io/instance: \
+        <gateway>`, `gateway.networking.k8s.io/gateway-name: <gateway>` and \
+        `podTemplate.extraLabels`) and allows a limited disruption (GLOO-020's test, replicas as \
+        KGW-008 counts them). NA when no GatewayParameters is rendered.",
+    fix_doc: "None through values. Ship one manifest per Gateway: `{apiVersion: policy/v1, kind: \
+        PodDisruptionBudget, metadata: {name: gloo-proxy-<gateway>, namespace: <gateway \
+        namespace>}, spec: {maxUnavailable: 1, selector: {matchLabels: \
+        {gateway.networking.k8s.io/gateway-name: <gateway>, gloo: kube-gateway}}}}`. Only useful \
+        with KGW-008; `minAvailable` >= replicas blocks every eviction.",
     fixes: &[],
     check,
 };

@@ -10,9 +10,20 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway admin endpoint reachable only through read-only stats routes",
     severity: Severity::High,
     source: "Envoy edge best practices \"restrict access to the admin endpoint\", as ENVOY-001",
-    why: "The Envoy admin API can dump configuration with secrets' names, change log levels and shut the proxy down; only its read-only /stats pages may be reachable from the pod network.",
-    predicate: "Per kubeGateway GatewayParameters. The controller hard-codes the admin address to 127.0.0.1:19000; its only other non-loopback listeners are 8082 (GET /ready) and, with `spec.kube.stats.enabled: true`, 9091, whose routes rewrite to the admin API. PASS when stats are off, or when `stats.routePrefixRewrite` is absent/empty or starts with `/stats` and, with `stats.enableStatsRoute: true`, `stats.statsRoutePrefixRewrite` is absent/empty or starts with `/stats`. Anything else (e.g. `/config_dump`) exposes another admin endpoint. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep both rewrites under /stats (the chart defaults): `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: /stats/prometheus?usedonly` and `stats.statsRoutePrefixRewrite: /stats`.",
+    why: "The Envoy admin API can dump configuration with secrets' names, change log levels and \
+        shut the proxy down; only its read-only /stats pages may be reachable from the pod \
+        network.",
+    predicate: "Per kubeGateway GatewayParameters. The controller hard-codes the admin address to \
+        127.0.0.1:19000; its only other non-loopback listeners are 8082 (GET /ready) and, with \
+        `spec.kube.stats.enabled: true`, 9091, whose routes rewrite to the admin API. PASS when \
+        stats are off, or when `stats.routePrefixRewrite` is absent/empty or starts with \
+        `/stats` and, with `stats.enableStatsRoute: true`, `stats.statsRoutePrefixRewrite` is \
+        absent/empty or starts with `/stats`. Anything else (e.g. `/config_dump`) exposes \
+        another admin endpoint. NA when no GatewayParameters is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "1.17+: keep both rewrites under /stats (the chart defaults): \
+        `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: \
+        /stats/prometheus?usedonly` and `stats.statsRoutePrefixRewrite: /stats`.",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.stats",

@@ -9,10 +9,16 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-016",
     title: "kubeGateway full /stats route not exposed on the pod network",
     severity: Severity::Low,
-    source: "Envoy edge best practices \"restrict access to the admin endpoint\"; stricter than ENVOY-001, because the kubeGateway chart turns the route on by default while the edge `global.glooStats.enableStatsRoute` defaults to false",
-    why: "GET /stats/... on 0.0.0.0:9091 discloses every counter, with cluster, upstream and host names, to anything that reaches the pod IP.",
-    predicate: "Per kubeGateway GatewayParameters, when `spec.kube.stats.enabled` is true: `stats.enableStatsRoute` is not `true` (absent = off). Stats off = PASS. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.enableStatsRoute: false` (the /stats route goes; /metrics stays).",
+    source: "Envoy edge best practices \"restrict access to the admin endpoint\"; stricter than \
+        ENVOY-001, because the kubeGateway chart turns the route on by default while the edge \
+        `global.glooStats.enableStatsRoute` defaults to false",
+    why: "GET /stats/... on 0.0.0.0:9091 discloses every counter, with cluster, upstream and host \
+        names, to anything that reaches the pod IP.",
+    predicate: "Per kubeGateway GatewayParameters, when `spec.kube.stats.enabled` is true: \
+        `stats.enableStatsRoute` is not `true` (absent = off). Stats off = PASS. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.enableStatsRoute: false` \
+        (the /stats route goes; /metrics stays).",
     fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.stats.enableStatsRoute", "false")],
     check,
 };

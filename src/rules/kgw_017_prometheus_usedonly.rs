@@ -9,11 +9,22 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-017",
     title: "kubeGateway Prometheus scrape uses usedonly",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping endpoint\", as GLOO-033",
-    why: "Without `usedonly` every scrape carries every metric Envoy could emit: a large, mostly-zero payload per proxy pod.",
-    predicate: "Per kubeGateway GatewayParameters with `spec.kube.stats.enabled: true`: `stats.routePrefixRewrite` contains `usedonly`. NA when stats are off or absent (no /metrics route; `kubeGateway.gatewayParameters.glooGateway.istio.customSidecars` or `sdsContainer: null` drop the block), when no GatewayParameters is rendered, or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: \"/stats/prometheus?usedonly\"` (the stats block deep-merges: `enabled: true` stays).",
-    fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.stats.routePrefixRewrite", "\"/stats/prometheus?usedonly\"")],
+    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping \
+        endpoint\", as GLOO-033",
+    why: "Without `usedonly` every scrape carries every metric Envoy could emit: a large, \
+        mostly-zero payload per proxy pod.",
+    predicate: "Per kubeGateway GatewayParameters with `spec.kube.stats.enabled: true`: \
+        `stats.routePrefixRewrite` contains `usedonly`. NA when stats are off or absent (no \
+        /metrics route; `kubeGateway.gatewayParameters.glooGateway.istio.customSidecars` or \
+        `sdsContainer: null` drop the block), when no GatewayParameters is rendered, or for one \
+        with `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: \
+        \"/stats/prometheus?usedonly\"` (the stats block deep-merges: `enabled: true` stays).",
+    fixes: &[Fix::new(
+        KUBE_GATEWAY_CHARTS,
+        "{KG}.stats.routePrefixRewrite",
+        "\"/stats/prometheus?usedonly\"",
+    )],
     check,
 };
 

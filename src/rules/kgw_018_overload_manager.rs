@@ -9,9 +9,14 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway overload manager (advice)",
     severity: Severity::Medium,
     source: "Envoy edge best practices \"overload_manager\", as ENVOY-002",
-    why: "Without an overload manager Envoy is OOM-killed under memory pressure instead of shedding load.",
-    predicate: "No predicate on the render: the controller's bootstrap has no `overload_manager` and no GatewayParameters or values field feeds one. ADVISORY per kubeGateway GatewayParameters; NA when none is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "None through values or GatewayParameters; a `selfManaged` Gateway with your own bootstrap is the only way, outside this chart. Size the memory limit generously (KGW-007).",
+    why: "Without an overload manager Envoy is OOM-killed under memory pressure instead of \
+        shedding load.",
+    predicate: "No predicate on the render: the controller's bootstrap has no `overload_manager` \
+        and no GatewayParameters or values field feeds one. ADVISORY per kubeGateway \
+        GatewayParameters; NA when none is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "None through values or GatewayParameters; a `selfManaged` Gateway with your own \
+        bootstrap is the only way, outside this chart. Size the memory limit generously \
+        (KGW-007).",
     fixes: &[],
     check,
 };
