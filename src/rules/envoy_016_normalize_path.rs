@@ -1,10 +1,9 @@
 //! ENVOY-016: path normalisation must not be switched off.
 
 use super::helpers::same_under_https_gateway;
-use super::helpers::{each_hcm_setting, fail, pass, show};
+use super::helpers::{boolean, each_hcm_setting, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-016",
@@ -30,11 +29,11 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "normalizePath", |v| match v.map(Node::as_bool) {
-        None => pass("normalizePath is absent (Gloo default true)"),
-        Some(Some(true)) => pass("normalizePath is true"),
-        Some(Some(false)) => fail("normalizePath is false"),
-        Some(None) => fail(format!("normalizePath is not a boolean: {}", show(v))),
+    each_hcm_setting(m, "normalizePath", |v| match boolean(v, "normalizePath") {
+        Ok(None) => pass("normalizePath is absent (Gloo default true)"),
+        Ok(Some(true)) => pass("normalizePath is true"),
+        Ok(Some(false)) => fail("normalizePath is false"),
+        Err(not_boolean) => not_boolean,
     })
 }
 

@@ -1,10 +1,9 @@
 //! ENVOY-017: merge adjacent slashes in request paths.
 
 use super::helpers::same_under_https_gateway;
-use super::helpers::{each_hcm_setting, fail, pass, show};
+use super::helpers::{boolean, each_hcm_setting, fail, pass};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-017",
@@ -27,11 +26,11 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "mergeSlashes", |v| match v.map(Node::as_bool) {
-        None => fail("mergeSlashes is absent (false)"),
-        Some(Some(true)) => pass("mergeSlashes is true"),
-        Some(Some(false)) => fail("mergeSlashes is false"),
-        Some(None) => fail(format!("mergeSlashes is not a boolean: {}", show(v))),
+    each_hcm_setting(m, "mergeSlashes", |v| match boolean(v, "mergeSlashes") {
+        Ok(None) => fail("mergeSlashes is absent (false)"),
+        Ok(Some(true)) => pass("mergeSlashes is true"),
+        Ok(Some(false)) => fail("mergeSlashes is false"),
+        Err(not_boolean) => not_boolean,
     })
 }
 

@@ -1,6 +1,6 @@
 //! K8S-002: the Envoy container runs as a non-root user.
 
-use super::helpers::{each_envoy_container, fail, pass, refix_judged, show};
+use super::helpers::{boolean, each_envoy_container, fail, pass, refix_judged, show};
 use super::{Fix, OutcomeFix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -52,17 +52,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if user.and_then(Node::as_i64) == Some(0) {
             return fail("runAsUser is 0 (root)");
         }
-        let non_root = effective("runAsNonRoot");
-        match non_root.and_then(Node::as_bool) {
-            Some(true) => match user {
+        match boolean(effective("runAsNonRoot"), "runAsNonRoot") {
+            Ok(Some(true)) => match user {
                 Some(u) => pass(format!("runAsNonRoot is true, runAsUser {}", show(Some(u)))),
                 None => pass("runAsNonRoot is true"),
             },
-            Some(false) => fail("runAsNonRoot is false"),
-            None if non_root.is_some() => {
-                fail(format!("runAsNonRoot is not a boolean: {}", show(non_root)))
-            }
-            None => fail("runAsNonRoot is absent (root allowed)"),
+            Ok(Some(false)) => fail("runAsNonRoot is false"),
+            Ok(None) => fail("runAsNonRoot is absent (root allowed)"),
+            Err(not_boolean) => not_boolean,
         }
     });
     // With floatingUserId (OpenShift: the platform picks the user) the fix must not pin one:

@@ -1,6 +1,6 @@
 //! K8S-003: the Envoy container cannot gain privileges (no setuid escalation, not privileged).
 
-use super::helpers::{each_envoy_container, fail, pass, show};
+use super::helpers::{boolean, each_envoy_container, fail, pass};
 use super::{Fix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -40,16 +40,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if sc.and_then(|s| s.get("privileged")).and_then(Node::as_bool) == Some(true) {
             return fail("securityContext.privileged is true");
         }
-        let escalation =
-            sc.and_then(|s| s.get("allowPrivilegeEscalation")).filter(|n| !n.is_null());
-        match escalation.and_then(Node::as_bool) {
-            Some(false) => pass("allowPrivilegeEscalation is false"),
-            Some(true) => fail("securityContext.allowPrivilegeEscalation is true"),
-            None if escalation.is_some() => fail(format!(
-                "securityContext.allowPrivilegeEscalation is not a boolean: {}",
-                show(escalation)
-            )),
-            None => fail("securityContext.allowPrivilegeEscalation is absent (true)"),
+        let field = "securityContext.allowPrivilegeEscalation";
+        match boolean(sc.and_then(|s| s.get("allowPrivilegeEscalation")), field) {
+            Ok(Some(false)) => pass("allowPrivilegeEscalation is false"),
+            Ok(Some(true)) => fail(format!("{field} is true")),
+            Ok(None) => fail(format!("{field} is absent (true)")),
+            Err(not_boolean) => not_boolean,
         }
     })
 }
