@@ -31,7 +31,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{settings, statuses};
+    use crate::rules::testing::{settings, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -66,13 +66,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

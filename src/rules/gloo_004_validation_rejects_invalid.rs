@@ -1,10 +1,9 @@
 //! GLOO-004: the validation webhook rejects invalid Gloo resources instead of admitting them.
 
-use super::common::validation::{turning_validation_on, validation_block};
-use super::helpers::{each_settings, fail, pass};
+use super::common::validation::{turning_validation_on, validation_key_false};
+use super::helpers::each_settings;
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-004",
@@ -29,15 +28,7 @@ pub(super) static RULE: Rule = Rule {
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     let outcomes = each_settings(m, |spec| {
-        let validation = match validation_block(spec) {
-            Ok(v) => v,
-            Err(verdict) => return verdict,
-        };
-        match validation.get("alwaysAccept").and_then(Node::as_bool) {
-            Some(false) => pass("alwaysAccept is false"),
-            Some(true) => fail("spec.gateway.validation.alwaysAccept is true: invalid resources are admitted"),
-            None => fail("spec.gateway.validation.alwaysAccept is absent (true): invalid resources are admitted"),
-        }
+        validation_key_false(spec, "alwaysAccept", "invalid resources are admitted")
     });
     turning_validation_on(outcomes, "alwaysAcceptResources", false.into())
 }
@@ -45,55 +36,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{settings, statuses};
+    use crate::rules::testing::{
+        judges_a_validation_key_that_must_be_false, settings, statuses, validation, NOT_GLOO,
+    };
     use crate::rules::Status::*;
-
-    fn validation(fields: &str) -> String {
-        settings(&format!("gateway:\n  validation:\n{}", crate::rules::testing::indent(fields, 4)))
-    }
 
     #[test]
     fn judges_always_accept() {
-        assert_eq!(
-            statuses(&RULE, &validation("serverEnabled: true\nalwaysAccept: true"), "1.17.38"),
-            [Fail]
-        );
-        assert_eq!(
-            statuses(&RULE, &validation("serverEnabled: true"), "1.17.38"),
-            [Fail],
-            "absent = true"
-        );
-        assert_eq!(
-            statuses(&RULE, &validation("serverEnabled: true\nalwaysAccept: false"), "1.17.38"),
-            [Pass]
-        );
-        assert_eq!(
-            statuses(&RULE, &validation("alwaysAccept: false"), "1.17.38"),
-            [Pass],
-            "serverEnabled absent is not false"
-        );
-        assert_eq!(
-            statuses(&RULE, &validation("alwaysAccept: \"false\""), "1.17.38"),
-            [Fail],
-            "a string is not a bool"
-        );
-    }
-
-    #[test]
-    fn fails_when_validation_is_off() {
-        assert_eq!(
-            statuses(&RULE, &validation("serverEnabled: false\nalwaysAccept: false"), "1.17.38"),
-            [Fail]
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &settings("gateway:\n  readGatewaysFromAllNamespaces: false"),
-                "1.17.38"
-            ),
-            [Fail]
-        );
-        assert_eq!(statuses(&RULE, &settings("gateway:\n  validation: null"), "1.17.38"), [Fail]);
+        judges_a_validation_key_that_must_be_false(&RULE, "alwaysAccept");
     }
 
     #[test]
@@ -123,13 +73,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -74,7 +74,7 @@ fn is_the_charts(hpa: &Doc, workload: &Doc) -> bool {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn hpa(min: &str) -> String {
@@ -162,13 +162,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_proxies() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -48,7 +48,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -86,13 +86,6 @@ mod tests {
     fn tcp_gateways_and_no_gateways_are_not_applicable() {
         let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -93,7 +93,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn with(options: &str) -> String {
@@ -161,13 +161,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

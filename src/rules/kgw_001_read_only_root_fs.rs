@@ -44,7 +44,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateway_parameters, statuses, KUBE_DEFAULT};
+    use crate::rules::testing::{gateway_parameters, statuses, KUBE_DEFAULT, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -62,14 +62,7 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateway_parameters_or_when_self_managed() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.22.1"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.22.1"), [Na]);
         let self_managed = gateway_parameters("")
             .replace("spec:\n  kube:\n", "spec:\n  selfManaged: {}\n  kube:\n");
         assert_eq!(statuses(&RULE, &self_managed, "1.22.1"), [Na]);

@@ -88,7 +88,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateway_parameters, outcomes, statuses, KUBE_DEFAULT};
+    use crate::rules::testing::{gateway_parameters, outcomes, statuses, KUBE_DEFAULT, NOT_GLOO};
     use crate::rules::Status::*;
 
     const GATEWAY: &str = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: http\n  namespace: gloo-system\nspec:\n  gatewayClassName: gloo-gateway\n  listeners:\n  - {name: http, port: 80, protocol: HTTP}\n";
@@ -100,14 +100,7 @@ mod tests {
     #[test]
     fn advice_without_a_gateway_in_the_render() {
         assert_eq!(statuses(&RULE, &gateway_parameters(KUBE_DEFAULT), "1.22.1"), [Advisory]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.22.1"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.22.1"), [Na]);
     }
 
     #[test]

@@ -34,6 +34,35 @@ pub fn statuses(rule: &Rule, render: &str, version: &str) -> Vec<Status> {
     outcomes(rule, render, version).into_iter().map(|(s, _)| s).collect()
 }
 
+/// A render with nothing of Gloo in it: where a rule finds nothing to judge.
+pub const NOT_GLOO: &str = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n";
+
+/// Settings with `fields` in `spec.gateway.validation`.
+pub fn validation(fields: &str) -> String {
+    settings(&format!("gateway:\n  validation:\n{}", indent(fields, 4)))
+}
+
+/// Asserts how `rule` judges a `spec.gateway.validation` key that must be `false` (GLOO-004,
+/// GLOO-005), on every chart: `true`, absent (true) and the string `"false"` fail, `false`
+/// passes, also with `serverEnabled` absent; with validation off (`serverEnabled: false`, or
+/// no block) it fails whatever the key says.
+pub fn judges_a_validation_key_that_must_be_false(rule: &Rule, key: &str) {
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let judged = |fields: &str| statuses(rule, &validation(fields), version);
+        let on = |value: &str| judged(&format!("serverEnabled: true\n{key}: {value}"));
+        assert_eq!(on("true"), [Status::Fail], "{key}: true");
+        assert_eq!(judged("serverEnabled: true"), [Status::Fail], "{key} absent = true");
+        assert_eq!(on("false"), [Status::Pass]);
+        assert_eq!(judged(&format!("{key}: false")), [Status::Pass], "serverEnabled absent");
+        assert_eq!(judged(&format!("{key}: \"false\"")), [Status::Fail], "a string");
+        let off = format!("serverEnabled: false\n{key}: false");
+        assert_eq!(judged(&off), [Status::Fail], "validation off");
+        for no_block in ["gateway: {}", "gateway:\n  validation: null"] {
+            assert_eq!(statuses(rule, &settings(no_block), version), [Status::Fail], "{no_block}");
+        }
+    }
+}
+
 /// A gateway proxy Deployment as the chart renders it, with `{CONTAINER}` extra container
 /// fields and `{POD}` extra pod-spec fields left for the test to fill (indent 8 and 6).
 pub const PROXY: &str = r"---

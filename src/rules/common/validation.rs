@@ -1,6 +1,6 @@
 //! Gloo's resource validation in Settings (GLOO-004 to 006).
 
-use crate::rules::helpers::{fail, refix_failures, Verdict};
+use crate::rules::helpers::{fail, pass, refix_failures, Verdict};
 use crate::rules::{Outcome, OutcomeFix};
 use crate::yaml::Node;
 
@@ -13,6 +13,20 @@ pub(crate) fn validation_block(spec: &Node) -> Result<&Node, Verdict> {
             Err(fail("spec.gateway.validation.serverEnabled is false: validation is off"))
         }
         Some(v) => Ok(v),
+    }
+}
+
+/// A key of Settings `spec.gateway.validation` that must be `false` (absent = true) with
+/// validation on (GLOO-004, GLOO-005); `admitted` says what the default lets through.
+pub(crate) fn validation_key_false(spec: &Node, key: &str, admitted: &str) -> Verdict {
+    let validation = match validation_block(spec) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
+    };
+    match validation.get(key).and_then(Node::as_bool) {
+        Some(false) => pass(format!("{key} is false")),
+        Some(true) => fail(format!("spec.gateway.validation.{key} is true: {admitted}")),
+        None => fail(format!("spec.gateway.validation.{key} is absent (true): {admitted}")),
     }
 }
 
