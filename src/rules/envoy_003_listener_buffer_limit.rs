@@ -37,7 +37,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, statuses, tcp_gateways, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -71,22 +71,14 @@ mod tests {
 
     #[test]
     fn tcp_gateways_are_judged_too() {
-        let render = gateways("", "perConnectionBufferLimitBytes: 32768")
-            .replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = tcp_gateways("perConnectionBufferLimitBytes: 32768");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass, Pass]);
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = tcp_gateways("");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Fail, Fail]);
     }
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

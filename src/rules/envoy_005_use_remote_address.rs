@@ -36,7 +36,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, statuses, tcp_gateways};
     use crate::rules::Status::*;
 
     #[test]
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn tcp_gateways_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = tcp_gateways("");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
     }
 }

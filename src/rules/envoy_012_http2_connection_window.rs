@@ -44,14 +44,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, h2, statuses, tcp_gateways, NOT_GLOO};
     use crate::rules::Status::*;
-
-    fn h2(field: &str) -> String {
-        format!(
-            "options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}"
-        )
-    }
 
     #[test]
     fn absent_or_too_high_fails() {
@@ -80,15 +74,8 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = tcp_gateways("");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

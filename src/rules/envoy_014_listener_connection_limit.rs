@@ -117,7 +117,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{bootstrap, gateways, proxy, statuses};
+    use crate::rules::testing::{bootstrap, gateways, proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn limit(n: i64) -> String {
@@ -223,13 +223,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -57,7 +57,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{bootstrap, proxy, statuses};
+    use crate::rules::testing::{bootstrap, proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn runtime(static_layer: &str) -> String {
@@ -134,13 +134,6 @@ mod tests {
     #[test]
     fn not_applicable_without_bootstrap_or_proxy() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -35,7 +35,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, settings, statuses};
+    use crate::rules::testing::{gateways, settings, statuses, tcp_gateways};
     use crate::rules::Status::*;
 
     #[test]
@@ -68,7 +68,7 @@ mod tests {
 
     #[test]
     fn not_applicable_for_tcp_or_without_gateways() {
-        let tcp = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let tcp = tcp_gateways("");
         assert_eq!(statuses(&RULE, &tcp, "1.17.38"), [Na, Na]);
         assert_eq!(statuses(&RULE, &settings("gloo: {}"), "1.17.38"), [Na]);
     }

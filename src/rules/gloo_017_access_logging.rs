@@ -42,7 +42,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, settings, statuses};
+    use crate::rules::testing::{gateways, settings, statuses, tcp_gateways};
     use crate::rules::Status::*;
 
     #[test]
@@ -66,7 +66,7 @@ mod tests {
     #[test]
     fn tcp_gateways_count_too() {
         let log = "accessLoggingService:\n  accessLog:\n  - fileSink: {path: /dev/stdout}\n";
-        let tcp = gateways("", log).replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let tcp = tcp_gateways(log);
         assert_eq!(statuses(&RULE, &tcp, "1.17.38"), [Pass, Pass]);
     }
 

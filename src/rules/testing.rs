@@ -138,6 +138,21 @@ pub fn gateways(http: &str, options: &str) -> String {
     )
 }
 
+/// [`gateways`] with a `tcpGateway` in place of each `httpGateway`, and `options`.
+pub fn tcp_gateways(options: &str) -> String {
+    gateways("", options).replace("      httpGateway: {}\n", "      tcpGateway: {}\n")
+}
+
+/// Gateway `{HTTP}` content setting `field` (`key: value`) in `httpConnectionManagerSettings`.
+pub fn hcm(field: &str) -> String {
+    format!("options:\n  httpConnectionManagerSettings:\n    {field}")
+}
+
+/// Gateway `{HTTP}` content setting `field` (`key: value`) in `http2ProtocolOptions`.
+pub fn h2(field: &str) -> String {
+    hcm(&format!("http2ProtocolOptions:\n      {field}"))
+}
+
 /// Settings with `spec` content `spec` (indent 2 under `spec:`).
 pub fn settings(spec: &str) -> String {
     format!("---\napiVersion: gloo.solo.io/v1\nkind: Settings\nmetadata:\n  name: default\n  namespace: gloo-system\nspec:\n{}", indent(spec, 2))
