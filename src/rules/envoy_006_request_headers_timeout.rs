@@ -1,8 +1,7 @@
 //! ENVOY-006: bound how long a client may take to send request headers (slowloris).
 
 use super::common::timeouts::timeout_set;
-use super::helpers::each_hcm_setting;
-use super::helpers::same_under_https_gateway;
+use super::helpers::{each_hcm_setting, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -37,7 +36,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 mod tests {
     use super::RULE;
     use crate::rules::testing::{
-        gateways, hcm, outcomes_with_messages, statuses, tcp_gateways, NOT_GLOO,
+        gateways, hcm, na_without_http_gateways, outcomes_with_messages, statuses,
     };
     use crate::rules::Status::*;
 
@@ -70,10 +69,7 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = tcp_gateways("");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        let sa = NOT_GLOO;
-        assert_eq!(statuses(&RULE, sa, "1.17.38"), [Na]);
+        na_without_http_gateways(&RULE);
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! ENVOY-008: the downstream connection idle timeout must not be switched off.
 
 use super::common::timeouts::timeout_not_disabled;
-use super::helpers::each_hcm_setting;
-use super::helpers::same_under_https_gateway;
+use super::helpers::{each_hcm_setting, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -35,7 +34,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, hcm, statuses, tcp_gateways, NOT_GLOO};
+    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -54,8 +53,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = tcp_gateways("");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
+        na_without_http_gateways(&RULE);
     }
 }

@@ -1,8 +1,7 @@
 //! ENVOY-012: cap the HTTP/2 initial connection window (per-connection buffering).
 
 use super::common::limits::h2_limit;
-use super::helpers::each_http_gateway;
-use super::helpers::same_under_https_gateway;
+use super::helpers::{each_http_gateway, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -44,7 +43,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, h2, statuses, tcp_gateways, NOT_GLOO};
+    use crate::rules::testing::{gateways, h2, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -74,8 +73,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = tcp_gateways("");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
+        na_without_http_gateways(&RULE);
     }
 }

@@ -1,8 +1,9 @@
 //! ENVOY-014: every Gateway's listener caps its active connections.
 
 use super::common::runtime::{runtime_int, static_runtime};
-use super::helpers::same_under_https_gateway;
-use super::helpers::{each_gateway, fail, http_option_sets, pass, refix_failures};
+use super::helpers::{
+    each_gateway, fail, http_option_sets, pass, refix_failures, same_under_https_gateway,
+};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::chart::Version;
 use crate::model::{gateway_proxy_names, Model};

@@ -1,7 +1,6 @@
 //! ENVOY-018: reject or redirect paths with escaped slashes (`%2F`, `%5C`).
 
-use super::helpers::same_under_https_gateway;
-use super::helpers::{each_hcm_setting, enum_is, fail, pass, show};
+use super::helpers::{each_hcm_setting, enum_is, fail, pass, same_under_https_gateway, show};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 
@@ -46,7 +45,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, hcm, statuses, tcp_gateways, NOT_GLOO};
+    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -89,8 +88,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = tcp_gateways("");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
+        na_without_http_gateways(&RULE);
     }
 }

@@ -64,7 +64,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 mod tests {
     use super::RULE;
     use crate::rules::testing::{
-        gateways, outcomes_with_messages, statuses, tcp_gateways, NOT_GLOO,
+        gateways, na_without_http_gateways, outcomes_with_messages, statuses,
     };
     use crate::rules::Status::*;
 
@@ -93,8 +93,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = tcp_gateways("");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
+        na_without_http_gateways(&RULE);
     }
 }

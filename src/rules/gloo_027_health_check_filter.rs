@@ -48,7 +48,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses, tcp_gateways, NOT_GLOO};
+    use crate::rules::testing::{gateways, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -84,8 +84,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_no_gateways_are_not_applicable() {
-        let render = tcp_gateways("");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
+        na_without_http_gateways(&RULE);
     }
 }

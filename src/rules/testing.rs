@@ -63,6 +63,12 @@ pub fn judges_a_validation_key_that_must_be_false(rule: &Rule, key: &str) {
     }
 }
 
+/// Asserts that a rule on HTTP Gateways is NA on TCP-only Gateways and on a render without any.
+pub fn na_without_http_gateways(rule: &Rule) {
+    assert_eq!(statuses(rule, &tcp_gateways(""), "1.17.38"), [Status::Na, Status::Na]);
+    assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
+}
+
 /// A gateway proxy Deployment as the chart renders it, with `{CONTAINER}` extra container
 /// fields and `{POD}` extra pod-spec fields left for the test to fill (indent 8 and 6).
 pub const PROXY: &str = r"---
