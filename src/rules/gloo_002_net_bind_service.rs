@@ -1,6 +1,6 @@
 //! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
-use super::common::capabilities::is_net_bind;
+use super::common::security_context::is_net_bind;
 use super::helpers::{each_envoy_container, fail, na, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::{Model, Proxy};

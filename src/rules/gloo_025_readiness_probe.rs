@@ -30,7 +30,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses, NOT_GLOO};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -52,11 +52,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace(
-            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
-            "name: other\n        image: example/other:1",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
+        na_without_an_envoy_container(&RULE);
     }
 }

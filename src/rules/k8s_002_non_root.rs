@@ -1,6 +1,7 @@
 //! K8S-002: the Envoy container runs as a non-root user.
 
-use super::helpers::{boolean, each_envoy_container, fail, pass, refix_judged, show};
+use super::common::security_context::non_root;
+use super::helpers::{each_envoy_container, fail, refix_judged};
 use super::{Fix, OutcomeFix, Rule, Severity, Versions};
 use crate::chart::Version;
 use crate::model::Model;
@@ -52,15 +53,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if user.and_then(Node::as_i64) == Some(0) {
             return fail("runAsUser is 0 (root)");
         }
-        match boolean(effective("runAsNonRoot"), "runAsNonRoot") {
-            Ok(Some(true)) => match user {
-                Some(u) => pass(format!("runAsNonRoot is true, runAsUser {}", show(Some(u)))),
-                None => pass("runAsNonRoot is true"),
-            },
-            Ok(Some(false)) => fail("runAsNonRoot is false"),
-            Ok(None) => fail("runAsNonRoot is absent (root allowed)"),
-            Err(not_boolean) => not_boolean,
-        }
+        non_root(effective("runAsNonRoot"), user)
     });
     // With floatingUserId (OpenShift: the platform picks the user) the fix must not pin one:
     // a fixed runAsUser is refused by restricted SCCs (HARDENING.md K8S-002).
@@ -82,7 +75,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses, NOT_GLOO};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -189,11 +182,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace(
-            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
-            "name: other\n        image: busybox",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
+        na_without_an_envoy_container(&RULE);
     }
 }

@@ -1,8 +1,8 @@
 //! KGW-002: the kubeGateway Envoy container runs as a non-root user.
 
+use super::common::security_context::non_root;
 use super::helpers::{
-    boolean, each_gateway_parameters, envoy_security, fail, pass, refix_failures, show,
-    KUBE_GATEWAY_CHARTS,
+    each_gateway_parameters, envoy_security, fail, refix_failures, KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;
@@ -49,15 +49,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if root_user(kube) {
             return fail("runAsUser is 0 (root)");
         }
-        match boolean(envoy_security(kube, "runAsNonRoot"), "runAsNonRoot") {
-            Ok(Some(true)) => match user {
-                Some(u) => pass(format!("runAsNonRoot is true, runAsUser {}", show(Some(u)))),
-                None => pass("runAsNonRoot is true"),
-            },
-            Ok(Some(false)) => fail("runAsNonRoot is false"),
-            Ok(None) => fail("runAsNonRoot is absent (root allowed)"),
-            Err(not_boolean) => not_boolean,
-        }
+        non_root(envoy_security(kube, "runAsNonRoot"), user)
     });
     // Root by runAsUser 0: runAsNonRoot alone would make the pod fail to start, not run as
     // another user; the fix sets the chart's user (and runAsNonRoot only where it is not true).

@@ -1,6 +1,6 @@
 //! KGW-004: the kubeGateway Envoy container drops every Linux capability.
 
-use super::common::capabilities::is_net_bind;
+use super::common::security_context::is_net_bind;
 use super::helpers::{each_gateway_parameters, fail, pass, refix_failures, KUBE_GATEWAY_CHARTS};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::model::Model;

@@ -1,6 +1,6 @@
 //! KGW-005: the kubeGateway Envoy container does not add NET_BIND_SERVICE.
 
-use super::common::capabilities::is_net_bind;
+use super::common::security_context::is_net_bind;
 use super::helpers::{each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;

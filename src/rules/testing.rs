@@ -69,6 +69,17 @@ pub fn na_without_http_gateways(rule: &Rule) {
     assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
 }
 
+/// Asserts that a rule on the Envoy container is NA on a proxy whose container is not Envoy
+/// and on a render without a proxy.
+pub fn na_without_an_envoy_container(rule: &Rule) {
+    let other = proxy("", "").replace(
+        "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
+        "name: other\n        image: busybox",
+    );
+    assert_eq!(statuses(rule, &other, "1.17.38"), [Status::Na]);
+    assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
+}
+
 /// A gateway proxy Deployment as the chart renders it, with `{CONTAINER}` extra container
 /// fields and `{POD}` extra pod-spec fields left for the test to fill (indent 8 and 6).
 pub const PROXY: &str = r"---

@@ -2,7 +2,6 @@
 //! imports from here and from [`super::helpers`], never from another rule file.
 
 pub(super) mod access_log;
-pub(super) mod capabilities;
 
 pub(super) mod leader_election;
 pub(super) mod limits;
@@ -11,6 +10,7 @@ pub(super) mod probes;
 pub(super) mod replicas;
 pub(super) mod requests;
 pub(super) mod runtime;
+pub(super) mod security_context;
 pub(super) mod timeouts;
 pub(super) mod upstreams;
 pub(super) mod validation;
