@@ -1,6 +1,7 @@
 //! KGW-015: the kubeGateway proxy's stats listener reaches only read-only admin routes.
 
-use super::helpers::{boolean, each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
+use super::common::kube_stats::each_stats_listener;
+use super::helpers::{fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -40,29 +41,25 @@ fn outside_stats(stats: &Node, field: &str) -> Option<String> {
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let stats = kube.get("stats").unwrap_or(Node::null());
-        match boolean(stats.get("enabled"), "stats.enabled") {
-            Err(not_boolean) => return not_boolean,
-            Ok(None | Some(false)) => {
-                return pass("stats are off: no listener but 8082 (/ready) reaches the admin API")
+    each_stats_listener(
+        m,
+        pass("stats are off: no listener but 8082 (/ready) reaches the admin API"),
+        |stats| {
+            let stats_route = stats.get("enableStatsRoute").and_then(Node::as_bool) == Some(true);
+            let exposed: Vec<String> = std::iter::once(outside_stats(stats, "routePrefixRewrite"))
+                .chain(stats_route.then(|| outside_stats(stats, "statsRoutePrefixRewrite")))
+                .flatten()
+                .collect();
+            if exposed.is_empty() {
+                pass("admin is on 127.0.0.1:19000; the stats listener's rewrites stay under /stats")
+            } else {
+                fail(format!(
+                    "{}: the stats listener on 0.0.0.0:9091 exposes that admin endpoint",
+                    exposed.join(", ")
+                ))
             }
-            Ok(Some(true)) => {}
-        }
-        let stats_route = stats.get("enableStatsRoute").and_then(Node::as_bool) == Some(true);
-        let exposed: Vec<String> = std::iter::once(outside_stats(stats, "routePrefixRewrite"))
-            .chain(stats_route.then(|| outside_stats(stats, "statsRoutePrefixRewrite")))
-            .flatten()
-            .collect();
-        if exposed.is_empty() {
-            pass("admin is on 127.0.0.1:19000; the stats listener's rewrites stay under /stats")
-        } else {
-            fail(format!(
-                "{}: the stats listener on 0.0.0.0:9091 exposes that admin endpoint",
-                exposed.join(", ")
-            ))
-        }
-    })
+        },
+    )
 }
 
 #[cfg(test)]

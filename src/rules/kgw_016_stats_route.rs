@@ -1,9 +1,9 @@
 //! KGW-016: the kubeGateway proxy does not expose the full /stats route on the pod network.
 
-use super::helpers::{boolean, each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
+use super::common::kube_stats::each_stats_listener;
+use super::helpers::{boolean, fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
-use crate::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-016",
@@ -24,13 +24,7 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let stats = kube.get("stats").unwrap_or(Node::null());
-        match boolean(stats.get("enabled"), "stats.enabled") {
-            Err(not_boolean) => return not_boolean,
-            Ok(None | Some(false)) => return pass("stats are off: no stats listener"),
-            Ok(Some(true)) => {}
-        }
+    each_stats_listener(m, pass("stats are off: no stats listener"), |stats| {
         match boolean(stats.get("enableStatsRoute"), "stats.enableStatsRoute") {
             Ok(Some(true)) => fail("stats.enableStatsRoute is true: GET /stats on 0.0.0.0:9091 lists every Envoy counter"),
             Ok(_) => pass("stats.enableStatsRoute is off"),

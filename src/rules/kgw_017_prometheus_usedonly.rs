@@ -1,6 +1,7 @@
 //! KGW-017: the kubeGateway proxy's Prometheus scrape path emits only used metrics.
 
-use super::helpers::{boolean, each_gateway_parameters, fail, na, pass, KUBE_GATEWAY_CHARTS};
+use super::common::kube_stats::each_stats_listener;
+use super::helpers::{fail, na, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
@@ -29,13 +30,7 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let stats = kube.get("stats").unwrap_or(Node::null());
-        match boolean(stats.get("enabled"), "stats.enabled") {
-            Err(not_boolean) => return not_boolean,
-            Ok(None | Some(false)) => return na("stats are off: no /metrics route"),
-            Ok(Some(true)) => {}
-        }
+    each_stats_listener(m, na("stats are off: no /metrics route"), |stats| {
         match stats.get("routePrefixRewrite").and_then(Node::as_str) {
             Some(path) if path.contains("usedonly") => {
                 pass(format!("stats.routePrefixRewrite is {path}"))

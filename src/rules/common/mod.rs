@@ -3,6 +3,7 @@
 
 pub(super) mod access_log;
 
+pub(super) mod kube_stats;
 pub(super) mod leader_election;
 pub(super) mod limits;
 pub(super) mod pdb;
