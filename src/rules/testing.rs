@@ -80,6 +80,16 @@ pub fn na_without_an_envoy_container(rule: &Rule) {
     assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
 }
 
+/// Asserts how a KGW probe rule judges `podTemplate.<probe>` (`probe`: its YAML, one line): the
+/// chart's default fails, with the probe it passes, and on 1.17 the FAIL names 1.18.
+pub fn judges_a_kube_probe(rule: &Rule, probe: &str) {
+    assert_eq!(statuses(rule, &gateway_parameters(KUBE_DEFAULT), "1.22.1"), [Status::Fail]);
+    let with = KUBE_DEFAULT.replace("podTemplate:\n", &format!("podTemplate:\n  {probe}\n"));
+    assert_eq!(statuses(rule, &gateway_parameters(&with), "1.22.1"), [Status::Pass], "{probe}");
+    let out = outcomes_with_messages(rule, &gateway_parameters(KUBE_DEFAULT), "1.17.38");
+    assert!(out[0].2.ends_with("arrives in gloo 1.18.0"), "{}", out[0].2);
+}
+
 /// A gateway proxy Deployment as the chart renders it, with `{CONTAINER}` extra container
 /// fields and `{POD}` extra pod-spec fields left for the test to fill (indent 8 and 6).
 pub const PROXY: &str = r"---
