@@ -6,6 +6,7 @@
 //! ConfigMap keys holding them are left out of the ConfigMap's own comparison. Each side is
 //! printed canonically (keys sorted), so mapping key order alone is never a change.
 
+use crate::parse::yaml::emit::{block, Style};
 use crate::parse::yaml::{Node, Value};
 use crate::parse::Doc;
 use regex::Regex;
@@ -162,9 +163,7 @@ fn canonical(doc: &Doc, opts: &DiffOptions) -> String {
         // which `redact_pair` handles.
         mask_nested_secrets(&mut root);
     }
-    let mut out = String::new();
-    emit(&mut out, &root, 0);
-    out
+    block(&root, 0, &RESOURCE)
 }
 
 /// Replaces the `data`/`stringData` values of every Secret nested in `node` with their size.
@@ -278,9 +277,7 @@ fn redact_pair(l: Option<&Doc>, r: Option<&Doc>, _a: &str, _b: &str) -> (String,
                 }
             }
         }
-        let mut out = String::new();
-        emit(&mut out, &root, 0);
-        out
+        block(&root, 0, &RESOURCE)
     };
     (redact(l, &lv, &rv, "-"), redact(r, &rv, &lv, "+"))
 }
@@ -290,77 +287,9 @@ fn base64_len(s: &str) -> usize {
     clean.len() * 3 / 4
 }
 
-/// Block YAML with sorted keys; multi-line strings as literal blocks.
-pub fn emit(out: &mut String, node: &Node, indent: usize) {
-    let pad = " ".repeat(indent);
-    match &node.value {
-        Value::Map(entries) if !entries.is_empty() => {
-            let mut sorted: Vec<_> = entries.iter().collect();
-            sorted.sort_by(|a, b| a.key.cmp(&b.key));
-            for e in sorted {
-                let key = crate::report::yaml_scalar(&e.key);
-                write_value(out, &format!("{pad}{key}:"), &e.value, indent);
-            }
-        }
-        Value::Seq(items) if !items.is_empty() => {
-            for item in items {
-                if matches!(&item.value, Value::Map(e) if !e.is_empty()) {
-                    // `- key: value` with the rest of the mapping aligned under `key`.
-                    let mut block = String::new();
-                    emit(&mut block, item, indent + 2);
-                    out.push_str(&pad);
-                    out.push_str("- ");
-                    out.push_str(&block[indent + 2..]);
-                } else {
-                    write_value(out, &format!("{pad}-"), item, indent);
-                }
-            }
-        }
-        _ => {
-            writeln!(out, "{pad}{}", scalar(node)).ok();
-        }
-    }
-}
-
-fn write_value(out: &mut String, lead: &str, value: &Node, indent: usize) {
-    match &value.value {
-        Value::Map(e) if !e.is_empty() => {
-            writeln!(out, "{lead}").ok();
-            emit(out, value, indent + 2);
-        }
-        Value::Seq(i) if !i.is_empty() => {
-            writeln!(out, "{lead}").ok();
-            emit(out, value, indent + 2);
-        }
-        Value::Str(s) if s.contains('\n') => {
-            let chomp = if s.ends_with('\n') { "" } else { "-" };
-            writeln!(out, "{lead} |{chomp}").ok();
-            let pad = " ".repeat(indent + 2);
-            for line in s.trim_end_matches('\n').split('\n') {
-                if line.is_empty() {
-                    out.push('\n');
-                } else {
-                    writeln!(out, "{pad}{line}").ok();
-                }
-            }
-        }
-        _ => {
-            writeln!(out, "{lead} {}", scalar(value)).ok();
-        }
-    }
-}
-
-fn scalar(node: &Node) -> String {
-    match &node.value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => f.to_string(),
-        Value::Str(s) => crate::report::yaml_scalar(s),
-        Value::Map(_) => "{}".into(),
-        Value::Seq(_) => "[]".into(),
-    }
-}
+/// How a resource is written for the diff: keys sorted, so that the diff does not depend on the
+/// order of the render; multi-line strings as literal blocks, line by line.
+const RESOURCE: Style<'static> = Style { sorted: true, literal: true, ..Style::PLAIN };
 
 /// Text output: helm-diff style headers and unified diffs.
 pub fn render_text(diffs: &[ResourceDiff], color: bool) -> String {

@@ -4,7 +4,8 @@
 use crate::check::{CheckReport, ValuesContext};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::report::yaml_scalar;
+use crate::parse::values::merge;
+use crate::parse::yaml::emit::{block, Style};
 use crate::rules::{Status, Target, RULES};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,7 +59,7 @@ impl Overlay {
             }
             node = entry.as_object_mut().expect("object");
         }
-        merge_into(node, last, value);
+        merge(node.entry(*last).or_insert(Value::Null), value.clone());
         for leaf in leaves(path, value) {
             // Tracing in a custom Gateway block is carried over from the generated Gateway
             // (ValuesContext::generated_gateway_extras), not what the rule fixes.
@@ -82,7 +83,12 @@ impl Overlay {
             out.push_str("{}\n");
             return out;
         }
-        emit_map(&mut out, &self.tree, 0, "", &self.notes);
+        let note = |path: &str| note(&self.notes, path);
+        out.push_str(&block(
+            &Value::Object(self.tree.clone()),
+            0,
+            &Style { note: &note, ..Style::PLAIN },
+        ));
         out
     }
 
@@ -91,23 +97,10 @@ impl Overlay {
         let file = crate::parse::values::ValuesFile::load(path)?;
         if let Value::Object(map) = file.root.to_json() {
             for (k, v) in map {
-                merge_into(&mut self.tree, &k, &v);
+                merge(self.tree.entry(k).or_insert(Value::Null), v);
             }
         }
         Ok(())
-    }
-}
-
-fn merge_into(map: &mut Map<String, Value>, key: &str, value: &Value) {
-    match (map.get_mut(key), value) {
-        (Some(Value::Object(existing)), Value::Object(incoming)) => {
-            for (k, v) in incoming {
-                merge_into(existing, k, v);
-            }
-        }
-        _ => {
-            map.insert(key.to_string(), value.clone());
-        }
     }
 }
 
@@ -126,78 +119,6 @@ fn note(notes: &BTreeMap<String, BTreeSet<String>>, path: &str) -> String {
         .get(path)
         .map(|ids| format!("  # {}", ids.iter().cloned().collect::<Vec<_>>().join(", ")))
         .unwrap_or_default()
-}
-
-fn emit_map(
-    out: &mut String,
-    map: &Map<String, Value>,
-    indent: usize,
-    path: &str,
-    notes: &BTreeMap<String, BTreeSet<String>>,
-) {
-    let pad = " ".repeat(indent);
-    for (k, v) in map {
-        let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-        let key = yaml_scalar(k);
-        match v {
-            Value::Object(m) if !m.is_empty() => {
-                writeln!(out, "{pad}{key}:").ok();
-                emit_map(out, m, indent + 2, &here, notes);
-            }
-            Value::Array(items) if !items.is_empty() => {
-                writeln!(out, "{pad}{key}:{}", note(notes, &here)).ok();
-                for item in items {
-                    emit_item(out, item, indent + 2);
-                }
-            }
-            other => {
-                writeln!(
-                    out,
-                    "{pad}{key}: {}{}",
-                    crate::report::yaml_flow(other),
-                    note(notes, &here)
-                )
-                .ok();
-            }
-        }
-    }
-}
-
-fn emit_item(out: &mut String, item: &Value, indent: usize) {
-    let pad = " ".repeat(indent);
-    match item {
-        Value::Object(m) if !m.is_empty() => {
-            let mut first = true;
-            for (k, v) in m {
-                let lead = if first { format!("{pad}- ") } else { format!("{pad}  ") };
-                first = false;
-                match v {
-                    Value::Object(inner) if !inner.is_empty() => {
-                        writeln!(out, "{lead}{}:", yaml_scalar(k)).ok();
-                        emit_map(out, inner, indent + 4, "", &BTreeMap::new());
-                    }
-                    Value::Array(list) if !list.is_empty() => {
-                        writeln!(out, "{lead}{}:", yaml_scalar(k)).ok();
-                        for i in list {
-                            emit_item(out, i, indent + 4);
-                        }
-                    }
-                    other => {
-                        writeln!(
-                            out,
-                            "{lead}{}: {}",
-                            yaml_scalar(k),
-                            crate::report::yaml_flow(other)
-                        )
-                        .ok();
-                    }
-                }
-            }
-        }
-        other => {
-            writeln!(out, "{pad}- {}", crate::report::yaml_flow(other)).ok();
-        }
-    }
 }
 
 /// The overlay that fixes the report's failures (not the suppressed ones): only the keys needed.

@@ -6,6 +6,7 @@
 
 use crate::check::FixSuggestion;
 use crate::parse::values::{self, Location, ValuesFile};
+use crate::parse::yaml::emit::{block, Style};
 use crate::report::{yaml_flow, yaml_scalar};
 use std::path::Path;
 
@@ -96,7 +97,7 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
                 || parsed.value == "~")
         {
             let mut out = format!("{}{}:{}", parsed.lead, parsed.key_text, parsed.comment);
-            push_block(&mut out, &fix.value, parsed.indent_width() + 2);
+            push_value(&mut out, &fix.value, parsed.indent_width() + 2, 2);
             return Some(Suggestion { start_line: None, line: line_no, text: out });
         }
         if block_end > line_no && parsed.value.is_empty() && !parsed.lead.contains('-') {
@@ -155,12 +156,7 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
         out.push_str(&yaml_scalar(key));
         out.push(':');
         if last {
-            if is_scalar(&fix.value) {
-                out.push(' ');
-                out.push_str(&yaml_flow(&fix.value));
-            } else {
-                push_block(&mut out, &fix.value, indent + step);
-            }
+            push_value(&mut out, &fix.value, indent + step, 2);
         }
         indent += step;
     }
@@ -284,7 +280,11 @@ fn merge_block(
     // helm replaces a list whole: the fix's list (the user's items kept in it) replaces the
     // block. A mapping over a list, or a list over a mapping, needs a human.
     let merged = match (existing, value) {
-        (existing @ serde_json::Value::Object(_), _) => deep_merge(existing, value),
+        (mut existing @ serde_json::Value::Object(_), _) => {
+            // In place: the user's key order stays.
+            crate::parse::values::merge(&mut existing, value.clone());
+            existing
+        }
         (serde_json::Value::Array(_), serde_json::Value::Array(_)) => value.clone(),
         _ => return None,
     };
@@ -293,27 +293,8 @@ fn merge_block(
         .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         .map(|l| l.len() - l.trim_start().len())?;
     let mut out = format!("{}{}:{}", key.lead, key.key_text, key.comment);
-    push_block_step(&mut out, &merged, child_indent, (child_indent - indent).max(2));
+    push_value(&mut out, &merged, child_indent, (child_indent - indent).max(2));
     Some(Suggestion { start_line: Some(line_no), line: end, text: out })
-}
-
-/// `over` merged onto `base`: mappings key by key, anything else replaced.
-fn deep_merge(base: serde_json::Value, over: &serde_json::Value) -> serde_json::Value {
-    match (base, over) {
-        (serde_json::Value::Object(mut b), serde_json::Value::Object(o)) => {
-            for (k, v) in o {
-                // In place: the user's key order stays.
-                match b.get_mut(k) {
-                    Some(old) => *old = deep_merge(old.take(), v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-            serde_json::Value::Object(b)
-        }
-        (_, o) => o.clone(),
-    }
 }
 
 fn is_scalar(v: &serde_json::Value) -> bool {
@@ -327,45 +308,16 @@ fn written_inline(v: &serde_json::Value) -> bool {
         || v.as_array().is_some_and(std::vec::Vec::is_empty)
 }
 
-/// Appends `value` as block YAML at `indent` (each entry on its own line), nesting by 2.
-fn push_block(out: &mut String, value: &serde_json::Value, indent: usize) {
-    push_block_step(out, value, indent, 2);
-}
-
-/// [`push_block`] nesting by `step` spaces, to match a file's own indentation.
-fn push_block_step(out: &mut String, value: &serde_json::Value, indent: usize, step: usize) {
-    use serde_json::Value as J;
-    let pad = " ".repeat(indent);
-    match value {
-        J::Object(map) if !map.is_empty() => {
-            for (k, v) in map {
-                out.push_str(&format!("\n{pad}{}:", yaml_scalar(k)));
-                if written_inline(v) {
-                    out.push(' ');
-                    out.push_str(&yaml_flow(v));
-                } else {
-                    push_block_step(out, v, indent + step, step);
-                }
-            }
-        }
-        J::Array(items) if !items.is_empty() => {
-            for item in items {
-                // `- ` then the item: mappings continue at the dash's indent + 2.
-                let mut nested = String::new();
-                if is_scalar(item) {
-                    out.push_str(&format!("\n{pad}- {}", yaml_flow(item)));
-                    continue;
-                }
-                push_block_step(&mut nested, item, indent + 2, step);
-                let body = nested.trim_start_matches('\n');
-                let body = body.strip_prefix(&" ".repeat(indent + 2)).unwrap_or(body);
-                out.push_str(&format!("\n{pad}- {body}"));
-            }
-        }
-        other => {
-            out.push(' ');
-            out.push_str(&yaml_flow(other));
-        }
+/// Appends `value` after a key's `:`: on the key's line when YAML writes it there
+/// ([`written_inline`]), else as block YAML on the lines below at `indent`, nesting by `step`
+/// spaces (to match a file's own indentation).
+fn push_value(out: &mut String, value: &serde_json::Value, indent: usize, step: usize) {
+    if written_inline(value) {
+        out.push(' ');
+        out.push_str(&yaml_flow(value));
+    } else {
+        out.push('\n');
+        out.push_str(block(value, indent, &Style { step, ..Style::PLAIN }).trim_end_matches('\n'));
     }
 }
 

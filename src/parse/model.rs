@@ -268,9 +268,10 @@ impl<'a> Model<'a> {
         })
     }
 
-    /// Whether the chart is known to be older than `version` (an unknown version is not).
-    pub fn chart_before(&self, version: Version) -> bool {
-        self.version.is_some_and(|v| v < version)
+    /// Whether the chart is `major.minor` or newer (an unknown version is taken for the newest,
+    /// as [`crate::rules::Versions::contains`] takes it).
+    pub fn chart_at_least(&self, major: u32, minor: u32) -> bool {
+        self.version.is_none_or(|v| v >= Version::new(major, minor, 0))
     }
 
     /// The proxy whose workload `doc` is (an outcome of a per-proxy rule names its workload).

@@ -14,6 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 mod block_subset;
+pub mod emit;
 
 /// Nesting deeper than this is refused: nothing real comes close, and it bounds recursion.
 pub const MAX_DEPTH: usize = 200;

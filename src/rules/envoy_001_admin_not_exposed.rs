@@ -11,9 +11,24 @@ pub(super) static RULE: Rule = Rule {
     title: "Admin endpoint not exposed",
     severity: Severity::High,
     source: "Envoy edge best practices: \"restrict access to the admin endpoint\"",
-    why: "Whoever reaches the admin API can read the full configuration (`/config_dump`) and cluster state (`/clusters`) and drive control endpoints (`/quitquitquit`, `/healthcheck/fail`, `/logging`).",
-    predicate: "Per proxy Envoy bootstrap. The admin server listens on loopback (`admin.address.socket_address.address` in `127.0.0.0/8`, `::1` or `localhost`) or on a `pipe`; no `admin.address` at all = no admin server = fine. And no static listener bound to a non-loopback address routes to an admin cluster (a static cluster with a loopback endpoint on the admin port), except GET-only routes (`:method` header matched exactly to `GET`) whose target path (`prefix_rewrite`, else `match.path` / `match.prefix`) starts with `/ready` or `/stats`; a `tcp_proxy` to an admin cluster on such a listener always fails. Anything else = FAIL. NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
-    fix_doc: "All versions: keep `gatewayProxies.<name>.loopBackAddress` a loopback address (default `127.0.0.1`) and `gatewayProxies.<name>.readConfig` false (default). `readConfig: true` adds a `0.0.0.0:8082` listener serving GET `/config_dump` and `/clusters` from the admin port (FAIL); `global.glooStats.enableStatsRoute: true` only adds GET `/stats` (still PASS). A custom `configMap.data` bootstrap must keep the same restrictions.",
+    why: "Whoever reaches the admin API can read the full configuration (`/config_dump`) and \
+        cluster state (`/clusters`) and drive control endpoints (`/quitquitquit`, \
+        `/healthcheck/fail`, `/logging`).",
+    predicate: "Per proxy Envoy bootstrap. The admin server listens on loopback \
+        (`admin.address.socket_address.address` in `127.0.0.0/8`, `::1` or `localhost`) or on a \
+        `pipe`; no `admin.address` at all = no admin server = fine. And no static listener bound \
+        to a non-loopback address routes to an admin cluster (a static cluster with a loopback \
+        endpoint on the admin port), except GET-only routes (`:method` header matched exactly to \
+        `GET`) whose target path (`prefix_rewrite`, else `match.path` / `match.prefix`) starts \
+        with `/ready` or `/stats`; a `tcp_proxy` to an admin cluster on such a listener always \
+        fails. Anything else = FAIL. NA when the bootstrap ConfigMap is not in the render; no \
+        proxy rendered = NA.",
+    fix_doc: "All versions: keep `gatewayProxies.<name>.loopBackAddress` a loopback address \
+        (default `127.0.0.1`) and `gatewayProxies.<name>.readConfig` false (default). \
+        `readConfig: true` adds a `0.0.0.0:8082` listener serving GET `/config_dump` and \
+        `/clusters` from the admin port (FAIL); `global.glooStats.enableStatsRoute: true` only \
+        adds GET `/stats` (still PASS). A custom `configMap.data` bootstrap must keep the same \
+        restrictions.",
     fixes: &[Fix::all("{GP}", "{loopBackAddress: 127.0.0.1, readConfig: false}")],
     check,
 };
@@ -240,7 +255,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::{is_loopback, RULE};
-    use crate::rules::testing::{bootstrap, outcomes_with_messages, proxy, statuses};
+    use crate::rules::testing::{bootstrap, outcomes_with_messages, proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     const ADMIN_CLUSTER: &str = "  clusters:\n  - name: admin_port_cluster\n    type: STATIC\n    load_assignment:\n      cluster_name: admin_port_cluster\n      endpoints:\n      - lb_endpoints:\n        - endpoint:\n            address:\n              socket_address:\n                address: 127.0.0.1\n                port_value: 19000\n";
@@ -336,14 +351,7 @@ mod tests {
     #[test]
     fn not_applicable_without_bootstrap_or_proxy() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! ENVOY-002: Envoy sheds load under memory pressure instead of being OOM-killed.
 
-use super::helpers::{each_bootstrap, fail, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_bootstrap, fail, pass, refix_judged};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -9,10 +9,25 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-002",
     title: "Overload manager",
     severity: Severity::Medium,
-    source: "Envoy edge best practices: \"overload_manager\" (example: `fixed_heap` monitor, `shrink_heap` at 0.95, `stop_accepting_requests` at 0.98)",
-    why: "Without an overload manager Envoy keeps accepting work until it is OOM-killed, dropping every connection at once instead of shedding load.",
-    predicate: "Per proxy Envoy bootstrap (`<proxy>-envoy-config`, key `envoy.yaml`): `overload_manager.resource_monitors` has at least one entry and `overload_manager.actions` has at least one entry. Absent = FAIL. NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.envoyOverloadManager: {enabled: true, refreshInterval: 0.25s, resourceMonitors: [{name: envoy.resource_monitors.fixed_heap, typed_config: {\"@type\": type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig, max_heap_size_bytes: N}}], actions: [{name: envoy.overload_actions.shrink_heap, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.95}}]}, {name: envoy.overload_actions.stop_accepting_requests, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.98}}]}]}`. The lists are copied verbatim into the bootstrap (Envoy's snake_case). Enabling it without monitors renders an invalid bootstrap. Keep `max_heap_size_bytes` below the container memory limit (the suggested fix uses 1 GiB: adjust it).",
+    source: "Envoy edge best practices: \"overload_manager\" (example: `fixed_heap` monitor, \
+        `shrink_heap` at 0.95, `stop_accepting_requests` at 0.98)",
+    why: "Without an overload manager Envoy keeps accepting work until it is OOM-killed, dropping \
+        every connection at once instead of shedding load.",
+    predicate: "Per proxy Envoy bootstrap (`<proxy>-envoy-config`, key `envoy.yaml`): \
+        `overload_manager.resource_monitors` has at least one entry and \
+        `overload_manager.actions` has at least one entry. Absent = FAIL. NA when the bootstrap \
+        ConfigMap is not in the render; no proxy rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.envoyOverloadManager: {enabled: true, \
+        refreshInterval: 0.25s, resourceMonitors: [{name: envoy.resource_monitors.fixed_heap, \
+        typed_config: {\"@type\": \
+        type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig, \
+        max_heap_size_bytes: N}}], actions: [{name: envoy.overload_actions.shrink_heap, \
+        triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.95}}]}, \
+        {name: envoy.overload_actions.stop_accepting_requests, triggers: [{name: \
+        envoy.resource_monitors.fixed_heap, threshold: {value: 0.98}}]}]}`. The lists are copied \
+        verbatim into the bootstrap (Envoy's snake_case). Enabling it without monitors renders \
+        an invalid bootstrap. Keep `max_heap_size_bytes` below the container memory limit (the \
+        suggested fix uses 1 GiB: adjust it).",
     fixes: &[Fix::all(
         "{GP}.envoyOverloadManager",
         "{enabled: true, refreshInterval: 0.25s, resourceMonitors: [{name: envoy.resource_monitors.fixed_heap, typed_config: {\"@type\": type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig, max_heap_size_bytes: 1073741824}}], actions: [{name: envoy.overload_actions.shrink_heap, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.95}}]}, {name: envoy.overload_actions.stop_accepting_requests, triggers: [{name: envoy.resource_monitors.fixed_heap, threshold: {value: 0.98}}]}]}",
@@ -72,7 +87,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             }
         }
     });
-    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+    refix_judged(outcomes, |o| {
         o.doc.root.get("overload_manager").filter(|n| !n.is_null()).map(completing)
     })
 }
@@ -80,7 +95,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{bootstrap, proxy, statuses};
+    use crate::rules::testing::{bootstrap, proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     const ADMIN: &str =
@@ -147,13 +162,6 @@ mod tests {
     #[test]
     fn not_applicable_without_bootstrap_or_proxy() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

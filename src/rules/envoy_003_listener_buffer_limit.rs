@@ -1,33 +1,29 @@
 //! ENVOY-003: cap the per-connection buffer of every listener at 32 KiB.
 
-use super::helpers::{each_gateway, fail, pass, show, Verdict};
+use super::common::limits::buffer_limit;
+use super::helpers::each_gateway;
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-003",
     title: "Listener buffer limit <= 32 KiB",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"listener buffer limits to 32 KiB\"",
-    why: "Caps the memory a slow or hostile client can pin per connection; the Envoy default is 1 MiB.",
-    predicate: "Every Gateway (HTTP, TCP and hybrid): `spec.options.perConnectionBufferLimitBytes` is an integer in `1..32768`. Absent = Envoy default 1 MiB = FAIL. No Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.options.perConnectionBufferLimitBytes: 32768` (listener-wide `spec.options` of both generated Gateways). The Enterprise failover Gateway needs `gatewayProxies.<name>.failover.kubeResourceOverride.spec.options.perConnectionBufferLimitBytes`. Large uploads through filters that buffer bodies (transformations, ext-auth with body) may need a larger limit.",
+    why: "Caps the memory a slow or hostile client can pin per connection; the Envoy default is 1 \
+        MiB.",
+    predicate: "Every Gateway (HTTP, TCP and hybrid): `spec.options.perConnectionBufferLimitBytes` \
+        is an integer in `1..32768`. Absent = Envoy default 1 MiB = FAIL. No Gateway rendered = \
+        NA.",
+    fix_doc: "All versions: \
+        `gatewayProxies.<name>.gatewaySettings.options.perConnectionBufferLimitBytes: 32768` \
+        (listener-wide `spec.options` of both generated Gateways). The Enterprise failover \
+        Gateway needs `gatewayProxies.<name>.failover.kubeResourceOverride.spec.options.perConnectionBufferLimitBytes`. \
+        Large uploads through filters that buffer bodies (transformations, ext-auth with body) \
+        may need a larger limit.",
     fixes: &[Fix::all("{GP}.gatewaySettings.options.perConnectionBufferLimitBytes", "32768")],
     check,
 };
-
-/// Verdict for a per-connection buffer limit field that must be in `1..=32768`.
-pub(crate) fn buffer_limit(field: &str, value: Option<&Node>) -> Verdict {
-    let Some(v) = value.filter(|n| !n.is_null()) else {
-        return fail(format!("{field} is absent (Envoy default 1 MiB)"));
-    };
-    match v.as_i64() {
-        Some(n) if (1..=32_768).contains(&n) => pass(format!("{field} is {n}")),
-        Some(n) => fail(format!("{field} is {n} (limit 1..32768)")),
-        None => fail(format!("{field} is not an integer: {}", show(Some(v)))),
-    }
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_gateway(m, |_, spec| {
@@ -41,7 +37,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, statuses, tcp_gateways, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -75,22 +71,14 @@ mod tests {
 
     #[test]
     fn tcp_gateways_are_judged_too() {
-        let render = gateways("", "perConnectionBufferLimitBytes: 32768")
-            .replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = tcp_gateways("perConnectionBufferLimitBytes: 32768");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass, Pass]);
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = tcp_gateways("");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Fail, Fail]);
     }
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -1,6 +1,6 @@
 //! ENVOY-004: cap the per-connection buffer of every upstream cluster at 32 KiB.
 
-use super::envoy_003_listener_buffer_limit::buffer_limit;
+use super::common::limits::buffer_limit;
 use super::helpers::na_without;
 use super::{Outcome, Rule, Severity, Target};
 use crate::parse::model::Model;
@@ -10,9 +10,15 @@ pub(super) static RULE: Rule = Rule {
     title: "Upstream buffer limit <= 32 KiB",
     severity: Severity::Low,
     source: "Envoy edge best practices: \"cluster buffer limits to 32 KiB\"",
-    why: "Caps the memory a slow or hostile upstream (or a large response) can pin per upstream connection; the Envoy default is 1 MiB.",
-    predicate: "Every rendered Upstream (`gloo.solo.io` `Upstream`): `spec.connectionConfig.perConnectionBufferLimitBytes` is an integer in `1..32768`. Absent = Envoy default 1 MiB = FAIL. NA when no Upstream is rendered (the Gloo chart renders none; Gloo exposes no global default in Settings or Helm).",
-    fix_doc: "Not a Helm value: set `spec.connectionConfig.perConnectionBufferLimitBytes: 32768` on each Upstream CR (discovered Upstreams inherit nothing; the Envoy example's upstream HTTP/2 window sizes are likewise Upstream-level settings).",
+    why: "Caps the memory a slow or hostile upstream (or a large response) can pin per upstream \
+        connection; the Envoy default is 1 MiB.",
+    predicate: "Every rendered Upstream (`gloo.solo.io` `Upstream`): \
+        `spec.connectionConfig.perConnectionBufferLimitBytes` is an integer in `1..32768`. \
+        Absent = Envoy default 1 MiB = FAIL. NA when no Upstream is rendered (the Gloo chart \
+        renders none; Gloo exposes no global default in Settings or Helm).",
+    fix_doc: "Not a Helm value: set `spec.connectionConfig.perConnectionBufferLimitBytes: 32768` \
+        on each Upstream CR (discovered Upstreams inherit nothing; the Envoy example's upstream \
+        HTTP/2 window sizes are likewise Upstream-level settings).",
     fixes: &[],
     check,
 };

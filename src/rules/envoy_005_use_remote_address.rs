@@ -8,10 +8,16 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-005",
     title: "use_remote_address",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000, Latest): \"you may especially want to set use_remote_address to true\"; Envoy edge best practices",
-    why: "Otherwise client-supplied X-Forwarded-For decides the client address and whether a request counts as internal (trusted x-envoy-* headers, rate limits, logs, RBAC).",
-    predicate: "Every HTTP Gateway: `httpConnectionManagerSettings.useRemoteAddress == true`. Absent = false = FAIL. TCP-only Gateways are NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress: true` and the same under `customHttpsGateway` (each replaces the whole httpGateway: keep all options in one block). Behind an L7 load balancer also set `xffNumTrustedHops` (ENVOY-019).",
+    source: "Gloo production guide (Seed-000, Latest): \"you may especially want to set \
+        use_remote_address to true\"; Envoy edge best practices",
+    why: "Otherwise client-supplied X-Forwarded-For decides the client address and whether a \
+        request counts as internal (trusted x-envoy-* headers, rate limits, logs, RBAC).",
+    predicate: "Every HTTP Gateway: `httpConnectionManagerSettings.useRemoteAddress == true`. \
+        Absent = false = FAIL. TCP-only Gateways are NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.useRemoteAddress: \
+        true` and the same under `customHttpsGateway` (each replaces the whole httpGateway: keep \
+        all options in one block). Behind an L7 load balancer also set `xffNumTrustedHops` \
+        (ENVOY-019).",
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.useRemoteAddress", "true")],
     check,
 };
@@ -30,7 +36,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, statuses, tcp_gateways};
     use crate::rules::Status::*;
 
     #[test]
@@ -74,7 +80,7 @@ mod tests {
 
     #[test]
     fn tcp_gateways_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let render = tcp_gateways("");
         assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
     }
 }

@@ -1,43 +1,32 @@
 //! ENVOY-006: bound how long a client may take to send request headers (slowloris).
 
-use super::helpers::{each_hcm_setting, fail, pass, show, Verdict};
+use super::common::timeouts::timeout_set;
+use super::helpers::{each_hcm_setting, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
-use crate::parse::model::{duration_seconds, Model};
-use crate::parse::yaml::Node;
+use crate::parse::model::Model;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-006",
     title: "request_headers_timeout set",
     severity: Severity::Medium,
-    source: "Envoy edge best practices (\"connection and stream timeouts\") and its timeouts FAQ: the header timeout keeps clients from \"consuming too much memory by creating large numbers of mostly-idle streams\"; \"disabled by default\"",
-    why: "Without it a client can hold connections and streams open by sending headers slowly (slowloris), pinning memory and connection slots.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.requestHeadersTimeout` is a duration > 0. Absent = Envoy default (disabled) = FAIL; `0s` = disabled = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestHeadersTimeout: 10s` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    source: "Envoy edge best practices (\"connection and stream timeouts\") and its timeouts FAQ: \
+        the header timeout keeps clients from \"consuming too much memory by creating large \
+        numbers of mostly-idle streams\"; \"disabled by default\"",
+    why: "Without it a client can hold connections and streams open by sending headers slowly \
+        (slowloris), pinning memory and connection slots.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.requestHeadersTimeout` is a duration > \
+        0. Absent = Envoy default (disabled) = FAIL; `0s` = disabled = FAIL. TCP-only Gateways \
+        are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestHeadersTimeout: \
+            10s` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.requestHeadersTimeout", "10s")],
     check,
 };
-
-/// Verdict for a timeout that must be set and non-zero (absent = disabled).
-pub(crate) fn timeout_set(field: &str, value: Option<&Node>) -> Verdict {
-    let Some(v) = value else { return fail(format!("{field} is absent (disabled)")) };
-    match duration_seconds(v) {
-        Some(s) if s > 0.0 => pass(format!("{field} is {}", show(Some(v)))),
-        Some(_) => fail(format!("{field} is {} (disabled)", show(Some(v)))),
-        None => fail(format!("{field} is not a duration: {}", show(Some(v)))),
-    }
-}
-
-/// Verdict for a timeout that has a non-zero Envoy default: only an explicit zero disables it.
-pub(crate) fn timeout_not_disabled(field: &str, value: Option<&Node>, default: &str) -> Verdict {
-    let Some(v) = value else {
-        return pass(format!("{field} is absent (Envoy default {default})"));
-    };
-    match duration_seconds(v) {
-        Some(s) if s > 0.0 => pass(format!("{field} is {}", show(Some(v)))),
-        Some(_) => fail(format!("{field} is {} (disabled)", show(Some(v)))),
-        None => fail(format!("{field} is not a duration: {}", show(Some(v)))),
-    }
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_hcm_setting(m, "requestHeadersTimeout", |v| timeout_set("requestHeadersTimeout", v))
@@ -46,12 +35,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, outcomes_with_messages, statuses};
+    use crate::rules::testing::{
+        gateways, hcm, na_without_http_gateways, outcomes_with_messages, statuses,
+    };
     use crate::rules::Status::*;
-
-    fn hcm(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
-    }
 
     #[test]
     fn absent_or_zero_fails() {
@@ -82,10 +69,7 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        let sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n";
-        assert_eq!(statuses(&RULE, sa, "1.17.38"), [Na]);
+        na_without_http_gateways(&RULE);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! ENVOY-009: bound how long a client may take to send a whole request.
 
-use super::envoy_006_request_headers_timeout::timeout_set;
-use super::helpers::each_hcm_setting;
+use super::common::timeouts::timeout_set;
+use super::helpers::{each_hcm_setting, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -9,10 +9,21 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-009",
     title: "request_timeout set",
     severity: Severity::Low,
-    source: "Envoy edge best practices, example `request_timeout: 300s  # ... must be disabled for long-lived and streaming requests`",
-    why: "Without it a client may take forever to send a request body, holding a stream and its buffers open (slow-POST).",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.requestTimeout` is a duration > 0. Absent = Envoy default (disabled) = FAIL; `0s` = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestTimeout: 300s` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Do not apply (suppress the rule) on listeners that carry streams longer than the timeout: WebSockets, gRPC client streaming, long uploads.",
+    source: "Envoy edge best practices, example `request_timeout: 300s  # ... must be disabled for \
+        long-lived and streaming requests`",
+    why: "Without it a client may take forever to send a request body, holding a stream and its \
+        buffers open (slow-POST).",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.requestTimeout` is a duration > 0. \
+        Absent = Envoy default (disabled) = FAIL; `0s` = FAIL. TCP-only Gateways are NA; no \
+        Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.requestTimeout: \
+            300s` and ",
+        same_under_https_gateway!(),
+        ". Do not apply (suppress the rule) on listeners that carry streams longer than the \
+            timeout: WebSockets, gRPC client streaming, long uploads.",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.requestTimeout", "300s")],
     check,
 };
@@ -24,12 +35,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
-
-    fn hcm(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
-    }
 
     #[test]
     fn absent_or_zero_fails() {
@@ -50,15 +57,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

@@ -1,41 +1,32 @@
 //! ENVOY-010: cap concurrent HTTP/2 streams per connection.
 
-use super::helpers::{each_http_gateway, fail, pass, show, Verdict};
+use super::common::limits::h2_limit;
+use super::helpers::{each_http_gateway, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-010",
     title: "HTTP/2 max concurrent streams <= 100",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"HTTP/2 maximum concurrent streams limit to 100\"",
-    why: "A high per-connection stream limit lets one client multiply its load (stream floods, rapid reset and similar HTTP/2 attacks).",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams` is an integer in `1..100` (0 is below Envoy's minimum and is rejected). Absent = Envoy default = FAIL: 2147483647 before Envoy 1.36 (charts 1.13, 1.17), 1024 from Envoy 1.36 (chart 1.22). TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams: 100` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    why: "A high per-connection stream limit lets one client multiply its load (stream floods, \
+        rapid reset and similar HTTP/2 attacks).",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): \
+        `options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams` is an \
+        integer in `1..100` (0 is below Envoy's minimum and is rejected). Absent = Envoy default \
+        = FAIL: 2147483647 before Envoy 1.36 (charts 1.13, 1.17), 1024 from Envoy 1.36 (chart \
+        1.22). TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams: \
+            100` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.http2ProtocolOptions.maxConcurrentStreams", "100")],
     check,
 };
-
-/// Verdict for an `http2ProtocolOptions` integer that must be in `min..=max` (`min` is Envoy's
-/// own lower bound; `default` describes Envoy's value when the field is absent).
-pub(crate) fn h2_limit(options: &Node, field: &str, min: i64, max: i64, default: &str) -> Verdict {
-    let value = options
-        .path("httpConnectionManagerSettings.http2ProtocolOptions")
-        .and_then(|h| h.get(field))
-        .filter(|n| !n.is_null());
-    let Some(v) = value else {
-        return fail(format!("http2ProtocolOptions.{field} is absent (Envoy default {default})"));
-    };
-    match v.as_i64() {
-        Some(n) if n > max => fail(format!("http2ProtocolOptions.{field} is {n} (limit {max})")),
-        Some(n) if n < min => fail(format!(
-            "http2ProtocolOptions.{field} is {n}, below Envoy's minimum {min} (rejected)"
-        )),
-        Some(n) => pass(format!("http2ProtocolOptions.{field} is {n}")),
-        None => fail(format!("http2ProtocolOptions.{field} is not an integer: {}", show(Some(v)))),
-    }
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_http_gateway(m, |o| {
@@ -46,14 +37,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, outcomes_with_messages, statuses};
+    use crate::rules::testing::{
+        gateways, h2, na_without_http_gateways, outcomes_with_messages, statuses,
+    };
     use crate::rules::Status::*;
-
-    fn h2(field: &str) -> String {
-        format!(
-            "options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}"
-        )
-    }
 
     #[test]
     fn absent_or_too_high_fails() {
@@ -94,15 +81,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

@@ -1,7 +1,7 @@
 //! ENVOY-012: cap the HTTP/2 initial connection window (per-connection buffering).
 
-use super::envoy_010_http2_max_concurrent_streams::h2_limit;
-use super::helpers::each_http_gateway;
+use super::common::limits::h2_limit;
+use super::helpers::{each_http_gateway, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -10,9 +10,20 @@ pub(super) static RULE: Rule = Rule {
     title: "HTTP/2 connection window <= 1 MiB",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"HTTP/2 initial connection window size limit to 1 MiB\"",
-    why: "A large connection window lets each client connection make Envoy buffer that much data across its streams.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize` is an integer <= 1048576 (values below Envoy's minimum 65535 are rejected: FAIL). Absent = Envoy default (256 MiB before Envoy 1.36, 24 MiB from 1.36, i.e. chart 1.22) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize: 1048576` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    why: "A large connection window lets each client connection make Envoy buffer that much data \
+        across its streams.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): \
+        `options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize` \
+        is an integer <= 1048576 (values below Envoy's minimum 65535 are rejected: FAIL). Absent \
+        = Envoy default (256 MiB before Envoy 1.36, 24 MiB from 1.36, i.e. chart 1.22) = FAIL. \
+        TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize: \
+            1048576` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.http2ProtocolOptions.initialConnectionWindowSize", "1048576")],
     check,
 };
@@ -32,14 +43,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, h2, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
-
-    fn h2(field: &str) -> String {
-        format!(
-            "options:\n  httpConnectionManagerSettings:\n    http2ProtocolOptions:\n      {field}"
-        )
-    }
 
     #[test]
     fn absent_or_too_high_fails() {
@@ -68,15 +73,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

@@ -1,6 +1,6 @@
 //! ENVOY-013: reject (or drop) request headers whose names contain underscores.
 
-use super::helpers::{each_hcm_setting, enum_is, fail, pass, show};
+use super::helpers::{each_hcm_setting, enum_is, fail, pass, same_under_https_gateway, show};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -9,10 +9,22 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-013",
     title: "Headers with underscores rejected",
     severity: Severity::Medium,
-    source: "Envoy edge best practices: \"headers_with_underscores_action setting to REJECT_REQUEST, to protect upstream services that treat '_' and '-' as interchangeable\"",
-    why: "Upstreams that treat `_` and `-` alike let a client smuggle a header (`x_user_id`) past filters and policies that match the `-` spelling.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.headersWithUnderscoresAction` is `REJECT_CLIENT_REQUEST` (1) or `DROP_HEADER` (2), by name or number. Absent / `ALLOW` (0) = FAIL; Envoy's spelling `REJECT_REQUEST` passes the CRD (int-or-string) but is not a Gloo enum value = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.headersWithUnderscoresAction: REJECT_CLIENT_REQUEST` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Use Gloo's enum name, not Envoy's `REJECT_REQUEST`. Breaks clients that legitimately send underscore headers; `DROP_HEADER` is the softer option.",
+    source: "Envoy edge best practices: \"headers_with_underscores_action setting to \
+        REJECT_REQUEST, to protect upstream services that treat '_' and '-' as interchangeable\"",
+    why: "Upstreams that treat `_` and `-` alike let a client smuggle a header (`x_user_id`) past \
+        filters and policies that match the `-` spelling.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.headersWithUnderscoresAction` is \
+        `REJECT_CLIENT_REQUEST` (1) or `DROP_HEADER` (2), by name or number. Absent / `ALLOW` \
+        (0) = FAIL; Envoy's spelling `REJECT_REQUEST` passes the CRD (int-or-string) but is not \
+        a Gloo enum value = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.headersWithUnderscoresAction: \
+            REJECT_CLIENT_REQUEST` and ",
+        same_under_https_gateway!(),
+        ". Use Gloo's enum name, not Envoy's `REJECT_REQUEST`. Breaks clients that legitimately \
+            send underscore headers; `DROP_HEADER` is the softer option.",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.headersWithUnderscoresAction", "REJECT_CLIENT_REQUEST")],
     check,
 };
@@ -34,12 +46,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
-
-    fn hcm(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
-    }
 
     #[test]
     fn absent_allow_or_envoy_name_fails() {
@@ -92,15 +100,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

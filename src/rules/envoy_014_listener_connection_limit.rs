@@ -1,7 +1,9 @@
 //! ENVOY-014: every Gateway's listener caps its active connections.
 
-use super::envoy_015_global_connection_limit::{runtime_int, static_runtime};
-use super::helpers::{each_gateway, fail, http_option_sets, pass, with_own_fixes, OwnFixFor};
+use super::common::runtime::{runtime_int, static_runtime};
+use super::helpers::{
+    each_gateway, fail, http_option_sets, pass, refix_failures, same_under_https_gateway,
+};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::{gateway_proxy_names, Model};
 use crate::parse::version::Version;
@@ -13,9 +15,28 @@ pub(super) static RULE: Rule = Rule {
     title: "Listener connection limit",
     severity: Severity::Low,
     source: "Envoy edge best practices: \"Listener connection limits\"",
-    why: "Without a per-listener cap one listener can take every connection the proxy can hold; the global limit (ENVOY-015) already bounds file descriptors, hence low.",
-    predicate: "Every Gateway: either each of its listener option sets (`httpGateway.options`, each matched gateway's `httpGateway.options` / `tcpGateway.options` of a hybrid Gateway, `spec.tcpGateway.options`) has `connectionLimit.maxActiveConnections` >= 1, or every proxy in its `proxyNames` has, in a bootstrap `layered_runtime` static layer flattened to dotted keys, `envoy.resource_limits.listener.<listener>.connection_limit` >= 1 where `<listener>` = `listener-<spec.bindAddress>-<spec.bindPort>` (e.g. `listener-::-8080`). Otherwise FAIL. No Gateway rendered = NA.",
-    fix_doc: "1.17+: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.connectionLimit.maxActiveConnections: N` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead); size N for your traffic (the suggested fix uses 100000). 1.13 (no `connectionLimit` in its CRD): runtime keys through `gatewayProxies.<name>.customStaticLayer: {envoy: {resource_limits: {listener: {\"listener-::-8080\": {connection_limit: N}, \"listener-::-8443\": {connection_limit: N}}}}}` (render-verified only; listener names follow Gloo's translator and the Gateways' bindAddress/bindPort). In 1.17+ do not put an `envoy:` map in `customStaticLayer`: the template already emits an `envoy:` key in the same static layer and one would replace the other. Enterprise failover Gateway: `gatewayProxies.<name>.failover.kubeResourceOverride.spec.tcpGateway.options.connectionLimit.maxActiveConnections`.",
+    why: "Without a per-listener cap one listener can take every connection the proxy can hold; \
+        the global limit (ENVOY-015) already bounds file descriptors, hence low.",
+    predicate: "Every Gateway: either each of its listener option sets (`httpGateway.options`, \
+        each matched gateway's `httpGateway.options` / `tcpGateway.options` of a hybrid Gateway, \
+        `spec.tcpGateway.options`) has `connectionLimit.maxActiveConnections` >= 1, or every \
+        proxy in its `proxyNames` has, in a bootstrap `layered_runtime` static layer flattened \
+        to dotted keys, `envoy.resource_limits.listener.<listener>.connection_limit` >= 1 where \
+        `<listener>` = `listener-<spec.bindAddress>-<spec.bindPort>` (e.g. `listener-::-8080`). \
+        Otherwise FAIL. No Gateway rendered = NA.",
+    fix_doc: concat!(
+        "1.17+: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.connectionLimit.maxActiveConnections: \
+            N` and ",
+        same_under_https_gateway!(),
+        "; size N for your traffic (the suggested fix uses 100000). 1.13 (no `connectionLimit` in \
+            its CRD): runtime keys through `gatewayProxies.<name>.customStaticLayer: {envoy: \
+            {resource_limits: {listener: {\"listener-::-8080\": {connection_limit: N}, \
+            \"listener-::-8443\": {connection_limit: N}}}}}` (render-verified only; listener \
+            names follow Gloo's translator and the Gateways' bindAddress/bindPort). In 1.17+ do \
+            not put an `envoy:` map in `customStaticLayer`: the template already emits an \
+            `envoy:` key in the same static layer and one would replace the other. Enterprise \
+            failover Gateway: `gatewayProxies.<name>.failover.kubeResourceOverride.spec.tcpGateway.options.connectionLimit.maxActiveConnections`.",
+    ),
     fixes: &[
         Fix::new(super::Versions::from(Version::new(1, 17, 0)), "{GW}.options.connectionLimit.maxActiveConnections", "100000"),
         Fix::new(
@@ -82,10 +103,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // Before 1.17 the fix is a runtime key named after the listener: this Gateway's, not the
     // default ports' the declared fix shows.
-    if !m.chart_before(Version::new(1, 17, 0)) {
+    if m.chart_at_least(1, 17) {
         return outcomes;
     }
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let spec = o.doc.root.get("spec")?;
         Some(OutcomeFix::Custom {
             path: "{GP}.customStaticLayer".into(),
@@ -97,7 +118,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{bootstrap, gateways, proxy, statuses};
+    use crate::rules::testing::{bootstrap, gateways, proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn limit(n: i64) -> String {
@@ -203,13 +224,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -1,65 +1,30 @@
 //! ENVOY-015: a global cap on downstream connections protects the host's file descriptors.
 
+use super::common::runtime::{runtime_int, static_runtime};
 use super::helpers::{each_bootstrap, fail, pass, show};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
-use crate::parse::yaml::{Node, Value};
-use std::collections::BTreeMap;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-015",
     title: "Global downstream connection limit",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"Global downstream connection limits\"",
-    why: "Without a global cap a connection flood exhausts the proxy's file descriptors and memory, taking down every listener at once.",
-    predicate: "Per proxy Envoy bootstrap: a `layered_runtime` static layer (flattened to dotted keys; later layers win) has `overload.global_downstream_max_connections` > 0, or `overload_manager.resource_monitors` has `envoy.resource_monitors.global_downstream_max_connections`. Neither = FAIL; `0` = FAIL. NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
-    fix_doc: "All versions: keep `gatewayProxies.<name>.globalDownstreamMaxConnections` at a positive value (chart default 250000; `0` renders 0 = FAIL). Newer Envoy versions prefer the `envoy.resource_monitors.global_downstream_max_connections` resource monitor (via `envoyOverloadManager.resourceMonitors`) over the runtime key.",
+    why: "Without a global cap a connection flood exhausts the proxy's file descriptors and \
+        memory, taking down every listener at once.",
+    predicate: "Per proxy Envoy bootstrap: a `layered_runtime` static layer (flattened to dotted \
+        keys; later layers win) has `overload.global_downstream_max_connections` > 0, or \
+        `overload_manager.resource_monitors` has \
+        `envoy.resource_monitors.global_downstream_max_connections`. Neither = FAIL; `0` = FAIL. \
+        NA when the bootstrap ConfigMap is not in the render; no proxy rendered = NA.",
+    fix_doc: "All versions: keep `gatewayProxies.<name>.globalDownstreamMaxConnections` at a \
+        positive value (chart default 250000; `0` renders 0 = FAIL). Newer Envoy versions prefer \
+        the `envoy.resource_monitors.global_downstream_max_connections` resource monitor (via \
+        `envoyOverloadManager.resourceMonitors`) over the runtime key.",
     fixes: &[Fix::all("{GP}.globalDownstreamMaxConnections", "250000")],
     check,
 };
-
-/// The static layers of a bootstrap's `layered_runtime`, flattened to dotted keys (`a.b.c`),
-/// later layers and later duplicate keys winning.
-pub(crate) fn static_runtime(bootstrap: &Node) -> BTreeMap<String, &Node> {
-    fn flatten<'n>(prefix: &str, node: &'n Node, out: &mut BTreeMap<String, &'n Node>) {
-        match &node.value {
-            Value::Map(entries) => {
-                for (i, entry) in entries.iter().enumerate() {
-                    // A key repeated later in the same mapping is replaced by the later one.
-                    if entries[i + 1..].iter().any(|e| e.key == entry.key) {
-                        continue;
-                    }
-                    let key = if prefix.is_empty() {
-                        entry.key.to_string()
-                    } else {
-                        format!("{prefix}.{}", entry.key)
-                    };
-                    flatten(&key, &entry.value, out);
-                }
-            }
-            _ => {
-                out.insert(prefix.to_string(), node);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    for layer in bootstrap.path("layered_runtime.layers").map(Node::items).unwrap_or_default() {
-        if let Some(static_layer) = layer.get("static_layer") {
-            flatten("", static_layer, &mut out);
-        }
-    }
-    out
-}
-
-/// A runtime value as an integer (runtime accepts numbers and numeric strings).
-pub(crate) fn runtime_int(node: &Node) -> Option<i64> {
-    node.as_i64().or_else(|| node.as_str().and_then(|s| s.trim().parse().ok())).or(
-        match node.value {
-            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(f as i64),
-            _ => None,
-        },
-    )
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_bootstrap(m, |_, b| {
@@ -92,7 +57,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{bootstrap, proxy, statuses};
+    use crate::rules::testing::{bootstrap, proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn runtime(static_layer: &str) -> String {
@@ -169,13 +134,6 @@ mod tests {
     #[test]
     fn not_applicable_without_bootstrap_or_proxy() {
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -1,40 +1,46 @@
 //! ENVOY-016: path normalisation must not be switched off.
 
-use super::helpers::{each_hcm_setting, fail, pass, show};
+use super::helpers::{boolean, each_hcm_setting, fail, pass, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-016",
     title: "Path normalisation not disabled",
     severity: Severity::High,
-    source: "Envoy edge best practices: \"Enable normalize_path setting\" when routing on paths (Gloo always does)",
-    why: "Without RFC 3986 normalisation, `/admin/../public` or `/./admin` can reach routes and bypass path-based routing and authorization.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.normalizePath` absent (Gloo then sets Envoy's `normalize_path: true`, all three versions) or `true` = PASS. `false` = FAIL; any non-boolean (e.g. the string `\"false\"`) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.normalizePath: true` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead).",
+    source: "Envoy edge best practices: \"Enable normalize_path setting\" when routing on paths \
+        (Gloo always does)",
+    why: "Without RFC 3986 normalisation, `/admin/../public` or `/./admin` can reach routes and \
+        bypass path-based routing and authorization.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.normalizePath` absent (Gloo then sets \
+        Envoy's `normalize_path: true`, all three versions) or `true` = PASS. `false` = FAIL; \
+        any non-boolean (e.g. the string `\"false\"`) = FAIL. TCP-only Gateways are NA; no \
+        Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: leave it unset, or set `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.normalizePath: \
+            true` and ",
+        same_under_https_gateway!(),
+        ".",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.normalizePath", "true")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "normalizePath", |v| match v.map(Node::as_bool) {
-        None => pass("normalizePath is absent (Gloo default true)"),
-        Some(Some(true)) => pass("normalizePath is true"),
-        Some(Some(false)) => fail("normalizePath is false"),
-        Some(None) => fail(format!("normalizePath is not a boolean: {}", show(v))),
+    each_hcm_setting(m, "normalizePath", |v| match boolean(v, "normalizePath") {
+        Ok(None) => pass("normalizePath is absent (Gloo default true)"),
+        Ok(Some(true)) => pass("normalizePath is true"),
+        Ok(Some(false)) => fail("normalizePath is false"),
+        Err(not_boolean) => not_boolean,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
-
-    fn hcm(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
-    }
 
     #[test]
     fn absent_or_true_passes() {
@@ -60,15 +66,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

@@ -1,40 +1,43 @@
 //! ENVOY-017: merge adjacent slashes in request paths.
 
-use super::helpers::{each_hcm_setting, fail, pass, show};
+use super::helpers::{boolean, each_hcm_setting, fail, pass, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-017",
     title: "Merge slashes",
     severity: Severity::Medium,
     source: "Envoy edge best practices: \"Enable merge_slashes setting\" (when routing on paths)",
-    why: "Without it `//admin` does not match a `/admin` route or policy, so path-based routing and authorization can be bypassed.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.mergeSlashes == true` (a YAML boolean). Absent = false = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.mergeSlashes: true` and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Upstreams that give `//` a meaning see a changed path.",
+    why: "Without it `//admin` does not match a `/admin` route or policy, so path-based routing \
+        and authorization can be bypassed.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.mergeSlashes == true` (a YAML boolean). \
+        Absent = false = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.mergeSlashes: \
+            true` and ",
+        same_under_https_gateway!(),
+        ". Upstreams that give `//` a meaning see a changed path.",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.mergeSlashes", "true")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "mergeSlashes", |v| match v.map(Node::as_bool) {
-        None => fail("mergeSlashes is absent (false)"),
-        Some(Some(true)) => pass("mergeSlashes is true"),
-        Some(Some(false)) => fail("mergeSlashes is false"),
-        Some(None) => fail(format!("mergeSlashes is not a boolean: {}", show(v))),
+    each_hcm_setting(m, "mergeSlashes", |v| match boolean(v, "mergeSlashes") {
+        Ok(None) => fail("mergeSlashes is absent (false)"),
+        Ok(Some(true)) => pass("mergeSlashes is true"),
+        Ok(Some(false)) => fail("mergeSlashes is false"),
+        Err(not_boolean) => not_boolean,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
-
-    fn hcm(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
-    }
 
     #[test]
     fn absent_false_or_string_fails() {
@@ -59,15 +62,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

@@ -1,6 +1,6 @@
 //! ENVOY-018: reject or redirect paths with escaped slashes (`%2F`, `%5C`).
 
-use super::helpers::{each_hcm_setting, enum_is, fail, pass, show};
+use super::helpers::{each_hcm_setting, enum_is, fail, pass, same_under_https_gateway, show};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -8,10 +8,24 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-018",
     title: "Escaped slashes rejected/redirected",
     severity: Severity::Medium,
-    source: "Envoy edge best practices: set `path_with_escaped_slashes_action` to REJECT_REQUEST for RFC 3986 clients (gRPC) or UNESCAPE_AND_REDIRECT for clients that follow redirects; UNESCAPE_AND_FORWARD risks path confusion",
-    why: "Kept as-is, `/admin%2Fsecret` matches routes and policies differently from how many upstreams decode it (path confusion, authorization bypass).",
-    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway): `options.httpConnectionManagerSettings.pathWithEscapedSlashesAction` is `REJECT_REQUEST` (2) or `UNESCAPE_AND_REDIRECT` (3), by name or number. Absent / `IMPLEMENTATION_SPECIFIC_DEFAULT` (0, Envoy keeps the path unchanged) / `KEEP_UNCHANGED` (1) / `UNESCAPE_AND_FORWARD` (4) = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.pathWithEscapedSlashesAction: UNESCAPE_AND_REDIRECT` (browsers) or `REJECT_REQUEST` (gRPC/API clients; gRPC requests with escaped slashes are rejected under both), and the same under `customHttpsGateway` (each custom block replaces the whole generated `httpGateway`: keep all its options in one block, and move any `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Suppress for backends that require `%2F` in paths.",
+    source: "Envoy edge best practices: set `path_with_escaped_slashes_action` to REJECT_REQUEST \
+        for RFC 3986 clients (gRPC) or UNESCAPE_AND_REDIRECT for clients that follow redirects; \
+        UNESCAPE_AND_FORWARD risks path confusion",
+    why: "Kept as-is, `/admin%2Fsecret` matches routes and policies differently from how many \
+        upstreams decode it (path confusion, authorization bypass).",
+    predicate: "Every HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid \
+        Gateway): `options.httpConnectionManagerSettings.pathWithEscapedSlashesAction` is \
+        `REJECT_REQUEST` (2) or `UNESCAPE_AND_REDIRECT` (3), by name or number. Absent / \
+        `IMPLEMENTATION_SPECIFIC_DEFAULT` (0, Envoy keeps the path unchanged) / `KEEP_UNCHANGED` \
+        (1) / `UNESCAPE_AND_FORWARD` (4) = FAIL. TCP-only Gateways are NA; no Gateway rendered = \
+        NA.",
+    fix_doc: concat!(
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.pathWithEscapedSlashesAction: \
+            UNESCAPE_AND_REDIRECT` (browsers) or `REJECT_REQUEST` (gRPC/API clients; gRPC \
+            requests with escaped slashes are rejected under both), and ",
+        same_under_https_gateway!(),
+        ". Suppress for backends that require `%2F` in paths.",
+    ),
     fixes: &[Fix::all("{GW}.options.httpConnectionManagerSettings.pathWithEscapedSlashesAction", "UNESCAPE_AND_REDIRECT")],
     check,
 };
@@ -31,12 +45,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
-
-    fn hcm(field: &str) -> String {
-        format!("options:\n  httpConnectionManagerSettings:\n    {field}")
-    }
 
     #[test]
     fn absent_keep_or_forward_fails() {
@@ -78,15 +88,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

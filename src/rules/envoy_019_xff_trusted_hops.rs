@@ -9,10 +9,21 @@ pub(super) static RULE: Rule = Rule {
     id: "ENVOY-019",
     title: "xff_num_trusted_hops (advice)",
     severity: Severity::Info,
-    source: "Envoy `use_remote_address` / X-Forwarded-For documentation, linked from Gloo's production guide (Seed-000, Latest)",
-    why: "The client address Envoy uses for logs, rate limits and RBAC is only right when the number of trusted XFF hops matches the proxies really in front of Envoy; a larger value lets clients spoof their address.",
-    predicate: "Advisory only, never a failure: per HTTP Gateway (each `httpGateway`, and each matched gateway of a hybrid Gateway) report `httpConnectionManagerSettings.useRemoteAddress`, `xffNumTrustedHops` and `skipXffAppend` as rendered. `xffNumTrustedHops` should equal the number of trusted L7 proxies in front of Envoy (0 when clients connect directly or through an L4 load balancer). TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.xffNumTrustedHops: <number of trusted L7 proxies>` and the same under `customHttpsGateway`, together with `useRemoteAddress: true` (ENVOY-005). Not fixed automatically: the right number depends on your topology.",
+    source: "Envoy `use_remote_address` / X-Forwarded-For documentation, linked from Gloo's \
+        production guide (Seed-000, Latest)",
+    why: "The client address Envoy uses for logs, rate limits and RBAC is only right when the \
+        number of trusted XFF hops matches the proxies really in front of Envoy; a larger value \
+        lets clients spoof their address.",
+    predicate: "Advisory only, never a failure: per HTTP Gateway (each `httpGateway`, and each \
+        matched gateway of a hybrid Gateway) report \
+        `httpConnectionManagerSettings.useRemoteAddress`, `xffNumTrustedHops` and \
+        `skipXffAppend` as rendered. `xffNumTrustedHops` should equal the number of trusted L7 \
+        proxies in front of Envoy (0 when clients connect directly or through an L4 load \
+        balancer). TCP-only Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.httpConnectionManagerSettings.xffNumTrustedHops: \
+        <number of trusted L7 proxies>` and the same under `customHttpsGateway`, together with \
+        `useRemoteAddress: true` (ENVOY-005). Not fixed automatically: the right number depends \
+        on your topology.",
     fixes: &[],
     check,
 };
@@ -52,7 +63,9 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, outcomes_with_messages, statuses};
+    use crate::rules::testing::{
+        gateways, na_without_http_gateways, outcomes_with_messages, statuses,
+    };
     use crate::rules::Status::*;
 
     #[test]
@@ -80,15 +93,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

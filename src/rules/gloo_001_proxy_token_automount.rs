@@ -1,6 +1,6 @@
 //! GLOO-001: the internet-facing proxy pod should not carry a Kubernetes API token.
 
-use super::helpers::{each_proxy, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_proxy, fail, na, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -9,10 +9,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-001",
     title: "Proxy does not automount a service-account token",
     severity: Severity::Medium,
-    source: "Gloo production guide (Seed-000, Seed-001, Latest): \"you can eliminate the need for the service account token ... set the gateway.proxyServiceAccount.disableAutomount field\"",
-    why: "The internet-facing Envoy pod carries Kubernetes API credentials it never uses; a compromised proxy could use them.",
-    predicate: "Per proxy workload. Effective automount = the pod's `automountServiceAccountToken` if set, else that of the ServiceAccount named by `serviceAccountName` in the same namespace. PASS iff false. Absent in both, or ServiceAccount not in the render and the pod silent, = FAIL. NA: the pod has an `istio-proxy` container or a container with env `ISTIO_MTLS_SDS_ENABLED=true` (Istio SDS keeps the token).",
-    fix_doc: "All versions: `gateway.proxyServiceAccount.disableAutomount: true` (renders `automountServiceAccountToken: false` on the shared `gateway-proxy` ServiceAccount). Per proxy instead (another proxy of the namespace uses Istio): `gatewayProxies.<name>.kubeResourceOverride.spec.template.spec.automountServiceAccountToken: false`. One ServiceAccount serves every proxy of a namespace.",
+    source: "Gloo production guide (Seed-000, Seed-001, Latest): \"you can eliminate the need for \
+        the service account token ... set the gateway.proxyServiceAccount.disableAutomount \
+        field\"",
+    why: "The internet-facing Envoy pod carries Kubernetes API credentials it never uses; a \
+        compromised proxy could use them.",
+    predicate: "Per proxy workload. Effective automount = the pod's `automountServiceAccountToken` \
+        if set, else that of the ServiceAccount named by `serviceAccountName` in the same \
+        namespace. PASS iff false. Absent in both, or ServiceAccount not in the render and the \
+        pod silent, = FAIL. NA: the pod has an `istio-proxy` container or a container with env \
+        `ISTIO_MTLS_SDS_ENABLED=true` (Istio SDS keeps the token).",
+    fix_doc: "All versions: `gateway.proxyServiceAccount.disableAutomount: true` (renders \
+        `automountServiceAccountToken: false` on the shared `gateway-proxy` ServiceAccount). Per \
+        proxy instead (another proxy of the namespace uses Istio): `gatewayProxies.<name>.kubeResourceOverride.spec.template.spec.automountServiceAccountToken: \
+        false`. One ServiceAccount serves every proxy of a namespace.",
     fixes: &[Fix::all("gateway.proxyServiceAccount.disableAutomount", "true")],
     check,
 };
@@ -56,7 +66,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         path: pod_setting,
         value: false.into(),
     };
-    with_own_fixes(outcomes, OwnFixFor::Failures, |_| Some(in_override.clone()))
+    refix_failures(outcomes, |_| Some(in_override.clone()))
 }
 
 #[cfg(test)]

@@ -1,19 +1,29 @@
 //! GLOO-002: the Envoy container does not get NET_BIND_SERVICE unless it binds a low port.
 
-use super::helpers::{each_envoy_container, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::common::security_context::is_net_bind;
+use super::helpers::{each_envoy_container, fail, na, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::{Model, Proxy};
-use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-002",
     title: "Proxy does not add NET_BIND_SERVICE",
     severity: Severity::Low,
-    source: "Gloo production guide (Seed-001) \"Dropping NET_BIND\": \"you can drop the NET_BIND privileges in the gateway-proxy pod\" unless running on HostNetwork",
-    why: "NET_BIND_SERVICE only allows binding ports below 1024, but on an internet-facing container it is privilege nothing needs.",
-    predicate: "Per proxy, the Envoy container's `securityContext.capabilities.add` contains neither `NET_BIND_SERVICE` nor `CAP_NET_BIND_SERVICE` (compared case-insensitively, as container runtimes do). Absent `add` = PASS. NA when the proxy binds a port below 1024 (an Envoy `containerPort`, or the `bindPort` of a Gateway whose `proxyNames` include the proxy): the capability is then required.",
-    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.disableNetBind: true` (the chart default). 1.17+: a custom `podTemplate.glooContainerSecurityContext` replaces the chart's context and must not add the capability itself. `hostNetwork` alone does not need it; only ports < 1024 do (e.g. a DaemonSet with `kind.daemonSet.hostPort: true` and `httpPort: 80`).",
+    source: "Gloo production guide (Seed-001) \"Dropping NET_BIND\": \"you can drop the NET_BIND \
+        privileges in the gateway-proxy pod\" unless running on HostNetwork",
+    why: "NET_BIND_SERVICE only allows binding ports below 1024, but on an internet-facing \
+        container it is privilege nothing needs.",
+    predicate: "Per proxy, the Envoy container's `securityContext.capabilities.add` contains \
+        neither `NET_BIND_SERVICE` nor `CAP_NET_BIND_SERVICE` (compared case-insensitively, as \
+        container runtimes do). Absent `add` = PASS. NA when the proxy binds a port below 1024 \
+        (an Envoy `containerPort`, or the `bindPort` of a Gateway whose `proxyNames` include the \
+        proxy): the capability is then required.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.disableNetBind: true` (the chart \
+        default). 1.17+: a custom `podTemplate.glooContainerSecurityContext` replaces the \
+        chart's context and must not add the capability itself. `hostNetwork` alone does not \
+        need it; only ports < 1024 do (e.g. a DaemonSet with `kind.daemonSet.hostPort: true` and \
+        `httpPort: 80`).",
     fixes: &[Fix::all("{GP}.podTemplate.disableNetBind", "true")],
     check,
 };
@@ -34,10 +44,10 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // 1.17+ renders a custom glooContainerSecurityContext instead of the chart's: where the
     // user's values set its capabilities, the fix is their list without the capability.
-    if m.chart_before(Version::new(1, 17, 0)) {
+    if !m.chart_at_least(1, 17) {
         return outcomes;
     }
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let envoy = m.proxy_with_workload(o.doc)?.envoy?;
         let kept = added(envoy)
             .iter()
@@ -52,11 +62,6 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             value: serde_json::Value::Array(kept),
         })
     })
-}
-
-pub(crate) fn is_net_bind(cap: &str) -> bool {
-    let cap = cap.trim().to_ascii_uppercase();
-    cap == "NET_BIND_SERVICE" || cap == "CAP_NET_BIND_SERVICE"
 }
 
 fn is_low(port: Option<i64>) -> Option<i64> {

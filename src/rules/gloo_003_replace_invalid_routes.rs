@@ -9,10 +9,16 @@ pub(super) static RULE: Rule = Rule {
     title: "Invalid routes are replaced",
     severity: Severity::Medium,
     source: "Gloo production guide (Seed-000, Latest) \"Enable replacing invalid routes\"",
-    why: "Without it one bad route table blocks configuration updates for a whole proxy, instead of only its own routes answering with an error.",
-    predicate: "Settings `spec.gloo.invalidConfigPolicy.replaceInvalidRoutes == true`. Absent = false = FAIL. NA when no Settings is rendered (`settings.create: false`).",
-    fix_doc: "All versions: `settings.invalidConfigPolicy.replaceInvalidRoutes: true` (consider `invalidRouteResponseCode` / `invalidRouteResponseBody` too). Not the legacy `settings.replaceInvalidRoutes: true`, which renders the key twice in one mapping.",
-    fixes: &[Fix::all("settings.invalidConfigPolicy.replaceInvalidRoutes", "true").unless_set_at("settings.kubeResourceOverride.spec.gloo.invalidConfigPolicy.replaceInvalidRoutes")],
+    why: "Without it one bad route table blocks configuration updates for a whole proxy, instead \
+        of only its own routes answering with an error.",
+    predicate: "Settings `spec.gloo.invalidConfigPolicy.replaceInvalidRoutes == true`. Absent = \
+        false = FAIL. NA when no Settings is rendered (`settings.create: false`).",
+    fix_doc: "All versions: `settings.invalidConfigPolicy.replaceInvalidRoutes: true` (consider \
+        `invalidRouteResponseCode` / `invalidRouteResponseBody` too). Not the legacy \
+        `settings.replaceInvalidRoutes: true`, which renders the key twice in one mapping.",
+    fixes: &[Fix::all("settings.invalidConfigPolicy.replaceInvalidRoutes", "true").unless_set_at(
+        "settings.kubeResourceOverride.spec.gloo.invalidConfigPolicy.replaceInvalidRoutes",
+    )],
     check,
 };
 
@@ -25,7 +31,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{settings, statuses};
+    use crate::rules::testing::{settings, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -60,13 +66,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -1,6 +1,6 @@
 //! GLOO-006: validation reports routes shadowed by earlier routes.
 
-use super::gloo_004_validation_rejects_invalid::turning_validation_on;
+use super::common::validation::turning_validation_on;
 use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
@@ -9,11 +9,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-006",
     title: "Route short-circuit warnings on",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"More validation hooks\": `warnRouteShortCircuiting: true`",
-    why: "Routes that can never match (shadowed by an earlier prefix or regex) otherwise go unnoticed.",
-    predicate: "Settings `spec.gateway.validation.warnRouteShortCircuiting == true`. Absent = false = FAIL (so does a missing validation block). NA when no Settings is rendered (`settings.create: false`).",
-    fix_doc: "All versions: `gateway.validation.warnRouteShortCircuiting: true`. Combined with `allowWarnings: false` (GLOO-005) shadowed routes are rejected. The Settings proto marks the field deprecated in all three versions, but the controllers still read it. Enterprise/umbrella: `gloo.gateway.validation.warnRouteShortCircuiting`.",
-    fixes: &[Fix::all("gateway.validation.warnRouteShortCircuiting", "true").unless_set_at("settings.kubeResourceOverride.spec.gateway.validation.warnRouteShortCircuiting")],
+    source: "Gloo production guide (Latest) \"More validation hooks\": `warnRouteShortCircuiting: \
+        true`",
+    why: "Routes that can never match (shadowed by an earlier prefix or regex) otherwise go \
+        unnoticed.",
+    predicate: "Settings `spec.gateway.validation.warnRouteShortCircuiting == true`. Absent = \
+        false = FAIL (so does a missing validation block). NA when no Settings is rendered \
+        (`settings.create: false`).",
+    fix_doc: "All versions: `gateway.validation.warnRouteShortCircuiting: true`. Combined with \
+        `allowWarnings: false` (GLOO-005) shadowed routes are rejected. The Settings proto marks \
+        the field deprecated in all three versions, but the controllers still read it. \
+        Enterprise/umbrella: `gloo.gateway.validation.warnRouteShortCircuiting`.",
+    fixes: &[Fix::all("gateway.validation.warnRouteShortCircuiting", "true").unless_set_at(
+        "settings.kubeResourceOverride.spec.gateway.validation.warnRouteShortCircuiting",
+    )],
     check,
 };
 
@@ -27,7 +36,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{settings, statuses};
+    use crate::rules::testing::{settings, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -52,13 +61,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

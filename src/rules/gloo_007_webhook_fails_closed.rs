@@ -10,10 +10,25 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-007",
     title: "Validation webhook fails closed",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest): `failurePolicy: Fail # failure policy mode for the validation webhook (default is \"Ignore\")`",
+    source: "Gloo production guide (Latest): `failurePolicy: Fail # failure policy mode for the \
+        validation webhook (default is \"Ignore\")`",
     why: "With `Ignore`, Gloo resources are admitted unvalidated whenever gloo is unreachable.",
-    predicate: "Every `ValidatingWebhookConfiguration` webhook entry whose `rules[].apiGroups` include `gateway.solo.io`, `gloo.solo.io`, `enterprise.gloo.solo.io` or `ratelimit.solo.io` has `failurePolicy: Fail`; absent = `Fail` in `admissionregistration.k8s.io/v1` (`Ignore` in v1beta1). Entries for core resources only (1.22's `kube.<ns>.svc`) are ignored. No such entry at all (webhook or validation disabled) = FAIL; a render without Settings or the gloo Deployment (not Gloo, or only part of it) = NA. The webhook is a Helm hook printed at the end of the render; it is checked like any other document.",
-    fix_doc: "All versions: `gateway.validation.failurePolicy: Fail`; in 1.22 keep `gateway.validation.kubeCoreFailurePolicy: Ignore` (chart recommendation). With `Fail`, Gloo resource changes are blocked while gloo is down: run >= 2 gloo replicas (GLOO-023). In 1.17 the same entry also validates DELETE of every core Secret cluster-wide, so those deletions block (and namespace deletion can hang) while gloo is down; mitigate with replicas or `gateway.validation.webhook.skipDeleteValidationResources: [namespaces, secrets]` (loses secret-deletion checks). Enterprise/umbrella: `gloo.gateway.validation.failurePolicy`.",
+    predicate: "Every `ValidatingWebhookConfiguration` webhook entry whose `rules[].apiGroups` \
+        include `gateway.solo.io`, `gloo.solo.io`, `enterprise.gloo.solo.io` or \
+        `ratelimit.solo.io` has `failurePolicy: Fail`; absent = `Fail` in \
+        `admissionregistration.k8s.io/v1` (`Ignore` in v1beta1). Entries for core resources only \
+        (1.22's `kube.<ns>.svc`) are ignored. No such entry at all (webhook or validation \
+        disabled) = FAIL; a render without Settings or the gloo Deployment (not Gloo, or only \
+        part of it) = NA. The webhook is a Helm hook printed at the end of the render; it is \
+        checked like any other document.",
+    fix_doc: "All versions: `gateway.validation.failurePolicy: Fail`; in 1.22 keep \
+        `gateway.validation.kubeCoreFailurePolicy: Ignore` (chart recommendation). With `Fail`, \
+        Gloo resource changes are blocked while gloo is down: run >= 2 gloo replicas (GLOO-023). \
+        In 1.17 the same entry also validates DELETE of every core Secret cluster-wide, so those \
+        deletions block (and namespace deletion can hang) while gloo is down; mitigate with \
+        replicas or `gateway.validation.webhook.skipDeleteValidationResources: [namespaces, \
+        secrets]` (loses secret-deletion checks). Enterprise/umbrella: \
+        `gloo.gateway.validation.failurePolicy`.",
     fixes: &[Fix::all("gateway.validation.failurePolicy", "Fail")],
     check,
 };

@@ -10,9 +10,21 @@ pub(super) static RULE: Rule = Rule {
     title: "CRDs carry OpenAPI schemas",
     severity: Severity::Info,
     source: "Gloo production guide (Latest) \"OpenAPI schema validation on CRDs\"",
-    why: "Structural schemas let the API server reject malformed Gloo resources before gloo sees them.",
-    predicate: "Only when CRDs are in the render (`check --include-crds`, which passes helm's `--include-crds`; Gloo's charts keep them in `crds/`): every `CustomResourceDefinition` whose name ends in `.solo.io` has, for each `spec.versions[]`, a non-empty `schema.openAPIV3Schema.properties` (a v1beta1 CRD's shared `spec.validation.openAPIV3Schema.properties` also counts). NA when no such CRD is rendered.",
-    fix_doc: "No Helm value changes CRDs: install them from the chart rather than hand-made copies. The 1.13, 1.17 and 1.22 charts ship schemas for every Gloo CRD except `ratelimitconfigs.ratelimit.solo.io`, whose schema is only `type: object` with `x-kubernetes-preserve-unknown-fields: true` (FAIL; such resources are checked only by the validation webhook, GLOO-007); suppress that finding if accepted. Schemas declare enums as int-or-string and the API server prunes unknown fields silently, so a misspelt option is dropped, not rejected.",
+    why: "Structural schemas let the API server reject malformed Gloo resources before gloo sees \
+        them.",
+    predicate: "Only when CRDs are in the render (`check --include-crds`, which passes helm's \
+        `--include-crds`; Gloo's charts keep them in `crds/`): every `CustomResourceDefinition` \
+        whose name ends in `.solo.io` has, for each `spec.versions[]`, a non-empty \
+        `schema.openAPIV3Schema.properties` (a v1beta1 CRD's shared \
+        `spec.validation.openAPIV3Schema.properties` also counts). NA when no such CRD is \
+        rendered.",
+    fix_doc: "No Helm value changes CRDs: install them from the chart rather than hand-made \
+        copies. The 1.13, 1.17 and 1.22 charts ship schemas for every Gloo CRD except \
+        `ratelimitconfigs.ratelimit.solo.io`, whose schema is only `type: object` with \
+        `x-kubernetes-preserve-unknown-fields: true` (FAIL; such resources are checked only by \
+        the validation webhook, GLOO-007); suppress that finding if accepted. Schemas declare \
+        enums as int-or-string and the API server prunes unknown fields silently, so a misspelt \
+        option is dropped, not rejected.",
     fixes: &[],
     check,
 };

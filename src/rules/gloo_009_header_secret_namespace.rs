@@ -10,11 +10,24 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-009",
     title: "Header secrets from the upstream's namespace",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest): \"set the gloo.headerSecretRefNsMatchesUs Helm field to true, which requires any secrets that are sent in headers to come from the same namespace as the destination upstream\"",
-    why: "Otherwise a route author can make Envoy send another namespace's secret to an upstream of their choosing.",
-    predicate: "The `gloo` container's env `HEADER_SECRET_REF_NS_MATCHES_US` is true as Go's `strconv.ParseBool` reads it (`1`, `t`, `T`, `true`, `TRUE`, `True`; the chart renders `\"true\"`). Absent (or set through `valueFrom`, which cannot be checked) = FAIL. NA for charts below 1.15 (the key and the feature do not exist) and when the gloo Deployment is not rendered.",
-    fix_doc: "1.15+ (1.17.38, 1.22.1): `gloo.headerSecretRefNsMatchesUs: true`; Enterprise/umbrella: `gloo.gloo.headerSecretRefNsMatchesUs`. 1.13: impossible (the key renders nothing); upgrade. Existing cross-namespace `headerSecretRef`s stop working.",
-    fixes: &[Fix::new(Versions::from(Version::new(1, 15, 0)), "gloo.headerSecretRefNsMatchesUs", "true")],
+    source: "Gloo production guide (Latest): \"set the gloo.headerSecretRefNsMatchesUs Helm field \
+        to true, which requires any secrets that are sent in headers to come from the same \
+        namespace as the destination upstream\"",
+    why: "Otherwise a route author can make Envoy send another namespace's secret to an upstream \
+        of their choosing.",
+    predicate: "The `gloo` container's env `HEADER_SECRET_REF_NS_MATCHES_US` is true as Go's \
+        `strconv.ParseBool` reads it (`1`, `t`, `T`, `true`, `TRUE`, `True`; the chart renders \
+        `\"true\"`). Absent (or set through `valueFrom`, which cannot be checked) = FAIL. NA for \
+        charts below 1.15 (the key and the feature do not exist) and when the gloo Deployment is \
+        not rendered.",
+    fix_doc: "1.15+ (1.17.38, 1.22.1): `gloo.headerSecretRefNsMatchesUs: true`; \
+        Enterprise/umbrella: `gloo.gloo.headerSecretRefNsMatchesUs`. 1.13: impossible (the key \
+        renders nothing); upgrade. Existing cross-namespace `headerSecretRef`s stop working.",
+    fixes: &[Fix::new(
+        Versions::from(Version::new(1, 15, 0)),
+        "gloo.headerSecretRefNsMatchesUs",
+        "true",
+    )],
     check,
 };
 
@@ -52,7 +65,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         return super::helpers::na_without(m, Vec::new(), "gloo control-plane Deployment");
     };
     let (status, message) = match m.version {
-        Some(v) if v < Version::new(1, 15, 0) => {
+        Some(v) if !m.chart_at_least(1, 15) => {
             na(format!("chart {v} < 1.15: the header-secret namespace check does not exist"))
         }
         _ => judge(container),

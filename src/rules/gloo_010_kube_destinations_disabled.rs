@@ -8,11 +8,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-010",
     title: "Kubernetes destinations disabled",
     severity: Severity::Low,
-    source: "Gloo production guide (Seed-000, Seed-001, Latest): \"it is therefore recommended to remove in-memory Upstream resources by setting disableKubernetesDestinations: true\"",
-    why: "Gloo otherwise keeps an in-memory Upstream per Kubernetes Service, costing memory and translation time on large clusters.",
-    predicate: "Settings `spec.gloo.disableKubernetesDestinations == true`. Absent = false = FAIL. NA when no Settings is rendered (`settings.create: false`).",
-    fix_doc: "All versions: `settings.disableKubernetesDestinations: true`. The seeds' `settings.gloo.disableKubernetesDestinations` does not exist and is silently ignored. Routes using `routeAction.single.kube` destinations stop working: use Upstreams, or suppress this rule if the team relies on kube destinations.",
-    fixes: &[Fix::all("settings.disableKubernetesDestinations", "true").unless_set_at("settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations")],
+    source: "Gloo production guide (Seed-000, Seed-001, Latest): \"it is therefore recommended to \
+        remove in-memory Upstream resources by setting disableKubernetesDestinations: true\"",
+    why: "Gloo otherwise keeps an in-memory Upstream per Kubernetes Service, costing memory and \
+        translation time on large clusters.",
+    predicate:
+        "Settings `spec.gloo.disableKubernetesDestinations == true`. Absent = false = FAIL. \
+        NA when no Settings is rendered (`settings.create: false`).",
+    fix_doc: "All versions: `settings.disableKubernetesDestinations: true`. The seeds' \
+        `settings.gloo.disableKubernetesDestinations` does not exist and is silently ignored. \
+        Routes using `routeAction.single.kube` destinations stop working: use Upstreams, or \
+        suppress this rule if the team relies on kube destinations.",
+    fixes: &[Fix::all("settings.disableKubernetesDestinations", "true")
+        .unless_set_at("settings.kubeResourceOverride.spec.gloo.disableKubernetesDestinations")],
     check,
 };
 
@@ -23,7 +31,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{settings, statuses};
+    use crate::rules::testing::{settings, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -55,13 +63,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

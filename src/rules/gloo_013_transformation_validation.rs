@@ -9,10 +9,17 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-013",
     title: "Transformation validation trade-off",
     severity: Severity::Info,
-    source: "Gloo production guide (Latest) \"Transformations\": `disableTransformationValidation: true # better performances but more risky`",
-    why: "Validating transformation templates at admission costs control-plane CPU but catches broken templates before they reach Envoy.",
-    predicate: "Advisory only, never fails: reports Settings `spec.gateway.validation.disableTransformationValidation` (absent = false, the safer default), or that validation is off altogether. NA when no Settings is rendered.",
-    fix_doc: "All versions: keep the default (`false`) in a hardened setup; set `gateway.validation.disableTransformationValidation: true` only if control-plane CPU matters more than catching bad transformations at admission.",
+    source:
+        "Gloo production guide (Latest) \"Transformations\": `disableTransformationValidation: \
+        true # better performances but more risky`",
+    why: "Validating transformation templates at admission costs control-plane CPU but catches \
+        broken templates before they reach Envoy.",
+    predicate: "Advisory only, never fails: reports Settings \
+        `spec.gateway.validation.disableTransformationValidation` (absent = false, the safer \
+        default), or that validation is off altogether. NA when no Settings is rendered.",
+    fix_doc: "All versions: keep the default (`false`) in a hardened setup; set \
+        `gateway.validation.disableTransformationValidation: true` only if control-plane CPU \
+        matters more than catching bad transformations at admission.",
     fixes: &[],
     check,
 };
@@ -39,7 +46,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{outcomes_with_messages, settings, statuses};
+    use crate::rules::testing::{outcomes_with_messages, settings, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -63,13 +70,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

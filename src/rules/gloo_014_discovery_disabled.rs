@@ -8,10 +8,16 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-014",
     title: "Discovery disabled",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Discovery\": \"you can get better performances on the control-plane if you disable the Upstream and Function discovery\" (`discovery.enabled: false`)",
-    why: "Discovery costs control-plane performance and is one more component reading the whole cluster.",
-    predicate: "PASS when the render has no `Deployment` labelled `gloo: discovery` (or named `discovery`); each such Deployment FAILs.",
-    fix_doc: "All versions: `discovery.enabled: false` (the 1.22 default). Upstreams are then no longer created automatically for Services, and function discovery (FDS) stops: create Upstreams yourself.",
+    source: "Gloo production guide (Latest) \"Discovery\": \"you can get better performances on \
+        the control-plane if you disable the Upstream and Function discovery\" \
+        (`discovery.enabled: false`)",
+    why: "Discovery costs control-plane performance and is one more component reading the whole \
+        cluster.",
+    predicate: "PASS when the render has no `Deployment` labelled `gloo: discovery` (or named \
+        `discovery`); each such Deployment FAILs.",
+    fix_doc: "All versions: `discovery.enabled: false` (the 1.22 default). Upstreams are then no \
+        longer created automatically for Services, and function discovery (FDS) stops: create \
+        Upstreams yourself.",
     fixes: &[Fix::all("discovery.enabled", "false")],
     check,
 };

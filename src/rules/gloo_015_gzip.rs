@@ -8,10 +8,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-015",
     title: "Gzip filter",
     severity: Severity::Info,
-    source: "Gloo production guide (Seed-000, Latest): \"Optionally, you may choose to enable Envoy's gzip filter\"",
-    why: "Optional performance feature: compressing responses saves bandwidth and client latency at some proxy CPU cost.",
-    predicate: "Every HTTP Gateway (each `httpGateway`, including hybrid matched gateways): `options.gzip` is present (any content, `{}` included). TCP-only Gateways are NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.gzip: {compressionLevel: SPEED}` and the same under `customHttpsGateway` (each replaces the whole `httpGateway`: keep all its options in one block; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` deep-merge instead). Compression costs CPU, and compressing secrets next to attacker-controlled content over TLS enables BREACH-style attacks: leave it off for such responses.",
+    source: "Gloo production guide (Seed-000, Latest): \"Optionally, you may choose to enable \
+        Envoy's gzip filter\"",
+    why: "Optional performance feature: compressing responses saves bandwidth and client latency \
+        at some proxy CPU cost.",
+    predicate: "Every HTTP Gateway (each `httpGateway`, including hybrid matched gateways): \
+        `options.gzip` is present (any content, `{}` included). TCP-only Gateways are NA.",
+    fix_doc:
+        "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.gzip: \
+        {compressionLevel: SPEED}` and the same under `customHttpsGateway` (each replaces the \
+        whole `httpGateway`: keep all its options in one block; `httpGatewayKubeOverride` / \
+        `httpsGatewayKubeOverride` deep-merge instead). Compression costs CPU, and compressing \
+        secrets next to attacker-controlled content over TLS enables BREACH-style attacks: leave \
+        it off for such responses.",
     fixes: &[Fix::all("{GW}.options.gzip", "{compressionLevel: SPEED}")],
     check,
 };
@@ -26,7 +35,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, settings, statuses};
+    use crate::rules::testing::{gateways, settings, statuses, tcp_gateways};
     use crate::rules::Status::*;
 
     #[test]
@@ -59,7 +68,7 @@ mod tests {
 
     #[test]
     fn not_applicable_for_tcp_or_without_gateways() {
-        let tcp = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
+        let tcp = tcp_gateways("");
         assert_eq!(statuses(&RULE, &tcp, "1.17.38"), [Na, Na]);
         assert_eq!(statuses(&RULE, &settings("gloo: {}"), "1.17.38"), [Na]);
     }

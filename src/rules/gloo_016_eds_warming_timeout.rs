@@ -8,10 +8,18 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-016",
     title: "EDS warming timeout non-zero",
     severity: Severity::Low,
-    source: "Gloo production guide (Seed-000, Latest): \"Set up the endpoints warming timeout to a non-zero value\"",
-    why: "Without a warming timeout gloo may serve Envoy clusters before their endpoints are known, sending traffic nowhere after a restart.",
-    predicate: "Settings `spec.gloo.endpointsWarmingTimeout` absent (Gloo uses 5m when unset, all three versions) or a duration > 0. `0` / `0s` = FAIL; an unparsable value = FAIL. NA when no Settings is rendered (`settings.create: false`).",
-    fix_doc: "All versions: leave it unset (5m default). To set it explicitly there is no first-class key: `settings.kubeResourceOverride.spec.gloo.endpointsWarmingTimeout: 300s` (this re-serialises the Settings document). If endpoints do not warm within the timeout, gloo panics and restarts.",
+    source:
+        "Gloo production guide (Seed-000, Latest): \"Set up the endpoints warming timeout to a \
+        non-zero value\"",
+    why: "Without a warming timeout gloo may serve Envoy clusters before their endpoints are \
+        known, sending traffic nowhere after a restart.",
+    predicate: "Settings `spec.gloo.endpointsWarmingTimeout` absent (Gloo uses 5m when unset, all \
+        three versions) or a duration > 0. `0` / `0s` = FAIL; an unparsable value = FAIL. NA \
+        when no Settings is rendered (`settings.create: false`).",
+    fix_doc: "All versions: leave it unset (5m default). To set it explicitly there is no \
+        first-class key: `settings.kubeResourceOverride.spec.gloo.endpointsWarmingTimeout: 300s` \
+        (this re-serialises the Settings document). If endpoints do not warm within the timeout, \
+        gloo panics and restarts.",
     fixes: &[Fix::all("settings.kubeResourceOverride.spec.gloo.endpointsWarmingTimeout", "300s")],
     check,
 };
@@ -41,7 +49,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{settings, statuses};
+    use crate::rules::testing::{settings, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn timeout(v: &str) -> String {
@@ -66,13 +74,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_settings() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -1,6 +1,6 @@
 //! GLOO-018: access logs keep Envoy's %RESPONSE_FLAGS%.
 
-use super::gloo_017_access_logging::access_log_entries;
+use super::common::access_log::access_log_entries;
 use super::helpers::{each_gateway, fail, na, pass, Verdict};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
@@ -10,10 +10,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-018",
     title: "Access log keeps %RESPONSE_FLAGS%",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Access Logging\": \"Make sure you have the %RESPONSE_FLAGS% item in the log pattern\"",
-    why: "Response flags (UH, UF, URX, ...) are how Envoy-side failures are told apart from upstream errors.",
-    predicate: "For every access-log entry of every Gateway: `grpcService` = PASS (structured entries include the flags); `fileSink.stringFormat`, when non-empty, must contain `%RESPONSE_FLAGS` (`%RESPONSE_FLAGS_LONG%` also counts); `fileSink.jsonFormat` must contain it in some value; a `fileSink` with neither = PASS (Envoy's default format includes it); any other sink must contain it somewhere. A Gateway fails when any entry fails. NA for a Gateway without access log (GLOO-017 reports that).",
-    fix_doc: "All versions: include `%RESPONSE_FLAGS%` in the `stringFormat` (or a `jsonFormat` value) of every entry of `gatewayProxies.<name>.gatewaySettings.accessLoggingService.accessLog`, or use a `fileSink` without a format (Envoy's default format has it).",
+    source: "Gloo production guide (Latest) \"Access Logging\": \"Make sure you have the \
+        %RESPONSE_FLAGS% item in the log pattern\"",
+    why: "Response flags (UH, UF, URX, ...) are how Envoy-side failures are told apart from \
+        upstream errors.",
+    predicate: "For every access-log entry of every Gateway: `grpcService` = PASS (structured \
+        entries include the flags); `fileSink.stringFormat`, when non-empty, must contain \
+        `%RESPONSE_FLAGS` (`%RESPONSE_FLAGS_LONG%` also counts); `fileSink.jsonFormat` must \
+        contain it in some value; a `fileSink` with neither = PASS (Envoy's default format \
+        includes it); any other sink must contain it somewhere. A Gateway fails when any entry \
+        fails. NA for a Gateway without access log (GLOO-017 reports that).",
+    fix_doc: "All versions: include `%RESPONSE_FLAGS%` in the `stringFormat` (or a `jsonFormat` \
+        value) of every entry of \
+        `gatewayProxies.<name>.gatewaySettings.accessLoggingService.accessLog`, or use a \
+        `fileSink` without a format (Envoy's default format has it).",
     fixes: &[Fix::all(
         "{GP}.gatewaySettings.accessLoggingService",
         r#"{accessLog: [{fileSink: {path: /dev/stdout, stringFormat: "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" \"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n"}}]}"#,

@@ -1,6 +1,7 @@
 //! GLOO-019: the gateway proxy runs at least two replicas.
 
-use super::helpers::{each_proxy, fail, pass, show};
+use super::common::replicas::{at_least_two, effective_replicas};
+use super::helpers::{each_proxy, fail, pass, refix_failures};
 use super::{Fix, OutcomeFix, Rule, Severity, Status};
 use crate::parse::model::Model;
 use crate::parse::Doc;
@@ -9,78 +10,71 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-019",
     title: "Proxy has >= 2 replicas",
     severity: Severity::High,
-    source: "Gloo production guide (Latest) \"Horizontally scaling the data plane\": scale `gateway-proxies` \"by using a Deployment or a DaemonSet\"",
-    why: "A single Envoy pod is a single point of failure for all ingress traffic: every restart, eviction or node failure is an outage.",
-    predicate: "Per proxy workload. Deployment: when a HorizontalPodAutoscaler in the same namespace targets it (`scaleTargetRef` kind and name), the HPA's `spec.minReplicas` (absent = 1), else `spec.replicas` (absent = 1), must be >= 2; a non-integer count FAILs. DaemonSet: PASS (one pod per eligible node). NA when no gateway proxy is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.kind.deployment.replicas: 2`; or an HPA with `gatewayProxies.<name>.horizontalPodAutoscaler` (`apiVersion`, `minReplicas` >= 2, `maxReplicas`, `metrics`; give the proxy resource requests, GLOO-012), whose `minReplicas` then decides; or a DaemonSet (`kind: {deployment: null, daemonSet: {}}`, 1.22 also `kind.workloadType: DaemonSet`). Caveat: in 1.13 and 1.17 a `kind.deployment` that ends up empty (e.g. `replicas: null`, the usual \"let the HPA decide\" idiom) silently renders a DaemonSet and drops the HPA and PDB; 1.22 fixed this.",
-    fixes: &[Fix::all("{GP}.kind.deployment.replicas", "2").unless_set_at("{GP}.kubeResourceOverride.spec.replicas")],
+    source: "Gloo production guide (Latest) \"Horizontally scaling the data plane\": scale \
+        `gateway-proxies` \"by using a Deployment or a DaemonSet\"",
+    why: "A single Envoy pod is a single point of failure for all ingress traffic: every restart, \
+        eviction or node failure is an outage.",
+    predicate: "Per proxy workload. Deployment: when a HorizontalPodAutoscaler in the same \
+        namespace targets it (`scaleTargetRef` kind and name), the HPA's `spec.minReplicas` \
+        (absent = 1), else `spec.replicas` (absent = 1), must be >= 2; a non-integer count \
+        FAILs. DaemonSet: PASS (one pod per eligible node). NA when no gateway proxy is \
+        rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.kind.deployment.replicas: 2`; or an HPA with \
+        `gatewayProxies.<name>.horizontalPodAutoscaler` (`apiVersion`, `minReplicas` >= 2, \
+        `maxReplicas`, `metrics`; give the proxy resource requests, GLOO-012), whose \
+        `minReplicas` then decides; or a DaemonSet (`kind: {deployment: null, daemonSet: {}}`, \
+        1.22 also `kind.workloadType: DaemonSet`). Caveat: in 1.13 and 1.17 a `kind.deployment` \
+        that ends up empty (e.g. `replicas: null`, the usual \"let the HPA decide\" idiom) \
+        silently renders a DaemonSet and drops the HPA and PDB; 1.22 fixed this.",
+    fixes: &[Fix::all("{GP}.kind.deployment.replicas", "2")
+        .unless_set_at("{GP}.kubeResourceOverride.spec.replicas")],
     check,
 };
-
-/// The replica count a workload runs with at least, and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Replicas {
-    pub count: i64,
-    /// `spec.replicas is 1`, `HorizontalPodAutoscaler/x minReplicas is 2`, ...
-    pub source: String,
-}
-
-/// Effective replicas of a Deployment (GLOO-019): the `minReplicas` of an HPA targeting it
-/// (absent = 1), else `spec.replicas` (absent = 1). Err: the count is not an integer.
-pub(crate) fn effective_replicas(m: &Model<'_>, workload: &Doc) -> Result<Replicas, String> {
-    let (field, node) = match m.hpa_for(workload) {
-        Some(hpa) => {
-            (format!("{} minReplicas", hpa.kind_name()), hpa.root.path("spec.minReplicas"))
-        }
-        None => ("spec.replicas".to_string(), workload.root.path("spec.replicas")),
-    };
-    match node.filter(|n| !n.is_null()) {
-        None => Ok(Replicas { count: 1, source: format!("{field} is absent (1)") }),
-        Some(n) => match n.as_i64() {
-            Some(count) => Ok(Replicas { count, source: format!("{field} is {count}") }),
-            None => Err(format!("{field} is not an integer ({})", show(Some(n)))),
-        },
-    }
-}
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     let outcomes = each_proxy(m, |p| {
         if p.is_daemonset() {
             return pass("DaemonSet: one proxy pod per eligible node");
         }
-        match effective_replicas(m, p.workload) {
-            Ok(r) if r.count >= 2 => pass(r.source),
-            Ok(r) => fail(format!("{}: a single proxy pod serves all traffic", r.source)),
-            Err(e) => fail(e),
+        let verdict = at_least_two(
+            effective_replicas(m, p.workload),
+            "a single proxy pod serves all traffic",
+        );
+        match m.hpa_for(p.workload) {
+            Some(hpa) if verdict.0 == Status::Fail && !is_the_charts(hpa, p.workload) => {
+                fail(format!(
+                    "{} ({} is not the chart's: change its minReplicas where it is defined)",
+                    verdict.1,
+                    hpa.kind_name()
+                ))
+            }
+            _ => verdict,
         }
     });
     // With an HPA its minReplicas decides: the fix goes there (the chart's `<proxy>-hpa` is
     // `{GP}.horizontalPodAutoscaler`; another one is changed where it is defined).
-    outcomes
-        .into_iter()
-        .map(|o| match m.hpa_for(o.doc) {
-            Some(hpa) if o.status == Status::Fail && hpa.name == format!("{}-hpa", o.doc.name) => o
-                .fixed_by(OutcomeFix::Custom {
-                    path: "{GP}.horizontalPodAutoscaler.minReplicas".into(),
-                    value: 2.into(),
-                }),
-            Some(hpa) if o.status == Status::Fail => {
-                let message = format!(
-                    "{} ({} is not the chart's: change its minReplicas where it is defined)",
-                    o.message,
-                    hpa.kind_name()
-                );
-                super::Outcome { message, ..o }.fixed_by(OutcomeFix::Nothing)
+    refix_failures(outcomes, |o| {
+        let hpa = m.hpa_for(o.doc)?;
+        Some(if is_the_charts(hpa, o.doc) {
+            OutcomeFix::Custom {
+                path: "{GP}.horizontalPodAutoscaler.minReplicas".into(),
+                value: 2.into(),
             }
-            _ => o,
+        } else {
+            OutcomeFix::Nothing
         })
-        .collect()
+    })
+}
+
+/// Whether `hpa` is the one the chart renders for the proxy `workload` (`<proxy>-hpa`).
+fn is_the_charts(hpa: &Doc, workload: &Doc) -> bool {
+    hpa.name == format!("{}-hpa", workload.name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn hpa(min: &str) -> String {
@@ -168,13 +162,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_proxies() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -9,10 +9,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-021",
     title: "Proxy pods spread across nodes",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest) \"Affinity/Anti-Affinity\": set `gatewayProxies.NAME.affinity` and `gatewayProxies.NAME.antiAffinity`",
-    why: "Replicas scheduled on the same node fail together with it, so extra replicas do not survive a node loss.",
-    predicate: "Deployment proxies: the pod spec's `affinity.podAntiAffinity` has at least one `preferredDuringSchedulingIgnoredDuringExecution` or `requiredDuringSchedulingIgnoredDuringExecution` term, or `topologySpreadConstraints` is non-empty. Absent = FAIL. NA: DaemonSet proxies (one pod per node already).",
-    fix_doc: "All versions: `gatewayProxies.<name>.antiAffinity: true` (preferred pod anti-affinity on `gloo: gateway-proxy`, topology `kubernetes.io/hostname`), or your own `gatewayProxies.<name>.affinity` / `gatewayProxies.<name>.topologySpreadConstraints`. `antiAffinity` spreads all proxies together, not each proxy separately; `affinity` and `antiAffinity` render only for Deployment proxies.",
+    source: "Gloo production guide (Latest) \"Affinity/Anti-Affinity\": set \
+        `gatewayProxies.NAME.affinity` and `gatewayProxies.NAME.antiAffinity`",
+    why: "Replicas scheduled on the same node fail together with it, so extra replicas do not \
+        survive a node loss.",
+    predicate: "Deployment proxies: the pod spec's `affinity.podAntiAffinity` has at least one \
+        `preferredDuringSchedulingIgnoredDuringExecution` or \
+        `requiredDuringSchedulingIgnoredDuringExecution` term, or `topologySpreadConstraints` is \
+        non-empty. Absent = FAIL. NA: DaemonSet proxies (one pod per node already).",
+    fix_doc: "All versions: `gatewayProxies.<name>.antiAffinity: true` (preferred pod \
+        anti-affinity on `gloo: gateway-proxy`, topology `kubernetes.io/hostname`), or your own \
+        `gatewayProxies.<name>.affinity` / `gatewayProxies.<name>.topologySpreadConstraints`. \
+        `antiAffinity` spreads all proxies together, not each proxy separately; `affinity` and \
+        `antiAffinity` render only for Deployment proxies.",
     fixes: &[Fix::all("{GP}.antiAffinity", "true")],
     check,
 };
@@ -42,7 +51,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     const PREFERRED: &str = "affinity:\n  podAntiAffinity:\n    preferredDuringSchedulingIgnoredDuringExecution:\n    - weight: 100\n      podAffinityTerm:\n        labelSelector:\n          matchLabels: {gloo: gateway-proxy}\n        topologyKey: kubernetes.io/hostname";
@@ -77,13 +86,6 @@ mod tests {
     fn daemonsets_and_empty_renders_are_not_applicable() {
         let ds = proxy("", "").replace("kind: Deployment", "kind: DaemonSet");
         assert_eq!(statuses(&RULE, &ds, "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

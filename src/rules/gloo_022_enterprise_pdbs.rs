@@ -1,7 +1,7 @@
 //! GLOO-022: Enterprise ExtAuth and rate-limit deployments are protected by PodDisruptionBudgets.
 
-use super::gloo_019_proxy_replicas::effective_replicas;
-use super::gloo_020_proxy_pdb::pdb_verdict;
+use super::common::pdb::pdb_verdict;
+use super::common::replicas::effective_replicas;
 use super::{Outcome, Rule, Severity, Target};
 use crate::parse::model::Model;
 
@@ -9,10 +9,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-022",
     title: "ExtAuth / rate-limit PDBs (Enterprise)",
     severity: Severity::Info,
-    source: "Gloo production guide (Latest) \"Ext-Auth\" and \"Rate Limit\": `global.extensions.extAuth.deployment.podDisruptionBudget`, `global.extensions.rateLimit.deployment.podDisruptionBudget`",
-    why: "When every ExtAuth or rate-limit pod is evicted at once, requests that need them are denied or unlimited until they come back.",
-    predicate: "For each rendered `Deployment` named `extauth` or `rate-limit`: the PDB test of GLOO-020 (exactly one `policy/v1` PodDisruptionBudget of its namespace selects its pod labels, and it allows a limited disruption given the Deployment's effective replicas). NA when neither Deployment is rendered (open-source chart).",
-    fix_doc: "Enterprise chart only: `global.extensions.extAuth.deployment.podDisruptionBudget` and `global.extensions.rateLimit.deployment.podDisruptionBudget` (e.g. `{maxUnavailable: 1}`; under `global.`, so never prefixed with `gloo.`). Run several replicas with affinity/anti-affinity, and give several ExtAuth replicas a shared `signingKey`. Not verified against the Enterprise chart.",
+    source: "Gloo production guide (Latest) \"Ext-Auth\" and \"Rate Limit\": \
+        `global.extensions.extAuth.deployment.podDisruptionBudget`, \
+        `global.extensions.rateLimit.deployment.podDisruptionBudget`",
+    why: "When every ExtAuth or rate-limit pod is evicted at once, requests that need them are \
+        denied or unlimited until they come back.",
+    predicate: "For each rendered `Deployment` named `extauth` or `rate-limit`: the PDB test of \
+        GLOO-020 (exactly one `policy/v1` PodDisruptionBudget of its namespace selects its pod \
+        labels, and it allows a limited disruption given the Deployment's effective replicas). \
+        NA when neither Deployment is rendered (open-source chart).",
+    fix_doc: "Enterprise chart only: `global.extensions.extAuth.deployment.podDisruptionBudget` \
+        and `global.extensions.rateLimit.deployment.podDisruptionBudget` (e.g. `{maxUnavailable: \
+        1}`; under `global.`, so never prefixed with `gloo.`). Run several replicas with \
+        affinity/anti-affinity, and give several ExtAuth replicas a shared `signingKey`. Not \
+        verified against the Enterprise chart.",
     fixes: &[],
     check,
 };

@@ -1,50 +1,43 @@
 //! GLOO-023: the gloo control plane runs at least two replicas.
 
-use super::gloo_019_proxy_replicas::effective_replicas;
-use super::gloo_024_leader_election::leader_election_values;
-use super::helpers::{fail, na_without, pass};
-use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
+use super::common::leader_election::leader_election_values;
+use super::common::replicas::{at_least_two, effective_replicas};
+use super::helpers::{na_without, refix_failures};
+use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
 use crate::parse::model::Model;
+use crate::parse::values::merge;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-023",
     title: "Control plane has >= 2 replicas",
     severity: Severity::Medium,
-    source: "Gloo production guide (Latest) \"Horizontally scaling the control plane\": \"increase the number of pods ... in the `gloo.deployment.replicas` Helm setting\"",
-    why: "With one gloo pod, configuration updates and webhook validation stop whenever it restarts (Envoy keeps serving its last configuration).",
-    predicate: "The `gloo` control-plane Deployment: `spec.replicas >= 2` (absent = 1; when a HorizontalPodAutoscaler targets it, its `minReplicas` instead). A non-integer count FAILs. NA when the gloo Deployment is not in the render.",
-    fix_doc: "All versions: `gloo.deployment.replicas: 2` (Enterprise and umbrella charts: `gloo.gloo.deployment.replicas`). Keep leader election on (GLOO-024); 1.17+ also offers `gloo.podDisruptionBudget` for the control plane.",
+    source:
+        "Gloo production guide (Latest) \"Horizontally scaling the control plane\": \"increase \
+        the number of pods ... in the `gloo.deployment.replicas` Helm setting\"",
+    why: "With one gloo pod, configuration updates and webhook validation stop whenever it \
+        restarts (Envoy keeps serving its last configuration).",
+    predicate: "The `gloo` control-plane Deployment: `spec.replicas >= 2` (absent = 1; when a \
+        HorizontalPodAutoscaler targets it, its `minReplicas` instead). A non-integer count \
+        FAILs. NA when the gloo Deployment is not in the render.",
+    fix_doc: "All versions: `gloo.deployment.replicas: 2` (Enterprise and umbrella charts: \
+        `gloo.gloo.deployment.replicas`). Keep leader election on (GLOO-024); 1.17+ also offers \
+        `gloo.podDisruptionBudget` for the control plane.",
     fixes: &[Fix::all("gloo.deployment.replicas", "2")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
-    let outcomes = m
-        .gloo
-        .map(|gloo| {
-            let (status, message) = match effective_replicas(m, gloo) {
-                Ok(r) if r.count >= 2 => pass(r.source),
-                Ok(r) => fail(format!("{}: one control-plane pod", r.source)),
-                Err(e) => fail(e),
-            };
-            let outcome = Outcome::new(status, gloo, Target::Chart, message);
-            // More replicas with leader election off would fail GLOO-024 (high): the fix turns
-            // it back on as well.
-            match m.gloo_container().and_then(leader_election_values) {
-                Some(mut values) if status == Status::Fail => {
-                    let deployment = values.as_object_mut().and_then(|v| {
-                        v.entry("deployment")
-                            .or_insert_with(|| serde_json::json!({}))
-                            .as_object_mut()
-                    });
-                    deployment.map(|d| d.insert("replicas".into(), 2.into()));
-                    outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values })
-                }
-                _ => outcome,
-            }
-        })
-        .into_iter()
-        .collect();
+    let outcomes = m.gloo.map(|gloo| {
+        let (status, message) = at_least_two(effective_replicas(m, gloo), "one control-plane pod");
+        Outcome::new(status, gloo, Target::Chart, message)
+    });
+    // More replicas with leader election off would fail GLOO-024 (high): the fix turns it back
+    // on as well.
+    let outcomes = refix_failures(outcomes.into_iter().collect(), |_| {
+        let mut values = m.gloo_container().and_then(leader_election_values)?;
+        merge(&mut values, serde_json::json!({ "deployment": { "replicas": 2 } }));
+        Some(OutcomeFix::Custom { path: "gloo".into(), value: values })
+    });
     na_without(m, outcomes, "gloo control-plane Deployment")
 }
 

@@ -1,20 +1,27 @@
 //! GLOO-024: leader election stays on when several gloo replicas run.
 
-use super::gloo_019_proxy_replicas::effective_replicas;
-use super::helpers::{fail, na, na_without, pass};
+use super::common::leader_election::{custom_env_entries, custom_env_note, leader_election_values};
+use super::common::replicas::effective_replicas;
+use super::helpers::{fail, na, na_without, pass, refix_judged};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Target};
 use crate::parse::model::{env_value, go_truthy, Model};
-use crate::parse::yaml::Node;
-use serde_json::{json, Map, Value};
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-024",
     title: "Leader election on with several replicas",
     severity: Severity::High,
-    source: "Gloo production guide (Latest): \"Leave the `gloo.disableLeaderElection` Helm field set to the default value of `false` when you have multiple replicas\"",
-    why: "Several gloo replicas without leader election all act as writers and fight over resource statuses and proxy configuration.",
-    predicate: "The `gloo` Deployment: FAIL iff its `gloo` container's env `DISABLE_LEADER_ELECTION` is true by Go's `strconv.ParseBool` (`1`, `t`, `T`, `true`, `TRUE`, `True`) and `spec.replicas` (absent = 1; an HPA's `minReplicas` when one targets it) is > 1. Disabled with one replica = PASS (noted). NA when the gloo Deployment or its container is not in the render.",
-    fix_doc: "All versions: `gloo.disableLeaderElection: false` (the default). Also check `gloo.deployment.customEnv`, which can inject the same variable.",
+    source: "Gloo production guide (Latest): \"Leave the `gloo.disableLeaderElection` Helm field \
+        set to the default value of `false` when you have multiple replicas\"",
+    why:
+        "Several gloo replicas without leader election all act as writers and fight over resource \
+        statuses and proxy configuration.",
+    predicate: "The `gloo` Deployment: FAIL iff its `gloo` container's env \
+        `DISABLE_LEADER_ELECTION` is true by Go's `strconv.ParseBool` (`1`, `t`, `T`, `true`, \
+        `TRUE`, `True`) and `spec.replicas` (absent = 1; an HPA's `minReplicas` when one targets \
+        it) is > 1. Disabled with one replica = PASS (noted). NA when the gloo Deployment or its \
+        container is not in the render.",
+    fix_doc: "All versions: `gloo.disableLeaderElection: false` (the default). Also check \
+        `gloo.deployment.customEnv`, which can inject the same variable.",
     fixes: &[Fix::all("gloo.disableLeaderElection", "false")],
     check,
 };
@@ -52,80 +59,18 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
                     }
                 }
             };
-            let outcome = Outcome::new(status, gloo, Target::Chart, message);
-            match m.gloo_container().and_then(leader_election_values) {
-                // Set through customEnv: the declared fix alone would leave it disabled.
-                Some(values)
-                    if !custom_env_entries(m.gloo_container().unwrap_or(Node::null()))
-                        .is_empty() =>
-                {
-                    outcome.fixed_by(OutcomeFix::Custom { path: "gloo".into(), value: values })
-                }
-                _ => outcome,
-            }
+            Outcome::new(status, gloo, Target::Chart, message)
         })
         .into_iter()
         .collect();
+    // Set through customEnv: the declared fix alone would leave it disabled.
+    let outcomes = refix_judged(outcomes, |_| {
+        let container = m.gloo_container()?;
+        let values = leader_election_values(container)?;
+        (!custom_env_entries(container).is_empty())
+            .then(|| OutcomeFix::Custom { path: "gloo".into(), value: values })
+    });
     na_without(m, outcomes, "gloo control-plane Deployment")
-}
-
-const VARIABLE: &str = "DISABLE_LEADER_ELECTION";
-
-/// The chart puts `gloo.deployment.customEnv` in the container's env after its own leading
-/// entries (`GLOO_LICENSE_KEY`, and on 1.22 `GOMEMLIMIT` / `GOMAXPROCS` from the limits) and
-/// before the rest of its own from `POD_NAMESPACE` on (`DISABLE_LEADER_ELECTION: "true"` among
-/// them when `gloo.disableLeaderElection`): the customEnv entries are those in between.
-fn custom_env(container: &Node) -> &[Node] {
-    const CHART_LEADING: [&str; 3] = ["GLOO_LICENSE_KEY", "GOMEMLIMIT", "GOMAXPROCS"];
-    let env = container.get("env").map(Node::items).unwrap_or_default();
-    let name = |e: &Node| e.get("name").and_then(Node::as_str).map(str::to_string);
-    let chart_end =
-        env.iter().position(|e| name(e).as_deref() == Some("POD_NAMESPACE")).unwrap_or(0);
-    let custom_start = env[..chart_end]
-        .iter()
-        .take_while(|e| name(e).is_some_and(|n| CHART_LEADING.contains(&n.as_str())))
-        .count();
-    &env[custom_start..chart_end]
-}
-
-/// customEnv entries that set the variable to a true value.
-fn custom_env_entries(container: &Node) -> Vec<&Node> {
-    custom_env(container)
-        .iter()
-        .filter(|e| {
-            e.get("name").and_then(Node::as_str) == Some(VARIABLE)
-                && e.get("value").and_then(Node::scalar_text).is_some_and(|v| go_truthy(&v))
-        })
-        .collect()
-}
-
-fn custom_env_note(container: &Node) -> &'static str {
-    if custom_env_entries(container).is_empty() {
-        ""
-    } else {
-        " (by gloo.deployment.customEnv)"
-    }
-}
-
-/// The values under `gloo` that turn leader election back on: `disableLeaderElection: false`,
-/// and `deployment.customEnv` without its entries for the variable when it has any (helm
-/// replaces a list whole, so the fix is the rendered list minus those entries). None when
-/// leader election is on.
-pub(super) fn leader_election_values(container: &Node) -> Option<Value> {
-    if !env_value(container, VARIABLE).as_deref().is_some_and(go_truthy) {
-        return None;
-    }
-    let mut values = Map::new();
-    values.insert("disableLeaderElection".into(), Value::Bool(false));
-    if !custom_env_entries(container).is_empty() {
-        let kept: Vec<Value> = custom_env(container)
-            .iter()
-            .filter(|e| e.get("name").and_then(Node::as_str) != Some(VARIABLE))
-            .map(Node::to_json)
-            .collect();
-        values.insert("deployment".into(), json!({ "customEnv": kept }));
-    }
-    Some(Value::Object(values))
 }
 
 #[cfg(test)]

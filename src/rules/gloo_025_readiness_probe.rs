@@ -1,6 +1,6 @@
 //! GLOO-025: the Envoy container has a readiness probe.
 
-use super::helpers::{each_envoy_container, fail, pass};
+use super::common::probes::envoy_has;
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -8,25 +8,29 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-025",
     title: "Envoy readiness probe",
     severity: Severity::Medium,
-    source: "Gloo production guide (Seed-000, Latest): \"specify `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
-    why: "Without a readiness probe new proxy pods receive traffic before Envoy has its configuration.",
-    predicate: "Per proxy, the Envoy container has a non-null `readinessProbe`. Absent = FAIL. NA when the Envoy container cannot be identified or no proxy is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` (a `wget` of `<loopBackAddress>:19000/ready`), or `gatewayProxies.<name>.podTemplate.customReadinessProbe` together with `probes: true`. Caveat: Envoy reports not-ready until it has at least one route, so a proxy without any VirtualService never becomes Ready and a rollout with probes waits forever.",
+    source: "Gloo production guide (Seed-000, Latest): \"specify \
+        `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
+    why: "Without a readiness probe new proxy pods receive traffic before Envoy has its \
+        configuration.",
+    predicate: "Per proxy, the Envoy container has a non-null `readinessProbe`. Absent = FAIL. NA \
+        when the Envoy container cannot be identified or no proxy is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` (a `wget` of \
+        `<loopBackAddress>:19000/ready`), or \
+        `gatewayProxies.<name>.podTemplate.customReadinessProbe` together with `probes: true`. \
+        Caveat: Envoy reports not-ready until it has at least one route, so a proxy without any \
+        VirtualService never becomes Ready and a rollout with probes waits forever.",
     fixes: &[Fix::all("{GP}.podTemplate.probes", "true")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_envoy_container(m, |_, c| match c.get("readinessProbe").filter(|n| !n.is_null()) {
-        Some(_) => pass("the Envoy container has a readinessProbe"),
-        None => fail("the Envoy container has no readinessProbe"),
-    })
+    envoy_has(m, "readinessProbe")
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -48,18 +52,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace(
-            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
-            "name: other\n        image: example/other:1",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_an_envoy_container(&RULE);
     }
 }

@@ -1,6 +1,6 @@
 //! GLOO-026: the Envoy container has a liveness probe.
 
-use super::helpers::{each_envoy_container, fail, pass};
+use super::common::probes::envoy_has;
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -8,25 +8,28 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-026",
     title: "Envoy liveness probe",
     severity: Severity::Low,
-    source: "Gloo production guide (Seed-000, Latest): \"To enable liveness and readiness probes, specify `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
+    source: "Gloo production guide (Seed-000, Latest): \"To enable liveness and readiness probes, \
+        specify `gatewayProxies.gatewayProxy.podTemplate.probes=true`\"",
     why: "Without a liveness probe a wedged Envoy is never restarted.",
-    predicate: "Per proxy, the Envoy container has a non-null `livenessProbe`. Absent = FAIL. NA when the Envoy container cannot be identified or no proxy is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` **and** `gatewayProxies.<name>.podTemplate.livenessProbeEnabled: true`. Contrary to the guide, `probes: true` alone adds only the readiness probe, and `livenessProbeEnabled` without `probes` adds nothing. The default liveness probe hits `/server_info`, which answers without routes; `customLivenessProbe` replaces it.",
+    predicate: "Per proxy, the Envoy container has a non-null `livenessProbe`. Absent = FAIL. NA \
+        when the Envoy container cannot be identified or no proxy is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.podTemplate.probes: true` **and** \
+        `gatewayProxies.<name>.podTemplate.livenessProbeEnabled: true`. Contrary to the guide, \
+        `probes: true` alone adds only the readiness probe, and `livenessProbeEnabled` without \
+        `probes` adds nothing. The default liveness probe hits `/server_info`, which answers \
+        without routes; `customLivenessProbe` replaces it.",
     fixes: &[Fix::all("{GP}.podTemplate", "{probes: true, livenessProbeEnabled: true}")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_envoy_container(m, |_, c| match c.get("livenessProbe").filter(|n| !n.is_null()) {
-        Some(_) => pass("the Envoy container has a livenessProbe"),
-        None => fail("the Envoy container has no livenessProbe"),
-    })
+    envoy_has(m, "livenessProbe")
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -57,18 +60,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace(
-            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
-            "name: other\n        image: example/other:1",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_an_envoy_container(&RULE);
     }
 }

@@ -9,10 +9,24 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-027",
     title: "Health-check filter for the load balancer",
     severity: Severity::Medium,
-    source: "Gloo production guide: Seed-000 \"configure your load balancer properly to consume the readiness probe\"; Latest \"... to consume the Envoy health check filter\"",
-    why: "Without a health-check path an external load balancer cannot tell a draining or starting proxy from a healthy one, and keeps sending it traffic.",
-    predicate: "Every HTTP Gateway (and each matched gateway of a hybrid Gateway): `<httpGateway>.options.healthCheck.path` is a non-empty string. Absent = FAIL. TCP-only Gateways are NA; no Gateway rendered = NA.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.healthCheck.path: /envoy-hc` and the same under `customHttpsGateway` (each replaces the whole generated httpGateway: keep all its options in one block), then point the load balancer's health check at that exact path. Pair it with `gatewayProxies.<name>.podTemplate.gracefulShutdown.enabled: true` (the pre-stop hook fails the health check, then sleeps `sleepTimeSeconds`, default 25) so the load balancer drains the pod before it stops. The path is answered on every virtual host of the listener: choose one no application uses; requests reach it only once a VirtualService exists on the listener.",
+    source: "Gloo production guide: Seed-000 \"configure your load balancer properly to consume \
+        the readiness probe\"; Latest \"... to consume the Envoy health check filter\"",
+    why:
+        "Without a health-check path an external load balancer cannot tell a draining or starting \
+        proxy from a healthy one, and keeps sending it traffic.",
+    predicate: "Every HTTP Gateway (and each matched gateway of a hybrid Gateway): \
+        `<httpGateway>.options.healthCheck.path` is a non-empty string. Absent = FAIL. TCP-only \
+        Gateways are NA; no Gateway rendered = NA.",
+    fix_doc: "All versions: \
+        `gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.healthCheck.path: \
+        /envoy-hc` and the same under `customHttpsGateway` (each replaces the whole generated \
+        httpGateway: keep all its options in one block), then point the load balancer's health \
+        check at that exact path. Pair it with \
+        `gatewayProxies.<name>.podTemplate.gracefulShutdown.enabled: true` (the pre-stop hook \
+        fails the health check, then sleeps `sleepTimeSeconds`, default 25) so the load balancer \
+        drains the pod before it stops. The path is answered on every virtual host of the \
+        listener: choose one no application uses; requests reach it only once a VirtualService \
+        exists on the listener.",
     fixes: &[Fix::all("{GW}.options.healthCheck.path", "/envoy-hc")],
     check,
 };
@@ -34,7 +48,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, na_without_http_gateways, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -70,15 +84,6 @@ mod tests {
 
     #[test]
     fn tcp_gateways_and_no_gateways_are_not_applicable() {
-        let render = gateways("", "").replace("      httpGateway: {}\n", "      tcpGateway: {}\n");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na, Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_http_gateways(&RULE);
     }
 }

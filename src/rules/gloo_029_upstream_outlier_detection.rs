@@ -1,6 +1,6 @@
 //! GLOO-029: Upstreams define outlier detection.
 
-use super::gloo_028_upstream_health_checks::each_upstream;
+use super::common::upstreams::each_upstream;
 use super::helpers::{fail, pass};
 use super::{Outcome, Rule, Severity};
 use crate::parse::model::Model;
@@ -9,10 +9,16 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-029",
     title: "Upstream outlier detection",
     severity: Severity::Info,
-    source: "Gloo production guide (Latest) \"Other considerations\": \"outlier detection can be configured ... via the `outlierDetection` field on the `Upstream` resource\"",
-    why: "Without outlier detection an endpoint that keeps failing stays in the load-balancing pool.",
-    predicate: "Every rendered `gloo.solo.io` `Upstream` has a non-null `spec.outlierDetection` (an empty map counts: Envoy then uses its defaults). Absent = FAIL. NA when no Upstream is rendered (the Gloo chart renders none).",
-    fix_doc: "Not a Gloo chart value: set `spec.outlierDetection` (e.g. `{consecutive5xx: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50}`) on the Upstream resources in the chart or manifests that create them.",
+    source: "Gloo production guide (Latest) \"Other considerations\": \"outlier detection can be \
+        configured ... via the `outlierDetection` field on the `Upstream` resource\"",
+    why: "Without outlier detection an endpoint that keeps failing stays in the load-balancing \
+        pool.",
+    predicate: "Every rendered `gloo.solo.io` `Upstream` has a non-null `spec.outlierDetection` \
+        (an empty map counts: Envoy then uses its defaults). Absent = FAIL. NA when no Upstream \
+        is rendered (the Gloo chart renders none).",
+    fix_doc: "Not a Gloo chart value: set `spec.outlierDetection` (e.g. `{consecutive5xx: 5, \
+        interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50}`) on the Upstream \
+        resources in the chart or manifests that create them.",
     fixes: &[],
     check,
 };
@@ -27,8 +33,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::gloo_028_upstream_health_checks::tests::upstream;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{proxy, statuses, upstream};
     use crate::rules::Status::*;
 
     #[test]

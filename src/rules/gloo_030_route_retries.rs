@@ -9,10 +9,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-030",
     title: "Route retries",
     severity: Severity::Info,
-    source: "Gloo production guide (Latest): \"consider using `retries` on your routes ... increase to `3`\"",
-    why: "Without retries a single failed connection or reset to one upstream endpoint becomes a client-visible error.",
-    predicate: "Every rendered `gateway.solo.io` VirtualService: each route of `spec.virtualHost.routes` has a non-null `options.retries`, unless `spec.virtualHost.options.retries` covers them all; every RouteTable: each route of `spec.routes` has `options.retries`. A resource without routes passes. NA when no VirtualService or RouteTable is rendered (the Gloo chart renders none).",
-    fix_doc: "Not a Gloo chart value: set `options.retries` (e.g. `{retryOn: 'connect-failure,refused-stream,reset', numRetries: 3, perTryTimeout: 5s}`) on the routes, or `spec.virtualHost.options.retries` on the VirtualService, in the chart or manifests that create them. Retry only idempotent requests.",
+    source: "Gloo production guide (Latest): \"consider using `retries` on your routes ... \
+        increase to `3`\"",
+    why: "Without retries a single failed connection or reset to one upstream endpoint becomes a \
+        client-visible error.",
+    predicate: "Every rendered `gateway.solo.io` VirtualService: each route of \
+        `spec.virtualHost.routes` has a non-null `options.retries`, unless \
+        `spec.virtualHost.options.retries` covers them all; every RouteTable: each route of \
+        `spec.routes` has `options.retries`. A resource without routes passes. NA when no \
+        VirtualService or RouteTable is rendered (the Gloo chart renders none).",
+    fix_doc: "Not a Gloo chart value: set `options.retries` (e.g. `{retryOn: \
+        'connect-failure,refused-stream,reset', numRetries: 3, perTryTimeout: 5s}`) on the \
+        routes, or `spec.virtualHost.options.retries` on the VirtualService, in the chart or \
+        manifests that create them. Retry only idempotent requests.",
     fixes: &[],
     check,
 };

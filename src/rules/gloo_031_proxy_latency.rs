@@ -8,10 +8,20 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-031",
     title: "Proxy latency filter (Enterprise)",
     severity: Severity::Info,
-    source: "Gloo production guide (Latest) \"Proxy latency filter\": enable it \"in the `httpGateway.options` section of your Gateway\"",
-    why: "Without it the time Envoy itself adds to requests is not measured, so proxy-side latency cannot be told apart from upstream latency.",
-    predicate: "Enterprise renders only (an image named `gloo-ee*`): every HTTP Gateway has a non-null `<httpGateway>.options.proxyLatency`. Absent = FAIL; TCP-only Gateways are NA. Open-source render: NA (open-source Gloo rejects the option).",
-    fix_doc: "Enterprise chart: `gloo.gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.proxyLatency: {...}` (fields per Gloo's proxylatency API reference) and the same under `customHttpsGateway` (each replaces the whole generated httpGateway: keep all options in one block). Never set it on the open-source chart: open-source Gloo reports `proxyLatency` as an Enterprise-only option and rejects the Gateway.",
+    source: "Gloo production guide (Latest) \"Proxy latency filter\": enable it \"in the \
+        `httpGateway.options` section of your Gateway\"",
+    why:
+        "Without it the time Envoy itself adds to requests is not measured, so proxy-side latency \
+        cannot be told apart from upstream latency.",
+    predicate: "Enterprise renders only (an image named `gloo-ee*`): every HTTP Gateway has a \
+        non-null `<httpGateway>.options.proxyLatency`. Absent = FAIL; TCP-only Gateways are NA. \
+        Open-source render: NA (open-source Gloo rejects the option).",
+    fix_doc: "Enterprise chart: \
+        `gloo.gatewayProxies.<name>.gatewaySettings.customHttpGateway.options.proxyLatency: \
+        {...}` (fields per Gloo's proxylatency API reference) and the same under \
+        `customHttpsGateway` (each replaces the whole generated httpGateway: keep all options in \
+        one block). Never set it on the open-source chart: open-source Gloo reports \
+        `proxyLatency` as an Enterprise-only option and rejects the Gateway.",
     fixes: &[],
     check,
 };

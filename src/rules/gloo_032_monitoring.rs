@@ -7,10 +7,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-032",
     title: "Monitoring stack (advice)",
     severity: Severity::Info,
-    source: "Gloo production guide (Latest) \"Metrics and monitoring\": the bundled Prometheus and Grafana \"are not meant to be used `as-is` in production\"",
-    why: "A lost control-plane connection or CPU-throttled Envoy goes unnoticed without production-grade monitoring and alerts.",
-    predicate: "Advisory only: one ADVISORY result per render (on the gloo Deployment when rendered). The bundled monitoring stack is configured through Enterprise chart values; nothing in the open-source render can be checked.",
-    fix_doc: "Use your own production Prometheus and Grafana rather than the bundled ones (Enterprise: size `prometheus.server.retention` and `prometheus.server.persistentVolume.size` if you keep them). Alert on `envoy_control_plane_connected_state` dropping to 0 and on CPU throttling of the gateway-proxy pods.",
+    source:
+        "Gloo production guide (Latest) \"Metrics and monitoring\": the bundled Prometheus and \
+        Grafana \"are not meant to be used `as-is` in production\"",
+    why: "A lost control-plane connection or CPU-throttled Envoy goes unnoticed without \
+        production-grade monitoring and alerts.",
+    predicate: "Advisory only: one ADVISORY result per render (on the gloo Deployment when \
+        rendered). The bundled monitoring stack is configured through Enterprise chart values; \
+        nothing in the open-source render can be checked.",
+    fix_doc: "Use your own production Prometheus and Grafana rather than the bundled ones \
+        (Enterprise: size `prometheus.server.retention` and \
+        `prometheus.server.persistentVolume.size` if you keep them). Alert on \
+        `envoy_control_plane_connected_state` dropping to 0 and on CPU throttling of the \
+        gateway-proxy pods.",
     fixes: &[],
     check,
 };

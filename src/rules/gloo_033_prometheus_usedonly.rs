@@ -1,6 +1,6 @@
 //! GLOO-033: the proxy's Prometheus scrape path emits only the metrics in use.
 
-use super::helpers::{each_bootstrap, fail, na, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_bootstrap, fail, na, pass, refix_judged};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -9,11 +9,24 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-033",
     title: "Prometheus scrape uses `usedonly`",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping endpoint\": `routePrefixRewrite: \"/stats/prometheus?usedonly\"`",
-    why: "Without `usedonly` every scrape returns all of Envoy's never-used counters, inflating scrape size and Prometheus load.",
-    predicate: "Per proxy, in the Envoy bootstrap: every route under `static_resources.listeners` whose `match.prefix` is `/metrics` has a `route.prefix_rewrite` containing `usedonly`. Absent rewrite = FAIL. NA when there is no `/metrics` route (stats disabled) or the bootstrap ConfigMap is not rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.stats: {enabled: true, routePrefixRewrite: \"/stats/prometheus?usedonly\"}`, or for every proxy `global.glooStats.routePrefixRewrite: \"/stats/prometheus?usedonly\"` (top-level `global`, even in umbrella charts). `gatewayProxies.<name>.stats` replaces `global.glooStats` as a whole: without `enabled: true` it switches stats off (no `/metrics` route and no scrape annotations).",
-    fixes: &[Fix::all("{GP}.stats", "{enabled: true, routePrefixRewrite: \"/stats/prometheus?usedonly\"}")],
+    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping \
+        endpoint\": `routePrefixRewrite: \"/stats/prometheus?usedonly\"`",
+    why: "Without `usedonly` every scrape returns all of Envoy's never-used counters, inflating \
+        scrape size and Prometheus load.",
+    predicate: "Per proxy, in the Envoy bootstrap: every route under `static_resources.listeners` \
+        whose `match.prefix` is `/metrics` has a `route.prefix_rewrite` containing `usedonly`. \
+        Absent rewrite = FAIL. NA when there is no `/metrics` route (stats disabled) or the \
+        bootstrap ConfigMap is not rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.stats: {enabled: true, routePrefixRewrite: \
+        \"/stats/prometheus?usedonly\"}`, or for every proxy \
+        `global.glooStats.routePrefixRewrite: \"/stats/prometheus?usedonly\"` (top-level \
+        `global`, even in umbrella charts). `gatewayProxies.<name>.stats` replaces \
+        `global.glooStats` as a whole: without `enabled: true` it switches stats off (no \
+        `/metrics` route and no scrape annotations).",
+    fixes: &[Fix::all(
+        "{GP}.stats",
+        "{enabled: true, routePrefixRewrite: \"/stats/prometheus?usedonly\"}",
+    )],
     check,
 };
 
@@ -51,13 +64,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         path: "global.glooStats.routePrefixRewrite".into(),
         value: "/stats/prometheus?usedonly".into(),
     };
-    with_own_fixes(outcomes, OwnFixFor::Judged, |_| Some(global.clone()))
+    refix_judged(outcomes, |_| Some(global.clone()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{bootstrap, proxy, statuses};
+    use crate::rules::testing::{bootstrap, proxy, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn with_rewrite(rewrite: &str) -> String {
@@ -119,13 +132,6 @@ mod tests {
             proxy("", "") + &bootstrap("static_resources:\n  listeners: []\n  clusters: []\n");
         assert_eq!(statuses(&RULE, &no_stats, "1.17.38"), [Na]);
         assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Na], "ConfigMap missing");
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

@@ -1,6 +1,6 @@
 //! GLOO-034: downstream connections use TCP keepalive.
 
-use super::helpers::{each_gateway, fail, pass, with_own_fixes, OwnFixFor};
+use super::helpers::{each_gateway, fail, pass, refix_judged};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -9,10 +9,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-034",
     title: "Downstream TCP keepalive",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Configure TCP keepalive\" and the Gloo TCP keepalive guide (Gateway `options.socketOptions` for downstream connections)",
-    why: "Load balancers and firewalls with connection tracking silently drop idle client connections; keepalive probes keep them alive or detect them dead.",
-    predicate: "Every Gateway (HTTP and TCP): `spec.options.socketOptions` has an entry with `level: 1` (SOL_SOCKET), `name: 9` (SO_KEEPALIVE) and a non-zero `intValue` (int64 fields may also be numeric strings). Absent = FAIL. NA when no Gateway is rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.options.socketOptions:` SO_KEEPALIVE `{level: 1, name: 9, intValue: 1}` plus TCP_KEEPIDLE `{level: 6, name: 4, intValue: 60}`, TCP_KEEPINTVL `{level: 6, name: 5, intValue: 10}` and TCP_KEEPCNT `{level: 6, name: 6, intValue: 3}`, all with `state: STATE_PREBIND` (renders into `spec.options` of both generated Gateways). Linux option numbers; choose an idle time below the load balancer's idle timeout.",
+    source: "Gloo production guide (Latest) \"Configure TCP keepalive\" and the Gloo TCP keepalive \
+        guide (Gateway `options.socketOptions` for downstream connections)",
+    why: "Load balancers and firewalls with connection tracking silently drop idle client \
+        connections; keepalive probes keep them alive or detect them dead.",
+    predicate: "Every Gateway (HTTP and TCP): `spec.options.socketOptions` has an entry with \
+        `level: 1` (SOL_SOCKET), `name: 9` (SO_KEEPALIVE) and a non-zero `intValue` (int64 \
+        fields may also be numeric strings). Absent = FAIL. NA when no Gateway is rendered.",
+    fix_doc: "All versions: `gatewayProxies.<name>.gatewaySettings.options.socketOptions:` \
+        SO_KEEPALIVE `{level: 1, name: 9, intValue: 1}` plus TCP_KEEPIDLE `{level: 6, name: 4, \
+        intValue: 60}`, TCP_KEEPINTVL `{level: 6, name: 5, intValue: 10}` and TCP_KEEPCNT \
+        `{level: 6, name: 6, intValue: 3}`, all with `state: STATE_PREBIND` (renders into \
+        `spec.options` of both generated Gateways). Linux option numbers; choose an idle time \
+        below the load balancer's idle timeout.",
     fixes: &[Fix::all(
         "{GP}.gatewaySettings.options.socketOptions",
         "[{level: 1, name: 9, intValue: 1, state: STATE_PREBIND}, {level: 6, name: 4, intValue: 60, state: STATE_PREBIND}, {level: 6, name: 5, intValue: 10, state: STATE_PREBIND}, {level: 6, name: 6, intValue: 3, state: STATE_PREBIND}]",
@@ -72,7 +81,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             fail("spec.options.socketOptions has no SO_KEEPALIVE (level 1, name 9)")
         }
     });
-    with_own_fixes(outcomes, OwnFixFor::Judged, |o| {
+    refix_judged(outcomes, |o| {
         o.doc
             .root
             .get("spec")
@@ -84,7 +93,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, statuses};
+    use crate::rules::testing::{gateways, statuses, NOT_GLOO};
     use crate::rules::Status::*;
 
     fn with(options: &str) -> String {
@@ -152,13 +161,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateways() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.17.38"), [Na]);
     }
 }

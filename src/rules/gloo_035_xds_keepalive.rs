@@ -9,10 +9,19 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-035",
     title: "xDS connection TCP keepalive",
     severity: Severity::Low,
-    source: "Gloo TCP keepalive guide (linked from the production guide, Latest), \"TCP keepalive on static clusters\": `tcpKeepaliveTimeSeconds`",
-    why: "A silently dead connection to the control plane freezes Envoy's configuration without any error.",
-    predicate: "Per proxy, in the Envoy bootstrap: every static cluster named by `dynamic_resources.ads_config.grpc_services[].envoy_grpc.cluster_name` has `upstream_connection_options.tcp_keepalive`, and its `keepalive_time`, when set, is > 0. A named cluster missing from `static_resources.clusters` FAILs. NA when the bootstrap has no ADS `envoy_grpc` cluster or its ConfigMap is not rendered.",
-    fix_doc: "All versions: `gatewayProxies.<name>.tcpKeepaliveTimeSeconds: 60` (the default). `0` renders `keepalive_time: 0` (FAIL). A custom `gatewayProxies.<name>.configMap.data` bootstrap must keep the `tcp_keepalive` block on the xDS cluster.",
+    source: "Gloo TCP keepalive guide (linked from the production guide, Latest), \"TCP keepalive \
+        on static clusters\": `tcpKeepaliveTimeSeconds`",
+    why: "A silently dead connection to the control plane freezes Envoy's configuration without \
+        any error.",
+    predicate: "Per proxy, in the Envoy bootstrap: every static cluster named by \
+        `dynamic_resources.ads_config.grpc_services[].envoy_grpc.cluster_name` has \
+        `upstream_connection_options.tcp_keepalive`, and its `keepalive_time`, when set, is > 0. \
+        A named cluster missing from `static_resources.clusters` FAILs. NA when the bootstrap \
+        has no ADS `envoy_grpc` cluster or its ConfigMap is not rendered.",
+    fix_doc:
+        "All versions: `gatewayProxies.<name>.tcpKeepaliveTimeSeconds: 60` (the default). `0` \
+        renders `keepalive_time: 0` (FAIL). A custom `gatewayProxies.<name>.configMap.data` \
+        bootstrap must keep the `tcp_keepalive` block on the xDS cluster.",
     fixes: &[Fix::all("{GP}.tcpKeepaliveTimeSeconds", "60")],
     check,
 };

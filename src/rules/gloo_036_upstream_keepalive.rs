@@ -1,6 +1,6 @@
 //! GLOO-036: Upstreams keep idle connections alive with TCP keepalive.
 
-use super::gloo_028_upstream_health_checks::each_upstream;
+use super::common::upstreams::each_upstream;
 use super::helpers::{fail, pass};
 use super::{Outcome, Rule, Severity};
 use crate::parse::model::Model;
@@ -9,10 +9,17 @@ pub(super) static RULE: Rule = Rule {
     id: "GLOO-036",
     title: "Upstream TCP keepalive",
     severity: Severity::Info,
-    source: "Gloo TCP keepalive guide (linked from the production guide, Latest), \"TCP keepalive on upstream connections\": Upstream `connectionConfig.tcpKeepalive`",
-    why: "Idle pooled connections to upstreams are dropped silently by NATs and connection-tracking firewalls, and the next request on them fails.",
-    predicate: "Every rendered `gloo.solo.io` `Upstream` has a non-null `spec.connectionConfig.tcpKeepalive`. Absent = FAIL. NA when no Upstream is rendered (the Gloo chart renders none).",
-    fix_doc: "Not a Gloo chart value: set `spec.connectionConfig.tcpKeepalive: {keepaliveTime: 60s, keepaliveInterval: 10s, keepaliveProbes: 3}` (idle time below the idle timeout of any middlebox on the path) on the Upstream resources in the chart or manifests that create them.",
+    source: "Gloo TCP keepalive guide (linked from the production guide, Latest), \"TCP keepalive \
+        on upstream connections\": Upstream `connectionConfig.tcpKeepalive`",
+    why: "Idle pooled connections to upstreams are dropped silently by NATs and \
+        connection-tracking firewalls, and the next request on them fails.",
+    predicate: "Every rendered `gloo.solo.io` `Upstream` has a non-null \
+        `spec.connectionConfig.tcpKeepalive`. Absent = FAIL. NA when no Upstream is rendered \
+        (the Gloo chart renders none).",
+    fix_doc: "Not a Gloo chart value: set `spec.connectionConfig.tcpKeepalive: {keepaliveTime: \
+        60s, keepaliveInterval: 10s, keepaliveProbes: 3}` (idle time below the idle timeout of \
+        any middlebox on the path) on the Upstream resources in the chart or manifests that \
+        create them.",
     fixes: &[],
     check,
 };
@@ -29,8 +36,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::gloo_028_upstream_health_checks::tests::upstream;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{proxy, statuses, upstream};
     use crate::rules::Status::*;
 
     #[test]

@@ -7,6 +7,20 @@ use crate::parse::version::Version;
 use crate::parse::yaml::Node;
 use crate::parse::Doc;
 
+/// How the fix of a rule on the HTTP options of the generated Gateways (ENVOY-006 to 018) reaches
+/// the `-ssl` Gateway, and what a custom Gateway block costs: a literal, for `concat!` in the
+/// rule's `fix_doc`.
+macro_rules! same_under_https_gateway {
+    () => {
+        "the same under `customHttpsGateway` (each custom block replaces the whole generated \
+         `httpGateway`: keep all its options in one block, and move any \
+         `gatewayProxies.<name>.tracing.provider` into `httpConnectionManagerSettings.tracing` \
+         or tracing is dropped; `httpGatewayKubeOverride` / `httpsGatewayKubeOverride` \
+         deep-merge instead)"
+    };
+}
+pub(crate) use same_under_https_gateway;
+
 /// A verdict before it is attached to an object.
 pub type Verdict = (Status, String);
 
@@ -157,7 +171,7 @@ pub fn envoy_security<'n>(kube: &'n Node, field: &str) -> Option<&'n Node> {
 /// key and the first chart version that has it (HARDENING-KGW.md, Decisions).
 pub fn no_key_before(m: &Model<'_>, since: Version, key: &str, verdict: Verdict) -> Verdict {
     match (verdict, m.version) {
-        ((Status::Fail, message), Some(v)) if v < since => (
+        ((Status::Fail, message), Some(v)) if !m.chart_at_least(since.major, since.minor) => (
             Status::Fail,
             format!(
                 "{message}; gloo {v} has no values key for it: `{key}` arrives in gloo {since}"
@@ -309,32 +323,36 @@ pub fn each_gateway<'a>(
     na_without(m, outcomes, "Gateway")
 }
 
-/// Which outcomes an object's own fix is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OwnFixFor {
-    /// Failures only: where the object passes, the declared fix does no harm.
-    Failures,
-    /// Failures and passes: `overlay --all` writes a passing object's fix too, and the declared
-    /// one would replace what the user set (check.rs, `Finding::pin`).
-    Judged,
+/// Gives each failing outcome that `own` finds a fix for that fix in place of its rule's
+/// declared one. Where the object passes, the declared fix does no harm and stays.
+pub fn refix_failures<'a>(
+    outcomes: Vec<Outcome<'a>>,
+    own: impl FnMut(&Outcome<'a>) -> Option<OutcomeFix>,
+) -> Vec<Outcome<'a>> {
+    refix(outcomes, |status| status == Status::Fail, own)
 }
 
-/// Gives each outcome `own` finds a fix for that fix in place of its rule's declared one. Only
-/// outcomes still on the declared fix (a helper may already have said values cannot fix it) and
-/// of the statuses `like` names.
-pub fn with_own_fixes<'a>(
+/// As [`refix_failures`] for passing outcomes too: `overlay --all` writes a passing object's
+/// fix as well, and the declared one would replace what the user set (check.rs, `Finding::pin`).
+pub fn refix_judged<'a>(
     outcomes: Vec<Outcome<'a>>,
-    like: OwnFixFor,
+    own: impl FnMut(&Outcome<'a>) -> Option<OutcomeFix>,
+) -> Vec<Outcome<'a>> {
+    refix(outcomes, |status| matches!(status, Status::Fail | Status::Pass), own)
+}
+
+/// Only outcomes still on the declared fix (a helper may already have said values cannot fix
+/// it) and of a status `judged` takes.
+fn refix<'a>(
+    outcomes: Vec<Outcome<'a>>,
+    judged: impl Fn(Status) -> bool,
     mut own: impl FnMut(&Outcome<'a>) -> Option<OutcomeFix>,
 ) -> Vec<Outcome<'a>> {
     outcomes
         .into_iter()
         .map(|o| {
-            let judged = match like {
-                OwnFixFor::Failures => o.status == Status::Fail,
-                OwnFixFor::Judged => matches!(o.status, Status::Fail | Status::Pass),
-            };
-            match (judged && o.fix == OutcomeFix::Declared).then(|| own(&o)).flatten() {
+            let refixed = judged(o.status) && o.fix == OutcomeFix::Declared;
+            match refixed.then(|| own(&o)).flatten() {
                 Some(fix) => o.fixed_by(fix),
                 None => o,
             }

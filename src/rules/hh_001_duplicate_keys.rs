@@ -7,10 +7,23 @@ pub(super) static RULE: Rule = Rule {
     id: "HH-001",
     title: "Rendered mappings have no duplicate keys",
     severity: Severity::Medium,
-    source: "helm-harden, from HARDENING.md 1.1: real renders can contain duplicate keys in one mapping; \"report a duplicate as a finding instead of silently picking one\"",
-    why: "YAML readers disagree on a repeated key (some reject the document, most keep the last value), so the value a rule judged may not be the one the cluster or the proxy applies.",
-    predicate: "Every document of the render, including the Gateways and Envoy bootstrap embedded in ConfigMaps: one FAIL per key that appears twice in the same mapping, at the later occurrence (helm-harden, like Kubernetes' reader, judges the later value). No duplicate in the whole render = one PASS.",
-    fix_doc: "Remove the value that produces the second key. Known causes in the Gloo charts: the legacy `settings.replaceInvalidRoutes` (renders `replaceInvalidRoutes` twice in Settings `spec.gloo.invalidConfigPolicy`; use `settings.invalidConfigPolicy.replaceInvalidRoutes` instead); an `envoy:` map in `gatewayProxies.<name>.customStaticLayer` on 1.17 (the chart already renders an `envoy:` block of reloadable features in the bootstrap's static layer; 1.13 and 1.22 do not), so put such runtime keys in a single block through `configMap.data` or leave them out; `accessLoggingService` set both in `gatewayProxies.<name>.gatewaySettings.accessLoggingService` and inside `gatewaySettings.options` (keep only the former).",
+    source: "helm-harden, from HARDENING.md 1.1: real renders can contain duplicate keys in one \
+        mapping; \"report a duplicate as a finding instead of silently picking one\"",
+    why: "YAML readers disagree on a repeated key (some reject the document, most keep the last \
+        value), so the value a rule judged may not be the one the cluster or the proxy applies.",
+    predicate: "Every document of the render, including the Gateways and Envoy bootstrap embedded \
+        in ConfigMaps: one FAIL per key that appears twice in the same mapping, at the later \
+        occurrence (helm-harden, like Kubernetes' reader, judges the later value). No duplicate \
+        in the whole render = one PASS.",
+    fix_doc: "Remove the value that produces the second key. Known causes in the Gloo charts: the \
+        legacy `settings.replaceInvalidRoutes` (renders `replaceInvalidRoutes` twice in Settings \
+        `spec.gloo.invalidConfigPolicy`; use `settings.invalidConfigPolicy.replaceInvalidRoutes` \
+        instead); an `envoy:` map in `gatewayProxies.<name>.customStaticLayer` on 1.17 (the \
+        chart already renders an `envoy:` block of reloadable features in the bootstrap's static \
+        layer; 1.13 and 1.22 do not), so put such runtime keys in a single block through \
+        `configMap.data` or leave them out; `accessLoggingService` set both in \
+        `gatewayProxies.<name>.gatewaySettings.accessLoggingService` and inside \
+        `gatewaySettings.options` (keep only the former).",
     fixes: &[],
     check,
 };

@@ -9,13 +9,20 @@ pub(super) static RULE: Rule = Rule {
     id: "K8S-001",
     title: "Read-only root filesystem",
     severity: Severity::Medium,
-    source: "Gloo production guide (Seed-000/001, Latest): \"Gloo's data plane (the gateway-proxy pod) has ReadOnly file system\"",
+    source: "Gloo production guide (Seed-000/001, Latest): \"Gloo's data plane (the gateway-proxy \
+        pod) has ReadOnly file system\"",
     why: "A compromised Envoy cannot persist anything or drop tools on disk.",
-    predicate: "Envoy container of every proxy: `securityContext.readOnlyRootFilesystem == true`. Absent = false = FAIL.",
-    fix_doc: "Keep the chart defaults. 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; restate `readOnlyRootFilesystem: true` there.",
-    fixes: &[
-        Fix::new(super::Versions::from(crate::parse::version::Version::new(1, 17, 0)), "{GP}.podTemplate.glooContainerSecurityContext", "{mergePolicy: helm-merge, readOnlyRootFilesystem: true}"),
-    ],
+    predicate: "Envoy container of every proxy: `securityContext.readOnlyRootFilesystem == true`. \
+        Absent = false = FAIL.",
+    fix_doc: "Keep the chart defaults. 1.17+: a custom \
+        `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole \
+        default context unless it sets `mergePolicy: helm-merge`; restate \
+        `readOnlyRootFilesystem: true` there.",
+    fixes: &[Fix::new(
+        super::Versions::from(crate::parse::version::Version::new(1, 17, 0)),
+        "{GP}.podTemplate.glooContainerSecurityContext",
+        "{mergePolicy: helm-merge, readOnlyRootFilesystem: true}",
+    )],
     check,
 };
 

@@ -1,6 +1,7 @@
 //! K8S-002: the Envoy container runs as a non-root user.
 
-use super::helpers::{each_envoy_container, fail, pass, show, with_own_fixes, OwnFixFor};
+use super::common::security_context::non_root;
+use super::helpers::{each_envoy_container, fail, refix_judged};
 use super::{Fix, OutcomeFix, Rule, Severity, Versions};
 use crate::parse::model::Model;
 use crate::parse::version::Version;
@@ -10,10 +11,24 @@ pub(super) static RULE: Rule = Rule {
     id: "K8S-002",
     title: "Runs as non-root",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
-    why: "An Envoy compromised as root owns the container and has a much shorter path to the node (kernel bugs, writable host mounts).",
-    predicate: "Envoy container of every proxy. Effective `runAsNonRoot` (container `securityContext`, else pod `securityContext`) must be `true`, and effective `runAsUser` (container, else pod), when set, must not be `0`. Absent `runAsNonRoot` = FAIL; `runAsUser` absent is fine (`floatingUserId: true` on OpenShift omits it and keeps `runAsNonRoot`: PASS). NA when no Envoy container can be identified; no proxy rendered = NA.",
-    fix_doc: "Keep the chart defaults (`gatewayProxies.<name>.podTemplate.runUnprivileged: true`, `runAsUser: 10101`). 1.13 (context hard-coded from these values): `gatewayProxies.<name>.podTemplate: {runUnprivileged: true, runAsUser: 10101}` (`runUnprivileged: false` drops `runAsNonRoot`). 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, runAsNonRoot: true, runAsUser: 10101}` there (drop `runAsUser` on OpenShift, where `floatingUserId` lets the platform pick the user).",
+    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require \
+        any additional tokens mounted in or OS-level privileges\"",
+    why: "An Envoy compromised as root owns the container and has a much shorter path to the node \
+        (kernel bugs, writable host mounts).",
+    predicate: "Envoy container of every proxy. Effective `runAsNonRoot` (container \
+        `securityContext`, else pod `securityContext`) must be `true`, and effective `runAsUser` \
+        (container, else pod), when set, must not be `0`. Absent `runAsNonRoot` = FAIL; \
+        `runAsUser` absent is fine (`floatingUserId: true` on OpenShift omits it and keeps \
+        `runAsNonRoot`: PASS). NA when no Envoy container can be identified; no proxy rendered = \
+        NA.",
+    fix_doc: "Keep the chart defaults (`gatewayProxies.<name>.podTemplate.runUnprivileged: true`, \
+        `runAsUser: 10101`). 1.13 (context hard-coded from these values): \
+        `gatewayProxies.<name>.podTemplate: {runUnprivileged: true, runAsUser: 10101}` \
+        (`runUnprivileged: false` drops `runAsNonRoot`). 1.17+: a custom \
+        `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole \
+        default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, \
+        runAsNonRoot: true, runAsUser: 10101}` there (drop `runAsUser` on OpenShift, where \
+        `floatingUserId` lets the platform pick the user).",
     fixes: &[
         // `runUnprivileged: false` and a custom context without `mergePolicy` both drop
         // runAsNonRoot: restore the switch and make any custom context merge.
@@ -38,22 +53,11 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if user.and_then(Node::as_i64) == Some(0) {
             return fail("runAsUser is 0 (root)");
         }
-        let non_root = effective("runAsNonRoot");
-        match non_root.and_then(Node::as_bool) {
-            Some(true) => match user {
-                Some(u) => pass(format!("runAsNonRoot is true, runAsUser {}", show(Some(u)))),
-                None => pass("runAsNonRoot is true"),
-            },
-            Some(false) => fail("runAsNonRoot is false"),
-            None if non_root.is_some() => {
-                fail(format!("runAsNonRoot is not a boolean: {}", show(non_root)))
-            }
-            None => fail("runAsNonRoot is absent (root allowed)"),
-        }
+        non_root(effective("runAsNonRoot"), user)
     });
     // With floatingUserId (OpenShift: the platform picks the user) the fix must not pin one:
     // a fixed runAsUser is refused by restricted SCCs (HARDENING.md K8S-002).
-    if m.chart_before(Version::new(1, 17, 0)) {
+    if !m.chart_at_least(1, 17) {
         return outcomes;
     }
     let floating = OutcomeFix::WhereSet {
@@ -65,13 +69,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         path: "{GP}.podTemplate".into(),
         value: serde_json::json!({"runUnprivileged": true, "glooContainerSecurityContext": {"mergePolicy": "helm-merge", "runAsNonRoot": true}}),
     };
-    with_own_fixes(outcomes, OwnFixFor::Judged, |_| Some(floating.clone()))
+    refix_judged(outcomes, |_| Some(floating.clone()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -178,18 +182,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container() {
-        let render = proxy("", "").replace(
-            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
-            "name: other\n        image: busybox",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_an_envoy_container(&RULE);
     }
 }

@@ -1,6 +1,6 @@
 //! K8S-003: the Envoy container cannot gain privileges (no setuid escalation, not privileged).
 
-use super::helpers::{each_envoy_container, fail, pass, show};
+use super::helpers::{boolean, each_envoy_container, fail, pass};
 use super::{Fix, Rule, Severity, Versions};
 use crate::parse::model::Model;
 use crate::parse::version::Version;
@@ -10,10 +10,22 @@ pub(super) static RULE: Rule = Rule {
     id: "K8S-003",
     title: "No privilege escalation",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
-    why: "With privilege escalation allowed (or a privileged container) a compromised Envoy can gain root through setuid binaries or reach the host's devices and kernel interfaces.",
-    predicate: "Envoy container of every proxy: `securityContext.allowPrivilegeEscalation == false` (a YAML boolean; absent = Kubernetes default true = FAIL) and `securityContext.privileged` not `true`. NA when no Envoy container can be identified; no proxy rendered = NA.",
-    fix_doc: "Keep the chart defaults (the proxy template renders `allowPrivilegeEscalation: false`). 1.13: hard-coded in the template; only a `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: remove that override. 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, allowPrivilegeEscalation: false, privileged: false}` there.",
+    source:
+        "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require \
+        any additional tokens mounted in or OS-level privileges\"",
+    why: "With privilege escalation allowed (or a privileged container) a compromised Envoy can \
+        gain root through setuid binaries or reach the host's devices and kernel interfaces.",
+    predicate: "Envoy container of every proxy: `securityContext.allowPrivilegeEscalation == \
+        false` (a YAML boolean; absent = Kubernetes default true = FAIL) and \
+        `securityContext.privileged` not `true`. NA when no Envoy container can be identified; \
+        no proxy rendered = NA.",
+    fix_doc: "Keep the chart defaults (the proxy template renders `allowPrivilegeEscalation: \
+        false`). 1.13: hard-coded in the template; only a \
+        `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: remove \
+        that override. 1.17+: a custom \
+        `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole \
+        default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, \
+        allowPrivilegeEscalation: false, privileged: false}` there.",
     fixes: &[Fix::new(
         Versions::from(Version::new(1, 17, 0)),
         "{GP}.podTemplate.glooContainerSecurityContext",
@@ -28,16 +40,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if sc.and_then(|s| s.get("privileged")).and_then(Node::as_bool) == Some(true) {
             return fail("securityContext.privileged is true");
         }
-        let escalation =
-            sc.and_then(|s| s.get("allowPrivilegeEscalation")).filter(|n| !n.is_null());
-        match escalation.and_then(Node::as_bool) {
-            Some(false) => pass("allowPrivilegeEscalation is false"),
-            Some(true) => fail("securityContext.allowPrivilegeEscalation is true"),
-            None if escalation.is_some() => fail(format!(
-                "securityContext.allowPrivilegeEscalation is not a boolean: {}",
-                show(escalation)
-            )),
-            None => fail("securityContext.allowPrivilegeEscalation is absent (true)"),
+        let field = "securityContext.allowPrivilegeEscalation";
+        match boolean(sc.and_then(|s| s.get("allowPrivilegeEscalation")), field) {
+            Ok(Some(false)) => pass("allowPrivilegeEscalation is false"),
+            Ok(Some(true)) => fail(format!("{field} is true")),
+            Ok(None) => fail(format!("{field} is absent (true)")),
+            Err(not_boolean) => not_boolean,
         }
     })
 }
@@ -45,7 +53,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -109,18 +117,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container_or_proxy() {
-        let render = proxy("", "").replace(
-            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
-            "name: other\n        image: busybox",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_an_envoy_container(&RULE);
     }
 }

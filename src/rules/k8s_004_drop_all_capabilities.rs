@@ -10,10 +10,22 @@ pub(super) static RULE: Rule = Rule {
     id: "K8S-004",
     title: "Drops all capabilities",
     severity: Severity::Medium,
-    source: "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require any additional tokens mounted in or OS-level privileges\"",
-    why: "Capabilities left to the container (NET_RAW, SYS_ADMIN, ...) give a compromised Envoy kernel-level powers it never needs.",
-    predicate: "Envoy container of every proxy: `securityContext.capabilities.drop` contains `ALL`, and `securityContext.capabilities.add` contains nothing other than `NET_BIND_SERVICE` (which GLOO-002 judges). Absent `drop` = FAIL. NA when no Envoy container can be identified; no proxy rendered = NA.",
-    fix_doc: "Keep the chart defaults (the proxy template renders `capabilities: {drop: [ALL]}`; `disableNetBind: false` only adds NET_BIND_SERVICE). 1.13: hard-coded in the template; only a `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: remove that override. 1.17+: a custom `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, capabilities: {drop: [ALL], add: []}}` there (lists are replaced, not merged).",
+    source:
+        "Gloo production guide (Seed-000/001, Latest): the gateway-proxy pod \"doesn't require \
+        any additional tokens mounted in or OS-level privileges\"",
+    why: "Capabilities left to the container (NET_RAW, SYS_ADMIN, ...) give a compromised Envoy \
+        kernel-level powers it never needs.",
+    predicate: "Envoy container of every proxy: `securityContext.capabilities.drop` contains \
+        `ALL`, and `securityContext.capabilities.add` contains nothing other than \
+        `NET_BIND_SERVICE` (which GLOO-002 judges). Absent `drop` = FAIL. NA when no Envoy \
+        container can be identified; no proxy rendered = NA.",
+    fix_doc: "Keep the chart defaults (the proxy template renders `capabilities: {drop: [ALL]}`; \
+        `disableNetBind: false` only adds NET_BIND_SERVICE). 1.13: hard-coded in the template; \
+        only a `gatewayProxies.<name>.kubeResourceOverride` of the Deployment can change it: \
+        remove that override. 1.17+: a custom \
+        `gatewayProxies.<name>.podTemplate.glooContainerSecurityContext` replaces the whole \
+        default context unless it sets `mergePolicy: helm-merge`; use `{mergePolicy: helm-merge, \
+        capabilities: {drop: [ALL], add: []}}` there (lists are replaced, not merged).",
     fixes: &[Fix::new(
         Versions::from(Version::new(1, 17, 0)),
         "{GP}.podTemplate.glooContainerSecurityContext",
@@ -51,7 +63,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
     use crate::rules::Status::*;
 
     #[test]
@@ -89,18 +101,6 @@ mod tests {
 
     #[test]
     fn not_applicable_without_an_envoy_container_or_proxy() {
-        let render = proxy("", "").replace(
-            "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
-            "name: other\n        image: busybox",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Na]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n",
-                "1.17.38"
-            ),
-            [Na]
-        );
+        na_without_an_envoy_container(&RULE);
     }
 }

@@ -8,10 +8,19 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-001",
     title: "kubeGateway Envoy container: read-only root filesystem",
     severity: Severity::Medium,
-    source: "Gloo production guide (Seed-000/001, Latest), as K8S-001: the data plane \"has ReadOnly file system\"; applied to the kubeGateway proxy, which runs the same gloo-envoy-wrapper image",
-    why: "A writable root filesystem lets a compromised Envoy drop tools and persist changes inside the container.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.securityContext.readOnlyRootFilesystem` is `true`. Absent = FAIL: the controller copies the context verbatim onto the proxy container and adds none of its own. NA when no GatewayParameters is rendered (kubeGateway off, chart 1.13) or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.readOnlyRootFilesystem: true` (helm merges a partial securityContext with the chart's; `securityContext: null` removes all of it).",
+    source: "Gloo production guide (Seed-000/001, Latest), as K8S-001: the data plane \"has \
+        ReadOnly file system\"; applied to the kubeGateway proxy, which runs the same \
+        gloo-envoy-wrapper image",
+    why: "A writable root filesystem lets a compromised Envoy drop tools and persist changes \
+        inside the container.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.envoyContainer.securityContext.readOnlyRootFilesystem` is `true`. Absent = \
+        FAIL: the controller copies the context verbatim onto the proxy container and adds none \
+        of its own. NA when no GatewayParameters is rendered (kubeGateway off, chart 1.13) or \
+        for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.readOnlyRootFilesystem: \
+        true` (helm merges a partial securityContext with the chart's; `securityContext: null` \
+        removes all of it).",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.readOnlyRootFilesystem",
@@ -35,7 +44,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateway_parameters, statuses, KUBE_DEFAULT};
+    use crate::rules::testing::{gateway_parameters, statuses, KUBE_DEFAULT, NOT_GLOO};
     use crate::rules::Status::*;
 
     #[test]
@@ -53,14 +62,7 @@ mod tests {
 
     #[test]
     fn not_applicable_without_gateway_parameters_or_when_self_managed() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.22.1"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.22.1"), [Na]);
         let self_managed = gateway_parameters("")
             .replace("spec:\n  kube:\n", "spec:\n  selfManaged: {}\n  kube:\n");
         assert_eq!(statuses(&RULE, &self_managed, "1.22.1"), [Na]);

@@ -1,8 +1,8 @@
 //! KGW-002: the kubeGateway Envoy container runs as a non-root user.
 
+use super::common::security_context::non_root;
 use super::helpers::{
-    boolean, each_gateway_parameters, envoy_security, fail, pass, show, with_own_fixes, OwnFixFor,
-    KUBE_GATEWAY_CHARTS,
+    each_gateway_parameters, envoy_security, fail, refix_failures, KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
@@ -12,11 +12,26 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-002",
     title: "kubeGateway Envoy container: runs as non-root",
     severity: Severity::High,
-    source: "Gloo production guide (Seed-000/001, Latest), as K8S-002: the data plane \"doesn't require any additional tokens mounted in or OS-level privileges\"",
+    source: "Gloo production guide (Seed-000/001, Latest), as K8S-002: the data plane \"doesn't \
+        require any additional tokens mounted in or OS-level privileges\"",
     why: "An Envoy compromised as root owns the container and has a much shorter path to the node.",
-    predicate: "Per kubeGateway GatewayParameters: effective `runAsNonRoot` (`spec.kube.envoyContainer.securityContext`, else `spec.kube.podTemplate.securityContext`) is `true`, and effective `runAsUser`, when set, is not `0`. With `spec.kube.floatingUserId: true` `runAsUser` is ignored: the controller deletes it from every context. Absent `runAsNonRoot` = FAIL. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default (`runAsNonRoot: true`, `runAsUser: 10101`); explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.runAsNonRoot: true`, and a non-zero `runAsUser` (10101) where it is 0. `global.securitySettings.floatingUserId: true` renders `floatingUserId: true`: the controller then drops `runAsUser` and keeps `runAsNonRoot` (PASS).",
-    fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.envoyContainer.securityContext.runAsNonRoot", "true")],
+    predicate: "Per kubeGateway GatewayParameters: effective `runAsNonRoot` \
+        (`spec.kube.envoyContainer.securityContext`, else \
+        `spec.kube.podTemplate.securityContext`) is `true`, and effective `runAsUser`, when set, \
+        is not `0`. With `spec.kube.floatingUserId: true` `runAsUser` is ignored: the controller \
+        deletes it from every context. Absent `runAsNonRoot` = FAIL. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc:
+        "1.17+: keep the chart default (`runAsNonRoot: true`, `runAsUser: 10101`); explicitly \
+        `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.runAsNonRoot: \
+        true`, and a non-zero `runAsUser` (10101) where it is 0. \
+        `global.securitySettings.floatingUserId: true` renders `floatingUserId: true`: the \
+        controller then drops `runAsUser` and keeps `runAsNonRoot` (PASS).",
+    fixes: &[Fix::new(
+        KUBE_GATEWAY_CHARTS,
+        "{KG}.envoyContainer.securityContext.runAsNonRoot",
+        "true",
+    )],
     check,
 };
 
@@ -34,19 +49,11 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         if root_user(kube) {
             return fail("runAsUser is 0 (root)");
         }
-        match boolean(envoy_security(kube, "runAsNonRoot"), "runAsNonRoot") {
-            Ok(Some(true)) => match user {
-                Some(u) => pass(format!("runAsNonRoot is true, runAsUser {}", show(Some(u)))),
-                None => pass("runAsNonRoot is true"),
-            },
-            Ok(Some(false)) => fail("runAsNonRoot is false"),
-            Ok(None) => fail("runAsNonRoot is absent (root allowed)"),
-            Err(not_boolean) => not_boolean,
-        }
+        non_root(envoy_security(kube, "runAsNonRoot"), user)
     });
     // Root by runAsUser 0: runAsNonRoot alone would make the pod fail to start, not run as
     // another user; the fix sets the chart's user (and runAsNonRoot only where it is not true).
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         if !root_user(kube) {
             return None;

@@ -1,7 +1,7 @@
 //! KGW-003: the kubeGateway Envoy container cannot escalate privileges.
 
 use super::helpers::{
-    boolean, each_gateway_parameters, fail, pass, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS,
+    boolean, each_gateway_parameters, fail, pass, refix_failures, KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
@@ -12,9 +12,14 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway Envoy container: no privilege escalation",
     severity: Severity::High,
     source: "Gloo production guide (Seed-000/001, Latest), as K8S-003",
-    why: "With privilege escalation allowed, setuid binaries or file capabilities can give a compromised Envoy more rights than it started with.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.securityContext.allowPrivilegeEscalation` is `false` (absent = FAIL: the controller adds no context) and `privileged` is not `true`. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.allowPrivilegeEscalation: false` (and `privileged: false` where it is true).",
+    why: "With privilege escalation allowed, setuid binaries or file capabilities can give a \
+        compromised Envoy more rights than it started with.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.envoyContainer.securityContext.allowPrivilegeEscalation` is `false` (absent = \
+        FAIL: the controller adds no context) and `privileged` is not `true`. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: keep the chart default; explicitly `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.allowPrivilegeEscalation: \
+        false` (and `privileged: false` where it is true).",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.allowPrivilegeEscalation",
@@ -43,7 +48,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // A privileged container escalates whatever allowPrivilegeEscalation says: the fix turns
     // `privileged` off (and escalation, where it is not off already).
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         if !privileged(kube) {
             return None;

@@ -1,9 +1,7 @@
 //! KGW-004: the kubeGateway Envoy container drops every Linux capability.
 
-use super::gloo_002_net_bind_service::is_net_bind;
-use super::helpers::{
-    each_gateway_parameters, fail, pass, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS,
-};
+use super::common::security_context::is_net_bind;
+use super::helpers::{each_gateway_parameters, fail, pass, refix_failures, KUBE_GATEWAY_CHARTS};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -13,9 +11,16 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway Envoy container: drops all capabilities",
     severity: Severity::Medium,
     source: "Gloo production guide (Seed-000/001, Latest), as K8S-004",
-    why: "Capabilities left to the container (NET_RAW, SYS_ADMIN, ...) give a compromised Envoy kernel-level powers it never needs.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.securityContext.capabilities.drop` contains `ALL`, and `capabilities.add` contains nothing other than `NET_BIND_SERVICE` / `CAP_NET_BIND_SERVICE` (which KGW-005 judges). Absent `drop` = FAIL. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep the chart default `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.capabilities.drop: [ALL]`; where other capabilities are added, also `capabilities.add: []` (helm replaces lists whole).",
+    why: "Capabilities left to the container (NET_RAW, SYS_ADMIN, ...) give a compromised Envoy \
+        kernel-level powers it never needs.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.envoyContainer.securityContext.capabilities.drop` contains `ALL`, and \
+        `capabilities.add` contains nothing other than `NET_BIND_SERVICE` / \
+        `CAP_NET_BIND_SERVICE` (which KGW-005 judges). Absent `drop` = FAIL. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: keep the chart default `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.capabilities.drop: \
+        [ALL]`; where other capabilities are added, also `capabilities.add: []` (helm replaces \
+        lists whole).",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.capabilities.drop",
@@ -54,7 +59,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // Added capabilities stay whatever is dropped: the fix empties the list (the proxy needs
     // none, KGW-005), and is then KGW-005's own fix where `drop` is already right.
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         if extra_added(kube).is_empty() {
             return None;

@@ -1,6 +1,6 @@
 //! KGW-005: the kubeGateway Envoy container does not add NET_BIND_SERVICE.
 
-use super::gloo_002_net_bind_service::is_net_bind;
+use super::common::security_context::is_net_bind;
 use super::helpers::{each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
@@ -11,9 +11,19 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway Envoy container: does not add NET_BIND_SERVICE",
     severity: Severity::Low,
     source: "Gloo production guide (Seed-001) \"Dropping NET_BIND\", as GLOO-002",
-    why: "The kubeGateway proxy never binds a port below 1024 (the controller shifts such Gateway listener ports by +8000), so the capability is privilege nothing needs.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.securityContext.capabilities.add` contains neither `NET_BIND_SERVICE` nor `CAP_NET_BIND_SERVICE` (case-insensitive). Absent `add` = PASS. Never NA for a low port, unlike GLOO-002: the controller's listeners are 8082, 9091 and Gateway ports below 1024 plus 8000, admin is on loopback, and the pod has no hostNetwork or hostPort. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.capabilities.add: []` (the chart default adds the capability; the rest of the default context stays). A per-Gateway GatewayParameters cannot take it away by listing other capabilities: the controller appends lists, and only an explicitly empty list replaces.",
+    why: "The kubeGateway proxy never binds a port below 1024 (the controller shifts such Gateway \
+        listener ports by +8000), so the capability is privilege nothing needs.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.envoyContainer.securityContext.capabilities.add` contains neither \
+        `NET_BIND_SERVICE` nor `CAP_NET_BIND_SERVICE` (case-insensitive). Absent `add` = PASS. \
+        Never NA for a low port, unlike GLOO-002: the controller's listeners are 8082, 9091 and \
+        Gateway ports below 1024 plus 8000, admin is on loopback, and the pod has no hostNetwork \
+        or hostPort. NA when no GatewayParameters is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.capabilities.add: \
+        []` (the chart default adds the capability; the rest of the default context stays). A \
+        per-Gateway GatewayParameters cannot take it away by listing other capabilities: the \
+        controller appends lists, and only an explicitly empty list replaces.",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.capabilities.add",

@@ -1,8 +1,7 @@
 //! KGW-006: the kubeGateway Envoy container runs under a seccomp profile.
 
 use super::helpers::{
-    each_gateway_parameters, envoy_security, fail, pass, show, with_own_fixes, OwnFixFor,
-    KUBE_GATEWAY_CHARTS,
+    each_gateway_parameters, envoy_security, fail, pass, refix_failures, show, KUBE_GATEWAY_CHARTS,
 };
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
@@ -12,10 +11,19 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-006",
     title: "kubeGateway Envoy container: seccomp profile RuntimeDefault/Localhost",
     severity: Severity::Low,
-    source: "Kubernetes Pod Security Standards, Restricted profile (seccomp `RuntimeDefault` or `Localhost`); kubernetes.io/docs/reference/node/seccomp (without a profile a container runs `Unconfined` unless the kubelet's SeccompDefault is on)",
-    why: "Defence in depth: a syscall filter narrows what a compromised internet-facing Envoy can ask of the kernel.",
-    predicate: "Per kubeGateway GatewayParameters: effective `seccompProfile.type` (`spec.kube.envoyContainer.securityContext`, else `spec.kube.podTemplate.securityContext`) is `RuntimeDefault` or `Localhost`. Absent or `Unconfined` = FAIL. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.seccompProfile.type: RuntimeDefault` (merged with the chart's default context). A pod-level profile cannot be set through values. Not tested with a running Envoy.",
+    source: "Kubernetes Pod Security Standards, Restricted profile (seccomp `RuntimeDefault` or \
+        `Localhost`); kubernetes.io/docs/reference/node/seccomp (without a profile a container \
+        runs `Unconfined` unless the kubelet's SeccompDefault is on)",
+    why: "Defence in depth: a syscall filter narrows what a compromised internet-facing Envoy can \
+        ask of the kernel.",
+    predicate: "Per kubeGateway GatewayParameters: effective `seccompProfile.type` \
+        (`spec.kube.envoyContainer.securityContext`, else \
+        `spec.kube.podTemplate.securityContext`) is `RuntimeDefault` or `Localhost`. Absent or \
+        `Unconfined` = FAIL. NA when no GatewayParameters is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext.seccompProfile.type: \
+        RuntimeDefault` (merged with the chart's default context). A pod-level profile cannot be \
+        set through values. Not tested with a running Envoy.",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.envoyContainer.securityContext.seccompProfile.type",
@@ -42,7 +50,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     });
     // A Localhost profile's file name beside another type is rejected by the API server: the
     // fix drops it with the type it belonged to.
-    with_own_fixes(outcomes, OwnFixFor::Failures, |o| {
+    refix_failures(outcomes, |o| {
         let kube = m.gateway_params_of(o.doc)?.kube();
         kube.path("envoyContainer.securityContext.seccompProfile.localhostProfile")
             .filter(|n| !n.is_null())

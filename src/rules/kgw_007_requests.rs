@@ -1,7 +1,7 @@
 //! KGW-007: the kubeGateway Envoy container requests CPU and memory.
 
-use super::gloo_011_control_plane_requests::{missing_requests, requests_verdict};
-use super::helpers::{each_gateway_parameters, with_own_fixes, OwnFixFor, KUBE_GATEWAY_CHARTS};
+use super::common::requests::{missing_requests, requests_verdict};
+use super::helpers::{each_gateway_parameters, refix_judged, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -12,9 +12,21 @@ pub(super) static RULE: Rule = Rule {
     severity: Severity::Medium,
     source: "Gloo production guide (Latest) \"Configure appropriate resource usage\", as GLOO-012",
     why: "Without requests the proxy is BestEffort: the first pod evicted under node pressure.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.resources` has a CPU and a memory request: `requests.<r>`, or when that key is absent `limits.<r>` (Kubernetes copies a limit into a missing request). A zero quantity counts as none. Absent = FAIL (the controller sets no resources). NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.envoyContainer.resources.requests.cpu` and `.memory` (limits alone also pass). These proxies have no overload manager (KGW-018): a memory limit means an OOM kill rather than load shedding, so size it generously. The sds sidecar's key is `kubeGateway.gatewayParameters.glooGateway.sdsContainer.sdsResources`.",
-    fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.envoyContainer.resources.requests", "{cpu: 500m, memory: 256Mi}")],
+    predicate: "Per kubeGateway GatewayParameters: `spec.kube.envoyContainer.resources` has a CPU \
+        and a memory request: `requests.<r>`, or when that key is absent `limits.<r>` \
+        (Kubernetes copies a limit into a missing request). A zero quantity counts as none. \
+        Absent = FAIL (the controller sets no resources). NA when no GatewayParameters is \
+        rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: \
+        `kubeGateway.gatewayParameters.glooGateway.envoyContainer.resources.requests.cpu` and \
+        `.memory` (limits alone also pass). These proxies have no overload manager (KGW-018): a \
+        memory limit means an OOM kill rather than load shedding, so size it generously. The sds \
+        sidecar's key is `kubeGateway.gatewayParameters.glooGateway.sdsContainer.sdsResources`.",
+    fixes: &[Fix::new(
+        KUBE_GATEWAY_CHARTS,
+        "{KG}.envoyContainer.resources.requests",
+        "{cpu: 500m, memory: 256Mi}",
+    )],
     check,
 };
 
@@ -25,9 +37,8 @@ fn envoy_container(kube: &Node) -> &Node {
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     // Only the requests missing, each the default or the limit there is (a request above its
     // limit makes the API server reject the pod).
-    with_own_fixes(
+    refix_judged(
         each_gateway_parameters(m, |_, kube| requests_verdict(envoy_container(kube))),
-        OwnFixFor::Judged,
         |o| {
             let kube = m.gateway_params_of(o.doc)?.kube();
             Some(missing_requests(envoy_container(kube), "{KG}.envoyContainer.resources.requests"))

@@ -1,43 +1,34 @@
 //! KGW-008: the kubeGateway proxy runs at least two replicas.
 
-use super::helpers::{each_gateway_parameters, fail, pass, show, Verdict, KUBE_GATEWAY_CHARTS};
+use super::common::replicas::{at_least_two, kube_replicas};
+use super::helpers::{each_gateway_parameters, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-008",
     title: "kubeGateway proxy has >= 2 replicas",
     severity: Severity::High,
     source: "Gloo production guide (Latest) \"Horizontally scaling the data plane\", as GLOO-019",
-    why: "One Envoy is a single point of failure for every route of the Gateway: each restart, eviction or node failure is an outage.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.deployment.replicas` >= 2. Absent = 1 (1.17: the deployer's default `replicaCount: 1`; 1.22: the proxy Deployment omits `replicas` and Kubernetes uses 1). A non-integer count FAILs. The controller creates no HPA. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.proxyDeployment.replicas: 2`. 1.17: `replicas: 0` or null still renders 1, and the controller re-applies `replicas` on every reconcile, so an HPA of your own would fight it. 1.22 (1.20.22+): leaving `replicas` unset lets an HPA you create own the field; this rule then FAILs on the render: suppress it with the reason.",
+    why: "One Envoy is a single point of failure for every route of the Gateway: each restart, \
+        eviction or node failure is an outage.",
+    predicate: "Per kubeGateway GatewayParameters: `spec.kube.deployment.replicas` >= 2. Absent = \
+        1 (1.17: the deployer's default `replicaCount: 1`; 1.22: the proxy Deployment omits \
+        `replicas` and Kubernetes uses 1). A non-integer count FAILs. The controller creates no \
+        HPA. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.proxyDeployment.replicas: 2`. \
+        1.17: `replicas: 0` or null still renders 1, and the controller re-applies `replicas` on \
+        every reconcile, so an HPA of your own would fight it. 1.22 (1.20.22+): leaving \
+        `replicas` unset lets an HPA you create own the field; this rule then FAILs on the \
+        render: suppress it with the reason.",
     fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.proxyDeployment.replicas", "2")],
     check,
 };
 
-/// The replicas of the proxies built from `kube` (absent = 1); Err when not an integer.
-pub(crate) fn replicas(kube: &Node) -> Result<(i64, String), String> {
-    match kube.path("deployment.replicas").filter(|n| !n.is_null()) {
-        None => Ok((1, "deployment.replicas is absent (1)".into())),
-        Some(n) => match n.as_i64() {
-            Some(count) => Ok((count, format!("deployment.replicas is {count}"))),
-            None => Err(format!("deployment.replicas is not an integer ({})", show(Some(n)))),
-        },
-    }
-}
-
-fn verdict(kube: &Node) -> Verdict {
-    match replicas(kube) {
-        Ok((count, source)) if count >= 2 => pass(source),
-        Ok((_, source)) => fail(format!("{source}: a single proxy pod serves each Gateway")),
-        Err(e) => fail(e),
-    }
-}
-
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| verdict(kube))
+    each_gateway_parameters(m, |_, kube| {
+        at_least_two(kube_replicas(kube), "a single proxy pod serves each Gateway")
+    })
 }
 
 #[cfg(test)]

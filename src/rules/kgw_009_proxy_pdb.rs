@@ -1,8 +1,8 @@
 //! KGW-009: kubeGateway proxies have a PodDisruptionBudget (advice unless a Gateway is rendered).
 
-use super::gloo_020_proxy_pdb::{budget_verdict, selects};
+use super::common::pdb::{budget_verdict, selecting};
+use super::common::replicas::kube_replicas;
 use super::helpers::{each_gateway_parameters, na_without, KUBE_GATEWAY_ABSENT};
-use super::kgw_008_proxy_replicas::replicas;
 use super::{Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::parse::model::{GatewayParams, Model};
 use crate::parse::yaml::Node;
@@ -14,8 +14,20 @@ pub(super) static RULE: Rule = Rule {
     severity: Severity::Medium,
     source: "Gloo production guide (Latest), PodDisruptionBudget, as GLOO-020",
     why: "Without a budget a node drain can evict every replica of a Gateway's proxy at once.",
-    predicate: "The controller renders no PodDisruptionBudget and GatewayParameters has no field for one, so without a Gateway API `Gateway` in the render (the Gloo chart renders none) this is ADVISORY per GatewayParameters. For each `Gateway` of a class of the `solo.io/gloo-gateway` controller that the render holds (a parent chart's): exactly one policy/v1 PodDisruptionBudget of its namespace selects the proxy pod labels (`app.kubernetes.io/name: gloo-proxy-<gateway>`, `app.kubernetes.io/instance: <gateway>`, `gateway.networking.k8s.io/gateway-name: <gateway>` and `podTemplate.extraLabels`) and allows a limited disruption (GLOO-020's test, replicas as KGW-008 counts them). NA when no GatewayParameters is rendered.",
-    fix_doc: "None through values. Ship one manifest per Gateway: `{apiVersion: policy/v1, kind: PodDisruptionBudget, metadata: {name: gloo-proxy-<gateway>, namespace: <gateway namespace>}, spec: {maxUnavailable: 1, selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: <gateway>, gloo: kube-gateway}}}}`. Only useful with KGW-008; `minAvailable` >= replicas blocks every eviction.",
+    predicate: "The controller renders no PodDisruptionBudget and GatewayParameters has no field \
+        for one, so without a Gateway API `Gateway` in the render (the Gloo chart renders none) \
+        this is ADVISORY per GatewayParameters. For each `Gateway` of a class of the \
+        `solo.io/gloo-gateway` controller that the render holds (a parent chart's): exactly one \
+        policy/v1 PodDisruptionBudget of its namespace selects the proxy pod labels \
+        (`app.kubernetes.io/name: gloo-proxy-<gateway>`, `app.kubernetes.io/instance: \
+        <gateway>`, `gateway.networking.k8s.io/gateway-name: <gateway>` and \
+        `podTemplate.extraLabels`) and allows a limited disruption (GLOO-020's test, replicas as \
+        KGW-008 counts them). NA when no GatewayParameters is rendered.",
+    fix_doc: "None through values. Ship one manifest per Gateway: `{apiVersion: policy/v1, kind: \
+        PodDisruptionBudget, metadata: {name: gloo-proxy-<gateway>, namespace: <gateway \
+        namespace>}, spec: {maxUnavailable: 1, selector: {matchLabels: \
+        {gateway.networking.k8s.io/gateway-name: <gateway>, gloo: kube-gateway}}}}`. Only useful \
+        with KGW-008; `minAvailable` >= replicas blocks every eviction.",
     fixes: &[],
     check,
 };
@@ -62,13 +74,9 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         .filter_map(|&gateway| {
             let kube = params_of(m, gateway)?.kube();
             let labels = pod_labels(gateway, kube);
-            let pdbs: Vec<&Doc> = m
-                .of_kind("PodDisruptionBudget")
-                .filter(|d| d.embedded_in.is_none())
-                .filter(|d| d.namespace.is_none() || d.namespace == gateway.namespace)
-                .filter(|d| selects(d, &labels))
-                .collect();
-            let (status, message) = budget_verdict(&pdbs, replicas(kube).map_or(1, |r| r.0));
+            let pdbs = selecting(m.of_kind("PodDisruptionBudget"), gateway, &labels);
+            let (status, message) =
+                budget_verdict(&pdbs, kube_replicas(kube).map_or(1, |r| r.count));
             Some(
                 Outcome::new(status, gateway, Target::Chart, message).fixed_by(OutcomeFix::Nothing),
             )
@@ -80,7 +88,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateway_parameters, outcomes, statuses, KUBE_DEFAULT};
+    use crate::rules::testing::{gateway_parameters, outcomes, statuses, KUBE_DEFAULT, NOT_GLOO};
     use crate::rules::Status::*;
 
     const GATEWAY: &str = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: http\n  namespace: gloo-system\nspec:\n  gatewayClassName: gloo-gateway\n  listeners:\n  - {name: http, port: 80, protocol: HTTP}\n";
@@ -92,14 +100,7 @@ mod tests {
     #[test]
     fn advice_without_a_gateway_in_the_render() {
         assert_eq!(statuses(&RULE, &gateway_parameters(KUBE_DEFAULT), "1.22.1"), [Advisory]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n",
-                "1.22.1"
-            ),
-            [Na]
-        );
+        assert_eq!(statuses(&RULE, NOT_GLOO, "1.22.1"), [Na]);
     }
 
     #[test]

@@ -14,9 +14,23 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway proxy pods spread across nodes",
     severity: Severity::Medium,
     source: "Gloo production guide (Latest) \"Affinity/Anti-Affinity\", as GLOO-021",
-    why: "Replicas packed on one node fail together: the second replica buys nothing when that node goes.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.podTemplate.topologySpreadConstraints` is non-empty, or `spec.kube.podTemplate.affinity.podAntiAffinity` has a required or preferred term. Absent = FAIL (the controller adds neither). NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.19+: `kubeGateway.gatewayParameters.glooGateway.podTemplate.topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {gloo: kube-gateway}}, matchLabelKeys: [gateway.networking.k8s.io/gateway-name]}]` (`matchLabelKeys` spreads each Gateway's proxies on their own; Kubernetes >= 1.27). 1.17/1.18: not possible through values (`podTemplate.*` is ignored by the chart); use a per-Gateway GatewayParameters with `spec.kube.podTemplate.affinity.podAntiAffinity` (annotate the Gateway with `gateway.gloo.solo.io/gateway-parameters-name`), or upgrade. `podTemplate.affinity` is not a chart key in any version.",
+    why: "Replicas packed on one node fail together: the second replica buys nothing when that \
+        node goes.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.podTemplate.topologySpreadConstraints` is non-empty, or \
+        `spec.kube.podTemplate.affinity.podAntiAffinity` has a required or preferred term. \
+        Absent = FAIL (the controller adds neither). NA when no GatewayParameters is rendered or \
+        for one with `spec.selfManaged`.",
+    fix_doc: "1.19+: \
+        `kubeGateway.gatewayParameters.glooGateway.podTemplate.topologySpreadConstraints: \
+        [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, \
+        labelSelector: {matchLabels: {gloo: kube-gateway}}, matchLabelKeys: \
+        [gateway.networking.k8s.io/gateway-name]}]` (`matchLabelKeys` spreads each Gateway's \
+        proxies on their own; Kubernetes >= 1.27). 1.17/1.18: not possible through values \
+        (`podTemplate.*` is ignored by the chart); use a per-Gateway GatewayParameters with \
+        `spec.kube.podTemplate.affinity.podAntiAffinity` (annotate the Gateway with \
+        `gateway.gloo.solo.io/gateway-parameters-name`), or upgrade. `podTemplate.affinity` is \
+        not a chart key in any version.",
     fixes: &[Fix::new(
         Versions::from(SPREAD_KEY_SINCE),
         "{KG}.podTemplate.topologySpreadConstraints",

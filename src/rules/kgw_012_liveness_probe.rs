@@ -1,7 +1,6 @@
 //! KGW-012: the kubeGateway Envoy container has a liveness probe.
 
-use super::helpers::{each_gateway_parameters, fail, no_key_before, pass};
-use super::kgw_011_readiness_probe::PROBE_KEYS_SINCE;
+use super::common::probes::{kube_has, PROBE_KEYS_SINCE};
 use super::{Fix, Rule, Severity, Versions};
 use crate::parse::model::Model;
 
@@ -10,9 +9,18 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway Envoy liveness probe",
     severity: Severity::Low,
     source: "Gloo production guide (Seed-000, Latest) \"Enable health checks\", as GLOO-026",
-    why: "A hung Envoy without a liveness probe keeps its pod and its share of the Gateway's traffic until someone notices.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.podTemplate.livenessProbe` is present. Absent = FAIL. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.18+: `kubeGateway.gatewayParameters.glooGateway.podTemplate.probes: true` and `podTemplate.customLivenessProbe` (the chart has no default liveness probe; `customLivenessProbe` without `probes: true` renders nothing), e.g. `{exec: {command: [wget, -O, /dev/null, \"127.0.0.1:19000/server_info\"]}, initialDelaySeconds: 3, periodSeconds: 10, failureThreshold: 3}`; use `tcpSocket: {port: 8082}` on an image without wget. Do not point it at /envoy-hc or /ready: both fail on purpose while draining. 1.17: not possible through values; upgrade to >= 1.18.",
+    why: "A hung Envoy without a liveness probe keeps its pod and its share of the Gateway's \
+        traffic until someone notices.",
+    predicate: "Per kubeGateway GatewayParameters: `spec.kube.podTemplate.livenessProbe` is \
+        present. Absent = FAIL. NA when no GatewayParameters is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "1.18+: `kubeGateway.gatewayParameters.glooGateway.podTemplate.probes: true` and \
+        `podTemplate.customLivenessProbe` (the chart has no default liveness probe; \
+        `customLivenessProbe` without `probes: true` renders nothing), e.g. `{exec: {command: \
+        [wget, -O, /dev/null, \"127.0.0.1:19000/server_info\"]}, initialDelaySeconds: 3, \
+        periodSeconds: 10, failureThreshold: 3}`; use `tcpSocket: {port: 8082}` on an image \
+        without wget. Do not point it at /envoy-hc or /ready: both fail on purpose while \
+        draining. 1.17: not possible through values; upgrade to >= 1.18.",
     fixes: &[Fix::new(
         Versions::from(PROBE_KEYS_SINCE),
         "{KG}.podTemplate",
@@ -22,42 +30,23 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let verdict = match kube.path("podTemplate.livenessProbe").filter(|n| !n.is_null()) {
-            Some(_) => pass("podTemplate.livenessProbe is set"),
-            None => fail("podTemplate.livenessProbe is absent: the proxy has no liveness probe"),
-        };
-        no_key_before(
-            m,
-            PROBE_KEYS_SINCE,
-            "kubeGateway.gatewayParameters.glooGateway.podTemplate.customLivenessProbe",
-            verdict,
-        )
-    })
+    let key = "kubeGateway.gatewayParameters.glooGateway.podTemplate.customLivenessProbe";
+    kube_has(m, "liveness", key)
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{
-        gateway_parameters, outcomes_with_messages, statuses, KUBE_DEFAULT,
-    };
+    use crate::rules::testing::{gateway_parameters, judges_a_kube_probe, statuses, KUBE_DEFAULT};
     use crate::rules::Status::*;
 
     #[test]
     fn judges_the_pod_template() {
-        assert_eq!(statuses(&RULE, &gateway_parameters(KUBE_DEFAULT), "1.22.1"), [Fail]);
+        judges_a_kube_probe(&RULE, "livenessProbe: {tcpSocket: {port: 8082}}");
         let readiness_only = KUBE_DEFAULT.replace(
             "podTemplate:\n",
             "podTemplate:\n  readinessProbe: {httpGet: {port: 8082, path: /envoy-hc}}\n",
         );
         assert_eq!(statuses(&RULE, &gateway_parameters(&readiness_only), "1.22.1"), [Fail]);
-        let probe = KUBE_DEFAULT.replace(
-            "podTemplate:\n",
-            "podTemplate:\n  livenessProbe: {tcpSocket: {port: 8082}}\n",
-        );
-        assert_eq!(statuses(&RULE, &gateway_parameters(&probe), "1.22.1"), [Pass]);
-        let out = outcomes_with_messages(&RULE, &gateway_parameters(KUBE_DEFAULT), "1.17.38");
-        assert!(out[0].2.ends_with("arrives in gloo 1.18.0"), "{}", out[0].2);
     }
 }

@@ -1,7 +1,7 @@
 //! KGW-013: the kubeGateway proxy drains before Envoy stops.
 
+use super::common::probes::PROBE_KEYS_SINCE;
 use super::helpers::{boolean, each_gateway_parameters, fail, no_key_before, pass, show};
-use super::kgw_011_readiness_probe::PROBE_KEYS_SINCE;
 use super::{Fix, Rule, Severity, Versions};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -10,10 +10,24 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-013",
     title: "kubeGateway graceful shutdown (preStop drain)",
     severity: Severity::Medium,
-    source: "GatewayParameters API `GracefulShutdownSpec` (gloo v1.22.1 `api/v1alpha1/kube_types.go`): \"Enable grace period before shutdown to finish current requests while Envoy health checks fail to e.g. notify external load balancers\"; Gloo production guide health-check guidance (as GLOO-027)",
-    why: "Without a drain every rollout or scale-down sends SIGTERM while load balancers and kube-proxy still route to the pod: in-flight and new requests fail.",
-    predicate: "Per kubeGateway GatewayParameters: `spec.kube.podTemplate.gracefulShutdown.enabled` is `true`, and the effective `podTemplate.terminationGracePeriodSeconds` (absent = 30, the Kubernetes default) is greater than the effective `gracefulShutdown.sleepTimeSeconds` (absent = 10, the controller's default). NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.18+: `kubeGateway.gatewayParameters.glooGateway.podTemplate.gracefulShutdown: {enabled: true, sleepTimeSeconds: 25}` and `podTemplate.terminationGracePeriodSeconds: 60` (the controller renders a preStop that fails Envoy's health check, then sleeps). The health check only shows through the readiness probe's health_check filter: enable KGW-011 too. The hook needs /bin/sh and wget in the image. 1.17: not possible through values (no preStop in the deployer); upgrade to >= 1.18.",
+    source: "GatewayParameters API `GracefulShutdownSpec` (gloo v1.22.1 \
+        `api/v1alpha1/kube_types.go`): \"Enable grace period before shutdown to finish current \
+        requests while Envoy health checks fail to e.g. notify external load balancers\"; Gloo \
+        production guide health-check guidance (as GLOO-027)",
+    why: "Without a drain every rollout or scale-down sends SIGTERM while load balancers and \
+        kube-proxy still route to the pod: in-flight and new requests fail.",
+    predicate: "Per kubeGateway GatewayParameters: \
+        `spec.kube.podTemplate.gracefulShutdown.enabled` is `true`, and the effective \
+        `podTemplate.terminationGracePeriodSeconds` (absent = 30, the Kubernetes default) is \
+        greater than the effective `gracefulShutdown.sleepTimeSeconds` (absent = 10, the \
+        controller's default). NA when no GatewayParameters is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "1.18+: `kubeGateway.gatewayParameters.glooGateway.podTemplate.gracefulShutdown: \
+        {enabled: true, sleepTimeSeconds: 25}` and `podTemplate.terminationGracePeriodSeconds: \
+        60` (the controller renders a preStop that fails Envoy's health check, then sleeps). The \
+        health check only shows through the readiness probe's health_check filter: enable \
+        KGW-011 too. The hook needs /bin/sh and wget in the image. 1.17: not possible through \
+        values (no preStop in the deployer); upgrade to >= 1.18.",
     fixes: &[Fix::new(
         Versions::from(PROBE_KEYS_SINCE),
         "{KG}.podTemplate",

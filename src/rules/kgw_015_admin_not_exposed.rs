@@ -1,6 +1,7 @@
 //! KGW-015: the kubeGateway proxy's stats listener reaches only read-only admin routes.
 
-use super::helpers::{boolean, each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
+use super::common::kube_stats::each_stats_listener;
+use super::helpers::{fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -10,9 +11,20 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway admin endpoint reachable only through read-only stats routes",
     severity: Severity::High,
     source: "Envoy edge best practices \"restrict access to the admin endpoint\", as ENVOY-001",
-    why: "The Envoy admin API can dump configuration with secrets' names, change log levels and shut the proxy down; only its read-only /stats pages may be reachable from the pod network.",
-    predicate: "Per kubeGateway GatewayParameters. The controller hard-codes the admin address to 127.0.0.1:19000; its only other non-loopback listeners are 8082 (GET /ready) and, with `spec.kube.stats.enabled: true`, 9091, whose routes rewrite to the admin API. PASS when stats are off, or when `stats.routePrefixRewrite` is absent/empty or starts with `/stats` and, with `stats.enableStatsRoute: true`, `stats.statsRoutePrefixRewrite` is absent/empty or starts with `/stats`. Anything else (e.g. `/config_dump`) exposes another admin endpoint. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: keep both rewrites under /stats (the chart defaults): `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: /stats/prometheus?usedonly` and `stats.statsRoutePrefixRewrite: /stats`.",
+    why: "The Envoy admin API can dump configuration with secrets' names, change log levels and \
+        shut the proxy down; only its read-only /stats pages may be reachable from the pod \
+        network.",
+    predicate: "Per kubeGateway GatewayParameters. The controller hard-codes the admin address to \
+        127.0.0.1:19000; its only other non-loopback listeners are 8082 (GET /ready) and, with \
+        `spec.kube.stats.enabled: true`, 9091, whose routes rewrite to the admin API. PASS when \
+        stats are off, or when `stats.routePrefixRewrite` is absent/empty or starts with \
+        `/stats` and, with `stats.enableStatsRoute: true`, `stats.statsRoutePrefixRewrite` is \
+        absent/empty or starts with `/stats`. Anything else (e.g. `/config_dump`) exposes \
+        another admin endpoint. NA when no GatewayParameters is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "1.17+: keep both rewrites under /stats (the chart defaults): \
+        `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: \
+        /stats/prometheus?usedonly` and `stats.statsRoutePrefixRewrite: /stats`.",
     fixes: &[Fix::new(
         KUBE_GATEWAY_CHARTS,
         "{KG}.stats",
@@ -29,29 +41,25 @@ fn outside_stats(stats: &Node, field: &str) -> Option<String> {
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let stats = kube.get("stats").unwrap_or(Node::null());
-        match boolean(stats.get("enabled"), "stats.enabled") {
-            Err(not_boolean) => return not_boolean,
-            Ok(None | Some(false)) => {
-                return pass("stats are off: no listener but 8082 (/ready) reaches the admin API")
+    each_stats_listener(
+        m,
+        pass("stats are off: no listener but 8082 (/ready) reaches the admin API"),
+        |stats| {
+            let stats_route = stats.get("enableStatsRoute").and_then(Node::as_bool) == Some(true);
+            let exposed: Vec<String> = std::iter::once(outside_stats(stats, "routePrefixRewrite"))
+                .chain(stats_route.then(|| outside_stats(stats, "statsRoutePrefixRewrite")))
+                .flatten()
+                .collect();
+            if exposed.is_empty() {
+                pass("admin is on 127.0.0.1:19000; the stats listener's rewrites stay under /stats")
+            } else {
+                fail(format!(
+                    "{}: the stats listener on 0.0.0.0:9091 exposes that admin endpoint",
+                    exposed.join(", ")
+                ))
             }
-            Ok(Some(true)) => {}
-        }
-        let stats_route = stats.get("enableStatsRoute").and_then(Node::as_bool) == Some(true);
-        let exposed: Vec<String> = std::iter::once(outside_stats(stats, "routePrefixRewrite"))
-            .chain(stats_route.then(|| outside_stats(stats, "statsRoutePrefixRewrite")))
-            .flatten()
-            .collect();
-        if exposed.is_empty() {
-            pass("admin is on 127.0.0.1:19000; the stats listener's rewrites stay under /stats")
-        } else {
-            fail(format!(
-                "{}: the stats listener on 0.0.0.0:9091 exposes that admin endpoint",
-                exposed.join(", ")
-            ))
-        }
-    })
+        },
+    )
 }
 
 #[cfg(test)]

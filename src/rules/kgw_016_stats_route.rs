@@ -1,30 +1,30 @@
 //! KGW-016: the kubeGateway proxy does not expose the full /stats route on the pod network.
 
-use super::helpers::{boolean, each_gateway_parameters, fail, pass, KUBE_GATEWAY_CHARTS};
+use super::common::kube_stats::each_stats_listener;
+use super::helpers::{boolean, fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "KGW-016",
     title: "kubeGateway full /stats route not exposed on the pod network",
     severity: Severity::Low,
-    source: "Envoy edge best practices \"restrict access to the admin endpoint\"; stricter than ENVOY-001, because the kubeGateway chart turns the route on by default while the edge `global.glooStats.enableStatsRoute` defaults to false",
-    why: "GET /stats/... on 0.0.0.0:9091 discloses every counter, with cluster, upstream and host names, to anything that reaches the pod IP.",
-    predicate: "Per kubeGateway GatewayParameters, when `spec.kube.stats.enabled` is true: `stats.enableStatsRoute` is not `true` (absent = off). Stats off = PASS. NA when no GatewayParameters is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.enableStatsRoute: false` (the /stats route goes; /metrics stays).",
+    source: "Envoy edge best practices \"restrict access to the admin endpoint\"; stricter than \
+        ENVOY-001, because the kubeGateway chart turns the route on by default while the edge \
+        `global.glooStats.enableStatsRoute` defaults to false",
+    why: "GET /stats/... on 0.0.0.0:9091 discloses every counter, with cluster, upstream and host \
+        names, to anything that reaches the pod IP.",
+    predicate: "Per kubeGateway GatewayParameters, when `spec.kube.stats.enabled` is true: \
+        `stats.enableStatsRoute` is not `true` (absent = off). Stats off = PASS. NA when no \
+        GatewayParameters is rendered or for one with `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.enableStatsRoute: false` \
+        (the /stats route goes; /metrics stays).",
     fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.stats.enableStatsRoute", "false")],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let stats = kube.get("stats").unwrap_or(Node::null());
-        match boolean(stats.get("enabled"), "stats.enabled") {
-            Err(not_boolean) => return not_boolean,
-            Ok(None | Some(false)) => return pass("stats are off: no stats listener"),
-            Ok(Some(true)) => {}
-        }
+    each_stats_listener(m, pass("stats are off: no stats listener"), |stats| {
         match boolean(stats.get("enableStatsRoute"), "stats.enableStatsRoute") {
             Ok(Some(true)) => fail("stats.enableStatsRoute is true: GET /stats on 0.0.0.0:9091 lists every Envoy counter"),
             Ok(_) => pass("stats.enableStatsRoute is off"),

@@ -1,6 +1,7 @@
 //! KGW-017: the kubeGateway proxy's Prometheus scrape path emits only used metrics.
 
-use super::helpers::{boolean, each_gateway_parameters, fail, na, pass, KUBE_GATEWAY_CHARTS};
+use super::common::kube_stats::each_stats_listener;
+use super::helpers::{fail, na, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -9,22 +10,27 @@ pub(super) static RULE: Rule = Rule {
     id: "KGW-017",
     title: "kubeGateway Prometheus scrape uses usedonly",
     severity: Severity::Low,
-    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping endpoint\", as GLOO-033",
-    why: "Without `usedonly` every scrape carries every metric Envoy could emit: a large, mostly-zero payload per proxy pod.",
-    predicate: "Per kubeGateway GatewayParameters with `spec.kube.stats.enabled: true`: `stats.routePrefixRewrite` contains `usedonly`. NA when stats are off or absent (no /metrics route; `kubeGateway.gatewayParameters.glooGateway.istio.customSidecars` or `sdsContainer: null` drop the block), when no GatewayParameters is rendered, or for one with `spec.selfManaged`.",
-    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: \"/stats/prometheus?usedonly\"` (the stats block deep-merges: `enabled: true` stays).",
-    fixes: &[Fix::new(KUBE_GATEWAY_CHARTS, "{KG}.stats.routePrefixRewrite", "\"/stats/prometheus?usedonly\"")],
+    source: "Gloo production guide (Latest) \"Apply metrics filter to Prometheus scraping \
+        endpoint\", as GLOO-033",
+    why: "Without `usedonly` every scrape carries every metric Envoy could emit: a large, \
+        mostly-zero payload per proxy pod.",
+    predicate: "Per kubeGateway GatewayParameters with `spec.kube.stats.enabled: true`: \
+        `stats.routePrefixRewrite` contains `usedonly`. NA when stats are off or absent (no \
+        /metrics route; `kubeGateway.gatewayParameters.glooGateway.istio.customSidecars` or \
+        `sdsContainer: null` drop the block), when no GatewayParameters is rendered, or for one \
+        with `spec.selfManaged`.",
+    fix_doc: "1.17+: `kubeGateway.gatewayParameters.glooGateway.stats.routePrefixRewrite: \
+        \"/stats/prometheus?usedonly\"` (the stats block deep-merges: `enabled: true` stays).",
+    fixes: &[Fix::new(
+        KUBE_GATEWAY_CHARTS,
+        "{KG}.stats.routePrefixRewrite",
+        "\"/stats/prometheus?usedonly\"",
+    )],
     check,
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_gateway_parameters(m, |_, kube| {
-        let stats = kube.get("stats").unwrap_or(Node::null());
-        match boolean(stats.get("enabled"), "stats.enabled") {
-            Err(not_boolean) => return not_boolean,
-            Ok(None | Some(false)) => return na("stats are off: no /metrics route"),
-            Ok(Some(true)) => {}
-        }
+    each_stats_listener(m, na("stats are off: no /metrics route"), |stats| {
         match stats.get("routePrefixRewrite").and_then(Node::as_str) {
             Some(path) if path.contains("usedonly") => {
                 pass(format!("stats.routePrefixRewrite is {path}"))

@@ -9,9 +9,14 @@ pub(super) static RULE: Rule = Rule {
     title: "kubeGateway global downstream connection limit (advice)",
     severity: Severity::Medium,
     source: "Envoy edge best practices \"global downstream connection limits\", as ENVOY-015",
-    why: "Without a global limit a connection flood exhausts Envoy's memory and file descriptors before any listener limit applies.",
-    predicate: "No predicate on the render: the controller's bootstrap sets no `overload.global_downstream_max_connections` (unlike the edge proxy's, ENVOY-015). ADVISORY per kubeGateway GatewayParameters; NA when none is rendered or for one with `spec.selfManaged`.",
-    fix_doc: "None through values. Per-listener limits exist: an `HttpListenerOption` with `spec.options.connectionLimit`, attached to the Gateway with `spec.targetRefs`.",
+    why: "Without a global limit a connection flood exhausts Envoy's memory and file descriptors \
+        before any listener limit applies.",
+    predicate: "No predicate on the render: the controller's bootstrap sets no \
+        `overload.global_downstream_max_connections` (unlike the edge proxy's, ENVOY-015). \
+        ADVISORY per kubeGateway GatewayParameters; NA when none is rendered or for one with \
+        `spec.selfManaged`.",
+    fix_doc: "None through values. Per-listener limits exist: an `HttpListenerOption` with \
+        `spec.options.connectionLimit`, attached to the Gateway with `spec.targetRefs`.",
     fixes: &[],
     check,
 };

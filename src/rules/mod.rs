@@ -12,6 +12,7 @@ use crate::parse::model::Model;
 use crate::parse::version::Version;
 use crate::parse::Doc;
 
+mod common;
 pub mod helpers;
 #[cfg(test)]
 pub mod testing;

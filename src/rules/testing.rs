@@ -34,6 +34,62 @@ pub fn statuses(rule: &Rule, render: &str, version: &str) -> Vec<Status> {
     outcomes(rule, render, version).into_iter().map(|(s, _)| s).collect()
 }
 
+/// A render with nothing of Gloo in it: where a rule finds nothing to judge.
+pub const NOT_GLOO: &str = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n";
+
+/// Settings with `fields` in `spec.gateway.validation`.
+pub fn validation(fields: &str) -> String {
+    settings(&format!("gateway:\n  validation:\n{}", indent(fields, 4)))
+}
+
+/// Asserts how `rule` judges a `spec.gateway.validation` key that must be `false` (GLOO-004,
+/// GLOO-005), on every chart: `true`, absent (true) and the string `"false"` fail, `false`
+/// passes, also with `serverEnabled` absent; with validation off (`serverEnabled: false`, or
+/// no block) it fails whatever the key says.
+pub fn judges_a_validation_key_that_must_be_false(rule: &Rule, key: &str) {
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let judged = |fields: &str| statuses(rule, &validation(fields), version);
+        let on = |value: &str| judged(&format!("serverEnabled: true\n{key}: {value}"));
+        assert_eq!(on("true"), [Status::Fail], "{key}: true");
+        assert_eq!(judged("serverEnabled: true"), [Status::Fail], "{key} absent = true");
+        assert_eq!(on("false"), [Status::Pass]);
+        assert_eq!(judged(&format!("{key}: false")), [Status::Pass], "serverEnabled absent");
+        assert_eq!(judged(&format!("{key}: \"false\"")), [Status::Fail], "a string");
+        let off = format!("serverEnabled: false\n{key}: false");
+        assert_eq!(judged(&off), [Status::Fail], "validation off");
+        for no_block in ["gateway: {}", "gateway:\n  validation: null"] {
+            assert_eq!(statuses(rule, &settings(no_block), version), [Status::Fail], "{no_block}");
+        }
+    }
+}
+
+/// Asserts that a rule on HTTP Gateways is NA on TCP-only Gateways and on a render without any.
+pub fn na_without_http_gateways(rule: &Rule) {
+    assert_eq!(statuses(rule, &tcp_gateways(""), "1.17.38"), [Status::Na, Status::Na]);
+    assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
+}
+
+/// Asserts that a rule on the Envoy container is NA on a proxy whose container is not Envoy
+/// and on a render without a proxy.
+pub fn na_without_an_envoy_container(rule: &Rule) {
+    let other = proxy("", "").replace(
+        "name: gateway-proxy\n        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.38",
+        "name: other\n        image: busybox",
+    );
+    assert_eq!(statuses(rule, &other, "1.17.38"), [Status::Na]);
+    assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
+}
+
+/// Asserts how a KGW probe rule judges `podTemplate.<probe>` (`probe`: its YAML, one line): the
+/// chart's default fails, with the probe it passes, and on 1.17 the FAIL names 1.18.
+pub fn judges_a_kube_probe(rule: &Rule, probe: &str) {
+    assert_eq!(statuses(rule, &gateway_parameters(KUBE_DEFAULT), "1.22.1"), [Status::Fail]);
+    let with = KUBE_DEFAULT.replace("podTemplate:\n", &format!("podTemplate:\n  {probe}\n"));
+    assert_eq!(statuses(rule, &gateway_parameters(&with), "1.22.1"), [Status::Pass], "{probe}");
+    let out = outcomes_with_messages(rule, &gateway_parameters(KUBE_DEFAULT), "1.17.38");
+    assert!(out[0].2.ends_with("arrives in gloo 1.18.0"), "{}", out[0].2);
+}
+
 /// A gateway proxy Deployment as the chart renders it, with `{CONTAINER}` extra container
 /// fields and `{POD}` extra pod-spec fields left for the test to fill (indent 8 and 6).
 pub const PROXY: &str = r"---
@@ -109,6 +165,21 @@ pub fn gateways(http: &str, options: &str) -> String {
     )
 }
 
+/// [`gateways`] with a `tcpGateway` in place of each `httpGateway`, and `options`.
+pub fn tcp_gateways(options: &str) -> String {
+    gateways("", options).replace("      httpGateway: {}\n", "      tcpGateway: {}\n")
+}
+
+/// Gateway `{HTTP}` content setting `field` (`key: value`) in `httpConnectionManagerSettings`.
+pub fn hcm(field: &str) -> String {
+    format!("options:\n  httpConnectionManagerSettings:\n    {field}")
+}
+
+/// Gateway `{HTTP}` content setting `field` (`key: value`) in `http2ProtocolOptions`.
+pub fn h2(field: &str) -> String {
+    hcm(&format!("http2ProtocolOptions:\n      {field}"))
+}
+
 /// Settings with `spec` content `spec` (indent 2 under `spec:`).
 pub fn settings(spec: &str) -> String {
     format!("---\napiVersion: gloo.solo.io/v1\nkind: Settings\nmetadata:\n  name: default\n  namespace: gloo-system\nspec:\n{}", indent(spec, 2))
@@ -173,5 +244,13 @@ pub fn per_gateway_parameters(name: &str, kube: &str) -> String {
     format!(
         "---\nkind: GatewayParameters\napiVersion: gateway.gloo.solo.io/v1alpha1\nmetadata:\n  name: {name}\n  namespace: gloo-system\nspec:\n  kube:\n{}",
         indent(kube, 4)
+    )
+}
+
+/// An Upstream `name` with `spec` extra fields (indent 2).
+pub fn upstream(name: &str, spec: &str) -> String {
+    format!(
+        "---\napiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata:\n  name: {name}\n  namespace: gloo-system\nspec:\n  kube:\n    serviceName: {name}\n    serviceNamespace: default\n    servicePort: 8080\n{}",
+        indent(spec, 2)
     )
 }

@@ -1,0 +1,24 @@
+//! The Envoy container's security context: the user (K8S-002, KGW-002) and Linux capabilities
+//! (GLOO-002, KGW-004, KGW-005).
+
+use crate::parse::yaml::Node;
+use crate::rules::helpers::{boolean, fail, pass, show, Verdict};
+
+/// `runAsNonRoot` must be true (absent allows root); `user` is the `runAsUser` to name beside it.
+pub(crate) fn non_root(run_as_non_root: Option<&Node>, user: Option<&Node>) -> Verdict {
+    match boolean(run_as_non_root, "runAsNonRoot") {
+        Ok(Some(true)) => match user {
+            Some(u) => pass(format!("runAsNonRoot is true, runAsUser {}", show(Some(u)))),
+            None => pass("runAsNonRoot is true"),
+        },
+        Ok(Some(false)) => fail("runAsNonRoot is false"),
+        Ok(None) => fail("runAsNonRoot is absent (root allowed)"),
+        Err(not_boolean) => not_boolean,
+    }
+}
+
+/// Whether a capability name is NET_BIND_SERVICE (with or without `CAP_`, any case).
+pub(crate) fn is_net_bind(cap: &str) -> bool {
+    let cap = cap.trim().to_ascii_uppercase();
+    cap == "NET_BIND_SERVICE" || cap == "CAP_NET_BIND_SERVICE"
+}
