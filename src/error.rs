@@ -58,7 +58,7 @@ fn fold(text: String) -> String {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(crate::report::escape::terminal)
+        .map(crate::escape::terminal)
         .collect();
     folded.join(" | ")
 }

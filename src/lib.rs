@@ -21,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod docs;
 pub mod error;
+pub mod escape;
 pub mod gate;
 pub mod github;
 pub mod harden;

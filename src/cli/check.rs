@@ -90,7 +90,10 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
             );
             for (h, report) in hardenings.iter().zip(&reports) {
                 if let Some(c) = report.comparison.as_ref().filter(|c| !c.change.is_empty()) {
-                    text.push_str(&format!("Change since {}:\n\n", report::text::clean(&c.base)));
+                    text.push_str(&format!(
+                        "Change since {}:\n\n",
+                        crate::escape::terminal(&c.base)
+                    ));
                     text.push_str(&crate::harden::diff::render_text(
                         &c.change,
                         use_color(args.color),
@@ -109,7 +112,7 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
         Format::Junit => report::junit::render(&reports),
     };
     let output =
-        if args.format == Format::Json { report::escape::json_text(output) } else { output };
+        if args.format == Format::Json { crate::escape::json_text(output) } else { output };
     write_github_outputs(
         &args,
         &reports,
@@ -175,7 +178,7 @@ pub(super) fn print_warnings(format: Format, quiet: bool, reports: &[crate::chec
         || (quiet && format == Format::Text)
     {
         for w in report::warnings(reports) {
-            eprintln!("warning: {}", report::escape::terminal(&w.to_string()));
+            eprintln!("warning: {}", crate::escape::terminal(&w.to_string()));
         }
     }
 }

@@ -39,7 +39,7 @@ pub(super) fn overlay_command(args: OverlayArgs) -> Result<i32> {
             println!(
                 "wrote {}: {}\napply it after your own values: helm ... -f <your values> -f {}",
                 path.display(),
-                report::escape::terminal(&what.join(" ")),
+                crate::escape::terminal(&what.join(" ")),
                 path.display()
             );
         }
@@ -105,7 +105,7 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
                 let change = change.as_ref().map_or(String::new(), |diffs| {
                     format!(
                         "### Change since {}\n\n{}\n### Diff with the hardened overlay\n\n",
-                        report::markdown_escape(since),
+                        crate::escape::markdown(since),
                         crate::harden::diff::render_markdown(diffs)
                     )
                 });
@@ -135,7 +135,7 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
         }
     };
     let output =
-        if args.format == DiffFormat::Json { report::escape::json_text(output) } else { output };
+        if args.format == DiffFormat::Json { crate::escape::json_text(output) } else { output };
     report::output::print(&output)?;
     let changed = results.iter().any(|(_, h, _)| !h.diffs.is_empty());
     Ok(i32::from(args.exit_code && changed))
@@ -174,18 +174,18 @@ pub(super) fn fix_command(args: FixArgs) -> Result<i32> {
             if files == 0 { " (nothing a values line can fix)" } else { "" }
         ));
         for line in &gone {
-            out.push_str(&format!("  {verb}: {}\n", report::text::clean(line)));
+            out.push_str(&format!("  {verb}: {}\n", crate::escape::terminal(line)));
         }
         if !left.is_empty() {
             out.push_str(&format!("left {} failure(s):\n", left.len()));
             for line in &left {
-                out.push_str(&format!("  left: {}\n", report::text::clean(line)));
+                out.push_str(&format!("  left: {}\n", crate::escape::terminal(line)));
             }
         }
         for (rule, object, flag) in &fixed.set_by_flag {
             out.push_str(&format!(
                 "  {rule} {object}: its key is set by {flag}; not edited\n",
-                flag = report::text::clean(flag)
+                flag = crate::escape::terminal(flag)
             ));
         }
         left_at_threshold += fixed.after.failing_at(threshold);

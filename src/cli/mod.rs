@@ -34,7 +34,7 @@ pub fn main() -> i32 {
                 .collect();
             let text = lines.join(" ");
             let text = text.strip_prefix("error: ").unwrap_or(&text);
-            eprintln!("error: {} (see --help)", crate::report::escape::terminal(text));
+            eprintln!("error: {} (see --help)", crate::escape::terminal(text));
             return 2;
         }
         Err(e) => {

@@ -106,7 +106,7 @@ fn check_repo(repo: &str) -> Result<()> {
 }
 
 fn q(s: &str) -> String {
-    crate::report::yaml_scalar(s)
+    crate::parse::yaml::emit::yaml_scalar(s)
 }
 
 fn path_str(p: &Path) -> String {

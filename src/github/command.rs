@@ -122,7 +122,7 @@ fn review(
         });
         let (mut checked, hardened_diff) = checked?;
         if let Some(label) = job.label.as_ref().filter(|_| with_diff) {
-            diffs.push_str(&format!("**{}**\n\n", crate::report::markdown_escape(label)));
+            diffs.push_str(&format!("**{}**\n\n", crate::escape::markdown(label)));
         }
         if let (Some(base_side), Some((tree, _))) = (base_side, &base) {
             let base_side = base_side?;
@@ -134,7 +134,7 @@ fn review(
                 );
                 diffs.push_str(&format!(
                     "**Change since {}**\n\n{}\n**Diff with the hardened overlay**\n\n",
-                    crate::report::markdown_escape(&tree.name),
+                    crate::escape::markdown(&tree.name),
                     crate::harden::diff::render_markdown(&change)
                 ));
             }

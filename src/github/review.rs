@@ -3,8 +3,9 @@
 //! and the summary comment. Pure functions: no I/O, so every decision is unit-tested.
 
 use crate::check::Finding;
+use crate::escape::markdown as markdown_escape;
 use crate::harden::values_edit::Suggestion;
-use crate::report::{markdown_escape, yaml_flow};
+use crate::parse::yaml::emit::yaml_flow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// GitHub rejects a review request with more inline comments than reviewdog's etiquette allows

@@ -295,14 +295,14 @@ const RESOURCE: Style<'static> = Style { sorted: true, literal: true, ..Style::P
 pub fn render_text(diffs: &[ResourceDiff], color: bool) -> String {
     let mut out = String::new();
     for d in diffs {
-        let header = crate::report::text::clean(&d.header());
+        let header = crate::escape::terminal(&d.header());
         if color {
             writeln!(out, "\x1b[33m{header}\x1b[0m").ok();
         } else {
             writeln!(out, "{header}").ok();
         }
         for line in d.diff.lines() {
-            let line = crate::report::text::clean(line);
+            let line = crate::escape::terminal(line);
             let painted = match (color, line.chars().next()) {
                 (true, Some('+')) if !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
                 (true, Some('-')) if !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
@@ -325,13 +325,12 @@ pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
     for d in diffs {
         // The fence outgrows any backtick run in the diff, so the body cannot close it early.
         // Control and bidi characters from the chart are shown as `�`, as in text output.
-        let body: String =
-            d.diff.lines().map(|l| crate::report::escape::terminal(l) + "\n").collect();
-        let fence = crate::report::escape::code_fence(&body);
+        let body: String = d.diff.lines().map(|l| crate::escape::terminal(l) + "\n").collect();
+        let fence = crate::escape::code_fence(&body);
         writeln!(
             out,
             "<details><summary>{}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n",
-            crate::report::escape::html(&d.header())
+            crate::escape::html(&d.header())
         )
         .ok();
     }

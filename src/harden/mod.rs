@@ -308,7 +308,7 @@ pub fn proof_text(h: &Hardening) -> String {
         write!(out, " (gloo {v})").ok();
     }
     out.push_str(":\n");
-    let clean = crate::report::text::clean;
+    let clean = crate::escape::terminal;
     for v in &p.fixed {
         writeln!(out, "  fixed     {:<9} {}", v.rule, clean(&v.object)).ok();
     }
@@ -343,7 +343,7 @@ pub fn proof_text(h: &Hardening) -> String {
 
 /// The proof as a markdown table.
 pub fn proof_markdown(h: &Hardening) -> String {
-    use crate::report::markdown_escape as esc;
+    use crate::escape::markdown as esc;
     use std::fmt::Write;
     let p = &h.proof;
     let mut out = format!("**The overlay fixes {} of {} failures.**\n\n| | rule | object | note |\n|---|---|---|---|\n", p.fixed.len(), p.fixed.len() + p.remaining.len());

@@ -77,7 +77,7 @@ impl Overlay {
         let mut out = String::new();
         for line in header {
             // One comment line each, whatever a target label holds.
-            writeln!(out, "# {}", crate::report::escape::terminal(line)).ok();
+            writeln!(out, "# {}", crate::escape::terminal(line)).ok();
         }
         if self.tree.is_empty() {
             out.push_str("{}\n");

@@ -7,7 +7,7 @@
 use crate::check::FixSuggestion;
 use crate::parse::values::{self, Location, ValuesFile};
 use crate::parse::yaml::emit::{block, Style};
-use crate::report::{yaml_flow, yaml_scalar};
+use crate::parse::yaml::emit::{yaml_flow, yaml_scalar};
 use std::path::Path;
 
 /// A ```suggestion: the lines `start_line..=line` of the file are replaced by `text`.

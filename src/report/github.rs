@@ -19,9 +19,9 @@
 //!   line or start another command. The log is a terminal: other control characters (ESC) and
 //!   bidi controls become `�`, as in text output.
 
-use super::escape;
 use super::location::{self, object_name, Place};
 use crate::check::{CheckReport, Finding, Warning};
+use crate::escape;
 use crate::rules::Severity;
 
 /// What GitHub displays per level and step.
@@ -53,9 +53,9 @@ impl Level {
 }
 
 /// Message text of a workflow command, escaped as the runner unescapes it.
-pub use super::escape::workflow_data as escape_data;
+pub use crate::escape::workflow_data as escape_data;
 /// A property value (`file=`, `title=`): also `:` and `,`.
-pub use super::escape::workflow_property as escape_property;
+pub use crate::escape::workflow_property as escape_property;
 
 /// A failure to annotate and where it is shown (None: on the run, without a file).
 #[derive(Debug, Clone)]

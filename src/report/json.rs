@@ -87,7 +87,7 @@ pub fn write(
         version: u32,
         reports: Vec<ReportJson<'a>>,
     }
-    let mut out = super::escape::JsonTextWriter::new(out);
+    let mut out = crate::escape::JsonTextWriter::new(out);
     match reports {
         [one] => serde_json::to_writer_pretty(&mut out, &report_json(one, all)),
         many => serde_json::to_writer_pretty(

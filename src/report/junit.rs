@@ -15,10 +15,11 @@
 //! * Warnings (a suppression that matched nothing) go to the suite's `<system-err>`, and to
 //!   stderr as for JSON and SARIF.
 
-use super::escape::xml;
+use super::fix_location;
 use super::location;
-use super::{fix_location, yaml_flow};
 use crate::check::{CheckReport, Finding};
+use crate::escape::xml;
+use crate::parse::yaml::emit::yaml_flow;
 use crate::rules::Status;
 use std::fmt::Write;
 

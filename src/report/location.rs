@@ -2,8 +2,9 @@
 //! annotations, the job summary): the values-file line its fix goes on, else the chart template
 //! that renders the object.
 
-use super::{fix_location, yaml_flow};
+use super::fix_location;
 use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND, VALUES_KIND};
+use crate::parse::yaml::emit::yaml_flow;
 use crate::rules::{Status, CONFIG_RULE};
 use std::path::Path;
 

@@ -24,7 +24,7 @@
 //!   justification: <reason>}]`.
 //! * Several targets are one run; each result names its target in `properties.target`.
 //! * Bidi controls in strings are written as `\u` escapes, as in the JSON report
-//!   ([`super::escape::json_text`]).
+//!   ([`crate::escape::json_text`]).
 
 use super::location::{self, object_name, Place};
 use crate::check::{CheckReport, Finding};
@@ -54,7 +54,7 @@ fn repository() -> Option<&'static str> {
 
 /// The SARIF document as text, bidi controls written as `\u` escapes like the JSON report's.
 pub fn render(reports: &[CheckReport]) -> String {
-    let mut out = super::escape::json_text(
+    let mut out = crate::escape::json_text(
         serde_json::to_string_pretty(&document(reports)).unwrap_or_default(),
     );
     out.push('\n');

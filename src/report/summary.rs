@@ -8,11 +8,13 @@
 //! comes from the chart or the values goes through `markdown_escape`: a resource named
 //! `<img src=x>` or `@org/team` renders as text, never as HTML or a mention.
 
+use super::fix_location;
 use super::location::{self, object_name};
-use super::{fix_location, markdown_escape as esc, yaml_flow};
 use crate::check::CheckReport;
 use crate::error::{Error, Result};
+use crate::escape::markdown as esc;
 use crate::harden::Hardening;
+use crate::parse::yaml::emit::yaml_flow;
 use std::fmt::Write;
 use std::path::Path;
 

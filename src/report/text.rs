@@ -1,8 +1,9 @@
 //! `--format text`: findings grouped by object, for a terminal or a CI log.
 //! Colour only on a terminal, and never when `NO_COLOR` is set.
 
-use super::{fix_location, yaml_flow};
+use super::fix_location;
 use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND, VALUES_KIND};
+use crate::parse::yaml::emit::yaml_flow;
 use crate::rules::{Severity, Status};
 use std::fmt::Write;
 
@@ -27,9 +28,9 @@ impl Style {
 }
 
 /// Text from the chart made safe for one line of a terminal: control characters (escape
-/// sequences, newlines) and bidi controls become `�` ([`super::escape::terminal`]).
+/// sequences, newlines) and bidi controls become `�` ([`crate::escape::terminal`]).
 pub fn clean(text: &str) -> String {
-    super::escape::terminal(text)
+    crate::escape::terminal(text)
 }
 
 fn object_header(o: &ObjectRef) -> String {

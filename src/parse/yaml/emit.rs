@@ -1,9 +1,8 @@
 //! The one block-YAML writer: the render diff's resources (a parsed [`Node`]), the overlay and
-//! the values-file suggestions (a fix's JSON value) are all written by [`block`]. Scalars are
-//! written by [`crate::report::yaml_flow`] / [`crate::report::yaml_scalar`].
+//! the values-file suggestions (a fix's JSON value) are all written by [`block`]. Scalars and
+//! one-line values are written by [`yaml_scalar`] / [`yaml_flow`], here too.
 
 use super::{Node, Value};
-use crate::report::{yaml_flow, yaml_scalar};
 use std::fmt::Write;
 
 /// How a tree is written.
@@ -170,6 +169,46 @@ fn write_value<T: Tree>(
     }
 }
 
+/// The fix value as flow YAML, the way a user would type it into a values file.
+pub fn yaml_flow(value: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match value {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => yaml_scalar(s),
+        J::Array(items) => {
+            format!("[{}]", items.iter().map(yaml_flow).collect::<Vec<_>>().join(", "))
+        }
+        J::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", yaml_scalar(k), yaml_flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A string as a YAML scalar, quoted when plain style would change its meaning.
+pub fn yaml_scalar(s: &str) -> String {
+    let plain_ok = !s.is_empty()
+        && !s.starts_with([' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`'])
+        && !s.ends_with(' ')
+        && !s.contains(':')
+        && !s.contains(" #")
+        && !s.contains([',', '[', ']', '{', '}', '\n', '\t'])
+        // Control and bidi characters (a proxy name from the chart) only ever appear escaped.
+        && crate::escape::terminal(s) == s
+        && matches!(crate::parse::yaml::resolve_plain(s), crate::parse::yaml::Value::Str(_));
+    if plain_ok {
+        s.to_string()
+    } else {
+        // A JSON string is a YAML double-quoted scalar; bidi controls escaped as well.
+        crate::escape::json_text(serde_json::to_string(s).unwrap_or_default())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +246,28 @@ mod tests {
             block(&node, 0, &resource),
             "a: |-\n  x\n\n  y\nl:\n  -\n    - 1\n    - 2\nz: 1\n"
         );
+    }
+
+    #[test]
+    fn flow_yaml() {
+        assert_eq!(
+            yaml_flow(&json!({"probes": true, "livenessProbeEnabled": true})),
+            "{probes: true, livenessProbeEnabled: true}"
+        );
+        assert_eq!(yaml_flow(&json!("/stats/prometheus?usedonly")), "/stats/prometheus?usedonly");
+        assert_eq!(yaml_flow(&json!("true")), "\"true\"");
+        assert_eq!(
+            yaml_flow(&json!({"listener-::-8080": {"connection_limit": 10}})),
+            "{\"listener-::-8080\": {connection_limit: 10}}"
+        );
+        assert_eq!(yaml_flow(&json!("10s")), "10s");
+    }
+
+    #[test]
+    fn scalars_from_the_chart_never_carry_raw_control_characters() {
+        assert_eq!(yaml_scalar("gw\u{1b}[31m"), "\"gw\\u001b[31m\"");
+        assert_eq!(yaml_scalar("gw\u{202e}x"), "\"gw\\u202ex\"");
+        let back: String = yaml_serde::from_str(&yaml_scalar("gw\u{202e}\u{1b}x")).unwrap();
+        assert_eq!(back, "gw\u{202e}\u{1b}x", "and the YAML reads back the same string");
     }
 }
