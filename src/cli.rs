@@ -910,6 +910,19 @@ fn fix_command(args: FixArgs) -> Result<i32> {
                 out.push_str(&format!("  left: {}\n", report::text::clean(line)));
             }
         }
+        let review = crate::fix::review_before_applying(&fixed, min);
+        if !review.is_empty() {
+            out.push_str(&format!(
+                "{} (these fixes change how traffic is handled):\n",
+                crate::overlay::REVIEW_BEFORE_APPLYING
+            ));
+            for (rule, note, keys) in &review {
+                out.push_str(&format!("  {rule}: {}\n", report::text::clean(note)));
+                for key in keys {
+                    out.push_str(&format!("    {}\n", report::text::clean(key)));
+                }
+            }
+        }
         for (rule, object, flag) in &fixed.set_by_flag {
             out.push_str(&format!(
                 "  {rule} {object}: its key is set by {flag}; not edited\n",

@@ -128,6 +128,24 @@ fn note(notes: &BTreeMap<String, BTreeSet<String>>, path: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A comment line above a key whose fix changes how traffic is handled, one per such rule:
+/// `# review before applying (ENVOY-009): ...`.
+fn review_lines(
+    out: &mut String,
+    pad: &str,
+    notes: &BTreeMap<String, BTreeSet<String>>,
+    path: &str,
+) {
+    for id in notes.get(path).into_iter().flatten() {
+        if let Some(note) = crate::rules::review_before_applying(id) {
+            writeln!(out, "{pad}# {REVIEW_BEFORE_APPLYING} ({id}): {note}").ok();
+        }
+    }
+}
+
+/// How a fix that changes traffic behaviour is marked, wherever it is shown.
+pub const REVIEW_BEFORE_APPLYING: &str = "review before applying";
+
 fn emit_map(
     out: &mut String,
     map: &Map<String, Value>,
@@ -139,6 +157,7 @@ fn emit_map(
     for (k, v) in map {
         let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
         let key = yaml_scalar(k);
+        review_lines(out, &pad, notes, &here);
         match v {
             Value::Object(m) if !m.is_empty() => {
                 writeln!(out, "{pad}{key}:").ok();

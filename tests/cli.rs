@@ -1214,10 +1214,10 @@ fn overlay_write_says_what_it_wrote() {
     );
     assert_eq!(code, 0, "{err}");
     let p = path.display();
-    assert_eq!(out, format!("wrote {p}: helm-harden overlay for gloo 1.17.0: fixes 33 rule(s) through values.\napply it after your own values: helm ... -f <your values> -f {p}\n"));
+    assert_eq!(out, format!("wrote {p}: helm-harden overlay for gloo 1.17.0: fixes 32 rule(s) through values.\napply it after your own values: helm ... -f <your values> -f {p}\n"));
     assert!(std::fs::read_to_string(&path)
         .unwrap()
-        .starts_with("# helm-harden overlay for gloo 1.17.0: fixes 33 rule(s)"));
+        .starts_with("# helm-harden overlay for gloo 1.17.0: fixes 32 rule(s)"));
 }
 
 /// GLOO-008 checks the CRDs Gloo's charts keep in `crds/` when `--include-crds` renders them;
@@ -1359,15 +1359,54 @@ fn a_long_fix_value_is_folded_with_a_pointer_to_the_whole() {
     let lines: Vec<&str> = out.lines().collect();
     let at = lines
         .iter()
-        .position(|l| l.contains("fix: gatewayProxies.gatewayProxy.envoyOverloadManager: "))
+        .position(|l| {
+            l.contains("fix: gatewayProxies.gatewayProxy.gatewaySettings.options.socketOptions: ")
+        })
         .unwrap();
-    assert!(
-        lines[at].contains("resource…  (add under fixtures/values/weak.yaml:8)"),
-        "{}",
-        lines[at]
-    );
-    assert!(lines[at].chars().count() < 200, "{}", lines[at]);
-    assert_eq!(lines[at + 1].trim(), "(value folded, 522 characters: `helm-harden overlay` writes it whole, `helm-harden rules ENVOY-002` explains it)");
+    assert!(lines[at].contains("int…  (add under fixtures/values/weak.yaml:16)"), "{}", lines[at]);
+    assert!(lines[at].chars().count() < 240, "folded, not 226 characters of value: {}", lines[at]);
+    assert_eq!(lines[at + 1].trim(), "(value folded, 226 characters: `helm-harden overlay` writes it whole, `helm-harden rules GLOO-034` explains it)");
     // A short value is whole.
     assert!(out.contains("fix: gatewayProxies.gatewayProxy.kind.deployment.replicas: 2  (change at fixtures/values/weak.yaml:12)\n"));
+}
+
+/// Issue 15 (5): a fix that changes how traffic is handled (Kubernetes destinations off, path
+/// normalisation, a request timeout, headers with underscores rejected) carries a note above
+/// its key in the overlay; the others do not.
+#[test]
+fn the_overlay_says_which_fixes_to_review_before_applying() {
+    let (code, out, err) = stdout_of(cmd().args([
+        "overlay",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let above = |key: &str| {
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(key))
+            .unwrap_or_else(|| panic!("{key}:\n{out}"));
+        lines[at - 1].trim_start()
+    };
+    assert!(above("disableKubernetesDestinations: true").starts_with("# review before applying (GLOO-010): routes that send traffic straight to a Kubernetes Service"), "{out}");
+    for (key, rule) in [
+        ("requestTimeout:", "ENVOY-009"),
+        ("headersWithUnderscoresAction:", "ENVOY-013"),
+        ("mergeSlashes:", "ENVOY-017"),
+        ("pathWithEscapedSlashesAction:", "ENVOY-018"),
+    ] {
+        assert!(
+            above(key).starts_with(&format!("# review before applying ({rule}): ")),
+            "{key}\n{out}"
+        );
+    }
+    assert_eq!(
+        out.matches("# review before applying").count(),
+        9,
+        "four on each Gateway, one on Settings:\n{out}"
+    );
+    assert!(!above("alwaysAcceptResources:").contains("review before"), "{out}");
 }

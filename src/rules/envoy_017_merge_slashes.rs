@@ -5,6 +5,10 @@ use super::{Fix, Rule, Severity};
 use crate::model::Model;
 use crate::yaml::Node;
 
+/// What the fix changes in how traffic is handled: shown as "review before applying" with the
+/// fix in the overlay, `fix` and review comments ([`super::review_before_applying`]).
+pub(super) const REVIEW_BEFORE_APPLYING: &str = "`//` in a path becomes `/` before routing and as sent upstream: routes that match a double slash stop matching, and upstreams that give `//` a meaning see a changed path";
+
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-017",
     title: "Merge slashes",
