@@ -1410,3 +1410,40 @@ fn the_overlay_says_which_fixes_to_review_before_applying() {
     );
     assert!(!above("alwaysAcceptResources:").contains("review before"), "{out}");
 }
+
+/// Issue 15 (2): several fixes of one object that set one values key (GLOO-025's
+/// `podTemplate.probes`, which GLOO-026's `podTemplate` fix sets too) are one instruction,
+/// under the failures it fixes, at the key's own line (`podTemplate:`, line 13); a fix of a key
+/// beside them (GLOO-012's `podTemplate.resources.requests`) stays its own.
+#[test]
+fn fixes_of_one_key_read_as_one_instruction_at_the_keys_line() {
+    let (_, out, _) = weak_text(&[]);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines.iter().position(|l| l.contains("FAIL GLOO-025")).unwrap();
+    assert!(lines[at + 1].contains("FAIL GLOO-026"), "{}", lines[at + 1]);
+    assert_eq!(
+        lines[at + 2],
+        "         fix (GLOO-025, GLOO-026): gatewayProxies.gatewayProxy.podTemplate: {probes: true, livenessProbeEnabled: true}  (change at fixtures/values/weak.yaml:13)"
+    );
+    assert_eq!(out.matches("fix (GLOO-025, GLOO-026)").count(), 1, "{out}");
+    assert!(out.contains("         fix: gatewayProxies.gatewayProxy.podTemplate.resources.requests: {cpu: 500m, memory: 256Mi}  (add under fixtures/values/weak.yaml:13)\n"), "{out}");
+    // JSON keeps a fix per failure; GLOO-026's line is its key's own.
+    let (_, json) = json_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "json",
+    ]));
+    let fix = |rule: &str| {
+        json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).unwrap()["fix"]
+            .clone()
+    };
+    assert_eq!(
+        (fix("GLOO-026")["line"].as_u64(), fix("GLOO-026")["exact"].as_bool()),
+        (Some(13), Some(true))
+    );
+    assert_eq!(fix("GLOO-025")["line"], 15, "a scalar fix: its own key's line");
+}

@@ -225,3 +225,30 @@ fn fix_leaves_nothing_values_can_fix_on_the_real_world_files() {
     }
     assert!(fixed_files >= 26, "only {fixed_files} files were fixed");
 }
+
+/// Issue 15 (2): GLOO-025 and GLOO-026 both fix `podTemplate`: one edit of that block, key by
+/// key, so the comments inside it stay (the block was rewritten whole before, dropping them).
+#[test]
+fn two_fixes_of_one_key_are_one_edit_that_keeps_the_blocks_comments() {
+    if common::helm_or_skip().is_none() {
+        return;
+    }
+    let Some(chart) = real_chart("1.17.38") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("values.yaml");
+    let text = "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      # root for port 80, ticket OPS-12\n      runUnprivileged: false\n      probes: false  # flaky in the lab\n";
+    std::fs::write(&values, text).unwrap();
+    let out = fix(&chart, &values, &["-n", "gloo-system", "--rule", "GLOO-025,GLOO-026"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&values).unwrap(),
+        "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      livenessProbeEnabled: true\n      # root for port 80, ticket OPS-12\n      runUnprivileged: false\n      probes: true  # flaky in the lab\n",
+        "{said}"
+    );
+    assert!(
+        said.contains("fixed: GLOO-025 Deployment/gateway-proxy")
+            && said.contains("fixed: GLOO-026 Deployment/gateway-proxy"),
+        "{said}"
+    );
+}
