@@ -53,9 +53,12 @@ pub fn explain_markdown(rule: &Rule) -> String {
         ("Why", rule.why),
         ("Checks", rule.predicate),
         ("Fix", rule.fix_doc),
+        ("Review before applying", crate::rules::review_before_applying(rule.id).unwrap_or("")),
         ("Source", rule.source),
     ] {
-        writeln!(out, "**{heading}.** {body}\n").ok();
+        if !body.is_empty() {
+            writeln!(out, "**{heading}.** {body}\n").ok();
+        }
     }
     if !rule.fixes.is_empty() {
         writeln!(out, "| Chart versions | Values key | Value |\n|---|---|---|").ok();
@@ -88,9 +91,12 @@ pub fn explain(rule: &Rule) -> String {
         ("Why", rule.why),
         ("Checks", rule.predicate),
         ("Fix", rule.fix_doc),
+        ("Review before applying", crate::rules::review_before_applying(rule.id).unwrap_or("")),
         ("Source", rule.source),
     ] {
-        writeln!(out, "{heading}:\n{}\n", wrap(body, 92, "  ")).ok();
+        if !body.is_empty() {
+            writeln!(out, "{heading}:\n{}\n", wrap(body, 92, "  ")).ok();
+        }
     }
     if !rule.fixes.is_empty() {
         writeln!(out, "Values fix (GP = gatewayProxies.<proxy>, GW = GP.gatewaySettings.customHttp(s)Gateway; prefixed with `gloo.` in umbrella charts):").ok();

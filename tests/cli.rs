@@ -1214,10 +1214,10 @@ fn overlay_write_says_what_it_wrote() {
     );
     assert_eq!(code, 0, "{err}");
     let p = path.display();
-    assert_eq!(out, format!("wrote {p}: helm-harden overlay for gloo 1.17.0: fixes 33 rule(s) through values.\napply it after your own values: helm ... -f <your values> -f {p}\n"));
+    assert_eq!(out, format!("wrote {p}: helm-harden overlay for gloo 1.17.0: fixes 32 rule(s) through values.\napply it after your own values: helm ... -f <your values> -f {p}\n"));
     assert!(std::fs::read_to_string(&path)
         .unwrap()
-        .starts_with("# helm-harden overlay for gloo 1.17.0: fixes 33 rule(s)"));
+        .starts_with("# helm-harden overlay for gloo 1.17.0: fixes 32 rule(s)"));
 }
 
 /// GLOO-008 checks the CRDs Gloo's charts keep in `crds/` when `--include-crds` renders them;
@@ -1359,15 +1359,91 @@ fn a_long_fix_value_is_folded_with_a_pointer_to_the_whole() {
     let lines: Vec<&str> = out.lines().collect();
     let at = lines
         .iter()
-        .position(|l| l.contains("fix: gatewayProxies.gatewayProxy.envoyOverloadManager: "))
+        .position(|l| {
+            l.contains("fix: gatewayProxies.gatewayProxy.gatewaySettings.options.socketOptions: ")
+        })
         .unwrap();
-    assert!(
-        lines[at].contains("resource…  (add under fixtures/values/weak.yaml:8)"),
-        "{}",
-        lines[at]
-    );
-    assert!(lines[at].chars().count() < 200, "{}", lines[at]);
-    assert_eq!(lines[at + 1].trim(), "(value folded, 522 characters: `helm-harden overlay` writes it whole, `helm-harden rules ENVOY-002` explains it)");
+    assert!(lines[at].contains("int…  (add under fixtures/values/weak.yaml:16)"), "{}", lines[at]);
+    assert!(lines[at].chars().count() < 240, "folded, not 226 characters of value: {}", lines[at]);
+    assert_eq!(lines[at + 1].trim(), "(value folded, 226 characters: `helm-harden overlay` writes it whole, `helm-harden rules GLOO-034` explains it)");
     // A short value is whole.
     assert!(out.contains("fix: gatewayProxies.gatewayProxy.kind.deployment.replicas: 2  (change at fixtures/values/weak.yaml:12)\n"));
+}
+
+/// Issue 15 (5): a fix that changes how traffic is handled (Kubernetes destinations off, path
+/// normalisation, a request timeout, headers with underscores rejected) carries a note above
+/// its key in the overlay; the others do not.
+#[test]
+fn the_overlay_says_which_fixes_to_review_before_applying() {
+    let (code, out, err) = stdout_of(cmd().args([
+        "overlay",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let above = |key: &str| {
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(key))
+            .unwrap_or_else(|| panic!("{key}:\n{out}"));
+        lines[at - 1].trim_start()
+    };
+    assert!(above("disableKubernetesDestinations: true").starts_with("# review before applying (GLOO-010): routes that send traffic straight to a Kubernetes Service"), "{out}");
+    for (key, rule) in [
+        ("requestTimeout:", "ENVOY-009"),
+        ("headersWithUnderscoresAction:", "ENVOY-013"),
+        ("mergeSlashes:", "ENVOY-017"),
+        ("pathWithEscapedSlashesAction:", "ENVOY-018"),
+    ] {
+        assert!(
+            above(key).starts_with(&format!("# review before applying ({rule}): ")),
+            "{key}\n{out}"
+        );
+    }
+    assert_eq!(
+        out.matches("# review before applying").count(),
+        9,
+        "four on each Gateway, one on Settings:\n{out}"
+    );
+    assert!(!above("alwaysAcceptResources:").contains("review before"), "{out}");
+}
+
+/// Issue 15 (2): several fixes of one object that set one values key (GLOO-025's
+/// `podTemplate.probes`, which GLOO-026's `podTemplate` fix sets too) are one instruction,
+/// under the failures it fixes, at the key's own line (`podTemplate:`, line 13); a fix of a key
+/// beside them (GLOO-012's `podTemplate.resources.requests`) stays its own.
+#[test]
+fn fixes_of_one_key_read_as_one_instruction_at_the_keys_line() {
+    let (_, out, _) = weak_text(&[]);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines.iter().position(|l| l.contains("FAIL GLOO-025")).unwrap();
+    assert!(lines[at + 1].contains("FAIL GLOO-026"), "{}", lines[at + 1]);
+    assert_eq!(
+        lines[at + 2],
+        "         fix (GLOO-025, GLOO-026): gatewayProxies.gatewayProxy.podTemplate: {probes: true, livenessProbeEnabled: true}  (change at fixtures/values/weak.yaml:13)"
+    );
+    assert_eq!(out.matches("fix (GLOO-025, GLOO-026)").count(), 1, "{out}");
+    assert!(out.contains("         fix: gatewayProxies.gatewayProxy.podTemplate.resources.requests: {cpu: 500m, memory: 256Mi}  (add under fixtures/values/weak.yaml:13)\n"), "{out}");
+    // JSON keeps a fix per failure; GLOO-026's line is its key's own.
+    let (_, json) = json_of(cmd().args([
+        "check",
+        "--manifests",
+        MINI_RENDER,
+        "-f",
+        "fixtures/values/weak.yaml",
+        "--format",
+        "json",
+    ]));
+    let fix = |rule: &str| {
+        json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).unwrap()["fix"]
+            .clone()
+    };
+    assert_eq!(
+        (fix("GLOO-026")["line"].as_u64(), fix("GLOO-026")["exact"].as_bool()),
+        (Some(13), Some(true))
+    );
+    assert_eq!(fix("GLOO-025")["line"], 15, "a scalar fix: its own key's line");
 }

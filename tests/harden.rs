@@ -784,3 +784,154 @@ fn umbrella_chart_gets_the_kube_gateway_fixes_under_gloo() {
         .collect();
     assert!(failing.is_empty(), "{failing:?}");
 }
+
+/// Issue 15 (5): ENVOY-002's heap cap is 80% of the Envoy container's memory limit, on every
+/// real chart, and the overlay renders it into the bootstrap; without a limit there is no
+/// values fix, and the finding says why.
+#[test]
+fn the_heap_cap_follows_the_envoy_memory_limit() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let envoy_002 = |report: &Value| {
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["rule"] == "ENVOY-002")
+                .unwrap()
+                .clone()
+        };
+        let limit = "gatewayProxies.gatewayProxy.podTemplate.resources.limits.memory=1Gi";
+        let sized = envoy_002(&check(&helm, &chart, &["--set", limit]));
+        assert_eq!(sized["status"], "FAIL");
+        assert_eq!(
+            sized["fix"]["value"]["resourceMonitors"][0]["typed_config"]["max_heap_size_bytes"],
+            858_993_459,
+            "{version}: {sized}"
+        );
+        assert!(
+            sized["message"]
+                .as_str()
+                .unwrap()
+                .contains("80% of the Envoy container's memory limit 1Gi"),
+            "{version}: {sized}"
+        );
+        let (code, overlay, err) =
+            run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).args(["--set", limit]));
+        assert_eq!(code, 0, "{err}");
+        let tmp = tempfile::tempdir().unwrap();
+        let file = write(tmp.path(), "overlay.yaml", &overlay);
+        let render = common::helm_template(&chart, &["--set", limit, "-f", file.to_str().unwrap()]);
+        assert!(
+            render.contains("max_heap_size_bytes: 858993459"),
+            "{version}: the bootstrap carries it\n{overlay}"
+        );
+        let bare = envoy_002(&check(&helm, &chart, &[]));
+        assert!(bare["fix"].is_null(), "{version}: {bare}");
+        assert!(
+            bare["message"]
+                .as_str()
+                .unwrap()
+                .contains("no values fix: the Envoy container has no memory limit"),
+            "{version}: {bare}"
+        );
+        assert!(
+            !run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS))
+                .1
+                .contains("max_heap_size_bytes"),
+            "{version}"
+        );
+    }
+}
+
+/// Issue 15 (5): where every proxy fails a rule with the same fix below its own key, the fix
+/// goes once on `gatewayProxies.gatewayProxy`, which each chart (1.13.39, 1.17.38, 1.22.1)
+/// merges under every other proxy, and that one key fixes them all; a proxy that sets the key
+/// itself, or a key the chart does not merge, keeps its own.
+#[test]
+fn a_fix_for_every_proxy_is_written_once_on_the_default_proxy() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let values = write(
+        tmp.path(),
+        "proxies.yaml",
+        "gatewayProxies:\n  gatewayProxy:\n    podTemplate:\n      probes: false\n  publicGw:\n    podTemplate:\n      httpPort: 8081\n      httpsPort: 8444\n      probes: false\n  internalGw:\n    kind:\n      deployment:\n        replicas: 3\n    podTemplate:\n      httpPort: 8082\n      httpsPort: 8445\n",
+    );
+    let values_arg = values.to_str().unwrap();
+    let fixes = |report: &Value, rule: &str| -> Vec<(String, String)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule && f["status"] == "FAIL")
+            .map(|f| {
+                (
+                    f["object"]["name"].as_str().unwrap().to_string(),
+                    f["fix"]["values_path"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let before = check(&helm, &chart, &["-f", values_arg]);
+        // Six Gateways, one key.
+        let buffer = fixes(&before, "ENVOY-003");
+        assert_eq!(buffer.len(), 6, "{version}: {buffer:?}");
+        assert!(
+            buffer.iter().all(|(_, path)| path
+                == "gatewayProxies.gatewayProxy.gatewaySettings.options.perConnectionBufferLimitBytes"),
+            "{version}: {buffer:?}"
+        );
+        // publicGw sets probes itself: every proxy keeps its own key.
+        let probes = fixes(&before, "GLOO-025");
+        assert!(
+            probes.contains(&(
+                "public-gw".into(),
+                "gatewayProxies.publicGw.podTemplate.probes".into()
+            )),
+            "{version}: {probes:?}"
+        );
+        assert!(
+            probes.contains(&(
+                "gateway-proxy".into(),
+                "gatewayProxies.gatewayProxy.podTemplate.probes".into()
+            )),
+            "{version}: {probes:?}"
+        );
+        // internal-gw passes GLOO-019 (3 replicas): the two that fail keep their own keys.
+        let replicas = fixes(&before, "GLOO-019");
+        assert!(
+            replicas.contains(&(
+                "public-gw".into(),
+                "gatewayProxies.publicGw.kind.deployment.replicas".into()
+            )),
+            "{version}: {replicas:?}"
+        );
+        // The overlay writes the shared fix once, and it reaches every proxy.
+        let (code, overlay, err) =
+            run(cmd(&helm).arg("overlay").arg(&chart).args(CHART_ARGS).args(["-f", values_arg]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            overlay.matches("perConnectionBufferLimitBytes").count(),
+            1,
+            "{version}\n{overlay}"
+        );
+        let file = write(tmp.path(), &format!("overlay-{version}.yaml"), &overlay);
+        let after =
+            check(&helm, &chart, &["--all", "-f", values_arg, "-f", file.to_str().unwrap()]);
+        assert!(
+            fixes(&after, "ENVOY-003").is_empty(),
+            "{version}: {:?}",
+            fixes(&after, "ENVOY-003")
+        );
+        let passing = after["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "ENVOY-003" && f["status"] == "PASS")
+            .count();
+        assert_eq!(passing, 6, "{version}: every Gateway of the three proxies");
+    }
+}

@@ -141,6 +141,21 @@ fn first_run_posts_one_review_and_a_summary_with_exact_requests() {
         "{}",
         c["body"]
     );
+    // A fix that changes how traffic is handled says to review it before applying; no other.
+    let traffic = ["ENVOY-009", "ENVOY-013", "ENVOY-016", "ENVOY-017", "ENVOY-018", "GLOO-010"];
+    let mut noted = 0;
+    for c in comments {
+        let body = c["body"].as_str().unwrap();
+        let rule = body.split("**").nth(1).unwrap();
+        let says = body.contains("**Review before applying**");
+        if traffic.contains(&rule) {
+            assert!(body.contains(&format!("**Review before applying** ({rule}): ")), "{body}");
+            noted += 1;
+        } else if !body.contains("The suggestion also applies the fixes") {
+            assert!(!says, "{body}");
+        }
+    }
+    assert!(noted > 0, "a traffic fix among the 30 comments");
     // The summary lists every finding, those not commented inline first.
     let summary = reqs[5].json()["body"].as_str().unwrap().to_string();
     assert!(summary.starts_with("<!-- helm-harden:summary -->"));

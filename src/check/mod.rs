@@ -375,6 +375,15 @@ impl ValuesContext {
         .then_some(own)
     }
 
+    /// The user's own Envoy bootstrap key of a proxy (`{GP}.configMap.data`), when they set it.
+    fn own_bootstrap_key(&self, target: &Target) -> Option<String> {
+        if !matches!(target, Target::Proxy(_) | Target::Gateway { .. }) {
+            return None;
+        }
+        let own = self.resolve_path("{GP}.configMap.data", target);
+        self.sets_key(&own).then_some(own)
+    }
+
     /// Whether the user's values (a file or a `--set`) set the key at a full dotted `path`.
     fn sets_key(&self, path: &str) -> bool {
         is_set(&path.split('.').collect::<Vec<_>>(), &self.files, &self.sets)
@@ -428,6 +437,7 @@ impl ValuesContext {
         let (values_path, value) = match outcome {
             OutcomeFix::Declared => declared()?,
             OutcomeFix::Nothing => return Err(None),
+            OutcomeFix::NothingBecause(why) => return Err(Some(why.clone())),
             OutcomeFix::Custom { path, value } => custom(path, value).map_err(Some)?,
             OutcomeFix::WhereSet { when_set, unless_set, path, value } => {
                 let sets_any = |keys: &[String]| keys.iter().any(|key| self.sets_for(key, target));
@@ -453,6 +463,140 @@ impl ValuesContext {
         };
         FixSuggestion { values_path, value, file, line, exact, set, renames: None }
     }
+}
+
+/// Keys below `gatewayProxies.<name>` that the chart reads from the proxy's own block only,
+/// not from the merge with `gatewayProxies.gatewayProxy` (its Deployment, ConfigMap, PDB and
+/// HPA overrides, its node selector, whether it is disabled, its Service): verified in the
+/// templates of 1.13.39, 1.17.38 and 1.22.1.
+const UNMERGED_PROXY_KEYS: &[&str] = &[
+    "kubeResourceOverride",
+    "configMap.kubeResourceOverride",
+    "podDisruptionBudget.kubeResourceOverride",
+    "horizontalPodAutoscaler.kubeResourceOverride",
+    "podTemplate.nodeSelector",
+    "disabled",
+    "service",
+    "checksum",
+];
+
+/// The default proxy's key, which the chart merges under every other `gatewayProxies` entry.
+const DEFAULT_PROXY_KEY: &str = "gatewayProxy";
+
+impl ValuesContext {
+    /// One rule's findings (`targets`: each one's target): where every proxy the chart renders
+    /// from `gatewayProxies` fails it with the same fix below its own key, and no proxy but the
+    /// default sets that key itself, the fix of each goes to `gatewayProxies.gatewayProxy`
+    /// instead, once for all. Every Gloo chart (1.13.39, 1.17.38 and 1.22.1 verified) renders
+    /// each proxy's Deployment, ConfigMap, PDB, HPA and Gateways from its own block merged over
+    /// `gatewayProxies.gatewayProxy` (`mergeOverwrite`, the proxy's own keys winning), except
+    /// for [`UNMERGED_PROXY_KEYS`]. A suppressed failure, a `--set` key or a proxy that passes
+    /// keeps the fixes where they are.
+    fn write_once_for_every_proxy(&self, findings: &mut [Finding], targets: &[Target]) {
+        // Per shape of target (a proxy, its http Gateway, its https Gateway): the proxies the
+        // rule judged, and per (path below the proxy key, value) the failures that share it.
+        type Shape = Option<bool>;
+        /// A shape, the path below the proxy key, the value; the findings and their proxy keys.
+        type Group = (Shape, String, Arc<serde_json::Value>, Vec<usize>, Vec<String>);
+        let mut judged: HashMap<Shape, std::collections::BTreeSet<String>> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, (f, target)) in findings.iter().zip(targets).enumerate() {
+            let (proxy, shape) = match target {
+                Target::Proxy(p) => (p, None),
+                Target::Gateway { proxy, ssl } => (proxy, Some(*ssl)),
+                Target::Chart => continue,
+            };
+            if self.own_block(target).is_some() || f.status == Status::Na {
+                continue;
+            }
+            let key = self.proxy_key(proxy);
+            judged.entry(shape).or_default().insert(key.clone());
+            let Some(fix) = f.fix.as_deref().filter(|_| f.status == Status::Fail) else {
+                continue;
+            };
+            let own = format!("{}gatewayProxies.{key}.", self.prefix);
+            let below = fix
+                .values_path
+                .strip_prefix(&own)
+                .filter(|_| f.suppressed.is_none() && fix.set.is_none() && fix.renames.is_none());
+            let Some(below) = below else { continue };
+            match groups.iter_mut().find(|g| g.0 == shape && g.1 == below && g.2 == fix.value) {
+                Some(g) => {
+                    g.3.push(i);
+                    g.4.push(key);
+                }
+                None => {
+                    groups.push((shape, below.to_string(), fix.value.clone(), vec![i], vec![key]));
+                }
+            }
+        }
+        for (shape, below, value, members, keys) in groups {
+            let all: std::collections::BTreeSet<String> = keys.iter().cloned().collect();
+            // Every key the fix sets must be one the chart merges (1.13's PDB fix carries its
+            // `kubeResourceOverride`, which it does not).
+            let merged = value_leaves(&below, &value)
+                .iter()
+                .all(|leaf| !UNMERGED_PROXY_KEYS.iter().any(|k| is_within(leaf, k)));
+            if all.len() < 2 || judged.get(&shape) != Some(&all) || !merged {
+                continue;
+            }
+            if keys
+                .iter()
+                .any(|k| k != DEFAULT_PROXY_KEY && self.sets_below_proxy(k, &below, &value))
+            {
+                continue;
+            }
+            let path = format!("{}gatewayProxies.{DEFAULT_PROXY_KEY}.{below}", self.prefix);
+            let fix = self.locate(path, value);
+            for i in members {
+                let f = &mut findings[i];
+                f.fix = Some(Box::new(fix.clone()));
+                f.message = format!(
+                    "{} (one fix for every proxy: the chart merges gatewayProxies.{DEFAULT_PROXY_KEY} into each)",
+                    f.message
+                );
+            }
+        }
+    }
+
+    /// Whether the user's values set, in proxy `key`'s own block, a key the fix at `below`
+    /// (with `value`) would set, or one of its parents to something other than a mapping:
+    /// either keeps the default proxy's key from reaching that proxy.
+    fn sets_below_proxy(&self, key: &str, below: &str, value: &serde_json::Value) -> bool {
+        let base = format!("{}gatewayProxies.{key}", self.prefix);
+        let mut paths = vec![below.to_string()];
+        paths.extend(value_leaves(below, value));
+        paths.iter().any(|leaf| {
+            let segments: Vec<&str> = leaf.split('.').collect();
+            (1..=segments.len()).any(|n| {
+                let path = format!("{base}.{}", segments[..n].join("."));
+                let is_leaf = n == segments.len() && *leaf != below;
+                self.sets_key(&path) && (is_leaf || !self.is_mapping(&path))
+            })
+        })
+    }
+
+    /// Whether the last values file that sets dotted `path` sets it to a mapping.
+    fn is_mapping(&self, path: &str) -> bool {
+        self.files
+            .iter()
+            .rev()
+            .find_map(|f| f.root.path(path))
+            .is_some_and(|node| node.to_json().is_object())
+    }
+}
+
+/// The dotted paths `value` sets at `at`: its leaves (a list, a scalar or an empty mapping).
+fn value_leaves(at: &str, value: &serde_json::Value) -> Vec<String> {
+    fn walk(at: String, v: &serde_json::Value, out: &mut Vec<String>) {
+        match v.as_object().filter(|m| !m.is_empty()) {
+            Some(map) => map.iter().for_each(|(k, v)| walk(format!("{at}.{k}"), v, out)),
+            None => out.push(at),
+        }
+    }
+    let mut out = Vec::new();
+    walk(at.to_string(), value, &mut out);
+    out
 }
 
 /// Where the chart's kubeGateway GatewayParameters takes its values (`{KG}` in a fix path).
@@ -877,7 +1021,10 @@ pub fn check(
         let rule = result.rule;
         let Some(severity) = config.severity_of(rule) else { continue };
         let fix = rule.fix_for(chart.gloo_version);
+        let first = findings.len();
+        let mut targets = Vec::new();
         for outcome in result.outcomes {
+            targets.push(outcome.target.clone());
             let object = objects
                 .entry((std::ptr::from_ref::<Doc>(outcome.doc), outcome.line))
                 .or_insert_with(|| Arc::new(ObjectRef::of(outcome.doc, outcome.line)))
@@ -889,9 +1036,18 @@ pub fn check(
                 },
                 _ => (None, None),
             };
-            let own_bootstrap = fix.as_ref().and_then(|f| values.users_own_bootstrap(&outcome, f));
+            // A failure of the user's own bootstrap is fixed there, values fix or not.
+            let own_bootstrap = match &fix {
+                Some(f) => values.users_own_bootstrap(&outcome, f),
+                None if outcome.status == Status::Fail
+                    && outcome.doc.kind == crate::parse::ENVOY_BOOTSTRAP =>
+                {
+                    values.own_bootstrap_key(&outcome.target)
+                }
+                None => None,
+            };
             let mut message = outcome.message;
-            if let Some(why) = no_fix {
+            if let Some(why) = no_fix.filter(|_| own_bootstrap.is_none()) {
                 message = format!("{message} (no values fix: {why})");
             }
             if let Some(own) = own_bootstrap {
@@ -921,6 +1077,7 @@ pub fn check(
                 change: None,
             });
         }
+        values.write_once_for_every_proxy(&mut findings[first..], &targets);
     }
     // Before the suppressions are looked at: one that only a values finding uses is used.
     if let Some(schema) = &values.schema {

@@ -182,6 +182,19 @@ pub(super) fn fix_command(args: FixArgs) -> Result<i32> {
                 out.push_str(&format!("  left: {}\n", crate::escape::terminal(line)));
             }
         }
+        let review = crate::harden::fix::review_before_applying(&fixed, min);
+        if !review.is_empty() {
+            out.push_str(&format!(
+                "{} (these fixes change how traffic is handled):\n",
+                crate::harden::overlay::REVIEW_BEFORE_APPLYING
+            ));
+            for (rule, note, keys) in &review {
+                out.push_str(&format!("  {rule}: {}\n", crate::escape::terminal(note)));
+                for key in keys {
+                    out.push_str(&format!("    {}\n", crate::escape::terminal(key)));
+                }
+            }
+        }
         for (rule, object, flag) in &fixed.set_by_flag {
             out.push_str(&format!(
                 "  {rule} {object}: its key is set by {flag}; not edited\n",

@@ -797,8 +797,9 @@ mod tests {
     #[test]
     fn overlapping_fixes_share_one_suggestion_and_the_rest_say_where_it_is() {
         let entries = [
-            // A mapping the file sets: its suggestion rewrites lines 1-2, over the other two.
-            entry("R-LOW", Severity::Low, "a", serde_json::json!({"c": true}), 1, true),
+            // A mapping the file sets, one key of it (b) differently: its suggestion changes
+            // line 2 too, under the other two.
+            entry("R-LOW", Severity::Low, "a", serde_json::json!({"b": 2, "c": true}), 1, true),
             entry("R-HIGH", Severity::High, "a.b", serde_json::json!(2), 2, true),
             entry("R-MEDIUM", Severity::Medium, "a.b", serde_json::json!(3), 2, true),
         ];
@@ -816,9 +817,9 @@ mod tests {
             (None, 2),
             "only the line the combined change differs on"
         );
-        assert!(high.body.contains("```suggestion\n  b: 2\n  c: true\n```"), "{}", high.body);
+        assert!(high.body.contains("```suggestion\n  c: true\n  b: 2\n```"), "{}", high.body);
         assert!(
-            high.body.contains("- **R-LOW**: set `a` to `{c: true}`")
+            high.body.contains("- **R-LOW**: set `a` to `{b: 2, c: true}`")
                 && !high.body.contains("- **R-MEDIUM**"),
             "{}",
             high.body

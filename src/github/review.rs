@@ -154,6 +154,26 @@ pub fn comment_body(
         )),
         None => {}
     }
+    // A fix that changes how traffic is handled says so, for this finding and for the others
+    // whose fixes its suggestion applies.
+    let mut traffic: Vec<(&str, &str)> = Vec::new();
+    let others: &[&Finding] = match note {
+        SuggestionNote::AlsoApplies(others) => others,
+        _ => &[],
+    };
+    for f in std::iter::once(&finding).chain(others).filter(|f| f.fix.is_some()) {
+        if let Some(text) = crate::rules::review_before_applying(f.rule) {
+            if !traffic.iter().any(|(rule, _)| *rule == f.rule) {
+                traffic.push((f.rule, text));
+            }
+        }
+    }
+    for (rule, text) in traffic {
+        body.push_str(&format!(
+            "\n\n**Review before applying** ({rule}): {}.",
+            markdown_escape(text)
+        ));
+    }
     match note {
         SuggestionNote::None => {}
         SuggestionNote::AlsoApplies(others) => {

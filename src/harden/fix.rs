@@ -245,3 +245,38 @@ pub fn fixed_and_left(fixed: &Fixed, min: Severity) -> (Vec<String>, Vec<String>
     let left = now.iter().map(|(rule, object, why)| format!("{rule} {object}: {why}")).collect();
     (gone, left)
 }
+
+/// The fixes of `fixed` (failures at or above `min` that it fixed) that change how traffic is
+/// handled: each such rule once, with what to review and the keys it writes.
+pub fn review_before_applying(
+    fixed: &Fixed,
+    min: Severity,
+) -> Vec<(String, &'static str, Vec<String>)> {
+    let still: std::collections::HashSet<(&str, String)> = fixed
+        .after
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| (f.rule, f.object.kind_name()))
+        .collect();
+    let mut notes: Vec<(String, &'static str, Vec<String>)> = Vec::new();
+    for f in &fixed.before.findings {
+        if f.status != Status::Fail || f.suppressed.is_some() || f.severity < min {
+            continue;
+        }
+        let (Some(note), Some(fix)) = (crate::rules::review_before_applying(f.rule), &f.fix) else {
+            continue;
+        };
+        if fix.set.is_some() || still.contains(&(f.rule, f.object.kind_name())) {
+            continue;
+        }
+        let at = notes.iter().position(|(rule, _, _)| rule == f.rule).unwrap_or_else(|| {
+            notes.push((f.rule.to_string(), note, Vec::new()));
+            notes.len() - 1
+        });
+        if !notes[at].2.contains(&fix.values_path) {
+            notes[at].2.push(fix.values_path.clone());
+        }
+    }
+    notes
+}

@@ -123,7 +123,17 @@ pub fn prove(base: &Checked, hardened: &Checked, choice: &OverlayChoice) -> Proo
             proof.fixed.push(Verdict { rule, object, reason: None });
             continue;
         }
+        // Why this object has no values fix, when its finding says (no memory limit to size a
+        // heap cap from, a proxy rendered from a block of its own, ...): the rule may well have
+        // one on this chart version.
+        let own_reason = f
+            .message
+            .rsplit_once("(no values fix: ")
+            .map(|(_, why)| why.strip_suffix(')').unwrap_or(why).to_string());
         let reason = match (&f.fix, choice.uses_generated()) {
+            (None, _) if own_reason.is_some() => {
+                format!("no values fix: {}", own_reason.unwrap_or_default())
+            }
             (None, _) => match base.report.chart.gloo_version {
                 Some(v) => {
                     // A key the chart gained later: say from which version values fix it.

@@ -84,10 +84,11 @@ impl Overlay {
             return out;
         }
         let note = |path: &str| note(&self.notes, path);
+        let above = |path: &str| review_lines(&self.notes, path);
         out.push_str(&block(
             &Value::Object(self.tree.clone()),
             0,
-            &Style { note: &note, ..Style::PLAIN },
+            &Style { note: &note, above: &above, ..Style::PLAIN },
         ));
         out
     }
@@ -113,6 +114,23 @@ fn leaves(path: &str, value: &Value) -> Vec<String> {
         _ => vec![path.to_string()],
     }
 }
+
+/// The comment lines above a key whose fix changes how traffic is handled, one per such rule:
+/// `review before applying (ENVOY-009): ...`.
+fn review_lines(notes: &BTreeMap<String, BTreeSet<String>>, path: &str) -> Vec<String> {
+    notes
+        .get(path)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| {
+            let note = crate::rules::review_before_applying(id)?;
+            Some(format!("{REVIEW_BEFORE_APPLYING} ({id}): {note}"))
+        })
+        .collect()
+}
+
+/// How a fix that changes traffic behaviour is marked, wherever it is shown.
+pub const REVIEW_BEFORE_APPLYING: &str = "review before applying";
 
 fn note(notes: &BTreeMap<String, BTreeSet<String>>, path: &str) -> String {
     notes

@@ -101,7 +101,11 @@ pub fn suggestion(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
             return Some(Suggestion { start_line: None, line: line_no, text: out });
         }
         if block_end > line_no && parsed.value.is_empty() && !parsed.lead.contains('-') {
-            return merge_block(&lines, line_no, block_end, &parsed, &fix.value);
+            // Key by key where each can be written line-wise (comments inside the block stay),
+            // else the block rewritten with the fix merged in.
+            let own = FixSuggestion { line: Some(line_no), ..fix.clone() };
+            return leaf_by_leaf(file, &own)
+                .or_else(|| merge_block(&lines, line_no, block_end, &parsed, &fix.value));
         }
         return None;
     }
@@ -258,6 +262,49 @@ fn changed_lines(before: &str, after: &str) -> Option<Suggestion> {
         line: old_end,
         text: new[start..new_end].join("\n"),
     })
+}
+
+/// A mapping fix of a key whose block the file has, applied one leaf of its value at a time
+/// (each the key's own line rewritten, or the missing key inserted under its parent), so the
+/// comments and the other keys of the block stay where they are. None when a leaf cannot be
+/// written line-wise, a key of the value holds a dot, or the result does not set the fix.
+fn leaf_by_leaf(file: &str, fix: &FixSuggestion) -> Option<Suggestion> {
+    // A key with a dot in it cannot be told apart in a dotted path.
+    fn walk(at: String, v: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) -> bool {
+        if let Some(map) = v.as_object().filter(|m| !m.is_empty()) {
+            map.iter().all(|(k, v)| !k.contains('.') && walk(format!("{at}.{k}"), v, out))
+        } else {
+            out.push((at, v.clone()));
+            true
+        }
+    }
+    fix.value.as_object().filter(|m| !m.is_empty())?;
+    let mut leaves = Vec::new();
+    if !walk(fix.values_path.clone(), &fix.value, &mut leaves) {
+        return None;
+    }
+    let parse = |text: &str| ValuesFile::parse(Path::new("values.yaml"), text.to_string()).ok();
+    let mut text = file.to_string();
+    for (path, value) in leaves {
+        let current = parse(&text)?;
+        if current.root.path(&path).is_some_and(|n| values::sets_value(n, &value)) {
+            continue;
+        }
+        let leaf = FixSuggestion {
+            values_path: path,
+            value: std::sync::Arc::new(value),
+            line: None,
+            exact: false,
+            renames: None,
+            ..fix.clone()
+        };
+        let located = locate_again(&current, &leaf)?;
+        let s = suggestion(&text, &located)?;
+        text = apply(&text, &s);
+    }
+    let done = parse(&text)?;
+    done.root.path(&fix.values_path).filter(|n| values::sets_value(n, &fix.value))?;
+    changed_lines(file, &text)
 }
 
 /// The key's nested block (`line_no..=end`) rewritten with `value` merged over it, as helm
@@ -557,7 +604,12 @@ pub(crate) mod tests {
         let file = "gloo:\n  deployment:\n    replicas: 3\n    customEnv:\n    - name: DISABLE_LEADER_ELECTION\n      value: \"1\"\n    - name: LOG_LEVEL\n      value: info\nother: 1\n";
         let value = json!({"disableLeaderElection": false, "deployment": {"customEnv": [{"name": "LOG_LEVEL", "value": "info"}]}});
         let s = suggestion(file, &fix("gloo", value.clone(), 4, true)).unwrap();
-        assert_eq!((s.start_line, s.line), (Some(1), 8));
+        // Key by key: the new key under `gloo:` and the list replaced, lines 2-6 only.
+        assert_eq!((s.start_line, s.line), (Some(2), 6));
+        assert_eq!(
+            s.text,
+            "  disableLeaderElection: false\n  deployment:\n    replicas: 3\n    customEnv:"
+        );
         let parsed =
             ValuesFile::parse(std::path::Path::new("values.yaml"), apply(file, &s)).unwrap();
         assert!(crate::parse::values::sets_value(parsed.root.get("gloo").unwrap(), &value));
@@ -586,10 +638,9 @@ pub(crate) mod tests {
         assert_eq!(
             s,
             Suggestion {
-                start_line: Some(3),
+                start_line: None,
                 line: 4,
-                text: "    podDisruptionBudget:\n      minAvailable: null\n      maxUnavailable: 1"
-                    .into()
+                text: "      maxUnavailable: 1\n      minAvailable: null".into()
             }
         );
         let after = apply(file, &s);
@@ -719,27 +770,36 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_mapping_fix_on_an_existing_block_is_a_range_merged_as_helm_merges() {
-        let file = "proxy:\n    resources:\n        requests:\n            cpu: 10m\n            ephemeral: 1Gi\n    other: 1\n";
+    fn a_mapping_fix_on_an_existing_block_is_merged_key_by_key_keeping_its_comments() {
+        let file = "proxy:\n    resources:\n        requests:\n            # sized in load test 12\n            cpu: 10m  # lab\n            ephemeral: 1Gi\n    other: 1\n";
         let s = suggestion(
             file,
             &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 3, true),
         )
         .unwrap();
-        assert_eq!(s.start_line, Some(3));
-        assert_eq!(s.line, 5);
-        assert_eq!(s.text, "        requests:\n            cpu: 500m\n            ephemeral: 1Gi\n            memory: 256Mi");
-        let anchored = suggestion(
+        assert_eq!((s.start_line, s.line), (Some(4), 5), "only the lines that change");
+        assert_eq!(
+            s.text,
+            "            memory: 256Mi\n            # sized in load test 12\n            cpu: 500m  # lab"
+        );
+        let both = combine(
             file,
-            &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 4, true),
+            &[&fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 3, true)],
         )
         .unwrap();
         assert_eq!(
-            anchored, s,
-            "pointed at a key inside the mapping, the suggestion covers the mapping"
+            apply(file, &both.suggestion),
+            "proxy:\n    resources:\n        requests:\n            memory: 256Mi\n            # sized in load test 12\n            cpu: 500m  # lab\n            ephemeral: 1Gi\n    other: 1\n",
+            "the comments and the other key stay"
         );
+        let anchored = suggestion(
+            file,
+            &fix("proxy.resources.requests", json!({"cpu": "500m", "memory": "256Mi"}), 5, true),
+        )
+        .unwrap();
+        assert_eq!(anchored, s, "pointed at a key inside the mapping, the same change");
         assert!(
-            suggestion(file, &fix("proxy.resources.limits", json!({"cpu": "1"}), 4, true))
+            suggestion(file, &fix("proxy.resources.limits", json!({"cpu": "1"}), 5, true))
                 .is_none(),
             "the parent is another key"
         );

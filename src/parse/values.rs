@@ -243,9 +243,10 @@ pub fn locate(path: &[&str], files: &[ValuesFile], sets: &[SetKey]) -> Location 
     }
 }
 
-/// Where a fix that sets `value` at `path` goes. For a mapping value, the line of a key of it
-/// that the user sets to something else (that line is the one to change); else the line of one
-/// they already set right (the fix's other keys go beside it); else as [`locate`] finds `path`.
+/// Where a fix that sets `value` at `path` goes. For a mapping value, the file that decides a
+/// key of it the user sets to something else (else one they already set right: the fix's other
+/// keys go beside it), at the line of `path`'s own key there (README's "Where the fix goes":
+/// the line that sets the key); else as [`locate`] finds `path`.
 pub fn locate_fix(
     path: &[&str],
     value: &serde_json::Value,
@@ -261,8 +262,9 @@ pub fn locate_fix(
             return set;
         }
         if let Some((file, entry)) = last_setting(&full, files) {
+            let line = exact_line(&file.root, path).unwrap_or_else(|| entry.line());
             let location =
-                Location::File { path: file.path.clone(), line: Some(entry.line()), exact: true };
+                Location::File { path: file.path.clone(), line: Some(line), exact: true };
             if !sets_value(&entry.value, wanted) {
                 return location;
             }
@@ -460,7 +462,9 @@ mod tests {
     }
 
     #[test]
-    fn a_mapping_fix_points_at_the_key_set_wrong_not_at_one_already_right() {
+    /// Issue 15 (2): the file that sets a key of the fix wrong decides, and the line is the
+    /// fix's own key there (`stats:`), not one of its keys: "change at" names the key's line.
+    fn a_mapping_fix_points_at_its_own_key_in_the_file_that_sets_it_wrong() {
         let fix = serde_json::json!({"enabled": true, "routePrefixRewrite": "/stats/prometheus"});
         let path = ["gatewayProxies", "gatewayProxy", "stats"];
         let right =
@@ -471,18 +475,18 @@ mod tests {
         );
         assert_eq!(
             locate_fix(&path, &fix, &[right.clone(), wrong.clone()], &[]),
-            at("b.yaml", 4, true),
+            at("b.yaml", 3, true),
             "b sets a key of the fix to another value"
         );
         assert_eq!(
             locate_fix(&path, &fix, &[wrong.clone(), right.clone()], &[]),
-            at("b.yaml", 4, true),
+            at("b.yaml", 3, true),
             "whichever file comes last"
         );
-        // Only keys set right: the line of one of them, the missing keys go beside it.
+        // Only keys set right: that file, the missing keys go beside them.
         assert_eq!(
             locate_fix(&path, &fix, std::slice::from_ref(&right), &[]),
-            at("a.yaml", 4, true)
+            at("a.yaml", 3, true)
         );
         // No key of it set: its own line, or its deepest parent.
         let none = file("c.yaml", "gatewayProxies:\n  gatewayProxy:\n    stats: {}\n");

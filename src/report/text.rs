@@ -2,7 +2,7 @@
 //! Colour only on a terminal, and never when `NO_COLOR` is set.
 
 use super::fix_location;
-use crate::check::{CheckReport, Finding, ObjectRef, CONFIG_KIND, VALUES_KIND};
+use crate::check::{CheckReport, Finding, FixSuggestion, ObjectRef, CONFIG_KIND, VALUES_KIND};
 use crate::parse::yaml::emit::yaml_flow;
 use crate::rules::{Severity, Status};
 use std::fmt::Write;
@@ -150,23 +150,24 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     } else {
         for findings in group(shown, |f| identity(&f.object)) {
             writeln!(out, "\n  {}", style.paint("4", &object_header(&findings[0].object))).ok();
-            for f in findings {
-                let (label, code) = label(f);
-                writeln!(
-                    out,
-                    "    {} {:<9} {:<6} {}: {}{}",
-                    style.paint(code, &format!("{label:<4}")),
-                    f.rule,
-                    f.severity.as_str(),
-                    f.title,
-                    clean(&f.message),
-                    new_mark(f, style)
-                )
-                .ok();
-                if let Some(reason) = &f.suppressed {
-                    writeln!(out, "         suppressed: {}", clean(reason)).ok();
+            let joint = joint_fixes(&findings);
+            let mut done = vec![false; findings.len()];
+            for i in 0..findings.len() {
+                if done[i] {
+                    continue;
                 }
-                fix_lines(out, f, "         ");
+                // Several fixes of one key: the failures together, then one instruction.
+                if let Some((members, fix)) = joint.iter().find(|(members, _)| members[0] == i) {
+                    for &m in members {
+                        finding_line(out, findings[m], style);
+                        done[m] = true;
+                    }
+                    let rules: Vec<&str> = members.iter().map(|&m| findings[m].rule).collect();
+                    fix_line(out, fix, &rules, "         ");
+                } else {
+                    finding_line(out, findings[i], style);
+                    fix_lines(out, findings[i], "         ");
+                }
             }
         }
     }
@@ -190,6 +191,105 @@ fn render_one(out: &mut String, report: &CheckReport, all: bool, style: Style) {
     }
     writeln!(out, "{}", style.paint(if s.fail > 0 { "31" } else { "32" }, &line)).ok();
     out.push('\n');
+}
+
+/// One finding's line (and its suppression's reason) in the block of its object.
+fn finding_line(out: &mut String, f: &Finding, style: Style) {
+    let (label, code) = label(f);
+    writeln!(
+        out,
+        "    {} {:<9} {:<6} {}: {}{}",
+        style.paint(code, &format!("{label:<4}")),
+        f.rule,
+        f.severity.as_str(),
+        f.title,
+        clean(&f.message),
+        new_mark(f, style)
+    )
+    .ok();
+    if let Some(reason) = &f.suppressed {
+        writeln!(out, "         suppressed: {}", clean(reason)).ok();
+    }
+}
+
+/// Failures of one object whose fixes set one values key (GLOO-025's `podTemplate.probes`,
+/// which GLOO-026's `podTemplate: {probes: true, livenessProbeEnabled: true}` sets too; K8S-002's
+/// `podTemplate` mapping beside it), in one file and without conflict: the indexes of each set (in order, at least two) and the one fix
+/// that applies them all, the outer key's, at that key's own line. Fixes of keys side by side
+/// (`podTemplate.resources.requests` beside `podTemplate.probes`) stay two instructions.
+fn joint_fixes(findings: &[&Finding]) -> Vec<(Vec<usize>, FixSuggestion)> {
+    let joinable = |f: &Finding| {
+        f.status == Status::Fail
+            && f.suppressed.is_none()
+            && f.fix.as_ref().is_some_and(|fix| fix.renames.is_none() && fix.set.is_none())
+    };
+    let overlap = |a: &FixSuggestion, b: &FixSuggestion| {
+        a.file == b.file
+            && (a.values_path == b.values_path
+                || leaves(a)
+                    .iter()
+                    .any(|x| leaves(b).iter().any(|y| is_within(x, y) || is_within(y, x))))
+    };
+    let mut sets: Vec<(Vec<usize>, FixSuggestion)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let Some(fix) = f.fix.as_deref().filter(|_| joinable(f)) else { continue };
+        let (mut members, mut joint) = (vec![i], fix.clone());
+        let mut k = 0;
+        while k < sets.len() {
+            if !overlap(&sets[k].1, &joint) {
+                k += 1;
+                continue;
+            }
+            let merged = if is_within(&joint.values_path, &sets[k].1.values_path) {
+                join(&sets[k].1, &joint)
+            } else {
+                join(&joint, &sets[k].1)
+            };
+            let Some(merged) = merged else {
+                k += 1;
+                continue;
+            };
+            let (others, _) = sets.remove(k);
+            members.extend(others);
+            joint = merged;
+        }
+        members.sort_unstable();
+        sets.push((members, joint));
+    }
+    sets.retain(|(members, _)| members.len() > 1);
+    sets
+}
+
+/// The dotted paths a fix sets: the leaves of its value below its key (a list is one).
+fn leaves(fix: &FixSuggestion) -> Vec<String> {
+    fn walk(at: String, v: &serde_json::Value, out: &mut Vec<String>) {
+        match v.as_object().filter(|m| !m.is_empty()) {
+            Some(map) => map.iter().for_each(|(k, v)| walk(format!("{at}.{k}"), v, out)),
+            None => out.push(at),
+        }
+    }
+    let mut out = Vec::new();
+    walk(fix.values_path.clone(), &fix.value, &mut out);
+    out
+}
+
+fn is_within(path: &str, key: &str) -> bool {
+    crate::check::is_within(path, key)
+}
+
+/// `outer` with `inner` (a key at or below it) merged in, at `outer`'s place; None when they
+/// set something differently (then they are two instructions, as `fix` applies them).
+fn join(outer: &FixSuggestion, inner: &FixSuggestion) -> Option<FixSuggestion> {
+    let below = inner.values_path[outer.values_path.len()..].trim_start_matches('.');
+    let mut widened = serde_json::Value::clone(&inner.value);
+    for key in below.split('.').filter(|k| !k.is_empty()).rev() {
+        widened = serde_json::json!({ key: widened });
+    }
+    let mut one = serde_json::Value::clone(&outer.value);
+    crate::parse::values::merge(&mut one, widened.clone());
+    let mut other = widened;
+    crate::parse::values::merge(&mut other, serde_json::Value::clone(&outer.value));
+    (one == other).then(|| FixSuggestion { value: std::sync::Arc::new(one), ..outer.clone() })
 }
 
 /// ` [new]` after a failure the change adds (`--base`).
@@ -269,6 +369,22 @@ const FOLD_AT: usize = 80;
 /// The `fix:` line of a finding (and, for a folded value, where to read it whole).
 fn fix_lines(out: &mut String, f: &Finding, indent: &str) {
     if let Some(fix) = &f.fix {
+        fix_line(out, fix, &[f.rule], indent);
+    } else if f.status == Status::Fail {
+        writeln!(
+            out,
+            "{indent}fix: not possible through values; see `helm-harden rules {}`",
+            f.rule
+        )
+        .ok();
+    }
+}
+
+/// `fix: KEY: VALUE  (change at FILE:LINE)`, for the failures of `rules` (named when several
+/// share it: `fix (GLOO-025, GLOO-026): ...`).
+fn fix_line(out: &mut String, fix: &FixSuggestion, rules: &[&str], indent: &str) {
+    let whose = if rules.len() > 1 { format!(" ({})", rules.join(", ")) } else { String::new() };
+    {
         let at = fix_location(fix).map(|l| {
             let verb = if fix.exact { "change at" } else { "add under" };
             format!("  ({verb} {l})")
@@ -285,21 +401,15 @@ fn fix_lines(out: &mut String, f: &Finding, indent: &str) {
                 (format!("{}: {value}", fix.values_path), None)
             }
         };
-        writeln!(out, "{indent}fix: {}{}", clean(&what), clean(&at.unwrap_or_default())).ok();
+        writeln!(out, "{indent}fix{whose}: {}{}", clean(&what), clean(&at.unwrap_or_default()))
+            .ok();
         if let Some(chars) = folded {
             writeln!(
                 out,
                 "{indent}     (value folded, {chars} characters: `helm-harden overlay` writes it whole, `helm-harden rules {}` explains it)",
-                f.rule
+                rules[0]
             )
             .ok();
         }
-    } else if f.status == Status::Fail {
-        writeln!(
-            out,
-            "{indent}fix: not possible through values; see `helm-harden rules {}`",
-            f.rule
-        )
-        .ok();
     }
 }

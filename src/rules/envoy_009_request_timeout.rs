@@ -5,6 +5,10 @@ use super::helpers::{each_hcm_setting, same_under_https_gateway};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
+/// What the fix changes in how traffic is handled: shown as "review before applying" with the
+/// fix in the overlay, `fix` and review comments ([`super::review_before_applying`]).
+pub(super) const REVIEW_BEFORE_APPLYING: &str = "requests still running after the timeout are cut (Envoy answers 408 or resets the stream): WebSockets, gRPC client streaming, long uploads and downloads need a longer timeout, or suppress this rule on their listeners";
+
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-009",
     title: "request_timeout set",

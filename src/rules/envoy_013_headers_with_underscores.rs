@@ -5,6 +5,10 @@ use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
 
+/// What the fix changes in how traffic is handled: shown as "review before applying" with the
+/// fix in the overlay, `fix` and review comments ([`super::review_before_applying`]).
+pub(super) const REVIEW_BEFORE_APPLYING: &str = "requests carrying a header with `_` in its name are rejected with 400: check that no client sends one (some legacy clients and proxies do); `DROP_HEADER` is the softer action";
+
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-013",
     title: "Headers with underscores rejected",

@@ -4,6 +4,10 @@ use super::helpers::{boolean, each_hcm_setting, fail, pass, same_under_https_gat
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
+/// What the fix changes in how traffic is handled: shown as "review before applying" with the
+/// fix in the overlay, `fix` and review comments ([`super::review_before_applying`]).
+pub(super) const REVIEW_BEFORE_APPLYING: &str = "`//` in a path becomes `/` before routing and as sent upstream: routes that match a double slash stop matching, and upstreams that give `//` a meaning see a changed path";
+
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-017",
     title: "Merge slashes",

@@ -4,6 +4,10 @@ use super::helpers::{each_hcm_setting, enum_is, fail, pass, same_under_https_gat
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
+/// What the fix changes in how traffic is handled: shown as "review before applying" with the
+/// fix in the overlay, `fix` and review comments ([`super::review_before_applying`]).
+pub(super) const REVIEW_BEFORE_APPLYING: &str = "requests with `%2F` or `%5C` in the path are unescaped and redirected (`REJECT_REQUEST` refuses them): backends that require encoded slashes break, and gRPC requests with them are rejected";
+
 pub(super) static RULE: Rule = Rule {
     id: "ENVOY-018",
     title: "Escaped slashes rejected/redirected",

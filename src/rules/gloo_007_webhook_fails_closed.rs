@@ -3,8 +3,8 @@
 use super::helpers::{chart_anchor, control_plane, fail, pass, Verdict};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 use crate::parse::Doc;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-007",
@@ -18,9 +18,9 @@ pub(super) static RULE: Rule = Rule {
         `ratelimit.solo.io` has `failurePolicy: Fail`; absent = `Fail` in \
         `admissionregistration.k8s.io/v1` (`Ignore` in v1beta1). Entries for core resources only \
         (1.22's `kube.<ns>.svc`) are ignored. No such entry at all (webhook or validation \
-        disabled) = FAIL; a render without Settings or the gloo Deployment (not Gloo, or only \
-        part of it) = NA. The webhook is a Helm hook printed at the end of the render; it is \
-        checked like any other document.",
+        disabled) = FAIL; a render without Settings or the gloo Deployment (not Gloo, or only part \
+        of it) = NA. The webhook is a Helm hook printed at the end of the render; it is checked \
+        like any other document.",
     fix_doc: "All versions: `gateway.validation.failurePolicy: Fail`; in 1.22 keep \
         `gateway.validation.kubeCoreFailurePolicy: Ignore` (chart recommendation). With `Fail`, \
         Gloo resource changes are blocked while gloo is down: run >= 2 gloo replicas (GLOO-023). \
@@ -28,7 +28,11 @@ pub(super) static RULE: Rule = Rule {
         deletions block (and namespace deletion can hang) while gloo is down; mitigate with \
         replicas or `gateway.validation.webhook.skipDeleteValidationResources: [namespaces, \
         secrets]` (loses secret-deletion checks). Enterprise/umbrella: \
-        `gloo.gateway.validation.failurePolicy`.",
+        `gloo.gateway.validation.failurePolicy`. Where the webhook is missing because validation \
+        or its webhook is off, the fix turns them on (`gateway.validation: {enabled: true, \
+        webhook: {enabled: true}, failurePolicy: Fail}`); where the gateway itself is off \
+        (`gateway.enabled: false`, Settings `enableGatewayController: false`), the chart renders \
+        no webhook and turning the gateway on deploys its proxies too: no values fix is given.",
     fixes: &[Fix::all("gateway.validation.failurePolicy", "Fail")],
     check,
 };
@@ -83,6 +87,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         // Without Settings or the gloo Deployment this is not a Gloo render (or only part of
         // one): there is no validation to miss, and a failure would land on an unrelated object.
         match (control_plane(m), chart_anchor(m)) {
+            // The chart renders the webhook only with the gateway on (`gateway.enabled`, which
+            // Settings shows as `enableGatewayController` in 1.13, 1.17 and 1.22): no validation
+            // key brings it back, and turning the gateway on deploys its proxies too.
+            (Some(doc), _) if gateway_off(m) => outcomes.push(
+                Outcome::new(Status::Fail, doc, Target::Chart, "no ValidatingWebhookConfiguration entry validates Gloo resources: the gateway is off (spec.gateway.enableGatewayController is false, from gateway.enabled: false) and the chart renders the validation webhook only with it on; gateway.enabled: true would also deploy the gateway proxies, so no values fix is given: validate Gloo resources another way, or turn the gateway on deliberately")
+                    .fixed_by(OutcomeFix::Nothing),
+            ),
             // The declared fix alone sets the policy of a webhook the chart does not render.
             (Some(doc), _) => outcomes.push(
                 Outcome::new(Status::Fail, doc, Target::Chart, "no ValidatingWebhookConfiguration entry validates Gloo resources (webhook or validation disabled)").fixed_by(OutcomeFix::Custom {
@@ -95,6 +106,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
         }
     }
     outcomes
+}
+
+/// Whether the render's Settings says the gateway is off (`gateway.enabled: false`).
+fn gateway_off(m: &Model<'_>) -> bool {
+    m.settings.iter().any(|s| {
+        s.root.path("spec.gateway.enableGatewayController").and_then(Node::as_bool) == Some(false)
+    })
 }
 
 #[cfg(test)]
@@ -185,6 +203,24 @@ mod tests {
         let out = outcomes_with_messages(&RULE, &settings("gateway: {}"), "1.17.38");
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].0, out[0].1.as_str()), (Fail, "Settings/default"));
+    }
+
+    /// Real-world file 07 turns the gateway off: the webhook needs it, so no validation key
+    /// brings it back, and no values fix is given.
+    #[test]
+    fn with_the_gateway_off_there_is_no_values_fix() {
+        use crate::rules::testing::fixes;
+        use crate::rules::OutcomeFix;
+        let off = settings("gateway:\n  enableGatewayController: false\n");
+        assert_eq!(fixes(&RULE, &off, "1.17.38"), [(Fail, OutcomeFix::Nothing)]);
+        let out = outcomes_with_messages(&RULE, &off, "1.17.38");
+        assert!(out[0].2.contains("gateway.enabled: false"), "{out:?}");
+        let on = settings("gateway:\n  enableGatewayController: true\n");
+        let on = fixes(&RULE, &on, "1.17.38");
+        let [(Fail, OutcomeFix::Custom { path, .. })] = on.as_slice() else {
+            panic!("validation switched back on")
+        };
+        assert_eq!(path, "gateway.validation");
     }
 
     #[test]

@@ -4,6 +4,10 @@ use super::helpers::{each_settings, settings_field_true};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
+/// What the fix changes in how traffic is handled: shown as "review before applying" with the
+/// fix in the overlay, `fix` and review comments ([`super::review_before_applying`]).
+pub(super) const REVIEW_BEFORE_APPLYING: &str = "routes that send traffic straight to a Kubernetes Service (`routeAction.single.kube` destinations) stop working; move them to Upstreams first, or suppress this rule";
+
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-010",
     title: "Kubernetes destinations disabled",

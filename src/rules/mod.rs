@@ -222,6 +222,21 @@ pub use values_004_duplicate_key::RULE as VALUES_DUPLICATE_KEY;
 pub use values_005_pruned_field::RULE as VALUES_PRUNED_FIELD;
 pub use values_006_refused_value::RULE as VALUES_REFUSED_VALUE;
 
+/// What the fix of rule `id` changes in how traffic is handled, when it does (Kubernetes
+/// destinations off, path normalisation, a request timeout, headers with underscores
+/// rejected): the overlay, `fix` and review comments say to review it before applying.
+pub fn review_before_applying(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "ENVOY-009" => envoy_009_request_timeout::REVIEW_BEFORE_APPLYING,
+        "ENVOY-013" => envoy_013_headers_with_underscores::REVIEW_BEFORE_APPLYING,
+        "ENVOY-016" => envoy_016_normalize_path::REVIEW_BEFORE_APPLYING,
+        "ENVOY-017" => envoy_017_merge_slashes::REVIEW_BEFORE_APPLYING,
+        "ENVOY-018" => envoy_018_escaped_slashes::REVIEW_BEFORE_APPLYING,
+        "GLOO-010" => gloo_010_kube_destinations_disabled::REVIEW_BEFORE_APPLYING,
+        _ => return None,
+    })
+}
+
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
 }
@@ -298,6 +313,9 @@ pub enum OutcomeFix {
     Declared,
     /// No values change fixes this object (the message says what to change instead).
     Nothing,
+    /// No values change fixes this object, for this reason (shown as `(no values fix: ...)`
+    /// after the message, unless a better place to fix it is known: the user's own bootstrap).
+    NothingBecause(String),
     /// What this object needs when the declared fix would not do (the user's values switch
     /// something else off, or the declared fix would break another rule). `path` is as in
     /// [`Fix::path`] (`{GP}` / `{GW}` placeholders); a mapping `value` is merged, and a null

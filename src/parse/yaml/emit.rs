@@ -17,12 +17,19 @@ pub struct Style<'a> {
     /// A comment for the line of a leaf (or of a list's key), by dotted path below the top
     /// (with its leading spaces and `#`; empty for none). Not asked inside sequences.
     pub note: &'a dyn Fn(&str) -> String,
+    /// Comment lines written above a mapping key, by its dotted path below the top (the text
+    /// after `# `). Not asked inside sequences.
+    pub above: &'a dyn Fn(&str) -> Vec<String>,
 }
 
 impl Style<'_> {
     /// Two spaces a level, keys as they come, strings on one line, no comments.
     pub const PLAIN: Style<'static> =
-        Style { step: 2, sorted: false, literal: false, note: &no_note };
+        Style { step: 2, sorted: false, literal: false, note: &no_note, above: &no_lines };
+}
+
+fn no_lines(_: &str) -> Vec<String> {
+    Vec::new()
 }
 
 fn no_note(_: &str) -> String {
@@ -102,6 +109,9 @@ fn write_node<T: Tree>(
             for (key, value) in entries {
                 let here =
                     path.map(|p| if p.is_empty() { key.to_string() } else { format!("{p}.{key}") });
+                for line in here.as_deref().map(style.above).unwrap_or_default() {
+                    writeln!(out, "{pad}# {line}").ok();
+                }
                 let lead = format!("{pad}{}:", yaml_scalar(key));
                 write_value(out, &lead, value, indent, style, here.as_deref());
             }
