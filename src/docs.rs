@@ -43,19 +43,24 @@ fn placeholders(path: &str) -> String {
     path.replace("{GP}", "GP").replace("{GW}", "GW")
 }
 
+/// A rule's prose, by heading, in the order both explanations give it.
+fn sections(rule: &Rule) -> [(&'static str, &'static str); 5] {
+    [
+        ("Why", rule.why),
+        ("Checks", rule.predicate),
+        ("Fix", rule.fix_doc),
+        ("Review before applying", crate::rules::review_before_applying(rule.id).unwrap_or("")),
+        ("Source", rule.source),
+    ]
+}
+
 /// Everything about one rule, as markdown (`rules ID --format markdown`): for a wiki, an issue
 /// or a pull-request comment.
 pub fn explain_markdown(rule: &Rule) -> String {
     let mut out = String::new();
     writeln!(out, "### {} — {}\n", rule.id, rule.title).ok();
     writeln!(out, "Severity: **{}**\n", rule.severity.as_str()).ok();
-    for (heading, body) in [
-        ("Why", rule.why),
-        ("Checks", rule.predicate),
-        ("Fix", rule.fix_doc),
-        ("Review before applying", crate::rules::review_before_applying(rule.id).unwrap_or("")),
-        ("Source", rule.source),
-    ] {
+    for (heading, body) in sections(rule) {
         if !body.is_empty() {
             writeln!(out, "**{heading}.** {body}\n").ok();
         }
@@ -87,13 +92,7 @@ pub fn explain(rule: &Rule) -> String {
     let mut out = String::new();
     writeln!(out, "{} — {}", rule.id, rule.title).ok();
     writeln!(out, "severity: {}\n", rule.severity.as_str()).ok();
-    for (heading, body) in [
-        ("Why", rule.why),
-        ("Checks", rule.predicate),
-        ("Fix", rule.fix_doc),
-        ("Review before applying", crate::rules::review_before_applying(rule.id).unwrap_or("")),
-        ("Source", rule.source),
-    ] {
+    for (heading, body) in sections(rule) {
         if !body.is_empty() {
             writeln!(out, "{heading}:\n{}\n", wrap(body, 92, "  ")).ok();
         }

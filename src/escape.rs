@@ -49,18 +49,30 @@ pub fn xml(text: &str) -> String {
     out
 }
 
+/// What markdown and raw HTML both escape: the characters that open a tag or an entity or end
+/// an attribute, and `@`, which gets a zero-width space after it: the text stays, the mention
+/// breaks.
+fn html_special(c: char) -> Option<&'static str> {
+    Some(match c {
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '&' => "&amp;",
+        '"' => "&quot;",
+        '@' => "@\u{200b}",
+        _ => return None,
+    })
+}
+
 /// Inline markdown (and HTML) text: no tag, entity, `@mention`, link, emphasis, table cell break,
 /// math or heading can be smuggled in. Control characters become spaces, bidi controls vanish.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        if let Some(entity) = html_special(c) {
+            out.push_str(entity);
+            continue;
+        }
         match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            // A zero-width space after `@` keeps the text but breaks the mention.
-            '@' => out.push_str("@\u{200b}"),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' | '$' => {
                 out.push('\\');
                 out.push(c);
@@ -79,12 +91,11 @@ pub fn markdown(text: &str) -> String {
 pub fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        if let Some(entity) = html_special(c) {
+            out.push_str(entity);
+            continue;
+        }
         match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '@' => out.push_str("@\u{200b}"),
             c if is_bidi_control(c) || c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
         }

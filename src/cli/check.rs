@@ -54,16 +54,10 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
         args.fail_on.map(Severity::from).or(config.fail_on).unwrap_or(Severity::Low);
     if args.format == Format::Json && hardenings.is_empty() {
         // Streamed: a report of a very large render is never held in memory as text.
-        write_github_outputs(
-            &args,
-            &reports,
-            &hardenings,
-            &run_inputs(&config, &jobs, &baseline_inputs),
-        )?;
-        print_warnings(args.format, args.quiet, &reports);
-        report::output::write_stdout(|out| report::json::write(out, &reports, args.all))?;
-        let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
-        return Ok(i32::from(failing > 0));
+        let inputs = run_inputs(&config, &jobs, &baseline_inputs);
+        return finish(&args, &reports, &hardenings, &inputs, threshold, || {
+            report::output::write_stdout(|out| report::json::write(out, &reports, args.all))
+        });
     }
     let output = match args.format {
         Format::Json => {
@@ -113,16 +107,8 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
     };
     let output =
         if args.format == Format::Json { crate::escape::json_text(output) } else { output };
-    write_github_outputs(
-        &args,
-        &reports,
-        &hardenings,
-        &run_inputs(&config, &jobs, &baseline_inputs),
-    )?;
-    print_warnings(args.format, args.quiet, &reports);
-    report::output::print(&output)?;
-    let failing = crate::gate::compare::gate(&reports, threshold, args.fail_on_new);
-    Ok(i32::from(failing > 0))
+    let inputs = run_inputs(&config, &jobs, &baseline_inputs);
+    finish(&args, &reports, &hardenings, &inputs, threshold, || report::output::print(&output))
 }
 
 /// `--baseline FILE`: each report against its target's known failures.
@@ -186,6 +172,23 @@ pub(super) fn print_warnings(format: Format, quiet: bool, reports: &[crate::chec
 /// `--sarif-file` and the job summary, written before anything is printed so that a failure
 /// to write them exits 2 with nothing on stdout.
 /// `inputs`: the files the run read, which the SARIF file must not replace.
+/// The end of every check: the files the GitHub flags ask for, the warnings, the report on
+/// stdout (`print`), and the exit code by the gate.
+fn finish(
+    args: &CheckArgs,
+    reports: &[crate::check::CheckReport],
+    hardenings: &[harden::Hardening],
+    inputs: &[&Path],
+    threshold: Severity,
+    print: impl FnOnce() -> Result<()>,
+) -> Result<i32> {
+    write_github_outputs(args, reports, hardenings, inputs)?;
+    print_warnings(args.format, args.quiet, reports);
+    print()?;
+    let failing = crate::gate::compare::gate(reports, threshold, args.fail_on_new);
+    Ok(i32::from(failing > 0))
+}
+
 pub(super) fn write_github_outputs(
     args: &CheckArgs,
     reports: &[crate::check::CheckReport],

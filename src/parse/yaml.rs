@@ -290,15 +290,9 @@ const OUTLINE_DEPTH: usize = 2;
 /// path does not take are parsed whole.
 pub fn parse_one_outline(text: &str, first_line: usize) -> Result<Parsed, YamlError> {
     match block_subset::parse_outline(text, first_line) {
-        Some(mut docs) if docs.len() <= 1 => Ok(docs.pop().unwrap_or(Parsed {
-            root: Node {
-                value: Value::Null,
-                line: line_u32(first_line),
-                col: 0,
-                style: Style::Plain,
-            },
-            duplicates: vec![],
-        })),
+        Some(mut docs) if docs.len() <= 1 => {
+            Ok(docs.pop().unwrap_or_else(|| Parsed::empty(first_line)))
+        }
         _ => parse_one(text, first_line),
     }
 }
@@ -322,9 +316,10 @@ pub fn parse_one_with_columns(text: &str, first_line: usize) -> Result<Parsed, Y
     one_document(builder.run(text)?, first_line)
 }
 
-fn one_document(mut docs: Vec<Parsed>, first_line: usize) -> Result<Parsed, YamlError> {
-    match docs.len() {
-        0 => Ok(Parsed {
+impl Parsed {
+    /// An empty text's document: a null root at `first_line`.
+    fn empty(first_line: usize) -> Parsed {
+        Parsed {
             root: Node {
                 value: Value::Null,
                 line: line_u32(first_line),
@@ -332,7 +327,13 @@ fn one_document(mut docs: Vec<Parsed>, first_line: usize) -> Result<Parsed, Yaml
                 style: Style::Plain,
             },
             duplicates: vec![],
-        }),
+        }
+    }
+}
+
+fn one_document(mut docs: Vec<Parsed>, first_line: usize) -> Result<Parsed, YamlError> {
+    match docs.len() {
+        0 => Ok(Parsed::empty(first_line)),
         1 => Ok(docs.pop().expect("one document")),
         _ => Err(YamlError {
             line: first_line,
