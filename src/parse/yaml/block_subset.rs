@@ -13,7 +13,8 @@
 //! saphyr parses it. `tests/yaml_block_subset.rs` holds it to that on the real charts' renders
 //! and on mutations of them.
 
-use super::{line_u32, Builder, Collection, Parsed, Style};
+use super::saphyr::{Builder, Collection, Frame};
+use super::{line_u32, Parsed, Style};
 use saphyr_parser::ScalarStyle;
 use std::borrow::Cow;
 
@@ -285,7 +286,7 @@ impl<'a> Scan<'a> {
     }
 
     fn in_mapping(&self) -> bool {
-        matches!(self.builder.stack.last(), Some(super::Frame::Map { .. }))
+        matches!(self.builder.stack.last(), Some(Frame::Map { .. }))
     }
 
     /// A scalar (or `{}`/`[]`) starting at `col`; consumes the line (or a literal block's lines).
