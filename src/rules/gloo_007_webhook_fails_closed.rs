@@ -13,7 +13,7 @@ pub(super) static RULE: Rule = Rule {
     source: "Gloo production guide (Latest): `failurePolicy: Fail # failure policy mode for the validation webhook (default is \"Ignore\")`",
     why: "With `Ignore`, Gloo resources are admitted unvalidated whenever gloo is unreachable.",
     predicate: "Every `ValidatingWebhookConfiguration` webhook entry whose `rules[].apiGroups` include `gateway.solo.io`, `gloo.solo.io`, `enterprise.gloo.solo.io` or `ratelimit.solo.io` has `failurePolicy: Fail`; absent = `Fail` in `admissionregistration.k8s.io/v1` (`Ignore` in v1beta1). Entries for core resources only (1.22's `kube.<ns>.svc`) are ignored. No such entry at all (webhook or validation disabled) = FAIL; a render without Settings or the gloo Deployment (not Gloo, or only part of it) = NA. The webhook is a Helm hook printed at the end of the render; it is checked like any other document.",
-    fix_doc: "All versions: `gateway.validation.failurePolicy: Fail`; in 1.22 keep `gateway.validation.kubeCoreFailurePolicy: Ignore` (chart recommendation). With `Fail`, Gloo resource changes are blocked while gloo is down: run >= 2 gloo replicas (GLOO-023). In 1.17 the same entry also validates DELETE of every core Secret cluster-wide, so those deletions block (and namespace deletion can hang) while gloo is down; mitigate with replicas or `gateway.validation.webhook.skipDeleteValidationResources: [namespaces, secrets]` (loses secret-deletion checks). Enterprise/umbrella: `gloo.gateway.validation.failurePolicy`. Where the webhook is missing because validation or its webhook is off, the fix turns them on (`gateway.validation: {enabled: true, webhook: {enabled: true}, failurePolicy: Fail}`); where the gateway itself is off (`gateway.enabled: false`, Settings `enableGatewayController: false`), the chart renders no webhook and turning the gateway on deploys its proxies too: no values fix is given.",
+    fix_doc: "All versions: `gateway.validation.failurePolicy: Fail`; in 1.22 keep `gateway.validation.kubeCoreFailurePolicy: Ignore` (chart recommendation). With `Fail`, Gloo resource changes are blocked while gloo is down: run >= 2 gloo replicas (GLOO-023). In 1.17 the same entry also validates DELETE of every core Secret cluster-wide, so those deletions block (and namespace deletion can hang) while gloo is down; mitigate with replicas or `gateway.validation.webhook.skipDeleteValidationResources: [namespaces, secrets]` (loses secret-deletion checks). Enterprise/umbrella: `gloo.gateway.validation.failurePolicy`. Where the webhook is missing because validation or its webhook is off, the fix turns them on (`gateway.validation: {enabled: true, webhook: {enabled: true}, failurePolicy: Fail}`); where the gateway itself is off (`gateway.enabled: false`, Settings `enableGatewayController: false`), the chart renders no webhook and turning the gateway on deploys its proxies too: no values fix is given, and the finding says why.",
     fixes: &[Fix::all("gateway.validation.failurePolicy", "Fail")],
     check,
 };
@@ -72,8 +72,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             // Settings shows as `enableGatewayController` in 1.13, 1.17 and 1.22): no validation
             // key brings it back, and turning the gateway on deploys its proxies too.
             (Some(doc), _) if gateway_off(m) => outcomes.push(
-                Outcome::new(Status::Fail, doc, Target::Chart, "no ValidatingWebhookConfiguration entry validates Gloo resources: the gateway is off (spec.gateway.enableGatewayController is false, from gateway.enabled: false) and the chart renders the validation webhook only with it on; gateway.enabled: true would also deploy the gateway proxies, so no values fix is given: validate Gloo resources another way, or turn the gateway on deliberately")
-                    .fixed_by(OutcomeFix::Nothing),
+                Outcome::new(Status::Fail, doc, Target::Chart, "no ValidatingWebhookConfiguration entry validates Gloo resources: the gateway is off (spec.gateway.enableGatewayController is false, from gateway.enabled: false)")
+                    .fixed_by(OutcomeFix::NothingBecause("the chart renders the validation webhook only with the gateway on, and gateway.enabled: true would also deploy the gateway proxies: validate Gloo resources another way, or turn the gateway on deliberately".into())),
             ),
             // The declared fix alone sets the policy of a webhook the chart does not render.
             (Some(doc), _) => outcomes.push(
@@ -193,7 +193,14 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let off = settings("gateway:\n  enableGatewayController: false\n");
-        assert_eq!(fixes(&RULE, &off, "1.17.38"), [(Fail, OutcomeFix::Nothing)]);
+        let found = fixes(&RULE, &off, "1.17.38");
+        let [(Fail, OutcomeFix::NothingBecause(why))] = found.as_slice() else {
+            panic!("no values fix: {found:?}")
+        };
+        assert!(
+            why.starts_with("the chart renders the validation webhook only with the gateway on"),
+            "{why}"
+        );
         let out = outcomes_with_messages(&RULE, &off, "1.17.38");
         assert!(out[0].2.contains("gateway.enabled: false"), "{out:?}");
         let on = settings("gateway:\n  enableGatewayController: true\n");
