@@ -1447,3 +1447,42 @@ fn fixes_of_one_key_read_as_one_instruction_at_the_keys_line() {
     );
     assert_eq!(fix("GLOO-025")["line"], 15, "a scalar fix: its own key's line");
 }
+
+/// Run only by [`skips_are_visible_and_fail_in_ci`]: a test that skips.
+#[test]
+#[ignore = "a probe that skips, run by skips_are_visible_and_fail_in_ci"]
+fn skip_probe() {
+    common::skip("probe reason");
+}
+
+/// Issue 15 (6): a test that skips for lack of a tool says so past libtest's capture (`SKIPPED
+/// <test>: <reason>` by its `ok`), and under HELM_HARDEN_CI=1 (CI) fails instead.
+#[test]
+fn skips_are_visible_and_fail_in_ci() {
+    let probe = |ci: bool| {
+        let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+        c.args(["--ignored", "--exact", "skip_probe"]);
+        if ci {
+            c.env("HELM_HARDEN_CI", "1");
+        } else {
+            c.env_remove("HELM_HARDEN_CI");
+        }
+        let out = c.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (passed, text) = probe(false);
+    assert!(passed, "{text}");
+    assert!(text.contains("SKIPPED skip_probe: probe reason"), "{text}");
+    assert!(text.contains("test skip_probe ... ok"), "{text}");
+    let (passed, text) = probe(true);
+    assert!(!passed, "{text}");
+    assert!(
+        text.contains("required in CI (HELM_HARDEN_CI=1), not skipped: probe reason"),
+        "{text}"
+    );
+}

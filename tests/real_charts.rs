@@ -137,7 +137,10 @@ fn umbrella_chart_gives_the_same_verdicts_with_gloo_prefixed_fixes() {
             .starts_with("gloo.gatewayProxies.gatewayProxy.podTemplate"),
         "{f}"
     );
-    assert_eq!(f["line"], 9, "the user sets podTemplate.probes: that is the line to change");
+    assert_eq!(
+        f["line"], 8,
+        "the user sets podTemplate.probes: the fix's own key, podTemplate:, is the line to change"
+    );
     let f = fix(&nested, "GLOO-033");
     assert!(
         f["values_path"].as_str().unwrap().starts_with("gloo.")

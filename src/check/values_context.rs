@@ -271,6 +271,7 @@ impl ValuesContext {
         outcome: &OutcomeFix,
         target: &Target,
     ) -> Result<FixSuggestion, Option<String>> {
+        let declared_fix = declared;
         let declared = || self.resolve(declared.ok_or(None)?, target).map_err(Some);
         let custom = |path: &str, value: &serde_json::Value| {
             let (path, value) = self.keyed(path, Arc::new(value.clone()), target)?;
@@ -279,7 +280,12 @@ impl ValuesContext {
         let (values_path, value) = match outcome {
             OutcomeFix::Declared => declared()?,
             OutcomeFix::Nothing => return Err(None),
-            OutcomeFix::NothingBecause(why) => return Err(Some(why.clone())),
+            // A proxy rendered from a block of its own may have no key for the fix at all,
+            // whatever else it lacks: that reason comes first.
+            OutcomeFix::NothingBecause(why) => {
+                let own = declared_fix.and_then(|d| self.keyed(d.path, d.json(), target).err());
+                return Err(Some(own.unwrap_or_else(|| why.clone())));
+            }
             OutcomeFix::Custom { path, value } => custom(path, value).map_err(Some)?,
             OutcomeFix::WhereSet { when_set, unless_set, path, value } => {
                 let sets_any = |keys: &[String]| keys.iter().any(|key| self.sets_for(key, target));

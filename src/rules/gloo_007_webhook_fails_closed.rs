@@ -3,8 +3,8 @@
 use super::helpers::{chart_anchor, control_plane, fail, pass, Verdict};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::parse::model::Model;
-use crate::parse::yaml::Node;
 use crate::parse::Doc;
+use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-007",
@@ -32,7 +32,8 @@ pub(super) static RULE: Rule = Rule {
         or its webhook is off, the fix turns them on (`gateway.validation: {enabled: true, \
         webhook: {enabled: true}, failurePolicy: Fail}`); where the gateway itself is off \
         (`gateway.enabled: false`, Settings `enableGatewayController: false`), the chart renders \
-        no webhook and turning the gateway on deploys its proxies too: no values fix is given.",
+        no webhook and turning the gateway on deploys its proxies too: no values fix is given, and \
+        the finding says why.",
     fixes: &[Fix::all("gateway.validation.failurePolicy", "Fail")],
     check,
 };
@@ -91,8 +92,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<Outcome<'a>> {
             // Settings shows as `enableGatewayController` in 1.13, 1.17 and 1.22): no validation
             // key brings it back, and turning the gateway on deploys its proxies too.
             (Some(doc), _) if gateway_off(m) => outcomes.push(
-                Outcome::new(Status::Fail, doc, Target::Chart, "no ValidatingWebhookConfiguration entry validates Gloo resources: the gateway is off (spec.gateway.enableGatewayController is false, from gateway.enabled: false) and the chart renders the validation webhook only with it on; gateway.enabled: true would also deploy the gateway proxies, so no values fix is given: validate Gloo resources another way, or turn the gateway on deliberately")
-                    .fixed_by(OutcomeFix::Nothing),
+                Outcome::new(Status::Fail, doc, Target::Chart, "no ValidatingWebhookConfiguration entry validates Gloo resources: the gateway is off (spec.gateway.enableGatewayController is false, from gateway.enabled: false)")
+                    .fixed_by(OutcomeFix::NothingBecause("the chart renders the validation webhook only with the gateway on, and gateway.enabled: true would also deploy the gateway proxies: validate Gloo resources another way, or turn the gateway on deliberately".into())),
             ),
             // The declared fix alone sets the policy of a webhook the chart does not render.
             (Some(doc), _) => outcomes.push(
@@ -212,7 +213,14 @@ mod tests {
         use crate::rules::testing::fixes;
         use crate::rules::OutcomeFix;
         let off = settings("gateway:\n  enableGatewayController: false\n");
-        assert_eq!(fixes(&RULE, &off, "1.17.38"), [(Fail, OutcomeFix::Nothing)]);
+        let found = fixes(&RULE, &off, "1.17.38");
+        let [(Fail, OutcomeFix::NothingBecause(why))] = found.as_slice() else {
+            panic!("no values fix: {found:?}")
+        };
+        assert!(
+            why.starts_with("the chart renders the validation webhook only with the gateway on"),
+            "{why}"
+        );
         let out = outcomes_with_messages(&RULE, &off, "1.17.38");
         assert!(out[0].2.contains("gateway.enabled: false"), "{out:?}");
         let on = settings("gateway:\n  enableGatewayController: true\n");
