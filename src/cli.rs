@@ -761,6 +761,12 @@ fn check_command(args: CheckArgs) -> Result<i32> {
     let baseline_inputs: Vec<PathBuf> = args.baseline.iter().cloned().collect();
     let (config, today, jobs) = setup(&args.chart)?;
     let at_once = args.chart.jobs_at_once();
+    // `--base`: each target's base render goes out with its head's (two with `--diff`).
+    let base_tree = match &args.base {
+        Some(rev) => Some(crate::compare::base_tree(rev, &jobs)?),
+        None => None,
+    };
+    let mut bases = Vec::new();
     let (reports, hardenings) = if args.values_only {
         (
             pipeline::map_jobs(&jobs, at_once, |job| {
@@ -772,23 +778,65 @@ fn check_command(args: CheckArgs) -> Result<i32> {
         // One pass: the base check comes from the same render the diff starts from.
         let options = args.diff_flags.options()?;
         let choice = overlay_choice(&OverlayFlags::default(), false);
-        let hardenings = pipeline::map_jobs(&jobs, at_once, |job| {
-            harden::harden(job, &choice, &config, &today, &options)
+        let both = pipeline::map_jobs(&jobs, at_once, |job| {
+            std::thread::scope(|s| {
+                let base = base_tree.as_ref().map(|(tree, cwd)| {
+                    s.spawn(|| {
+                        crate::compare::check_base((tree, cwd), job, (&config, &today), true)
+                    })
+                });
+                let hardening = harden::harden(job, &choice, &config, &today, &options)?;
+                let base = base
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed")))
+                    })
+                    .transpose()?;
+                Ok((hardening, base))
+            })
         })?;
+        let mut hardenings = Vec::new();
+        for (hardening, base) in both {
+            hardenings.push(hardening);
+            bases.extend(base);
+        }
         (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings)
     } else {
-        (
-            pipeline::map_jobs(&jobs, at_once, |job| {
-                Ok(pipeline::run_job(job, &config, &today)?.into_report())
-            })?,
-            Vec::new(),
-        )
+        let both = pipeline::map_jobs(&jobs, at_once, |job| {
+            std::thread::scope(|s| {
+                let base = base_tree.as_ref().map(|(tree, cwd)| {
+                    s.spawn(|| {
+                        crate::compare::check_base((tree, cwd), job, (&config, &today), false)
+                    })
+                });
+                let report = pipeline::run_job(job, &config, &today)?.into_report();
+                let base = base
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed")))
+                    })
+                    .transpose()?;
+                Ok((report, base))
+            })
+        })?;
+        let mut reports = Vec::new();
+        for (report, base) in both {
+            reports.push(report);
+            bases.extend(base);
+        }
+        (reports, Vec::new())
     };
     let mut reports = reports;
-    if let Some(rev) = &args.base {
-        let head_docs: Vec<&[crate::parse::Doc]> =
-            hardenings.iter().map(|h| h.base.docs.as_slice()).collect();
-        compare_with_base(&mut reports, &jobs, rev, (&config, &today), at_once, &head_docs)?;
+    if let Some((tree, _)) = &base_tree {
+        for (i, (report, mut base)) in reports.iter_mut().zip(bases).enumerate() {
+            let base_docs = std::mem::take(&mut base.docs);
+            crate::compare::compare_with(report, base, &tree.name);
+            if let (Some(h), Some(comparison)) = (hardenings.get(i), report.comparison.as_mut()) {
+                comparison.change = crate::diff::diff_renders(
+                    &base_docs,
+                    &h.base.docs,
+                    &crate::diff::DiffOptions::default(),
+                );
+            }
+        }
     }
     compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     let threshold: Severity =
@@ -937,33 +985,6 @@ fn baseline_command(args: BaselineArgs) -> Result<i32> {
         None => print_out(&text)?,
     }
     Ok(0)
-}
-
-/// `--base REF`: checks every target again as it is at REF and compares each report with its
-/// base ([`crate::compare`]); with the head's documents (`--diff`), also what the change does
-/// to the render.
-fn compare_with_base(
-    reports: &mut [crate::check::CheckReport],
-    jobs: &[pipeline::Job],
-    rev: &str,
-    (config, today): (&Config, &str),
-    at_once: usize,
-    head_docs: &[&[crate::parse::Doc]],
-) -> Result<()> {
-    let (tree, cwd) = crate::compare::base_tree(rev, jobs)?;
-    let keep_docs = !head_docs.is_empty();
-    let bases = pipeline::map_jobs(jobs, at_once, |job| {
-        crate::compare::check_base((&tree, &cwd), job, (config, today), keep_docs)
-    })?;
-    for (i, (report, mut base)) in reports.iter_mut().zip(bases).enumerate() {
-        let base_docs = std::mem::take(&mut base.docs);
-        crate::compare::compare_with(report, base, &tree.name);
-        if let (Some(docs), Some(comparison)) = (head_docs.get(i), report.comparison.as_mut()) {
-            comparison.change =
-                crate::diff::diff_renders(&base_docs, docs, &crate::diff::DiffOptions::default());
-        }
-    }
-    Ok(())
 }
 
 /// The warnings (a suppression that matched nothing) of formats that do not show them: JSON,

@@ -185,13 +185,28 @@ pub fn harden(
     };
     let (base, overlay, hardened_stream) = if choice.uses_generated() {
         // The generated overlay depends on the base's failures. To render both at once, the
-        // hardened render starts with the overlay this target got last time; it is used only
-        // if this run's overlay is the same, else the chart is rendered again with the new one.
+        // hardened render starts from a predicted overlay (`crate::predict`): the one this
+        // target got last time, else on a cold cache what the chart's version fails at its
+        // defaults and the keys the values weaken. Its render is kept only if this run's
+        // overlay gives helm the same merged values, else the chart is rendered again with it.
         let target = target_identity(job, choice);
         let target: Vec<&[u8]> = target.iter().map(std::vec::Vec::as_slice).collect();
-        let predicted = job.cache.as_ref().and_then(|c| crate::cache::last_overlay(c, &target));
+        let remembered = job
+            .cache
+            .as_ref()
+            .and_then(|c| crate::cache::last_overlay(c, &target))
+            .and_then(|text| crate::predict::parse(&text))
+            .map(|p| (p, "remembered"));
+        let predicted = remembered.or_else(|| {
+            let plain = !choice.full && choice.user.is_empty();
+            plain
+                .then(|| crate::predict::cold(job, &files, &sets, config))
+                .flatten()
+                .map(|p| (p, "cold"))
+        });
+        let predicted_text = predicted.as_ref().map(|(p, _)| crate::predict::to_yaml(p));
         let (base_stream, speculative) = std::thread::scope(|s| {
-            let speculative = predicted.as_ref().map(|text| {
+            let speculative = predicted_text.as_ref().map(|text| {
                 s.spawn(move || -> Result<(String, String)> {
                     let tmp = text_file(text)?;
                     pipeline::render_stream(job, &[tmp.path().to_path_buf()])
@@ -208,12 +223,23 @@ pub fn harden(
         let base = check_base(base_stream?)?;
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
-        let hardened = match (predicted.as_deref(), speculative) {
-            (Some(p), Some(Ok(rendered))) if p == text => rendered,
-            _ => {
-                let tmp = text_file(&text)?;
-                pipeline::render_stream(job, &[tmp.path().to_path_buf()])?
-            }
+        let computed = serde_json::Value::Object(overlay.tree.clone());
+        let hit = predicted
+            .as_ref()
+            .filter(|(p, _)| crate::predict::same_merged_values(job, &files, &sets, p, &computed));
+        if std::env::var_os("HH_PREDICTION_LOG").is_some() {
+            let (what, from) = match (&predicted, hit) {
+                (None, _) => ("none", ""),
+                (Some((_, from)), Some(_)) => ("hit", *from),
+                (Some((_, from)), None) => ("miss", *from),
+            };
+            eprintln!("helm-harden: overlay prediction: {what} {from}");
+        }
+        let hardened = if let (Some(_), Some(Ok(rendered))) = (hit, speculative) {
+            rendered
+        } else {
+            let tmp = text_file(&text)?;
+            pipeline::render_stream(job, &[tmp.path().to_path_buf()])?
         };
         if let Some(c) = &job.cache {
             crate::cache::remember_overlay(c, &target, &text);

@@ -30,6 +30,7 @@ pub mod output;
 pub mod overlay;
 pub mod parse;
 pub mod pipeline;
+pub mod predict;
 pub mod proxy_values;
 pub mod render;
 pub mod report;
