@@ -83,18 +83,20 @@ pub fn render(
         // A cold cache (a fresh CI runner): there is nothing to look up, so helm renders at
         // once; its version, needed only to store the render, is asked afterwards on a thread
         // of its own while the run goes on ([`finish`] waits for it).
+        let inputs = inputs_digest(request);
         let stream = render::render(helm, request)?;
-        let (settings, helm, request, copy) =
-            (settings.clone(), helm.to_path_buf(), request.clone(), stream.clone());
+        let Some(inputs) = inputs else { return Ok(stream) };
+        if stream.len() as u64 >= settings.max_bytes {
+            return Ok(stream); // too large to keep (see [`put`]): nothing to store
+        }
+        let (settings, helm, copy) = (settings.clone(), helm.to_path_buf(), stream.clone());
         let store = std::thread::Builder::new().name("cache-store".into()).spawn(move || {
             let Some(version) = helm_version(&settings, &helm, probe) else { return };
             let identity = format!(
                 "{version}\n{}",
                 fs::canonicalize(&helm).unwrap_or_else(|_| helm.clone()).display()
             );
-            if let Some(key) = render_key(&identity, &request) {
-                put(&settings, &key, &copy);
-            }
+            put(&settings, &key_of(&identity, &inputs), &copy);
         });
         if let Ok(store) = store {
             PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
@@ -166,9 +168,22 @@ pub fn helm_version(settings: &CacheSettings, helm: &Path, timeout: Duration) ->
 
 /// The key of a render, or None when an input cannot be read (helm will report it).
 pub fn render_key(helm_version: &str, request: &RenderRequest) -> Option<String> {
+    Some(key_of(helm_version, &inputs_digest(request)?))
+}
+
+/// The key of a render from helm's version and [`inputs_digest`].
+fn key_of(helm_version: &str, inputs: &str) -> String {
     let mut h = Fields(Sha256::new());
     h.field(FORMAT.as_bytes());
     h.field(helm_version.as_bytes());
+    h.field(inputs.as_bytes());
+    hex(&h.0.finalize())
+}
+
+/// The digest of every input of a render but helm's version, read as it is now (before the
+/// render: a file edited while helm renders must not key the render it did not make).
+fn inputs_digest(request: &RenderRequest) -> Option<String> {
+    let mut h = Fields(Sha256::new());
     let chart = &request.chart;
     let meta = fs::metadata(chart).ok()?;
     if meta.is_dir() {

@@ -197,28 +197,23 @@ pub fn harden(
             .and_then(|c| crate::cache::last_overlay(c, &target))
             .and_then(|text| crate::predict::parse(&text))
             .map(|p| (p, "remembered"));
-        let predicted = remembered.or_else(|| {
-            let plain = !choice.full && choice.user.is_empty();
-            plain
-                .then(|| crate::predict::cold(job, &files, &sets, config))
-                .flatten()
-                .map(|p| (p, "cold"))
-        });
-        let predicted_text = predicted.as_ref().map(|(p, _)| crate::predict::to_yaml(p));
-        let (base_stream, speculative) = std::thread::scope(|s| {
-            let speculative = predicted_text.as_ref().map(|text| {
-                s.spawn(move || -> Result<(String, String)> {
-                    let tmp = text_file(text)?;
-                    pipeline::render_stream(job, &[tmp.path().to_path_buf()])
-                })
+        let (base_stream, predicted, speculative) = std::thread::scope(|s| {
+            // The first render goes out before the prediction is made (it reads the chart's
+            // values), the hardened one as soon as it is.
+            let base = s.spawn(|| pipeline::render_stream(job, &[]));
+            let predicted = remembered.or_else(|| {
+                let plain = !choice.full && choice.user.is_empty();
+                plain
+                    .then(|| crate::predict::cold(job, &files, &sets, config))
+                    .flatten()
+                    .map(|p| (p, "cold"))
             });
-            let base = pipeline::render_stream(job, &[]);
-            (
-                base,
-                speculative.map(|h| {
-                    h.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))
-                }),
-            )
+            let speculative = predicted.as_ref().map(|(p, _)| -> Result<(String, String)> {
+                let tmp = text_file(&crate::predict::to_yaml(p))?;
+                pipeline::render_stream(job, &[tmp.path().to_path_buf()])
+            });
+            let base = base.join().unwrap_or_else(|_| Err(Error::new("the base render crashed")));
+            (base, predicted, speculative)
         });
         let base = check_base(base_stream?)?;
         let overlay = build_overlay(&base, choice, config)?;
