@@ -1464,9 +1464,12 @@ fn base_env(repo: &Repo, gh: &FakeGitHub, event: &Path) -> Vec<(String, String)>
 
 /// The action compares with the pull request's base commit (the event's `base.sha`), fetched
 /// from `origin` when the checkout lacks it, as actions/checkout's shallow clone does: on a
-/// pull request that weakens one value and fixes another, the job summary and the summary
-/// comment count one new failure and one fixed, and `new-only` fails the step on the
-/// weakening alone.
+/// pull request that weakens one value, fixes another and adds a proxy
+/// (`common::base_and_change`), the job summary and the summary comment count one new failure,
+/// one fixed and the rest existing, and show the change's render diff for exactly the
+/// resources it touches; `new-only` fails the step on the weakening alone (the same change
+/// without it passes). A workspace that is not a git work tree gets no comparison, said in a
+/// notice, and still gets its inline comments.
 #[test]
 fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
     let Some(tools) = tools_path() else { return };
@@ -1487,19 +1490,14 @@ fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
         assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
-    let hardened = std::fs::read_to_string(root().join("fixtures/values/hardened.yaml")).unwrap();
-    let base = hardened
-        .replace("  disableKubernetesDestinations: true", "  disableKubernetesDestinations: false");
-    let head = base
-        .replace("  disableKubernetesDestinations: false", "  disableKubernetesDestinations: true")
-        .replacen("        replicas: 2", "        replicas: 1", 1);
+    let (base, head) = common::base_and_change();
     // The upstream repository: the base commit, then the pull request's head.
     let upstream = Repo::with_values(&base);
     git(upstream.path(), &["add", VALUES_PATH]);
     git(upstream.path(), &["commit", "-q", "-m", "base"]);
     let base_sha = git(upstream.path(), &["rev-parse", "HEAD"]);
     let upstream = Repo::with_values_in(upstream, &head);
-    git(upstream.path(), &["commit", "-q", "-am", "weaken and fix"]);
+    git(upstream.path(), &["commit", "-q", "-am", "weaken, fix and add a proxy"]);
     // The job's checkout: the head alone, one commit deep (the base is not in it).
     let work = tempfile::tempdir().unwrap();
     let url = format!("file://{}", upstream.path().display());
@@ -1519,6 +1517,10 @@ fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
     let event_path = work.path().join("event.json");
     std::fs::write(&event_path, event.to_string()).unwrap();
     let chart = gloo_mini();
+    let expected: Vec<(String, String)> = common::CHANGED_BY_THE_CHANGE
+        .iter()
+        .map(|(name, kind)| ((*name).to_string(), (*kind).to_string()))
+        .collect();
     for (new_only, expected_exit) in [("false", 1), ("true", 1)] {
         let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&upstream.added_patch()));
         let env = base_env(&upstream, &gh, &event_path);
@@ -1538,28 +1540,42 @@ fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
         );
         let short = &base_sha[..7];
         assert!(
-            run.summary.contains(&format!("Against the base `{base_sha} ({short})`: **1 new**, 1 fixed by this change, 0 existing")),
+            run.summary.contains(&format!("Against the base `{base_sha} ({short})`: **1 new**, 1 fixed by this change, 2 existing")),
             "{}",
             run.summary
         );
         assert!(run.summary.contains("- fixed: GLOO-010"), "{}", run.summary);
-        // The change's own render diff, above the hardened overlay's, in the job summary too.
-        let change = run.summary.find("<summary>Change since ").expect("the change's diff");
+        // The change's own render diff, above the hardened overlay's, in the job summary too:
+        // the resources the change touches, no other.
+        let opening = "<summary>Change since ";
+        let change = run.summary.find(opening).expect("the change's diff") + opening.len();
         let hardened = run.summary.find("<summary>Diff with the hardened overlay").unwrap();
         assert!(change < hardened, "{}", run.summary);
-        assert!(
-            run.summary[change..hardened].contains("gateway-proxy, Deployment (apps) has changed"),
+        assert_eq!(
+            common::resources_of_markdown_diff(&run.summary[change..hardened]),
+            expected,
             "{}",
             run.summary
         );
         let comment = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
-        assert!(comment.contains("**1 new**, 1 fixed by this change, 0 existing"), "{comment}");
-        assert!(comment.contains("**Change since "), "{comment}");
+        assert!(comment.contains("**1 new**, 1 fixed by this change, 2 existing"), "{comment}");
+        let change = comment.find("**Change since ").expect("the change's diff in the comment");
+        let hardened = comment.find("**Diff with the hardened overlay**").unwrap();
+        assert_eq!(
+            common::resources_of_markdown_diff(&comment[change..hardened]),
+            expected,
+            "{comment}"
+        );
     }
-    // A change that keeps the base's failure and adds none: new-only passes it, the plain
-    // gate does not.
-    let kept = Repo::with_values_in(upstream, &format!("# reviewed\n{base}"));
-    git(kept.path(), &["commit", "-q", "-am", "only a comment"]);
+    // The same change without the weakening (the fix and the new proxy; the known failures
+    // kept): new-only passes it, the plain gate does not.
+    let unweakened = head.replace(
+        "        # GLOO-019\n        replicas: 1",
+        "        # GLOO-019\n        replicas: 2",
+    );
+    assert_ne!(unweakened, head);
+    let kept = Repo::with_values_in(upstream, &unweakened);
+    git(kept.path(), &["commit", "-q", "-am", "fix and add a proxy"]);
     let work = tempfile::tempdir().unwrap();
     let url = format!("file://{}", kept.path().display());
     git(work.path(), &["clone", "-q", "--depth=1", &url, "checkout"]);
@@ -1581,4 +1597,31 @@ fn the_action_compares_with_the_base_commit_and_gates_on_new_failures() {
             run.stdout, run.stderr
         );
     }
+    // A workspace that is not a git work tree (a container job without git, where
+    // actions/checkout downloads a tarball): no comparison, said in a notice, and the review
+    // still places its comments on the values file's lines.
+    std::fs::remove_dir_all(checkout.join(".git")).unwrap();
+    let gh = FakeGitHub::start_with_token("", FAKE_TOKEN, pr_files(&kept.added_patch()));
+    let mut env = base_env(&kept, &gh, &event_path);
+    // git fails here as it does without git; the runner names the workspace, as GitHub's do.
+    env.push(("GIT_DIR".into(), work.path().join("no-git").display().to_string()));
+    env.push(("GITHUB_WORKSPACE".into(), checkout.display().to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let inputs = [("chart", chart.as_str()), ("values", VALUES_PATH), ("comment", "review")];
+    let run = Runner::new(&inputs).execute(&checkout, &tools, &env);
+    assert_no_token(&run, &gh);
+    assert_eq!(run.exit_code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(&format!("::notice title=helm-harden::the base commit {base_sha} is not available here: no comparison with it")),
+        "{}",
+        run.stdout
+    );
+    let posted = gh
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.route().ends_with("/reviews"))
+        .unwrap_or_else(|| panic!("a review with inline comments:\n{}\n{}", run.stdout, run.stderr))
+        .json();
+    let comments = posted["comments"].as_array().unwrap();
+    assert!(!comments.is_empty() && comments.iter().all(|c| c["path"] == VALUES_PATH), "{posted}");
 }

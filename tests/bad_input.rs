@@ -610,7 +610,7 @@ fn helm_sees_no_plugins_and_no_post_renderer() {
     c.cmd.env("HELM_PLUGINS", c.path().join("installed-plugins"));
     c.works("helm_sees_no_plugins");
     let all_calls = std::fs::read_to_string(c.path().join("args.txt")).unwrap();
-    // The render cache may ask `helm version` first; the render is the `template` call.
+    // The render cache may ask `helm version` too; the render is the `template` call.
     let args = all_calls
         .lines()
         .find(|l| l.starts_with("template "))

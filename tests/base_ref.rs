@@ -153,7 +153,10 @@ fn diff_base_shows_what_the_change_does_to_the_render() {
     if common::helm_or_skip().is_none() {
         return;
     }
-    let dir = repo(weaken_and_fix, true);
+    // Locally, in a repository with two commits: the change on a branch, compared with main.
+    let dir = repo(weaken_and_fix, false);
+    git(dir.path(), &["checkout", "-q", "-b", "change"]);
+    git(dir.path(), &["commit", "-q", "-am", "change"]);
     let diff = |format: &str| {
         let out = helm_harden()
             .current_dir(dir.path())
@@ -163,7 +166,7 @@ fn diff_base_shows_what_the_change_does_to_the_render() {
                 "-f",
                 "values/prod.yaml",
                 "--base",
-                "main~1",
+                "main",
                 "--format",
                 format,
                 "--helm",
@@ -188,7 +191,7 @@ fn diff_base_shows_what_the_change_does_to_the_render() {
         "{replicas}"
     );
     let text = diff("text");
-    let change = text.find("Change since main~1 (").expect("the change's diff");
+    let change = text.find("Change since main (").expect("the change's diff");
     let hardened = text.find("Diff with the hardened overlay:").expect("then the overlay's");
     assert!(change < hardened, "{text}");
     let markdown = diff("markdown");

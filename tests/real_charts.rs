@@ -207,3 +207,40 @@ fn set_arguments_are_reported_as_the_source() {
     assert_eq!(f["fix"]["file"], "--set");
     assert_eq!(f["fix"]["set"], "--set gateway.validation.alwaysAcceptResources=true");
 }
+
+/// The tables the cold-cache overlay prediction starts from (`src/harden/predict/gloo-*.yaml`, see
+/// `crate::harden::predict`) are what `overlay` prints for each real chart at its defaults. A stale
+/// table costs only speed (a prediction that misses renders again), but it must not drift
+/// unseen; `HH_UPDATE_PREDICTIONS=1` rewrites them.
+#[test]
+fn the_overlay_prediction_tables_are_the_charts_defaults_overlays() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { return };
+        let out = helm_harden()
+            .arg("overlay")
+            .arg(&chart)
+            .args(["-n", "gloo-system", "--no-cache", "--helm"])
+            .arg(&helm)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let overlay: String = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let table = root.join(format!("src/harden/predict/gloo-{version}.yaml"));
+        if std::env::var_os("HH_UPDATE_PREDICTIONS").is_some() {
+            std::fs::write(&table, &overlay).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&table).unwrap(),
+            overlay,
+            "{} is stale: HH_UPDATE_PREDICTIONS=1 cargo test --test real_charts overlay_prediction",
+            table.display()
+        );
+    }
+}

@@ -991,10 +991,11 @@ fn in_actions_the_review_summary_goes_to_the_job_summary_unless_told_not_to() {
     }
 }
 
-/// `review --base`: on a pull request that weakens one value and fixes another, the summary
-/// says what is new, what the change fixes and what was there already, and shows what the
-/// change does to the render above the hardened overlay's diff; `--fail-on-new` fails on the
-/// weakening alone, and passes a change that only keeps known failures.
+/// `review --base`: on a pull request that weakens one value, fixes another and adds a proxy
+/// (`common::base_and_change`), the summary says what is new, what the change fixes and what
+/// was there already, and shows what the change does to the render, for exactly the resources
+/// it touches, above the hardened overlay's diff; `--fail-on-new` fails on the weakening
+/// alone, and passes the same change without it.
 #[test]
 fn review_against_the_base_lists_new_fixed_and_existing() {
     let Some(helm) = common::helm_or_skip() else { return };
@@ -1007,12 +1008,7 @@ fn review_against_the_base_lists_new_fixed_and_existing() {
             .unwrap();
         assert!(status.success(), "git {args:?}");
     };
-    let hardened = std::fs::read_to_string(root().join("fixtures/values/hardened.yaml")).unwrap();
-    let base = hardened
-        .replace("  disableKubernetesDestinations: true", "  disableKubernetesDestinations: false");
-    let head = base
-        .replace("  disableKubernetesDestinations: false", "  disableKubernetesDestinations: true")
-        .replacen("        replicas: 2", "        replicas: 1", 1);
+    let (base, head) = common::base_and_change();
     let repo = Repo::with_values(&base);
     git(&repo, &["add", "deploy/values.yaml"]);
     git(&repo, &["commit", "-q", "-m", "base"]);
@@ -1025,27 +1021,44 @@ fn review_against_the_base_lists_new_fixed_and_existing() {
     let summary = gh.issue_comments()[0]["body"].as_str().unwrap().to_string();
     assert!(
         summary.contains("Against the base `HEAD (")
-            && summary.contains("**1 new**, 1 fixed by this change, 0 existing"),
+            && summary.contains("**1 new**, 1 fixed by this change, 2 existing"),
         "{summary}"
     );
     assert!(summary.contains("### Fixed by this change (1)\n\n- **GLOO-010**"), "{summary}");
     let new_line = summary.lines().find(|l| l.starts_with("- **GLOO-019**")).expect("GLOO-019");
     assert!(new_line.contains(", **new**)"), "{new_line}");
+    for existing in ["- **GLOO-005**", "- **GLOO-014**"] {
+        let line = summary.lines().find(|l| l.starts_with(existing)).expect(existing);
+        assert!(!line.contains("**new**"), "{line}");
+    }
     let change = summary.find("**Change since HEAD (").expect("the change's diff");
     let hardened_diff =
         summary.find("**Diff with the hardened overlay**").expect("then the overlay's");
     assert!(change < hardened_diff, "{summary}");
-    assert!(summary[change..hardened_diff].contains("gateway-proxy, Deployment"), "{summary}");
+    let changed = common::resources_of_markdown_diff(&summary[change..hardened_diff]);
+    let expected: Vec<(String, String)> = common::CHANGED_BY_THE_CHANGE
+        .iter()
+        .map(|(name, kind)| ((*name).to_string(), (*kind).to_string()))
+        .collect();
+    assert_eq!(changed, expected, "{summary}");
     // The gate on new failures: the weakening fails it.
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     let mut gate = review_chart_cmd(&repo, &gh, &helm);
     gate.args(["--base", "HEAD", "--fail-on-new", "--comment", "off"]);
     assert_eq!(run(&mut gate).code, 1);
-    // A change that keeps the known failure and adds none passes it.
-    let repo = Repo::with_values_in(repo, &format!("# reviewed\n{base}"));
-    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
-    let mut gate = review_chart_cmd(&repo, &gh, &helm);
-    gate.args(["--base", "HEAD", "--fail-on-new", "--comment", "off"]);
-    let r = run(&mut gate);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // The same change without the weakening (the fix and the proxy, the known failures kept)
+    // passes it; the plain gate still fails on the known ones.
+    let unweakened = head.replace(
+        "        # GLOO-019\n        replicas: 1",
+        "        # GLOO-019\n        replicas: 2",
+    );
+    assert_ne!(unweakened, head);
+    let repo = Repo::with_values_in(repo, &unweakened);
+    for (flags, expected) in [(&["--fail-on-new"][..], 0), (&[][..], 1)] {
+        let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+        let mut gate = review_chart_cmd(&repo, &gh, &helm);
+        gate.args(["--base", "HEAD", "--comment", "off"]).args(flags);
+        let r = run(&mut gate);
+        assert_eq!(r.code, expected, "{flags:?}: {}{}", r.stdout, r.stderr);
+    }
 }

@@ -20,34 +20,42 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
     let baseline_inputs: Vec<PathBuf> = args.baseline.iter().cloned().collect();
     let (config, today, jobs) = setup(&args.chart)?;
     let at_once = args.chart.jobs_at_once();
-    let (reports, hardenings) = if args.values_only {
-        (
-            pipeline::map_jobs(&jobs, at_once, |job| {
-                pipeline::check_values_only(job, &config, &today)
-            })?,
-            Vec::new(),
-        )
+    // `--base`: each target's base render goes out with its head's (two with `--diff`).
+    let base_tree = match &args.base {
+        Some(rev) => Some(crate::gate::compare::base_tree(rev, &jobs)?),
+        None => None,
+    };
+    let base = base_tree.as_ref().map(|(tree, cwd)| (tree, cwd.as_path()));
+    let (reports, hardenings, bases) = if args.values_only {
+        let reports = pipeline::map_jobs(&jobs, at_once, |job| {
+            pipeline::check_values_only(job, &config, &today)
+        })?;
+        (reports, Vec::new(), Vec::new())
     } else if args.diff {
         // One pass: the base check comes from the same render the diff starts from.
         let options = args.diff_flags.options()?;
         let choice = overlay_choice(&OverlayFlags::default(), false);
-        let hardenings = pipeline::map_jobs(&jobs, at_once, |job| {
-            harden::harden(job, &choice, &config, &today, &options)
+        let both = pipeline::map_jobs(&jobs, at_once, |job| {
+            with_base(base, job, (&config, &today), true, || {
+                harden::harden(job, &choice, &config, &today, &options)
+            })
         })?;
-        (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings)
+        let (hardenings, bases): (Vec<_>, Vec<_>) = both.into_iter().unzip();
+        (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings, bases)
     } else {
-        (
-            pipeline::map_jobs(&jobs, at_once, |job| {
+        let both = pipeline::map_jobs(&jobs, at_once, |job| {
+            with_base(base, job, (&config, &today), false, || {
                 Ok(pipeline::run_job(job, &config, &today)?.into_report())
-            })?,
-            Vec::new(),
-        )
+            })
+        })?;
+        let (reports, bases): (Vec<_>, Vec<_>) = both.into_iter().unzip();
+        (reports, Vec::new(), bases)
     };
     let mut reports = reports;
-    if let Some(rev) = &args.base {
-        let head_docs: Vec<&[crate::parse::Doc]> =
-            hardenings.iter().map(|h| h.base.docs.as_slice()).collect();
-        compare_with_base(&mut reports, &jobs, rev, (&config, &today), at_once, &head_docs)?;
+    if let Some((tree, _)) = &base_tree {
+        for (i, (report, base)) in reports.iter_mut().zip(bases.into_iter().flatten()).enumerate() {
+            compare_with_base(report, base, &tree.name, hardenings.get(i));
+        }
     }
     compare_with_baseline(&mut reports, args.baseline.as_deref())?;
     let threshold: Severity =
@@ -125,34 +133,44 @@ pub(super) fn compare_with_baseline(
     Ok(())
 }
 
-/// `--base REF`: checks every target again as it is at REF and compares each report with its
-/// base ([`crate::gate::compare`]); with the head's documents (`--diff`), also what the change does
-/// to the render.
-pub(super) fn compare_with_base(
-    reports: &mut [crate::check::CheckReport],
-    jobs: &[pipeline::Job],
-    rev: &str,
-    (config, today): (&Config, &str),
-    at_once: usize,
-    head_docs: &[&[crate::parse::Doc]],
-) -> Result<()> {
-    let (tree, cwd) = crate::gate::compare::base_tree(rev, jobs)?;
-    let keep_docs = !head_docs.is_empty();
-    let bases = pipeline::map_jobs(jobs, at_once, |job| {
-        crate::gate::compare::check_base((&tree, &cwd), job, (config, today), keep_docs)
-    })?;
-    for (i, (report, mut base)) in reports.iter_mut().zip(bases).enumerate() {
-        let base_docs = std::mem::take(&mut base.docs);
-        crate::gate::compare::compare_with(report, base, &tree.name);
-        if let (Some(docs), Some(comparison)) = (head_docs.get(i), report.comparison.as_mut()) {
-            comparison.change = crate::harden::diff::diff_renders(
-                &base_docs,
-                docs,
-                &crate::harden::diff::DiffOptions::default(),
-            );
-        }
+/// Runs `head` for one target and, with `--base`, checks the target as it is at the base on a
+/// thread beside it, so that both renders go out at once.
+fn with_base<T: Send>(
+    base: Option<(&crate::gate::base_ref::BaseTree, &Path)>,
+    job: &pipeline::Job,
+    judge: (&Config, &str),
+    keep_docs: bool,
+    head: impl FnOnce() -> Result<T>,
+) -> Result<(T, Option<crate::gate::compare::BaseSide>)> {
+    std::thread::scope(|s| {
+        let base = base.map(|tree| {
+            s.spawn(move || crate::gate::compare::check_base(tree, job, judge, keep_docs))
+        });
+        let head = head()?;
+        let base = base
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed"))))
+            .transpose()?;
+        Ok((head, base))
+    })
+}
+
+/// `--base REF`: compares a target's report with its base; with the head's hardening
+/// (`--diff`), also what the change does to the render.
+fn compare_with_base(
+    report: &mut crate::check::CheckReport,
+    mut base: crate::gate::compare::BaseSide,
+    base_name: &str,
+    hardening: Option<&harden::Hardening>,
+) {
+    let base_docs = std::mem::take(&mut base.docs);
+    crate::gate::compare::compare_with(report, base, base_name);
+    if let (Some(h), Some(comparison)) = (hardening, report.comparison.as_mut()) {
+        comparison.change = crate::harden::diff::diff_renders(
+            &base_docs,
+            &h.base.docs,
+            &crate::harden::diff::DiffOptions::default(),
+        );
     }
-    Ok(())
 }
 
 /// The warnings (a suppression that matched nothing) of formats that do not show them: JSON,

@@ -107,25 +107,26 @@ fn review(
         None => None,
     };
     let with_diff = github.is_some() && !args.no_diff;
-    for job in &jobs {
-        // The base render goes out with the head's.
-        let (checked, base_side) = std::thread::scope(|s| {
+    // Every target's renders go out at once (up to -j targets): the base's with the head's two.
+    let checked = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
+        std::thread::scope(|s| {
             let base_side = base.as_ref().map(|(tree, cwd)| {
                 s.spawn(|| {
                     crate::gate::compare::check_base((tree, cwd), job, (&config, &today), with_diff)
                 })
             });
-            let checked = head_check(job, (&config, &today), with_diff);
+            let checked = head_check(job, (&config, &today), with_diff)?;
             let base_side = base_side
-                .map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed"))));
-            (checked, base_side)
-        });
-        let (mut checked, hardened_diff) = checked?;
+                .map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed"))))
+                .transpose()?;
+            Ok((checked, base_side))
+        })
+    })?;
+    for (job, ((mut checked, hardened_diff), base_side)) in jobs.iter().zip(checked) {
         if let Some(label) = job.label.as_ref().filter(|_| with_diff) {
             diffs.push_str(&format!("**{}**\n\n", crate::escape::markdown(label)));
         }
         if let (Some(base_side), Some((tree, _))) = (base_side, &base) {
-            let base_side = base_side?;
             if with_diff {
                 let change = crate::harden::diff::diff_renders(
                     &base_side.docs,

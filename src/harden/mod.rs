@@ -4,15 +4,16 @@
 pub mod diff;
 pub mod fix;
 pub mod overlay;
+pub mod predict;
 pub mod values_edit;
 
 use crate::check::Finding;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::harden::diff::{diff_renders, DiffOptions, ResourceDiff};
 use crate::parse::Keep;
 use crate::pipeline::{self, Checked, Job, JudgeValues};
 use crate::rules::Status;
+use diff::{diff_renders, DiffOptions, ResourceDiff};
 use overlay::Overlay;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -123,17 +124,7 @@ pub fn prove(base: &Checked, hardened: &Checked, choice: &OverlayChoice) -> Proo
             proof.fixed.push(Verdict { rule, object, reason: None });
             continue;
         }
-        // Why this object has no values fix, when its finding says (no memory limit to size a
-        // heap cap from, a proxy rendered from a block of its own, ...): the rule may well have
-        // one on this chart version.
-        let own_reason = f
-            .message
-            .rsplit_once("(no values fix: ")
-            .map(|(_, why)| why.strip_suffix(')').unwrap_or(why).to_string());
         let reason = match (&f.fix, choice.uses_generated()) {
-            (None, _) if own_reason.is_some() => {
-                format!("no values fix: {}", own_reason.unwrap_or_default())
-            }
             (None, _) => match base.report.chart.gloo_version {
                 Some(v) => {
                     // A key the chart gained later: say from which version values fix it.
@@ -200,36 +191,56 @@ pub fn harden(
     };
     let (base, overlay, hardened_stream) = if choice.uses_generated() {
         // The generated overlay depends on the base's failures. To render both at once, the
-        // hardened render starts with the overlay this target got last time; it is used only
-        // if this run's overlay is the same, else the chart is rendered again with the new one.
+        // hardened render starts from a predicted overlay (`crate::harden::predict`): the one this
+        // target got last time, else on a cold cache what the chart's version fails at its
+        // defaults and the keys the values weaken. Its render is kept only if this run's
+        // overlay gives helm the same merged values, else the chart is rendered again with it.
         let target = target_identity(job, choice);
         let target: Vec<&[u8]> = target.iter().map(std::vec::Vec::as_slice).collect();
-        let predicted =
-            job.cache.as_ref().and_then(|c| crate::render::cache::last_overlay(c, &target));
-        let (base_stream, speculative) = std::thread::scope(|s| {
-            let speculative = predicted.as_ref().map(|text| {
-                s.spawn(move || -> Result<(String, String)> {
-                    let tmp = text_file(text)?;
-                    pipeline::render_stream(job, &[tmp.path().to_path_buf()])
-                })
+        let remembered = job
+            .cache
+            .as_ref()
+            .and_then(|c| crate::render::cache::last_overlay(c, &target))
+            .and_then(|text| crate::harden::predict::parse(&text))
+            .map(|p| (p, "remembered"));
+        let (base_stream, predicted, speculative) = std::thread::scope(|s| {
+            // The first render goes out before the prediction is made (it reads the chart's
+            // values), the hardened one as soon as it is.
+            let base = s.spawn(|| pipeline::render_stream(job, &[]));
+            let predicted = remembered.or_else(|| {
+                let plain = !choice.full && choice.user.is_empty();
+                plain
+                    .then(|| crate::harden::predict::cold(job, &files, &sets, config))
+                    .flatten()
+                    .map(|p| (p, "cold"))
             });
-            let base = pipeline::render_stream(job, &[]);
-            (
-                base,
-                speculative.map(|h| {
-                    h.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))
-                }),
-            )
+            let speculative = predicted.as_ref().map(|(p, _)| -> Result<(String, String)> {
+                let tmp = text_file(&crate::harden::predict::to_yaml(p))?;
+                pipeline::render_stream(job, &[tmp.path().to_path_buf()])
+            });
+            let base = base.join().unwrap_or_else(|_| Err(Error::new("the base render crashed")));
+            (base, predicted, speculative)
         });
         let base = check_base(base_stream?)?;
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
-        let hardened = match (predicted.as_deref(), speculative) {
-            (Some(p), Some(Ok(rendered))) if p == text => rendered,
-            _ => {
-                let tmp = text_file(&text)?;
-                pipeline::render_stream(job, &[tmp.path().to_path_buf()])?
-            }
+        let computed = serde_json::Value::Object(overlay.tree.clone());
+        let hit = predicted.as_ref().filter(|(p, _)| {
+            crate::harden::predict::same_merged_values(job, &files, &sets, p, &computed)
+        });
+        if std::env::var_os("HH_PREDICTION_LOG").is_some() {
+            let (what, from) = match (&predicted, hit) {
+                (None, _) => ("none", ""),
+                (Some((_, from)), Some(_)) => ("hit", *from),
+                (Some((_, from)), None) => ("miss", *from),
+            };
+            eprintln!("helm-harden: overlay prediction: {what} {from}");
+        }
+        let hardened = if let (Some(_), Some(Ok(rendered))) = (hit, speculative) {
+            rendered
+        } else {
+            let tmp = text_file(&text)?;
+            pipeline::render_stream(job, &[tmp.path().to_path_buf()])?
         };
         if let Some(c) = &job.cache {
             crate::render::cache::remember_overlay(c, &target, &text);

@@ -79,9 +79,31 @@ pub fn render(
             fs::canonicalize(helm).unwrap_or_else(|_| helm.to_path_buf()).display()
         )
     };
-    let Some(key) = helm_version(settings, helm, probe)
-        .and_then(|version| render_key(&identity(version), request))
-    else {
+    let Some(version) = remembered_version(settings, helm) else {
+        // A cold cache (a fresh CI runner): there is nothing to look up, so helm renders at
+        // once; its version, needed only to store the render, is asked afterwards on a thread
+        // of its own while the run goes on ([`finish`] waits for it).
+        let inputs = inputs_digest(request);
+        let stream = render::render(helm, request)?;
+        let Some(inputs) = inputs else { return Ok(stream) };
+        if stream.len() as u64 >= settings.max_bytes {
+            return Ok(stream); // too large to keep (see [`put`]): nothing to store
+        }
+        let (settings, helm, copy) = (settings.clone(), helm.to_path_buf(), stream.clone());
+        let store = std::thread::Builder::new().name("cache-store".into()).spawn(move || {
+            let Some(version) = helm_version(&settings, &helm, probe) else { return };
+            let identity = format!(
+                "{version}\n{}",
+                fs::canonicalize(&helm).unwrap_or_else(|_| helm.clone()).display()
+            );
+            put(&settings, &key_of(&identity, &inputs), &copy);
+        });
+        if let Ok(store) = store {
+            PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
+        }
+        return Ok(stream);
+    };
+    let Some(key) = render_key(&identity(version), request) else {
         return render::render(helm, request);
     };
     if let Some(stream) = get(settings, &key) {
@@ -92,9 +114,23 @@ pub fn render(
     Ok(stream)
 }
 
-/// helm's version, remembered per binary (path, size, mtime, inode) so that a warm run does
-/// not start helm at all. A replaced binary gets a new entry.
-pub fn helm_version(settings: &CacheSettings, helm: &Path, timeout: Duration) -> Option<String> {
+/// Renders of a cold cache still being stored.
+static PENDING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits until every render of this run is stored: called once the run's output is written,
+/// before the process exits.
+pub fn finish() {
+    let pending =
+        std::mem::take(&mut *PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    for store in pending {
+        let _ = store.join();
+    }
+}
+
+/// The file that remembers the version of the helm binary at `helm` (by path, size, mtime and
+/// inode: a replaced binary gets a new one).
+fn version_file(settings: &CacheSettings, helm: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::MetadataExt;
     let real = fs::canonicalize(helm).ok()?;
     let meta = fs::metadata(&real).ok()?;
@@ -105,12 +141,25 @@ pub fn helm_version(settings: &CacheSettings, helm: &Path, timeout: Duration) ->
         &meta.mtime_nsec().to_le_bytes(),
         &meta.ino().to_le_bytes(),
     ]));
-    let file = settings.dir.join("helm").join(id);
-    if let Ok(version) = fs::read_to_string(&file) {
-        if !version.trim().is_empty() {
-            return Some(version.trim().to_string());
-        }
+    Some(settings.dir.join("helm").join(id))
+}
+
+/// helm's version as remembered by an earlier run, without starting helm.
+fn remembered_version(settings: &CacheSettings, helm: &Path) -> Option<String> {
+    let version = fs::read_to_string(version_file(settings, helm)?).ok()?;
+    Some(version.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// helm's version, remembered per binary (path, size, mtime, inode) so that a warm run does
+/// not start helm at all. A replaced binary gets a new entry.
+/// The renders of one run that need it ask once: the others wait for that answer.
+pub fn helm_version(settings: &CacheSettings, helm: &Path, timeout: Duration) -> Option<String> {
+    static ASKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = ASKING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(version) = remembered_version(settings, helm) {
+        return Some(version);
     }
+    let file = version_file(settings, helm)?;
     // A helm that cannot say its version (a test double, a broken install) is not cached.
     let version = render::helm_version_within(helm, timeout).ok().filter(|v| !v.is_empty())?;
     write_atomic(&file, version.as_bytes());
@@ -119,9 +168,22 @@ pub fn helm_version(settings: &CacheSettings, helm: &Path, timeout: Duration) ->
 
 /// The key of a render, or None when an input cannot be read (helm will report it).
 pub fn render_key(helm_version: &str, request: &RenderRequest) -> Option<String> {
+    Some(key_of(helm_version, &inputs_digest(request)?))
+}
+
+/// The key of a render from helm's version and [`inputs_digest`].
+fn key_of(helm_version: &str, inputs: &str) -> String {
     let mut h = Fields(Sha256::new());
     h.field(FORMAT.as_bytes());
     h.field(helm_version.as_bytes());
+    h.field(inputs.as_bytes());
+    hex(&h.0.finalize())
+}
+
+/// The digest of every input of a render but helm's version, read as it is now (before the
+/// render: a file edited while helm renders must not key the render it did not make).
+fn inputs_digest(request: &RenderRequest) -> Option<String> {
+    let mut h = Fields(Sha256::new());
     let chart = &request.chart;
     let meta = fs::metadata(chart).ok()?;
     if meta.is_dir() {

@@ -176,8 +176,15 @@ pub fn helm_version(helm: &Path) -> Result<String> {
 
 /// `helm version --short`, killed after `timeout`.
 pub fn helm_version_within(helm: &Path, timeout: Duration) -> Result<String> {
+    // No plugin either, as for the render (see [`render`]).
+    let no_plugins = tempfile::Builder::new()
+        .prefix("helm-harden-no-plugins-")
+        .tempdir()
+        .map_err(|e| Error::new(format!("cannot create a temporary directory: {e}")))?;
+    let _removed_on_signal = crate::render::interrupt::track_dir(no_plugins.path().to_path_buf());
+    let env = [("HELM_PLUGINS", no_plugins.path().as_os_str())];
     let out =
-        run_bounded(helm, &["version".into(), "--short".into()], &[], Some(timeout), 1 << 20)?;
+        run_bounded(helm, &["version".into(), "--short".into()], &env, Some(timeout), 1 << 20)?;
     if !out.success {
         return Err(Error::new(format!(
             "{}: `helm version` failed: {}",

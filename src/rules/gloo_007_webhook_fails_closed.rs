@@ -3,8 +3,8 @@
 use super::helpers::{chart_anchor, control_plane, fail, pass, Verdict};
 use super::{Fix, Outcome, OutcomeFix, Rule, Severity, Status, Target};
 use crate::parse::model::Model;
-use crate::parse::Doc;
 use crate::parse::yaml::Node;
+use crate::parse::Doc;
 
 pub(super) static RULE: Rule = Rule {
     id: "GLOO-007",

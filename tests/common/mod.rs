@@ -181,3 +181,78 @@ pub(crate) fn umbrella(dir: &Path, version: &str) -> PathBuf {
     }
     root
 }
+
+/// The pull request of the `--base` tests on gloo-mini, as (values at the base, values at the
+/// head). At the base: the hardened fixture with three failures, Kubernetes destinations on
+/// (GLOO-010), discovery on (GLOO-014) and warnings accepted (GLOO-005). The change fixes
+/// GLOO-010, weakens the default proxy to one replica (GLOO-019: new) and adds a proxy,
+/// `internalProxy`, with two replicas of its own: gloo-mini merges a proxy's block over the
+/// default proxy's, so it is as hardened as that one and brings no failure. Expected: 1 new,
+/// 1 fixed, 2 existing.
+pub(crate) fn base_and_change() -> (String, String) {
+    let hardened = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/values/hardened.yaml"),
+    )
+    .unwrap();
+    let edit = |text: &str, from: &str, to: &str| {
+        assert_eq!(text.matches(from).count(), 1, "{from:?} once in the fixture");
+        text.replace(from, to)
+    };
+    let base = edit(
+        &hardened,
+        "  disableKubernetesDestinations: true",
+        "  disableKubernetesDestinations: false",
+    );
+    let base = edit(&base, "  # GLOO-014\n  enabled: false", "  # GLOO-014\n  enabled: true");
+    let base = edit(&base, "    allowWarnings: false", "    allowWarnings: true");
+    let head = edit(
+        &base,
+        "  disableKubernetesDestinations: false",
+        "  disableKubernetesDestinations: true",
+    );
+    // The default proxy's replicas (the control plane's are indented less).
+    let head = edit(
+        &head,
+        "      deployment:\n        # GLOO-019\n        replicas: 2",
+        "      deployment:\n        # GLOO-019\n        replicas: 1",
+    );
+    (base, head + ADDED_PROXY)
+}
+
+/// The proxy the change of [`base_and_change`] adds, at the end of its `gatewayProxies`.
+pub(crate) const ADDED_PROXY: &str =
+    "  internalProxy:\n    kind:\n      deployment:\n        replicas: 2\n";
+
+/// What [`base_and_change`] does to gloo-mini's render, resource by resource (name, kind): the
+/// proxy weakened, the Settings fixed, and the added proxy's own objects (its Deployment, its
+/// Envoy ConfigMap and the bootstrap in it, its PodDisruptionBudget, its two Gateways in the
+/// custom-resource ConfigMap); nothing else. Sorted.
+pub(crate) const CHANGED_BY_THE_CHANGE: &[(&str, &str)] = &[
+    ("default", "Settings"),
+    ("gateway-proxy", "Deployment"),
+    ("internal-proxy", "Deployment"),
+    ("internal-proxy", "Gateway"),
+    ("internal-proxy-envoy-config", "ConfigMap"),
+    ("internal-proxy-envoy-config", "EnvoyBootstrap"),
+    ("internal-proxy-pdb", "PodDisruptionBudget"),
+    ("internal-proxy-ssl", "Gateway"),
+];
+
+/// The resources (name, kind) of a markdown render diff (`<summary>ns, name, Kind (group) ...
+/// has changed:</summary>`), sorted.
+pub(crate) fn resources_of_markdown_diff(markdown: &str) -> Vec<(String, String)> {
+    let mut resources: Vec<(String, String)> = markdown
+        .split("<summary>")
+        .skip(1)
+        .map(|rest| {
+            let header = rest.split("</summary>").next().unwrap_or_default();
+            let mut parts = header.splitn(3, ", ");
+            let _namespace = parts.next();
+            let name = parts.next().unwrap_or_default().to_string();
+            let kind = parts.next().unwrap_or_default().split(' ').next().unwrap_or_default();
+            (name, kind.to_string())
+        })
+        .collect();
+    resources.sort();
+    resources
+}
