@@ -69,6 +69,24 @@ pub fn na_without_http_gateways(rule: &Rule) {
     assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
 }
 
+/// Asserts how a rule on an `httpConnectionManagerSettings` timeout (ENVOY-006 to 009) judges
+/// `field` on both generated Gateways, on every chart: without it each is `absent` (what Envoy's
+/// default makes of it), `field: set` passes, `0s` and `0ms` (disabled) fail; TCP-only Gateways
+/// and a render without Gateways are NA.
+pub fn judges_an_hcm_timeout(rule: &Rule, field: &str, set: &str, absent: Status) {
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let on = |value: &str| {
+            statuses(rule, &gateways(&hcm(&format!("{field}: {value}")), ""), version)
+        };
+        assert_eq!(statuses(rule, &gateways("", ""), version), [absent, absent], "{field} absent");
+        assert_eq!(on(set), [Status::Pass, Status::Pass], "{field}: {set}");
+        for zero in ["0s", "0ms"] {
+            assert_eq!(on(zero), [Status::Fail, Status::Fail], "{field}: {zero}");
+        }
+    }
+    na_without_http_gateways(rule);
+}
+
 /// Asserts that a rule on the Envoy container is NA on a proxy whose container is not Envoy
 /// and on a render without a proxy.
 pub fn na_without_an_envoy_container(rule: &Rule) {
