@@ -98,6 +98,37 @@ pub fn na_without_an_envoy_container(rule: &Rule) {
     assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
 }
 
+/// Asserts that a rule on the Envoy container (GLOO-012, GLOO-025, GLOO-026) judges that
+/// container of each proxy on its own: with `fields` (container fields, as for [`proxy`]) it
+/// passes and without them it fails, two proxies get an outcome each, and a sidecar with
+/// `fields` does not count.
+pub fn judges_each_envoy_container(rule: &Rule, fields: &str) {
+    let judged = |render: &str| statuses(rule, render, "1.17.38");
+    let bare = proxy("", "");
+    assert_eq!(judged(&bare), [Status::Fail], "without {fields}");
+    assert_eq!(judged(&proxy("", fields)), [Status::Pass], "{fields}");
+    let second = bare.replace("gateway-proxy", "internal-proxy");
+    let both = [Status::Pass, Status::Fail];
+    assert_eq!(judged(&(proxy("", fields) + &second)), both, "one outcome per proxy");
+    let sidecar = format!(
+        "      - name: sds\n        image: quay.io/solo-io/sds:1.17.38\n{}",
+        indent(fields, 8)
+    );
+    let with_sidecar = bare.replace("      volumes:\n", &format!("{sidecar}      volumes:\n"));
+    assert_eq!(judged(&with_sidecar), [Status::Fail], "a sidecar's {fields}");
+}
+
+/// Asserts how an Envoy probe rule (GLOO-025, GLOO-026) judges `probe` (`readinessProbe`,
+/// `livenessProbe`): `fields`, which set it, as [`judges_each_envoy_container`] says; a null
+/// `probe` and `other` (the other probe alone) fail; NA without an Envoy container.
+pub fn judges_an_envoy_probe(rule: &Rule, probe: &str, fields: &str, other: &str) {
+    judges_each_envoy_container(rule, fields);
+    let judged = |container: &str| statuses(rule, &proxy("", container), "1.17.38");
+    assert_eq!(judged(&format!("{probe}: null")), [Status::Fail], "a null {probe}");
+    assert_eq!(judged(other), [Status::Fail], "without {probe}: {other}");
+    na_without_an_envoy_container(rule);
+}
+
 /// Asserts how a KGW probe rule judges `podTemplate.<probe>` (`probe`: its YAML, one line): the
 /// chart's default fails, with the probe it passes, and on 1.17 the FAIL names 1.18.
 pub fn judges_a_kube_probe(rule: &Rule, probe: &str) {
