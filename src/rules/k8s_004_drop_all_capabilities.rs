@@ -63,19 +63,12 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses, with_contexts};
     use crate::rules::Status::*;
 
     #[test]
     fn passes_when_all_are_dropped() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - ALL"),
-                "1.17.38"
-            ),
-            [Pass]
-        );
+        assert_eq!(with_contexts(&RULE, "", "capabilities:\n  drop:\n  - ALL"), [Pass]);
         let net_bind = "securityContext:\n  capabilities:\n    drop:\n    - ALL\n    add:\n    - NET_BIND_SERVICE";
         assert_eq!(
             statuses(&RULE, &proxy("", net_bind), "1.13.39"),
@@ -86,17 +79,10 @@ mod tests {
 
     #[test]
     fn fails_when_not_all_dropped_or_others_added() {
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - NET_RAW"),
-                "1.17.38"
-            ),
-            [Fail]
-        );
-        let added = "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE, SYS_ADMIN]";
-        assert_eq!(statuses(&RULE, &proxy("", added), "1.17.38"), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", ""), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", "capabilities:\n  drop:\n  - NET_RAW"), [Fail]);
+        let added = "capabilities:\n  drop: [ALL]\n  add: [NET_BIND_SERVICE, SYS_ADMIN]";
+        assert_eq!(with_contexts(&RULE, "", added), [Fail]);
     }
 
     #[test]

@@ -181,6 +181,20 @@ pub fn proxy(pod: &str, container: &str) -> String {
     PROXY.replace("{POD}\n", &indent(pod, 6)).replace("{CONTAINER}\n", &indent(container, 8))
 }
 
+/// How `rule` judges (chart 1.17.38) a gateway proxy whose pod and Envoy container have the
+/// `securityContext` fields `pod` and `container` (YAML; empty: no `securityContext`): the
+/// fixture of the K8S rules.
+pub fn with_contexts(rule: &Rule, pod: &str, container: &str) -> Vec<Status> {
+    let context = |fields: &str| {
+        if fields.is_empty() {
+            String::new()
+        } else {
+            format!("securityContext:\n{}", indent(fields, 2))
+        }
+    };
+    statuses(rule, &proxy(&context(pod), &context(container)), "1.17.38")
+}
+
 /// Indents every line of `text` by `n` spaces (empty text stays empty).
 pub fn indent(text: &str, n: usize) -> String {
     let pad = " ".repeat(n);
