@@ -1,10 +1,10 @@
 //! K8S-004: the Envoy container drops every Linux capability.
 
-use super::helpers::{each_envoy_container, fail, pass};
+use super::common::security_context::{capability_names, drops_all};
+use super::helpers::each_envoy_container;
 use super::{Fix, Rule, Severity, Versions};
 use crate::parse::model::Model;
 use crate::parse::version::Version;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "K8S-004",
@@ -34,29 +34,14 @@ pub(super) static RULE: Rule = Rule {
     check,
 };
 
-fn names(node: Option<&Node>) -> Vec<String> {
-    node.map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar_text).collect()
-}
-
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_envoy_container(m, |_, c| {
         let caps = c.path("securityContext.capabilities");
-        let drop = names(caps.and_then(|n| n.get("drop")));
-        let extra: Vec<String> = names(caps.and_then(|n| n.get("add")))
+        let extra: Vec<String> = capability_names(caps.and_then(|n| n.get("add")))
             .into_iter()
             .filter(|a| a != "NET_BIND_SERVICE")
             .collect();
-        if !drop.iter().any(|d| d == "ALL") {
-            return if drop.is_empty() {
-                fail("capabilities.drop is absent (no capability dropped)")
-            } else {
-                fail(format!("capabilities.drop is [{}], not ALL", drop.join(", ")))
-            };
-        }
-        if !extra.is_empty() {
-            return fail(format!("capabilities.add adds {}", extra.join(", ")));
-        }
-        pass("capabilities.drop contains ALL")
+        drops_all(&capability_names(caps.and_then(|n| n.get("drop"))), &extra)
     })
 }
 
