@@ -1,7 +1,7 @@
 //! ENVOY-006: bound how long a client may take to send request headers (slowloris).
 
-use super::common::timeouts::timeout_set;
-use super::helpers::{each_hcm_setting, same_under_https_gateway};
+use super::common::timeouts::hcm_timeout_set;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -29,47 +29,30 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "requestHeadersTimeout", |v| timeout_set("requestHeadersTimeout", v))
+    hcm_timeout_set(m, "requestHeadersTimeout")
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
     use crate::rules::testing::{
-        gateways, hcm, na_without_http_gateways, outcomes_with_messages, statuses,
+        gateways, hcm, judges_an_hcm_timeout, outcomes_with_messages, statuses,
     };
     use crate::rules::Status::*;
 
     #[test]
-    fn absent_or_zero_fails() {
-        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(
-            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0s"), ""), "1.17.38"),
-            [Fail, Fail]
-        );
-        assert_eq!(
-            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: soon"), ""), "1.17.38"),
-            [Fail, Fail]
-        );
+    fn positive_passes_and_absent_or_zero_fails() {
+        judges_an_hcm_timeout(&RULE, "requestHeadersTimeout", "10s", Fail);
         let msgs = outcomes_with_messages(&RULE, &gateways("", ""), "1.17.38");
         assert_eq!(msgs[0].2, "requestHeadersTimeout is absent (disabled)");
     }
 
     #[test]
-    fn positive_duration_passes() {
-        assert_eq!(
-            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 10s"), ""), "1.13.39"),
-            [Pass, Pass]
-        );
-        assert_eq!(
-            statuses(&RULE, &gateways(&hcm("requestHeadersTimeout: 0.5s"), ""), "1.22.1"),
-            [Pass, Pass]
-        );
-    }
-
-    #[test]
-    fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        na_without_http_gateways(&RULE);
+    fn a_fraction_of_a_second_passes_and_a_non_duration_fails() {
+        let half = gateways(&hcm("requestHeadersTimeout: 0.5s"), "");
+        assert_eq!(statuses(&RULE, &half, "1.22.1"), [Pass, Pass]);
+        let soon = gateways(&hcm("requestHeadersTimeout: soon"), "");
+        assert_eq!(statuses(&RULE, &soon, "1.17.38"), [Fail, Fail]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! ENVOY-008: the downstream connection idle timeout must not be switched off.
 
-use super::common::timeouts::timeout_not_disabled;
-use super::helpers::{each_hcm_setting, same_under_https_gateway};
+use super::common::timeouts::hcm_timeout_not_disabled;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -28,31 +28,17 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "idleTimeout", |v| timeout_not_disabled("idleTimeout", v, "1h"))
+    hcm_timeout_not_disabled(m, "idleTimeout", "1h")
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
-    use crate::rules::Status::*;
+    use crate::rules::testing::judges_an_hcm_timeout;
+    use crate::rules::Status::Pass;
 
     #[test]
-    fn absent_or_positive_passes() {
-        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Pass, Pass]);
-        assert_eq!(
-            statuses(&RULE, &gateways(&hcm("idleTimeout: 3600s"), ""), "1.17.38"),
-            [Pass, Pass]
-        );
-    }
-
-    #[test]
-    fn zero_fails() {
-        assert_eq!(statuses(&RULE, &gateways(&hcm("idleTimeout: 0s"), ""), "1.22.1"), [Fail, Fail]);
-    }
-
-    #[test]
-    fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        na_without_http_gateways(&RULE);
+    fn absent_or_positive_passes_and_zero_fails() {
+        judges_an_hcm_timeout(&RULE, "idleTimeout", "3600s", Pass);
     }
 }

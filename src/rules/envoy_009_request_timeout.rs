@@ -1,7 +1,7 @@
 //! ENVOY-009: bound how long a client may take to send a whole request.
 
-use super::common::timeouts::timeout_set;
-use super::helpers::{each_hcm_setting, same_under_https_gateway};
+use super::common::timeouts::hcm_timeout_set;
+use super::helpers::same_under_https_gateway;
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -33,34 +33,17 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    each_hcm_setting(m, "requestTimeout", |v| timeout_set("requestTimeout", v))
+    hcm_timeout_set(m, "requestTimeout")
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{gateways, hcm, na_without_http_gateways, statuses};
-    use crate::rules::Status::*;
+    use crate::rules::testing::judges_an_hcm_timeout;
+    use crate::rules::Status::Fail;
 
     #[test]
-    fn absent_or_zero_fails() {
-        assert_eq!(statuses(&RULE, &gateways("", ""), "1.17.38"), [Fail, Fail]);
-        assert_eq!(
-            statuses(&RULE, &gateways(&hcm("requestTimeout: 0s"), ""), "1.17.38"),
-            [Fail, Fail]
-        );
-    }
-
-    #[test]
-    fn positive_passes() {
-        assert_eq!(
-            statuses(&RULE, &gateways(&hcm("requestTimeout: 5m"), ""), "1.17.38"),
-            [Pass, Pass]
-        );
-    }
-
-    #[test]
-    fn tcp_gateways_and_empty_renders_are_not_applicable() {
-        na_without_http_gateways(&RULE);
+    fn positive_passes_and_absent_or_zero_fails() {
+        judges_an_hcm_timeout(&RULE, "requestTimeout", "5m", Fail);
     }
 }

@@ -38,47 +38,23 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, settings, statuses, PROXY};
+    use crate::rules::testing::{judges_each_envoy_container, proxy, settings, statuses};
     use crate::rules::Status::*;
 
     #[test]
-    fn judges_the_envoy_container() {
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "resources:\n  requests:\n    cpu: 500m\n    memory: 256Mi"),
-                "1.17.38"
-            ),
-            [Pass]
-        );
-        assert_eq!(
-            statuses(&RULE, &proxy("", "resources:\n  requests:\n    memory: 256Mi"), "1.17.38"),
-            [Fail]
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "resources:\n  limits:\n    cpu: 1\n    memory: 1Gi"),
-                "1.17.38"
-            ),
-            [Pass]
+    fn judges_the_envoy_container_of_each_proxy() {
+        judges_each_envoy_container(
+            &RULE,
+            "resources:\n  requests:\n    cpu: 500m\n    memory: 256Mi",
         );
     }
 
     #[test]
-    fn several_proxies_are_judged_separately() {
-        let second = proxy("", "").replace("gateway-proxy", "internal-proxy");
-        let first = proxy("", "resources:\n  requests:\n    cpu: 1\n    memory: 1Gi");
-        assert_eq!(statuses(&RULE, &(first + &second), "1.17.38"), [Pass, Fail]);
-    }
-
-    #[test]
-    fn sidecar_requests_do_not_count() {
-        let sidecar = PROXY
-            .replace("{POD}\n", "")
-            .replace("{CONTAINER}\n", "      - name: sds\n        image: quay.io/solo-io/sds:1.17.38\n        resources:\n          requests: {cpu: 1, memory: 1Gi}\n");
-        assert_eq!(statuses(&RULE, &sidecar, "1.17.38"), [Fail]);
+    fn a_limit_stands_for_a_missing_request() {
+        let memory_only = proxy("", "resources:\n  requests:\n    memory: 256Mi");
+        assert_eq!(statuses(&RULE, &memory_only, "1.17.38"), [Fail]);
+        let limits = proxy("", "resources:\n  limits:\n    cpu: 1\n    memory: 1Gi");
+        assert_eq!(statuses(&RULE, &limits, "1.17.38"), [Pass]);
     }
 
     #[test]

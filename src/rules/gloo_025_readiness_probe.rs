@@ -30,28 +30,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
-    use crate::rules::Status::*;
+    use crate::rules::testing::judges_an_envoy_probe;
 
     #[test]
-    fn judges_the_envoy_container() {
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(statuses(&RULE, &proxy("", "readinessProbe:"), "1.17.38"), [Fail], "null probe");
+    fn judges_the_envoy_container_of_each_proxy() {
         let probe =
             "readinessProbe:\n  exec:\n    command: [wget, -O, /dev/null, 127.0.0.1:19000/ready]";
-        assert_eq!(statuses(&RULE, &proxy("", probe), "1.17.38"), [Pass]);
         let liveness_only = "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}";
-        assert_eq!(statuses(&RULE, &proxy("", liveness_only), "1.17.38"), [Fail]);
-    }
-
-    #[test]
-    fn a_sidecar_probe_does_not_count() {
-        let render = proxy("", "").replace("      volumes:", "      - name: sds\n        image: quay.io/solo-io/sds:1.17.38\n        readinessProbe: {tcpSocket: {port: 8234}}\n      volumes:");
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Fail]);
-    }
-
-    #[test]
-    fn not_applicable_without_an_envoy_container() {
-        na_without_an_envoy_container(&RULE);
+        judges_an_envoy_probe(&RULE, "readinessProbe", probe, liveness_only);
     }
 }

@@ -29,37 +29,14 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
-    use crate::rules::Status::*;
+    use crate::rules::testing::judges_an_envoy_probe;
 
     #[test]
-    fn judges_the_envoy_container() {
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(
-            statuses(&RULE, &proxy("", "livenessProbe: null"), "1.17.38"),
-            [Fail],
-            "null probe"
-        );
+    fn judges_the_envoy_container_of_each_proxy() {
+        let probe = "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}";
+        // What `probes: true` alone renders.
         let readiness_only =
             "readinessProbe:\n  exec:\n    command: [wget, -O, /dev/null, 127.0.0.1:19000/ready]";
-        assert_eq!(
-            statuses(&RULE, &proxy("", readiness_only), "1.17.38"),
-            [Fail],
-            "probes: true alone"
-        );
-        let probe = "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}";
-        assert_eq!(statuses(&RULE, &proxy("", probe), "1.17.38"), [Pass]);
-    }
-
-    #[test]
-    fn several_proxies_are_judged_separately() {
-        let second = proxy("", "livenessProbe:\n  httpGet: {path: /server_info, port: 19000}")
-            .replace("gateway-proxy", "internal-proxy");
-        assert_eq!(statuses(&RULE, &(proxy("", "") + &second), "1.17.38"), [Fail, Pass]);
-    }
-
-    #[test]
-    fn not_applicable_without_an_envoy_container() {
-        na_without_an_envoy_container(&RULE);
+        judges_an_envoy_probe(&RULE, "livenessProbe", probe, readiness_only);
     }
 }

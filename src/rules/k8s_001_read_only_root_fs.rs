@@ -39,23 +39,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{proxy, statuses};
+    use crate::rules::testing::with_contexts;
     use crate::rules::Status::*;
 
     #[test]
     fn judges_the_envoy_container() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  readOnlyRootFilesystem: true"),
-                "1.17.38"
-            ),
-            [Pass]
-        );
-        assert_eq!(
-            statuses(&RULE, &proxy("", "securityContext:\n  runAsUser: 10101"), "1.17.38"),
-            [Fail]
-        );
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", "readOnlyRootFilesystem: true"), [Pass]);
+        assert_eq!(with_contexts(&RULE, "", "runAsUser: 10101"), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", ""), [Fail]);
     }
 }

@@ -75,16 +75,13 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses, with_contexts};
     use crate::rules::Status::*;
 
     #[test]
     fn chart_defaults_pass() {
-        let render = proxy(
-            "securityContext:\n  fsGroup: 10101\n  runAsUser: 10101",
-            "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101",
-        );
-        assert_eq!(statuses(&RULE, &render, "1.17.38"), [Pass]);
+        let pod = "fsGroup: 10101\nrunAsUser: 10101";
+        assert_eq!(with_contexts(&RULE, pod, "runAsNonRoot: true\nrunAsUser: 10101"), [Pass]);
     }
 
     #[test]
@@ -109,75 +106,28 @@ mod tests {
 
     #[test]
     fn floating_user_id_passes() {
-        assert_eq!(
-            statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: true"), "1.17.38"),
-            [Pass]
-        );
+        assert_eq!(with_contexts(&RULE, "", "runAsNonRoot: true"), [Pass]);
     }
 
     #[test]
     fn pod_level_settings_count_when_the_container_is_silent() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("securityContext:\n  runAsNonRoot: true\n  runAsUser: 10101", ""),
-                "1.17.38"
-            ),
-            [Pass]
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy(
-                    "securityContext:\n  runAsNonRoot: true",
-                    "securityContext:\n  runAsNonRoot: false"
-                ),
-                "1.17.38"
-            ),
-            [Fail],
-            "container wins"
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy(
-                    "securityContext:\n  runAsUser: 0",
-                    "securityContext:\n  runAsNonRoot: true"
-                ),
-                "1.17.38"
-            ),
-            [Fail],
-            "pod runs as root"
-        );
+        assert_eq!(with_contexts(&RULE, "runAsNonRoot: true\nrunAsUser: 10101", ""), [Pass]);
+        let both = with_contexts(&RULE, "runAsNonRoot: true", "runAsNonRoot: false");
+        assert_eq!(both, [Fail], "container wins");
+        let root = with_contexts(&RULE, "runAsUser: 0", "runAsNonRoot: true");
+        assert_eq!(root, [Fail], "pod runs as root");
     }
 
     #[test]
     fn root_or_unset_fails() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy(
-                    "securityContext:\n  fsGroup: 10101\n  runAsUser: 10101",
-                    "securityContext:\n  readOnlyRootFilesystem: true"
-                ),
-                "1.13.39"
-            ),
-            [Fail],
-            "runUnprivileged: false"
+        let unprivileged_off = proxy(
+            "securityContext:\n  fsGroup: 10101\n  runAsUser: 10101",
+            "securityContext:\n  readOnlyRootFilesystem: true",
         );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  runAsNonRoot: true\n  runAsUser: 0"),
-                "1.17.38"
-            ),
-            [Fail]
-        );
-        assert_eq!(
-            statuses(&RULE, &proxy("", "securityContext:\n  runAsNonRoot: \"true\""), "1.17.38"),
-            [Fail]
-        );
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
+        assert_eq!(statuses(&RULE, &unprivileged_off, "1.13.39"), [Fail], "runUnprivileged: false");
+        assert_eq!(with_contexts(&RULE, "", "runAsNonRoot: true\nrunAsUser: 0"), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", "runAsNonRoot: \"true\""), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", ""), [Fail]);
     }
 
     #[test]

@@ -53,66 +53,24 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, with_contexts};
     use crate::rules::Status::*;
 
     #[test]
     fn passes_when_escalation_is_off() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  allowPrivilegeEscalation: false"),
-                "1.17.38"
-            ),
-            [Pass]
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy(
-                    "",
-                    "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: false"
-                ),
-                "1.17.38"
-            ),
-            [Pass]
-        );
+        assert_eq!(with_contexts(&RULE, "", "allowPrivilegeEscalation: false"), [Pass]);
+        let both_off = "allowPrivilegeEscalation: false\nprivileged: false";
+        assert_eq!(with_contexts(&RULE, "", both_off), [Pass]);
     }
 
     #[test]
     fn fails_when_absent_true_or_privileged() {
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(
-            statuses(&RULE, &proxy("", "securityContext:\n  runAsUser: 10101"), "1.17.38"),
-            [Fail]
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  allowPrivilegeEscalation: true"),
-                "1.17.38"
-            ),
-            [Fail]
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  allowPrivilegeEscalation: \"false\""),
-                "1.17.38"
-            ),
-            [Fail]
-        );
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy(
-                    "",
-                    "securityContext:\n  allowPrivilegeEscalation: false\n  privileged: true"
-                ),
-                "1.17.38"
-            ),
-            [Fail]
-        );
+        assert_eq!(with_contexts(&RULE, "", ""), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", "runAsUser: 10101"), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", "allowPrivilegeEscalation: true"), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", "allowPrivilegeEscalation: \"false\""), [Fail]);
+        let privileged = "allowPrivilegeEscalation: false\nprivileged: true";
+        assert_eq!(with_contexts(&RULE, "", privileged), [Fail]);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! K8S-004: the Envoy container drops every Linux capability.
 
-use super::helpers::{each_envoy_container, fail, pass};
+use super::common::security_context::{capability_names, drops_all};
+use super::helpers::each_envoy_container;
 use super::{Fix, Rule, Severity, Versions};
 use crate::parse::model::Model;
 use crate::parse::version::Version;
-use crate::parse::yaml::Node;
 
 pub(super) static RULE: Rule = Rule {
     id: "K8S-004",
@@ -34,48 +34,26 @@ pub(super) static RULE: Rule = Rule {
     check,
 };
 
-fn names(node: Option<&Node>) -> Vec<String> {
-    node.map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar_text).collect()
-}
-
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_envoy_container(m, |_, c| {
         let caps = c.path("securityContext.capabilities");
-        let drop = names(caps.and_then(|n| n.get("drop")));
-        let extra: Vec<String> = names(caps.and_then(|n| n.get("add")))
+        let extra: Vec<String> = capability_names(caps.and_then(|n| n.get("add")))
             .into_iter()
             .filter(|a| a != "NET_BIND_SERVICE")
             .collect();
-        if !drop.iter().any(|d| d == "ALL") {
-            return if drop.is_empty() {
-                fail("capabilities.drop is absent (no capability dropped)")
-            } else {
-                fail(format!("capabilities.drop is [{}], not ALL", drop.join(", ")))
-            };
-        }
-        if !extra.is_empty() {
-            return fail(format!("capabilities.add adds {}", extra.join(", ")));
-        }
-        pass("capabilities.drop contains ALL")
+        drops_all(&capability_names(caps.and_then(|n| n.get("drop"))), &extra)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses};
+    use crate::rules::testing::{na_without_an_envoy_container, proxy, statuses, with_contexts};
     use crate::rules::Status::*;
 
     #[test]
     fn passes_when_all_are_dropped() {
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - ALL"),
-                "1.17.38"
-            ),
-            [Pass]
-        );
+        assert_eq!(with_contexts(&RULE, "", "capabilities:\n  drop:\n  - ALL"), [Pass]);
         let net_bind = "securityContext:\n  capabilities:\n    drop:\n    - ALL\n    add:\n    - NET_BIND_SERVICE";
         assert_eq!(
             statuses(&RULE, &proxy("", net_bind), "1.13.39"),
@@ -86,17 +64,10 @@ mod tests {
 
     #[test]
     fn fails_when_not_all_dropped_or_others_added() {
-        assert_eq!(statuses(&RULE, &proxy("", ""), "1.17.38"), [Fail]);
-        assert_eq!(
-            statuses(
-                &RULE,
-                &proxy("", "securityContext:\n  capabilities:\n    drop:\n    - NET_RAW"),
-                "1.17.38"
-            ),
-            [Fail]
-        );
-        let added = "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE, SYS_ADMIN]";
-        assert_eq!(statuses(&RULE, &proxy("", added), "1.17.38"), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", ""), [Fail]);
+        assert_eq!(with_contexts(&RULE, "", "capabilities:\n  drop:\n  - NET_RAW"), [Fail]);
+        let added = "capabilities:\n  drop: [ALL]\n  add: [NET_BIND_SERVICE, SYS_ADMIN]";
+        assert_eq!(with_contexts(&RULE, "", added), [Fail]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! KGW-004: the kubeGateway Envoy container drops every Linux capability.
 
-use super::common::security_context::is_net_bind;
-use super::helpers::{each_gateway_parameters, fail, pass, refix_failures, KUBE_GATEWAY_CHARTS};
+use super::common::security_context::{all_dropped, capability_names, drops_all, is_net_bind};
+use super::helpers::{each_gateway_parameters, refix_failures, KUBE_GATEWAY_CHARTS};
 use super::{Fix, OutcomeFix, Rule, Severity};
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -29,34 +29,17 @@ pub(super) static RULE: Rule = Rule {
     check,
 };
 
-fn names(node: Option<&Node>) -> Vec<String> {
-    node.map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar_text).collect()
-}
-
 /// Capabilities added besides NET_BIND_SERVICE (KGW-005's).
 fn extra_added(kube: &Node) -> Vec<String> {
-    names(kube.path("envoyContainer.securityContext.capabilities.add"))
+    capability_names(kube.path("envoyContainer.securityContext.capabilities.add"))
         .into_iter()
         .filter(|cap| !is_net_bind(cap))
         .collect()
 }
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
-    let outcomes = each_gateway_parameters(m, |_, kube| {
-        let drop = names(kube.path("envoyContainer.securityContext.capabilities.drop"));
-        if !drops_all(kube) {
-            return if drop.is_empty() {
-                fail("capabilities.drop is absent (no capability dropped)")
-            } else {
-                fail(format!("capabilities.drop is [{}], not ALL", drop.join(", ")))
-            };
-        }
-        let extra = extra_added(kube);
-        if !extra.is_empty() {
-            return fail(format!("capabilities.add adds {}", extra.join(", ")));
-        }
-        pass("capabilities.drop contains ALL")
-    });
+    let outcomes =
+        each_gateway_parameters(m, |_, kube| drops_all(&dropped(kube), &extra_added(kube)));
     // Added capabilities stay whatever is dropped: the fix empties the list (the proxy needs
     // none, KGW-005), and is then KGW-005's own fix where `drop` is already right.
     refix_failures(outcomes, |o| {
@@ -65,7 +48,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
             return None;
         }
         let capabilities = "{KG}.envoyContainer.securityContext.capabilities";
-        Some(if drops_all(kube) {
+        Some(if all_dropped(&dropped(kube)) {
             OutcomeFix::Custom { path: format!("{capabilities}.add"), value: serde_json::json!([]) }
         } else {
             OutcomeFix::Custom {
@@ -76,8 +59,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     })
 }
 
-fn drops_all(kube: &Node) -> bool {
-    names(kube.path("envoyContainer.securityContext.capabilities.drop")).iter().any(|d| d == "ALL")
+fn dropped(kube: &Node) -> Vec<String> {
+    capability_names(kube.path("envoyContainer.securityContext.capabilities.drop"))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! KGW-015: the kubeGateway proxy's stats listener reaches only read-only admin routes.
 
-use super::common::kube_stats::each_stats_listener;
+use super::common::kube_stats::{each_stats_listener, stats_route_on};
 use super::helpers::{fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
@@ -45,7 +45,8 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         m,
         pass("stats are off: no listener but 8082 (/ready) reaches the admin API"),
         |stats| {
-            let stats_route = stats.get("enableStatsRoute").and_then(Node::as_bool) == Some(true);
+            // A non-boolean counts as off here; KGW-016 FAILs it.
+            let stats_route = stats_route_on(stats).unwrap_or(false);
             let exposed: Vec<String> = std::iter::once(outside_stats(stats, "routePrefixRewrite"))
                 .chain(stats_route.then(|| outside_stats(stats, "statsRoutePrefixRewrite")))
                 .flatten()
@@ -79,6 +80,12 @@ mod tests {
             statuses(&RULE, &gateway_parameters(&route_off), "1.22.1"),
             [Pass],
             "that route is not rendered"
+        );
+        let quoted = dump.replace("enableStatsRoute: true", "enableStatsRoute: \"true\"");
+        assert_eq!(
+            statuses(&RULE, &gateway_parameters(&quoted), "1.22.1"),
+            [Pass],
+            "not a boolean"
         );
         let metrics = KUBE_DEFAULT
             .replace("routePrefixRewrite: /stats/prometheus", "routePrefixRewrite: /quitquitquit");

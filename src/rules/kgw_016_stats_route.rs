@@ -1,7 +1,7 @@
 //! KGW-016: the kubeGateway proxy does not expose the full /stats route on the pod network.
 
-use super::common::kube_stats::each_stats_listener;
-use super::helpers::{boolean, fail, pass, KUBE_GATEWAY_CHARTS};
+use super::common::kube_stats::{each_stats_listener, stats_route_on};
+use super::helpers::{fail, pass, KUBE_GATEWAY_CHARTS};
 use super::{Fix, Rule, Severity};
 use crate::parse::model::Model;
 
@@ -25,9 +25,9 @@ pub(super) static RULE: Rule = Rule {
 
 fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
     each_stats_listener(m, pass("stats are off: no stats listener"), |stats| {
-        match boolean(stats.get("enableStatsRoute"), "stats.enableStatsRoute") {
-            Ok(Some(true)) => fail("stats.enableStatsRoute is true: GET /stats on 0.0.0.0:9091 lists every Envoy counter"),
-            Ok(_) => pass("stats.enableStatsRoute is off"),
+        match stats_route_on(stats) {
+            Ok(true) => fail("stats.enableStatsRoute is true: GET /stats on 0.0.0.0:9091 lists every Envoy counter"),
+            Ok(false) => pass("stats.enableStatsRoute is off"),
             Err(not_boolean) => not_boolean,
         }
     })
@@ -44,6 +44,12 @@ mod tests {
         assert_eq!(statuses(&RULE, &gateway_parameters(KUBE_DEFAULT), "1.22.1"), [Fail]);
         let off = KUBE_DEFAULT.replace("enableStatsRoute: true", "enableStatsRoute: false");
         assert_eq!(statuses(&RULE, &gateway_parameters(&off), "1.22.1"), [Pass]);
+        let quoted = KUBE_DEFAULT.replace("enableStatsRoute: true", "enableStatsRoute: \"true\"");
+        assert_eq!(
+            statuses(&RULE, &gateway_parameters(&quoted), "1.22.1"),
+            [Fail],
+            "not a boolean"
+        );
         let stats_off = KUBE_DEFAULT.replace("  enabled: true\n", "  enabled: false\n");
         assert_eq!(statuses(&RULE, &gateway_parameters(&stats_off), "1.17.38"), [Pass]);
     }

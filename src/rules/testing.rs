@@ -69,6 +69,24 @@ pub fn na_without_http_gateways(rule: &Rule) {
     assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
 }
 
+/// Asserts how a rule on an `httpConnectionManagerSettings` timeout (ENVOY-006 to 009) judges
+/// `field` on both generated Gateways, on every chart: without it each is `absent` (what Envoy's
+/// default makes of it), `field: set` passes, `0s` and `0ms` (disabled) fail; TCP-only Gateways
+/// and a render without Gateways are NA.
+pub fn judges_an_hcm_timeout(rule: &Rule, field: &str, set: &str, absent: Status) {
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let on = |value: &str| {
+            statuses(rule, &gateways(&hcm(&format!("{field}: {value}")), ""), version)
+        };
+        assert_eq!(statuses(rule, &gateways("", ""), version), [absent, absent], "{field} absent");
+        assert_eq!(on(set), [Status::Pass, Status::Pass], "{field}: {set}");
+        for zero in ["0s", "0ms"] {
+            assert_eq!(on(zero), [Status::Fail, Status::Fail], "{field}: {zero}");
+        }
+    }
+    na_without_http_gateways(rule);
+}
+
 /// Asserts that a rule on the Envoy container is NA on a proxy whose container is not Envoy
 /// and on a render without a proxy.
 pub fn na_without_an_envoy_container(rule: &Rule) {
@@ -78,6 +96,37 @@ pub fn na_without_an_envoy_container(rule: &Rule) {
     );
     assert_eq!(statuses(rule, &other, "1.17.38"), [Status::Na]);
     assert_eq!(statuses(rule, NOT_GLOO, "1.17.38"), [Status::Na]);
+}
+
+/// Asserts that a rule on the Envoy container (GLOO-012, GLOO-025, GLOO-026) judges that
+/// container of each proxy on its own: with `fields` (container fields, as for [`proxy`]) it
+/// passes and without them it fails, two proxies get an outcome each, and a sidecar with
+/// `fields` does not count.
+pub fn judges_each_envoy_container(rule: &Rule, fields: &str) {
+    let judged = |render: &str| statuses(rule, render, "1.17.38");
+    let bare = proxy("", "");
+    assert_eq!(judged(&bare), [Status::Fail], "without {fields}");
+    assert_eq!(judged(&proxy("", fields)), [Status::Pass], "{fields}");
+    let second = bare.replace("gateway-proxy", "internal-proxy");
+    let both = [Status::Pass, Status::Fail];
+    assert_eq!(judged(&(proxy("", fields) + &second)), both, "one outcome per proxy");
+    let sidecar = format!(
+        "      - name: sds\n        image: quay.io/solo-io/sds:1.17.38\n{}",
+        indent(fields, 8)
+    );
+    let with_sidecar = bare.replace("      volumes:\n", &format!("{sidecar}      volumes:\n"));
+    assert_eq!(judged(&with_sidecar), [Status::Fail], "a sidecar's {fields}");
+}
+
+/// Asserts how an Envoy probe rule (GLOO-025, GLOO-026) judges `probe` (`readinessProbe`,
+/// `livenessProbe`): `fields`, which set it, as [`judges_each_envoy_container`] says; a null
+/// `probe` and `other` (the other probe alone) fail; NA without an Envoy container.
+pub fn judges_an_envoy_probe(rule: &Rule, probe: &str, fields: &str, other: &str) {
+    judges_each_envoy_container(rule, fields);
+    let judged = |container: &str| statuses(rule, &proxy("", container), "1.17.38");
+    assert_eq!(judged(&format!("{probe}: null")), [Status::Fail], "a null {probe}");
+    assert_eq!(judged(other), [Status::Fail], "without {probe}: {other}");
+    na_without_an_envoy_container(rule);
 }
 
 /// Asserts how a KGW probe rule judges `podTemplate.<probe>` (`probe`: its YAML, one line): the
@@ -130,6 +179,20 @@ spec:
 /// Fills [`PROXY`]'s placeholders.
 pub fn proxy(pod: &str, container: &str) -> String {
     PROXY.replace("{POD}\n", &indent(pod, 6)).replace("{CONTAINER}\n", &indent(container, 8))
+}
+
+/// How `rule` judges (chart 1.17.38) a gateway proxy whose pod and Envoy container have the
+/// `securityContext` fields `pod` and `container` (YAML; empty: no `securityContext`): the
+/// fixture of the K8S rules.
+pub fn with_contexts(rule: &Rule, pod: &str, container: &str) -> Vec<Status> {
+    let context = |fields: &str| {
+        if fields.is_empty() {
+            String::new()
+        } else {
+            format!("securityContext:\n{}", indent(fields, 2))
+        }
+    };
+    statuses(rule, &proxy(&context(pod), &context(container)), "1.17.38")
 }
 
 /// Indents every line of `text` by `n` spaces (empty text stays empty).

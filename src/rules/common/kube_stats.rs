@@ -1,4 +1,5 @@
-//! The stats listener kubeGateway's GatewayParameters give the proxy (KGW-015 to 017).
+//! The stats listener kubeGateway's GatewayParameters give the proxy (KGW-015 to 017) and
+//! its /stats route (KGW-015, KGW-016).
 
 use crate::parse::model::Model;
 use crate::parse::yaml::Node;
@@ -21,4 +22,10 @@ pub(crate) fn each_stats_listener<'a>(
             Ok(Some(true)) => judge(stats),
         }
     })
+}
+
+/// Whether a stats block turns on the full /stats route (`enableStatsRoute: true`; absent or
+/// null = off). Err: it is not a boolean (a FAIL saying so, KGW-016's; KGW-015 counts it off).
+pub(crate) fn stats_route_on(stats: &Node) -> Result<bool, Verdict> {
+    boolean(stats.get("enableStatsRoute"), "stats.enableStatsRoute").map(|on| on == Some(true))
 }
