@@ -83,7 +83,7 @@ pub struct Finding {
     pub pin: Option<Box<Pin>>,
     /// Against the base of a change (`--base`), for a failure: new or existing.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<crate::gate::compare::Change>,
+    pub change: Option<crate::check::Change>,
 }
 
 /// An object's own hardening fix (see [`Finding::pin`]), as the rule gave it.
@@ -170,7 +170,7 @@ pub struct CheckReport {
     /// Label of the checked target (config target and value set), when there is one.
     pub target: Option<String>,
     /// The findings against the base of a change (`--base`), when compared.
-    pub comparison: Option<Box<crate::gate::compare::Comparison>>,
+    pub comparison: Option<Box<crate::check::Comparison>>,
     /// Whether any rule applies to the render (an outcome other than NA from a rule that
     /// inspects its objects, not one of [`ANY_RENDER_RULES`]); a render none applies to is not
     /// a pass but a wrong chart, and the pipeline refuses it.
@@ -193,4 +193,36 @@ impl CheckReport {
             })
             .count()
     }
+}
+
+/// A head failure against the base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Not failing at the base: this change brings it.
+    New,
+    /// Failing at the base too.
+    Existing,
+}
+
+/// One target's findings against its base.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// What the base is, for people: `main (1a2b3c4)`.
+    pub base: String,
+    /// The base's failures that the head no longer has.
+    pub fixed: Vec<Finding>,
+    /// What the change does to the target itself (a values file new in it, a new chart).
+    pub notes: Vec<String>,
+    pub counts: Counts,
+    /// What the change does to the render, resource by resource, when it was compared
+    /// (`check --diff --base`).
+    pub change: Vec<crate::harden::diff::ResourceDiff>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub new: usize,
+    pub fixed: usize,
+    pub existing: usize,
 }

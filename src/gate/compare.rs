@@ -5,48 +5,15 @@
 //! A failure is matched by rule, object and the values path of its fix, never by line: an edit
 //! above a key moves every line below it.
 
-use crate::check::{CheckReport, Finding};
+use crate::check::{Change, CheckReport, Comparison, Counts, Finding};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gate::base_ref::{BaseJob, BaseTree};
 use crate::parse::{Doc, Keep};
 use crate::pipeline::{self, Job};
 use crate::rules::{Severity, Status};
-use serde::Serialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-
-/// A head failure against the base.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Change {
-    /// Not failing at the base: this change brings it.
-    New,
-    /// Failing at the base too.
-    Existing,
-}
-
-/// One target's findings against its base.
-#[derive(Debug, Clone, Default)]
-pub struct Comparison {
-    /// What the base is, for people: `main (1a2b3c4)`.
-    pub base: String,
-    /// The base's failures that the head no longer has.
-    pub fixed: Vec<Finding>,
-    /// What the change does to the target itself (a values file new in it, a new chart).
-    pub notes: Vec<String>,
-    pub counts: Counts,
-    /// What the change does to the render, resource by resource, when it was compared
-    /// (`check --diff --base`).
-    pub change: Vec<crate::harden::diff::ResourceDiff>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub new: usize,
-    pub fixed: usize,
-    pub existing: usize,
-}
 
 /// What identifies a failure across the two renders.
 type Key = (&'static str, String, String, Option<String>, Option<String>, Option<String>);

@@ -246,7 +246,7 @@ pub struct SummaryInput<'a> {
 pub struct BaseSummary {
     /// `1a2b3c4 (1a2b3c4)`: the base as `--base` named it, and its commit.
     pub name: String,
-    pub counts: crate::gate::compare::Counts,
+    pub counts: crate::check::Counts,
     /// The base's failures this change fixes, one line each (no fingerprint: they are not
     /// findings of this run).
     pub fixed: Vec<String>,
@@ -364,7 +364,7 @@ pub fn summary_body(input: &SummaryInput) -> String {
 
 fn item_line(item: &SummaryItem) -> String {
     let f = item.finding;
-    let new = if f.change == Some(crate::gate::compare::Change::New) { ", **new**" } else { "" };
+    let new = if f.change == Some(crate::check::Change::New) { ", **new**" } else { "" };
     let mut line = format!(
         "- **{}** ({}{new}) {} on `{}`",
         f.rule,

@@ -36,7 +36,7 @@ pub struct ReportJson<'a> {
 #[derive(Serialize)]
 struct ComparisonJson<'a> {
     base: &'a str,
-    counts: crate::gate::compare::Counts,
+    counts: crate::check::Counts,
     fixed: &'a [Finding],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],

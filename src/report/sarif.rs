@@ -193,8 +193,8 @@ fn result(report: &CheckReport, f: &Finding) -> Value {
     }
     // SARIF's own comparison with a baseline (`--base`): code scanning reads it.
     match f.change {
-        Some(crate::gate::compare::Change::New) => r["baselineState"] = json!("new"),
-        Some(crate::gate::compare::Change::Existing) => r["baselineState"] = json!("unchanged"),
+        Some(crate::check::Change::New) => r["baselineState"] = json!("new"),
+        Some(crate::check::Change::Existing) => r["baselineState"] = json!("unchanged"),
         None => {}
     }
     r

@@ -147,7 +147,7 @@ fn report_section(report: &CheckReport) -> (String, Vec<String>) {
                 Some(reason) => format!("{} (suppressed: {})", f.severity.as_str(), esc(reason)),
                 None => f.severity.as_str().to_string(),
             };
-            if f.change == Some(crate::gate::compare::Change::New) {
+            if f.change == Some(crate::check::Change::New) {
                 severity.push_str(", **new**");
             }
             // Inside a code span nothing renders, but `|` still ends the cell.

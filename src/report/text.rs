@@ -295,7 +295,7 @@ fn join(outer: &FixSuggestion, inner: &FixSuggestion) -> Option<FixSuggestion> {
 /// ` [new]` after a failure the change adds (`--base`).
 fn new_mark(f: &Finding, style: Style) -> String {
     match f.change {
-        Some(crate::gate::compare::Change::New) => style.paint("33;1", " [new]"),
+        Some(crate::check::Change::New) => style.paint("33;1", " [new]"),
         _ => String::new(),
     }
 }
