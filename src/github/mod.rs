@@ -2,7 +2,9 @@
 
 pub mod client;
 pub mod command;
+mod post;
 pub mod review;
+mod workspace;
 
 use crate::error::{Error, Result};
 use std::path::Path;

@@ -223,14 +223,9 @@ pub fn fixed_and_left(fixed: &Fixed, min: Severity) -> (Vec<String>, Vec<String>
             .iter()
             .filter(|f| f.status == Status::Fail && f.suppressed.is_none() && f.severity >= min)
             .map(|f| {
-                // The finding's own reason when it gives one (no memory limit, the gateway
-                // off, a proxy rendered from a block of its own, ...).
-                let own = f.message.rsplit_once("(no values fix: ").map(|(_, why)| why);
                 let reason = match &f.fix {
-                    None => match own {
-                        Some(why) => {
-                            format!("no values fix: {}", why.strip_suffix(')').unwrap_or(why))
-                        }
+                    None => match f.no_fix_reason() {
+                        Some(why) => format!("no values fix: {why}"),
                         None => format!("no values fix (`helm-harden rules {}`)", f.rule),
                     },
                     Some(fix) if fix.set.is_some() => {
