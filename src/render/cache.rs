@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// Default size cap of the cache directory.
@@ -81,24 +82,30 @@ pub fn render(
     };
     let Some(version) = remembered_version(settings, helm) else {
         // A cold cache (a fresh CI runner): there is nothing to look up, so helm renders at
-        // once; its version, needed only to store the render, is asked afterwards on a thread
-        // of its own while the run goes on ([`finish`] waits for it).
+        // once. Its version, needed only to store the render, is asked at the same time on a
+        // thread of its own (so it is known by the time the render is, not after it), which
+        // then stores the render ([`finish`] waits for it).
         let inputs = inputs_digest(request);
-        let stream = render::render(helm, request)?;
-        let Some(inputs) = inputs else { return Ok(stream) };
-        if stream.len() as u64 >= settings.max_bytes {
-            return Ok(stream); // too large to keep (see [`put`]): nothing to store
-        }
-        let (settings, helm, copy) = (settings.clone(), helm.to_path_buf(), stream.clone());
-        let store = std::thread::Builder::new().name("cache-store".into()).spawn(move || {
-            let Some(version) = helm_version(&settings, &helm, probe) else { return };
-            let identity = format!(
-                "{version}\n{}",
-                fs::canonicalize(&helm).unwrap_or_else(|_| helm.clone()).display()
-            );
-            put(&settings, &key_of(&identity, &inputs), &copy);
+        let (send, receive) = std::sync::mpsc::channel::<String>();
+        let (owned, helm_path) = (settings.clone(), helm.to_path_buf());
+        let store = inputs.map(|inputs| {
+            std::thread::Builder::new().name("cache-store".into()).spawn(move || {
+                let Some(version) = probed_once(&owned, &helm_path, probe) else { return };
+                let Ok(copy) = receive.recv() else { return };
+                let identity = format!(
+                    "{version}\n{}",
+                    fs::canonicalize(&helm_path).unwrap_or_else(|_| helm_path.clone()).display()
+                );
+                put(&owned, &key_of(&identity, &inputs), &copy);
+            })
         });
-        if let Ok(store) = store {
+        let stream = render::render(helm, request)?;
+        // Too large to keep (see [`put`]): nothing to store, and the thread ends unsent.
+        if (stream.len() as u64) < settings.max_bytes {
+            let _ = send.send(stream.clone());
+        }
+        drop(send);
+        if let Some(Ok(store)) = store {
             PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
         }
         return Ok(stream);
@@ -112,6 +119,20 @@ pub fn render(
     let stream = render::render(helm, request)?;
     put(settings, &key, &stream);
     Ok(stream)
+}
+
+/// [`helm_version`], asked once per helm binary in a run however many renders of a cold cache
+/// want it at once (a `check --diff` stores two, a `review --base` three).
+fn probed_once(settings: &CacheSettings, helm: &Path, timeout: Duration) -> Option<String> {
+    type Probes = std::collections::HashMap<PathBuf, Arc<std::sync::OnceLock<Option<String>>>>;
+    static PROBES: std::sync::Mutex<Option<Probes>> = std::sync::Mutex::new(None);
+    let once = {
+        let mut probes = PROBES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(
+            probes.get_or_insert_with(Default::default).entry(helm.to_path_buf()).or_default(),
+        )
+    };
+    once.get_or_init(|| helm_version(settings, helm, timeout)).clone()
 }
 
 /// Renders of a cold cache still being stored.
