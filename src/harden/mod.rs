@@ -336,25 +336,11 @@ pub fn proof_text(h: &Hardening) -> String {
     for v in &p.fixed {
         writeln!(out, "  fixed     {:<9} {}", v.rule, clean(&v.object)).ok();
     }
-    for v in &p.remaining {
-        writeln!(
-            out,
-            "  remains   {:<9} {}: {}",
-            v.rule,
-            clean(&v.object),
-            clean(v.reason.as_deref().unwrap_or(""))
-        )
-        .ok();
-    }
-    for v in &p.introduced {
-        writeln!(
-            out,
-            "  NEW       {:<9} {}: {}",
-            v.rule,
-            clean(&v.object),
-            clean(v.reason.as_deref().unwrap_or(""))
-        )
-        .ok();
+    for (label, verdicts) in [("remains", &p.remaining), ("NEW", &p.introduced)] {
+        for v in verdicts {
+            let reason = clean(v.reason.as_deref().unwrap_or(""));
+            writeln!(out, "  {label:<9} {:<9} {}: {reason}", v.rule, clean(&v.object)).ok();
+        }
     }
     writeln!(
         out,
