@@ -2,7 +2,8 @@
 //! the render, so that an unchanged chart and values skip helm (the slow part of a check).
 //!
 //! The key is a SHA-256 (collisions must not hand back another chart's render) over:
-//! helm's version (`helm version --short`), every file under the chart directory (its
+//! which helm renders (the helm binary itself by its file, see `binary_identity`; a wrapper or a
+//! shim by `helm version --short`), every file under the chart directory (its
 //! `charts/` dependencies included) or the packaged `.tgz`, the content of each values file
 //! in order, `--set`/`--set-string`, namespace, release and kube-version. Without an explicit
 //! namespace helm takes it from `$HELM_NAMESPACE` or the kube context, so those (and the
@@ -20,7 +21,6 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// Default size cap of the cache directory.
@@ -71,6 +71,19 @@ pub fn render(
     let Some(settings) = settings.filter(|_| !request.dependency_update) else {
         return render::render(helm, request);
     };
+    // A helm binary is known by its file: its key is that file's identity, and helm never has
+    // to be started to say its version.
+    if let Some(identity) = binary_identity(helm) {
+        let Some(key) = render_key(&identity, request) else {
+            return render::render(helm, request);
+        };
+        if let Some(stream) = get(settings, &key) {
+            return Ok(stream);
+        }
+        let stream = render::render(helm, request)?;
+        put(settings, &key, &stream);
+        return Ok(stream);
+    }
     let probe = request.timeout.unwrap_or(Duration::from_secs(10)).min(Duration::from_secs(10));
     // The binary's location is part of its identity: two helms that print the same version
     // (a wrapper script, a test stand-in) may still render differently.
@@ -90,7 +103,7 @@ pub fn render(
         let (owned, helm_path) = (settings.clone(), helm.to_path_buf());
         let store = inputs.map(|inputs| {
             std::thread::Builder::new().name("cache-store".into()).spawn(move || {
-                let Some(version) = probed_once(&owned, &helm_path, probe) else { return };
+                let Some(version) = helm_version(&owned, &helm_path, probe) else { return };
                 let Ok(copy) = receive.recv() else { return };
                 let identity = format!(
                     "{version}\n{}",
@@ -121,20 +134,6 @@ pub fn render(
     Ok(stream)
 }
 
-/// [`helm_version`], asked once per helm binary in a run however many renders of a cold cache
-/// want it at once (a `check --diff` stores two, a `review --base` three).
-fn probed_once(settings: &CacheSettings, helm: &Path, timeout: Duration) -> Option<String> {
-    type Probes = std::collections::HashMap<PathBuf, Arc<std::sync::OnceLock<Option<String>>>>;
-    static PROBES: std::sync::Mutex<Option<Probes>> = std::sync::Mutex::new(None);
-    let once = {
-        let mut probes = PROBES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(
-            probes.get_or_insert_with(Default::default).entry(helm.to_path_buf()).or_default(),
-        )
-    };
-    once.get_or_init(|| helm_version(settings, helm, timeout)).clone()
-}
-
 /// Renders of a cold cache still being stored.
 static PENDING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
     std::sync::Mutex::new(Vec::new());
@@ -147,6 +146,37 @@ pub fn finish() {
     for store in pending {
         let _ = store.join();
     }
+}
+
+/// The identity of `helm` when it is the helm binary itself: a compiled executable (ELF or
+/// Mach-O) whose file is named `helm`, by path, size, mtime and inode. Whatever renders
+/// differently is a different file: an upgrade replaces it. None for anything else (a shell
+/// wrapper, a version manager's shim such as asdf's script or mise's binary, a test stand-in),
+/// whose file stays the same when the helm behind it changes: that one is asked its version.
+fn binary_identity(helm: &Path) -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let real = fs::canonicalize(helm).ok()?;
+    if real.file_name()? != "helm" {
+        return None;
+    }
+    let mut magic = [0u8; 4];
+    fs::File::open(&real).ok()?.read_exact(&mut magic).ok()?;
+    let compiled = magic == *b"\x7fELF"
+        || matches!(u32::from_le_bytes(magic), 0xfeed_face | 0xfeed_facf | 0xcafe_babe)
+        || matches!(u32::from_be_bytes(magic), 0xfeed_face | 0xfeed_facf | 0xcafe_babe);
+    if !compiled {
+        return None;
+    }
+    let meta = fs::metadata(&real).ok()?;
+    Some(format!(
+        "binary\n{}\n{} {}.{} {}",
+        real.display(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ino()
+    ))
 }
 
 /// The file that remembers the version of the helm binary at `helm` (by path, size, mtime and
@@ -404,6 +434,31 @@ fn overlay_path(settings: &CacheSettings, target: &[&[u8]]) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compiled_helm_is_known_by_its_file_and_a_wrapper_by_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let helm = dir.path().join("helm");
+        // A compiled executable named helm: known without starting it.
+        fs::copy("/bin/true", &helm).unwrap();
+        let first = binary_identity(&helm).expect("a compiled helm has a file identity");
+        // Replaced by another binary (an upgrade): another identity, so other cache keys.
+        fs::remove_file(&helm).unwrap();
+        fs::copy("/bin/false", &helm).unwrap();
+        let second = binary_identity(&helm).unwrap();
+        assert_ne!(first, second);
+        // A wrapper script or a shim keeps its file when the helm behind it changes: it has to
+        // say its version.
+        fs::remove_file(&helm).unwrap();
+        fs::write(&helm, "#!/bin/sh\nexec /usr/local/bin/helm \"$@\"\n").unwrap();
+        assert_eq!(binary_identity(&helm), None);
+        // A compiled executable under another name (mise's shim is its own binary).
+        let shim = dir.path().join("mise");
+        fs::copy("/bin/true", &shim).unwrap();
+        let link = dir.path().join("via-link");
+        std::os::unix::fs::symlink(&shim, &link).unwrap();
+        assert_eq!(binary_identity(&link), None);
+    }
 
     fn chart(dir: &Path) -> PathBuf {
         let c = dir.join("c");
