@@ -94,31 +94,26 @@ pub fn render(
         )
     };
     let Some(version) = remembered_version(settings, helm) else {
-        // A cold cache (a fresh CI runner): there is nothing to look up, so helm renders at
-        // once. Its version, needed only to store the render, is asked at the same time on a
-        // thread of its own (so it is known by the time the render is, not after it), which
-        // then stores the render ([`finish`] waits for it).
+        // A cold cache for a wrapper or a shim: there is nothing to look up, so helm renders
+        // at once; its version, needed only to store the render, is asked afterwards on a
+        // thread of its own while the run goes on ([`finish`] waits for it). Not before the
+        // render is known to succeed: a failed run must leave no helm behind.
         let inputs = inputs_digest(request);
-        let (send, receive) = std::sync::mpsc::channel::<String>();
-        let (owned, helm_path) = (settings.clone(), helm.to_path_buf());
-        let store = inputs.map(|inputs| {
-            std::thread::Builder::new().name("cache-store".into()).spawn(move || {
-                let Some(version) = helm_version(&owned, &helm_path, probe) else { return };
-                let Ok(copy) = receive.recv() else { return };
-                let identity = format!(
-                    "{version}\n{}",
-                    fs::canonicalize(&helm_path).unwrap_or_else(|_| helm_path.clone()).display()
-                );
-                put(&owned, &key_of(&identity, &inputs), &copy);
-            })
-        });
         let stream = render::render(helm, request)?;
-        // Too large to keep (see [`put`]): nothing to store, and the thread ends unsent.
-        if (stream.len() as u64) < settings.max_bytes {
-            let _ = send.send(stream.clone());
+        let Some(inputs) = inputs else { return Ok(stream) };
+        if stream.len() as u64 >= settings.max_bytes {
+            return Ok(stream); // too large to keep (see [`put`]): nothing to store
         }
-        drop(send);
-        if let Some(Ok(store)) = store {
+        let (settings, helm, copy) = (settings.clone(), helm.to_path_buf(), stream.clone());
+        let store = std::thread::Builder::new().name("cache-store".into()).spawn(move || {
+            let Some(version) = helm_version(&settings, &helm, probe) else { return };
+            let identity = format!(
+                "{version}\n{}",
+                fs::canonicalize(&helm).unwrap_or_else(|_| helm.clone()).display()
+            );
+            put(&settings, &key_of(&identity, &inputs), &copy);
+        });
+        if let Ok(store) = store {
             PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
         }
         return Ok(stream);
