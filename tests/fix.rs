@@ -19,8 +19,10 @@ fn fix(chart: &Path, values: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Whether `check` can judge the chart with these values (helm renders them, with Gloo in it).
-fn render_ok(chart: &Path, values: &Path) -> bool {
+/// Failing findings of a check: (rule, object, whether a values line can fix it); None when
+/// `check` cannot judge the chart with these values (exit 2: helm cannot render them, or no
+/// Gloo in the render).
+fn judged_failures(chart: &Path, values: &Path) -> Option<Vec<(String, String, bool)>> {
     let out = helm_harden()
         .args(["check", "--format", "json", "-n", "gloo-system"])
         .arg(chart)
@@ -30,23 +32,12 @@ fn render_ok(chart: &Path, values: &Path) -> bool {
         .arg(helm().unwrap())
         .output()
         .unwrap();
-    out.status.code() != Some(2)
-}
-
-/// Failing findings of a check: (rule, object, whether a values line can fix it).
-fn failures(chart: &Path, values: &Path) -> Vec<(String, String, bool)> {
-    let out = helm_harden()
-        .args(["check", "--format", "json", "-n", "gloo-system"])
-        .arg(chart)
-        .arg("-f")
-        .arg(values)
-        .arg("--helm")
-        .arg(helm().unwrap())
-        .output()
-        .unwrap();
+    if out.status.code() == Some(2) {
+        return None;
+    }
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["findings"]
+    let failures = json["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -60,7 +51,8 @@ fn failures(chart: &Path, values: &Path) -> Vec<(String, String, bool)> {
             );
             (f["rule"].as_str().unwrap().to_string(), object, fixable)
         })
-        .collect()
+        .collect();
+    Some(failures)
 }
 
 #[test]
@@ -108,7 +100,7 @@ fn fix_edits_the_file_in_place_keeps_its_comments_and_is_idempotent() {
     assert_ne!(fixed, commented);
     assert!(fixed.starts_with("# our production gateway\n"), "comments stay:\n{fixed}");
     // What is left is what no values line can fix.
-    let left = failures(&chart, &values);
+    let left = judged_failures(&chart, &values).expect("check judges the values");
     assert!(left.iter().all(|(_, _, fixable)| !fixable), "{left:?}");
     // Twice changes nothing.
     let second = fix(&chart, &values, &[]);
@@ -157,14 +149,14 @@ fn fix_leaves_nothing_values_can_fix_on_every_user_fixture() {
                 .path()
                 .join(format!("{version}-{}", user.file_name().unwrap().to_string_lossy()));
             std::fs::copy(user, &values).unwrap();
-            let before = failures(&chart, &values);
+            let before = judged_failures(&chart, &values).expect("check judges the values");
             let out = fix(&chart, &values, &[]);
             assert!(
                 matches!(out.status.code(), Some(0 | 1)),
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let after = failures(&chart, &values);
+            let after = judged_failures(&chart, &values).expect("check judges the values");
             let what = format!("{} on {version}", user.display());
             let fixable: Vec<_> = after.iter().filter(|(_, _, fixable)| *fixable).collect();
             assert!(
@@ -204,7 +196,7 @@ fn fix_leaves_nothing_values_can_fix_on_the_real_world_files() {
         let chart = if *through_umbrella { common::umbrella(tmp.path(), version) } else { real };
         let values = tmp.path().join(format!("{number}.yaml"));
         std::fs::copy(common::realworld(number).unwrap(), &values).unwrap();
-        let before = if render_ok(&chart, &values) { failures(&chart, &values) } else { vec![] };
+        let before = judged_failures(&chart, &values).unwrap_or_default();
         let out = fix(&chart, &values, &["-n", "gloo-system"]);
         if out.status.code() == Some(2) {
             // The README's six that helm cannot render, and file 16 that renders nothing: the
@@ -213,7 +205,7 @@ fn fix_leaves_nothing_values_can_fix_on_the_real_world_files() {
             assert!(!stderr.contains("helm-harden-fix-"), "{number}: {stderr}");
             continue;
         }
-        let after = failures(&chart, &values);
+        let after = judged_failures(&chart, &values).expect("check judges the values");
         if *number == "07" {
             let said = String::from_utf8_lossy(&out.stdout);
             assert!(

@@ -84,16 +84,11 @@ pub struct Finding {
     /// Against the base of a change (`--base`), for a failure: new or existing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<crate::check::Change>,
-}
-
-impl Finding {
-    /// Why this object has no values fix, when its message says (`... (no values fix: why)`):
-    /// no memory limit to size a heap cap from, the gateway off, a proxy rendered from a block
-    /// of its own. The rule may well have a fix on this chart version for other objects.
-    pub fn no_fix_reason(&self) -> Option<&str> {
-        let (_, why) = self.message.rsplit_once("(no values fix: ")?;
-        Some(why.strip_suffix(')').unwrap_or(why))
-    }
+    /// Why this object has no values fix, when the rule says (no memory limit to size a heap
+    /// cap from, the gateway off, a proxy rendered from a block of its own): the message ends
+    /// with it too. The rule may well have a fix on this chart version for other objects.
+    #[serde(skip)]
+    pub no_fix: Option<String>,
 }
 
 /// An object's own hardening fix (see [`Finding::pin`]), as the rule gave it.

@@ -141,7 +141,8 @@ pub fn check(
                 None => None,
             };
             let mut message = outcome.message;
-            if let Some(why) = no_fix.filter(|_| own_bootstrap.is_none()) {
+            let no_fix = no_fix.filter(|_| own_bootstrap.is_none());
+            if let Some(why) = &no_fix {
                 message = format!("{message} (no values fix: {why})");
             }
             if let Some(own) = own_bootstrap {
@@ -169,6 +170,7 @@ pub fn check(
                 suppressed,
                 pin,
                 change: None,
+                no_fix,
             });
         }
         values.write_once_for_every_proxy(&mut findings[first..], &targets);

@@ -99,6 +99,7 @@ impl<'a> Suppressions<'a> {
                     suppressed: None,
                     pin: None,
                     change: None,
+                    no_fix: None,
                 });
             } else if !used {
                 warnings.push(Warning {

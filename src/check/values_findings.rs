@@ -65,6 +65,7 @@ pub(super) fn values_finding(
         suppressed,
         pin: None,
         change: None,
+        no_fix: None,
     })
 }
 
@@ -127,6 +128,7 @@ pub(super) fn resource_findings(
             suppressed,
             pin: None,
             change: None,
+            no_fix: None,
         });
     }
     findings

@@ -155,6 +155,7 @@ impl Known {
             suppressed: None,
             pin: None,
             change: None,
+            no_fix: None,
         })
     }
 }

@@ -383,6 +383,7 @@ mod tests {
             suppressed: None,
             pin: None,
             change: None,
+            no_fix: None,
         };
         Entry {
             fingerprint: review::fingerprint(&finding),

@@ -462,6 +462,7 @@ mod tests {
             suppressed: None,
             pin: None,
             change: None,
+            no_fix: None,
         }
     }
 

@@ -224,7 +224,7 @@ pub fn fixed_and_left(fixed: &Fixed, min: Severity) -> (Vec<String>, Vec<String>
             .filter(|f| f.status == Status::Fail && f.suppressed.is_none() && f.severity >= min)
             .map(|f| {
                 let reason = match &f.fix {
-                    None => match f.no_fix_reason() {
+                    None => match &f.no_fix {
                         Some(why) => format!("no values fix: {why}"),
                         None => format!("no values fix (`helm-harden rules {}`)", f.rule),
                     },

@@ -125,8 +125,8 @@ pub fn prove(base: &Checked, hardened: &Checked, choice: &OverlayChoice) -> Proo
             continue;
         }
         let reason = match (&f.fix, choice.uses_generated()) {
-            (None, _) if f.no_fix_reason().is_some() => {
-                format!("no values fix: {}", f.no_fix_reason().unwrap_or_default())
+            (None, _) if f.no_fix.is_some() => {
+                format!("no values fix: {}", f.no_fix.as_deref().unwrap_or_default())
             }
             (None, _) => match base.report.chart.gloo_version {
                 Some(v) => {

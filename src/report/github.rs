@@ -204,6 +204,7 @@ mod tests {
             suppressed: None,
             pin: None,
             change: None,
+            no_fix: None,
         }
     }
 

@@ -229,6 +229,7 @@ mod tests {
             suppressed: None,
             pin: None,
             change: None,
+            no_fix: None,
         }
     }
 
