@@ -473,13 +473,7 @@ impl Case {
 
 /// Rule IDs of the JSON report's failures.
 fn failing_rules(stdout: &str) -> Vec<String> {
-    let json: serde_json::Value = serde_json::from_str(stdout).unwrap();
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect()
+    common::finding_rules(&serde_json::from_str(stdout).unwrap())
 }
 
 // Checks that a finding is absent from the report: trycmd matches what is there.

@@ -972,12 +972,7 @@ fn an_umbrella_with_the_gloo_dependency_disabled_is_refused() {
 
 /// The rule IDs of a JSON report's findings, each once.
 fn rule_ids(json: &serde_json::Value) -> std::collections::BTreeSet<String> {
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect()
+    common::finding_rules(json).into_iter().collect()
 }
 
 #[test]

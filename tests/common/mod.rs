@@ -256,3 +256,13 @@ pub(crate) fn resources_of_markdown_diff(markdown: &str) -> Vec<(String, String)
     resources.sort();
     resources
 }
+
+/// The rule ID of each finding of a JSON report (`check --format json`), in report order.
+pub(crate) fn finding_rules(json: &serde_json::Value) -> Vec<String> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
