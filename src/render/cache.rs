@@ -8,6 +8,10 @@
 //! in order, `--set`/`--set-string`, namespace, release and kube-version. Without an explicit
 //! namespace helm takes it from `$HELM_NAMESPACE` or the kube context, so those (and the
 //! kubeconfig's content) join the key. Anything unreadable makes the render uncacheable.
+//! A chart's digest is worked out once per run while its files keep their stamps (size,
+//! inode, mtime, ctime). On a cache that held nothing when the run began there is nothing to
+//! look up: helm starts at once and the key is worked out beside it, the render stored only if
+//! no input's stamp moved meanwhile.
 //!
 //! Entries are written to a temporary file and renamed into place, so a concurrent reader
 //! sees a whole entry or none; each entry carries its key and length, checked on read. The
@@ -74,6 +78,11 @@ pub fn render(
     // A helm binary is known by its file: its key is that file's identity, and helm never has
     // to be started to say its version.
     if let Some(identity) = binary_identity(helm) {
+        if empty_when_first_seen(settings) {
+            if let Some(before) = input_stamps(request).filter(|s| settled(s)) {
+                return render_keyed_beside(settings, helm, request, &identity, before);
+            }
+        }
         let Some(key) = render_key(&identity, request) else {
             return render::render(helm, request);
         };
@@ -126,6 +135,46 @@ pub fn render(
     }
     let stream = render::render(helm, request)?;
     put(settings, &key, &stream);
+    Ok(stream)
+}
+
+/// Whether the cache held no render when this run first used it (a fresh CI runner's): then
+/// there is nothing to look up, and a render need not wait for its key. Decided once per
+/// directory and run, so that a run's renders do not race each other's stores.
+fn empty_when_first_seen(settings: &CacheSettings) -> bool {
+    static SEEN: std::sync::Mutex<Vec<(PathBuf, bool)>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, empty)) = seen.iter().find(|(dir, _)| *dir == settings.dir) {
+        return *empty;
+    }
+    let empty = fs::read_dir(settings.renders()).map_or(true, |entries| {
+        !entries.flatten().any(|e| !e.file_name().to_string_lossy().starts_with(".tmp"))
+    });
+    seen.push((settings.dir.clone(), empty));
+    empty
+}
+
+/// A render on a cold cache: helm starts at once and the key is worked out beside it (hashing
+/// the chart is a few milliseconds of a cold run's critical path). The key must describe the
+/// inputs helm read, so the render is stored only when no input changed while helm ran: their
+/// stamps (see [`Stamp`]), `before` taken as helm started and [`settled`], are the same after.
+fn render_keyed_beside(
+    settings: &CacheSettings,
+    helm: &Path,
+    request: &RenderRequest,
+    identity: &str,
+    before: Vec<Stamp>,
+) -> Result<String> {
+    let copy = request.clone();
+    let inputs =
+        std::thread::Builder::new().name("cache-key".into()).spawn(move || inputs_digest(&copy));
+    let stream = render::render(helm, request)?;
+    let inputs = inputs.ok().and_then(|key| key.join().ok()).flatten();
+    if let Some(inputs) = inputs {
+        if input_stamps(request).is_some_and(|after| after == before) {
+            put(settings, &key_of(identity, &inputs), &stream);
+        }
+    }
     Ok(stream)
 }
 
@@ -231,14 +280,8 @@ fn key_of(helm_version: &str, inputs: &str) -> String {
 fn inputs_digest(request: &RenderRequest) -> Option<String> {
     let mut h = Fields(Sha256::new());
     let chart = &request.chart;
-    let meta = fs::metadata(chart).ok()?;
-    if meta.is_dir() {
-        h.field(b"chart-dir");
-        hash_tree(&mut h, chart, Path::new(""), 0)?;
-    } else {
-        h.field(b"chart-archive");
-        h.field(&fs::read(chart).ok()?);
-    }
+    h.field(b"chart");
+    h.field(&chart_digest(chart)?);
     h.field(b"values");
     for v in &request.values {
         h.field(&fs::read(v).ok()?);
@@ -332,9 +375,122 @@ fn write_atomic(path: &Path, bytes: &[u8]) {
     }
 }
 
-/// Every file under `dir`, in a fixed order, by relative path and content. Symbolic links are
-/// followed, as helm does; the depth bound stops link cycles.
-fn hash_tree(h: &mut Fields, dir: &Path, rel: &Path, depth: usize) -> Option<()> {
+/// The digest of a chart directory (every file, by relative path and content) or packaged
+/// chart. Worked out once per run for a chart whose files keep their stamps: a target's base
+/// and hardened renders, and every target of one chart, read the same files.
+fn chart_digest(chart: &Path) -> Option<Vec<u8>> {
+    type Known = Vec<(PathBuf, Vec<Stamp>, Vec<u8>)>;
+    static KNOWN: std::sync::Mutex<Known> = std::sync::Mutex::new(Vec::new());
+    // Held while hashing: a render that starts beside another of the same chart waits for its
+    // digest rather than reading the chart a second time.
+    let mut known = KNOWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let stamps = chart_stamps(chart)?;
+    if let Some((_, _, digest)) = known.iter().find(|(c, s, _)| c == chart && *s == stamps) {
+        return Some(digest.clone());
+    }
+    let mut h = Fields(Sha256::new());
+    if fs::metadata(chart).ok()?.is_dir() {
+        h.field(b"chart-dir");
+        walk_tree(chart, Path::new(""), 0, &mut |rel, path, meta| {
+            h.field(if meta.is_dir() { b"dir" } else { b"file" });
+            h.field(rel.as_os_str().as_encoded_bytes());
+            if !meta.is_dir() {
+                h.field(&fs::read(path).ok()?);
+            }
+            Some(())
+        })?;
+    } else {
+        h.field(b"chart-archive");
+        h.field(&fs::read(chart).ok()?);
+    }
+    let digest = h.0.finalize().to_vec();
+    // Remembered only when nothing changed while it was read.
+    if settled(&stamps) && chart_stamps(chart).is_some_and(|after| after == stamps) {
+        known.retain(|(c, _, _)| c != chart);
+        known.push((chart.to_path_buf(), stamps, digest.clone()));
+    }
+    Some(digest)
+}
+
+/// What tells that a file changed without reading it: its size, inode, mtime and ctime (which
+/// every write moves and no tool sets back), as git's index does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    path: PathBuf,
+    size: u64,
+    inode: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(path: &Path, meta: &fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            path: path.to_path_buf(),
+            size: meta.size(),
+            inode: meta.ino(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// How long before now a file's last change must be for its stamp to tell every later change.
+/// File times come from a coarse clock (a kernel tick, up to 10 ms): a file written twice in
+/// one tick keeps its times, so a stamp taken in the tick of a write cannot tell a second one
+/// (git's "racy clean" entries).
+const SETTLE: Duration = Duration::from_millis(50);
+
+/// Whether every stamp was last changed at least [`SETTLE`] ago.
+fn settled(stamps: &[Stamp]) -> bool {
+    let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) else { return false };
+    let recent = |(secs, nanos): (i64, i64)| {
+        let (Ok(secs), Ok(nanos)) = (u64::try_from(secs), u32::try_from(nanos)) else {
+            return true;
+        };
+        Duration::new(secs, nanos) + SETTLE > now
+    };
+    !stamps.iter().any(|s| recent(s.mtime) || recent(s.ctime))
+}
+
+/// The stamps of a chart's files (directory or archive); None when one cannot be read.
+fn chart_stamps(chart: &Path) -> Option<Vec<Stamp>> {
+    let meta = fs::metadata(chart).ok()?;
+    let mut stamps = vec![Stamp::of(chart, &meta)];
+    if meta.is_dir() {
+        walk_tree(chart, Path::new(""), 0, &mut |_, path, meta| {
+            stamps.push(Stamp::of(path, meta));
+            Some(())
+        })?;
+    }
+    Some(stamps)
+}
+
+/// The stamps of every file a render reads (see [`inputs_digest`]).
+fn input_stamps(request: &RenderRequest) -> Option<Vec<Stamp>> {
+    let mut stamps = chart_stamps(&request.chart)?;
+    let kubeconfigs = if request.namespace.is_none() { kubeconfig_files() } else { Vec::new() };
+    for path in request.values.iter().chain(&kubeconfigs) {
+        match fs::metadata(path) {
+            Ok(meta) => stamps.push(Stamp::of(path, &meta)),
+            // A kubeconfig may be absent (its absence is part of the key), a values file not.
+            Err(_) if kubeconfigs.contains(path) => {}
+            Err(_) => return None,
+        }
+    }
+    Some(stamps)
+}
+
+/// Visits every entry under `dir` in a fixed order (sorted names, depth first), with its
+/// path relative to the chart. Symbolic links are followed, as helm does; the depth bound
+/// stops link cycles.
+fn walk_tree(
+    dir: &Path,
+    rel: &Path,
+    depth: usize,
+    visit: &mut dyn FnMut(&Path, &Path, &fs::Metadata) -> Option<()>,
+) -> Option<()> {
     if depth > 32 {
         return None;
     }
@@ -348,14 +504,9 @@ fn hash_tree(h: &mut Fields, dir: &Path, rel: &Path, depth: usize) -> Option<()>
         let path = dir.join(&name);
         let rel = rel.join(&name);
         let meta = fs::metadata(&path).ok()?;
+        visit(&rel, &path, &meta)?;
         if meta.is_dir() {
-            h.field(b"dir");
-            h.field(rel.as_os_str().as_encoded_bytes());
-            hash_tree(h, &path, &rel, depth + 1)?;
-        } else {
-            h.field(b"file");
-            h.field(rel.as_os_str().as_encoded_bytes());
-            h.field(&fs::read(&path).ok()?);
+            walk_tree(&path, &rel, depth + 1, visit)?;
         }
     }
     Some(())
@@ -517,6 +668,66 @@ mod tests {
             None,
             "unreadable values: no caching"
         );
+    }
+
+    /// A stand-in for helm: a script that runs `body` and prints one object.
+    fn script_helm(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("fake-helm");
+        fs::write(&path, format!("#!/bin/sh\n{body}\necho 'kind: ConfigMap'\n")).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_cold_render_is_stored_under_its_key_unless_an_input_changed_while_helm_ran() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = chart(tmp.path());
+        let v = tmp.path().join("v.yaml");
+        fs::write(&v, "a: 1\n").unwrap();
+        let req = request(&c, vec![v.clone()]);
+        let s = CacheSettings { dir: tmp.path().join("cache"), max_bytes: 1 << 20 };
+        let quiet = script_helm(tmp.path(), ":");
+        let stamps = || {
+            std::thread::sleep(SETTLE);
+            let stamps = input_stamps(&req).unwrap();
+            assert!(settled(&stamps));
+            stamps
+        };
+        assert_eq!(
+            render_keyed_beside(&s, &quiet, &req, "id", stamps()).unwrap(),
+            "kind: ConfigMap\n"
+        );
+        let key = render_key("id", &req).unwrap();
+        assert_eq!(get(&s, &key).as_deref(), Some("kind: ConfigMap\n"), "stored under its key");
+        // Values edited while helm renders: the key worked out beside the render may describe
+        // either content, so nothing is stored.
+        fs::remove_dir_all(&s.dir).unwrap();
+        let editing = script_helm(tmp.path(), &format!("echo 'a: 2' > {}", v.display()));
+        render_keyed_beside(&s, &editing, &req, "id", stamps()).unwrap();
+        assert!(!s.renders().exists() || fs::read_dir(s.renders()).unwrap().next().is_none());
+        // A chart file edited while helm renders: the same.
+        let touching = script_helm(
+            tmp.path(),
+            &format!("echo '# x' >> {}", c.join("templates/cm.yaml").display()),
+        );
+        render_keyed_beside(&s, &touching, &req, "id", stamps()).unwrap();
+        assert!(!s.renders().exists() || fs::read_dir(s.renders()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn a_chart_digest_is_reused_only_while_its_files_keep_their_stamps() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = chart(tmp.path());
+        // Just written: not settled, so not remembered (a second write in the same clock tick
+        // would keep the stamps).
+        assert!(!settled(&chart_stamps(&c).unwrap()));
+        std::thread::sleep(SETTLE);
+        let first = chart_digest(&c).unwrap();
+        assert_eq!(chart_digest(&c).unwrap(), first);
+        // Same size, new content: the stamps (ctime at least) move, so it is read again.
+        fs::write(c.join("templates/cm.yaml"), "kind: Configmap\n").unwrap();
+        assert_ne!(chart_digest(&c).unwrap(), first);
     }
 
     #[test]
