@@ -838,8 +838,9 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
     assert!(run.summary.contains("| GLOO-004 | high | Settings/"), "{}", run.summary);
     assert!(!run.summary.contains("### helm-harden review"), "no fallback note: {}", run.summary);
 
-    // The exact requests: the files (both pages, by the Link header), the existing review
-    // comments, one review, the existing issue comments, the summary comment created.
+    // The exact requests: what the review reads while helm renders (the files, both pages by
+    // the Link header; the existing review comments; the existing issue comments), then one
+    // review and the summary comment created.
     let reqs = gh.requests();
     let pr = format!("/repos/{REPOSITORY}/pulls/{PR_NUMBER}");
     assert_eq!(
@@ -848,14 +849,14 @@ fn the_action_reviews_the_pull_request_through_the_github_api() {
             format!("GET {pr}/files?per_page=100"),
             format!("GET {pr}/files?per_page=100&page=2"),
             format!("GET {pr}/comments?per_page=100"),
-            format!("POST {pr}/reviews"),
             format!("GET /repos/{REPOSITORY}/issues/{PR_NUMBER}/comments?per_page=100"),
+            format!("POST {pr}/reviews"),
             format!("POST /repos/{REPOSITORY}/issues/{PR_NUMBER}/comments"),
         ],
         "stderr:\n{}",
         run.stderr
     );
-    let review = reqs[3].json();
+    let review = reqs[4].json();
     assert_eq!(review["event"], "COMMENT");
     assert_eq!(review["commit_id"], HEAD_SHA, "the head sha from the event, not GITHUB_SHA");
     let comments = review["comments"].as_array().unwrap();

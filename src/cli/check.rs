@@ -21,11 +21,9 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
     let (config, today, jobs) = setup(&args.chart)?;
     let at_once = args.chart.jobs_at_once();
     // `--base`: each target's base render goes out with its head's (two with `--diff`).
-    let base_tree = match &args.base {
-        Some(rev) => Some(crate::gate::compare::base_tree(rev, &jobs)?),
-        None => None,
-    };
-    let base = base_tree.as_ref().map(|(tree, cwd)| (tree, cwd.as_path()));
+    let base_tree =
+        args.base.as_deref().map(|rev| crate::gate::compare::LazyBaseTree::new(rev, &jobs));
+    let base = base_tree.as_ref();
     let (reports, hardenings, bases) = if args.values_only {
         let reports = pipeline::map_jobs(&jobs, at_once, |job| {
             pipeline::check_values_only(job, &config, &today)
@@ -52,7 +50,8 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
         (reports, Vec::new(), bases)
     };
     let mut reports = reports;
-    if let Some((tree, _)) = &base_tree {
+    if let Some(lazy) = &base_tree {
+        let (tree, _) = lazy.get()?;
         for (i, (report, base)) in reports.iter_mut().zip(bases.into_iter().flatten()).enumerate() {
             compare_with_base(report, base, &tree.name, hardenings.get(i));
         }
@@ -136,15 +135,15 @@ pub(super) fn compare_with_baseline(
 /// Runs `head` for one target and, with `--base`, checks the target as it is at the base on a
 /// thread beside it, so that both renders go out at once.
 fn with_base<T: Send>(
-    base: Option<(&crate::gate::base_ref::BaseTree, &Path)>,
+    base: Option<&crate::gate::compare::LazyBaseTree>,
     job: &pipeline::Job,
     judge: (&Config, &str),
     keep_docs: bool,
     head: impl FnOnce() -> Result<T>,
 ) -> Result<(T, Option<crate::gate::compare::BaseSide>)> {
     std::thread::scope(|s| {
-        let base = base.map(|tree| {
-            s.spawn(move || crate::gate::compare::check_base(tree, job, judge, keep_docs))
+        let base = base.map(|lazy| {
+            s.spawn(move || crate::gate::compare::check_base(lazy.get()?, job, judge, keep_docs))
         });
         let head = head()?;
         let base = base

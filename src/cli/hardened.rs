@@ -52,16 +52,13 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
     let (config, today, jobs) = setup(&args.chart)?;
     let choice = overlay_choice(&args.overlay, args.all);
     let opts = args.diff.options()?;
-    let base = match &args.base {
-        Some(rev) => Some(crate::gate::compare::base_tree(rev, &jobs)?),
-        None => None,
-    };
+    let base = args.base.as_deref().map(|rev| crate::gate::compare::LazyBaseTree::new(rev, &jobs));
     let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
         // The base render goes out with the head's two.
         let (hardening, change) = std::thread::scope(|s| {
-            let change = base.as_ref().map(|(tree, cwd)| {
+            let change = base.as_ref().map(|lazy| {
                 s.spawn(|| {
-                    crate::gate::compare::check_base((tree, cwd), job, (&config, &today), true)
+                    crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), true)
                         .map(|base| base.docs)
                 })
             });
@@ -79,7 +76,10 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
         };
         Ok((job.label.clone(), hardening, change))
     })?;
-    let since = base.as_ref().map(|(tree, _)| tree.name.as_str()).unwrap_or_default();
+    let since = match &base {
+        Some(lazy) => lazy.get()?.0.name.as_str(),
+        None => "",
+    };
     let output = match args.format {
         DiffFormat::Text => results
             .iter()

@@ -38,24 +38,31 @@ fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
 impl BaseTree {
     /// The files of `jobs` (charts and values files) at `rev`, in the repository around `cwd`.
     pub fn checkout(cwd: &Path, rev: &str, jobs: &[Job]) -> Result<BaseTree> {
-        let top = git(cwd, &["rev-parse", "--show-toplevel"])?;
-        if !top.status.success() {
+        // One git for both: the work tree's top (printed first, even when REF is unknown) and
+        // REF's commit.
+        let out = git(
+            cwd,
+            &["rev-parse", "--show-toplevel", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
+        )?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let mut lines = stdout.lines();
+        let Some(top) = lines.next().filter(|top| !top.is_empty()) else {
             return Err(Error::new(format!(
                 "--base {rev}: {} is not in a git work tree",
                 cwd.display()
             )));
-        }
-        let root = std::fs::canonicalize(String::from_utf8_lossy(&top.stdout).trim())
-            .map_err(|e| Error::new(format!("--base {rev}: {e}")))?;
-        let commit =
-            git(&root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
-        if !commit.status.success() {
-            return Err(Error::new(format!(
-                "--base {rev}: no such commit in {} (in a shallow checkout, fetch it first: git fetch --depth=1 origin {rev})",
-                root.display()
-            )));
-        }
-        let sha = String::from_utf8_lossy(&commit.stdout).trim().to_string();
+        };
+        let root =
+            std::fs::canonicalize(top).map_err(|e| Error::new(format!("--base {rev}: {e}")))?;
+        let sha = match lines.next() {
+            Some(sha) if out.status.success() => sha.trim().to_string(),
+            _ => {
+                return Err(Error::new(format!(
+                    "--base {rev}: no such commit in {} (in a shallow checkout, fetch it first: git fetch --depth=1 origin {rev})",
+                    root.display()
+                )))
+            }
+        };
         let dir = tempfile::Builder::new()
             .prefix("helm-harden-base-")
             .tempdir()
@@ -69,13 +76,7 @@ impl BaseTree {
         wanted.sort();
         wanted.dedup();
         // Only what exists at REF: `git archive` refuses the whole call for one missing path.
-        let existing: Vec<String> = wanted
-            .into_iter()
-            .filter(|path| {
-                git(&tree.root, &["cat-file", "-e", &format!("{sha}:{path}")])
-                    .is_ok_and(|o| o.status.success())
-            })
-            .collect();
+        let existing = tree.existing(&sha, wanted)?;
         if !existing.is_empty() {
             tree.extract(&sha, &existing)?;
         }
@@ -90,6 +91,50 @@ impl BaseTree {
         let parts: Vec<String> =
             relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         (!parts.is_empty()).then(|| parts.join("/"))
+    }
+
+    /// Those of `paths` that exist at commit `sha`, asked of one `git cat-file --batch-check`
+    /// (one answer line per path).
+    fn existing(&self, sha: &str, paths: Vec<String>) -> Result<Vec<String>> {
+        use std::io::Write;
+        // A name with a line break cannot be a line of the batch: it is taken as absent.
+        let paths: Vec<String> = paths.into_iter().filter(|p| !p.contains('\n')).collect();
+        if paths.is_empty() {
+            return Ok(paths);
+        }
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(&self.root)
+            .args(["cat-file", "--batch-check"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| Error::new(format!("--base: cannot run git: {e}")))?;
+        let specs: String = paths.iter().map(|p| format!("{sha}:{p}\n")).collect();
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        // Written from a thread: git answers each line as it reads it, and a long list would
+        // fill the pipe it answers on.
+        let writer = std::thread::spawn(move || stdin.write_all(specs.as_bytes()));
+        let out = child
+            .wait_with_output()
+            .map_err(|e| Error::new(format!("--base: git cat-file: {e}")))?;
+        let _ = writer.join();
+        let answers = String::from_utf8_lossy(&out.stdout);
+        let answers: Vec<&str> = answers.lines().collect();
+        if !out.status.success() || answers.len() != paths.len() {
+            return Err(Error::new("--base: git cat-file --batch-check gave no answer per path"));
+        }
+        Ok(paths
+            .into_iter()
+            .zip(answers)
+            // `<oid> blob|tree <size>`; absent or ambiguous names end in `missing`/`ambiguous`.
+            .filter(|(_, answer)| {
+                !answer.ends_with(" missing")
+                    && matches!(answer.split(' ').nth(1), Some("blob" | "tree"))
+            })
+            .map(|(path, _)| path)
+            .collect())
     }
 
     fn extract(&self, sha: &str, paths: &[String]) -> Result<()> {

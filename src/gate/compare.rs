@@ -108,6 +108,28 @@ pub fn base_tree(rev: &str, jobs: &[Job]) -> Result<(BaseTree, PathBuf)> {
     Ok((BaseTree::checkout(&cwd, rev, jobs)?, cwd))
 }
 
+/// [`base_tree`], worked out on first use: the base side's thread asks for it, so that the
+/// head's renders go out while git reads REF. Every caller gets the one answer.
+pub struct LazyBaseTree<'a> {
+    rev: &'a str,
+    jobs: &'a [Job],
+    tree: std::sync::OnceLock<Result<(BaseTree, PathBuf)>>,
+}
+
+impl<'a> LazyBaseTree<'a> {
+    pub fn new(rev: &'a str, jobs: &'a [Job]) -> LazyBaseTree<'a> {
+        LazyBaseTree { rev, jobs, tree: std::sync::OnceLock::new() }
+    }
+
+    /// REF's tree and the working directory the jobs' paths are relative to.
+    pub fn get(&self) -> Result<(&BaseTree, &Path)> {
+        match self.tree.get_or_init(|| base_tree(self.rev, self.jobs)) {
+            Ok((tree, cwd)) => Ok((tree, cwd.as_path())),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
 /// A target at the base of a change.
 #[derive(Debug, Default)]
 pub struct BaseSide {

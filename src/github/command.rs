@@ -101,17 +101,17 @@ fn review(
     let mut reports = Vec::new();
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
     let mut diffs = String::new();
-    let base = match &args.base {
-        Some(rev) => Some(crate::gate::compare::base_tree(rev, &jobs)?),
-        None => None,
-    };
+    let base = args.base.as_deref().map(|rev| crate::gate::compare::LazyBaseTree::new(rev, &jobs));
     let with_diff = github.is_some() && !args.no_diff;
+    // What GitHub and the repository say that the findings do not change goes on a thread of
+    // its own while helm renders.
+    let prepared = github.as_ref().map(|github| prepare(github, &args, &cwd, env));
     // Every target's renders go out at once (up to -j targets): the base's with the head's two.
     let checked = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
         std::thread::scope(|s| {
-            let base_side = base.as_ref().map(|(tree, cwd)| {
+            let base_side = base.as_ref().map(|lazy| {
                 s.spawn(|| {
-                    crate::gate::compare::check_base((tree, cwd), job, (&config, &today), with_diff)
+                    crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), with_diff)
                 })
             });
             let checked = head_check(job, (&config, &today), with_diff)?;
@@ -125,7 +125,8 @@ fn review(
         if let Some(label) = job.label.as_ref().filter(|_| with_diff) {
             diffs.push_str(&format!("**{}**\n\n", crate::escape::markdown(label)));
         }
-        if let (Some(base_side), Some((tree, _))) = (base_side, &base) {
+        if let (Some(base_side), Some(lazy)) = (base_side, &base) {
+            let (tree, _) = lazy.get()?;
             if with_diff {
                 let change = crate::harden::diff::diff_renders(
                     &base_side.docs,
@@ -155,9 +156,9 @@ fn review(
         false,
         crate::report::text::Style::default(),
     ))?;
-    let Some(github) = github else { return Ok(exit) };
-
-    let top = repository_root(&cwd, env);
+    let (Some(github), Some(prepared)) = (github, prepared) else { return Ok(exit) };
+    let Prepared { client, reads, top } =
+        prepared.join().unwrap_or_else(|_| Err(Error::new("reading the pull request crashed")))?;
     if top.is_none() {
         eprintln!("warning: not in a git work tree nor under $GITHUB_WORKSPACE: findings cannot be placed on the pull request's lines and go to the summary comment");
     }
@@ -186,10 +187,6 @@ fn review(
         }
     }
     let checks = total(&reports);
-    let retry_base = Duration::from_millis(
-        env("HELM_HARDEN_RETRY_BASE_MS").and_then(|v| v.parse().ok()).unwrap_or(1000),
-    );
-    let client = Client::new(&github.api_url, github.token.clone(), retry_base, args.verbose)?;
     let run_url = match (env("GITHUB_SERVER_URL"), env("GITHUB_REPOSITORY"), env("GITHUB_RUN_ID")) {
         (Some(s), Some(r), Some(id)) => {
             Some(format!("{}/{r}/actions/runs/{id}", s.trim_end_matches('/')))
@@ -207,7 +204,7 @@ fn review(
         diff,
         base: review::BaseSummary::of(&reports),
     };
-    match post(&ctx, args.comment) {
+    match post(&ctx, args.comment, reads) {
         Ok((done, summary)) => {
             eprintln!("{done}");
             if !args.no_step_summary && env("GITHUB_ACTIONS").as_deref() == Some("true") {
@@ -225,6 +222,35 @@ fn review(
         }
         Err(ApiError::Other(e)) => Err(e),
     }
+}
+
+/// What the review needs before it posts and can have before the findings: the client, what
+/// it reads of the pull request ([`super::post::read`]) and the repository's top directory.
+struct Prepared {
+    client: Client,
+    reads: super::post::Reads,
+    top: Option<std::path::PathBuf>,
+}
+
+/// Starts [`Prepared`] on a thread of its own.
+fn prepare(
+    github: &GithubEnv,
+    args: &ReviewArgs,
+    cwd: &std::path::Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> std::thread::JoinHandle<Result<Prepared>> {
+    let retry_base = Duration::from_millis(
+        env("HELM_HARDEN_RETRY_BASE_MS").and_then(|v| v.parse().ok()).unwrap_or(1000),
+    );
+    let (api_url, token, pr) = (github.api_url.clone(), github.token.clone(), github.pr.clone());
+    let (verbose, mode, cwd) = (args.verbose, args.comment, cwd.to_path_buf());
+    let workspace = env("GITHUB_WORKSPACE");
+    std::thread::spawn(move || {
+        let top = repository_root(&cwd, workspace.as_deref());
+        let client = Client::new(&api_url, token, retry_base, verbose)?;
+        let reads = super::post::read(&client, &pr, mode);
+        Ok(Prepared { client, reads, top })
+    })
 }
 
 /// The head's check of one target; with `with_diff`, as `check --diff` (one pass gives the

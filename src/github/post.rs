@@ -82,15 +82,52 @@ pub(super) struct CommentBody<'a> {
     body: &'a str,
 }
 
-/// Talks to GitHub; returns the line to print when done, and the summary it posted.
-pub(super) fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<(String, Option<String>)> {
+/// What the review reads of the pull request before it posts: its files and review comments
+/// (for inline comments) and its issue comments (for the summary). None of it depends on the
+/// findings, so [`read`] runs while helm renders.
+pub(super) struct Reads {
+    files: ApiResult<Vec<PrFile>>,
+    review_comments: ApiResult<Vec<ReviewComment>>,
+    issue_comments: ApiResult<Vec<IssueComment>>,
+}
+
+/// Reads what `mode` needs (see [`Reads`]); an error is kept for [`post`] to return, as if it
+/// had read then.
+pub(super) fn read(client: &Client, pr: &PullRequest, mode: CommentMode) -> Reads {
+    let inline = mode == CommentMode::Review;
+    Reads {
+        files: if inline {
+            client.get_all(&files_route(pr), client::MAX_PAGES)
+        } else {
+            Ok(Vec::new())
+        },
+        review_comments: if inline { list_review_comments(client, pr) } else { Ok(Vec::new()) },
+        issue_comments: client.get_all(&issue_comments_route(pr), usize::MAX),
+    }
+}
+
+fn files_route(pr: &PullRequest) -> String {
+    format!("{}/pulls/{}/files", pr.repo_route(), pr.number)
+}
+
+fn issue_comments_route(pr: &PullRequest) -> String {
+    format!("{}/issues/{}/comments", pr.repo_route(), pr.number)
+}
+
+/// Talks to GitHub, starting from what [`read`] found; returns the line to print when done, and
+/// the summary it posted.
+pub(super) fn post(
+    ctx: &Ctx,
+    mode: CommentMode,
+    reads: Reads,
+) -> ApiResult<(String, Option<String>)> {
     let pr = ctx.pr;
     let base = pr.repo_route();
     let mut inline_fps: BTreeSet<String> = BTreeSet::new();
     let mut report = Vec::new();
     if mode == CommentMode::Review {
-        let files_route = format!("{base}/pulls/{}/files", pr.number);
-        let mut files: Vec<PrFile> = ctx.client.get_all(&files_route, client::MAX_PAGES)?;
+        let files_route = files_route(pr);
+        let mut files: Vec<PrFile> = reads.files?;
         let wanted: BTreeSet<&str> =
             ctx.entries.iter().filter_map(|e| e.repo_path.as_deref()).collect();
         for (i, file) in files.iter_mut().enumerate() {
@@ -110,7 +147,7 @@ pub(super) fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<(String, Option<St
             .into_iter()
             .filter_map(|f| Some((f.filename, Commentable::from_patch(&f.patch?))))
             .collect();
-        let existing: Vec<ReviewComment> = list_review_comments(ctx)?;
+        let existing: Vec<ReviewComment> = reads.review_comments?;
         let existing_fps: BTreeSet<String> = existing
             .iter()
             .filter_map(|c| review::fingerprint_in(&c.body))
@@ -144,14 +181,16 @@ pub(super) fn post(ctx: &Ctx, mode: CommentMode) -> ApiResult<(String, Option<St
         }
         report.push(format!("{deleted} outdated deleted"));
     }
-    let (done, summary) = update_summary(ctx, &inline_fps)?;
+    let (done, summary) = update_summary(ctx, &inline_fps, reads.issue_comments?)?;
     report.push(done);
     Ok((format!("review: {}", report.join("; ")), summary))
 }
 
-pub(super) fn list_review_comments(ctx: &Ctx) -> ApiResult<Vec<ReviewComment>> {
-    ctx.client
-        .get_all(&format!("{}/pulls/{}/comments", ctx.pr.repo_route(), ctx.pr.number), usize::MAX)
+pub(super) fn list_review_comments(
+    client: &Client,
+    pr: &PullRequest,
+) -> ApiResult<Vec<ReviewComment>> {
+    client.get_all(&format!("{}/pulls/{}/comments", pr.repo_route(), pr.number), usize::MAX)
 }
 
 /// Findings that can be commented on a line of the diff, most severe first.
@@ -318,7 +357,7 @@ pub(super) fn post_review(ctx: &Ctx, comments: &[InlineComment]) -> ApiResult<()
     let ours: BTreeSet<&str> = comments.iter().map(|c| c.fingerprint.as_str()).collect();
     // Did a failed attempt create the review after all? Its comments would be listed now.
     let mut look = |_: &Client| -> ApiResult<Option<Reply>> {
-        let now = list_review_comments(ctx)?;
+        let now = list_review_comments(ctx.client, ctx.pr)?;
         Ok(now
             .iter()
             .any(|c| review::fingerprint_in(&c.body).is_some_and(|fp| ours.contains(fp)))
@@ -328,20 +367,24 @@ pub(super) fn post_review(ctx: &Ctx, comments: &[InlineComment]) -> ApiResult<()
     Ok(())
 }
 
-/// Creates or updates the summary comment; returns the line to print and the body posted.
+/// Creates or updates the summary comment (the one of `comments`, the pull request's issue
+/// comments, that starts with the marker); returns the line to print and the body posted.
 pub(super) fn update_summary(
     ctx: &Ctx,
     inline_fps: &BTreeSet<String>,
+    comments: Vec<IssueComment>,
 ) -> ApiResult<(String, Option<String>)> {
     let base = ctx.pr.repo_route();
-    let list_route = format!("{base}/issues/{}/comments", ctx.pr.number);
-    let find = |client: &Client| -> ApiResult<Option<IssueComment>> {
-        let comments: Vec<IssueComment> = client.get_all(&list_route, usize::MAX)?;
-        Ok(comments
+    let list_route = issue_comments_route(ctx.pr);
+    let summary_of = |comments: Vec<IssueComment>| {
+        comments
             .into_iter()
-            .find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(SUMMARY_MARKER))))
+            .find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(SUMMARY_MARKER)))
     };
-    let previous = find(ctx.client)?;
+    let find = |client: &Client| -> ApiResult<Option<IssueComment>> {
+        Ok(summary_of(client.get_all(&list_route, usize::MAX)?))
+    };
+    let previous = summary_of(comments);
     if previous.is_none() && ctx.entries.is_empty() {
         // A clean PR gets no comment; one that had failures gets its summary updated to clean.
         return Ok(("nothing to report, no summary comment".into(), None));

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 /// The top of the repository the working directory is in: git's work tree, else
 /// `$GITHUB_WORKSPACE` when the directory is under it (a container job without git, where
 /// actions/checkout downloads a tarball, or a work tree git refuses as of dubious ownership).
-pub(super) fn repository_root(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+/// `workspace` is `$GITHUB_WORKSPACE`.
+pub(super) fn repository_root(cwd: &Path, workspace: Option<&str>) -> Option<PathBuf> {
     git_top_level(cwd).or_else(|| {
-        let workspace = std::fs::canonicalize(env("GITHUB_WORKSPACE")?).ok()?;
+        let workspace = std::fs::canonicalize(workspace?).ok()?;
         std::fs::canonicalize(cwd).ok()?.starts_with(&workspace).then_some(workspace)
     })
 }
