@@ -111,6 +111,28 @@ fn real_renders_parse_as_saphyr_parses_them_and_mostly_on_the_fast_path() {
     );
 }
 
+/// The CRDs of the real charts: read whole for the schema checks, on the fast path, with the
+/// same trees as saphyr's (a validation rule's continuation line starts with `&&`).
+#[test]
+fn real_crds_parse_as_saphyr_parses_them_on_the_fast_path() {
+    let mut files = 0;
+    for version in ["1.13.39", "1.17.38", "1.22.1"] {
+        let Some(chart) = common::real_chart(version) else { continue };
+        let Ok(entries) = std::fs::read_dir(chart.join("crds")) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue; // 1.22.1's crds/README.md
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(in_block_subset(&text), "{} is off the fast path", path.display());
+            assert_same(&text, 1);
+            files += 1;
+        }
+    }
+    assert!(files > 40, "the real charts' CRDs were not found ({files} files)");
+}
+
 #[test]
 fn fixtures_parse_as_saphyr_parses_them() {
     for (text, line) in fixture_texts() {
@@ -190,6 +212,8 @@ const PIECES: &[&str] = &[
     "  - b",
     "\"a\\\"b\"",
     "'it''s'",
+    "&& x",
+    "  && has(self.a))",
 ];
 
 fn mutate(text: &str, rng: &mut Rng) -> String {

@@ -344,12 +344,14 @@ impl<'a> Scan<'a> {
                 self.reset(mark);
                 break;
             }
-            // A comment ends a plain scalar; text after it is an error. Tabs, indicators,
-            // `: ` and comments inside continuation lines are left to saphyr.
+            // A comment ends a plain scalar; text after it is an error. Tabs, `: ` and comments
+            // inside continuation lines are left to saphyr. An indicator starting a
+            // continuation line is text (`&& has(x)` in a CRD's validation rule): YAML reads
+            // indicators only where a node starts.
             let piece = next[indent..].trim_end_matches(' ');
             if commented
                 || next.contains('\t')
-                || !plain_may_start_with(piece.as_bytes()[0])
+                || !continuation_may_start_with(piece.as_bytes()[0])
                 || colon_space(piece).is_some()
                 || comment_start(piece).is_some()
                 || piece.ends_with(':')
@@ -568,6 +570,12 @@ fn plain_may_start_with(first: u8) -> bool {
             | b'`'
             | b' '
     )
+}
+
+/// Characters a continuation line of a plain scalar may start with: any but a comment's `#`
+/// (ended above), and, conservatively, `:`, `-` and `?`, which begin a node on a line of its own.
+fn continuation_may_start_with(first: u8) -> bool {
+    !matches!(first, b'#' | b':' | b'-' | b'?' | b' ')
 }
 
 /// The first line of a plain scalar at the start of `rest`, without its comment and trailing
