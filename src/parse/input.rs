@@ -32,7 +32,9 @@ pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
     if meta.len() > max {
         return Err(too_large(path, what, max));
     }
-    let mut bytes = Vec::new();
+    // Sized up front: through `take` the reader gives no size hint, and a vector grown by
+    // doubling copies a large file several times over.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
     std::fs::File::open(path)
         .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
         .map_err(|e| Error::in_file(path, format!("cannot read {what}: {}", io_reason(&e))))?;

@@ -190,13 +190,26 @@ impl Crd {
 struct CrdFile {
     /// `(group, kind)` of each CRD in the file.
     names: Vec<(String, String)>,
-    text: String,
+    text: CrdText,
     parsed: OnceLock<Vec<Arc<Crd>>>,
+}
+
+/// Where a CRD file's text is when it is parsed.
+#[derive(Debug)]
+enum CrdText {
+    /// A file of a chart directory, read again when its kind is needed: a chart's CRDs are
+    /// megabytes of which a render needs a few, so the index keeps none of the text.
+    File(PathBuf),
+    /// Out of a packaged chart, kept as read.
+    Kept(String),
 }
 
 impl CrdFile {
     fn crds(&self) -> &[Arc<Crd>] {
-        self.parsed.get_or_init(|| parse_crds(&self.text))
+        self.parsed.get_or_init(|| match &self.text {
+            CrdText::File(path) => read_crd_text(path).map(|t| parse_crds(&t)).unwrap_or_default(),
+            CrdText::Kept(text) => parse_crds(text),
+        })
     }
 }
 
@@ -224,7 +237,7 @@ impl CrdSet {
         } else {
             collect_archive(chart, &mut texts, &mut template_kinds);
         }
-        let files = texts.into_iter().filter_map(index).collect();
+        let files = texts.into_iter().filter_map(|(path, text)| index(path, text)).collect();
         CrdSet { files, template_kinds }
     }
 
@@ -249,7 +262,8 @@ impl CrdSet {
         let names = crds.iter().map(|c| (c.group.clone(), c.kind.clone())).collect();
         let parsed = OnceLock::new();
         let _ = parsed.set(crds);
-        CrdSet { files: vec![CrdFile { names, text: String::new(), parsed }], ..CrdSet::default() }
+        let text = CrdText::Kept(String::new());
+        CrdSet { files: vec![CrdFile { names, text, parsed }], ..CrdSet::default() }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -282,7 +296,7 @@ impl CrdSet {
 /// `(group, kind)` of each CRD in a file, read from the part before the schemas (a YAML prefix
 /// is a valid document of its first keys: `group` and `names` come before `versions` in
 /// every generated CRD); the whole file when that does not tell.
-fn index(text: String) -> Option<CrdFile> {
+fn index(path: Option<PathBuf>, text: String) -> Option<CrdFile> {
     let quick = head_before_schemas(&text).and_then(|head| {
         let docs = yaml::parse_all(head, 1).ok()?;
         let [doc] = docs.as_slice() else { return None };
@@ -293,6 +307,10 @@ fn index(text: String) -> Option<CrdFile> {
             .then(|| vec![(group.to_string(), kind.to_string())])
     });
     if let Some(names) = quick {
+        let text = match path {
+            Some(path) => CrdText::File(path),
+            None => CrdText::Kept(text),
+        };
         return Some(CrdFile { names, text, parsed: OnceLock::new() });
     }
     let crds = parse_crds(&text);
@@ -302,7 +320,11 @@ fn index(text: String) -> Option<CrdFile> {
     let names = crds.iter().map(|c| (c.group.clone(), c.kind.clone())).collect();
     let parsed = OnceLock::new();
     let _ = parsed.set(crds);
-    Some(CrdFile { names, text: String::new(), parsed })
+    Some(CrdFile { names, text: CrdText::Kept(String::new()), parsed })
+}
+
+fn read_crd_text(path: &Path) -> Option<String> {
+    crate::parse::input::read_text_lenient(path, MAX_CRD_BYTES)
 }
 
 /// The text before a single-document CRD's `versions:`/`validation:` key; None when the file
@@ -341,9 +363,17 @@ fn is_manifest(name: &str) -> bool {
     [".yaml", ".yml", ".json"].iter().any(|ext| name.ends_with(ext))
 }
 
+/// A CRD file's text as read, and its path when it can be read again.
+type CrdSource = (Option<PathBuf>, String);
+
 /// CRD texts and template kinds of a chart directory and its subcharts (directories or
 /// packages).
-fn collect_dir(chart: &Path, crds: &mut Vec<String>, kinds: &mut BTreeSet<String>, depth: usize) {
+fn collect_dir(
+    chart: &Path,
+    crds: &mut Vec<CrdSource>,
+    kinds: &mut BTreeSet<String>,
+    depth: usize,
+) {
     use super::chart_files::{files_under, template_texts};
     if depth > 4 {
         return;
@@ -351,8 +381,8 @@ fn collect_dir(chart: &Path, crds: &mut Vec<String>, kinds: &mut BTreeSet<String
     for path in
         files_under(&chart.join("crds")).iter().filter(|p| is_manifest(&p.to_string_lossy()))
     {
-        if let Some(text) = crate::parse::input::read_text_lenient(path, MAX_CRD_BYTES) {
-            crds.push(text);
+        if let Some(text) = read_crd_text(path) {
+            crds.push((Some(path.clone()), text));
         }
     }
     add_kinds(template_texts(&chart.join("templates")).iter(), kinds);
@@ -370,13 +400,13 @@ fn collect_dir(chart: &Path, crds: &mut Vec<String>, kinds: &mut BTreeSet<String
 
 /// CRD texts and template kinds of a packaged chart: its own and its subcharts'
 /// (`x/crds/...`, `x/charts/y/crds/...`).
-fn collect_archive(path: &Path, crds: &mut Vec<String>, kinds: &mut BTreeSet<String>) {
+fn collect_archive(path: &Path, crds: &mut Vec<CrdSource>, kinds: &mut BTreeSet<String>) {
     let in_dir = |name: &str, dir: &str| name.split('/').rev().skip(1).any(|part| part == dir);
     let wanted =
         |name: &str| (in_dir(name, "crds") && is_manifest(name)) || in_dir(name, "templates");
     for (name, text) in super::chart_files::archive_texts(path, MAX_CRD_BYTES, wanted) {
         if in_dir(&name, "crds") {
-            crds.push(text);
+            crds.push((None, text));
         } else {
             add_kinds([&text], kinds);
         }
@@ -445,22 +475,36 @@ spec:
 
     #[test]
     fn a_file_is_indexed_from_its_head_and_parsed_on_first_use() {
-        let file = index(CRD.to_string()).unwrap();
+        let file = index(None, CRD.to_string()).unwrap();
         assert_eq!(file.names, [("example.com".to_string(), "Widget".to_string())]);
         assert!(file.parsed.get().is_none(), "indexing must not parse the schemas");
         assert_eq!(file.crds().len(), 1);
         let two = format!("{CRD}---\n{}", CRD.replace("Widget", "Gadget"));
-        let file = index(two).unwrap();
+        let file = index(None, two).unwrap();
         assert_eq!(file.names.len(), 2, "a file of two CRDs is parsed whole: {:?}", file.names);
-        assert!(index("apiVersion: v1\nkind: ConfigMap\n".into()).is_none());
+        assert!(index(None, "apiVersion: v1\nkind: ConfigMap\n".into()).is_none());
+    }
+
+    #[test]
+    fn a_chart_directory_keeps_no_crd_text_and_reads_a_file_again_when_its_kind_is_needed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let chart = tmp.path();
+        std::fs::create_dir_all(chart.join("crds")).unwrap();
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("crds/widget.yaml"), CRD).unwrap();
+        std::fs::write(chart.join("templates/w.yaml"), "kind: Widget\n").unwrap();
+        let set = CrdSet::of_chart(chart);
+        assert!(matches!(&set.files[..], [CrdFile { text: CrdText::File(_), .. }]));
+        let crd = set.get("example.com", "Widget").expect("read and parsed on first use");
+        assert!(crd.schema("v1").is_some());
     }
 
     #[test]
     fn prefetch_parses_the_kinds_the_templates_name() {
         let set = CrdSet {
             files: vec![
-                index(CRD.to_string()).unwrap(),
-                index(CRD.replace("Widget", "Gadget")).unwrap(),
+                index(None, CRD.to_string()).unwrap(),
+                index(None, CRD.replace("Widget", "Gadget")).unwrap(),
             ],
             template_kinds: {
                 let mut kinds = BTreeSet::new();
