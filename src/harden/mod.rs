@@ -177,7 +177,6 @@ pub fn harden(
         ));
     }
     let (files, sets) = pipeline::load_values(job)?;
-    pipeline::warm_schemas(job, config);
     // The base render checked whole (the diff compares it), refused when no rule applies.
     let check_base = |(stream, source): (String, String)| -> Result<Checked> {
         let docs = pipeline::parse(&stream, &source, Keep::Everything)?;
@@ -207,9 +206,9 @@ pub fn harden(
             .and_then(|text| crate::harden::predict::parse(&text))
             .map(|p| (p, "remembered"));
         let (base_stream, predicted, speculative) = std::thread::scope(|s| {
-            // The first render goes out before the prediction is made (it reads the chart's
-            // values), the hardened one as soon as it is.
-            let base = s.spawn(|| pipeline::render_stream(job, &[]));
+            // The prediction first (a millisecond or two: it reads the chart's values), then
+            // both renders, then the schema work: on two cores, work started before the second
+            // helm holds it back.
             let predicted = remembered.or_else(|| {
                 let plain = !choice.full && choice.user.is_empty();
                 plain
@@ -217,9 +216,14 @@ pub fn harden(
                     .flatten()
                     .map(|p| (p, "cold"))
             });
-            let speculative = predicted.as_ref().map(|(p, _)| -> Result<(String, String)> {
+            let base = s.spawn(|| pipeline::render_stream(job, &[]));
+            let speculative = predicted.as_ref().map(|(p, _)| {
                 let tmp = text_file(&crate::harden::predict::to_yaml(p))?;
-                pipeline::render_stream(job, &[tmp.path().to_path_buf()])
+                Ok(s.spawn(move || pipeline::render_stream(job, &[tmp.path().to_path_buf()])))
+            });
+            pipeline::warm_schemas(job, config);
+            let speculative = speculative.map(|spawned: Result<_>| {
+                spawned?.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))
             });
             let base = base.join().unwrap_or_else(|_| Err(Error::new("the base render crashed")));
             (base, predicted, speculative)
@@ -262,6 +266,7 @@ pub fn harden(
         let extra = [tmp.path().to_path_buf()];
         let (base_stream, hardened) = std::thread::scope(|s| {
             let hardened = s.spawn(|| pipeline::render_stream(job, &extra));
+            pipeline::warm_schemas(job, config);
             let base = pipeline::render_stream(job, &[]);
             (
                 base,
