@@ -75,10 +75,13 @@ impl BaseTree {
         }
         wanted.sort();
         wanted.dedup();
-        // Only what exists at REF: `git archive` refuses the whole call for one missing path.
-        let existing = tree.existing(&sha, wanted)?;
-        if !existing.is_empty() {
-            tree.extract(&sha, &existing)?;
+        // Most often every path exists at REF, and one `git archive` takes them all. It refuses
+        // the whole call for one missing path (before writing anything): then only those REF has.
+        if !wanted.is_empty() && tree.extract(&sha, &wanted).is_err() {
+            let existing = tree.existing(&sha, wanted)?;
+            if !existing.is_empty() {
+                tree.extract(&sha, &existing)?;
+            }
         }
         Ok(tree)
     }

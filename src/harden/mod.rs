@@ -191,7 +191,20 @@ pub fn harden(
         pipeline::require_rules_apply(job, &base, &source)?;
         Ok(base)
     };
-    let (base, overlay, hardened_stream) = if choice.uses_generated() {
+    // The hardened render checked on the thread that rendered it, beside the base's check.
+    let check_hardened = |(stream, source): (String, String)| -> Result<Checked> {
+        let docs = pipeline::parse(&stream, &format!("{source} (hardened)"), Keep::Everything)?;
+        Ok(pipeline::check_docs(
+            job,
+            docs,
+            files.clone(),
+            sets.clone(),
+            (config, today),
+            JudgeValues::AlreadyJudged,
+        ))
+    };
+    let check_hardened = &check_hardened;
+    let (base, overlay, hardened) = if choice.uses_generated() {
         // The generated overlay depends on the base's failures. To render both at once, the
         // hardened render starts from a predicted overlay (`crate::harden::predict`): the one this
         // target got last time, else on a cold cache what the chart's version fails at its
@@ -219,7 +232,10 @@ pub fn harden(
             let base = s.spawn(|| pipeline::render_stream(job, &[]));
             let speculative = predicted.as_ref().map(|(p, _)| {
                 let tmp = text_file(&crate::harden::predict::to_yaml(p))?;
-                Ok(s.spawn(move || pipeline::render_stream(job, &[tmp.path().to_path_buf()])))
+                Ok(s.spawn(move || {
+                    pipeline::render_stream(job, &[tmp.path().to_path_buf()])
+                        .and_then(check_hardened)
+                }))
             });
             pipeline::warm_schemas(job, config);
             let speculative = speculative.map(|spawned: Result<_>| {
@@ -243,11 +259,11 @@ pub fn harden(
             };
             eprintln!("helm-harden: overlay prediction: {what} {from}");
         }
-        let hardened = if let (Some(_), Some(Ok(rendered))) = (hit, speculative) {
-            rendered
+        let hardened = if let (Some(_), Some(Ok(checked))) = (hit, speculative) {
+            checked
         } else {
             let tmp = text_file(&text)?;
-            pipeline::render_stream(job, &[tmp.path().to_path_buf()])?
+            check_hardened(pipeline::render_stream(job, &[tmp.path().to_path_buf()])?)?
         };
         if let Some(c) = &job.cache {
             crate::render::cache::remember_overlay(c, &target, &text);
@@ -265,7 +281,8 @@ pub fn harden(
         let tmp = text_file(&overlay.to_yaml(&[]))?;
         let extra = [tmp.path().to_path_buf()];
         let (base_stream, hardened) = std::thread::scope(|s| {
-            let hardened = s.spawn(|| pipeline::render_stream(job, &extra));
+            let hardened =
+                s.spawn(|| pipeline::render_stream(job, &extra).and_then(check_hardened));
             pipeline::warm_schemas(job, config);
             let base = pipeline::render_stream(job, &[]);
             (
@@ -276,17 +293,6 @@ pub fn harden(
         let base = check_base(base_stream?)?;
         (base, overlay, hardened?)
     };
-    let (stream, source) = hardened_stream;
-    let hardened_docs =
-        pipeline::parse(&stream, &format!("{source} (hardened)"), Keep::Everything)?;
-    let hardened = pipeline::check_docs(
-        job,
-        hardened_docs,
-        files,
-        sets,
-        (config, today),
-        JudgeValues::AlreadyJudged,
-    );
     let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
     let proof = prove(&base, &hardened, choice);
     Ok(Hardening { base, hardened, overlay, diffs, proof })
