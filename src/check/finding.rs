@@ -177,7 +177,7 @@ pub struct CheckReport {
     /// The findings against the base of a change (`--base`), when compared.
     pub comparison: Option<Box<crate::check::Comparison>>,
     /// Whether any rule applies to the render (an outcome other than NA from a rule that
-    /// inspects its objects, not one of [`ANY_RENDER_RULES`]); a render none applies to is not
+    /// inspects its objects, not one of `ANY_RENDER_RULES`); a render none applies to is not
     /// a pass but a wrong chart, and the pipeline refuses it.
     pub applies: bool,
 }

@@ -44,7 +44,7 @@ impl ValuesContext {
     }
 
     /// The full values path and value of `fix` for `target`. Err: why the target's proxy has
-    /// no key for it ([`Self::keyed`]).
+    /// no key for it (`Self::keyed`).
     pub fn resolve(
         &self,
         fix: &Fix,
@@ -232,7 +232,7 @@ impl ValuesContext {
     }
 
     /// A fix path (`{GP}` / `{GW}` placeholders, no chart prefix) as the full values path for
-    /// `target`, under `gatewayProxies`: a fix goes through [`Self::keyed`], which knows the
+    /// `target`, under `gatewayProxies`: a fix goes through `Self::keyed`, which knows the
     /// proxies the chart renders from a block of their own.
     pub fn resolve_path(&self, path: &str, target: &Target) -> String {
         let proxy = match target {

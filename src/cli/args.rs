@@ -29,6 +29,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the rules, or explain one (`helm-harden rules GLOO-001`).
     Rules(RulesArgs),
+    // The doc comment is the command's --help text: its URL stays bare there.
+    #[allow(rustdoc::bare_urls)]
     /// Check, then review the pull request (GitHub Actions): inline comments with one-click
     /// fixes and one summary comment kept up to date.
     ///

@@ -3,7 +3,7 @@
 //! (helm itself rejects nothing: the Gloo charts ship no `values.schema.json`).
 //!
 //! The schema of a chart is the union of:
-//! - for Gloo, the embedded table of its minor ([`reference`]), or the nearest minor's (and the
+//! - for Gloo, the embedded table of its minor ([`mod@reference`]), or the nearest minor's (and the
 //!   schema says so);
 //! - the keys of the chart's own `values.yaml` (defaults the reference leaves out);
 //! - its `values.schema.json`, when it has one (any chart).

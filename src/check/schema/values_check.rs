@@ -359,7 +359,7 @@ fn nearest_sibling(key: &str, parent: &Node) -> Option<String> {
 }
 
 /// The name among `names` closest to `key` in spelling, within the edits
-/// [`nearest_sibling`] allows.
+/// `nearest_sibling` allows.
 pub fn nearest_name<'n>(key: &str, names: impl Iterator<Item = &'n str>) -> Option<&'n str> {
     let lower = key.to_ascii_lowercase();
     let limit = match key.chars().count() {
