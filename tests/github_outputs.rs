@@ -385,6 +385,48 @@ fn github_annotations_snapshot() {
     insta::assert_snapshot!("check_github", stdout);
 }
 
+/// A chart given by its absolute path (`${{ github.workspace }}/charts/gloo`): annotations and
+/// SARIF results name its templates by their path in the checkout, where GitHub places them,
+/// not by `/home/runner/work/...`.
+#[test]
+fn a_chart_given_by_its_absolute_path_is_placed_by_its_path_in_the_checkout() {
+    let Some(helm) = common::helm() else { return };
+    let chart = root().join("fixtures/charts/gloo-mini");
+    let chart = chart.to_str().unwrap();
+    let helm = helm.to_str().unwrap();
+    let (code, stdout, stderr) = run(cmd().args([
+        "check",
+        chart,
+        "-n",
+        "gloo-system",
+        "--helm",
+        helm,
+        "--format",
+        "github",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("file=fixtures/charts/gloo-mini/templates/"), "{stdout}");
+    assert!(!stdout.contains(&format!("file={}", root().display())), "{stdout}");
+    let (_, sarif) = sarif_of(cmd().args([
+        "check",
+        chart,
+        "-n",
+        "gloo-system",
+        "--helm",
+        helm,
+        "--format",
+        "sarif",
+    ]));
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(!uris.is_empty());
+    assert!(uris.iter().all(|u| u.starts_with("fixtures/charts/gloo-mini/")), "{uris:?}");
+}
+
 // ---- --sarif-file and the job summary -------------------------------------------------------
 
 #[test]

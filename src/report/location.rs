@@ -23,7 +23,7 @@ pub fn values_place(f: &Finding) -> Option<Place> {
     }
     let file = fix.file.as_deref().filter(|file| *file != "--set")?;
     let line = fix.line?;
-    Some(Place { file: strip_dot_slash(file), line: Some(line.max(1)) })
+    Some(Place { file: cwd_relative(file), line: Some(line.max(1)) })
 }
 
 /// The template that renders the object, as a path in the repository when the chart is a
@@ -89,7 +89,10 @@ pub fn typed_path(path: &str) -> String {
 /// the render, not of the template source. None for a bare render without `# Source:`
 /// comments and no values file.
 pub fn place(report: &CheckReport, f: &Finding) -> Option<Place> {
-    let file_only = |file: String| Place { file: strip_dot_slash(&file), line: None };
+    // Relative to the working directory (the checkout, in a workflow): GitHub places an
+    // annotation or a SARIF result by its path in the repository, and `/home/runner/work/...`
+    // is none (a chart given by its absolute path).
+    let file_only = |file: String| Place { file: cwd_relative(&file), line: None };
     config_place(f)
         .or_else(|| values_place(f))
         .or_else(|| template_path(report, &f.object).map(file_only))
