@@ -320,7 +320,7 @@ pub fn parse_one_with_columns(text: &str, first_line: usize) -> Result<Parsed, Y
 
 impl Parsed {
     /// An empty text's document: a null root at `first_line`.
-    fn empty(first_line: usize) -> Parsed {
+    pub fn empty(first_line: usize) -> Parsed {
         Parsed {
             root: Node {
                 value: Value::Null,

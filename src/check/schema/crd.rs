@@ -15,8 +15,12 @@
 //! for its spine only; a validator would pass exactly the pruned fields this check exists for.
 //!
 //! A chart's CRDs are megabytes of YAML (1.22's Gateway CRD alone is 600 KB), more than a check
-//! takes for everything else, so a CRD is parsed only when its kind is needed, once per run, and
-//! [`CrdSet::prefetch`] parses those the chart's templates name while helm renders.
+//! takes for everything else, so a CRD file is read only when its kind is needed, once per run,
+//! and then only as far as the check goes: its schemas are read from the text node by node as
+//! the rendered objects' fields ask for them ([`lazy`]). [`CrdSet::prefetch`] reads those the
+//! chart's templates name while helm renders.
+
+mod lazy;
 
 use crate::parse::yaml::{self, Value};
 use serde_json::Value as Json;
@@ -68,12 +72,13 @@ impl JsonType {
 }
 
 /// One node of a structural schema.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Structural {
     /// None: any type (only with `x-kubernetes-preserve-unknown-fields` or int-or-string in a
     /// valid CRD).
     pub types: Option<JsonType>,
-    pub properties: BTreeMap<String, Structural>,
+    /// See [`Structural::property`].
+    properties: Properties,
     pub items: Option<Box<Structural>>,
     /// `additionalProperties`: a map whose values all follow this schema.
     pub additional: Option<Box<Structural>>,
@@ -88,7 +93,69 @@ pub struct Structural {
     pub maximum: Option<f64>,
 }
 
+/// The `properties` of a schema node: built from a parsed tree, or read from a CRD file's text
+/// as they are asked for ([`lazy`]).
+#[derive(Debug, Clone)]
+enum Properties {
+    Built(lazy::BuiltProperties),
+    Lazy(Arc<lazy::LazyProperties>),
+}
+
+impl Default for Properties {
+    fn default() -> Properties {
+        Properties::Built(BTreeMap::new())
+    }
+}
+
+/// Two schemas are equal when they allow the same: every field, every property's schema (read
+/// from the text when it was not yet).
+impl PartialEq for Structural {
+    fn eq(&self, other: &Structural) -> bool {
+        let names: Vec<&str> = self.property_names().collect();
+        self.types == other.types
+            && self.items == other.items
+            && self.additional == other.additional
+            && self.preserve_unknown == other.preserve_unknown
+            && self.int_or_string == other.int_or_string
+            && self.embedded_resource == other.embedded_resource
+            && self.enumeration == other.enumeration
+            && self.minimum == other.minimum
+            && self.maximum == other.maximum
+            && names == other.property_names().collect::<Vec<_>>()
+            && names.iter().all(|name| self.property(name) == other.property(name))
+    }
+}
+
 impl Structural {
+    /// The schema of the field `key` that `properties` names.
+    pub fn property(&self, key: &str) -> Option<&Structural> {
+        match &self.properties {
+            Properties::Built(map) => map.get(key),
+            Properties::Lazy(lazy) => lazy.get(key),
+        }
+    }
+
+    /// The fields `properties` names, in order.
+    pub fn property_names(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match &self.properties {
+            Properties::Built(map) => Box::new(map.keys().map(String::as_str)),
+            Properties::Lazy(lazy) => {
+                let mut names: Vec<&str> = lazy.names().collect();
+                names.sort_unstable();
+                names.dedup();
+                Box::new(names.into_iter())
+            }
+        }
+    }
+
+    /// Whether `properties` names no field.
+    pub fn has_no_properties(&self) -> bool {
+        match &self.properties {
+            Properties::Built(map) => map.is_empty(),
+            Properties::Lazy(lazy) => lazy.is_empty(),
+        }
+    }
+
     fn from_yaml(node: &yaml::Node, depth: usize) -> Structural {
         if depth > MAX_DEPTH || !node.is_map() {
             return Structural { preserve_unknown: true, ..Structural::default() };
@@ -110,13 +177,14 @@ impl Structural {
         };
         Structural {
             types: node.get("type").and_then(yaml::Node::as_str).and_then(JsonType::parse),
-            properties: node
-                .get("properties")
-                .map(yaml::Node::entries)
-                .unwrap_or_default()
-                .iter()
-                .map(|e| (e.key.to_string(), Structural::from_yaml(&e.value, depth + 1)))
-                .collect(),
+            properties: Properties::Built(
+                node.get("properties")
+                    .map(yaml::Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| (e.key.to_string(), Structural::from_yaml(&e.value, depth + 1)))
+                    .collect(),
+            ),
             items: node.get("items").filter(|i| i.is_map()).map(child),
             additional,
             preserve_unknown: flag("x-kubernetes-preserve-unknown-fields"),
@@ -149,6 +217,18 @@ impl Crd {
     /// A parsed CustomResourceDefinition document (`apiextensions.k8s.io/v1`, or `v1beta1`
     /// with one schema for all versions); None for any other document.
     pub fn from_doc(root: &yaml::Node) -> Option<Crd> {
+        Crd::from_doc_with(root, &|_| None)
+    }
+
+    /// [`Crd::from_doc`], with each schema node given to `schema_of` first: the skeleton of a
+    /// CRD file read lazily has the number of a schema block where the schema was.
+    fn from_doc_with(
+        root: &yaml::Node,
+        schema_of: &dyn Fn(&yaml::Node) -> Option<Structural>,
+    ) -> Option<Crd> {
+        let build = |node: &yaml::Node| {
+            Arc::new(schema_of(node).unwrap_or_else(|| Structural::from_yaml(node, 0)))
+        };
         if root.get("kind").and_then(yaml::Node::as_str) != Some("CustomResourceDefinition") {
             return None;
         }
@@ -162,13 +242,13 @@ impl Crd {
             let Some(name) = text(version, "name") else { continue };
             let schema = version.path("schema.openAPIV3Schema").or(shared);
             if let Some(schema) = schema {
-                versions.push((name.to_string(), Arc::new(Structural::from_yaml(schema, 0))));
+                versions.push((name.to_string(), build(schema)));
             }
         }
         if versions.is_empty() {
             // v1beta1 with a single `version:`.
             if let (Some(name), Some(schema)) = (text(spec, "version"), shared) {
-                versions.push((name.to_string(), Arc::new(Structural::from_yaml(schema, 0))));
+                versions.push((name.to_string(), build(schema)));
             }
         }
         Some(Crd {
@@ -207,9 +287,22 @@ enum CrdText {
 impl CrdFile {
     fn crds(&self) -> &[Arc<Crd>] {
         self.parsed.get_or_init(|| match &self.text {
-            CrdText::File(path) => read_crd_text(path).map(|t| parse_crds(&t)).unwrap_or_default(),
-            CrdText::Kept(text) => parse_crds(text),
+            CrdText::File(path) => read_crd_text(path).map(parse_crds_lazily).unwrap_or_default(),
+            CrdText::Kept(text) => parse_crds_lazily(text.clone()),
         })
+    }
+}
+
+/// The CRDs of a file's text, their schemas read as they are needed ([`lazy`]); parsed whole
+/// when the text has no schema block to cut out.
+fn parse_crds_lazily(text: String) -> Vec<Arc<Crd>> {
+    if memchr::memmem::find(text.as_bytes(), b"openAPIV3Schema:").is_none() {
+        return parse_crds(&text);
+    }
+    let whole = || parse_crds(&text);
+    match lazy::crds(text.clone()) {
+        Some(crds) => crds.into_iter().map(Arc::new).collect(),
+        None => whole(),
     }
 }
 
@@ -313,7 +406,7 @@ fn index(path: Option<PathBuf>, text: String) -> Option<CrdFile> {
         };
         return Some(CrdFile { names, text, parsed: OnceLock::new() });
     }
-    let crds = parse_crds(&text);
+    let crds = parse_crds_lazily(text);
     if crds.is_empty() {
         return None;
     }
@@ -456,21 +549,80 @@ spec:
 ";
 
     #[test]
-    fn a_crd_is_read_for_its_structural_spine() {
-        let crds = parse_crds(CRD);
-        let [crd] = crds.as_slice() else { panic!("one CRD: {crds:?}") };
-        assert_eq!((crd.group.as_str(), crd.kind.as_str()), ("example.com", "Widget"));
-        let spec = &crd.schema("v1").unwrap().properties["spec"];
-        assert_eq!(spec.properties["size"].types, Some(JsonType::Integer));
-        assert_eq!(spec.properties["size"].minimum, Some(1.0));
-        assert_eq!(spec.properties["mode"].enumeration, [Json::from("fast"), Json::from("safe")]);
-        assert_eq!(
-            spec.properties["labels"].additional.as_deref().unwrap().types,
-            Some(JsonType::String)
-        );
-        assert!(spec.properties["free"].preserve_unknown);
-        assert!(spec.properties["port"].int_or_string);
-        assert!(crd.schema("v2").is_none());
+    fn a_crd_is_read_for_its_structural_spine_whole_or_as_needed() {
+        for crds in [parse_crds(CRD), parse_crds_lazily(CRD.to_string())] {
+            let [crd] = crds.as_slice() else { panic!("one CRD: {crds:?}") };
+            assert_eq!((crd.group.as_str(), crd.kind.as_str()), ("example.com", "Widget"));
+            let spec = crd.schema("v1").unwrap().property("spec").unwrap();
+            let field = |name: &str| spec.property(name).unwrap();
+            assert_eq!(field("size").types, Some(JsonType::Integer));
+            assert_eq!(field("size").minimum, Some(1.0));
+            assert_eq!(field("mode").enumeration, [Json::from("fast"), Json::from("safe")]);
+            assert_eq!(
+                field("labels").additional.as_deref().unwrap().types,
+                Some(JsonType::String)
+            );
+            assert!(field("free").preserve_unknown);
+            assert!(field("port").int_or_string);
+            assert!(crd.schema("v2").is_none());
+        }
+        assert!(matches!(
+            parse_crds_lazily(CRD.to_string())[0].schema("v1").unwrap().properties,
+            Properties::Lazy(_)
+        ));
+    }
+
+    /// The lazy reading gives the schema the full parse gives, on every CRD of the real charts
+    /// (equality reads every property), and on shapes it leaves to the YAML parser.
+    #[test]
+    fn lazy_schemas_equal_the_full_parse_on_the_real_charts() {
+        let charts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/charts");
+        let mut texts: Vec<(String, String)> = Vec::new();
+        for version in ["1.13.39", "1.17.38", "1.22.1"] {
+            let Ok(entries) = std::fs::read_dir(charts.join(format!("gloo-{version}/crds"))) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if is_manifest(&path.to_string_lossy()) {
+                    texts.push((
+                        path.display().to_string(),
+                        std::fs::read_to_string(&path).unwrap(),
+                    ));
+                }
+            }
+        }
+        let odd = [
+            // A quoted key, an anchor and alias, a flow map, a null and a sequence where
+            // schemas belong, a block scalar, comments, and `- ` at a key's indentation.
+            CRD.replace("mode:", "'mode':"),
+            CRD.replace("              free:\n", "              free: &f\n")
+                .replace("              port:\n", "              copy: *f\n              port:\n"),
+            CRD.replace(
+                "              port:\n",
+                "              nothing:\n              tuple:\n                items:\n                - type: string\n              port:\n",
+            ),
+            CRD.replace(
+                "      openAPIV3Schema:\n",
+                "      openAPIV3Schema:\n        # the schema\n        description: |\n          type: not-a-key\n",
+            ),
+            CRD.replace(
+                "              mode: {type: string, enum: [fast, safe]}\n",
+                "              mode:\n                type: string\n                enum:\n                - fast\n                - safe\n",
+            ),
+            format!("{CRD}---\n{}", CRD.replace("Widget", "Gadget")),
+        ];
+        texts.extend(odd.into_iter().enumerate().map(|(i, t)| (format!("odd {i}"), t)));
+        assert!(texts.len() > 40, "the real charts' CRDs were not found ({} texts)", texts.len());
+        for (name, text) in &texts {
+            let whole = parse_crds(text);
+            let lazy = parse_crds_lazily(text.clone());
+            assert!(!whole.is_empty() || name.ends_with("ratelimit_config.yaml"), "{name}");
+            assert_eq!(whole, lazy, "{name}");
+        }
+        for (name, text) in &texts[texts.len() - 6..] {
+            assert_ne!(text, CRD, "{name} is a change of the fixture");
+        }
     }
 
     #[test]

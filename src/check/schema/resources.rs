@@ -116,7 +116,7 @@ impl Walk<'_, '_> {
                 continue;
             }
             path.push(key.to_string());
-            match schema.properties.get(key).or(schema.additional.as_deref()) {
+            match schema.property(key).or(schema.additional.as_deref()) {
                 Some(child) => self.node(&entry.value, child, path, entry.line()),
                 None if schema.preserve_unknown || entry.value.is_null() => {}
                 None => {
@@ -241,20 +241,18 @@ fn meant_value(node: &yaml::Node, schema: &Structural) -> Option<Json> {
 }
 
 fn nearest_field(key: &str, schema: &Structural) -> Option<String> {
-    super::values_check::nearest_name(key, schema.properties.keys().map(String::as_str))
-        .map(str::to_string)
+    super::values_check::nearest_name(key, schema.property_names()).map(str::to_string)
 }
 
 /// `; fields there: a, b, c` with the names closest to `key` first (at most eight).
 fn fields_nearby(key: &str, schema: &Structural) -> String {
-    if schema.properties.is_empty() {
+    if schema.has_no_properties() {
         return String::new();
     }
     let lower = key.to_ascii_lowercase();
     let mut names: Vec<(usize, &str)> = schema
-        .properties
-        .keys()
-        .map(|k| (strsim::damerau_levenshtein(&lower, &k.to_ascii_lowercase()), k.as_str()))
+        .property_names()
+        .map(|k| (strsim::damerau_levenshtein(&lower, &k.to_ascii_lowercase()), k))
         .collect();
     names.sort_unstable();
     let shown: Vec<String> = names.iter().take(8).map(|(_, k)| format!("`{k}`")).collect();
