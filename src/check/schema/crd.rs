@@ -17,7 +17,7 @@
 //! A chart's CRDs are megabytes of YAML (1.22's Gateway CRD alone is 600 KB), more than a check
 //! takes for everything else, so a CRD file is read only when its kind is needed, once per run,
 //! and then only as far as the check goes: its schemas are read from the text node by node as
-//! the rendered objects' fields ask for them ([`lazy`]). [`CrdSet::prefetch`] reads those the
+//! the rendered objects' fields ask for them (`lazy`). [`CrdSet::prefetch`] reads those the
 //! chart's templates name while helm renders.
 
 mod lazy;
