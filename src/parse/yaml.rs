@@ -119,6 +119,26 @@ pub struct Parsed {
 static NULL: Node = Node { value: Value::Null, line: 0, col: 0, style: Style::Plain };
 
 impl Node {
+    /// Whether two nodes hold the same values in the same order and styles, wherever they are
+    /// (lines and columns aside): what a document found again in another render has.
+    pub fn same_content(&self, other: &Node) -> bool {
+        if self.style != other.style {
+            return false;
+        }
+        match (&self.value, &other.value) {
+            (Value::Seq(a), Value::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.same_content(y))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|(x, y)| x.key == y.key && x.value.same_content(&y.value))
+            }
+            (a, b) => a == b,
+        }
+    }
+
     /// 1-based line where the node starts (for a block scalar: the line of `|`).
     pub fn line(&self) -> usize {
         self.line as usize
@@ -348,6 +368,25 @@ fn one_document(mut docs: Vec<Parsed>, first_line: usize) -> Result<Parsed, Yaml
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_content_ignores_where_a_node_is_and_nothing_else() {
+        let at = |text: &str, line: usize| parse_one(text, line).unwrap().root;
+        let a = at("kind: A\nspec: {replicas: 1, 'name': x}\nlist: [1, two]\n", 1);
+        assert!(
+            a.same_content(&at("kind: A\nspec: {replicas: 1, 'name': x}\nlist: [1, two]\n", 40))
+        );
+        assert_ne!(a, at("kind: A\nspec: {replicas: 1, 'name': x}\nlist: [1, two]\n", 40));
+        for other in [
+            "kind: A\nspec: {replicas: 2, 'name': x}\nlist: [1, two]\n",
+            "kind: A\nspec: {replicas: 1, 'name': 'x'}\nlist: [1, two]\n",
+            "kind: A\nspec: {'name': x, replicas: 1}\nlist: [1, two]\n",
+            "kind: A\nspec: {replicas: 1, 'name': x}\nlist: [1]\n",
+            "kind: A\nspec: {replicas: 1, 'name': x}\n",
+        ] {
+            assert!(!a.same_content(&at(other, 1)), "{other}");
+        }
+    }
 
     fn one(text: &str) -> Parsed {
         parse_one(text, 1).unwrap()
