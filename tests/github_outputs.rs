@@ -392,31 +392,17 @@ fn github_annotations_snapshot() {
 fn a_chart_given_by_its_absolute_path_is_placed_by_its_path_in_the_checkout() {
     let Some(helm) = common::helm() else { return };
     let chart = root().join("fixtures/charts/gloo-mini");
-    let chart = chart.to_str().unwrap();
-    let helm = helm.to_str().unwrap();
-    let (code, stdout, stderr) = run(cmd().args([
-        "check",
-        chart,
-        "-n",
-        "gloo-system",
-        "--helm",
-        helm,
-        "--format",
-        "github",
-    ]));
+    let check_as = |format: &str| {
+        let mut c = cmd();
+        c.arg("check").arg(&chart).args(["-n", "gloo-system", "--format", format]);
+        c.arg("--helm").arg(&helm);
+        c
+    };
+    let (code, stdout, stderr) = run(&mut check_as("github"));
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.contains("file=fixtures/charts/gloo-mini/templates/"), "{stdout}");
     assert!(!stdout.contains(&format!("file={}", root().display())), "{stdout}");
-    let (_, sarif) = sarif_of(cmd().args([
-        "check",
-        chart,
-        "-n",
-        "gloo-system",
-        "--helm",
-        helm,
-        "--format",
-        "sarif",
-    ]));
+    let (_, sarif) = sarif_of(&mut check_as("sarif"));
     let uris: Vec<&str> = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
