@@ -4,7 +4,7 @@
 //! check does but helm, and on two cores that CPU delays the renders.
 //!
 //! So a CRD file is parsed as a skeleton (its `openAPIV3Schema` blocks cut out, each replaced by
-//! its number), and a schema node is built from its block of lines on first use: the keys at
+//! a number that finds it again), and a schema node is built from its block of lines on first use: the keys at
 //! the block's indentation are found by their indentation alone, the few a structural schema
 //! reads (`type`, `enum`, `minimum`, ...) are parsed as a small YAML text, and `properties`
 //! become a list of names with their blocks, each built when a check asks for it. Anything
@@ -299,18 +299,22 @@ impl LazyProperties {
 /// one a skeleton can be cut from (then it is parsed whole).
 pub(super) fn crds(text: String) -> Option<Vec<super::Crd>> {
     let text = Arc::new(Text::new(text));
-    // Each `openAPIV3Schema:` block, cut out of the skeleton and replaced by its number.
-    let mut spans = Vec::new();
+    // Each `openAPIV3Schema:` block, cut out of the skeleton and replaced by the number of the
+    // skeleton line it is on: a schema written as a number in the file (an invalid CRD) is taken
+    // for a cut block only if it is that line's own number and a block was cut there.
+    let mut spans: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     let mut skeleton = String::with_capacity(4096);
+    let mut skeleton_line = 0;
     let mut i = 0;
     while i < text.lines.len() {
         let line = text.line(i);
         let indent = line.bytes().take_while(|&b| b == b' ').count();
         let key = line[indent..].split(" #").next().unwrap_or_default().trim_end();
+        skeleton_line += 1;
         if key == "openAPIV3Schema:" {
             let span = block_after(&text, i, indent);
-            skeleton.push_str(&format!("{}openAPIV3Schema: {}\n", &line[..indent], spans.len()));
-            spans.push(span);
+            skeleton.push_str(&format!("{}openAPIV3Schema: {skeleton_line}\n", &line[..indent]));
+            spans.insert(skeleton_line, span);
             i = span.1.max(i + 1);
             continue;
         }
@@ -324,8 +328,8 @@ pub(super) fn crds(text: String) -> Option<Vec<super::Crd>> {
     let docs = yaml::parse_all(&skeleton, 1).ok()?;
     let lazy = |node: &yaml::Node| -> Option<Structural> {
         let Value::Int(n) = node.value else { return None };
-        let span = *spans.get(usize::try_from(n).ok()?)?;
-        Some(schema(&text, span, 0))
+        let at = usize::try_from(n).ok().filter(|&at| at == node.line())?;
+        Some(schema(&text, *spans.get(&at)?, 0))
     };
     Some(docs.iter().filter_map(|d| super::Crd::from_doc_with(&d.root, &lazy)).collect())
 }
