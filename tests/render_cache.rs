@@ -166,3 +166,43 @@ fn two_concurrent_runs_both_succeed_and_leave_one_whole_entry() {
     assert_eq!(templates_run(s.tmp.path()), before, "the entry they left is whole: a hit");
     assert_eq!(c.stdout, a.stdout);
 }
+
+/// `check --diff` run again with nothing changed starts no helm: the hardened render is found
+/// under the overlay text it was made with, whether that was the overlay computed from the
+/// first render (the fixture chart has no cold prediction) or the one predicted for a real Gloo
+/// chart's version (kept, so no third render).
+#[test]
+fn a_second_diff_with_nothing_changed_renders_nothing() {
+    let Some(s) = setup() else { return };
+    let dir = s.tmp.path();
+    s.run(&["--diff"]);
+    let cold = templates_run(dir);
+    assert_eq!(cold, 2, "the base render and the hardened one");
+    s.run(&["--diff"]);
+    assert_eq!(templates_run(dir), cold, "warm: both renders are stored");
+
+    let Some(real) = common::real_chart("1.17.38") else { return };
+    let log = std::fs::read_to_string(dir.join("helm.log")).unwrap_or_default();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_helm-harden"))
+            .arg("check")
+            .arg(&real)
+            .args(["-n", "gloo-system", "--diff", "--helm"])
+            .arg(&s.helm)
+            .arg("--cache-dir")
+            .arg(&s.cache)
+            .args(extra)
+            .env("HH_PREDICTION_LOG", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = run(&[]);
+    assert!(first.contains("overlay prediction: hit cold"), "{first}");
+    let after_first = templates_run(dir);
+    assert_eq!(after_first - log.lines().filter(|l| l.starts_with("template")).count(), 2);
+    let second = run(&[]);
+    assert!(second.contains("overlay prediction: hit remembered"), "{second}");
+    assert_eq!(templates_run(dir), after_first, "warm: the predicted render is found again");
+}

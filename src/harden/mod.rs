@@ -212,12 +212,14 @@ pub fn harden(
         // overlay gives helm the same merged values, else the chart is rendered again with it.
         let target = target_identity(job, choice);
         let target: Vec<&[u8]> = target.iter().map(std::vec::Vec::as_slice).collect();
+        // A prediction, where it comes from, and the text of the overlay file it is rendered
+        // with. The remembered overlay is the file's text the kept render was made with, used
+        // as it is: the same text keys the same stored render on the next run.
         let remembered = job
             .cache
             .as_ref()
             .and_then(|c| crate::render::cache::last_overlay(c, &target))
-            .and_then(|text| crate::harden::predict::parse(&text))
-            .map(|p| (p, "remembered"));
+            .and_then(|text| Some((crate::harden::predict::parse(&text)?, "remembered", text)));
         let (base_stream, predicted, speculative) = std::thread::scope(|s| {
             // The prediction first (a millisecond or two: it reads the chart's values), then
             // both renders, then the schema work: on two cores, work started before the second
@@ -227,11 +229,14 @@ pub fn harden(
                 plain
                     .then(|| crate::harden::predict::cold(job, &files, &sets, config))
                     .flatten()
-                    .map(|p| (p, "cold"))
+                    .map(|p| {
+                        let text = crate::harden::predict::to_yaml(&p);
+                        (p, "cold", text)
+                    })
             });
             let base = s.spawn(|| pipeline::render_stream(job, &[]));
-            let speculative = predicted.as_ref().map(|(p, _)| {
-                let tmp = text_file(&crate::harden::predict::to_yaml(p))?;
+            let speculative = predicted.as_ref().map(|(_, _, text)| {
+                let tmp = text_file(text)?;
                 Ok(s.spawn(move || {
                     pipeline::render_stream(job, &[tmp.path().to_path_buf()])
                         .and_then(check_hardened)
@@ -248,25 +253,30 @@ pub fn harden(
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
         let computed = serde_json::Value::Object(overlay.tree.clone());
-        let hit = predicted.as_ref().filter(|(p, _)| {
+        let hit = predicted.as_ref().filter(|(p, _, _)| {
             crate::harden::predict::same_merged_values(job, &files, &sets, p, &computed)
         });
         if std::env::var_os("HH_PREDICTION_LOG").is_some() {
             let (what, from) = match (&predicted, hit) {
                 (None, _) => ("none", ""),
-                (Some((_, from)), Some(_)) => ("hit", *from),
-                (Some((_, from)), None) => ("miss", *from),
+                (Some((_, from, _)), Some(_)) => ("hit", *from),
+                (Some((_, from, _)), None) => ("miss", *from),
             };
             eprintln!("helm-harden: overlay prediction: {what} {from}");
         }
-        let hardened = if let (Some(_), Some(Ok(checked))) = (hit, speculative) {
-            checked
-        } else {
-            let tmp = text_file(&text)?;
-            check_hardened(pipeline::render_stream(job, &[tmp.path().to_path_buf()])?)?
-        };
+        // What the kept render was made with is remembered for the next run.
+        let (hardened, rendered_with) =
+            if let (Some((_, _, predicted_text)), Some(Ok(checked))) = (hit, speculative) {
+                (checked, predicted_text.as_str())
+            } else {
+                let tmp = text_file(&text)?;
+                (
+                    check_hardened(pipeline::render_stream(job, &[tmp.path().to_path_buf()])?)?,
+                    text.as_str(),
+                )
+            };
         if let Some(c) = &job.cache {
-            crate::render::cache::remember_overlay(c, &target, &text);
+            crate::render::cache::remember_overlay(c, &target, rendered_with);
         }
         (base, overlay, hardened)
     } else {
