@@ -137,20 +137,13 @@ mod tests {
     /// `HH_UPDATE_TABLES=1` to write them after the references change.
     #[test]
     fn values_tables_are_current() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/gloo-values-reference");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            assert!(std::env::var_os("HELM_HARDEN_CI").is_none(), "{} is missing", dir.display());
-            // Straight to stderr, which libtest does not capture: the skip shows in `cargo test`
-            // (as tests/common's `skip` does for the integration tests).
-            let _ = std::io::Write::write_fmt(
-                &mut std::io::stderr().lock(),
-                format_args!(
-                    "SKIPPED values_tables_are_current: {} is absent; tables not compared\n",
-                    dir.display()
-                ),
-            );
+        let Some(dir) =
+            crate::test_files::shared_or_skip("gloo-values-reference", "values_tables_are_current")
+        else {
             return;
+        };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            panic!("{} is unreadable", dir.display())
         };
         let update = std::env::var_os("HH_UPDATE_TABLES").is_some();
         let mut seen = Vec::new();
