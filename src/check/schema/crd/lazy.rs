@@ -295,10 +295,10 @@ impl LazyProperties {
     }
 }
 
-/// The CRDs of a single-document file, their schemas read as needed; None when the file is not
-/// one a skeleton can be cut from (then it is parsed whole).
-pub(super) fn crds(text: String) -> Option<Vec<super::Crd>> {
-    let text = Arc::new(Text::new(text));
+/// The CRDs of a file, their schemas read as needed; the text back when no skeleton can be cut
+/// from it (no schema block, or a skeleton the YAML parser refuses), for the full parse.
+pub(super) fn crds(text: String) -> Result<Vec<super::Crd>, String> {
+    let text = Text::new(text);
     // Each `openAPIV3Schema:` block, cut out of the skeleton and replaced by the number of the
     // skeleton line it is on: a schema written as a number in the file (an invalid CRD) is taken
     // for a cut block only if it is that line's own number and a block was cut there.
@@ -322,17 +322,15 @@ pub(super) fn crds(text: String) -> Option<Vec<super::Crd>> {
         skeleton.push('\n');
         i += 1;
     }
-    if spans.is_empty() {
-        return None;
-    }
-    let docs = yaml::parse_all(&skeleton, 1).ok()?;
+    let docs = match yaml::parse_all(&skeleton, 1) {
+        Ok(docs) if !spans.is_empty() => docs,
+        _ => return Err(text.source),
+    };
+    let text = Arc::new(text);
     let lazy = |node: &yaml::Node| -> Option<Structural> {
         let Value::Int(n) = node.value else { return None };
         let at = usize::try_from(n).ok().filter(|&at| at == node.line())?;
         Some(schema(&text, *spans.get(&at)?, 0))
     };
-    Some(docs.iter().filter_map(|d| super::Crd::from_doc_with(&d.root, &lazy)).collect())
+    Ok(docs.iter().filter_map(|d| super::Crd::from_doc_with(&d.root, &lazy)).collect())
 }
-
-/// A property map built whole, for [`super::Properties::Built`].
-pub(super) type BuiltProperties = BTreeMap<String, Structural>;
