@@ -79,7 +79,7 @@ pub fn render(
     // to be started to say its version.
     if let Some(identity) = binary_identity(helm) {
         if empty_when_first_seen(settings) {
-            if let Some(before) = input_stamps(request).filter(|s| settled(s)) {
+            if let Some(before) = input_stamps(request).filter(InputStamps::settled) {
                 return render_keyed_beside(settings, helm, request, &identity, before);
             }
         }
@@ -163,11 +163,14 @@ fn render_keyed_beside(
     helm: &Path,
     request: &RenderRequest,
     identity: &str,
-    before: Vec<Stamp>,
+    before: InputStamps,
 ) -> Result<String> {
     let copy = request.clone();
-    let inputs =
-        std::thread::Builder::new().name("cache-key".into()).spawn(move || inputs_digest(&copy));
+    // The chart's stamps just taken serve the digest's own check: the chart is walked once.
+    let chart = before.chart.clone();
+    let inputs = std::thread::Builder::new()
+        .name("cache-key".into())
+        .spawn(move || inputs_digest_with(&copy, Some(chart)));
     let stream = render::render(helm, request)?;
     let inputs = inputs.ok().and_then(|key| key.join().ok()).flatten();
     if let Some(inputs) = inputs {
@@ -278,10 +281,15 @@ fn key_of(helm_version: &str, inputs: &str) -> String {
 /// The digest of every input of a render but helm's version, read as it is now (before the
 /// render: a file edited while helm renders must not key the render it did not make).
 fn inputs_digest(request: &RenderRequest) -> Option<String> {
+    inputs_digest_with(request, None)
+}
+
+/// [`inputs_digest`], with the chart's stamps when they were just taken.
+fn inputs_digest_with(request: &RenderRequest, chart_stamps: Option<Vec<Stamp>>) -> Option<String> {
     let mut h = Fields(Sha256::new());
     let chart = &request.chart;
     h.field(b"chart");
-    h.field(&chart_digest(chart)?);
+    h.field(&chart_digest(chart, chart_stamps)?);
     h.field(b"values");
     for v in &request.values {
         h.field(&fs::read(v).ok()?);
@@ -378,13 +386,17 @@ fn write_atomic(path: &Path, bytes: &[u8]) {
 /// The digest of a chart directory (every file, by relative path and content) or packaged
 /// chart. Worked out once per run for a chart whose files keep their stamps: a target's base
 /// and hardened renders, and every target of one chart, read the same files.
-fn chart_digest(chart: &Path) -> Option<Vec<u8>> {
+/// `stamps`: the chart's, when the caller just took them.
+fn chart_digest(chart: &Path, stamps: Option<Vec<Stamp>>) -> Option<Vec<u8>> {
     type Known = Vec<(PathBuf, Vec<Stamp>, Vec<u8>)>;
     static KNOWN: std::sync::Mutex<Known> = std::sync::Mutex::new(Vec::new());
     // Held while hashing: a render that starts beside another of the same chart waits for its
     // digest rather than reading the chart a second time.
     let mut known = KNOWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let stamps = chart_stamps(chart)?;
+    let stamps = match stamps {
+        Some(stamps) => stamps,
+        None => chart_stamps(chart)?,
+    };
     if let Some((_, _, digest)) = known.iter().find(|(c, s, _)| c == chart && *s == stamps) {
         return Some(digest.clone());
     }
@@ -467,19 +479,33 @@ fn chart_stamps(chart: &Path) -> Option<Vec<Stamp>> {
     Some(stamps)
 }
 
-/// The stamps of every file a render reads (see [`inputs_digest`]).
-fn input_stamps(request: &RenderRequest) -> Option<Vec<Stamp>> {
-    let mut stamps = chart_stamps(&request.chart)?;
+/// The stamps of every file a render reads (see [`inputs_digest`]): the chart's, and the values
+/// files' and kubeconfigs'.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct InputStamps {
+    chart: Vec<Stamp>,
+    files: Vec<Stamp>,
+}
+
+impl InputStamps {
+    fn settled(&self) -> bool {
+        settled(&self.chart) && settled(&self.files)
+    }
+}
+
+fn input_stamps(request: &RenderRequest) -> Option<InputStamps> {
+    let chart = chart_stamps(&request.chart)?;
+    let mut files = Vec::new();
     let kubeconfigs = if request.namespace.is_none() { kubeconfig_files() } else { Vec::new() };
     for path in request.values.iter().chain(&kubeconfigs) {
         match fs::metadata(path) {
-            Ok(meta) => stamps.push(Stamp::of(path, &meta)),
+            Ok(meta) => files.push(Stamp::of(path, &meta)),
             // A kubeconfig may be absent (its absence is part of the key), a values file not.
             Err(_) if kubeconfigs.contains(path) => {}
             Err(_) => return None,
         }
     }
-    Some(stamps)
+    Some(InputStamps { chart, files })
 }
 
 /// Visits every entry under `dir` in a fixed order (sorted names, depth first), with its
@@ -691,7 +717,7 @@ mod tests {
         let stamps = || {
             std::thread::sleep(SETTLE);
             let stamps = input_stamps(&req).unwrap();
-            assert!(settled(&stamps));
+            assert!(stamps.settled());
             stamps
         };
         assert_eq!(
@@ -723,11 +749,11 @@ mod tests {
         // would keep the stamps).
         assert!(!settled(&chart_stamps(&c).unwrap()));
         std::thread::sleep(SETTLE);
-        let first = chart_digest(&c).unwrap();
-        assert_eq!(chart_digest(&c).unwrap(), first);
+        let first = chart_digest(&c, None).unwrap();
+        assert_eq!(chart_digest(&c, None).unwrap(), first);
         // Same size, new content: the stamps (ctime at least) move, so it is read again.
         fs::write(c.join("templates/cm.yaml"), "kind: Configmap\n").unwrap();
-        assert_ne!(chart_digest(&c).unwrap(), first);
+        assert_ne!(chart_digest(&c, None).unwrap(), first);
     }
 
     #[test]
