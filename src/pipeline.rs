@@ -176,6 +176,12 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
+/// How many renders a run sends out together: `per_target` for each target rendered at once
+/// (`-j`, at most the number of targets).
+pub fn renders_at_once(targets: usize, jobs_at_once: usize, per_target: usize) -> usize {
+    targets.min(jobs_at_once).max(1) * per_target
+}
+
 /// A checked render, with what later steps (overlay, diff) need.
 #[derive(Debug)]
 pub struct Checked {
@@ -235,6 +241,36 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
             .map_err(|e| with_values_at_fault(job, e))?;
         Ok((stream, format!("render of {}", job.request.chart.display())))
     }
+}
+
+/// A render as [`render_stream`] gives it: the stream and the name of where it came from.
+pub type Rendered = Result<(String, String)>;
+
+/// The job's render and its render with `extra` values added (the hardened one), as
+/// [`render_stream`] gives each: from one helm process when [`crate::render::pair`] can
+/// render both faithfully, else each on its own, at once.
+pub fn render_pair(job: &Job, extra: &[PathBuf]) -> (Rendered, Rendered) {
+    if job.manifests.is_none() {
+        if let Ok(helm) = render::find_helm(job.helm.as_deref()) {
+            let head = &job.request;
+            let hardened = RenderRequest {
+                values: head.values.iter().chain(extra).cloned().collect(),
+                ..head.clone()
+            };
+            let plan = || crate::render::pair::PairPlan::new(head, &hardened);
+            let paired =
+                crate::render::cache::render_pair(job.cache.as_ref(), &helm, head, &hardened, plan);
+            if let Some((head_stream, hardened_stream)) = paired {
+                let name = format!("render of {}", head.chart.display());
+                return (Ok((head_stream, name.clone())), Ok((hardened_stream, name)));
+            }
+        }
+    }
+    std::thread::scope(|s| {
+        let hardened = s.spawn(|| render_stream(job, extra));
+        let head = render_stream(job, &[]);
+        (head, hardened.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed"))))
+    })
 }
 
 /// A failed render's error, led by the values line most likely at fault when the values

@@ -10,35 +10,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A helm that logs its arguments and runs the real one; `version` may be overridden.
-fn wrapper(dir: &Path, real: &Path, version: Option<&str>) -> PathBuf {
-    let path = dir.join("helm");
-    let log = dir.join("helm.log");
-    let fake_version = version
-        .map(|v| format!("if [ \"$1\" = version ]; then echo {v}; exit 0; fi\n"))
-        .unwrap_or_default();
-    std::fs::write(
-        &path,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\n{fake_version}exec '{}' \"$@\"\n",
-            log.display(),
-            real.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
-fn templates_run(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("helm.log"))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.starts_with("template"))
-        .count()
-}
-
 struct Setup {
     tmp: tempfile::TempDir,
     helm: PathBuf,
@@ -50,7 +21,7 @@ struct Setup {
 fn setup() -> Option<Setup> {
     let real = common::helm_or_skip()?;
     let tmp = tempfile::tempdir().unwrap();
-    let helm = wrapper(tmp.path(), &real, None);
+    let helm = common::logging_helm(tmp.path(), &real, None);
     let chart = tmp.path().join("gloo");
     common::copy_dir(&root().join("fixtures/charts/gloo-mini"), &chart);
     let values = tmp.path().join("prod.yaml");
@@ -97,11 +68,11 @@ fn hit_miss_and_invalidation() {
     let Some(s) = setup() else { return };
     let dir = s.tmp.path();
     let first = s.run(&[]);
-    assert_eq!(templates_run(dir), 1, "cold cache: helm renders");
+    assert_eq!(common::templates_run(dir), 1, "cold cache: helm renders");
     assert_eq!(s.renders().len(), 1);
 
     let second = s.run(&[]);
-    assert_eq!(templates_run(dir), 1, "warm cache: helm does not render again");
+    assert_eq!(common::templates_run(dir), 1, "warm cache: helm does not render again");
     assert_eq!(
         second.stdout, first.stdout,
         "a cached render reports exactly what a fresh one does"
@@ -114,7 +85,7 @@ fn hit_miss_and_invalidation() {
     );
 
     s.run(&["--no-cache"]);
-    assert_eq!(templates_run(dir), 2, "--no-cache renders");
+    assert_eq!(common::templates_run(dir), 2, "--no-cache renders");
     assert_eq!(s.renders().len(), 1, "--no-cache does not write");
 
     std::fs::write(
@@ -123,11 +94,11 @@ fn hit_miss_and_invalidation() {
     )
     .unwrap();
     s.run(&[]);
-    assert_eq!(templates_run(dir), 3, "changed values: miss");
+    assert_eq!(common::templates_run(dir), 3, "changed values: miss");
 
     std::fs::write(s.chart.join("templates/NOTES.txt"), "a new file in the chart\n").unwrap();
     s.run(&[]);
-    assert_eq!(templates_run(dir), 4, "changed chart: miss");
+    assert_eq!(common::templates_run(dir), 4, "changed chart: miss");
 
     std::fs::create_dir_all(s.chart.join("charts/dep")).unwrap();
     std::fs::write(
@@ -136,20 +107,20 @@ fn hit_miss_and_invalidation() {
     )
     .unwrap();
     s.run(&[]);
-    assert_eq!(templates_run(dir), 5, "a dependency under charts/ is chart content: miss");
+    assert_eq!(common::templates_run(dir), 5, "a dependency under charts/ is chart content: miss");
 
     s.run(&["--set", "gloo.deployment.replicas=3"]);
-    assert_eq!(templates_run(dir), 6, "--set: miss");
+    assert_eq!(common::templates_run(dir), 6, "--set: miss");
 
     s.run(&[]);
-    assert_eq!(templates_run(dir), 6, "back to known inputs: hit");
+    assert_eq!(common::templates_run(dir), 6, "back to known inputs: hit");
 
     // Another helm version (the binary changed on disk): its version is asked again, and renders miss.
-    wrapper(dir, &common::helm().unwrap(), Some("v9.9.9+gfake"));
+    common::logging_helm(dir, &common::helm().unwrap(), Some("v9.9.9+gfake"));
     s.run(&[]);
-    assert_eq!(templates_run(dir), 7, "changed helm version: miss");
+    assert_eq!(common::templates_run(dir), 7, "changed helm version: miss");
     s.run(&[]);
-    assert_eq!(templates_run(dir), 7, "same new version: hit");
+    assert_eq!(common::templates_run(dir), 7, "same new version: hit");
 }
 
 #[test]
@@ -161,9 +132,9 @@ fn two_concurrent_runs_both_succeed_and_leave_one_whole_entry() {
     assert_eq!((a.status.code(), b.status.code()), (Some(1), Some(1)));
     assert_eq!(a.stdout, b.stdout);
     assert_eq!(s.renders().len(), 1, "one entry, no temporary files left: {:?}", s.renders());
-    let before = templates_run(s.tmp.path());
+    let before = common::templates_run(s.tmp.path());
     let c = s.run(&[]);
-    assert_eq!(templates_run(s.tmp.path()), before, "the entry they left is whole: a hit");
+    assert_eq!(common::templates_run(s.tmp.path()), before, "the entry they left is whole: a hit");
     assert_eq!(c.stdout, a.stdout);
 }
 
@@ -176,10 +147,10 @@ fn a_second_diff_with_nothing_changed_renders_nothing() {
     let Some(s) = setup() else { return };
     let dir = s.tmp.path();
     s.run(&["--diff"]);
-    let cold = templates_run(dir);
+    let cold = common::templates_run(dir);
     assert_eq!(cold, 2, "the base render and the hardened one");
     s.run(&["--diff"]);
-    assert_eq!(templates_run(dir), cold, "warm: both renders are stored");
+    assert_eq!(common::templates_run(dir), cold, "warm: both renders are stored");
 
     let Some(real) = common::real_chart("1.17.38") else { return };
     let log = std::fs::read_to_string(dir.join("helm.log")).unwrap_or_default();
@@ -200,9 +171,13 @@ fn a_second_diff_with_nothing_changed_renders_nothing() {
     };
     let first = run(&[]);
     assert!(first.contains("overlay prediction: hit cold"), "{first}");
-    let after_first = templates_run(dir);
+    let after_first = common::templates_run(dir);
     assert_eq!(after_first - log.lines().filter(|l| l.starts_with("template")).count(), 2);
     let second = run(&[]);
     assert!(second.contains("overlay prediction: hit remembered"), "{second}");
-    assert_eq!(templates_run(dir), after_first, "warm: the predicted render is found again");
+    assert_eq!(
+        common::templates_run(dir),
+        after_first,
+        "warm: the predicted render is found again"
+    );
 }

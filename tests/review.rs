@@ -997,14 +997,9 @@ fn in_actions_the_review_summary_goes_to_the_job_summary_unless_told_not_to() {
     }
 }
 
-/// `review --base`: on a pull request that weakens one value, fixes another and adds a proxy
-/// (`common::base_and_change`), the summary says what is new, what the change fixes and what
-/// was there already, and shows what the change does to the render, for exactly the resources
-/// it touches, above the hardened overlay's diff; `--fail-on-new` fails on the weakening
-/// alone, and passes the same change without it.
-#[test]
-fn review_against_the_base_lists_new_fixed_and_existing() {
-    let Some(helm) = common::helm_or_skip() else { return };
+/// A repository whose last commit holds `common::base_and_change`'s base values, with its head
+/// values in the work tree; and the head values.
+fn base_and_change_repo() -> (Repo, String) {
     let git = |repo: &Repo, args: &[&str]| {
         let status = std::process::Command::new("git")
             .current_dir(repo.path())
@@ -1018,7 +1013,45 @@ fn review_against_the_base_lists_new_fixed_and_existing() {
     let repo = Repo::with_values(&base);
     git(&repo, &["add", "deploy/values.yaml"]);
     git(&repo, &["commit", "-q", "-m", "base"]);
-    let repo = Repo::with_values_in(repo, &head);
+    (Repo::with_values_in(repo, &head), head)
+}
+
+/// `review --base` posts the same review whether the head's two renders share one helm process
+/// (as on a machine with fewer cores than renders) or not.
+#[test]
+fn review_against_the_base_is_the_same_with_its_renders_paired() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let (repo, _) = base_and_change_repo();
+    let posted = |pair: &str| {
+        // A helm that logs each start: the base's render, then the head's two alone or paired.
+        let logs = tempfile::tempdir().unwrap();
+        let logging = common::logging_helm(logs.path(), &helm, None);
+        let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+        let mut review = review_chart_cmd(&repo, &gh, &logging);
+        review.args(["--base", "HEAD"]).env("HELM_HARDEN_PAIR_RENDERS", pair);
+        let r = run(&mut review);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        (gh.issue_comments(), gh.review_comments(), common::templates_run(logs.path()))
+    };
+    let (comments, inline, alone) = posted("0");
+    assert!(comments[0]["body"].as_str().unwrap().contains("**Change since HEAD ("));
+    // Alone: the base, the head, the hardened render (and the hardened one again when the
+    // predicted overlay is not the computed one, as with these values).
+    assert!(alone >= 3, "{alone}");
+    let (paired_comments, paired_inline, paired) = posted("1");
+    assert_eq!(paired, alone - 1, "the head's two renders in one helm");
+    assert_eq!((paired_comments, paired_inline), (comments, inline));
+}
+
+/// `review --base`: on a pull request that weakens one value, fixes another and adds a proxy
+/// (`common::base_and_change`), the summary says what is new, what the change fixes and what
+/// was there already, and shows what the change does to the render, for exactly the resources
+/// it touches, above the hardened overlay's diff; `--fail-on-new` fails on the weakening
+/// alone, and passes the same change without it.
+#[test]
+fn review_against_the_base_lists_new_fixed_and_existing() {
+    let Some(helm) = common::helm_or_skip() else { return };
+    let (repo, head) = base_and_change_repo();
     let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
     let mut review = review_chart_cmd(&repo, &gh, &helm);
     review.args(["--base", "HEAD"]);

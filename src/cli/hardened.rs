@@ -53,16 +53,21 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
     let choice = overlay_choice(&args.overlay, args.all);
     let opts = args.diff.options()?;
     let base = args.base.as_deref().map(|rev| crate::gate::compare::LazyBaseTree::new(rev, &jobs));
-    let results = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
+    let at_once = args.chart.jobs_at_once();
+    let renders = pipeline::renders_at_once(jobs.len(), at_once, 2 + usize::from(base.is_some()));
+    let results = pipeline::map_jobs(&jobs, at_once, |job| {
         // The base render goes out with the head's two.
         let (hardening, change) = std::thread::scope(|s| {
             let change = base.as_ref().map(|lazy| {
                 s.spawn(|| {
+                    if crate::render::pair::worth_pairing(renders) {
+                        crate::render::pair::step_aside();
+                    }
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), true)
                         .map(|base| base.docs)
                 })
             });
-            let hardening = harden::harden(job, &choice, &config, &today, &opts);
+            let hardening = harden::harden(job, &choice, &config, &today, &opts, renders);
             let change = change
                 .map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed"))));
             (hardening, change)

@@ -103,18 +103,24 @@ fn review(
     let mut diffs = String::new();
     let base = args.base.as_deref().map(|rev| crate::gate::compare::LazyBaseTree::new(rev, &jobs));
     let with_diff = github.is_some() && !args.no_diff;
+    // Every target's renders go out at once (up to -j targets): the base's with the head's two.
+    let at_once = args.chart.jobs_at_once();
+    let renders = pipeline::renders_at_once(jobs.len(), at_once, 2 + usize::from(base.is_some()));
+    let pairs = with_diff && crate::render::pair::worth_pairing(renders);
     // What GitHub and the repository say that the findings do not change goes on a thread of
     // its own while helm renders.
     let prepared = github.as_ref().map(|github| prepare(github, &args, &cwd, env));
-    // Every target's renders go out at once (up to -j targets): the base's with the head's two.
-    let checked = pipeline::map_jobs(&jobs, args.chart.jobs_at_once(), |job| {
+    let checked = pipeline::map_jobs(&jobs, at_once, |job| {
         std::thread::scope(|s| {
             let base_side = base.as_ref().map(|lazy| {
                 s.spawn(|| {
+                    if pairs {
+                        crate::render::pair::step_aside();
+                    }
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), with_diff)
                 })
             });
-            let checked = head_check(job, (&config, &today), with_diff)?;
+            let checked = head_check(job, (&config, &today), with_diff, renders)?;
             let base_side = base_side
                 .map(|h| h.join().unwrap_or_else(|_| Err(Error::new("the base render crashed"))))
                 .transpose()?;
@@ -204,7 +210,8 @@ fn review(
         diff,
         base: review::BaseSummary::of(&reports),
     };
-    match post(&ctx, args.comment, reads) {
+    let posted = post(&ctx, args.comment, reads);
+    match posted {
         Ok((done, summary)) => {
             eprintln!("{done}");
             if !args.no_step_summary && env("GITHUB_ACTIONS").as_deref() == Some("true") {
@@ -259,6 +266,7 @@ fn head_check(
     job: &pipeline::Job,
     (config, today): (&Config, &str),
     with_diff: bool,
+    renders_at_once: usize,
 ) -> Result<(pipeline::Checked, Option<String>)> {
     if job.manifests.is_some() || !with_diff {
         return Ok((pipeline::run_job(job, config, today)?, None));
@@ -269,6 +277,7 @@ fn head_check(
         config,
         today,
         &crate::harden::diff::DiffOptions::default(),
+        renders_at_once,
     )?;
     let diff = crate::harden::diff::render_markdown(&h.diffs);
     Ok((h.base, Some(diff)))

@@ -11,7 +11,7 @@ use crate::check::Finding;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::parse::Keep;
-use crate::pipeline::{self, Checked, Job, JudgeValues};
+use crate::pipeline::{self, Checked, Job, JudgeValues, Rendered};
 use crate::rules::Status;
 use diff::{diff_renders, DiffOptions, ResourceDiff};
 use overlay::Overlay;
@@ -163,13 +163,16 @@ pub struct Hardening {
     pub proof: Proof,
 }
 
-/// Renders the base and the hardened variant, diffs and re-checks.
+/// Renders the base and the hardened variant, diffs and re-checks. `renders_at_once` counts the
+/// run's renders going out together, this target's two included: when they outnumber the
+/// cores, the two share one helm process ([`crate::render::pair`]).
 pub fn harden(
     job: &Job,
     choice: &OverlayChoice,
     config: &Config,
     today: &str,
     diff_opts: &DiffOptions,
+    renders_at_once: usize,
 ) -> Result<Hardening> {
     if job.manifests.is_some() {
         return Err(Error::new(
@@ -177,6 +180,7 @@ pub fn harden(
         ));
     }
     let (files, sets) = pipeline::load_values(job)?;
+    let pair = crate::render::pair::worth_pairing(renders_at_once);
     // The base render checked whole (the diff compares it), refused when no rule applies.
     let check_base = |(stream, source): (String, String)| -> Result<Checked> {
         let docs = pipeline::parse(&stream, &source, Keep::Everything)?;
@@ -203,7 +207,7 @@ pub fn harden(
             JudgeValues::AlreadyJudged,
         ))
     };
-    let check_hardened = &check_hardened;
+    let (check_base, check_hardened) = (&check_base, &check_hardened);
     let (base, overlay, hardened) = if choice.uses_generated() {
         // The generated overlay depends on the base's failures. To render both at once, the
         // hardened render starts from a predicted overlay (`crate::harden::predict`): the one this
@@ -220,10 +224,10 @@ pub fn harden(
             .as_ref()
             .and_then(|c| crate::render::cache::last_overlay(c, &target))
             .and_then(|text| Some((crate::harden::predict::parse(&text)?, "remembered", text)));
-        let (base_stream, predicted, speculative) = std::thread::scope(|s| {
+        let (base, predicted, speculative) = std::thread::scope(|s| {
             // The prediction first (a millisecond or two: it reads the chart's values), then
             // both renders, then the schema work: on two cores, work started before the second
-            // helm holds it back.
+            // helm holds it back. Each render is checked as soon as it is in.
             let predicted = remembered.or_else(|| {
                 let plain = !choice.full && choice.user.is_empty();
                 plain
@@ -234,22 +238,36 @@ pub fn harden(
                         (p, "cold", text)
                     })
             });
-            let base = s.spawn(|| pipeline::render_stream(job, &[]));
-            let speculative = predicted.as_ref().map(|(_, _, text)| {
-                let tmp = text_file(text)?;
-                Ok(s.spawn(move || {
-                    pipeline::render_stream(job, &[tmp.path().to_path_buf()])
-                        .and_then(check_hardened)
-                }))
-            });
-            pipeline::warm_schemas(job, config);
-            let speculative = speculative.map(|spawned: Result<_>| {
-                spawned?.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed")))
-            });
-            let base = base.join().unwrap_or_else(|_| Err(Error::new("the base render crashed")));
+            let overlay_file = predicted.as_ref().map(|(_, _, text)| text_file(text));
+            let (base, speculative) = match overlay_file {
+                Some(Ok(tmp)) if pair => {
+                    let renders =
+                        s.spawn(move || pipeline::render_pair(job, &[tmp.path().to_path_buf()]));
+                    pipeline::warm_schemas(job, config);
+                    let (base, hardened) = joined_pair(renders);
+                    let hardened = s.spawn(move || hardened.and_then(check_hardened));
+                    let base = base.and_then(check_base);
+                    (base, Some(joined(hardened, "the hardened render")))
+                }
+                overlay_file => {
+                    let base = s.spawn(|| pipeline::render_stream(job, &[]).and_then(check_base));
+                    let speculative = overlay_file.map(|tmp| {
+                        let tmp = tmp?;
+                        Ok(s.spawn(move || {
+                            pipeline::render_stream(job, &[tmp.path().to_path_buf()])
+                                .and_then(check_hardened)
+                        }))
+                    });
+                    pipeline::warm_schemas(job, config);
+                    let base = joined(base, "the base render");
+                    let speculative = speculative
+                        .map(|spawned: Result<_>| joined(spawned?, "the hardened render"));
+                    (base, speculative)
+                }
+            };
             (base, predicted, speculative)
         });
-        let base = check_base(base_stream?)?;
+        let base = base?;
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
         let computed = serde_json::Value::Object(overlay.tree.clone());
@@ -290,22 +308,42 @@ pub fn harden(
         };
         let tmp = text_file(&overlay.to_yaml(&[]))?;
         let extra = [tmp.path().to_path_buf()];
-        let (base_stream, hardened) = std::thread::scope(|s| {
-            let hardened =
-                s.spawn(|| pipeline::render_stream(job, &extra).and_then(check_hardened));
-            pipeline::warm_schemas(job, config);
-            let base = pipeline::render_stream(job, &[]);
-            (
-                base,
-                hardened.join().unwrap_or_else(|_| Err(Error::new("the hardened render crashed"))),
-            )
+        let (base, hardened) = std::thread::scope(|s| {
+            if pair {
+                let renders = s.spawn(|| pipeline::render_pair(job, &extra));
+                pipeline::warm_schemas(job, config);
+                let (base, hardened) = joined_pair(renders);
+                let hardened = s.spawn(move || hardened.and_then(check_hardened));
+                (base.and_then(check_base), joined(hardened, "the hardened render"))
+            } else {
+                let hardened =
+                    s.spawn(|| pipeline::render_stream(job, &extra).and_then(check_hardened));
+                pipeline::warm_schemas(job, config);
+                let base = pipeline::render_stream(job, &[]).and_then(check_base);
+                (base, joined(hardened, "the hardened render"))
+            }
         });
-        let base = check_base(base_stream?)?;
+        let base = base?;
         (base, overlay, hardened?)
     };
     let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
     let proof = prove(&base, &hardened, choice);
     Ok(Hardening { base, hardened, overlay, diffs, proof })
+}
+
+/// A render thread's result; its panic as an error naming `what`.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>, what: &str) -> Result<T> {
+    handle.join().unwrap_or_else(|_| Err(Error::new(format!("{what} crashed"))))
+}
+
+/// [`joined`] for [`pipeline::render_pair`].
+fn joined_pair(
+    handle: std::thread::ScopedJoinHandle<'_, (Rendered, Rendered)>,
+) -> (Rendered, Rendered) {
+    handle.join().unwrap_or_else(|_| {
+        let crashed = || Err(Error::new("the render crashed"));
+        (crashed(), crashed())
+    })
 }
 
 /// The overlay as a private temporary values file for helm.

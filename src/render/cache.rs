@@ -181,6 +181,77 @@ fn render_keyed_beside(
     Ok(stream)
 }
 
+/// [`render()`] for two renders that can share one helm process ([`crate::render::pair`]): the
+/// head's and the hardened one, which is `head` with values files of this run's own added (the
+/// overlay, written once and never changed). When neither is stored they come from one helm
+/// process, each stored under the key it has alone. None when they cannot share one, when one
+/// is already stored, or when the pair's render fails: the caller then renders each through
+/// [`render()`], which serves what is stored and gives helm's own errors.
+pub fn render_pair(
+    settings: Option<&CacheSettings>,
+    helm: &Path,
+    head: &RenderRequest,
+    hardened: &RenderRequest,
+    plan: impl FnOnce() -> Option<crate::render::pair::PairPlan>,
+) -> Option<(String, String)> {
+    let run = |plan: crate::render::pair::PairPlan| {
+        render::render(helm, &plan.request).ok().and_then(|stream| plan.split(&stream))
+    };
+    let Some(settings) = settings.filter(|_| !head.dependency_update) else {
+        return run(plan()?);
+    };
+    // A wrapper or a shim is asked its version to key a render: left to [`render`].
+    let identity = binary_identity(helm)?;
+    if empty_when_first_seen(settings) {
+        if let Some(before) = input_stamps(head).filter(InputStamps::settled) {
+            let (head_stream, hardened_stream) = run(plan()?)?;
+            // The keys are worked out after the render, while the run checks and reports (when
+            // the pair renders, it is the run's longest task: nothing else should slow it),
+            // and stored before the process exits ([`finish`]). Unchanged stamps from before
+            // the render to after the hashing mean the files hashed are the files rendered.
+            // The hardened render's own files are this run's, read now (they go with the run's
+            // end): the head's stamps cover the rest.
+            let own_files = &hardened.values[head.values.len().min(hardened.values.len())..];
+            let own: Option<Vec<(PathBuf, Vec<u8>)>> =
+                own_files.iter().map(|p| Some((p.clone(), fs::read(p).ok()?))).collect();
+            let (settings, copies) = (settings.clone(), (head.clone(), hardened.clone()));
+            let streams = (head_stream.clone(), hardened_stream.clone());
+            let store = std::thread::Builder::new().name("cache-store".into()).spawn(move || {
+                let Some(own) = own else { return };
+                let chart = before.chart.clone();
+                let Some(head_inputs) = inputs_digest_with(&copies.0, Some(chart.clone())) else {
+                    return;
+                };
+                let Some(hardened_inputs) = inputs_digest_read(&copies.1, Some(chart), &own) else {
+                    return;
+                };
+                if input_stamps(&copies.0).is_some_and(|after| after == before) {
+                    put(&settings, &key_of(&identity, &head_inputs), &streams.0);
+                    put(&settings, &key_of(&identity, &hardened_inputs), &streams.1);
+                }
+            });
+            if let Ok(store) = store {
+                PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
+            }
+            return Some((head_stream, hardened_stream));
+        }
+    }
+    let head_key = render_key(&identity, head)?;
+    let hardened_key = render_key(&identity, hardened)?;
+    if stored(settings, &head_key) || stored(settings, &hardened_key) {
+        return None;
+    }
+    let (head_stream, hardened_stream) = run(plan()?)?;
+    put(settings, &head_key, &head_stream);
+    put(settings, &hardened_key, &hardened_stream);
+    Some((head_stream, hardened_stream))
+}
+
+/// Whether an entry is stored under `key` (read by [`get`] when used).
+fn stored(settings: &CacheSettings, key: &str) -> bool {
+    settings.renders().join(key).is_file()
+}
+
 /// Renders of a cold cache still being stored.
 static PENDING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
     std::sync::Mutex::new(Vec::new());
@@ -286,13 +357,26 @@ fn inputs_digest(request: &RenderRequest) -> Option<String> {
 
 /// [`inputs_digest`], with the chart's stamps when they were just taken.
 fn inputs_digest_with(request: &RenderRequest, chart_stamps: Option<Vec<Stamp>>) -> Option<String> {
+    inputs_digest_read(request, chart_stamps, &[])
+}
+
+/// [`inputs_digest_with`], with the content of some values files already read (`read`: path
+/// and content), for files gone by the time the key is worked out.
+fn inputs_digest_read(
+    request: &RenderRequest,
+    chart_stamps: Option<Vec<Stamp>>,
+    read: &[(PathBuf, Vec<u8>)],
+) -> Option<String> {
     let mut h = Fields(Sha256::new());
     let chart = &request.chart;
     h.field(b"chart");
     h.field(&chart_digest(chart, chart_stamps)?);
     h.field(b"values");
     for v in &request.values {
-        h.field(&fs::read(v).ok()?);
+        match read.iter().find(|(path, _)| path == v) {
+            Some((_, content)) => h.field(content),
+            None => h.field(&fs::read(v).ok()?),
+        }
     }
     h.list("set", &request.set);
     h.list("set-string", &request.set_string);

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod interrupt;
+pub mod pair;
 
 use crate::error::{Error, Result};
 use std::io::Read;
@@ -16,7 +17,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// Everything `helm template` needs, in helm's own terms.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderRequest {
     pub chart: PathBuf,
     pub release: Option<String>,

@@ -266,3 +266,33 @@ pub(crate) fn finding_rules(json: &serde_json::Value) -> Vec<String> {
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// A helm that logs its arguments and runs the real one; `version` may be overridden.
+pub(crate) fn logging_helm(dir: &Path, real: &Path, version: Option<&str>) -> PathBuf {
+    let path = dir.join("helm");
+    let log = dir.join("helm.log");
+    let fake_version = version
+        .map(|v| format!("if [ \"$1\" = version ]; then echo {v}; exit 0; fi\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\n{fake_version}exec '{}' \"$@\"\n",
+            log.display(),
+            real.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// How many `helm template` the [`logging_helm`] in `dir` ran.
+pub(crate) fn templates_run(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("helm.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("template"))
+        .count()
+}
