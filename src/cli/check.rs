@@ -36,8 +36,7 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
         let renders =
             pipeline::renders_at_once(jobs.len(), at_once, 2 + usize::from(base.is_some()));
         let both = pipeline::map_jobs(&jobs, at_once, |job| {
-            let aside = crate::render::pair::worth_pairing(renders);
-            with_base(base, job, (&config, &today), (true, aside), || {
+            with_base(base, job, (&config, &today), true, || {
                 harden::harden(job, &choice, &config, &today, &options, renders)
             })
         })?;
@@ -45,7 +44,7 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
         (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings, bases)
     } else {
         let both = pipeline::map_jobs(&jobs, at_once, |job| {
-            with_base(base, job, (&config, &today), (false, false), || {
+            with_base(base, job, (&config, &today), false, || {
                 Ok(pipeline::run_job(job, &config, &today)?.into_report())
             })
         })?;
@@ -136,23 +135,17 @@ pub(super) fn compare_with_baseline(
 }
 
 /// Runs `head` for one target and, with `--base`, checks the target as it is at the base on a
-/// thread beside it, so that both renders go out at once. `aside`: the head's renders are a
-/// pair ([`crate::render::pair::step_aside`]).
+/// thread beside it, so that both renders go out at once.
 fn with_base<T: Send>(
     base: Option<&crate::gate::compare::LazyBaseTree>,
     job: &pipeline::Job,
     judge: (&Config, &str),
-    (keep_docs, aside): (bool, bool),
+    keep_docs: bool,
     head: impl FnOnce() -> Result<T>,
 ) -> Result<(T, Option<crate::gate::compare::BaseSide>)> {
     std::thread::scope(|s| {
         let base = base.map(|lazy| {
-            s.spawn(move || {
-                if aside {
-                    crate::render::pair::step_aside();
-                }
-                crate::gate::compare::check_base(lazy.get()?, job, judge, keep_docs)
-            })
+            s.spawn(move || crate::gate::compare::check_base(lazy.get()?, job, judge, keep_docs))
         });
         let head = head()?;
         let base = base

@@ -60,9 +60,6 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
         let (hardening, change) = std::thread::scope(|s| {
             let change = base.as_ref().map(|lazy| {
                 s.spawn(|| {
-                    if crate::render::pair::worth_pairing(renders) {
-                        crate::render::pair::step_aside();
-                    }
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), true)
                         .map(|base| base.docs)
                 })

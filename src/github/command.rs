@@ -106,7 +106,6 @@ fn review(
     // Every target's renders go out at once (up to -j targets): the base's with the head's two.
     let at_once = args.chart.jobs_at_once();
     let renders = pipeline::renders_at_once(jobs.len(), at_once, 2 + usize::from(base.is_some()));
-    let pairs = with_diff && crate::render::pair::worth_pairing(renders);
     // What GitHub and the repository say that the findings do not change goes on a thread of
     // its own while helm renders.
     let prepared = github.as_ref().map(|github| prepare(github, &args, &cwd, env));
@@ -114,9 +113,6 @@ fn review(
         std::thread::scope(|s| {
             let base_side = base.as_ref().map(|lazy| {
                 s.spawn(|| {
-                    if pairs {
-                        crate::render::pair::step_aside();
-                    }
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), with_diff)
                 })
             });

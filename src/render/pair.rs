@@ -16,7 +16,6 @@
 //! - a chart with dependencies of its own is listed as a dependency of each copy's parent: helm
 //!   evaluates `condition`s and aliases only below listed charts, each under its copy's path
 //!   (listing costs helm a few milliseconds more, so a chart without dependencies is not);
-//!
 //! - helm reads only the top chart's `.helmignore`, matching its rules against paths from the
 //!   top: the chart's goes to the wrapper when every rule matches a file's name alone (as
 //!   `*.bak` or `.git/` do), which is the same name in a copy.
@@ -28,11 +27,10 @@
 //! on paths (`templates/x.yaml`, `/x`), a negation (`!x`), or a rule that would match the
 //! wrapper's own directories, dotfiles in `templates/` (helm skips them only in the top chart),
 //! a `kubeVersion` or `type: library` in Chart.yaml (checked only for the top chart), and values
-//! files that are not one mapping. After the render, the split is
-//! refused if any document is not under one of the two copies, or if the wrapper's name shows
-//! anywhere else in the output (a template that prints its own path). Then, and when helm
-//! fails, the caller renders each on its own: a failure gets helm's own message about the
-//! user's chart.
+//! files that are not one mapping. After the render, the split is refused if any document is
+//! not under one of the two copies, or if the wrapper's name shows anywhere else in the output
+//! (a template that prints its own path). Then, and when helm fails, the caller renders each on
+//! its own: a failure gets helm's own message about the user's chart.
 
 use crate::render::RenderRequest;
 use std::path::Path;
@@ -50,18 +48,6 @@ pub fn worth_pairing(renders_at_once: usize) -> bool {
         Ok("1") => true,
         Ok("0") => false,
         _ => crate::pipeline::default_jobs() < renders_at_once,
-    }
-}
-
-/// Lowers the calling thread's priority (nice 10), and with it that of every helm it starts: for
-/// the work beside a pair (the base side of `--base`). Renders outnumber the cores, so
-/// something waits, and the pair, the run's longest task, should not.
-pub fn step_aside() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority(2) on the calling thread only (on Linux, who = 0 is the calling
-    // thread, and a process it starts inherits the thread's nice value); no memory is touched.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
@@ -89,7 +75,7 @@ impl PairPlan {
         if !head.set.is_empty() || !head.set_string.is_empty() || head.dependency_update {
             return None;
         }
-        let Copy { name, version, has_dependencies } = pairable_chart(&head.chart)?;
+        let ChartCopy { name, version, has_dependencies } = pairable_chart(&head.chart)?;
         let ignore = wrapper_helmignore(&head.chart)?;
         let mut head_values = Vec::new();
         let mut hardened_values = Vec::new();
@@ -98,10 +84,11 @@ impl PairPlan {
             if has_top_level_tags(&text) {
                 return None;
             }
+            let values = nestable(&text)?;
             if head_values.len() < head.values.len() {
-                head_values.push(nested(&text, &[&name])?);
+                head_values.push(nested(&values, &[&name]));
             }
-            hardened_values.push(nested(&text, &[HARDENED_PARENT, &name])?);
+            hardened_values.push(nested(&values, &[HARDENED_PARENT, &name]));
         }
         let dir = tempfile::Builder::new().prefix("helm-harden-pair-").tempdir().ok()?;
         let tracked = crate::render::interrupt::track_dir(dir.path().to_path_buf());
@@ -193,7 +180,7 @@ impl PairPlan {
 
 /// What the wrapper says of a copy, from its Chart.yaml.
 #[derive(Debug, PartialEq, Eq)]
-struct Copy {
+struct ChartCopy {
     name: String,
     version: String,
     /// Chart.yaml (or a v1 chart's requirements.yaml) lists dependencies.
@@ -201,7 +188,7 @@ struct Copy {
 }
 
 /// The chart as a copy in the wrapper, when it can be one (see the module's documentation).
-fn pairable_chart(chart: &Path) -> Option<Copy> {
+fn pairable_chart(chart: &Path) -> Option<ChartCopy> {
     if !chart.is_dir() {
         return None;
     }
@@ -243,7 +230,7 @@ fn pairable_chart(chart: &Path) -> Option<Copy> {
     let ours = name == HARDENED_PARENT || name == WRAPPER;
     let listed = root.get("dependencies").is_some_and(|d| !d.items().is_empty());
     let has_dependencies = listed || requirements.is_some();
-    (plain && !ours && !version.contains(['"', '\\', '\n'])).then_some(Copy {
+    (plain && !ours && !version.contains(['"', '\\', '\n'])).then_some(ChartCopy {
         name,
         version,
         has_dependencies,
@@ -365,12 +352,42 @@ fn read_values(path: &Path) -> Option<String> {
     crate::parse::input::read_text_lenient(path, crate::parse::input::MAX_CHART_FILE_BYTES)
 }
 
-/// A values file's text under `keys` (`a: {b: <text>}`), lines indented as they are, so that
-/// helm reads the same values one level down. None for what indenting would change: more
-/// than one document, a directive, or a document that is not a mapping.
-fn nested(text: &str, keys: &[&str]) -> Option<String> {
+/// A values file that can go under a copy's key as it is (see [`nestable`]).
+enum Nestable<'a> {
+    /// An empty file, or comments only: no values.
+    Empty,
+    /// One mapping: its lines (a leading document start left out).
+    Lines(&'a str),
+}
+
+/// Whether a values file's text can be indented under a key without its meaning changing:
+/// None for more than one document, a directive, a document that is not a mapping, or YAML
+/// that does not parse (helm then says what is wrong, alone).
+fn nestable(text: &str) -> Option<Nestable<'_>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let parsed = crate::parse::yaml::parse_one(text, 1).ok()?;
+    if parsed.root.is_null() {
+        return Some(Nestable::Empty);
+    }
+    if !parsed.root.is_map() {
+        return None;
+    }
+    let first_line_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    // A document start alone on the first line, or with a comment: nothing to indent.
+    let start_only = |rest: &str| {
+        rest.trim().is_empty() || rest.starts_with([' ', '\t']) && rest.trim().starts_with('#')
+    };
+    let body = match text[..first_line_end].strip_prefix("---") {
+        Some(rest) if start_only(rest) => &text[first_line_end..],
+        _ => text,
+    };
+    let marker = |l: &str| l.starts_with("---") || l.starts_with("...") || l.starts_with('%');
+    (!body.lines().any(marker)).then_some(Nestable::Lines(body))
+}
+
+/// A values file's text under `keys` (`a: {b: <text>}`), its lines indented as they are, so
+/// that helm reads the same values one level down.
+fn nested(values: &Nestable, keys: &[&str]) -> String {
     let mut out = String::new();
     for (depth, key) in keys.iter().enumerate() {
         out.push_str(&"  ".repeat(depth));
@@ -380,30 +397,20 @@ fn nested(text: &str, keys: &[&str]) -> Option<String> {
             out.push('\n');
         }
     }
-    if parsed.root.is_null() {
-        out.push_str(" {}\n"); // an empty file, or comments only: no values
-        return Some(out);
-    }
-    if !parsed.root.is_map() {
-        return None;
-    }
+    let Nestable::Lines(text) = values else {
+        out.push_str(" {}\n"); // `key:` alone would be null, which helm refuses for values
+        return out;
+    };
     out.push('\n');
     let indent = "  ".repeat(keys.len());
-    for (n, line) in text.lines().enumerate() {
-        let marker = line.starts_with("---") || line.starts_with("...");
-        if n == 0 && marker && line[3..].trim_start().is_empty() {
-            continue; // a document start on the first line: nothing to indent
-        }
-        if marker || line.starts_with('%') {
-            return None;
-        }
+    for line in text.lines() {
         if !line.is_empty() {
             out.push_str(&indent);
             out.push_str(line);
         }
         out.push('\n');
     }
-    Some(out)
+    out
 }
 
 #[cfg(test)]
@@ -413,12 +420,13 @@ mod tests {
     #[test]
     fn a_values_file_goes_under_its_copy_with_block_scalars_kept() {
         let text = "gateway:\n  enabled: true\nnote: |\n  one\n\n    two\nlist:\n- a\n";
+        let under = |text, keys: &[&str]| nested(&nestable(text).unwrap(), keys);
         assert_eq!(
-            nested(text, &["gloo"]).unwrap(),
+            under(text, &["gloo"]),
             "gloo:\n  gateway:\n    enabled: true\n  note: |\n    one\n\n      two\n  list:\n  - a\n"
         );
         assert_eq!(
-            nested("a: 1\n", &[HARDENED_PARENT, "gloo"]).unwrap(),
+            under("a: 1\n", &[HARDENED_PARENT, "gloo"]),
             "helm-harden-hardened:\n  gloo:\n    a: 1\n"
         );
     }
@@ -426,26 +434,9 @@ mod tests {
     #[test]
     fn an_empty_values_file_gives_an_empty_mapping() {
         // `gloo:` alone would be null, and helm refuses a null where a chart's values go.
-        assert_eq!(nested("# only a comment\n", &["gloo"]).unwrap(), "gloo: {}\n");
-        assert_eq!(nested("", &["gloo"]).unwrap(), "gloo: {}\n");
-    }
-
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn a_helm_started_aside_runs_at_a_lower_priority_and_the_rest_does_not() {
-        let niceness = || {
-            let out = std::process::Command::new("nice").output().expect("nice(1)");
-            String::from_utf8(out.stdout).unwrap().trim().parse::<i32>().unwrap()
-        };
-        let before = niceness();
-        let aside = std::thread::spawn(move || {
-            step_aside();
-            niceness()
-        })
-        .join()
-        .unwrap();
-        assert!(aside >= 10, "{aside}");
-        assert_eq!(niceness(), before, "only the thread that stepped aside");
+        let under = |text| nested(&nestable(text).unwrap(), &["gloo"]);
+        assert_eq!(under("# only a comment\n"), "gloo: {}\n");
+        assert_eq!(under(""), "gloo: {}\n");
     }
 
     #[test]
@@ -471,13 +462,16 @@ mod tests {
 
     #[test]
     fn what_indenting_would_change_is_refused() {
-        assert_eq!(nested("---\na: 1\n", &["gloo"]).unwrap(), "gloo:\n  a: 1\n");
-        assert_eq!(nested("\u{feff}a: 1\n", &["gloo"]).unwrap(), "gloo:\n  a: 1\n");
-        assert!(nested("a: 1\n---\nb: 2\n", &["gloo"]).is_none());
-        assert!(nested("%YAML 1.2\n---\na: 1\n", &["gloo"]).is_none());
-        assert!(nested("- a\n- b\n", &["gloo"]).is_none());
-        assert!(nested("just text\n", &["gloo"]).is_none());
-        assert!(nested("a: [1\n", &["gloo"]).is_none());
+        let under = |text| nestable(text).map(|values| nested(&values, &["gloo"]));
+        assert_eq!(under("---\na: 1\n").unwrap(), "gloo:\n  a: 1\n");
+        assert_eq!(under("--- # start\na: 1\n").unwrap(), "gloo:\n  a: 1\n");
+        assert_eq!(under("\u{feff}a: 1\n").unwrap(), "gloo:\n  a: 1\n");
+        assert!(under("a: 1\n---\nb: 2\n").is_none());
+        assert!(under("a: 1\n...\n").is_none());
+        assert!(under("%YAML 1.2\n---\na: 1\n").is_none());
+        assert!(under("- a\n- b\n").is_none());
+        assert!(under("just text\n").is_none());
+        assert!(under("a: [1\n").is_none());
     }
 
     fn plan_for_split() -> PairPlan {
@@ -559,7 +553,7 @@ mod tests {
         std::fs::create_dir(chart.join("templates")).unwrap();
         std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: gloo\nversion: 1.0.0\n")
             .unwrap();
-        let gloo = Some(Copy {
+        let gloo = Some(ChartCopy {
             name: "gloo".to_string(),
             version: "1.0.0".to_string(),
             has_dependencies: false,
