@@ -1,6 +1,6 @@
 //! K8S-004: the Envoy container drops every Linux capability.
 
-use super::common::security_context::{capability_names, drops_all};
+use super::common::security_context::{capability_names, drops_all, is_net_bind};
 use super::helpers::each_envoy_container;
 use super::{Fix, Rule, Severity, Versions};
 use crate::parse::model::Model;
@@ -17,7 +17,8 @@ pub(super) static RULE: Rule = Rule {
         kernel-level powers it never needs.",
     predicate: "Envoy container of every proxy: `securityContext.capabilities.drop` contains \
         `ALL`, and `securityContext.capabilities.add` contains nothing other than \
-        `NET_BIND_SERVICE` (which GLOO-002 judges). Absent `drop` = FAIL. NA when no Envoy \
+        `NET_BIND_SERVICE` / `CAP_NET_BIND_SERVICE`, in any case (which GLOO-002 judges). Absent \
+        `drop` = FAIL. NA when no Envoy \
         container can be identified; no proxy rendered = NA.",
     fix_doc: "Keep the chart defaults (the proxy template renders `capabilities: {drop: [ALL]}`; \
         `disableNetBind: false` only adds NET_BIND_SERVICE). 1.13: hard-coded in the template; \
@@ -39,7 +40,7 @@ fn check<'a>(m: &Model<'a>) -> Vec<super::Outcome<'a>> {
         let caps = c.path("securityContext.capabilities");
         let extra: Vec<String> = capability_names(caps.and_then(|n| n.get("add")))
             .into_iter()
-            .filter(|a| a != "NET_BIND_SERVICE")
+            .filter(|a| !is_net_bind(a))
             .collect();
         drops_all(&capability_names(caps.and_then(|n| n.get("drop"))), &extra)
     })
@@ -60,6 +61,11 @@ mod tests {
             [Pass],
             "NET_BIND_SERVICE is GLOO-002's business"
         );
+        // Runtimes take the name with or without `CAP_`, in any case; GLOO-002 judges each.
+        for name in ["CAP_NET_BIND_SERVICE", "net_bind_service"] {
+            let added = net_bind.replace("NET_BIND_SERVICE", name);
+            assert_eq!(statuses(&RULE, &proxy("", &added), "1.13.39"), [Pass], "{name}");
+        }
     }
 
     #[test]
