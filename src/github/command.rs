@@ -206,8 +206,7 @@ fn review(
         diff,
         base: review::BaseSummary::of(&reports),
     };
-    let posted = post(&ctx, args.comment, reads);
-    match posted {
+    match post(&ctx, args.comment, reads) {
         Ok((done, summary)) => {
             eprintln!("{done}");
             if !args.no_step_summary && env("GITHUB_ACTIONS").as_deref() == Some("true") {
