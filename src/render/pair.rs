@@ -489,9 +489,23 @@ mod tests {
     #[test]
     fn the_output_splits_into_the_two_renders_as_each_prints_alone() {
         let plan = plan_for_split();
-        let stream = "---\n# Source: helm-harden-pair/charts/gloo/templates/a.yaml\nkind: A\n---\n# Source: helm-harden-pair/charts/helm-harden-hardened/charts/gloo/templates/a.yaml\nkind: A\nx: 1\n---\n# Source: helm-harden-pair/charts/gloo/templates/b.yaml\n---\n---\n# Source: helm-harden-pair/charts/gloo/templates/c.yaml\nkind: C\n";
+        let stream = concat!(
+            "---\n# Source: helm-harden-pair/charts/gloo/templates/a.yaml\nkind: A\n",
+            "---\n# Source: helm-harden-pair/charts/helm-harden-hardened/charts/gloo/templates/a.yaml\n",
+            "kind: A\nx: 1\n",
+            // A template that renders nothing, then one that starts with a document marker.
+            "---\n# Source: helm-harden-pair/charts/gloo/templates/b.yaml\n",
+            "---\n---\n# Source: helm-harden-pair/charts/gloo/templates/c.yaml\nkind: C\n",
+        );
         let (head, hardened) = plan.split(stream).unwrap();
-        assert_eq!(head, "---\n# Source: gloo/templates/a.yaml\nkind: A\n---\n# Source: gloo/templates/b.yaml\n---\n---\n# Source: gloo/templates/c.yaml\nkind: C\n");
+        assert_eq!(
+            head,
+            concat!(
+                "---\n# Source: gloo/templates/a.yaml\nkind: A\n",
+                "---\n# Source: gloo/templates/b.yaml\n",
+                "---\n---\n# Source: gloo/templates/c.yaml\nkind: C\n",
+            )
+        );
         assert_eq!(hardened, "---\n# Source: gloo/templates/a.yaml\nkind: A\nx: 1\n");
         // Nothing to render: helm prints one blank line, for the pair as for each alone.
         let nothing = Some(("\n".to_string(), "\n".to_string()));
