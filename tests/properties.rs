@@ -364,7 +364,8 @@ proptest! {
         // And the diff against the intact render.
         let intact = parse_stream(RENDER).expect("the example render parses");
         let diffs = helm_harden::harden::diff::diff_renders(&intact, &docs, &helm_harden::harden::diff::DiffOptions::default());
-        let _ = helm_harden::harden::diff::render_text(&diffs, true);
-        let _ = helm_harden::harden::diff::render_markdown(&diffs);
+        let hardened = helm_harden::harden::diff::Between::Hardened;
+        let _ = helm_harden::harden::diff::render_text(&diffs, hardened, true);
+        let _ = helm_harden::harden::diff::render_markdown(&diffs, hardened);
     }
 }

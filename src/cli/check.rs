@@ -99,12 +99,17 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
                     ));
                     text.push_str(&crate::harden::diff::render_text(
                         &c.change,
+                        crate::harden::diff::Between::Change,
                         use_color(args.color),
                     ));
                     text.push('\n');
                 }
                 text.push_str("Diff with the hardened overlay:\n\n");
-                text.push_str(&crate::harden::diff::render_text(&h.diffs, use_color(args.color)));
+                text.push_str(&crate::harden::diff::render_text(
+                    &h.diffs,
+                    crate::harden::diff::Between::Hardened,
+                    use_color(args.color),
+                ));
                 text.push('\n');
                 text.push_str(&harden::proof_text(h));
             }
@@ -166,7 +171,7 @@ fn compare_with_base(
     let base_docs = std::mem::take(&mut base.docs);
     crate::gate::compare::compare_with(report, base, base_name);
     if let (Some(h), Some(comparison)) = (hardening, report.comparison.as_mut()) {
-        comparison.change = crate::harden::diff::diff_renders(
+        comparison.change = crate::harden::diff::diff_change(
             &base_docs,
             &h.base.docs,
             &crate::harden::diff::DiffOptions::default(),

@@ -5,6 +5,7 @@ use super::args::{DiffArgs, DiffFormat, FixArgs, OverlayArgs};
 use super::{overlay_choice, run_inputs, setup, use_color};
 use crate::error::{Error, Result};
 use crate::harden;
+use crate::harden::diff::Between;
 use crate::pipeline;
 use crate::report;
 use crate::rules::Severity;
@@ -72,7 +73,7 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
         let hardening = hardening?;
         let change = match change {
             Some(base_docs) => {
-                Some(crate::harden::diff::diff_renders(&base_docs?, &hardening.base.docs, &opts))
+                Some(crate::harden::diff::diff_change(&base_docs?, &hardening.base.docs, &opts))
             }
             None => None,
         };
@@ -90,12 +91,20 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
                 let change = change.as_ref().map_or(String::new(), |diffs| {
                     format!(
                         "Change since {since}:\n\n{}\nDiff with the hardened overlay:\n\n",
-                        crate::harden::diff::render_text(diffs, use_color(args.color))
+                        crate::harden::diff::render_text(
+                            diffs,
+                            Between::Change,
+                            use_color(args.color)
+                        )
                     )
                 });
                 format!(
                     "{head}{change}{}\n{}",
-                    crate::harden::diff::render_text(&h.diffs, use_color(args.color)),
+                    crate::harden::diff::render_text(
+                        &h.diffs,
+                        Between::Hardened,
+                        use_color(args.color)
+                    ),
                     harden::proof_text(h)
                 )
             })
@@ -108,12 +117,12 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
                     format!(
                         "### Change since {}\n\n{}\n### Diff with the hardened overlay\n\n",
                         crate::escape::markdown(since),
-                        crate::harden::diff::render_markdown(diffs)
+                        crate::harden::diff::render_markdown(diffs, Between::Change)
                     )
                 });
                 format!(
                     "{change}{}\n{}",
-                    crate::harden::diff::render_markdown(&h.diffs),
+                    crate::harden::diff::render_markdown(&h.diffs, Between::Hardened),
                     harden::proof_markdown(h)
                 )
             })

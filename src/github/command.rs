@@ -130,7 +130,7 @@ fn review(
         if let (Some(base_side), Some(lazy)) = (base_side, &base) {
             let (tree, _) = lazy.get()?;
             if with_diff {
-                let change = crate::harden::diff::diff_renders(
+                let change = crate::harden::diff::diff_change(
                     &base_side.docs,
                     &checked.docs,
                     &crate::harden::diff::DiffOptions::default(),
@@ -138,7 +138,10 @@ fn review(
                 diffs.push_str(&format!(
                     "**Change since {}**\n\n{}\n**Diff with the hardened overlay**\n\n",
                     crate::escape::markdown(&tree.name),
-                    crate::harden::diff::render_markdown(&change)
+                    crate::harden::diff::render_markdown(
+                        &change,
+                        crate::harden::diff::Between::Change
+                    )
                 ));
             }
             crate::gate::compare::compare_with(&mut checked.report, base_side, &tree.name);
@@ -274,7 +277,8 @@ fn head_check(
         &crate::harden::diff::DiffOptions::default(),
         renders_at_once,
     )?;
-    let diff = crate::harden::diff::render_markdown(&h.diffs);
+    let diff =
+        crate::harden::diff::render_markdown(&h.diffs, crate::harden::diff::Between::Hardened);
     Ok((h.base, Some(diff)))
 }
 

@@ -85,8 +85,49 @@ fn key_of(d: &Doc) -> Key {
     )
 }
 
-/// Compares two renders; differences in render order of the pairs.
+/// Which two renders a diff compares: it names the two sides of each resource's diff, and says
+/// what no difference means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Between {
+    /// The render of the user's values and the one with the hardened overlay.
+    Hardened,
+    /// The render at `--base REF` and the working tree's: the change's own diff.
+    Change,
+}
+
+impl Between {
+    fn sides(self) -> (&'static str, &'static str) {
+        match self {
+            Between::Hardened => ("base", "hardened"),
+            Between::Change => ("base", "head"),
+        }
+    }
+
+    fn nothing_changes(self) -> &'static str {
+        match self {
+            Between::Hardened => "the hardened overlay changes nothing",
+            Between::Change => "the change leaves the render as it was",
+        }
+    }
+}
+
+/// Compares the render of the user's values with the hardened one; differences in render
+/// order of the pairs.
 pub fn diff_renders(base: &[Doc], hardened: &[Doc], opts: &DiffOptions) -> Vec<ResourceDiff> {
+    diff_between(base, hardened, opts, Between::Hardened)
+}
+
+/// Compares the render at `--base REF` with the working tree's, as [`diff_renders`] does.
+pub fn diff_change(base: &[Doc], head: &[Doc], opts: &DiffOptions) -> Vec<ResourceDiff> {
+    diff_between(base, head, opts, Between::Change)
+}
+
+fn diff_between(
+    base: &[Doc],
+    hardened: &[Doc],
+    opts: &DiffOptions,
+    between: Between,
+) -> Vec<ResourceDiff> {
     let index = |docs: &[Doc]| -> BTreeMap<Key, usize> {
         docs.iter().enumerate().map(|(i, d)| (key_of(d), i)).collect()
     };
@@ -101,6 +142,7 @@ pub fn diff_renders(base: &[Doc], hardened: &[Doc], opts: &DiffOptions) -> Vec<R
             order.push((k, l, r));
         }
     }
+    let (left_side, right_side) = between.sides();
     let mut out = Vec::new();
     for (_, l, r) in order {
         // Most objects come out of both renders the same: known so without writing either out.
@@ -127,7 +169,7 @@ pub fn diff_renders(base: &[Doc], hardened: &[Doc], opts: &DiffOptions) -> Vec<R
         let diff = TextDiff::from_lines(&a, &b)
             .unified_diff()
             .context_radius(opts.context)
-            .header(&format!("base/{name}"), &format!("hardened/{name}"))
+            .header(&format!("{left_side}/{name}"), &format!("{right_side}/{name}"))
             .to_string();
         out.push(ResourceDiff {
             change,
@@ -298,7 +340,7 @@ fn base64_len(s: &str) -> usize {
 const RESOURCE: Style<'static> = Style { sorted: true, literal: true, ..Style::PLAIN };
 
 /// Text output: helm-diff style headers and unified diffs.
-pub fn render_text(diffs: &[ResourceDiff], color: bool) -> String {
+pub fn render_text(diffs: &[ResourceDiff], between: Between, color: bool) -> String {
     let mut out = String::new();
     for d in diffs {
         let header = crate::escape::terminal(&d.header());
@@ -319,14 +361,14 @@ pub fn render_text(diffs: &[ResourceDiff], color: bool) -> String {
         out.push('\n');
     }
     if diffs.is_empty() {
-        out.push_str("no differences: the hardened overlay changes nothing\n");
+        writeln!(out, "no differences: {}", between.nothing_changes()).ok();
     }
     out
 }
 
 /// Markdown: one collapsible block per resource (PR comments, job summaries). The `<summary>`
 /// line is raw HTML (markdown is not processed there), so its text is escaped as HTML.
-pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
+pub fn render_markdown(diffs: &[ResourceDiff], between: Between) -> String {
     let mut out = String::new();
     for d in diffs {
         // The fence outgrows any backtick run in the diff, so the body cannot close it early.
@@ -341,7 +383,7 @@ pub fn render_markdown(diffs: &[ResourceDiff]) -> String {
         .ok();
     }
     if diffs.is_empty() {
-        out.push_str("No differences: the hardened overlay changes nothing.\n");
+        writeln!(out, "No differences: {}.", between.nothing_changes()).ok();
     }
     out
 }
@@ -353,6 +395,30 @@ mod tests {
 
     fn diff(a: &str, b: &str) -> Vec<ResourceDiff> {
         diff_renders(&parse_stream(a).unwrap(), &parse_stream(b).unwrap(), &DiffOptions::default())
+    }
+
+    #[test]
+    fn the_change_diff_names_its_sides_and_what_no_difference_means() {
+        let changed = DEP.replace("replicas: 1\n  template", "replicas: 2\n  template");
+        let (base, head) = (parse_stream(DEP).unwrap(), parse_stream(&changed).unwrap());
+        let change = diff_change(&base, &head, &DiffOptions::default());
+        assert!(change[0].diff.starts_with("--- base/Deployment/gw\n+++ head/Deployment/gw\n"));
+        let hardened = diff_renders(&base, &head, &DiffOptions::default());
+        assert!(hardened[0].diff.contains("+++ hardened/Deployment/gw\n"), "{}", hardened[0].diff);
+        let none = diff_change(&base, &base, &DiffOptions::default());
+        let said = |between| render_markdown(&none, between);
+        assert_eq!(
+            said(Between::Change),
+            "No differences: the change leaves the render as it was.\n"
+        );
+        assert_eq!(
+            said(Between::Hardened),
+            "No differences: the hardened overlay changes nothing.\n"
+        );
+        assert_eq!(
+            render_text(&none, Between::Change, false),
+            "no differences: the change leaves the render as it was\n"
+        );
     }
 
     const DEP: &str = "---\n# Source: c/templates/d.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gw\n  namespace: ns\nspec:\n  replicas: 1\n  template:\n    metadata:\n      annotations:\n        checksum/config: abc\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\n  namespace: ns\nspec:\n  replicas: 1\n";

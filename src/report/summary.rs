@@ -49,7 +49,7 @@ pub fn render(reports: &[CheckReport], hardenings: &[Hardening], budget: usize) 
                 "<details><summary>Change since {} ({} resources change)</summary>\n\n{}\n</details>\n\n",
                 esc(&c.base),
                 c.change.len(),
-                crate::harden::diff::render_markdown(&c.change)
+                crate::harden::diff::render_markdown(&c.change, crate::harden::diff::Between::Change)
             );
             if out.len() + change.len() + NOTE_ROOM > budget {
                 left_out_diffs += 1;
@@ -172,7 +172,7 @@ fn diff_section(h: &Hardening) -> String {
     format!(
         "<details><summary>Diff with the hardened overlay ({} resources change)</summary>\n\n{}\n{}\n</details>\n\n",
         h.diffs.len(),
-        crate::harden::diff::render_markdown(&h.diffs),
+        crate::harden::diff::render_markdown(&h.diffs, crate::harden::diff::Between::Hardened),
         crate::harden::proof_markdown(h)
     )
 }
