@@ -247,9 +247,9 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
 pub type Rendered = Result<(String, String)>;
 
 /// The job's render and its render with `extra` values added (the hardened one), as
-/// [`render_stream`] gives each: from one helm process when [`crate::render::pair`] can
+/// [`render_stream`] gives each (`files`: the job's values files, as [`load_values`] read them): from one helm process when [`crate::render::pair`] can
 /// render both faithfully, else each on its own, at once.
-pub fn render_pair(job: &Job, extra: &[PathBuf]) -> (Rendered, Rendered) {
+pub fn render_pair(job: &Job, files: &[ValuesFile], extra: &[PathBuf]) -> (Rendered, Rendered) {
     if job.manifests.is_none() {
         if let Ok(helm) = render::find_helm(job.helm.as_deref()) {
             let head = &job.request;
@@ -257,7 +257,7 @@ pub fn render_pair(job: &Job, extra: &[PathBuf]) -> (Rendered, Rendered) {
                 values: head.values.iter().chain(extra).cloned().collect(),
                 ..head.clone()
             };
-            let plan = || crate::render::pair::PairPlan::new(head, &hardened);
+            let plan = || crate::render::pair::PairPlan::new(head, &hardened, files);
             let paired =
                 crate::render::cache::render_pair(job.cache.as_ref(), &helm, head, &hardened, plan);
             if let Some((head_stream, hardened_stream)) = paired {

@@ -207,7 +207,7 @@ pub fn harden(
             JudgeValues::AlreadyJudged,
         ))
     };
-    let (check_base, check_hardened) = (&check_base, &check_hardened);
+    let (check_base, check_hardened, loaded) = (&check_base, &check_hardened, &files);
     let (base, overlay, hardened) = if choice.uses_generated() {
         // The generated overlay depends on the base's failures. To render both at once, the
         // hardened render starts from a predicted overlay (`crate::harden::predict`): the one this
@@ -224,49 +224,26 @@ pub fn harden(
             .as_ref()
             .and_then(|c| crate::render::cache::last_overlay(c, &target))
             .and_then(|text| Some((crate::harden::predict::parse(&text)?, "remembered", text)));
-        let (base, predicted, speculative) = std::thread::scope(|s| {
-            // The prediction first (a millisecond or two: it reads the chart's values), then
-            // both renders, then the schema work: on two cores, work started before the second
-            // helm holds it back. Each render is checked as soon as it is in.
-            let predicted = remembered.or_else(|| {
-                let plain = !choice.full && choice.user.is_empty();
-                plain
-                    .then(|| crate::harden::predict::cold(job, &files, &sets, config))
-                    .flatten()
-                    .map(|p| {
-                        let text = crate::harden::predict::to_yaml(&p);
-                        (p, "cold", text)
-                    })
-            });
-            let overlay_file = predicted.as_ref().map(|(_, _, text)| text_file(text));
-            let (base, speculative) = match overlay_file {
-                Some(Ok(tmp)) if pair => {
-                    let renders =
-                        s.spawn(move || pipeline::render_pair(job, &[tmp.path().to_path_buf()]));
-                    pipeline::warm_schemas(job, config);
-                    let (base, hardened) = joined_pair(renders);
-                    let hardened = s.spawn(move || hardened.and_then(check_hardened));
-                    let base = base.and_then(check_base);
-                    (base, Some(joined(hardened, "the hardened render")))
-                }
-                overlay_file => {
-                    let base = s.spawn(|| pipeline::render_stream(job, &[]).and_then(check_base));
-                    let speculative = overlay_file.map(|tmp| {
-                        let tmp = tmp?;
-                        Ok(s.spawn(move || {
-                            pipeline::render_stream(job, &[tmp.path().to_path_buf()])
-                                .and_then(check_hardened)
-                        }))
-                    });
-                    pipeline::warm_schemas(job, config);
-                    let base = joined(base, "the base render");
-                    let speculative = speculative
-                        .map(|spawned: Result<_>| joined(spawned?, "the hardened render"));
-                    (base, speculative)
-                }
-            };
-            (base, predicted, speculative)
+        // The prediction first (a millisecond or two: it reads the chart's values), then both
+        // renders.
+        let predicted = remembered.or_else(|| {
+            let plain = !choice.full && choice.user.is_empty();
+            plain.then(|| crate::harden::predict::cold(job, &files, &sets, config)).flatten().map(
+                |p| {
+                    let text = crate::harden::predict::to_yaml(&p);
+                    (p, "cold", text)
+                },
+            )
         });
+        let (overlay_file, unwritten) = match predicted.as_ref().map(|(_, _, t)| text_file(t)) {
+            Some(Ok(tmp)) => (Some(tmp), None),
+            Some(Err(e)) => (None, Some(Err(e))),
+            None => (None, None),
+        };
+        let overlay_path = overlay_file.as_ref().map(tempfile::NamedTempFile::path);
+        let (base, speculative) =
+            render_and_check(job, loaded, overlay_path, pair, config, (check_base, check_hardened));
+        let speculative = speculative.or(unwritten);
         let base = base?;
         let overlay = build_overlay(&base, choice, config)?;
         let text = overlay.to_yaml(&[]);
@@ -307,28 +284,59 @@ pub fn harden(
             o
         };
         let tmp = text_file(&overlay.to_yaml(&[]))?;
-        let extra = [tmp.path().to_path_buf()];
-        let (base, hardened) = std::thread::scope(|s| {
-            if pair {
-                let renders = s.spawn(|| pipeline::render_pair(job, &extra));
-                pipeline::warm_schemas(job, config);
-                let (base, hardened) = joined_pair(renders);
-                let hardened = s.spawn(move || hardened.and_then(check_hardened));
-                (base.and_then(check_base), joined(hardened, "the hardened render"))
-            } else {
-                let hardened =
-                    s.spawn(|| pipeline::render_stream(job, &extra).and_then(check_hardened));
-                pipeline::warm_schemas(job, config);
-                let base = pipeline::render_stream(job, &[]).and_then(check_base);
-                (base, joined(hardened, "the hardened render"))
-            }
-        });
+        let (base, hardened) = render_and_check(
+            job,
+            loaded,
+            Some(tmp.path()),
+            pair,
+            config,
+            (check_base, check_hardened),
+        );
+        let hardened = hardened.expect("an overlay file gives a hardened render");
         let base = base?;
         (base, overlay, hardened?)
     };
     let diffs = diff_renders(&base.docs, &hardened.docs, diff_opts);
     let proof = prove(&base, &hardened, choice);
     Ok(Hardening { base, hardened, overlay, diffs, proof })
+}
+
+/// The base render and, with `overlay`, the hardened one, at once (one helm process for both
+/// when `pair`), each checked as soon as it is in; the schema work starts after the renders (on
+/// two cores, work started before the second helm holds it back).
+fn render_and_check<B, H>(
+    job: &Job,
+    loaded: &[crate::parse::values::ValuesFile],
+    overlay: Option<&std::path::Path>,
+    pair: bool,
+    config: &Config,
+    (check_base, check_hardened): (&B, &H),
+) -> (Result<Checked>, Option<Result<Checked>>)
+where
+    B: Fn((String, String)) -> Result<Checked> + Sync,
+    H: Fn((String, String)) -> Result<Checked> + Sync,
+{
+    std::thread::scope(|s| match overlay {
+        Some(overlay) if pair => {
+            let renders = s.spawn(|| pipeline::render_pair(job, loaded, &[overlay.to_path_buf()]));
+            pipeline::warm_schemas(job, config);
+            let (base, hardened) = joined_pair(renders);
+            let hardened = s.spawn(move || hardened.and_then(check_hardened));
+            let base = base.and_then(check_base);
+            (base, Some(joined(hardened, "the hardened render")))
+        }
+        _ => {
+            let base = s.spawn(|| pipeline::render_stream(job, &[]).and_then(check_base));
+            let hardened = overlay.map(|overlay| {
+                s.spawn(move || {
+                    pipeline::render_stream(job, &[overlay.to_path_buf()]).and_then(check_hardened)
+                })
+            });
+            pipeline::warm_schemas(job, config);
+            let base = joined(base, "the base render");
+            (base, hardened.map(|h| joined(h, "the hardened render")))
+        }
+    })
 }
 
 /// A render thread's result; its panic as an error naming `what`.

@@ -32,6 +32,8 @@
 //! (a template that prints its own path). Then, and when helm fails, the caller renders each on
 //! its own: a failure gets helm's own message about the user's chart.
 
+use crate::parse::values::ValuesFile;
+use crate::parse::yaml::Node;
 use crate::render::RenderRequest;
 use std::path::Path;
 
@@ -66,8 +68,13 @@ pub struct PairPlan {
 impl PairPlan {
     /// The wrapper for `head` and `hardened`, or None when the two cannot share a render
     /// faithfully (see the module's documentation). `hardened` must be `head` with values files
-    /// added after the head's.
-    pub fn new(head: &RenderRequest, hardened: &RenderRequest) -> Option<PairPlan> {
+    /// added after the head's. `loaded` holds the first values files as the run already read
+    /// them ([`ValuesFile::load`], in order); the others are read here.
+    pub fn new(
+        head: &RenderRequest,
+        hardened: &RenderRequest,
+        loaded: &[ValuesFile],
+    ) -> Option<PairPlan> {
         let same_but_values = RenderRequest { values: head.values.clone(), ..hardened.clone() };
         if same_but_values != *head || !hardened.values.starts_with(&head.values) {
             return None;
@@ -79,12 +86,21 @@ impl PairPlan {
         let ignore = wrapper_helmignore(&head.chart)?;
         let mut head_values = Vec::new();
         let mut hardened_values = Vec::new();
-        for path in &hardened.values {
-            let text = read_values(path)?;
-            if has_top_level_tags(&text) {
+        let read_here: Vec<(String, Node)> = hardened.values
+            [loaded.len().min(hardened.values.len())..]
+            .iter()
+            .map(|path| {
+                let text = read_values(path)?;
+                let root = crate::parse::yaml::parse_one(&text, 1).ok()?.root;
+                Some((text, root))
+            })
+            .collect::<Option<_>>()?;
+        let files = loaded.iter().map(|f| (f.text.as_str(), &f.root));
+        for (text, root) in files.chain(read_here.iter().map(|(t, r)| (t.as_str(), r))) {
+            if sets_tags(root) {
                 return None;
             }
-            let values = nestable(&text)?;
+            let values = nestable(text, root)?;
             if head_values.len() < head.values.len() {
                 head_values.push(nested(&values, &[&name]));
             }
@@ -224,8 +240,9 @@ fn pairable_chart(chart: &Path) -> Option<ChartCopy> {
         &chart.join("values.yaml"),
         crate::parse::input::MAX_CHART_FILE_BYTES,
     );
-    if defaults.as_deref().is_some_and(has_top_level_tags) {
-        return None;
+    let defaults = defaults.map(|text| crate::parse::yaml::parse_one(&text, 1).map(|p| p.root));
+    if defaults.is_some_and(|root| root.map_or(true, |root| sets_tags(&root))) {
+        return None; // tags, or defaults that do not parse: helm says what is wrong, alone
     }
     let ours = name == HARDENED_PARENT || name == WRAPPER;
     let listed = root.get("dependencies").is_some_and(|d| !d.items().is_empty());
@@ -237,13 +254,10 @@ fn pairable_chart(chart: &Path) -> Option<ChartCopy> {
     })
 }
 
-/// Whether a values text sets `tags` at its top, which helm reads for every chart's
-/// dependencies at the top of the values only. By the line, as a key at column 0.
-fn has_top_level_tags(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.strip_prefix('\u{feff}').unwrap_or(l);
-        ["tags:", "\"tags\":", "'tags':", "tags :"].iter().any(|k| l.starts_with(k))
-    })
+/// Whether values set `tags` at their top, which helm reads for every chart's dependencies
+/// at the top of the values only.
+fn sets_tags(root: &Node) -> bool {
+    root.get("tags").is_some()
 }
 
 /// The wrapper's `.helmignore`: the chart's, when each of its rules matches a file by its name
@@ -360,16 +374,15 @@ enum Nestable<'a> {
     Lines(&'a str),
 }
 
-/// Whether a values file's text can be indented under a key without its meaning changing:
-/// None for more than one document, a directive, a document that is not a mapping, or YAML
-/// that does not parse (helm then says what is wrong, alone).
-fn nestable(text: &str) -> Option<Nestable<'_>> {
+/// Whether a values file's text (parsed as `root`) can be indented under a key without its
+/// meaning changing: None for more than one document, a directive, or a document that is not
+/// a mapping (helm then says what is wrong, alone).
+fn nestable<'a>(text: &'a str, root: &Node) -> Option<Nestable<'a>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let parsed = crate::parse::yaml::parse_one(text, 1).ok()?;
-    if parsed.root.is_null() {
+    if root.is_null() {
         return Some(Nestable::Empty);
     }
-    if !parsed.root.is_map() {
+    if !root.is_map() {
         return None;
     }
     let first_line_end = text.find('\n').map_or(text.len(), |i| i + 1);
@@ -417,10 +430,17 @@ fn nested(values: &Nestable, keys: &[&str]) -> String {
 mod tests {
     use super::*;
 
+    fn root(text: &str) -> Option<Node> {
+        crate::parse::yaml::parse_one(text.strip_prefix('\u{feff}').unwrap_or(text), 1)
+            .ok()
+            .map(|p| p.root)
+    }
+
     #[test]
     fn a_values_file_goes_under_its_copy_with_block_scalars_kept() {
         let text = "gateway:\n  enabled: true\nnote: |\n  one\n\n    two\nlist:\n- a\n";
-        let under = |text, keys: &[&str]| nested(&nestable(text).unwrap(), keys);
+        let under =
+            |text, keys: &[&str]| nested(&nestable(text, &root(text).unwrap()).unwrap(), keys);
         assert_eq!(
             under(text, &["gloo"]),
             "gloo:\n  gateway:\n    enabled: true\n  note: |\n    one\n\n      two\n  list:\n  - a\n"
@@ -434,16 +454,18 @@ mod tests {
     #[test]
     fn an_empty_values_file_gives_an_empty_mapping() {
         // `gloo:` alone would be null, and helm refuses a null where a chart's values go.
-        let under = |text| nested(&nestable(text).unwrap(), &["gloo"]);
+        let under = |text| nested(&nestable(text, &root(text).unwrap()).unwrap(), &["gloo"]);
         assert_eq!(under("# only a comment\n"), "gloo: {}\n");
         assert_eq!(under(""), "gloo: {}\n");
     }
 
     #[test]
     fn values_with_tags_at_the_top_are_not_paired() {
-        assert!(has_top_level_tags("a: 1\ntags:\n  x: true\n"));
-        assert!(has_top_level_tags("\"tags\": {x: true}\n"));
-        assert!(!has_top_level_tags("gloo:\n  tags: [a]\n# tags: no\n"));
+        let tags = |text| sets_tags(&root(text).unwrap());
+        assert!(tags("a: 1\ntags:\n  x: true\n"));
+        assert!(tags("\"tags\": {x: true}\n"));
+        assert!(tags("{a: 1, tags: {x: true}}\n"), "a flow mapping: a line would not say");
+        assert!(!tags("gloo:\n  tags: [a]\n# tags: no\n"));
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 1.0.0\n")
             .unwrap();
@@ -455,14 +477,14 @@ mod tests {
         std::fs::write(&overlay, "a: 1\n").unwrap();
         let hardened =
             RenderRequest { values: vec![head.values[0].clone(), overlay], ..head.clone() };
-        assert!(PairPlan::new(&head, &hardened).is_none());
+        assert!(PairPlan::new(&head, &hardened, &[]).is_none());
         std::fs::write(&head.values[0], "b: 1\n").unwrap();
-        assert!(PairPlan::new(&head, &hardened).is_some());
+        assert!(PairPlan::new(&head, &hardened, &[]).is_some());
     }
 
     #[test]
     fn what_indenting_would_change_is_refused() {
-        let under = |text| nestable(text).map(|values| nested(&values, &["gloo"]));
+        let under = |text| nestable(text, &root(text)?).map(|values| nested(&values, &["gloo"]));
         assert_eq!(under("---\na: 1\n").unwrap(), "gloo:\n  a: 1\n");
         assert_eq!(under("--- # start\na: 1\n").unwrap(), "gloo:\n  a: 1\n");
         assert_eq!(under("\u{feff}a: 1\n").unwrap(), "gloo:\n  a: 1\n");
