@@ -128,6 +128,20 @@ fn a_pair_splits_into_the_fixture_renders_alone_with_crds_and_several_files() {
     }
 }
 
+/// A cache directory's entries: file name and content, sorted.
+fn entries(cache: &Path) -> Vec<(String, String)> {
+    let mut entries: Vec<(String, String)> = std::fs::read_dir(cache.join("renders"))
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            (e.file_name().to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
 /// `check --diff --format json` of the fixture chart, cold, with or without a pair; returns
 /// stdout and the cache's entries (file name and content).
 fn check_diff(helm: &Path, cache: &Path, pair: &str) -> (String, Vec<(String, String)>) {
@@ -146,16 +160,7 @@ fn check_diff(helm: &Path, cache: &Path, pair: &str) -> (String, Vec<(String, St
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut entries: Vec<(String, String)> = std::fs::read_dir(cache.join("renders"))
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            let text = std::fs::read_to_string(e.path()).unwrap();
-            (e.file_name().to_string_lossy().into_owned(), text)
-        })
-        .collect();
-    entries.sort();
-    (String::from_utf8(out.stdout).unwrap(), entries)
+    (String::from_utf8(out.stdout).unwrap(), entries(cache))
 }
 
 #[test]
@@ -170,4 +175,31 @@ fn a_paired_diff_reports_and_stores_what_renders_alone_do() {
     assert_eq!(paired, alone, "the same report and diff");
     assert_eq!(alone_entries.len(), 2, "the base render and the hardened one");
     assert_eq!(paired_entries, alone_entries, "each render stored under its own key");
+}
+
+/// The cache's pair path itself: on a cold cache it renders the pair (a fallback to two renders
+/// alone would return None) and stores each half under the key and with the content the render
+/// alone gets.
+#[test]
+fn a_cold_cache_stores_a_pair_as_the_two_renders_alone() {
+    use helm_harden::render::cache::{self, CacheSettings};
+    let Some(helm) = common::helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let head = request(fixture("charts/gloo-mini"), vec![fixture("values/weak.yaml")]);
+    let extra = overlay(tmp.path(), "1.17", false);
+    let hardened = RenderRequest { values: vec![head.values[0].clone(), extra], ..head.clone() };
+    let settings = |name: &str| CacheSettings { dir: tmp.path().join(name), max_bytes: 1 << 30 };
+    let paired = settings("paired");
+    let plan = || PairPlan::new(&head, &hardened, &[]);
+    let (head_half, hardened_half) =
+        cache::render_pair(Some(&paired), &helm, &head, &hardened, plan)
+            .expect("rendered as a pair");
+    cache::finish(); // the pair's keys are worked out after it, and stored before exit
+    let alone = settings("alone");
+    assert_eq!(cache::render(Some(&alone), &helm, &head).unwrap(), head_half);
+    assert_eq!(cache::render(Some(&alone), &helm, &hardened).unwrap(), hardened_half);
+    cache::finish();
+    let stored = entries(&paired.dir);
+    assert_eq!(stored.len(), 2, "both halves stored");
+    assert_eq!(stored, entries(&alone.dir), "under the keys and with the content of each alone");
 }
