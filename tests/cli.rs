@@ -442,6 +442,49 @@ fn helm_gets_a_batch_gc_pace_unless_the_user_set_one() {
     assert_eq!(seen(&[("GOMEMLIMIT", "1GiB")]), "GOGC=unset GOMEMLIMIT=1GiB");
 }
 
+/// The helm binary starts in the language whose kubectl catalogue loads fastest (LC_ALL, see
+/// `render::helm_env`), whatever the user's: helm prints the same in any (tests/render_locale.rs).
+/// A wrapper script is left in the user's, where its shell would warn about a missing locale.
+/// The compiled stand-in is a copy of the shell named `helm`: started as `helm template ...`, it
+/// runs the script named `template` in its working directory.
+#[test]
+fn the_helm_binary_starts_in_the_cheapest_language_and_a_wrapper_in_the_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seen_file = tmp.path().join("seen");
+    let body = format!(
+        "echo \"LC_ALL=${{LC_ALL:-unset}}\" > '{}'\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: x\\n'\n",
+        seen_file.display()
+    );
+    let wrapper = fake_helm(&tmp.path().join("wrapper"), &body);
+    let binary = tmp.path().join("bin/helm");
+    std::fs::create_dir_all(binary.parent().unwrap()).unwrap();
+    std::fs::copy("/bin/sh", &binary).unwrap();
+    let work = tmp.path().join("work");
+    write(&work, "template", &body);
+    let seen = |helm: &Path, user: Option<&str>| {
+        let _ = std::fs::remove_file(&seen_file);
+        let mut c = cmd();
+        // The stand-in renders one unrelated ConfigMap: a deliberate run without Gloo.
+        c.current_dir(&work)
+            .arg("check")
+            .arg(root().join("fixtures/charts/gloo-mini"))
+            .args(["--no-cache", "--allow-no-gloo", "--helm"])
+            .arg(helm)
+            .env_remove("LC_ALL");
+        if let Some(language) = user {
+            c.env("LC_ALL", language);
+        }
+        let (code, _, stderr) = stdout_of(&mut c);
+        assert!(code < 2, "{stderr}");
+        std::fs::read_to_string(&seen_file).expect("helm ran").trim().to_string()
+    };
+    let ours = format!("LC_ALL={}", helm_harden::render::HELM_LANGUAGE);
+    assert_eq!(seen(&binary, None), ours);
+    assert_eq!(seen(&binary, Some("de_DE.UTF-8")), ours);
+    assert_eq!(seen(&wrapper, None), "LC_ALL=unset");
+    assert_eq!(seen(&wrapper, Some("de_DE.UTF-8")), "LC_ALL=de_DE.UTF-8");
+}
+
 #[test]
 fn a_hanging_helm_is_killed_with_its_children() {
     let tmp = tempfile::tempdir().unwrap();

@@ -272,20 +272,8 @@ pub fn finish() {
 /// wrapper, a version manager's shim such as asdf's script or mise's binary, a test stand-in),
 /// whose file stays the same when the helm behind it changes: that one is asked its version.
 fn binary_identity(helm: &Path) -> Option<String> {
-    use std::io::Read;
     use std::os::unix::fs::MetadataExt;
-    let real = fs::canonicalize(helm).ok()?;
-    if real.file_name()? != "helm" {
-        return None;
-    }
-    let mut magic = [0u8; 4];
-    fs::File::open(&real).ok()?.read_exact(&mut magic).ok()?;
-    let compiled = magic == *b"\x7fELF"
-        || matches!(u32::from_le_bytes(magic), 0xfeed_face | 0xfeed_facf | 0xcafe_babe)
-        || matches!(u32::from_be_bytes(magic), 0xfeed_face | 0xfeed_facf | 0xcafe_babe);
-    if !compiled {
-        return None;
-    }
+    let real = render::compiled_helm(helm)?;
     let meta = fs::metadata(&real).ok()?;
     Some(format!(
         "binary\n{}\n{} {}.{} {}",
