@@ -35,8 +35,9 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
         let choice = overlay_choice(&OverlayFlags::default(), false);
         let renders =
             pipeline::renders_at_once(jobs.len(), at_once, 2 + usize::from(base.is_some()));
+        let pairs = crate::render::pair::worth_pairing(renders);
         let both = pipeline::map_jobs(&jobs, at_once, |job| {
-            with_base(base, job, (&config, &today), true, || {
+            with_base(base, job, (&config, &today), (true, pairs), || {
                 harden::harden(job, &choice, &config, &today, &options, renders)
             })
         })?;
@@ -44,7 +45,8 @@ pub(super) fn check_command(args: CheckArgs) -> Result<i32> {
         (hardenings.iter().map(|h| h.base.report.clone()).collect(), hardenings, bases)
     } else {
         let both = pipeline::map_jobs(&jobs, at_once, |job| {
-            with_base(base, job, (&config, &today), false, || {
+            // The base's render and the head's: nothing pairs.
+            with_base(base, job, (&config, &today), (false, false), || {
                 Ok(pipeline::run_job(job, &config, &today)?.into_report())
             })
         })?;
@@ -140,17 +142,23 @@ pub(super) fn compare_with_baseline(
 }
 
 /// Runs `head` for one target and, with `--base`, checks the target as it is at the base on a
-/// thread beside it, so that both renders go out at once.
+/// thread beside it, so that both renders go out at once (`keep_docs` for the change's diff;
+/// `beside_pair` when the head's renders pair, see [`crate::render::pair::yield_to_pair`]).
 fn with_base<T: Send>(
     base: Option<&crate::gate::compare::LazyBaseTree>,
     job: &pipeline::Job,
     judge: (&Config, &str),
-    keep_docs: bool,
+    (keep_docs, beside_pair): (bool, bool),
     head: impl FnOnce() -> Result<T>,
 ) -> Result<(T, Option<crate::gate::compare::BaseSide>)> {
     std::thread::scope(|s| {
         let base = base.map(|lazy| {
-            s.spawn(move || crate::gate::compare::check_base(lazy.get()?, job, judge, keep_docs))
+            s.spawn(move || {
+                if beside_pair {
+                    crate::render::pair::yield_to_pair();
+                }
+                crate::gate::compare::check_base(lazy.get()?, job, judge, keep_docs)
+            })
         });
         let head = head()?;
         let base = base

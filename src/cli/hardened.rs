@@ -56,11 +56,15 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
     let base = args.base.as_deref().map(|rev| crate::gate::compare::LazyBaseTree::new(rev, &jobs));
     let at_once = args.chart.jobs_at_once();
     let renders = pipeline::renders_at_once(jobs.len(), at_once, 2 + usize::from(base.is_some()));
+    let pairs = crate::render::pair::worth_pairing(renders);
     let results = pipeline::map_jobs(&jobs, at_once, |job| {
         // The base render goes out with the head's two.
         let (hardening, change) = std::thread::scope(|s| {
             let change = base.as_ref().map(|lazy| {
                 s.spawn(|| {
+                    if pairs {
+                        crate::render::pair::yield_to_pair();
+                    }
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), true)
                         .map(|base| base.docs)
                 })

@@ -83,6 +83,7 @@ impl BaseTree {
                 tree.extract(&sha, &existing)?;
             }
         }
+        crate::render::cache::written_once(tree.dir.path());
         Ok(tree)
     }
 

@@ -106,13 +106,17 @@ fn review(
     // Every target's renders go out at once (up to -j targets): the base's with the head's two.
     let at_once = args.chart.jobs_at_once();
     let renders = pipeline::renders_at_once(jobs.len(), at_once, 2 + usize::from(base.is_some()));
+    let pairs = with_diff && crate::render::pair::worth_pairing(renders);
     // What GitHub and the repository say that the findings do not change goes on a thread of
     // its own while helm renders.
-    let prepared = github.as_ref().map(|github| prepare(github, &args, &cwd, env));
+    let prepared = github.as_ref().map(|github| prepare(github, &args, &cwd, env, pairs));
     let checked = pipeline::map_jobs(&jobs, at_once, |job| {
         std::thread::scope(|s| {
             let base_side = base.as_ref().map(|lazy| {
                 s.spawn(|| {
+                    if pairs {
+                        crate::render::pair::yield_to_pair();
+                    }
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), with_diff)
                 })
             });
@@ -243,6 +247,7 @@ fn prepare(
     args: &ReviewArgs,
     cwd: &std::path::Path,
     env: &dyn Fn(&str) -> Option<String>,
+    beside_pair: bool,
 ) -> std::thread::JoinHandle<Result<Prepared>> {
     let retry_base = Duration::from_millis(
         env("HELM_HARDEN_RETRY_BASE_MS").and_then(|v| v.parse().ok()).unwrap_or(1000),
@@ -251,6 +256,9 @@ fn prepare(
     let (verbose, mode, cwd) = (args.verbose, args.comment, cwd.to_path_buf());
     let workspace = env("GITHUB_WORKSPACE");
     std::thread::spawn(move || {
+        if beside_pair {
+            crate::render::pair::yield_to_pair();
+        }
         let top = repository_root(&cwd, workspace.as_deref());
         let client = Client::new(&api_url, token, retry_base, verbose)?;
         let reads = super::post::read(&client, &pr, mode);

@@ -526,8 +526,22 @@ impl Stamp {
 /// (git's "racy clean" entries).
 const SETTLE: Duration = Duration::from_millis(50);
 
-/// Whether every stamp was last changed at least [`SETTLE`] ago.
+/// Directories this run wrote and then never changes ([`written_once`]).
+static WRITTEN_ONCE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Tells the cache that this run wrote the files under `dir` and will not change them again
+/// (`--base`'s files from git): their stamps tell every later change however recent their
+/// last one (see `settled`), so their renders start at once on a cold cache, their key worked
+/// out beside helm, and not after hashing the chart.
+pub fn written_once(dir: &Path) {
+    WRITTEN_ONCE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(dir.to_path_buf());
+}
+
+/// Whether every stamp was last changed at least [`SETTLE`] ago, or is of a file this run
+/// wrote once ([`written_once`]).
 fn settled(stamps: &[Stamp]) -> bool {
+    let written_once = WRITTEN_ONCE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let stamps = stamps.iter().filter(|s| !written_once.iter().any(|dir| s.path.starts_with(dir)));
     let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) else { return false };
     let recent = |(secs, nanos): (i64, i64)| {
         let (Ok(secs), Ok(nanos)) = (u64::try_from(secs), u32::try_from(nanos)) else {
@@ -535,7 +549,7 @@ fn settled(stamps: &[Stamp]) -> bool {
         };
         Duration::new(secs, nanos) + SETTLE > now
     };
-    !stamps.iter().any(|s| recent(s.mtime) || recent(s.ctime))
+    !stamps.into_iter().any(|s| recent(s.mtime) || recent(s.ctime))
 }
 
 /// The stamps of a chart's files (directory or archive); None when one cannot be read.
@@ -811,6 +825,20 @@ mod tests {
         );
         render_keyed_beside(&s, &touching, &req, "id", stamps()).unwrap();
         assert!(!s.renders().exists() || fs::read_dir(s.renders()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn files_this_run_wrote_once_are_settled_at_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = chart(tmp.path());
+        assert!(!settled(&chart_stamps(&c).unwrap()), "just written");
+        written_once(tmp.path());
+        assert!(settled(&chart_stamps(&c).unwrap()));
+        let req = request(&c, Vec::new());
+        assert!(input_stamps(&req).is_some_and(|s| s.settled()));
+        // Another directory's new files are still too recent.
+        let other = tempfile::tempdir().unwrap();
+        assert!(!settled(&chart_stamps(&chart(other.path())).unwrap()));
     }
 
     #[test]

@@ -53,6 +53,23 @@ pub fn worth_pairing(renders_at_once: usize) -> bool {
     }
 }
 
+/// Lowers the calling thread's CPU priority to the lowest (nice 19), for the work beside the
+/// head's pair in a run that pairs its renders ([`worth_pairing`]): the base's render and check,
+/// reading the pull request. The pair is then the run's longest task (its helm process does
+/// about 1.4 renders of work against the base's one) and there are fewer cores than renders, so
+/// the rest should take only the CPU the pair leaves. Threads and processes the thread starts
+/// (the base's git and helm) inherit it. `review --base` on gloo 1.17.38 (2 cores, 20 interleaved
+/// runs): the pair 91.5 -> 88.1 ms, the run 104.5 -> 100.6 ms. Linux only, where the priority is
+/// a thread's; elsewhere it is the whole process's and is left alone.
+pub fn yield_to_pair() {
+    // SAFETY: setpriority(2) on the calling thread (`who` 0 is the caller, a thread on Linux);
+    // a failure only leaves the priority as it was.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
 /// A wrapper chart in a private temporary directory, and the request that renders it.
 pub struct PairPlan {
     /// Renders the wrapper: the head's request with the chart and values replaced.
