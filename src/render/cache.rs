@@ -172,13 +172,26 @@ fn render_keyed_beside(
         .name("cache-key".into())
         .spawn(move || inputs_digest_with(&copy, Some(chart)));
     let stream = render::render(helm, request)?;
-    let inputs = inputs.ok().and_then(|key| key.join().ok()).flatten();
-    if let Some(inputs) = inputs {
-        if input_stamps(request).is_some_and(|after| after == before) {
-            put(settings, &key_of(identity, &inputs), &stream);
-        }
+    if let Some(inputs) = inputs.ok().and_then(|key| key.join().ok()).flatten() {
+        put_if_unmoved(settings, request, &before, &[(key_of(identity, &inputs), &stream)]);
     }
     Ok(stream)
+}
+
+/// Stores each `(key, stream)` when the stamps of `request`'s inputs are still `before`,
+/// taken before helm started: the keys, worked out while or after helm ran, then describe the
+/// files helm read.
+fn put_if_unmoved(
+    settings: &CacheSettings,
+    request: &RenderRequest,
+    before: &InputStamps,
+    entries: &[(String, &str)],
+) {
+    if input_stamps(request).is_some_and(|after| after == *before) {
+        for (key, stream) in entries {
+            put(settings, key, stream);
+        }
+    }
 }
 
 /// [`render()`] for two renders that can share one helm process ([`crate::render::pair`]): the
@@ -225,10 +238,15 @@ pub fn render_pair(
                 let Some(hardened_inputs) = inputs_digest_read(&copies.1, Some(chart), &own) else {
                     return;
                 };
-                if input_stamps(&copies.0).is_some_and(|after| after == before) {
-                    put(&settings, &key_of(&identity, &head_inputs), &streams.0);
-                    put(&settings, &key_of(&identity, &hardened_inputs), &streams.1);
-                }
+                put_if_unmoved(
+                    &settings,
+                    &copies.0,
+                    &before,
+                    &[
+                        (key_of(&identity, &head_inputs), &streams.0),
+                        (key_of(&identity, &hardened_inputs), &streams.1),
+                    ],
+                );
             });
             if let Ok(store) = store {
                 PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
@@ -249,7 +267,12 @@ pub fn render_pair(
 
 /// Whether an entry is stored under `key` (read by [`get`] when used).
 fn stored(settings: &CacheSettings, key: &str) -> bool {
-    settings.renders().join(key).is_file()
+    entry_path(settings, key).is_file()
+}
+
+/// The file of the entry stored under `key`.
+fn entry_path(settings: &CacheSettings, key: &str) -> PathBuf {
+    settings.renders().join(key)
 }
 
 /// Renders of a cold cache still being stored.
@@ -387,7 +410,7 @@ fn inputs_digest_read(
 
 /// The stored render for `key`, if whole; a hit refreshes the entry's mtime (LRU order).
 pub fn get(settings: &CacheSettings, key: &str) -> Option<String> {
-    let path = settings.renders().join(key);
+    let path = entry_path(settings, key);
     let text = fs::read_to_string(&path).ok()?;
     let (header, body) = text.split_once('\n')?;
     let expected = format!("{FORMAT} {key} {}", body.len());
@@ -407,7 +430,7 @@ pub fn put(settings: &CacheSettings, key: &str, stream: &str) {
     if entry.len() as u64 > settings.max_bytes {
         return;
     }
-    write_atomic(&settings.renders().join(key), entry.as_bytes());
+    write_atomic(&entry_path(settings, key), entry.as_bytes());
     prune(&settings.renders(), settings.max_bytes);
 }
 
