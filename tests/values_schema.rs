@@ -131,11 +131,7 @@ fn keys_reported_as_ignored_change_nothing_in_the_render() {
     let (mut judged, mut failing_renders) = (0, 0);
     for (number, version, through_umbrella) in FILES {
         let values = realworld(number).unwrap();
-        let chart = if *through_umbrella {
-            umbrella(tmp.path(), version)
-        } else {
-            real_chart(version).unwrap()
-        };
+        let chart = common::realworld_chart(tmp.path(), version, *through_umbrella);
         let findings = values_findings(&chart, &values);
         let Some(before) = render(&chart, &values) else {
             failing_renders += 1;
@@ -418,11 +414,7 @@ fn fields_reported_as_pruned_are_all_the_key_adds_to_the_render() {
     let mut judged = 0;
     for (number, version, through_umbrella) in FILES {
         let values = realworld(number).unwrap();
-        let chart = if *through_umbrella {
-            umbrella(tmp.path(), version)
-        } else {
-            real_chart(version).unwrap()
-        };
+        let chart = common::realworld_chart(tmp.path(), version, *through_umbrella);
         let Some(before) = render(&chart, &values) else { continue };
         if before.trim().is_empty() {
             // File 16 disables gloo: nothing is rendered (and `check` says so).

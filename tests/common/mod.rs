@@ -165,6 +165,16 @@ pub(crate) fn realworld(number: &str) -> Option<PathBuf> {
     Some(entry.path())
 }
 
+/// The chart a real-world values file is rendered with (its README's): the real gloo chart of
+/// `version`, or an [`umbrella`] around it in `dir` when `through_umbrella`.
+pub(crate) fn realworld_chart(dir: &Path, version: &str, through_umbrella: bool) -> PathBuf {
+    if through_umbrella {
+        umbrella(dir, version)
+    } else {
+        real_chart(version).expect("real chart")
+    }
+}
+
 /// An umbrella chart `platform` with the real gloo chart as its `gloo` dependency (condition
 /// `gloo.enabled`), in `dir`.
 pub(crate) fn umbrella(dir: &Path, version: &str) -> PathBuf {
