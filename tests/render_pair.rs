@@ -142,6 +142,11 @@ fn entries(cache: &Path) -> Vec<(String, String)> {
 /// stdout and the cache's entries (file name and content).
 fn check_diff(helm: &Path, cache: &Path, pair: &str) -> (String, Vec<(String, String)>) {
     let _ = std::fs::remove_dir_all(cache);
+    check_diff_with(helm, cache, pair)
+}
+
+/// [`check_diff`] with the cache as it is.
+fn check_diff_with(helm: &Path, cache: &Path, pair: &str) -> (String, Vec<(String, String)>) {
     let out = Command::new(env!("CARGO_BIN_EXE_helm-harden"))
         .arg("check")
         .arg(fixture("charts/gloo-mini"))
@@ -171,6 +176,28 @@ fn a_paired_diff_reports_and_stores_what_renders_alone_do() {
     assert_eq!(paired, alone, "the same report and diff");
     assert_eq!(alone_entries.len(), 2, "the base render and the hardened one");
     assert_eq!(paired_entries, alone_entries, "each render stored under its own key");
+}
+
+/// A paired diff on a warm cache starts no helm: the halves the cold run's pair stored are found
+/// under the keys the renders have alone. The helm binary is a copy whose execute bits are taken
+/// away after the cold run (its identity for the cache, path, size, mtime and inode, stays): a run
+/// that started it would fail.
+#[test]
+fn a_warm_paired_diff_is_served_without_helm() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(helm) = common::helm_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("bin/helm");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(&helm, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cache = tmp.path().join("cache");
+    let (cold, stored) = check_diff(&copy, &cache, "1");
+    assert_eq!(stored.len(), 2, "the pair's two halves");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (warm, still_stored) = check_diff_with(&copy, &cache, "1");
+    assert_eq!(warm, cold, "the same report and diff");
+    assert_eq!(still_stored, stored, "nothing more stored");
 }
 
 /// The cache's pair path itself: on a cold cache it renders the pair (a fallback to two renders
