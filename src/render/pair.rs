@@ -59,8 +59,11 @@ pub fn worth_pairing(renders_at_once: usize) -> bool {
 /// about 1.4 renders of work against the base's one) and there are fewer cores than renders, so
 /// the rest should take only the CPU the pair leaves. Threads and processes the thread starts
 /// (the base's git and helm) inherit it. `review --base` on gloo 1.17.38 (2 cores, 20 interleaved
-/// runs): the pair 91.5 -> 88.1 ms, the run 104.5 -> 100.6 ms. Linux only, where the priority is
-/// a thread's; elsewhere it is the whole process's and is left alone.
+/// runs): the pair 91.5 -> 88.1 ms, the run 104.5 -> 100.6 ms; nice 10 gained as much with helm 4
+/// and less with helm 3 (1.63x against 1.58x of a bare render, 40 rounds). The cost: when other
+/// programs keep every core busy, this work waits for them too (`HELM_HARDEN_PAIR_RENDERS=0` turns
+/// pairing off). Linux only, where the priority is a thread's; elsewhere it is the whole
+/// process's and is left alone.
 pub fn yield_to_pair() {
     // SAFETY: setpriority(2) on the calling thread (`who` 0 is the caller, a thread on Linux);
     // a failure only leaves the priority as it was.
