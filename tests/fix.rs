@@ -191,7 +191,7 @@ fn fix_leaves_nothing_values_can_fix_on_the_real_world_files() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let mut fixed_files = 0;
-    for (number, version, through_umbrella) in common::REALWORLD {
+    for (number, version, through_umbrella) in common::REALWORLD.iter() {
         let Some(real) = real_chart(version) else { return };
         let chart = if *through_umbrella { common::umbrella(tmp.path(), version) } else { real };
         let values = tmp.path().join(format!("{number}.yaml"));

@@ -54,7 +54,7 @@ fn helm_prints_the_same_renders_and_errors_in_the_language_it_is_started_in() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut rendered, mut refused) = (0, 0);
     if common::shared_charts().is_some() {
-        for &(number, version, through_umbrella) in common::REALWORLD {
+        for &(number, version, through_umbrella) in common::REALWORLD.iter() {
             let chart = common::realworld_chart(tmp.path(), version, through_umbrella);
             let values = common::realworld(number).expect("real-world values file");
             if same_in_both_languages(&helm, &chart, &[values]) {

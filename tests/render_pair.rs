@@ -82,7 +82,7 @@ fn a_pair_splits_into_the_renders_of_every_real_world_values_file_alone() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let (mut same, mut empty) = (0, 0);
-    for &(number, version, through_umbrella) in common::REALWORLD {
+    for &(number, version, through_umbrella) in common::REALWORLD.iter() {
         let chart = common::realworld_chart(tmp.path(), version, through_umbrella);
         let values = common::realworld(number).expect("real-world values file");
         let extra = overlay(tmp.path(), version, through_umbrella);

@@ -129,7 +129,7 @@ fn keys_reported_as_ignored_change_nothing_in_the_render() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let (mut judged, mut failing_renders) = (0, 0);
-    for (number, version, through_umbrella) in FILES {
+    for (number, version, through_umbrella) in FILES.iter() {
         let values = realworld(number).unwrap();
         let chart = common::realworld_chart(tmp.path(), version, *through_umbrella);
         let findings = values_findings(&chart, &values);
@@ -412,7 +412,7 @@ fn fields_reported_as_pruned_are_all_the_key_adds_to_the_render() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let mut judged = 0;
-    for (number, version, through_umbrella) in FILES {
+    for (number, version, through_umbrella) in FILES.iter() {
         let values = realworld(number).unwrap();
         let chart = common::realworld_chart(tmp.path(), version, *through_umbrella);
         let Some(before) = render(&chart, &values) else { continue };

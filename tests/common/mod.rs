@@ -119,42 +119,25 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// (file number, chart version, whether the file is rendered through an umbrella chart with
-/// gloo as the dependency `gloo`), as `../shared/realworld-values/README.md` says.
-pub(crate) const REALWORLD: &[(&str, &str, bool)] = &[
-    ("01", "1.13.39", false),
-    ("02", "1.13.39", false),
-    ("03", "1.13.39", false),
-    ("04", "1.13.39", false),
-    ("05", "1.17.38", false),
-    ("06", "1.17.38", false),
-    ("07", "1.17.38", false),
-    ("08", "1.13.39", false),
-    ("09", "1.13.39", false),
-    ("10", "1.13.39", false),
-    ("11", "1.13.39", false),
-    ("12", "1.13.39", false),
-    ("13", "1.17.38", false),
-    ("14", "1.22.1", true),
-    ("15", "1.13.39", true),
-    ("16", "1.13.39", true),
-    ("17", "1.17.38", true),
-    ("18", "1.17.38", true),
-    ("19", "1.13.39", true),
-    ("20", "1.13.39", true),
-    ("21", "1.13.39", true),
-    ("22", "1.13.39", true),
-    ("23", "1.13.39", true),
-    ("24", "1.17.38", true),
-    ("25", "1.17.38", true),
-    ("26", "1.22.1", true),
-    ("27", "1.17.38", true),
-    ("28", "1.17.38", true),
-    ("29", "1.13.39", true),
-    ("30", "1.13.39", false),
-    ("31", "1.13.39", true),
-    ("32", "1.13.39", true),
-    ("33", "1.13.39", false),
-];
+/// gloo as the dependency `gloo`), as `../shared/realworld-values/README.md` says: the table of
+/// `fixtures/realworld-charts.tsv`, which `scripts/bench` reads too.
+pub(crate) static REALWORLD: std::sync::LazyLock<Vec<(&str, &str, bool)>> =
+    std::sync::LazyLock::new(|| {
+        let rows: Vec<(&str, &str, bool)> = include_str!("../../fixtures/realworld-charts.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let cols: Vec<&str> = l.split('\t').collect();
+                let [number, version, umbrella] = cols[..] else {
+                    panic!("fixtures/realworld-charts.tsv: not three columns: {l:?}")
+                };
+                assert!(matches!(umbrella, "yes" | "no"), "realworld-charts.tsv: {l:?}");
+                (number, version, umbrella == "yes")
+            })
+            .collect();
+        assert_eq!(rows.len(), 33, "every real-world values file but the one that is not YAML");
+        rows
+    });
 
 pub(crate) fn realworld(number: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-values");
