@@ -185,7 +185,9 @@ impl PairPlan {
         if !(before.is_empty() || starts.is_empty() && before.trim().is_empty()) {
             return None;
         }
-        let (mut head, mut hardened) = (String::new(), String::new());
+        // About half each: room for either without growing (and copying) as it fills.
+        let half = stream.len() / 2 + stream.len() / 8;
+        let (mut head, mut hardened) = (String::with_capacity(half), String::with_capacity(half));
         for (n, &start) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(stream.len());
             let path_and_rest = &stream[start + MARK.len()..end];
