@@ -402,10 +402,8 @@ fn no_chart_outside_a_chart_directory() {
 
 /// A stand-in helm for failure modes only real helm cannot be made to show on demand.
 fn fake_helm(dir: &Path, body: &str) -> PathBuf {
-    let path = write(dir, "helm", &format!("#!/bin/sh\n{body}\n"));
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
+    std::fs::create_dir_all(dir).unwrap();
+    common::shell_script(dir.join("helm"), body)
 }
 
 #[test]

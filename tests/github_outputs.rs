@@ -594,11 +594,10 @@ fn config_target_paths_are_relative_to_the_working_directory_in_every_format() {
     std::fs::create_dir_all(dir.path().join("values")).unwrap();
     std::fs::copy(root().join(WEAK), dir.path().join("values/weak.yaml")).unwrap();
     std::fs::write(dir.path().join(".helm-harden.yaml"), "targets:\n  - chart: charts/gloo-mini\n    namespace: gloo-system\n    values:\n      prod: [values/weak.yaml]\n").unwrap();
-    let helm = dir.path().join("helm");
-    std::fs::write(&helm, format!("#!/bin/sh\ncat '{}'\n", root().join(MINI_RENDER).display()))
-        .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let helm = common::shell_script(
+        dir.path().join("helm"),
+        &format!("cat '{}'", root().join(MINI_RENDER).display()),
+    );
     let absolute = dir.path().display().to_string();
     for (format, expected) in [
         ("github", "::error file=values/weak.yaml,line="),

@@ -87,19 +87,14 @@ fn path_with_bin() -> std::ffi::OsString {
 
 /// A helm that records that it was started, then runs the real one.
 fn logging_helm(dir: &Path, real: &Path) -> PathBuf {
-    let path = dir.join("logging-helm");
-    std::fs::write(
-        &path,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+    common::shell_script(
+        dir.join("logging-helm"),
+        &format!(
+            "echo \"$*\" >> '{}'\nexec '{}' \"$@\"",
             dir.join("helm.log").display(),
             real.display()
         ),
     )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
 }
 
 // ---- pre-commit, the framework from PyPI ---------------------------------------------------

@@ -1057,18 +1057,14 @@ fn review_against_the_base_yields_the_cpu_to_the_pair() {
     let ours = nice_of(&std::fs::read_to_string("/proc/self/stat").unwrap());
     let starts = |pair: &str| {
         let logs = tempfile::tempdir().unwrap();
-        let logging = logs.path().join("helm");
-        std::fs::write(
-            &logging,
-            format!(
-                "#!/bin/sh\necho \"$(cut -d')' -f2 /proc/$$/stat | cut -d' ' -f18) $*\" >> '{}'\nexec '{}' \"$@\"\n",
+        let logging = common::shell_script(
+            logs.path().join("helm"),
+            &format!(
+                "echo \"$(cut -d')' -f2 /proc/$$/stat | cut -d' ' -f18) $*\" >> '{}'\nexec '{}' \"$@\"",
                 logs.path().join("helm.log").display(),
                 helm.display()
             ),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&logging, std::fs::Permissions::from_mode(0o755)).unwrap();
+        );
         let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
         let mut review = review_chart_cmd(&repo, &gh, &logging);
         review.args(["--base", "HEAD"]).env("HELM_HARDEN_PAIR_RENDERS", pair);

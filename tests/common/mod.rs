@@ -260,25 +260,28 @@ pub(crate) fn finding_rules(json: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// Writes `path` as an executable shell script running `body`; returns the path.
+pub(crate) fn shell_script(path: PathBuf, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 /// A helm that logs its arguments and runs the real one; `version` may be overridden.
 pub(crate) fn logging_helm(dir: &Path, real: &Path, version: Option<&str>) -> PathBuf {
-    let path = dir.join("helm");
     let log = dir.join("helm.log");
     let fake_version = version
         .map(|v| format!("if [ \"$1\" = version ]; then echo {v}; exit 0; fi\n"))
         .unwrap_or_default();
-    std::fs::write(
-        &path,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\n{fake_version}exec '{}' \"$@\"\n",
+    shell_script(
+        dir.join("helm"),
+        &format!(
+            "echo \"$*\" >> '{}'\n{fake_version}exec '{}' \"$@\"",
             log.display(),
             real.display()
         ),
     )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
 }
 
 /// How many `helm template` the [`logging_helm`] in `dir` ran.
