@@ -199,6 +199,32 @@ fn diff_base_shows_what_the_change_does_to_the_render() {
     assert!(markdown.contains("### Diff with the hardened overlay"), "{markdown}");
 }
 
+/// `diff --base` and `check --base --diff` pair the head's renders on a machine with fewer cores
+/// than renders, as `review` does: the base's helm then yields the CPU to the pair (nice 19), and
+/// without a pair every helm runs at the user's priority.
+#[cfg(target_os = "linux")]
+#[test]
+fn diff_and_check_against_the_base_yield_the_cpu_to_the_pair() {
+    let Some(real) = common::helm_or_skip() else { return };
+    let dir = repo(weaken_and_fix, false);
+    for command in [&["diff", "chart"][..], &["check", "chart", "--diff"]] {
+        let starts = |pair: &str| {
+            let logs = tempfile::tempdir().unwrap();
+            let out = helm_harden()
+                .current_dir(dir.path())
+                .args(command)
+                .args(["-f", "values/prod.yaml", "--base", "HEAD", "--no-cache", "--helm"])
+                .arg(common::nice_logging_helm(logs.path(), &real))
+                .env("HELM_HARDEN_PAIR_RENDERS", pair)
+                .output()
+                .unwrap();
+            assert!(out.status.code().is_some_and(|c| c < 2), "{command:?}: {out:?}");
+            common::helm_starts(logs.path())
+        };
+        common::assert_yields_to_pair(&starts("1"), &starts("0"));
+    }
+}
+
 /// Where no base commit applies (pre-commit, a local run), a committed baseline does the same:
 /// `baseline --write` records the known failures, `check --baseline` marks what is new and what
 /// the change fixed, and `--fail-on-new` gates on the new ones only; `hook run` takes it too.

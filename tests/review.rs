@@ -1045,58 +1045,23 @@ fn review_against_the_base_is_the_same_with_its_renders_paired() {
 
 /// When the head's renders pair, the pair is the run's longest task: the base's render (and
 /// the base side's git) run at the lowest CPU priority, the pair at the user's. Without a pair,
-/// every render runs at the user's. The stand-in helm logs its nice value (field 19 of its
-/// /proc stat line) with its arguments.
+/// every render runs at the user's (`common::nice_logging_helm` logs each helm's nice value).
 #[cfg(target_os = "linux")]
 #[test]
 fn review_against_the_base_yields_the_cpu_to_the_pair() {
     let Some(helm) = common::helm_or_skip() else { return };
     let (repo, _) = base_and_change_repo();
-    let nice_of =
-        |stat: &str| stat.rsplit(')').next().unwrap().split(' ').nth(17).unwrap().to_string();
-    let ours = nice_of(&std::fs::read_to_string("/proc/self/stat").unwrap());
     let starts = |pair: &str| {
         let logs = tempfile::tempdir().unwrap();
-        let logging = common::shell_script(
-            logs.path().join("helm"),
-            &format!(
-                "echo \"$(cut -d')' -f2 /proc/$$/stat | cut -d' ' -f18) $*\" >> '{}'\nexec '{}' \"$@\"",
-                logs.path().join("helm.log").display(),
-                helm.display()
-            ),
-        );
+        let logging = common::nice_logging_helm(logs.path(), &helm);
         let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
         let mut review = review_chart_cmd(&repo, &gh, &logging);
         review.args(["--base", "HEAD"]).env("HELM_HARDEN_PAIR_RENDERS", pair);
         let r = run(&mut review);
         assert_eq!(r.code, 1, "{}", r.stderr);
-        let log = std::fs::read_to_string(logs.path().join("helm.log")).unwrap();
-        // (nice, which render) per helm start.
-        let mut starts: Vec<(String, &str)> = log
-            .lines()
-            .map(|l| {
-                let (nice, args) = l.split_once(' ').unwrap();
-                let which = if args.contains("helm-harden-pair") {
-                    "pair"
-                } else if args.contains("helm-harden-base-") {
-                    "base"
-                } else {
-                    "head"
-                };
-                (nice.to_string(), which)
-            })
-            .collect();
-        starts.sort();
-        starts.dedup();
-        starts
+        common::helm_starts(logs.path())
     };
-    let paired = starts("1");
-    assert!(paired.contains(&("19".to_string(), "base")), "{paired:?}");
-    assert!(paired.contains(&(ours.clone(), "pair")), "{paired:?}");
-    assert!(!paired.iter().any(|(nice, which)| *which != "base" && *nice == "19"), "{paired:?}");
-    let alone = starts("0");
-    assert!(alone.iter().all(|(nice, _)| *nice == ours), "{alone:?}");
-    assert!(alone.iter().any(|(_, which)| *which == "base"), "{alone:?}");
+    common::assert_yields_to_pair(&starts("1"), &starts("0"));
 }
 
 /// `review --base`: on a pull request that weakens one value, fixes another and adds a proxy

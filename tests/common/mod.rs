@@ -284,6 +284,55 @@ pub(crate) fn logging_helm(dir: &Path, real: &Path, version: Option<&str>) -> Pa
     )
 }
 
+/// A helm that logs, per start, its nice value (field 19 of its /proc stat line) and its
+/// arguments, then runs the real one (Linux).
+pub(crate) fn nice_logging_helm(dir: &Path, real: &Path) -> PathBuf {
+    shell_script(
+        dir.join("helm"),
+        &format!(
+            "echo \"$(cut -d')' -f2 /proc/$$/stat | cut -d' ' -f18) $*\" >> '{}'\nexec '{}' \"$@\"",
+            dir.join("helm.log").display(),
+            real.display()
+        ),
+    )
+}
+
+/// What the [`nice_logging_helm`] in `dir` logged: (nice value, which render: `pair` for the
+/// wrapper of two, `base` for a `--base` render, else `head`), sorted, each once.
+pub(crate) fn helm_starts(dir: &Path) -> Vec<(String, &'static str)> {
+    let log = std::fs::read_to_string(dir.join("helm.log")).unwrap();
+    let mut starts: Vec<(String, &str)> = log
+        .lines()
+        .map(|l| {
+            let (nice, args) = l.split_once(' ').unwrap();
+            let which = if args.contains("helm-harden-pair") {
+                "pair"
+            } else if args.contains("helm-harden-base-") {
+                "base"
+            } else {
+                "head"
+            };
+            (nice.to_string(), which)
+        })
+        .collect();
+    starts.sort();
+    starts.dedup();
+    starts
+}
+
+/// What `render::pair::yield_to_pair` promises, from [`helm_starts`] of a run whose renders
+/// pair and of the same run without a pair: paired, the base's helm runs at nice 19 and every
+/// other at this process's priority; alone, every helm at this process's.
+pub(crate) fn assert_yields_to_pair(paired: &[(String, &str)], alone: &[(String, &str)]) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let ours = stat.rsplit(')').next().unwrap().split(' ').nth(17).unwrap().to_string();
+    assert!(paired.contains(&("19".to_string(), "base")), "{paired:?}");
+    assert!(paired.contains(&(ours.clone(), "pair")), "{paired:?}");
+    assert!(!paired.iter().any(|(nice, which)| *which != "base" && *nice == "19"), "{paired:?}");
+    assert!(alone.iter().all(|(nice, _)| *nice == ours), "{alone:?}");
+    assert!(alone.iter().any(|(_, which)| *which == "base"), "{alone:?}");
+}
+
 /// How many `helm template` the [`logging_helm`] in `dir` ran.
 pub(crate) fn templates_run(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("helm.log"))
