@@ -1016,6 +1016,18 @@ fn base_and_change_repo() -> (Repo, String) {
     (Repo::with_values_in(repo, &head), head)
 }
 
+/// `review --base HEAD` of `repo`'s change with `helm`, its renders paired (`pair` "1") or not
+/// ("0"), against a stand-in GitHub; fails unless it exits 1 (the change has failures). Returns
+/// the stand-in, to read what was posted.
+fn review_base(repo: &Repo, helm: &Path, pair: &str) -> FakeGitHub {
+    let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
+    let mut review = review_chart_cmd(repo, &gh, helm);
+    review.args(["--base", "HEAD"]).env("HELM_HARDEN_PAIR_RENDERS", pair);
+    let r = run(&mut review);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    gh
+}
+
 /// `review --base` posts the same review whether the head's two renders share one helm process
 /// (as on a machine with fewer cores than renders) or not.
 #[test]
@@ -1025,12 +1037,7 @@ fn review_against_the_base_is_the_same_with_its_renders_paired() {
     let posted = |pair: &str| {
         // A helm that logs each start: the base's render, then the head's two alone or paired.
         let logs = tempfile::tempdir().unwrap();
-        let logging = common::logging_helm(logs.path(), &helm, None);
-        let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
-        let mut review = review_chart_cmd(&repo, &gh, &logging);
-        review.args(["--base", "HEAD"]).env("HELM_HARDEN_PAIR_RENDERS", pair);
-        let r = run(&mut review);
-        assert_eq!(r.code, 1, "{}", r.stderr);
+        let gh = review_base(&repo, &common::logging_helm(logs.path(), &helm, None), pair);
         (gh.issue_comments(), gh.review_comments(), common::templates_run(logs.path()))
     };
     let (comments, inline, alone) = posted("0");
@@ -1053,12 +1060,7 @@ fn review_against_the_base_yields_the_cpu_to_the_pair() {
     let (repo, _) = base_and_change_repo();
     let starts = |pair: &str| {
         let logs = tempfile::tempdir().unwrap();
-        let logging = common::nice_logging_helm(logs.path(), &helm);
-        let gh = FakeGitHub::start("", pr_files(&repo.added_patch()));
-        let mut review = review_chart_cmd(&repo, &gh, &logging);
-        review.args(["--base", "HEAD"]).env("HELM_HARDEN_PAIR_RENDERS", pair);
-        let r = run(&mut review);
-        assert_eq!(r.code, 1, "{}", r.stderr);
+        review_base(&repo, &common::nice_logging_helm(logs.path(), &helm), pair);
         common::helm_starts(logs.path())
     };
     common::assert_yields_to_pair(&starts("1"), &starts("0"));
