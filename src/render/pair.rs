@@ -106,21 +106,15 @@ impl PairPlan {
         let ignore = wrapper_helmignore(&head.chart)?;
         let mut head_values = Vec::new();
         let mut hardened_values = Vec::new();
-        let read_here: Vec<(String, Node)> = hardened.values
-            [loaded.len().min(hardened.values.len())..]
+        let read_here: Vec<ValuesFile> = hardened.values[loaded.len().min(hardened.values.len())..]
             .iter()
-            .map(|path| {
-                let text = read_values(path)?;
-                let root = crate::parse::yaml::parse_one(&text, 1).ok()?.root;
-                Some((text, root))
-            })
+            .map(|path| ValuesFile::load(path).ok())
             .collect::<Option<_>>()?;
-        let files = loaded.iter().map(|f| (f.text.as_str(), &f.root));
-        for (text, root) in files.chain(read_here.iter().map(|(t, r)| (t.as_str(), r))) {
-            if sets_tags(root) {
+        for file in loaded.iter().chain(&read_here) {
+            if sets_tags(&file.root) {
                 return None;
             }
-            let values = nestable(text, root)?;
+            let values = nestable(&file.text, &file.root)?;
             if head_values.len() < head.values.len() {
                 head_values.push(nested(&values, &[&name]));
             }
@@ -379,13 +373,6 @@ fn name_matches(pattern: &str, name: &str) -> Option<bool> {
         }
     }
     go(&p, &n)
-}
-
-fn read_values(path: &Path) -> Option<String> {
-    if path.as_os_str() == "-" {
-        return None; // standard input can be read once
-    }
-    crate::parse::input::read_text_lenient(path, crate::parse::input::MAX_CHART_FILE_BYTES)
 }
 
 /// A values file that can go under a copy's key as it is (see [`nestable`]).
