@@ -363,6 +363,8 @@ fn text_file(yaml: &str) -> Result<tempfile::NamedTempFile> {
         .map_err(|e| Error::new(format!("cannot create a temporary overlay file: {e}")))?;
     std::io::Write::write_all(&mut tmp, yaml.as_bytes())
         .map_err(|e| Error::new(format!("cannot write the temporary overlay: {e}")))?;
+    // Written once, now: its render need not wait for its key (see `written_once`).
+    crate::render::cache::written_once(tmp.path());
     Ok(tmp)
 }
 

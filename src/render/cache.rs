@@ -549,15 +549,15 @@ impl Stamp {
 /// (git's "racy clean" entries).
 const SETTLE: Duration = Duration::from_millis(50);
 
-/// Directories this run wrote and then never changes ([`written_once`]).
+/// Files and directories this run wrote and then never changes ([`written_once`]).
 static WRITTEN_ONCE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-/// Tells the cache that this run wrote the files under `dir` and will not change them again
-/// (`--base`'s files from git): their stamps tell every later change however recent their
-/// last one (see `settled`), so their renders start at once on a cold cache, their key worked
-/// out beside helm, and not after hashing the chart.
-pub fn written_once(dir: &Path) {
-    WRITTEN_ONCE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(dir.to_path_buf());
+/// Tells the cache that this run wrote `path` (a file, or every file under a directory) and
+/// will not change it again (`--base`'s files from git, an overlay): its stamps tell every
+/// later change however recent its last one (see `settled`), so its renders start at once on a
+/// cold cache, their key worked out beside helm, and not after hashing the chart.
+pub fn written_once(path: &Path) {
+    WRITTEN_ONCE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_path_buf());
 }
 
 /// Whether every stamp was last changed at least [`SETTLE`] ago, or is of a file this run
