@@ -247,8 +247,9 @@ pub fn render_stream(job: &Job, extra_values: &[PathBuf]) -> Result<(String, Str
 pub type Rendered = Result<(String, String)>;
 
 /// The job's render and its render with `extra` values added (the hardened one), as
-/// [`render_stream`] gives each (`files`: the job's values files, as [`load_values`] read them): from one helm process when [`crate::render::pair`] can
-/// render both faithfully, else each on its own, at once.
+/// [`render_stream`] gives each (`files`: the job's values files, as [`load_values`] read
+/// them): from one helm process when [`crate::render::pair`] can render both faithfully, else
+/// each on its own, at once.
 pub fn render_pair(job: &Job, files: &[ValuesFile], extra: &[PathBuf]) -> (Rendered, Rendered) {
     if job.manifests.is_none() {
         if let Ok(helm) = render::find_helm(job.helm.as_deref()) {

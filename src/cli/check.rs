@@ -154,9 +154,7 @@ fn with_base<T: Send>(
     std::thread::scope(|s| {
         let base = base.map(|lazy| {
             s.spawn(move || {
-                if beside_pair {
-                    crate::render::pair::yield_to_pair();
-                }
+                crate::render::pair::yield_to_pair(beside_pair);
                 crate::gate::compare::check_base(lazy.get()?, job, judge, keep_docs)
             })
         });

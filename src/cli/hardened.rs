@@ -62,9 +62,7 @@ pub(super) fn diff_command(args: DiffArgs) -> Result<i32> {
         let (hardening, change) = std::thread::scope(|s| {
             let change = base.as_ref().map(|lazy| {
                 s.spawn(|| {
-                    if pairs {
-                        crate::render::pair::yield_to_pair();
-                    }
+                    crate::render::pair::yield_to_pair(pairs);
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), true)
                         .map(|base| base.docs)
                 })

@@ -114,9 +114,7 @@ fn review(
         std::thread::scope(|s| {
             let base_side = base.as_ref().map(|lazy| {
                 s.spawn(|| {
-                    if pairs {
-                        crate::render::pair::yield_to_pair();
-                    }
+                    crate::render::pair::yield_to_pair(pairs);
                     crate::gate::compare::check_base(lazy.get()?, job, (&config, &today), with_diff)
                 })
             });
@@ -256,9 +254,7 @@ fn prepare(
     let (verbose, mode, cwd) = (args.verbose, args.comment, cwd.to_path_buf());
     let workspace = env("GITHUB_WORKSPACE");
     std::thread::spawn(move || {
-        if beside_pair {
-            crate::render::pair::yield_to_pair();
-        }
+        crate::render::pair::yield_to_pair(beside_pair);
         let top = repository_root(&cwd, workspace.as_deref());
         let client = Client::new(&api_url, token, retry_base, verbose)?;
         let reads = super::post::read(&client, &pr, mode);

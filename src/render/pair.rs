@@ -53,9 +53,9 @@ pub fn worth_pairing(renders_at_once: usize) -> bool {
     }
 }
 
-/// Lowers the calling thread's CPU priority to the lowest (nice 19), for the work beside the
-/// head's pair in a run that pairs its renders ([`worth_pairing`]): the base's render and check,
-/// reading the pull request. The pair is then the run's longest task (its helm process does
+/// When `pairs` (the run pairs its renders, [`worth_pairing`]), lowers the calling thread's
+/// CPU priority to the lowest (nice 19), for the work beside the head's pair: the base's render
+/// and check, reading the pull request. The pair is then the run's longest task (its helm process does
 /// about 1.4 renders of work against the base's one) and there are fewer cores than renders, so
 /// the rest should take only the CPU the pair leaves. Threads and processes the thread starts
 /// (the base's git and helm) inherit it. `review --base` on gloo 1.17.38 (2 cores, 20 interleaved
@@ -64,13 +64,17 @@ pub fn worth_pairing(renders_at_once: usize) -> bool {
 /// programs keep every core busy, this work waits for them too (`HELM_HARDEN_PAIR_RENDERS=0` turns
 /// pairing off). Linux only, where the priority is a thread's; elsewhere it is the whole
 /// process's and is left alone.
-pub fn yield_to_pair() {
+pub fn yield_to_pair(pairs: bool) {
     // SAFETY: setpriority(2) on the calling thread (`who` 0 is the caller, a thread on Linux);
     // a failure only leaves the priority as it was.
     #[cfg(target_os = "linux")]
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    if pairs {
+        unsafe {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = pairs;
 }
 
 /// A wrapper chart in a private temporary directory, and the request that renders it.
